@@ -1,0 +1,40 @@
+# bpfrun: `make` builds everything into build/ (CMake underneath).
+MAKEFLAGS += --no-print-directory
+#   make            release build (build/)
+#   make asan       AddressSanitizer + UBSan build (build-asan/)
+#   make tsan       ThreadSanitizer build (build-tsan/)
+#   make test       all three builds and every test in each (ctest)
+#   make bench      benchmarks, bpfrun side by side with the kernel
+JOBS ?= $(shell nproc)
+CMAKE ?= cmake
+
+.PHONY: all asan tsan test test-release test-asan test-tsan bench clean
+
+all:
+	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) --build build -j $(JOBS)
+
+asan:
+	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBPFRUN_SANITIZE=asan >/dev/null
+	@$(CMAKE) --build build-asan -j $(JOBS)
+
+tsan:
+	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DBPFRUN_SANITIZE=tsan >/dev/null
+	@$(CMAKE) --build build-tsan -j $(JOBS)
+
+test-release: all
+	cd build && ctest --output-on-failure -j 2
+
+test-asan: asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 ctest --output-on-failure -j 2 -L sanitize
+
+test-tsan: tsan
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j 2 -L sanitize
+
+test: test-release test-asan test-tsan
+
+bench: all
+	./build/bench/run-all
+
+clean:
+	rm -rf build build-asan build-tsan

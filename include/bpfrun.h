@@ -1,0 +1,72 @@
+/* bpfrun: eBPF in user space with the Linux kernel's semantics.
+ *
+ * The primary interface is the kernel's own bpf(2) ABI: bpfrun_bpf() takes the same
+ * command numbers and union bpf_attr as the system call and returns the same results
+ * (-1 and errno on error).  Object file descriptors it returns are real descriptors of
+ * the process; close them with close(2) when the bridge is active (libbpfrun.so linked
+ * or preloaded), or with bpfrun_close() otherwise.
+ *
+ * Everything here is thread-safe.
+ */
+#ifndef BPFRUN_H
+#define BPFRUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The bpf(2) system call. */
+long bpfrun_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+/* Close / duplicate a descriptor, keeping bpfrun's object references right.
+ * Any descriptor may be passed; non-bpfrun ones are simply closed / duplicated. */
+int bpfrun_close(int fd);
+int bpfrun_dup(int fd);
+int bpfrun_dup2(int oldfd, int newfd);
+
+/* ---- Clock ----------------------------------------------------------------------
+ * By default the runtime reads the host's clocks.  A virtual clock starts at a fixed
+ * instant and only moves when bpfrun_clock_advance() is called; bpf_ktime_get_*_ns and
+ * timer expiries read it.  The environment variable BPFRUN_CLOCK=virtual selects it at
+ * start-up (for the bridge and the CLI). */
+int bpfrun_clock_set_virtual(void);     /* -1/EBUSY once a timer has been armed */
+int bpfrun_clock_is_virtual(void);
+/* Moves the virtual clock forward by ns, running every timer callback that comes due,
+ * in expiry order, on the calling thread, before returning.  -1/EINVAL on a real clock. */
+int bpfrun_clock_advance(uint64_t ns);
+/* Runs callbacks due up to the absolute CLOCK_MONOTONIC instant `ns` (virtual clock). */
+int bpfrun_clock_advance_to(uint64_t ns);
+/* Current time of a clock (CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME, CLOCK_TAI). */
+uint64_t bpfrun_clock_now(int clockid);
+
+/* ---- Trace output (bpf_printk) --------------------------------------------------
+ * Lines are formatted as trace_pipe prints them and appended to the file named by
+ * BPFRUN_TRACE (stderr by default), or handed to a callback instead. `line` has no
+ * trailing newline. */
+typedef void (*bpfrun_trace_fn)(const char *line, size_t len, void *arg);
+void bpfrun_set_trace_callback(bpfrun_trace_fn fn, void *arg);
+
+/* ---- Timers ------------------------------------------------------------------------ */
+struct bpfrun_timer_stats {
+	uint64_t armed;      /* successful bpf_timer_start calls */
+	uint64_t fired;      /* callbacks run */
+	uint64_t cancelled;  /* pending timers stopped by cancel or free */
+	uint64_t pending;    /* timers armed right now */
+};
+void bpfrun_timer_stats(struct bpfrun_timer_stats *out);
+
+/* Stops the timer engine: cancels every timer, waits for running callbacks, joins the
+ * runtime's threads.  Called automatically at process exit. Idempotent. */
+void bpfrun_shutdown(void);
+
+/* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
+int bpfrun_num_possible_cpus(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

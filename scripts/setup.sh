@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# First command of the README: installs missing Debian packages (as root; otherwise names
+# them in one line and stops), builds, and runs the documentation's timer example
+# through bpfrun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev linux-libc-dev)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: missing packages (run as root to install them): ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "setup: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+make
+echo
+echo "== The documentation's timer example (../shared/examples/seed_timer.bpf.c), as written:"
+./build/bpfrun run build/examples/seed_timer.bpf.o --repeat 3
+echo
+echo "== The same without its bpf_timer_cancel line: the callback prints once per run:"
+./build/bpfrun run build/examples/seed_timer_nocancel.bpf.o --repeat 3

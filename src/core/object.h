@@ -1,0 +1,76 @@
+/* bpf objects (maps, programs, BTF), their references, ids and file descriptors.
+ *
+ * Every object carries two counts, as in the kernel:
+ *   refcnt  - every reference: descriptors, pins, programs using a map, running
+ *             callbacks, in-flight syscalls.  At zero the type's free() runs.
+ *   usercnt - only descriptors and pins (user references).  When it drops to zero the
+ *             type's release_user() runs (a map then cancels and frees its timers).
+ * A user reference always holds one refcnt as well.
+ *
+ * Descriptors are real descriptors of the process (each a memfd) so their numbers never
+ * collide with the application's files.  The fd table maps descriptor numbers to objects;
+ * dup'd descriptors are entered separately and each holds its own references.
+ */
+#ifndef BPFRUN_OBJECT_H
+#define BPFRUN_OBJECT_H
+
+#include "common.h"
+
+enum obj_type { OBJ_MAP = 1, OBJ_PROG, OBJ_BTF };
+
+struct obj;
+struct obj_ops {
+	void (*free)(struct obj *o);          /* refcnt reached 0 */
+	void (*release_user)(struct obj *o);  /* usercnt reached 0 (may be NULL) */
+};
+
+struct obj {
+	enum obj_type type;
+	const struct obj_ops *ops;
+	long refcnt;   /* atomic */
+	long usercnt;  /* atomic */
+	u32 id;        /* from the type's id space, > 0 */
+	int memfd;     /* backing memory for mmapable maps, else -1 */
+};
+
+/* Initializes counts to refcnt=1, usercnt=0 and allocates an id. */
+int obj_init(struct obj *o, enum obj_type type, const struct obj_ops *ops);
+void obj_get(struct obj *o);
+void obj_put(struct obj *o);
+void obj_get_user(struct obj *o);  /* +1 usercnt, +1 refcnt */
+void obj_put_user(struct obj *o);
+/* Takes a reference if the object is still alive (refcnt > 0); false otherwise. */
+bool obj_get_unless_zero(struct obj *o);
+
+/* ---- descriptors ---- */
+/* Creates a new descriptor holding a *new* user reference on o. flags: O_CLOEXEC,
+ * BPF_F_RDONLY/BPF_F_WRONLY (kept with the descriptor). Returns fd or -errno. */
+int obj_fd_new(struct obj *o, u32 fd_flags);
+/* Looks up a descriptor; returns the object with +1 refcnt, or ERR_PTR(-EBADF) when fd
+ * is not a bpfrun object and ERR_PTR(-EINVAL) when it is one of another type.
+ * *fd_flags (may be NULL) receives the descriptor's BPF_F_RDONLY/WRONLY flags. */
+struct obj *obj_from_fd(int fd, enum obj_type type, u32 *fd_flags);
+/* Closes fd (any descriptor); drops its references if it was an object's. */
+int obj_fd_close(int fd);
+/* Called after a successful dup-like call created newfd as a copy of oldfd
+ * (dup, dup2, dup3, fcntl F_DUPFD*): enters newfd with its own references.
+ * If newfd was an object descriptor before (dup2 over it), that one is released. */
+void obj_fd_dup_notify(int oldfd, int newfd);
+/* Forgets descriptors in [lo, hi] that were closed (close_range). */
+void obj_fd_close_range_notify(unsigned int lo, unsigned int hi);
+bool obj_fd_is_object(int fd);
+
+/* ---- ids ---- */
+struct obj *obj_by_id(enum obj_type type, u32 id);  /* +1 refcnt or NULL */
+/* Smallest id > start of a live object of the type; 0 when none. */
+u32 obj_next_id(enum obj_type type, u32 start);
+
+/* ---- pins ---- */
+int pin_add(const char *path, struct obj *o);    /* takes a user reference */
+struct obj *pin_get(const char *path);          /* +1 refcnt, or ERR_PTR */
+int pin_remove(const char *path);               /* 0, or -ENOENT when not a pin */
+bool pin_exists(const char *path);
+/* True when path is a directory that bpfrun treats as a BPF filesystem. */
+bool pin_dir_is_bpffs(const char *path);
+
+#endif

@@ -1,0 +1,240 @@
+/* bpfrun_bpf(): the bpf(2) system call.
+ *
+ * The attribute union is copied in under the kernel's size rules (at most a page; bytes
+ * past the union must be zero, else E2BIG), then each command checks that no byte past
+ * its last field is set (EINVAL, the kernel's CHECK_ATTR) and runs.  Commands write
+ * their outputs back into the caller's union (uattr).  No lock here: each command's
+ * module does its own locking.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "bpfrun.h"
+#include "common.h"
+#include "object.h"
+#include "btf.h"
+#include "../maps/map.h"
+#include "../prog/prog.h"
+
+#define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
+
+typedef int (*cmd_fn)(union bpf_attr *attr, union bpf_attr *uattr, unsigned int size);
+
+struct cmd_desc {
+	cmd_fn fn;
+	size_t last_field_end; /* CHECK_ATTR: bytes from here on must be zero */
+};
+
+static int cmd_map_create(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_create(a); }
+static int cmd_map_lookup(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_lookup_elem(a); }
+static int cmd_map_update(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_update_elem(a); }
+static int cmd_map_delete(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_delete_elem(a); }
+static int cmd_map_next_key(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_get_next_key(a); }
+static int cmd_map_lookup_and_delete(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_lookup_and_delete_elem(a); }
+static int cmd_map_freeze(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_freeze(a); }
+
+/* Batch commands report the processed count back even when they fail; the map code
+ * updates a->batch.count and writes out_batch itself. */
+static int batch_done(union bpf_attr *a, union bpf_attr *u, int ret)
+{
+	u->batch.count = a->batch.count;
+	return ret;
+}
+static int cmd_lookup_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_lookup_batch(a, false)); }
+static int cmd_lookup_and_delete_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_lookup_batch(a, true)); }
+static int cmd_update_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_update_batch(a)); }
+static int cmd_delete_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_delete_batch(a)); }
+
+static int cmd_prog_load(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; return prog_load(a, s); }
+static int cmd_prog_test_run(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return prog_test_run(a, u); }
+static int cmd_btf_load(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return btf_load(a); }
+
+static int copy_pathname(const union bpf_attr *a, char *path, size_t len)
+{
+	const char *p = u64_to_ptr(a->pathname);
+	if (!p)
+		return -EFAULT;
+	size_t n = strnlen(p, len);
+	if (n == len)
+		return -ENAMETOOLONG;
+	memcpy(path, p, n + 1);
+	return 0;
+}
+
+static int cmd_obj_pin(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+{
+	(void)u; (void)s;
+	char path[4096];
+	if (a->file_flags)
+		return -EINVAL;
+	int err = copy_pathname(a, path, sizeof(path));
+	if (err)
+		return err;
+	struct obj *o = obj_from_fd((int)a->bpf_fd, 0, NULL);
+	if (IS_ERR(o))
+		return (int)PTR_ERR(o);
+	err = pin_add(path, o);
+	obj_put(o);
+	return err;
+}
+
+static int cmd_obj_get(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+{
+	(void)u; (void)s;
+	char path[4096];
+	if (a->bpf_fd || (a->file_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY)) ||
+	    (a->file_flags & (BPF_F_RDONLY | BPF_F_WRONLY)) == (BPF_F_RDONLY | BPF_F_WRONLY))
+		return -EINVAL;
+	int err = copy_pathname(a, path, sizeof(path));
+	if (err)
+		return err;
+	struct obj *o = pin_get(path);
+	if (IS_ERR(o))
+		return (int)PTR_ERR(o);
+	int fd = obj_fd_new(o, a->file_flags);
+	obj_put(o);
+	return fd;
+}
+
+static int next_id(union bpf_attr *a, union bpf_attr *u, enum obj_type t)
+{
+	if (a->start_id >= INT32_MAX)
+		return -ENOENT;
+	u32 id = obj_next_id(t, a->start_id);
+	if (!id)
+		return -ENOENT;
+	u->next_id = id;
+	return 0;
+}
+static int cmd_map_next_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return next_id(a, u, OBJ_MAP); }
+static int cmd_prog_next_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return next_id(a, u, OBJ_PROG); }
+static int cmd_btf_next_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return next_id(a, u, OBJ_BTF); }
+
+static int fd_by_id(u32 id, u32 open_flags, enum obj_type t)
+{
+	struct obj *o = obj_by_id(t, id);
+	if (!o)
+		return -ENOENT;
+	int fd = obj_fd_new(o, open_flags);
+	obj_put(o);
+	return fd;
+}
+static int cmd_map_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+{
+	(void)u; (void)s;
+	if ((a->open_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY)) ||
+	    (a->open_flags & (BPF_F_RDONLY | BPF_F_WRONLY)) == (BPF_F_RDONLY | BPF_F_WRONLY))
+		return -EINVAL;
+	return fd_by_id(a->map_id, a->open_flags, OBJ_MAP);
+}
+static int cmd_prog_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return fd_by_id(a->prog_id, 0, OBJ_PROG); }
+static int cmd_btf_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return fd_by_id(a->btf_id, 0, OBJ_BTF); }
+
+/* BPF_OBJ_GET_INFO_BY_FD: the kernel copies min(info_len, sizeof(info)) and requires the
+ * bytes of a larger user struct past its own to be zero (E2BIG). */
+static int cmd_obj_get_info(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+{
+	(void)s;
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+		struct bpf_btf_info btf;
+	} info;
+	void *uinfo = u64_to_ptr(a->info.info);
+	u32 ulen = a->info.info_len;
+	struct obj *o = obj_from_fd((int)a->info.bpf_fd, 0, NULL);
+	if (IS_ERR(o))
+		return (int)PTR_ERR(o);
+	size_t ksize = o->type == OBJ_MAP ? sizeof(info.map) : o->type == OBJ_PROG ? sizeof(info.prog) : sizeof(info.btf);
+	int err = 0;
+	if (!uinfo && ulen) {
+		err = -EFAULT;
+		goto out;
+	}
+	if (ulen > ksize && !mem_is_zero(uinfo, ksize, ulen)) {
+		err = -E2BIG;
+		goto out;
+	}
+	u32 len = (u32)MIN((size_t)ulen, ksize);
+	memset(&info, 0, sizeof(info));
+	memcpy(&info, uinfo, len); /* some fields are inputs (buffer pointers and sizes) */
+	if (o->type == OBJ_MAP)
+		err = map_get_info(map_of(o), &info.map);
+	else if (o->type == OBJ_PROG)
+		err = prog_get_info(prog_of(o), &info.prog);
+	else
+		err = btf_get_info(container_of(o, struct btf_obj, obj), &info.btf);
+	if (!err) {
+		memcpy(uinfo, &info, len);
+		u->info.info_len = len;
+	}
+out:
+	obj_put(o);
+	return err;
+}
+
+#define CMD(c, f, last) [c] = { f, ATTR_END(last) }
+static const struct cmd_desc commands[] = {
+	CMD(BPF_MAP_CREATE, cmd_map_create, map_extra),
+	CMD(BPF_MAP_LOOKUP_ELEM, cmd_map_lookup, flags),
+	CMD(BPF_MAP_UPDATE_ELEM, cmd_map_update, flags),
+	CMD(BPF_MAP_DELETE_ELEM, cmd_map_delete, key),
+	CMD(BPF_MAP_GET_NEXT_KEY, cmd_map_next_key, next_key),
+	CMD(BPF_MAP_LOOKUP_AND_DELETE_ELEM, cmd_map_lookup_and_delete, flags),
+	CMD(BPF_MAP_FREEZE, cmd_map_freeze, map_fd),
+	CMD(BPF_MAP_LOOKUP_BATCH, cmd_lookup_batch, batch.flags),
+	CMD(BPF_MAP_LOOKUP_AND_DELETE_BATCH, cmd_lookup_and_delete_batch, batch.flags),
+	CMD(BPF_MAP_UPDATE_BATCH, cmd_update_batch, batch.flags),
+	CMD(BPF_MAP_DELETE_BATCH, cmd_delete_batch, batch.flags),
+	CMD(BPF_PROG_LOAD, cmd_prog_load, core_relo_rec_size),
+	CMD(BPF_PROG_TEST_RUN, cmd_prog_test_run, test.batch_size),
+	CMD(BPF_OBJ_PIN, cmd_obj_pin, file_flags),
+	CMD(BPF_OBJ_GET, cmd_obj_get, file_flags),
+	CMD(BPF_OBJ_GET_INFO_BY_FD, cmd_obj_get_info, info.info),
+	CMD(BPF_MAP_GET_NEXT_ID, cmd_map_next_id, next_id),
+	CMD(BPF_PROG_GET_NEXT_ID, cmd_prog_next_id, next_id),
+	CMD(BPF_BTF_GET_NEXT_ID, cmd_btf_next_id, next_id),
+	CMD(BPF_MAP_GET_FD_BY_ID, cmd_map_fd_by_id, open_flags),
+	CMD(BPF_PROG_GET_FD_BY_ID, cmd_prog_fd_by_id, prog_id),
+	CMD(BPF_BTF_GET_FD_BY_ID, cmd_btf_fd_by_id, btf_id),
+	CMD(BPF_BTF_LOAD, cmd_btf_load, btf_log_level),
+};
+
+long bpfrun_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
+{
+	union bpf_attr attr;
+	long ret;
+
+	if (size > (unsigned int)sysconf(_SC_PAGESIZE)) {
+		ret = -E2BIG;
+		goto out;
+	}
+	if (size && !uattr) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (size > sizeof(attr) && !mem_is_zero(uattr, sizeof(attr), size)) {
+		ret = -E2BIG;
+		goto out;
+	}
+	size = (unsigned int)MIN((size_t)size, sizeof(attr));
+	memset(&attr, 0, sizeof(attr));
+	if (size)
+		memcpy(&attr, uattr, size);
+
+	if (cmd < 0 || (size_t)cmd >= ARRAY_SIZE(commands) || !commands[cmd].fn) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!mem_is_zero(&attr, commands[cmd].last_field_end, sizeof(attr))) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = commands[cmd].fn(&attr, uattr, size);
+out:
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}

@@ -1,0 +1,30 @@
+/* BPF helper functions: one table indexed by the kernel's helper ids.
+ *
+ * A helper receives the thread's execution context and the five argument registers.
+ * Pointer arguments are checked with vm_mem() (a bad one faults the run, where the
+ * kernel's verifier would have refused the program); map arguments with vm_map_arg().
+ */
+#ifndef BPFRUN_HELPERS_H
+#define BPFRUN_HELPERS_H
+
+#include "../core/common.h"
+#include "../vm/vm.h"
+
+typedef u64 (*helper_fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+
+struct helper_desc {
+	const char *name;   /* "bpf_map_lookup_elem" */
+	helper_fn fn;       /* NULL: known to the kernel but not implemented by bpfrun */
+	bool gpl_only;
+};
+
+/* Descriptor for a helper id; NULL when the id is not a kernel helper at all. */
+const struct helper_desc *helper_get(u32 id);
+/* The kernel's name for helper id ("bpf_xxx"), or NULL. */
+const char *helper_name(u32 id);
+
+/* Output of bpf_trace_printk / bpf_trace_vprintk, one line without "\n". Formats the
+ * trace_pipe prefix and delivers it (callback, BPFRUN_TRACE file, or stderr). */
+void trace_emit(struct exec_ctx *x, const char *msg, size_t len);
+
+#endif

@@ -1,0 +1,158 @@
+/* Maps: the generic part shared by every map type, and the ops table each type fills.
+ *
+ * The core (map.c, the bpf() commands) never switches on map_type: it validates the
+ * attributes common to all maps, finds the special fields in the value's BTF, and calls
+ * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
+ * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH).
+ *
+ * Memory: every value a program may touch lives in the map's value region (one
+ * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
+ * stays mapped until the map is freed.  A deleted element may be reused by a later insert
+ * (as the kernel does for preallocated hash maps) but is never unmapped while a program
+ * holding the map runs: no use-after-free is possible.  The interpreter checks program
+ * pointers against these regions (map_region_contains()).
+ *
+ * Locking is per type (see each file).  ops->lookup and friends may be called from any
+ * thread at any time, concurrently with each other.
+ */
+#ifndef BPFRUN_MAP_H
+#define BPFRUN_MAP_H
+
+#include "../core/common.h"
+#include "../core/object.h"
+
+struct bpf_map;
+struct btf_obj;
+struct exec_ctx;
+
+/* Where a map's values are: slot i is base + i*stride, its value bytes start at
+ * value_off and are value_len long.  count slots. */
+struct map_region {
+	char *base;
+	u64 stride;
+	u32 value_off;
+	u32 value_len;
+	u64 count;
+};
+
+/* for_each callback: returns 0 to continue, 1 to stop. */
+typedef long (*map_each_fn)(struct bpf_map *map, void *key, void *value, void *arg);
+
+struct map_ops {
+	/* Type-specific attribute checks at BPF_MAP_CREATE (after the generic ones). */
+	int (*alloc_check)(const union bpf_attr *attr);
+	/* Allocates the type's struct (which embeds struct bpf_map first) and its storage.
+	 * The generic fields are filled by the caller before and after. ERR_PTR on error. */
+	struct bpf_map *(*alloc)(const union bpf_attr *attr);
+	void (*free)(struct bpf_map *map);
+
+	/* ---- program side (helpers) ---- */
+	/* Pointer to the value (the current CPU's copy for per-CPU maps), or NULL. */
+	void *(*lookup)(struct bpf_map *map, const void *key);
+	/* Update from a program: per-CPU maps write the current CPU's copy. */
+	long (*update)(struct bpf_map *map, const void *key, const void *value, u64 flags);
+	long (*delete)(struct bpf_map *map, const void *key);
+	/* Per-CPU maps: pointer to cpu's copy, or NULL. */
+	void *(*lookup_percpu)(struct bpf_map *map, const void *key, u32 cpu);
+	/* bpf_for_each_map_elem: returns the number of elements visited. */
+	long (*for_each)(struct bpf_map *map, map_each_fn fn, void *arg);
+
+	/* ---- user side (syscall commands) ---- */
+	/* Copies the value out in user-space layout (per-CPU: every CPU, each rounded up to 8
+	 * bytes), special fields zeroed.  flags: BPF_F_LOCK. */
+	int (*lookup_user)(struct bpf_map *map, const void *key, void *value, u64 flags);
+	/* Update from user space (per-CPU layout for per-CPU maps). NULL: use update. */
+	int (*update_user)(struct bpf_map *map, const void *key, const void *value, u64 flags);
+	int (*lookup_and_delete_user)(struct bpf_map *map, const void *key, void *value, u64 flags);
+	int (*get_next_key)(struct bpf_map *map, const void *key, void *next_key);
+
+	/* Calls fn on every live element's value (for timers: cancel and free all). */
+	void (*for_each_value)(struct bpf_map *map, void (*fn)(struct bpf_map *, void *value, void *arg), void *arg);
+	/* Key of the element whose value is at `value` (hash: the element's key; array: the
+	 * index written to *tmp). Used to call timer callbacks with (map, key, value). */
+	void *(*key_of_value)(struct bpf_map *map, void *value, u32 *tmp);
+
+	/* Prog array (tail calls): the program at index, borrowed (no reference). */
+	struct bpf_prog *(*prog_at)(struct bpf_map *map, u32 index);
+};
+
+#define MAP_NO_FIELD (-1)      /* no such special field */
+#define MAP_INVALID_FIELD (-2) /* present but unusable (two timers, array of timers) */
+
+struct bpf_map {
+	struct obj obj;
+	const struct map_ops *ops;
+	u32 map_type, key_size, value_size, max_entries, map_flags, numa_node;
+	u64 map_extra;
+	u32 ifindex;
+	char name[BPF_OBJ_NAME_LEN];
+	struct btf_obj *btf; /* referenced, may be NULL */
+	u32 btf_key_type_id, btf_value_type_id, btf_vmlinux_value_type_id;
+
+	/* Special fields found in the value BTF: byte offset, MAP_NO_FIELD or
+	 * MAP_INVALID_FIELD. */
+	int timer_off;
+	int spin_lock_off;
+
+	struct map_region region;
+	bool frozen;       /* under freeze_lock */
+	long writable_mmaps; /* for freeze vs mmap, under freeze_lock */
+	int freeze_lock;   /* spinlock word */
+};
+
+/* Registry of types, indexed by map_type; NULL entries are unsupported types. */
+const struct map_ops *map_ops_for_type(u32 map_type);
+
+/* Copies a value into map memory without touching the special fields (timer and
+ * spin_lock bytes are never copied, as in the kernel). */
+void map_copy_value(const struct bpf_map *map, void *dst, const void *src);
+/* Same, holding dst's bpf_spin_lock (BPF_F_LOCK). */
+void map_copy_value_locked(const struct bpf_map *map, void *dst, const void *src, bool lock_src);
+/* Zeroes the special fields of a value copied out to user space. */
+void map_clear_special(const struct bpf_map *map, void *value);
+/* Called by the types when an element's value is overwritten or freed: cancels and frees
+ * its timer (array update, hash replace/delete, LRU eviction, map free). */
+void map_free_value_fields(struct bpf_map *map, void *value);
+
+/* Memory safety: true when [addr, addr+size) lies within one value of the map and does
+ * not overlap a special field. */
+bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size);
+
+static inline struct bpf_map *map_of(struct obj *o) { return container_of(o, struct bpf_map, obj); }
+static inline void map_get(struct bpf_map *m) { obj_get(&m->obj); }
+static inline void map_put(struct bpf_map *m) { obj_put(&m->obj); }
+static inline bool map_has_user_refs(const struct bpf_map *m)
+{
+	return __atomic_load_n(&m->obj.usercnt, __ATOMIC_ACQUIRE) > 0;
+}
+/* Returns the map of fd with +1 refcnt, or ERR_PTR. */
+struct bpf_map *map_from_fd(int fd, u32 *fd_flags);
+
+/* Values in user-space layout for per-CPU maps. */
+static inline bool map_is_percpu(const struct bpf_map *m)
+{
+	return m->map_type == BPF_MAP_TYPE_PERCPU_ARRAY || m->map_type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       m->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+static inline u32 map_user_value_size(const struct bpf_map *m)
+{
+	return map_is_percpu(m) ? ROUND_UP(m->value_size, 8) * (u32)num_possible_cpus() : m->value_size;
+}
+
+/* bpf() commands on maps (map.c). attr already size-checked by the dispatcher. */
+int map_create(union bpf_attr *attr);
+int map_lookup_elem(union bpf_attr *attr);
+int map_update_elem(union bpf_attr *attr);
+int map_delete_elem(union bpf_attr *attr);
+int map_get_next_key(union bpf_attr *attr);
+int map_lookup_and_delete_elem(union bpf_attr *attr);
+int map_freeze(union bpf_attr *attr);
+int map_lookup_batch(union bpf_attr *attr, bool and_delete);
+int map_update_batch(union bpf_attr *attr);
+int map_delete_batch(union bpf_attr *attr);
+int map_get_info(struct bpf_map *map, struct bpf_map_info *info);
+
+extern const struct map_ops array_map_ops, percpu_array_map_ops, prog_array_map_ops;
+extern const struct map_ops htab_map_ops, htab_percpu_map_ops, htab_lru_map_ops, htab_lru_percpu_map_ops;
+
+#endif

@@ -1,0 +1,91 @@
+/* Programs: what BPF_PROG_LOAD builds and what the interpreter runs.
+ *
+ * A loaded program is immutable after load (so any number of threads may run it at
+ * once); it holds a reference on every map it uses.  Program types plug in through
+ * struct prog_type_ops (prog_types.c and one file per family): which helpers they offer,
+ * how their context is read and written, and how BPF_PROG_TEST_RUN drives them.
+ */
+#ifndef BPFRUN_PROG_H
+#define BPFRUN_PROG_H
+
+#include "../core/common.h"
+#include "../core/object.h"
+
+struct bpf_map;
+struct btf_obj;
+struct exec_ctx;
+struct helper_desc;
+
+#define MAX_BPF_STACK 512   /* bytes of stack per frame */
+#define MAX_CALL_FRAMES 8
+#define MAX_TAIL_CALL_CNT 33
+
+/* A subprogram (function): the entry and every BPF_PSEUDO_CALL / BPF_PSEUDO_FUNC target. */
+struct subprog {
+	u32 start;        /* first instruction index */
+	u32 end;          /* one past the last */
+};
+
+struct bpf_prog {
+	struct obj obj;
+	u32 type, expected_attach_type, prog_flags;
+	char name[BPF_OBJ_NAME_LEN];
+	bool gpl_compatible;
+	u8 tag[BPF_TAG_SIZE];
+
+	/* Instructions after load-time rewriting (map fds -> map pointers, etc.) */
+	struct bpf_insn *insns;
+	u32 len;
+	/* Pre-decoded form for the interpreter, owned by vm (vm_prepare/vm_release). */
+	void *vm_code;
+
+	struct subprog *subprogs;
+	u32 nr_subprogs;
+
+	struct bpf_map **used_maps;   /* referenced */
+	u32 nr_used_maps;
+	struct btf_obj *btf;          /* referenced, may be NULL */
+	void *func_info;              /* copies of what was loaded, for GET_INFO */
+	u32 func_info_cnt, func_info_rec_size;
+	void *line_info;
+	u32 line_info_cnt, line_info_rec_size;
+
+	const struct prog_type_ops *tops;
+	u64 load_time_ns;
+	u64 run_cnt, run_time_ns;     /* atomic, for GET_INFO */
+};
+
+/* A memory range of the context that a program type exposes. */
+struct ctx_desc;
+
+struct prog_type_ops {
+	const char *name;
+	/* Size of the context struct the program sees (for ctx_in checks). */
+	u32 ctx_size;
+	/* Helper availability: returns true if helper `id` is offered to this type. */
+	bool (*helper_allowed)(u32 helper_id, const struct bpf_prog *prog);
+	/* Context loads/stores at `off` of `size` bytes.  Returns 0, or -EACCES for an access
+	 * the kernel's verifier would refuse (the run then ends with a fault).  Loads return the
+	 * value in *val (pointer fields such as data/data_end return full 64-bit pointers). */
+	int (*ctx_load)(struct exec_ctx *x, u32 off, u32 size, u64 *val);
+	int (*ctx_store)(struct exec_ctx *x, u32 off, u32 size, u64 val);
+	/* BPF_PROG_TEST_RUN for this type. */
+	int (*test_run)(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr);
+};
+
+const struct prog_type_ops *prog_type_ops_for(u32 prog_type);
+
+static inline struct bpf_prog *prog_of(struct obj *o) { return container_of(o, struct bpf_prog, obj); }
+static inline void prog_get(struct bpf_prog *p) { obj_get(&p->obj); }
+static inline void prog_put(struct bpf_prog *p) { obj_put(&p->obj); }
+struct bpf_prog *prog_from_fd(int fd);  /* +1 or ERR_PTR */
+
+/* Subprogram that starts at insn index, or NULL. */
+const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn);
+
+/* bpf() commands (prog_load.c, test_run.c) */
+int prog_load(union bpf_attr *attr, unsigned int size);
+int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr);
+int prog_get_info(struct bpf_prog *prog, struct bpf_prog_info *info);
+
+#endif

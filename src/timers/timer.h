@@ -1,0 +1,22 @@
+/* BPF timers (bpf_timer_init/set_callback/start/cancel), see ../shared/spec/bpf-timers.md.
+ * The 16 bytes of a struct bpf_timer in a map value are owned by this module: programs
+ * cannot touch them (the VM refuses loads/stores overlapping map special fields) and map
+ * updates never copy them. */
+#ifndef BPFRUN_TIMER_H
+#define BPFRUN_TIMER_H
+
+#include "../core/common.h"
+#include "../vm/vm.h"
+
+struct bpf_map;
+
+u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map, u64 flags, u64 r4, u64 r5);
+u64 helper_timer_set_callback(struct exec_ctx *x, u64 timer, u64 fn, u64 r3, u64 r4, u64 r5);
+u64 helper_timer_start(struct exec_ctx *x, u64 timer, u64 nsecs, u64 flags, u64 r4, u64 r5);
+u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u64 r5);
+
+/* Cancel and free the timer stored at `timer` (inside a value of map): stops it without
+ * waiting on oneself, forgets the callback, resets the bytes to uninitialized. */
+void timer_cancel_and_free(struct bpf_map *map, void *timer);
+
+#endif

@@ -1,0 +1,100 @@
+/* The interpreter and the execution context it runs in.
+ *
+ * Each thread that runs programs or callbacks has one exec_ctx (thread-local, created on
+ * first use) with a stable CPU id below num_possible_cpus(): per-CPU maps and
+ * bpf_get_smp_processor_id() read it.  A run uses the context's own stack (8 frames of 512
+ * bytes), so runs on different threads share nothing and need no lock; a run allocates
+ * nothing.
+ *
+ * Memory safety without a verifier: every load, store and atomic the program performs,
+ * and every pointer a helper is given, is checked against the regions the run may touch:
+ * its stack, its context (accesses go through the program type's ctx_load/ctx_store),
+ * packet data, the values of the maps the program uses (map_region_contains) and
+ * temporary regions helpers grant (e.g. a callback's key).  An access outside ends the
+ * run with a fault: vm_run returns and x->fault is set, with a message in x->fault_msg.
+ * Program memory is read and written with relaxed atomics: BPF programs may race on map
+ * values as they do in the kernel, and that must not be undefined behaviour in the host.
+ */
+#ifndef BPFRUN_VM_H
+#define BPFRUN_VM_H
+
+#include "../core/common.h"
+
+struct bpf_prog;
+struct bpf_map;
+struct bpfrun_timer;
+
+#define VM_MAX_GRANTS 8
+
+struct mem_grant { u64 start, end; bool writable; };
+
+struct exec_ctx {
+	u32 cpu;                 /* stable for the thread */
+
+	/* ---- the run in progress (vm_run sets up; nested callbacks share it) ---- */
+	const struct bpf_prog *prog;   /* program whose instructions run now (tail calls change it) */
+	void *ctx;               /* context struct given to the program, and its size */
+	u32 ctx_size;
+	u64 pkt_start, pkt_end;  /* packet data [start, end) when the type has one */
+	u64 pkt_meta;            /* XDP data_meta (== pkt_start when none) */
+	void *type_data;         /* program-type state for helpers (skb/xdp buffers) */
+	u32 depth;               /* call frames in use */
+	u32 tail_calls;
+	bool in_run;
+
+	/* Temporary regions granted by helpers (a callback's key copy, ...). */
+	struct mem_grant grants[VM_MAX_GRANTS];
+	u32 nr_grants;
+
+	/* Fault: set by the interpreter or a helper; ends the run. */
+	int fault;               /* 0 or -errno (EFAULT for bad accesses) */
+	char fault_msg[160];
+
+	/* Timer callback running on this thread (for -EDEADLK), set by the timer engine. */
+	struct bpfrun_timer *running_timer;
+
+	/* bpf_spin_lock held by this run (the kernel allows one at a time). */
+	void *held_lock;
+
+	u8 stack[8 * 512] __attribute__((aligned(16)));
+};
+
+/* This thread's context (created and given a CPU id on first use). */
+struct exec_ctx *exec_ctx_get(void);
+/* Pins the thread's context to a CPU id (the timer engine's per-CPU threads). */
+void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu);
+
+/* Runs prog from instruction 0 with R1 = r1 as a fresh run. Returns R0. On a fault
+ * x->fault is nonzero. The caller sets x->ctx/ctx_size/pkt_* before (vm_run_setup). */
+u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1);
+/* Calls the function starting at instruction `start` of prog with R1..R5.  Inside a run
+ * (bpf_loop, for_each_map_elem callbacks) it is a nested frame of that run; outside one
+ * (timer callbacks) it is a fresh run. Returns R0. */
+u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
+	    u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+
+/* Clears per-run state before a new run (fault, grants, packet, ctx). */
+void vm_reset_run(struct exec_ctx *x);
+
+/* ---- for helpers ---- */
+/* Host pointer for [addr, addr+size) if the run may read (write) it, else NULL and a
+ * fault is recorded.  size 0 is allowed for any addr (returns NULL without fault when
+ * addr is 0). */
+void *vm_mem(struct exec_ctx *x, u64 addr, u64 size, bool write);
+/* The map a helper received in a register: must be one the program uses. Faults if not. */
+struct bpf_map *vm_map_arg(struct exec_ctx *x, u64 reg);
+/* A callback argument (ld_imm64 BPF_PSEUDO_FUNC): returns the instruction index of the
+ * function start, or -1 with a fault. */
+s64 vm_func_arg(struct exec_ctx *x, u64 reg);
+/* The value ld_imm64 BPF_PSEUDO_FUNC loads for function `start` of prog. */
+u64 vm_func_value(const struct bpf_prog *prog, u32 start);
+/* Grants access to a temporary buffer for the duration of a callback. */
+bool vm_grant(struct exec_ctx *x, const void *p, u64 size, bool writable);
+void vm_ungrant(struct exec_ctx *x, const void *p);
+void vm_fault(struct exec_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Load-time preparation (pre-decoding) and its release. 0 or -errno. */
+int vm_prepare(struct bpf_prog *prog);
+void vm_release(struct bpf_prog *prog);
+
+#endif

@@ -1,0 +1,143 @@
+#include "difftest.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+const char *obj_path(const char *name)
+{
+	static char path[4096];
+	const char *dir = getenv("BPFRUN_TEST_OBJDIR");
+	snprintf(path, sizeof(path), "%s/%s.bpf.o", dir ? dir : "build/tests/bpf", name);
+	return path;
+}
+
+struct bpf_object *load_obj(const char *name)
+{
+	struct bpf_object *obj = bpf_object__open_file(obj_path(name), NULL);
+	if (!obj) {
+		fprintf(stderr, "open %s: %s\n", obj_path(name), strerror(errno));
+		exit(2);
+	}
+	int err = bpf_object__load(obj);
+	if (err) {
+		fprintf(stderr, "load %s: %s\n", obj_path(name), strerror(-err));
+		exit(2);
+	}
+	return obj;
+}
+
+struct bpf_program *find_prog(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
+	if (!p) {
+		fprintf(stderr, "no program %s\n", name);
+		exit(2);
+	}
+	return p;
+}
+
+int prog_fd(struct bpf_object *obj, const char *name) { return bpf_program__fd(find_prog(obj, name)); }
+
+int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+	if (!m) {
+		fprintf(stderr, "no map %s\n", name);
+		exit(2);
+	}
+	return bpf_map__fd(m);
+}
+
+int run_prog(int fd, const void *data, uint32_t size, uint32_t *retval)
+{
+	static const char zero[64];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data ? data : zero,
+		    .data_size_in = data ? size : sizeof(zero), .repeat = 1);
+	int err = bpf_prog_test_run_opts(fd, &opts);
+	if (retval)
+		*retval = opts.retval;
+	return err < 0 ? -errno : 0;
+}
+
+void out(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void check_(bool cond, const char *expr, const char *file, int line, const char *fmt, ...)
+{
+	if (cond) {
+		passed++;
+		return;
+	}
+	failed++;
+	va_list ap;
+	va_start(ap, fmt);
+	printf("FAIL %s:%d: %s: ", file, line, expr);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+	va_end(ap);
+}
+
+int finish(void)
+{
+	printf("%d passed, %d failed\n", passed, failed);
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
+
+bool under_bpfrun(void) { return getenv("BPFRUN_TRACE") != NULL; }
+
+static const char *trace_file(void)
+{
+	const char *f = getenv("BPFRUN_TRACE");
+	if (f)
+		return f;
+	if (access("/sys/kernel/tracing/trace", F_OK) != 0)
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	return "/sys/kernel/tracing/trace";
+}
+
+void trace_clear(void)
+{
+	FILE *f = fopen(trace_file(), "w");
+	if (f)
+		fclose(f);
+}
+
+const char *trace_messages(void)
+{
+	static char buf[1 << 16];
+	char line[4096];
+	size_t n = 0;
+	buf[0] = 0;
+	FILE *f = fopen(trace_file(), "r");
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		const char *m = strstr(line, "bpf_trace_printk: ");
+		if (!m || line[0] == '#')
+			continue;
+		m += strlen("bpf_trace_printk: ");
+		size_t len = strlen(m);
+		if (n + len + 1 >= sizeof(buf))
+			break;
+		memcpy(buf + n, m, len + 1);
+		n += len;
+	}
+	fclose(f);
+	return buf;
+}
