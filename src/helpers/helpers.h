@@ -27,4 +27,16 @@ const char *helper_name(u32 id);
  * trace_pipe prefix and delivers it (callback, BPFRUN_TRACE file, or stderr). */
 void trace_emit(struct exec_ctx *x, const char *msg, size_t len);
 
+/* Packet helpers, implemented with the program types' packet state (packet.c). */
+u64 helper_skb_load_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_skb_store_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_l3_csum_replace(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_l4_csum_replace(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_csum_diff(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_xdp_adjust_head(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_xdp_adjust_tail(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_xdp_adjust_meta(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_get_socket_cookie(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_get_socket_uid(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+
 #endif

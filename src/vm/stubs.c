@@ -13,5 +13,5 @@ u64 vm_func_value(const struct bpf_prog *prog, u32 start) { return 0; }
 bool vm_grant(struct exec_ctx *x, const void *p, u64 size, bool writable) { return false; }
 void vm_ungrant(struct exec_ctx *x, const void *p) {}
 void vm_fault(struct exec_ctx *x, const char *fmt, ...) { x->fault = -EFAULT; }
-int vm_prepare(struct bpf_prog *prog) { return 0; }
+int vm_prepare(struct bpf_prog *prog, char *msg, size_t msglen) { return 0; }
 void vm_release(struct bpf_prog *prog) {}

@@ -93,8 +93,10 @@ bool vm_grant(struct exec_ctx *x, const void *p, u64 size, bool writable);
 void vm_ungrant(struct exec_ctx *x, const void *p);
 void vm_fault(struct exec_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Load-time preparation (pre-decoding) and its release. 0 or -errno. */
-int vm_prepare(struct bpf_prog *prog);
+/* Load-time instruction checks (opcodes, registers, reserved fields, jump targets,
+ * ld_imm64 pairs, falling off the end) and pre-decoding.  0, or -errno with the reason
+ * in msg (one line, as the kernel's verifier log words it). */
+int vm_prepare(struct bpf_prog *prog, char *msg, size_t msglen);
 void vm_release(struct bpf_prog *prog);
 
 #endif
