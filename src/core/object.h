@@ -72,5 +72,12 @@ int pin_remove(const char *path);               /* 0, or -ENOENT when not a pin 
 bool pin_exists(const char *path);
 /* True when path is a directory that bpfrun treats as a BPF filesystem. */
 bool pin_dir_is_bpffs(const char *path);
+/* Directories below /sys/fs/bpf are entries of the pin table (the bridge's mkdir/rmdir
+ * route them here): 0 or -errno as mkdir(2)/rmdir(2) on a BPF filesystem.  pin_rmdir and
+ * pin_remove return -ENOENT when path is not an entry (ask the real file system). */
+int pin_mkdir(const char *path);
+int pin_rmdir(const char *path);
+/* True when path lies strictly below /sys/fs/bpf. */
+bool pin_path_in_bpffs_root(const char *path);
 
 #endif
