@@ -1,0 +1,77 @@
+/* Internal interface of the timers module: the hidden timer state and the engine that
+ * queues and fires timers (engine.c).  Not for other modules: they use timer.h/clock.h.
+ *
+ * Locking (see engine.c and timer.c for the details):
+ *   timer lock  - the lock word in the 16 bytes of struct bpf_timer (timer.c)
+ *   engine lock - one mutex per CPU id (engine.c)
+ *   order: timer lock -> engine lock; never two engine locks at once; no lock is held
+ *   while a callback runs or while waiting for one.
+ */
+#ifndef BPFRUN_TIMER_ENGINE_H
+#define BPFRUN_TIMER_ENGINE_H
+
+#include "../core/common.h"
+
+struct bpf_map;
+struct bpf_prog;
+
+#define TIMER_NOT_QUEUED UINT32_MAX
+#define TIMER_NEVER INT64_MAX   /* expiry of a timer that can never fire */
+
+/* The state bpf_timer_init attaches to a struct bpf_timer. */
+struct bpfrun_timer {
+	/* Constant after init. */
+	struct bpf_map *map;
+	void *value;              /* the map value holding the timer */
+	int clockid;
+
+	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
+	 * be read under either.  prog holds a reference while set. */
+	struct bpf_prog *prog;
+	u32 start;                /* first instruction of the callback function */
+
+	/* Engine state, under the lock of engine `cpu`. */
+	u32 cpu;                  /* engine owning the timer (atomic: read to find the lock) */
+	u32 heap_idx;             /* index in that engine's heap, or TIMER_NOT_QUEUED */
+	s64 expires;              /* CLOCK_MONOTONIC ns (virtual or real) */
+	u64 seq;                  /* arming order: breaks expiry ties deterministically */
+
+	int refcnt;               /* atomic: 1 while attached + 1 per callback running */
+	int cancelling;           /* atomic: callbacks now cancelling this timer */
+};
+
+/* Callback of the timer running on this thread, or NULL (thread-local). */
+struct bpfrun_timer *timer_running_here(void);
+
+/* Hidden state allocation (pooled so that the states stay reachable for leak checkers
+ * while only map memory points at them). */
+struct bpfrun_timer *timer_state_alloc(void);
+void timer_get(struct bpfrun_timer *t);
+void timer_put(struct bpfrun_timer *t);
+
+/* Sets (or, with prog NULL, drops) the callback under the engine lock; the caller holds
+ * the timer lock.  Returns the program whose reference the caller now owns and must
+ * put after unlocking (the old one), or NULL. */
+struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *prog, u32 start);
+/* Queues t to fire at `expires` (CLOCK_MONOTONIC ns) on engine `cpu`, or re-arms it.
+ * A timer whose callback is running stays on that callback's engine.  The caller holds
+ * the timer lock.  0 or -ENOMEM. */
+int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu);
+/* Removes t from its queue without waiting: true if it was queued. */
+bool engine_dequeue(struct bpfrun_timer *t);
+/* hrtimer_cancel: removes t from its queue and waits until no callback of t runs on
+ * another thread.  Returns 1 if it was queued, else 0.  No lock held by the caller. */
+int engine_cancel_sync(struct bpfrun_timer *t);
+
+/* Virtual clock: fires every timer due up to `target` in (expiry, seq) order on the
+ * calling thread, moving the clock to each expiry, then to target. */
+int engine_advance_to(u64 target);
+/* True once any timer has been armed (the clock can no longer change kind). */
+bool engine_ever_armed(void);
+
+/* Clock internals (clock.c). */
+void clock_virtual_move(u64 mono);
+/* Offset of clockid from CLOCK_MONOTONIC now (clock - monotonic). */
+s64 clock_offset_from_mono(int clockid);
+
+#endif

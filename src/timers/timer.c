@@ -1,0 +1,384 @@
+/* bpf_timer_init/set_callback/start/cancel and timer_cancel_and_free, with the kernel's
+ * semantics (see ../shared/spec/bpf-timers.md).
+ *
+ * The 16 bytes of a struct bpf_timer in a map value are a struct timer_kern: the
+ * pointer to the hidden state (struct bpfrun_timer, engine.h) and a lock word.
+ *
+ * Locking:
+ *   timer lock (timer_kern.lock, a spinlock): protects the pointer (attach/detach) and
+ *   the callback of the state; held only for short sections that never wait for a
+ *   callback.  Taken before an engine lock (timer -> engine), never inside one.
+ *   pool_lock: the free list of hidden states; a leaf lock.
+ *   Waiting for a running callback (cancel, cancel and free) happens after the timer
+ *   lock is released, holding a reference on the state.
+ *   The pointer is also read without the lock (cancel and free's fast path), so it is
+ *   always accessed atomically.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "timer.h"
+#include "../maps/map.h"
+#include "../prog/prog.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+struct timer_kern {
+	struct bpfrun_timer *t;
+	u32 lock;
+	u32 pad;
+};
+_Static_assert(sizeof(struct timer_kern) == sizeof(struct bpf_timer), "bpf_timer layout");
+
+/* ---- hidden state pool ---- */
+
+#define POOL_CHUNK 4096
+
+struct pool_chunk {
+	struct pool_chunk *next;
+	struct bpfrun_timer states[POOL_CHUNK];
+};
+
+struct free_state {
+	struct free_state *next;
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pool_chunk *pool_chunks;  /* newest first */
+static u32 pool_chunk_used;             /* states handed out from pool_chunks */
+static struct free_state *pool_free;
+
+static void poison_state(struct bpfrun_timer *t, bool poison)
+{
+#ifdef POOL_ASAN
+	/* Everything but the free-list link: use after free is caught. */
+	char *rest = (char *)t + sizeof(struct free_state);
+	size_t len = sizeof(*t) - sizeof(struct free_state);
+
+	if (poison)
+		ASAN_POISON_MEMORY_REGION(rest, len);
+	else
+		ASAN_UNPOISON_MEMORY_REGION(rest, len);
+#else
+	(void)t;
+	(void)poison;
+#endif
+}
+
+static struct bpfrun_timer *pool_take_locked(void)
+{
+	if (pool_free) {
+		struct bpfrun_timer *t = (struct bpfrun_timer *)pool_free;
+
+		pool_free = pool_free->next;
+		poison_state(t, false);
+		return t;
+	}
+	if (!pool_chunks || pool_chunk_used == POOL_CHUNK) {
+		struct pool_chunk *c = malloc(sizeof(*c));
+
+		if (!c)
+			return NULL;
+		c->next = pool_chunks;
+		pool_chunks = c;
+		pool_chunk_used = 0;
+	}
+	return &pool_chunks->states[pool_chunk_used++];
+}
+
+struct bpfrun_timer *timer_state_alloc(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	struct bpfrun_timer *t = pool_take_locked();
+	pthread_mutex_unlock(&pool_lock);
+
+	if (t)
+		memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static void timer_state_free(struct bpfrun_timer *t)
+{
+	struct free_state *f = (struct free_state *)t;
+
+	pthread_mutex_lock(&pool_lock);
+	f->next = pool_free;
+	pool_free = f;
+	poison_state(t, true);
+	pthread_mutex_unlock(&pool_lock);
+}
+
+void timer_get(struct bpfrun_timer *t)
+{
+	__atomic_add_fetch(&t->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void timer_put(struct bpfrun_timer *t)
+{
+	if (__atomic_sub_fetch(&t->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		timer_state_free(t);
+}
+
+/* ---- the timer lock ---- */
+
+static void timer_lock(struct timer_kern *tk)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_exchange_n(&tk->lock, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&tk->lock, __ATOMIC_RELAXED)) {
+			if (++spins % 128 == 0)
+				sched_yield();  /* the holder may be waiting for an engine lock */
+			else
+				__builtin_ia32_pause();
+		}
+	}
+}
+
+static void timer_unlock(struct timer_kern *tk)
+{
+	__atomic_store_n(&tk->lock, 0, __ATOMIC_RELEASE);
+}
+
+static struct bpfrun_timer *attached(struct timer_kern *tk)
+{
+	return __atomic_load_n(&tk->t, __ATOMIC_ACQUIRE);
+}
+
+/* ---- helper arguments ---- */
+
+static u64 err_ret(int err)
+{
+	return (u64)(s64)err;
+}
+
+/* The timer a program passed: it must point exactly at the bpf_timer field of a value
+ * of a map the program uses (of `only` when not NULL), as the kernel's verifier checks.
+ * Anything else faults the run. */
+static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only)
+{
+	const struct bpf_prog *prog = x->prog;
+
+	for (u32 i = 0; prog && i < prog->nr_used_maps; i++) {
+		const struct bpf_map *m = prog->used_maps[i];
+		const struct map_region *r = &m->region;
+		u64 base = (u64)(uintptr_t)r->base;
+
+		if (addr < base || addr - base >= r->stride * r->count)
+			continue;
+		u64 off = (addr - base) % r->stride;
+
+		if (off < r->value_off || off >= r->value_off + (u64)r->value_len)
+			continue;
+		if (m->timer_off < 0) {
+			vm_fault(x, "map '%s' has no valid bpf_timer", m->name);
+			return NULL;
+		}
+		if (off - r->value_off != (u64)m->timer_off) {
+			vm_fault(x, "off %llu doesn't point to 'struct bpf_timer' that is at %d",
+				 (unsigned long long)(off - r->value_off), m->timer_off);
+			return NULL;
+		}
+		if (only && m != only) {
+			vm_fault(x, "timer pointer in R1 map '%s' doesn't match map pointer in R2 map '%s'",
+				 m->name, only->name);
+			return NULL;
+		}
+		return u64_to_ptr(addr);
+	}
+	vm_fault(x, "R1 is not a pointer to a struct bpf_timer in a map value");
+	return NULL;
+}
+
+/* ---- the helpers ---- */
+
+u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map_reg, u64 flags, u64 r4, u64 r5)
+{
+	struct bpf_map *map = vm_map_arg(x, map_reg);
+	struct timer_kern *tk = map ? timer_arg(x, timer, map) : NULL;
+	int clockid = (int)(flags & 15);
+	struct bpfrun_timer *t;
+	int err = 0;
+
+	if (!tk)
+		return err_ret(-EFAULT);
+	if (flags > 15 || (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC &&
+			   clockid != CLOCK_BOOTTIME))
+		return err_ret(-EINVAL);
+	timer_lock(tk);
+	if (attached(tk)) {
+		err = -EBUSY;
+		goto out;
+	}
+	t = timer_state_alloc();
+	if (!t) {
+		err = -ENOMEM;
+		goto out;
+	}
+	t->map = map;
+	t->value = (char *)tk - map->timer_off;
+	t->clockid = clockid;
+	t->cpu = x->cpu;
+	t->heap_idx = TIMER_NOT_QUEUED;
+	t->refcnt = 1;
+	__atomic_store_n(&tk->t, t, __ATOMIC_SEQ_CST);
+	/* Pairs with the user reference release: either its cancel and free sees t, or we
+	 * see no user reference and undo. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!map_has_user_refs(map)) {
+		__atomic_store_n(&tk->t, NULL, __ATOMIC_RELEASE);
+		timer_put(t);
+		err = -EPERM;
+	}
+out:
+	timer_unlock(tk);
+	return err_ret(err);
+}
+
+u64 helper_timer_set_callback(struct exec_ctx *x, u64 timer, u64 fn, u64 r3, u64 r4, u64 r5)
+{
+	struct timer_kern *tk = timer_arg(x, timer, NULL);
+	s64 start = tk ? vm_func_arg(x, fn) : -1;
+	struct bpf_prog *prog = (struct bpf_prog *)x->prog, *old = NULL;
+	struct bpfrun_timer *t;
+	int err = 0;
+
+	if (start < 0)
+		return err_ret(-EFAULT);
+	timer_lock(tk);
+	t = attached(tk);
+	if (!t) {
+		err = -EINVAL;
+	} else if (!map_has_user_refs(t->map)) {
+		err = -EPERM;
+	} else {
+		if (t->prog != prog)
+			prog_get(prog);
+		old = engine_set_callback(t, prog, (u32)start);
+	}
+	timer_unlock(tk);
+	if (old)
+		prog_put(old);
+	return err_ret(err);
+}
+
+/* Expiry on the engine's CLOCK_MONOTONIC base, as hrtimer computes it: a relative time
+ * that is negative or overflows never fires; an absolute time in the past fires now. */
+static s64 expiry_of(const struct bpfrun_timer *t, u64 nsecs, u64 flags)
+{
+	s64 ns = (s64)nsecs, mono;
+
+	if (flags & BPF_F_TIMER_ABS) {
+		if (__builtin_sub_overflow(ns, clock_offset_from_mono(t->clockid), &mono))
+			return ns < 0 ? 0 : TIMER_NEVER;
+		return mono < 0 ? 0 : mono;
+	}
+	if (ns < 0 || __builtin_add_overflow((s64)clock_now(CLOCK_MONOTONIC), ns, &mono))
+		return TIMER_NEVER;
+	return mono;
+}
+
+u64 helper_timer_start(struct exec_ctx *x, u64 timer, u64 nsecs, u64 flags, u64 r4, u64 r5)
+{
+	struct timer_kern *tk = timer_arg(x, timer, NULL);
+	struct bpfrun_timer *t;
+	int err;
+
+	if (!tk)
+		return err_ret(-EFAULT);
+	if (flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN))
+		return err_ret(-EINVAL);
+	timer_lock(tk);
+	t = attached(tk);
+	if (!t || !t->prog)
+		err = -EINVAL;
+	else
+		err = engine_arm(t, expiry_of(t, nsecs, flags), x->cpu);
+	timer_unlock(tk);
+	return err_ret(err);
+}
+
+u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	struct timer_kern *tk = timer_arg(x, timer, NULL);
+	struct bpfrun_timer *t, *cur = x->running_timer;
+	struct bpf_prog *old = NULL;
+	bool counted = false;
+	int ret = 0;
+
+	if (!tk)
+		return err_ret(-EFAULT);
+	timer_lock(tk);
+	t = attached(tk);
+	if (!t) {
+		timer_unlock(tk);
+		return err_ret(-EINVAL);
+	}
+	if (cur == t) {
+		ret = -EDEADLK;   /* waiting for our own callback would never end */
+	} else if (cur) {
+		/* Cancelling from a callback: if someone is cancelling us meanwhile, one of
+		 * the two must give up or both wait forever. */
+		__atomic_add_fetch(&t->cancelling, 1, __ATOMIC_SEQ_CST);
+		counted = true;
+		if (__atomic_load_n(&cur->cancelling, __ATOMIC_SEQ_CST))
+			ret = -EDEADLK;
+	}
+	if (!ret)
+		old = engine_set_callback(t, NULL, 0);
+	timer_get(t);
+	timer_unlock(tk);
+
+	if (!ret)
+		ret = engine_cancel_sync(t);
+	if (counted)
+		__atomic_sub_fetch(&t->cancelling, 1, __ATOMIC_SEQ_CST);
+	if (old)
+		prog_put(old);
+	timer_put(t);
+	return err_ret(ret);
+}
+
+void timer_cancel_and_free(struct bpf_map *map, void *timer)
+{
+	struct timer_kern *tk = timer;
+	struct bpfrun_timer *t;
+	struct bpf_prog *old;
+
+	if (!__atomic_load_n(&tk->t, __ATOMIC_SEQ_CST))
+		return;
+	timer_lock(tk);
+	t = attached(tk);
+	if (!t) {
+		timer_unlock(tk);
+		return;
+	}
+	old = engine_set_callback(t, NULL, 0);
+	__atomic_store_n(&tk->t, NULL, __ATOMIC_RELEASE);
+	timer_unlock(tk);
+
+	/* Detached: nothing can arm it again.  From inside a callback (its own or another
+	 * timer's) waiting could deadlock: just dequeue; a callback of t still running
+	 * elsewhere keeps the state alive until it returns. */
+	if (timer_running_here())
+		engine_dequeue(t);
+	else
+		engine_cancel_sync(t);
+	if (old)
+		prog_put(old);
+	timer_put(t);
+}
