@@ -139,6 +139,17 @@ static inline u32 map_user_value_size(const struct bpf_map *m)
 	return map_is_percpu(m) ? ROUND_UP(m->value_size, 8) * (u32)num_possible_cpus() : m->value_size;
 }
 
+/* mmap(2) of a map descriptor (called by the bridge, libbpfrun.so).  Returns 0 when a
+ * mapping with these prot/flags is allowed, else -errno as the kernel gives it: -EINVAL
+ * (map not BPF_F_MMAPABLE, or not MAP_SHARED), -EPERM (writable mapping of a frozen map),
+ * -ENOTSUPP (values hold a bpf_timer / bpf_spin_lock).  The bridge checks the length and
+ * offset against the size of the map's memfd (obj.memfd, sized by the map type).  An
+ * allowed PROT_WRITE + MAP_SHARED mapping counts in writable_mmaps (BPF_MAP_FREEZE then
+ * fails with EBUSY) until the bridge calls map_mmap_unmapped() with the same prot/flags
+ * (munmap of the whole mapping, or the mmap call failing after the check). */
+int map_mmap_check(struct bpf_map *map, int prot, int flags);
+void map_mmap_unmapped(struct bpf_map *map, int prot, int flags);
+
 /* bpf() commands on maps (map.c). attr already size-checked by the dispatcher. */
 int map_create(union bpf_attr *attr);
 int map_lookup_elem(union bpf_attr *attr);
