@@ -1,9 +1,19 @@
 /* The bpfrun command: one file per command group, dispatched by main.c.
- * Conventions follow bpftool: `bpfrun OBJECT COMMAND [ARGS]`, --json output. */
+ * Conventions follow bpftool: `bpfrun OBJECT COMMAND [ARGS]`, --json output.
+ *
+ * The CLI links libbpfrun.so: its own libbpf calls are served by bpfrun (the bridge), so
+ * every object it loads lives in this process.  The inspection commands (prog, map)
+ * therefore load an object themselves, optionally run it (the same options as `run`),
+ * and then inspect what the run left behind. */
 #ifndef BPFRUN_CLI_H
 #define BPFRUN_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define BPFRUN_VERSION "0.1.0"
 
 int cmd_run(int argc, char **argv);      /* run.c: bpfrun run OBJ.o [options] */
 int cmd_prog(int argc, char **argv);     /* prog.c: bpfrun prog list|show */
@@ -13,5 +23,100 @@ int cmd_version(int argc, char **argv);
 
 /* One-line error on stderr: "bpfrun: <message>". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* True for "-h" / "--help". */
+bool cli_is_help(const char *arg);
+
+/* ---- elfcheck.c: is this file a BPF ELF object libbpf can safely parse? ----
+ * 0, or -1 with the reason in why ("not an ELF file", "ELF for x86-64, not BPF", ...). */
+int elf_check_bpf_object(const char *path, char *why, size_t len);
+
+/* ---- pcap.c: packets of a capture file, in order ---- */
+struct pcap_reader;
+struct pcap_reader *pcap_reader_open(const char *path, char *why, size_t len);
+/* Next packet: 1 with data/len/ts_ns set (valid until the next call), 0 at the end,
+ * -1 on a read error (reason in why). */
+int pcap_reader_next(struct pcap_reader *r, const uint8_t **data, uint32_t *len, uint64_t *ts_ns,
+		     char *why, size_t whylen);
+void pcap_reader_close(struct pcap_reader *r);
+
+/* ---- json.c: a streaming JSON writer (bpftool's compact form) ---- */
+struct json {
+	FILE *out;
+	int depth;
+	bool need_comma[32];
+};
+void json_init(struct json *j, FILE *out);
+void json_begin_object(struct json *j);
+void json_end_object(struct json *j);
+void json_begin_array(struct json *j);
+void json_end_array(struct json *j);
+void json_key(struct json *j, const char *key);  /* the value follows */
+void json_string(struct json *j, const char *s);
+void json_uint(struct json *j, uint64_t v);
+void json_int(struct json *j, int64_t v);
+void json_bool(struct json *j, bool v);
+/* ["0x00","0x01",...] as bpftool prints raw bytes. */
+void json_hex_bytes(struct json *j, const void *p, size_t len);
+
+/* ---- session.c: an object loaded (and optionally run) in this process ---- */
+struct bpf_object;
+struct bpf_program;
+struct bpf_map;
+
+struct run_opts {
+	const char *prog_name;    /* --prog */
+	const char *section;      /* --section */
+	const char *data_path;    /* --data */
+	const char *pcap_path;    /* --pcap */
+	uint32_t packet_size;     /* --packet-size (generated packet) */
+	uint64_t repeat;          /* --repeat */
+	int64_t for_ns;           /* --for; -1: until no timer is armed */
+	int clock;                /* --clock: 0 unset, 1 real, 2 virtual */
+	const char *pin_dir;      /* --pin-maps */
+	bool keep;                /* --keep: dump the maps after the run */
+	bool json;                /* --json */
+	bool verbose;             /* -v: libbpf's messages */
+	bool run_requested;       /* an option that asks for a run was given */
+};
+
+/* Parses argv[*i] (and its value) if it is a run option: 1 consumed, 0 not a run option,
+ * -1 error (already reported). */
+int run_opts_parse(struct run_opts *o, int argc, char **argv, int *i);
+void run_opts_init(struct run_opts *o);
+/* Options that exclude each other: -1 after reporting. */
+int run_opts_check(const struct run_opts *o);
+/* The option list for --help texts. */
+extern const char run_opts_help[];
+
+/* Checks the file, selects the clock, opens and loads the object (printing the loader's
+ * log on failure), pins its maps.  NULL after reporting the error. */
+struct bpf_object *session_load(const char *path, const struct run_opts *o);
+/* Runs the object as `bpfrun run` does.  Trace lines and the summary go to `out`.
+ * 0, or 1 after reporting an error. */
+int session_run(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out);
+/* Closes the object and stops the runtime. */
+void session_close(struct bpf_object *obj);
+
+/* The arguments of an inspection command (prog, map): the object, the words that are not
+ * run options (selectors, keys, values), and the run options. */
+struct inspect_args {
+	const char *path;
+	char **words;
+	int nr_words;
+	struct run_opts o;
+};
+/* Parses argv[1..] (argv[0] is the subcommand). -1 after reporting. */
+int inspect_parse(int argc, char **argv, struct inspect_args *a);
+/* Loads the object and runs it first when run options ask for it (the run's trace lines
+ * and summary go to stderr so stdout carries only the inspection).  NULL after reporting. */
+struct bpf_object *inspect_open(const struct inspect_args *a);
+
+/* map.c: dumps every map of obj (after a run with --keep). */
+int map_dump_all(struct bpf_object *obj, bool json);
+
+/* Parses a duration ("10s", "250ms", "1.5m", "100us", "42ns"; bare numbers are seconds)
+ * into ns. -1 when malformed. */
+int64_t parse_duration(const char *s);
 
 #endif

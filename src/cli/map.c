@@ -1,0 +1,457 @@
+/* bpfrun map list|dump|lookup|update|delete: the maps loaded in this process (an
+ * object's), printed as bpftool prints them, or as JSON in bpftool's shape.
+ * update and delete act before the run (they seed the maps); list, dump and lookup
+ * after it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+
+static const char map_help[] =
+	"Usage: bpfrun map list   OBJ.o [RUN OPTIONS]\n"
+	"       bpfrun map dump   OBJ.o MAP [RUN OPTIONS]\n"
+	"       bpfrun map lookup OBJ.o MAP key BYTES [RUN OPTIONS]\n"
+	"       bpfrun map update OBJ.o MAP key BYTES value BYTES [any|exist|noexist] [RUN OPTIONS]\n"
+	"       bpfrun map delete OBJ.o MAP key BYTES [RUN OPTIONS]\n"
+	"MAP   := name NAME | id ID | pinned PATH\n"
+	"BYTES := [hex] BYTE...  (bpftool's syntax: `key 1 0 0 0`, `key hex 01 00 00 00`)\n"
+	"Loads OBJ.o; list, dump and lookup show the maps after the run that run options ask\n"
+	"for (its trace lines and summary then go to stderr); update and delete act before it\n"
+	"(add --keep to dump every map after it).\n\n"
+	"Run options (see bpfrun run --help):\n";
+
+struct map_ref {
+	int fd;
+	struct bpf_map_info info;
+	uint32_t value_len;  /* user-space value size (per-CPU: every CPU's copy) */
+};
+
+static int map_describe(int fd, struct map_ref *m)
+{
+	uint32_t len = sizeof(m->info);
+
+	memset(&m->info, 0, sizeof(m->info));
+	m->fd = fd;
+	if (bpf_obj_get_info_by_fd(fd, &m->info, &len))
+		return -errno;
+	m->value_len = m->info.value_size;
+	if (m->info.type == BPF_MAP_TYPE_PERCPU_ARRAY || m->info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+	    m->info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		m->value_len = ((m->info.value_size + 7) & ~7u) * (uint32_t)libbpf_num_possible_cpus();
+	return 0;
+}
+
+static bool map_is_percpu(const struct map_ref *m)
+{
+	return m->value_len != m->info.value_size;
+}
+
+static const char *map_type_name(uint32_t type)
+{
+	const char *s = libbpf_bpf_map_type_str(type);
+
+	return s ? s : "unknown";
+}
+
+/* ---- list ---- */
+
+static void map_print_info(struct json *j, const struct map_ref *m)
+{
+	const struct bpf_map_info *in = &m->info;
+
+	if (!j) {
+		printf("%u: %s  name %s  flags 0x%x\n", in->id, map_type_name(in->type), in->name, in->map_flags);
+		printf("\tkey %uB  value %uB  max_entries %u\n", in->key_size, in->value_size, in->max_entries);
+		if (in->btf_id)
+			printf("\tbtf_id %u\n", in->btf_id);
+		return;
+	}
+	json_begin_object(j);
+	json_key(j, "id"); json_uint(j, in->id);
+	json_key(j, "type"); json_string(j, map_type_name(in->type));
+	json_key(j, "name"); json_string(j, in->name);
+	json_key(j, "flags"); json_uint(j, in->map_flags);
+	json_key(j, "bytes_key"); json_uint(j, in->key_size);
+	json_key(j, "bytes_value"); json_uint(j, in->value_size);
+	json_key(j, "max_entries"); json_uint(j, in->max_entries);
+	if (in->btf_id) {
+		json_key(j, "btf_id"); json_uint(j, in->btf_id);
+	}
+	json_end_object(j);
+}
+
+/* Calls fn on every live map of the process; stops when fn returns nonzero. */
+static int for_each_map(int (*fn)(struct map_ref *m, void *arg), void *arg)
+{
+	uint32_t id = 0;
+	struct map_ref m;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		int fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			continue;  /* freed meanwhile */
+		int r = map_describe(fd, &m) ? 0 : fn(&m, arg);
+		close(fd);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int list_one(struct map_ref *m, void *arg)
+{
+	map_print_info(arg, m);
+	return 0;
+}
+
+/* ---- dump / lookup ---- */
+
+static void hex_line(const uint8_t *p, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		printf("%s%02x", i ? " " : "", p[i]);
+}
+
+static void print_elem(struct json *j, const struct map_ref *m, const void *key, const uint8_t *value)
+{
+	uint32_t cpus = map_is_percpu(m) ? (uint32_t)libbpf_num_possible_cpus() : 0;
+	uint32_t stride = (m->info.value_size + 7) & ~7u;
+
+	if (!j) {
+		printf("key: ");
+		hex_line(key, m->info.key_size);
+		if (!cpus) {
+			printf("  value: ");
+			hex_line(value, m->info.value_size);
+		}
+		for (uint32_t c = 0; c < cpus; c++) {
+			printf("\n\tvalue (CPU %02u): ", c);
+			hex_line(value + (size_t)c * stride, m->info.value_size);
+		}
+		putchar('\n');
+		return;
+	}
+	json_begin_object(j);
+	json_key(j, "key");
+	json_hex_bytes(j, key, m->info.key_size);
+	if (!cpus) {
+		json_key(j, "value");
+		json_hex_bytes(j, value, m->info.value_size);
+	} else {
+		json_key(j, "values");
+		json_begin_array(j);
+		for (uint32_t c = 0; c < cpus; c++) {
+			json_begin_object(j);
+			json_key(j, "cpu"); json_uint(j, c);
+			json_key(j, "value");
+			json_hex_bytes(j, value + (size_t)c * stride, m->info.value_size);
+			json_end_object(j);
+		}
+		json_end_array(j);
+	}
+	json_end_object(j);
+}
+
+static int map_dump(struct json *j, const struct map_ref *m)
+{
+	uint8_t *key = calloc(1, m->info.key_size + 1), *next = calloc(1, m->info.key_size + 1);
+	uint8_t *value = calloc(1, m->value_len + 1);
+	uint32_t count = 0;
+	int err = 0;
+	void *prev = NULL;
+
+	if (!key || !next || !value) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (j)
+		json_begin_array(j);
+	while (!bpf_map_get_next_key(m->fd, prev, next)) {
+		memcpy(key, next, m->info.key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(m->fd, key, value))
+			continue;  /* deleted meanwhile (a timer callback) */
+		print_elem(j, m, key, value);
+		count++;
+	}
+	if (errno != ENOENT)
+		err = -errno;
+	if (j)
+		json_end_array(j);
+	else
+		printf("Found %u element%s\n", count, count == 1 ? "" : "s");
+out:
+	free(key);
+	free(next);
+	free(value);
+	return err;
+}
+
+/* Every map of obj, by name, after a run (--keep). */
+int map_dump_all(struct bpf_object *obj, bool json)
+{
+	struct json js, *j = json ? &js : NULL;
+	struct bpf_map *map;
+	struct map_ref m;
+	int ret = 0;
+
+	if (j) {
+		json_init(j, stdout);
+		json_begin_array(j);
+	}
+	bpf_object__for_each_map(map, obj) {
+		int err = map_describe(bpf_map__fd(map), &m);
+		if (err) {
+			cli_error("map %s: %s", bpf_map__name(map), strerror(-err));
+			ret = 1;
+			continue;
+		}
+		if (j) {
+			json_begin_object(j);
+			json_key(j, "id"); json_uint(j, m.info.id);
+			json_key(j, "name"); json_string(j, bpf_map__name(map));
+			json_key(j, "elements");
+		} else {
+			printf("map %s (id %u):\n", bpf_map__name(map), m.info.id);
+		}
+		err = map_dump(j, &m);
+		if (j)
+			json_end_object(j);
+		if (err) {
+			cli_error("map %s: cannot dump: %s", bpf_map__name(map), strerror(-err));
+			ret = 1;
+		}
+	}
+	if (j)
+		json_end_array(j);
+	fflush(stdout);
+	return ret;
+}
+
+/* ---- selecting a map: name NAME | id ID | pinned PATH ---- */
+
+struct name_search {
+	const char *name;
+	int fd;
+};
+
+static int match_name(struct map_ref *m, void *arg)
+{
+	struct name_search *s = arg;
+
+	if (strncmp(m->info.name, s->name, sizeof(m->info.name) - 1))
+		return 0;
+	s->fd = dup(m->fd);
+	return 1;
+}
+
+/* Consumes the selector at words[*w]; a described map (its fd to close), or -1. */
+static int map_select(const struct inspect_args *a, int *w, struct map_ref *m)
+{
+	int fd = -1;
+
+	if (*w + 2 > a->nr_words) {
+		cli_error("expected a map: name NAME, id ID or pinned PATH");
+		return -1;
+	}
+	const char *kind = a->words[*w], *v = a->words[*w + 1];
+	*w += 2;
+	if (!strcmp(kind, "id")) {
+		fd = bpf_map_get_fd_by_id((uint32_t)strtoul(v, NULL, 0));
+		if (fd < 0)
+			cli_error("%s: no map with id %s", a->path, v);
+	} else if (!strcmp(kind, "pinned")) {
+		fd = bpf_obj_get(v);
+		if (fd < 0)
+			cli_error("%s: %s", v, strerror(errno));
+	} else if (!strcmp(kind, "name")) {
+		struct name_search s = { v, -1 };
+		for_each_map(match_name, &s);
+		fd = s.fd;
+		if (fd < 0)
+			cli_error("%s: no map named '%s'", a->path, v);
+	} else {
+		cli_error("expected name, id or pinned, not '%s'", kind);
+	}
+	if (fd < 0)
+		return -1;
+	int err = map_describe(fd, m);
+	if (err) {
+		cli_error("%s: not a map: %s", a->path, strerror(-err));
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+static bool is_keyword(const char *w)
+{
+	return !strcmp(w, "key") || !strcmp(w, "value") || !strcmp(w, "any") ||
+	       !strcmp(w, "exist") || !strcmp(w, "noexist");
+}
+
+/* `key|value [hex] BYTE...` at words[*w] into buf (exactly len bytes). */
+static int parse_bytes(const struct inspect_args *a, int *w, const char *what, uint8_t *buf, uint32_t len)
+{
+	int base = 0;
+	uint32_t n = 0;
+
+	if (*w >= a->nr_words || strcmp(a->words[*w], what)) {
+		cli_error("expected '%s' and %u bytes", what, len);
+		return -1;
+	}
+	(*w)++;
+	if (*w < a->nr_words && !strcmp(a->words[*w], "hex")) {
+		base = 16;
+		(*w)++;
+	}
+	for (; *w < a->nr_words && !is_keyword(a->words[*w]); (*w)++) {
+		char *end;
+		unsigned long b = strtoul(a->words[*w], &end, base);
+		if (*end || end == a->words[*w] || b > 255) {
+			cli_error("%s: '%s' is not a byte", what, a->words[*w]);
+			return -1;
+		}
+		if (n == len) {
+			cli_error("%s: more than the map's %u bytes", what, len);
+			return -1;
+		}
+		buf[n++] = (uint8_t)b;
+	}
+	if (n != len) {
+		cli_error("%s: %u bytes given, the map's %s has %u", what, n, what, len);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_update_flags(const struct inspect_args *a, int *w, uint64_t *flags)
+{
+	*flags = BPF_ANY;
+	if (*w == a->nr_words)
+		return 0;
+	const char *f = a->words[(*w)++];
+	if (!strcmp(f, "exist"))
+		*flags = BPF_EXIST;
+	else if (!strcmp(f, "noexist"))
+		*flags = BPF_NOEXIST;
+	else if (strcmp(f, "any")) {
+		cli_error("update: unknown flag '%s' (any, exist or noexist)", f);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static int map_elem_op(const char *sub, const struct inspect_args *a, int *w, struct map_ref *m,
+		       struct json *j)
+{
+	uint8_t *key = calloc(1, m->info.key_size + 1), *value = calloc(1, m->value_len + 1);
+	uint64_t flags = 0;
+	int ret = 1, err;
+
+	if (!key || !value || parse_bytes(a, w, "key", key, m->info.key_size))
+		goto out;
+	if (!strcmp(sub, "update") &&
+	    (parse_bytes(a, w, "value", value, m->value_len) || parse_update_flags(a, w, &flags)))
+		goto out;
+	if (*w != a->nr_words) {
+		cli_error("%s: unexpected argument '%s'", sub, a->words[*w]);
+		goto out;
+	}
+	if (!strcmp(sub, "lookup"))
+		err = bpf_map_lookup_elem(m->fd, key, value);
+	else if (!strcmp(sub, "update"))
+		err = bpf_map_update_elem(m->fd, key, value, flags);
+	else
+		err = bpf_map_delete_elem(m->fd, key);
+	if (err) {
+		cli_error("map %s: %s failed: %s", m->info.name, sub, strerror(errno));
+		goto out;
+	}
+	if (!strcmp(sub, "lookup"))
+		print_elem(j, m, key, value);
+	ret = 0;
+out:
+	free(key);
+	free(value);
+	return ret;
+}
+
+static int map_command(const char *sub, const struct inspect_args *a, struct json *j)
+{
+	struct map_ref m = { .fd = -1 };
+	int w = 0, ret;
+
+	if (!strcmp(sub, "list")) {
+		if (j)
+			json_begin_array(j);
+		for_each_map(list_one, j);
+		if (j)
+			json_end_array(j);
+		return 0;
+	}
+	if (map_select(a, &w, &m))
+		return 1;
+	if (!strcmp(sub, "dump")) {
+		ret = w == a->nr_words ? map_dump(j, &m) : -EINVAL;
+		if (ret)
+			cli_error("map %s: cannot dump: %s", m.info.name,
+				  ret == -EINVAL ? "unexpected arguments" : strerror(-ret));
+		ret = ret ? 1 : 0;
+	} else {
+		ret = map_elem_op(sub, a, &w, &m, j);
+	}
+	close(m.fd);
+	return ret;
+}
+
+int cmd_map(int argc, char **argv)
+{
+	static const char *const subs[] = { "list", "dump", "lookup", "update", "delete" };
+	struct inspect_args a;
+	struct json js, *j = NULL;
+	const char *sub = NULL;
+	int ret = 1;
+
+	if (argc < 2 || cli_is_help(argv[1]) || (argc > 2 && cli_is_help(argv[2]))) {
+		printf("%s%s", map_help, run_opts_help);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t k = 0; k < sizeof(subs) / sizeof(subs[0]); k++)
+		if (!strcmp(argv[1], subs[k]))
+			sub = subs[k];
+	if (!sub) {
+		cli_error("map: unknown command '%s' (list, dump, lookup, update or delete)", argv[1]);
+		return 2;
+	}
+	if (inspect_parse(argc - 1, argv + 1, &a)) {
+		free(a.words);
+		return 2;
+	}
+	if (a.o.json) {
+		json_init(&js, stdout);
+		j = &js;
+	}
+	bool before_run = !strcmp(sub, "update") || !strcmp(sub, "delete");
+	struct run_opts load_only = a.o;
+	load_only.run_requested = false;
+	struct bpf_object *obj = before_run ? session_load(a.path, &load_only) : inspect_open(&a);
+	if (!obj)
+		goto out;
+	ret = map_command(sub, &a, j);
+	if (!ret && before_run && a.o.run_requested)
+		ret = session_run(obj, a.path, &a.o, stderr);
+	if (!ret && a.o.keep)
+		ret = map_dump_all(obj, a.o.json);
+	session_close(obj);
+out:
+	free(a.words);
+	return ret;
+}

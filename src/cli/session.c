@@ -1,0 +1,184 @@
+/* Loading an object for a command: the ELF check, the clock, libbpf's open and load
+ * (with its messages kept for the error report), map pinning; and the teardown. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "bpfrun.h"
+#include "cli.h"
+
+/* libbpf's messages: shown with -v, otherwise kept so a failed load can print them
+ * (they carry the loader's log).  The CLI is single-threaded while it loads. */
+static struct {
+	char *buf;
+	size_t len, cap;
+	bool verbose;
+} loader_log;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	va_list copy;
+
+	if (loader_log.verbose) {
+		vfprintf(stderr, fmt, ap);
+		return 0;
+	}
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	va_copy(copy, ap);
+	int n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n <= 0)
+		return 0;
+	if (loader_log.len + (size_t)n + 1 > loader_log.cap) {
+		size_t cap = (loader_log.len + (size_t)n + 1) * 2;
+		char *b = realloc(loader_log.buf, cap);
+		if (!b)
+			return 0;
+		loader_log.buf = b;
+		loader_log.cap = cap;
+	}
+	vsnprintf(loader_log.buf + loader_log.len, loader_log.cap - loader_log.len, fmt, ap);
+	loader_log.len += (size_t)n;
+	return 0;
+}
+
+static void loader_log_print(void)
+{
+	if (!loader_log.len)
+		return;
+	fputs("loader log:\n", stderr);
+	fwrite(loader_log.buf, 1, loader_log.len, stderr);
+	if (loader_log.buf[loader_log.len - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+static int select_clock(const struct run_opts *o)
+{
+	if (o->clock == 2 && !bpfrun_clock_is_virtual() && bpfrun_clock_set_virtual()) {
+		cli_error("cannot switch to the virtual clock: %s", strerror(errno));
+		return -1;
+	}
+	if (o->clock == 1 && bpfrun_clock_is_virtual()) {
+		cli_error("--clock real: the virtual clock is already selected (BPFRUN_CLOCK=virtual)");
+		return -1;
+	}
+	return 0;
+}
+
+/* --prog / --section must name something in the object: say what there is if not. */
+static int check_selection(struct bpf_object *obj, const char *path, const struct run_opts *o)
+{
+	struct bpf_program *p;
+	char names[512] = "";
+	size_t n = 0;
+
+	if (!o->prog_name && !o->section)
+		return 0;
+	bpf_object__for_each_program(p, obj) {
+		const char *want = o->prog_name ? bpf_program__name(p) : bpf_program__section_name(p);
+		if (!strcmp(want, o->prog_name ? o->prog_name : o->section))
+			return 0;
+		if (n < sizeof(names))
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", want);
+	}
+	cli_error("%s: no program %s '%s' (it has: %s)", path, o->prog_name ? "named" : "in section",
+		  o->prog_name ? o->prog_name : o->section, n ? names : "none");
+	return -1;
+}
+
+struct bpf_object *session_load(const char *path, const struct run_opts *o)
+{
+	char why[256];
+	int err;
+
+	if (elf_check_bpf_object(path, why, sizeof(why))) {
+		cli_error("%s: %s", path, why);
+		return NULL;
+	}
+	if (select_clock(o))
+		return NULL;
+	loader_log.verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		err = errno;
+		cli_error("%s: not a usable BPF object: %s", path, strerror(err));
+		loader_log_print();
+		return NULL;
+	}
+	if (check_selection(obj, path, o))
+		goto fail;
+	err = bpf_object__load(obj);
+	if (err) {
+		cli_error("%s: loading failed: %s", path, strerror(-err));
+		loader_log_print();
+		goto fail;
+	}
+	if (o->pin_dir) {
+		err = bpf_object__pin_maps(obj, o->pin_dir);
+		if (err) {
+			cli_error("%s: cannot pin maps in %s: %s", path, o->pin_dir, strerror(-err));
+			goto fail;
+		}
+	}
+	loader_log.len = 0;
+	return obj;
+fail:
+	bpf_object__close(obj);
+	return NULL;
+}
+
+void session_close(struct bpf_object *obj)
+{
+	bpf_object__close(obj);
+	bpfrun_shutdown();
+	free(loader_log.buf);
+	loader_log.buf = NULL;
+	loader_log.len = loader_log.cap = 0;
+}
+
+int inspect_parse(int argc, char **argv, struct inspect_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	run_opts_init(&a->o);
+	a->words = calloc((size_t)argc + 1, sizeof(*a->words));
+	if (!a->words) {
+		cli_error("out of memory");
+		return -1;
+	}
+	for (int i = 1; i < argc; i++) {
+		int r = run_opts_parse(&a->o, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] == '-') {
+			cli_error("%s: unknown option '%s'", argv[0], argv[i]);
+			return -1;
+		}
+		if (!a->path)
+			a->path = argv[i];
+		else
+			a->words[a->nr_words++] = argv[i];
+	}
+	if (!a->path) {
+		cli_error("%s: which object? (see --help)", argv[0]);
+		return -1;
+	}
+	return run_opts_check(&a->o);
+}
+
+struct bpf_object *inspect_open(const struct inspect_args *a)
+{
+	struct bpf_object *obj = session_load(a->path, &a->o);
+
+	if (obj && a->o.run_requested && session_run(obj, a->path, &a->o, stderr)) {
+		session_close(obj);
+		return NULL;
+	}
+	return obj;
+}
