@@ -56,6 +56,11 @@ struct exec_ctx {
 	/* bpf_spin_lock held by this run (the kernel allows one at a time). */
 	void *held_lock;
 
+	/* vm-private per-run state: the map value the last checked access fell in (valid
+	 * only while `prog` runs), and how many more times may_goto falls through. */
+	struct { const struct bpf_prog *prog; u64 lo, hi; bool writable; } map_hit;
+	u32 may_goto_left;
+
 	u8 stack[8 * 512] __attribute__((aligned(16)));
 };
 
@@ -97,6 +102,17 @@ void vm_fault(struct exec_ctx *x, const char *fmt, ...) __attribute__((format(pr
  * ld_imm64 pairs, falling off the end) and pre-decoding.  0, or -errno with the reason
  * in msg (one line, as the kernel's verifier log words it). */
 int vm_prepare(struct bpf_prog *prog, char *msg, size_t msglen);
+/* The same with another helper table than helper_get() (the conformance plugin's helpers).
+ * Helper calls are bound at load: the instruction keeps the function.
+ *
+ * What vm_prepare expects in prog->insns: ld_imm64 of a map (BPF_PSEUDO_MAP_*) already
+ * holds the value to load (the map or value pointer); BPF_PSEUDO_FUNC keeps the kernel's
+ * form (imm = displacement to the function) and vm_prepare computes vm_func_value().
+ * Helper ids are not checked here (prog_load does): an id without an implementation
+ * faults when called. */
+struct helper_desc;
+int vm_prepare_helpers(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id),
+		       char *msg, size_t msglen);
 void vm_release(struct bpf_prog *prog);
 
 #endif

@@ -1,0 +1,247 @@
+/* The execution context, run entry points, and the memory checks helpers and the
+ * interpreter share.
+ *
+ * Locking: none.  An exec_ctx belongs to its thread (thread-local, freed at thread exit);
+ * the only shared state is the counter that hands out CPU ids (an atomic).  Programs and
+ * their maps are immutable while they run.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vm_internal.h"
+#include "../maps/map.h"
+
+/* ---- execution context ---- */
+
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_key_once = PTHREAD_ONCE_INIT;
+static __thread struct exec_ctx *tls_ctx;
+static u32 next_cpu;   /* atomic: round-robin CPU ids for new threads */
+
+static void ctx_key_init(void)
+{
+	pthread_key_create(&ctx_key, free);
+}
+
+struct exec_ctx *exec_ctx_get(void)
+{
+	struct exec_ctx *x = tls_ctx;
+
+	if (likely(x))
+		return x;
+	pthread_once(&ctx_key_once, ctx_key_init);
+	x = aligned_alloc(_Alignof(struct exec_ctx), ROUND_UP(sizeof(*x), _Alignof(struct exec_ctx)));
+	if (!x) {
+		bpfrun_warn("out of memory for an execution context");
+		abort();
+	}
+	*x = (struct exec_ctx){ 0 };
+	x->cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % (u32)num_possible_cpus();
+	vm_reset_run(x);
+	pthread_setspecific(ctx_key, x);   /* frees it when the thread exits */
+	tls_ctx = x;
+	return x;
+}
+
+void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu)
+{
+	x->cpu = cpu;
+}
+
+void vm_reset_run(struct exec_ctx *x)
+{
+	x->ctx = NULL;
+	x->ctx_size = 0;
+	x->pkt_start = x->pkt_end = x->pkt_meta = 0;
+	x->type_data = NULL;
+	x->nr_grants = 0;
+	x->fault = 0;
+	x->fault_msg[0] = 0;
+	x->tail_calls = 0;
+	x->map_hit.prog = NULL;
+	x->may_goto_left = VM_MAY_GOTO_BUDGET;
+}
+
+/* ---- runs ---- */
+
+/* A run that starts with nothing on the stack (the context, packet and grants are the
+ * caller's). */
+static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
+{
+	u64 ret;
+
+	x->in_run = true;
+	x->depth = 0;
+	x->tail_calls = 0;
+	x->fault = 0;
+	x->fault_msg[0] = 0;
+	x->map_hit.prog = NULL;
+	x->may_goto_left = VM_MAY_GOTO_BUDGET;
+	ret = vm_interp(x, prog, start, args);
+	x->in_run = false;
+	return ret;
+}
+
+u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1)
+{
+	const u64 args[5] = { r1 };
+
+	return run_fresh(x, prog, 0, args);
+}
+
+u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
+	    u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	const u64 args[5] = { r1, r2, r3, r4, r5 };
+	const struct bpf_prog *caller;
+	u64 ret;
+
+	if (!x->in_run)
+		return run_fresh(x, prog, start, args);
+	caller = x->prog;
+	ret = vm_interp(x, prog, start, args);
+	x->prog = caller;
+	return ret;
+}
+
+void vm_fault(struct exec_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x->fault)
+		return;   /* the first fault explains the run's end */
+	x->fault = -EFAULT;
+	va_start(ap, fmt);
+	vsnprintf(x->fault_msg, sizeof(x->fault_msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- memory checks ---- */
+
+static bool range_in(u64 addr, u64 size, u64 lo, u64 hi)
+{
+	return addr >= lo && addr <= hi && hi - addr >= size;
+}
+
+/* Remembers the value [addr, addr+size) fell in, when the map has no special field that
+ * would make part of that value out of bounds. */
+static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u64 addr, bool writable)
+{
+	const struct map_region *rg = &map->region;
+
+	if (map->timer_off != MAP_NO_FIELD || map->spin_lock_off != MAP_NO_FIELD || !rg->stride)
+		return;
+	u64 slot = (addr - (u64)(uintptr_t)rg->base) / rg->stride;
+	x->map_hit.lo = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
+	x->map_hit.hi = x->map_hit.lo + rg->value_len;
+	x->map_hit.writable = writable;
+	x->map_hit.prog = x->prog;
+}
+
+static void *check_maps(struct exec_ctx *x, u64 addr, u64 size, bool write)
+{
+	const struct bpf_prog *prog = x->prog;
+
+	if (x->map_hit.prog == prog && range_in(addr, size, x->map_hit.lo, x->map_hit.hi) &&
+	    (!write || x->map_hit.writable))
+		return (void *)(uintptr_t)addr;
+	for (u32 i = 0; i < prog->nr_used_maps; i++) {
+		const struct bpf_map *map = prog->used_maps[i];
+
+		if (!map_region_contains(map, addr, size))
+			continue;
+		bool writable = !(map->map_flags & BPF_F_RDONLY_PROG);
+		if (write && !writable)
+			return NULL;
+		remember_map_value(x, map, addr, writable);
+		return (void *)(uintptr_t)addr;
+	}
+	return NULL;
+}
+
+void *vm_region_check(struct exec_ctx *x, u64 addr, u64 size, bool write, bool atomic)
+{
+	void *p = x->prog ? check_maps(x, addr, size, write) : NULL;
+
+	if (p)
+		return p;
+	if (!atomic && x->pkt_end && range_in(addr, size, x->pkt_meta, x->pkt_end))
+		return (void *)(uintptr_t)addr;
+	for (u32 i = 0; i < x->nr_grants; i++) {
+		const struct mem_grant *g = &x->grants[i];
+
+		if (range_in(addr, size, g->start, g->end) && (!write || g->writable))
+			return (void *)(uintptr_t)addr;
+	}
+	return NULL;
+}
+
+void *vm_mem(struct exec_ctx *x, u64 addr, u64 size, bool write)
+{
+	u64 top = vm_stack_top(x);
+	void *p;
+
+	if (!size)
+		return (void *)(uintptr_t)addr;
+	if (range_in(addr, size, top - (u64)x->depth * MAX_BPF_STACK, top))
+		return (void *)(uintptr_t)addr;
+	p = vm_region_check(x, addr, size, write, false);
+	if (!p)
+		vm_fault(x, "helper argument: invalid %s of size %llu at 0x%llx",
+			 write ? "write" : "read", (unsigned long long)size, (unsigned long long)addr);
+	return p;
+}
+
+struct bpf_map *vm_map_arg(struct exec_ctx *x, u64 reg)
+{
+	const struct bpf_prog *prog = x->prog;
+
+	for (u32 i = 0; prog && i < prog->nr_used_maps; i++)
+		if ((u64)(uintptr_t)prog->used_maps[i] == reg)
+			return prog->used_maps[i];
+	vm_fault(x, "helper argument: 0x%llx is not a map of the program", (unsigned long long)reg);
+	return NULL;
+}
+
+u64 vm_func_value(const struct bpf_prog *prog, u32 start)
+{
+	return (u64)(uintptr_t)&prog->insns[start];
+}
+
+s64 vm_func_arg(struct exec_ctx *x, u64 reg)
+{
+	const struct bpf_prog *prog = x->prog;
+	const struct vm_code *vc = prog ? prog->vm_code : NULL;
+	u64 base = prog ? (u64)(uintptr_t)prog->insns : 0;
+
+	if (vc && reg >= base && (reg - base) % sizeof(struct bpf_insn) == 0) {
+		u64 idx = (reg - base) / sizeof(struct bpf_insn);
+		if (idx < vc->len && vc->func_start[idx])
+			return (s64)idx;
+	}
+	vm_fault(x, "helper argument: 0x%llx is not a function of the program",
+		 (unsigned long long)reg);
+	return -1;
+}
+
+bool vm_grant(struct exec_ctx *x, const void *p, u64 size, bool writable)
+{
+	if (x->nr_grants == VM_MAX_GRANTS)
+		return false;
+	x->grants[x->nr_grants++] = (struct mem_grant){
+		.start = (u64)(uintptr_t)p, .end = (u64)(uintptr_t)p + size, .writable = writable,
+	};
+	return true;
+}
+
+void vm_ungrant(struct exec_ctx *x, const void *p)
+{
+	for (u32 i = x->nr_grants; i-- > 0;) {
+		if (x->grants[i].start != (u64)(uintptr_t)p)
+			continue;
+		x->grants[i] = x->grants[--x->nr_grants];
+		return;
+	}
+}
