@@ -1,7 +1,6 @@
 /* bpfrun map list|dump|lookup|update|delete: the maps loaded in this process (an
  * object's), printed as bpftool prints them, or as JSON in bpftool's shape.
- * update and delete act before the run (they seed the maps); list, dump and lookup
- * after it. */
+ * Every command acts after the run that run options ask for. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -20,9 +19,8 @@ static const char map_help[] =
 	"       bpfrun map delete OBJ.o MAP key BYTES [RUN OPTIONS]\n"
 	"MAP   := name NAME | id ID | pinned PATH\n"
 	"BYTES := [hex] BYTE...  (bpftool's syntax: `key 1 0 0 0`, `key hex 01 00 00 00`)\n"
-	"Loads OBJ.o; list, dump and lookup show the maps after the run that run options ask\n"
-	"for (its trace lines and summary then go to stderr); update and delete act before it\n"
-	"(add --keep to dump every map after it).\n\n"
+	"Loads OBJ.o, runs it when run options are given (its trace lines and summary then go\n"
+	"to stderr), then acts on the map.  --keep dumps every map at the end.\n\n"
 	"Run options (see bpfrun run --help):\n";
 
 struct map_ref {
@@ -310,15 +308,12 @@ static int parse_bytes(const struct inspect_args *a, int *w, const char *what, u
 		base = 16;
 		(*w)++;
 	}
-	for (; *w < a->nr_words && !is_keyword(a->words[*w]); (*w)++) {
+	/* what follows the bytes (a keyword, a flag, a stray word) is for the caller */
+	for (; *w < a->nr_words && n < len && !is_keyword(a->words[*w]); (*w)++) {
 		char *end;
 		unsigned long b = strtoul(a->words[*w], &end, base);
 		if (*end || end == a->words[*w] || b > 255) {
 			cli_error("%s: '%s' is not a byte", what, a->words[*w]);
-			return -1;
-		}
-		if (n == len) {
-			cli_error("%s: more than the map's %u bytes", what, len);
 			return -1;
 		}
 		buf[n++] = (uint8_t)b;
@@ -439,15 +434,10 @@ int cmd_map(int argc, char **argv)
 		json_init(&js, stdout);
 		j = &js;
 	}
-	bool before_run = !strcmp(sub, "update") || !strcmp(sub, "delete");
-	struct run_opts load_only = a.o;
-	load_only.run_requested = false;
-	struct bpf_object *obj = before_run ? session_load(a.path, &load_only) : inspect_open(&a);
+	struct bpf_object *obj = inspect_open(&a);
 	if (!obj)
 		goto out;
 	ret = map_command(sub, &a, j);
-	if (!ret && before_run && a.o.run_requested)
-		ret = session_run(obj, a.path, &a.o, stderr);
 	if (!ret && a.o.keep)
 		ret = map_dump_all(obj, a.o.json);
 	session_close(obj);
