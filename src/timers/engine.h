@@ -23,7 +23,7 @@ struct bpfrun_timer {
 	/* Constant after init. */
 	struct bpf_map *map;
 	void *value;              /* the map value holding the timer */
-	int clockid;
+	int clockid;              /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
 
 	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
 	 * be read under either.  prog holds a reference while set. */

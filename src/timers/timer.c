@@ -231,7 +231,9 @@ u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map_reg, u64 flags, u64
 	}
 	t->map = map;
 	t->value = (char *)tk - map->timer_off;
-	t->clockid = clockid;
+	/* hrtimer turns a relative-mode CLOCK_REALTIME timer into a CLOCK_MONOTONIC one
+	 * (measured: absolute times of REALTIME timers are monotonic instants). */
+	t->clockid = clockid == CLOCK_BOOTTIME ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
 	t->cpu = x->cpu;
 	t->heap_idx = TIMER_NOT_QUEUED;
 	t->refcnt = 1;
