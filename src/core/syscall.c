@@ -72,7 +72,11 @@ static int cmd_obj_pin(union bpf_attr *a, union bpf_attr *u, unsigned int s)
 		return err;
 	struct obj *o = obj_from_fd((int)a->bpf_fd, 0, NULL);
 	if (IS_ERR(o))
-		return (int)PTR_ERR(o);
+		return -EINVAL;  /* the kernel: any descriptor that is no map or program */
+	if (o->type == OBJ_BTF) {
+		obj_put(o);
+		return -EINVAL;
+	}
 	err = pin_add(path, o);
 	obj_put(o);
 	return err;
@@ -99,7 +103,7 @@ static int cmd_obj_get(union bpf_attr *a, union bpf_attr *u, unsigned int s)
 static int next_id(union bpf_attr *a, union bpf_attr *u, enum obj_type t)
 {
 	if (a->start_id >= INT32_MAX)
-		return -ENOENT;
+		return -EINVAL;
 	u32 id = obj_next_id(t, a->start_id);
 	if (!id)
 		return -ENOENT;
@@ -144,7 +148,7 @@ static int cmd_obj_get_info(union bpf_attr *a, union bpf_attr *u, unsigned int s
 	u32 ulen = a->info.info_len;
 	struct obj *o = obj_from_fd((int)a->info.bpf_fd, 0, NULL);
 	if (IS_ERR(o))
-		return (int)PTR_ERR(o);
+		return PTR_ERR(o) == -EBADF ? -EBADFD : (int)PTR_ERR(o);  /* as the kernel */
 	size_t ksize = o->type == OBJ_MAP ? sizeof(info.map) : o->type == OBJ_PROG ? sizeof(info.prog) : sizeof(info.btf);
 	int err = 0;
 	if (!uinfo && ulen) {
