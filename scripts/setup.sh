@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev linux-libc-dev)
+# python3: the CLI tests read bpfrun's --json output with it.
+packages=(build-essential cmake pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev linux-libc-dev python3)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,8 +24,13 @@ fi
 
 make
 echo
-echo "== The documentation's timer example (../shared/examples/seed_timer.bpf.c), as written:"
+echo "== The documentation's timer example (examples/seed_timer.bpf.c), as written:"
 ./build/bpfrun run build/examples/seed_timer.bpf.o --repeat 3
 echo
 echo "== The same without its bpf_timer_cancel line: the callback prints once per run:"
-./build/bpfrun run build/examples/seed_timer_nocancel.bpf.o --repeat 3
+out=$(./build/bpfrun run build/examples/seed_timer_nocancel.bpf.o --repeat 3)
+echo "$out"
+if ! grep -q "bpf_trace_printk: Callback was invoked do something useful" <<<"$out"; then
+	echo "setup: the callback line is missing: bpfrun does not work here" >&2
+	exit 1
+fi
