@@ -1,0 +1,113 @@
+/* The helper table, indexed by the kernel's helper ids.
+ *
+ * Every id of <linux/bpf.h> has its kernel name (expanded from the uapi header's
+ * __BPF_FUNC_MAPPER, plus the ids newer kernels added after the installed header);
+ * the entries bpfrun implements also have a function and the kernel's gpl_only flag.
+ * The table is built once, before main(), and read-only afterwards: no locking.
+ */
+#include "internal.h"
+#include "../timers/timer.h"
+
+/* "bpf_" #name for every id of the installed header (the mapper separates the FN(name)
+ * items with commas). */
+#define HELPER_NAME_FN(name) "bpf_" #name
+static const char *const header_names[] = { __BPF_FUNC_MAPPER(HELPER_NAME_FN) };
+#undef HELPER_NAME_FN
+
+/* Helpers of the running kernel (6.18) that the installed 6.1 header does not list. */
+static const struct { u32 id; const char *name; } newer_names[] = {
+	{ 210, "bpf_cgrp_storage_get" },
+	{ 211, "bpf_cgrp_storage_delete" },
+};
+
+#define NR_HELPER_IDS MAX(ARRAY_SIZE(header_names), 212u)
+
+/* bpf_tail_call is executed by the interpreter itself; reaching this is a bug there. */
+static u64 helper_tail_call(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	vm_fault(x, "bpf_tail_call must be executed by the interpreter");
+	return 0;
+}
+
+struct helper_impl {
+	u32 id;
+	helper_fn fn;
+	bool gpl_only;
+};
+
+#define IMPL(name, gpl) { BPF_FUNC_##name, helper_##name, gpl }
+
+static const struct helper_impl impls[] = {
+	IMPL(map_lookup_elem, false),
+	IMPL(map_update_elem, false),
+	IMPL(map_delete_elem, false),
+	IMPL(map_lookup_percpu_elem, false),
+	IMPL(for_each_map_elem, false),
+	IMPL(spin_lock, false),
+	IMPL(spin_unlock, false),
+	IMPL(tail_call, false),
+
+	IMPL(ktime_get_ns, false),
+	IMPL(ktime_get_boot_ns, false),
+	IMPL(ktime_get_coarse_ns, false),
+	IMPL(ktime_get_tai_ns, false),
+	IMPL(jiffies64, false),
+	IMPL(get_prandom_u32, false),
+	IMPL(get_smp_processor_id, false),
+	IMPL(get_numa_node_id, false),
+	IMPL(get_current_pid_tgid, false),
+	IMPL(get_current_uid_gid, false),
+	IMPL(get_current_comm, false),
+	IMPL(strncmp, false),
+	IMPL(loop, false),
+
+	IMPL(trace_printk, true),
+	IMPL(trace_vprintk, true),
+	IMPL(snprintf, true),
+
+	IMPL(timer_init, true),
+	IMPL(timer_set_callback, true),
+	IMPL(timer_start, true),
+	IMPL(timer_cancel, true),
+
+	IMPL(skb_load_bytes, false),
+	IMPL(skb_store_bytes, false),
+	IMPL(l3_csum_replace, false),
+	IMPL(l4_csum_replace, false),
+	IMPL(csum_diff, false),
+	IMPL(xdp_adjust_head, false),
+	IMPL(xdp_adjust_tail, false),
+	IMPL(xdp_adjust_meta, false),
+	IMPL(get_socket_cookie, false),
+	IMPL(get_socket_uid, false),
+};
+
+static struct helper_desc table[NR_HELPER_IDS];
+
+__attribute__((constructor)) static void build_table(void)
+{
+	/* Id 0 (BPF_FUNC_unspec) is not a helper. */
+	for (u32 id = 1; id < ARRAY_SIZE(header_names); id++)
+		table[id].name = header_names[id];
+	for (u32 i = 0; i < ARRAY_SIZE(newer_names); i++)
+		if (!table[newer_names[i].id].name)
+			table[newer_names[i].id].name = newer_names[i].name;
+	for (u32 i = 0; i < ARRAY_SIZE(impls); i++) {
+		table[impls[i].id].fn = impls[i].fn;
+		table[impls[i].id].gpl_only = impls[i].gpl_only;
+	}
+}
+
+const struct helper_desc *helper_get(u32 id)
+{
+	if (id >= NR_HELPER_IDS || !table[id].name)
+		return NULL;
+	return &table[id];
+}
+
+const char *helper_name(u32 id)
+{
+	const struct helper_desc *d = helper_get(id);
+
+	return d ? d->name : NULL;
+}

@@ -1,0 +1,65 @@
+/* Private to src/helpers: the helper functions each file provides to the table
+ * (helpers.c), and the formatted-output engine shared by the printf-like helpers. */
+#ifndef BPFRUN_HELPERS_INTERNAL_H
+#define BPFRUN_HELPERS_INTERNAL_H
+
+#include "helpers.h"
+
+#define HELPER(name) u64 helper_##name(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+
+/* map.c: maps, callbacks over maps, bpf_spin_lock */
+HELPER(map_lookup_elem);
+HELPER(map_update_elem);
+HELPER(map_delete_elem);
+HELPER(map_lookup_percpu_elem);
+HELPER(for_each_map_elem);
+HELPER(spin_lock);
+HELPER(spin_unlock);
+
+/* misc.c: time, identity, random numbers, strings, bpf_loop */
+HELPER(ktime_get_ns);
+HELPER(ktime_get_boot_ns);
+HELPER(ktime_get_coarse_ns);
+HELPER(ktime_get_tai_ns);
+HELPER(jiffies64);
+HELPER(get_prandom_u32);
+HELPER(get_smp_processor_id);
+HELPER(get_numa_node_id);
+HELPER(get_current_pid_tgid);
+HELPER(get_current_uid_gid);
+HELPER(get_current_comm);
+HELPER(strncmp);
+HELPER(loop);
+
+/* printf.c: bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf */
+HELPER(trace_printk);
+HELPER(trace_vprintk);
+HELPER(snprintf);
+
+/* ---- formatted output (printf.c) ---- */
+#define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
+#define BPRINTF_BIN_SIZE 512  /* room for the arguments, copied strings included */
+#define BPRINTF_OUT_SIZE 1024 /* a trace_printk message, NUL included */
+
+/* Arguments of one call after validation: a value per conversion, or for the ones
+ * printed from text (strings, IP addresses, %pB) the offset of that text in bin. */
+struct bprintf_args {
+	u64 val[BPRINTF_MAX_ARGS];
+	u32 nr;
+	char bin[BPRINTF_BIN_SIZE];
+};
+
+/* Validates fmt (NUL-terminated within fmt_size) against the kernel's rules and
+ * gathers the nr_raw arguments.  Returns the format's length, or -EINVAL (bad format,
+ * too few arguments) or -ENOSPC (arguments exceed BPRINTF_BIN_SIZE). */
+long bprintf_prepare(struct exec_ctx *x, const char *fmt, u64 fmt_size, const u64 *raw,
+		     u32 nr_raw, struct bprintf_args *a);
+/* Formats fmt[0, fmt_len) into out (vsnprintf-like: at most size bytes, NUL included).
+ * Returns the length the whole output has, without the NUL. */
+u32 bprintf_format(char *out, u32 size, const char *fmt, u32 fmt_len, const struct bprintf_args *a);
+
+/* A readable range of program memory, or NULL WITHOUT faulting the run (for helpers
+ * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */
+const void *helper_probe_mem(struct exec_ctx *x, u64 addr, u64 size);
+
+#endif

@@ -1,0 +1,189 @@
+/* Map helpers: lookup/update/delete, per-CPU lookup, bpf_for_each_map_elem, and
+ * bpf_spin_lock/unlock.
+ *
+ * Locking: bpf_spin_lock is the kernel's: a 32-bit lock word inside the map value,
+ * taken with an atomic exchange and released with a store-release.  A run holds at
+ * most one (x->held_lock); helpers that could wait on it while it is held fault
+ * instead, where the kernel's verifier would have refused the program.  Map
+ * operations lock as their types document (map.h).
+ */
+#include <sched.h>
+
+#include "internal.h"
+#include "../maps/map.h"
+#include "../prog/prog.h"
+
+/* The kernel's verifier refuses program writes to BPF_F_RDONLY_PROG maps. */
+static bool map_writable_by_prog(struct exec_ctx *x, struct bpf_map *m)
+{
+	if (m->map_flags & BPF_F_RDONLY_PROG) {
+		vm_fault(x, "write into map forbidden");
+		return false;
+	}
+	return true;
+}
+
+static bool map_supports(struct exec_ctx *x, struct bpf_map *m, const void *op, const char *what)
+{
+	if (op)
+		return true;
+	vm_fault(x, "cannot pass map_type %u into func %s", m->map_type, what);
+	return false;
+}
+
+/* The map and key arguments shared by the element helpers; NULL after a fault. */
+static const void *map_key_arg(struct exec_ctx *x, u64 map_reg, u64 key_reg, struct bpf_map **map)
+{
+	*map = vm_map_arg(x, map_reg);
+	if (!*map)
+		return NULL;
+	return vm_mem(x, key_reg, (*map)->key_size, false);
+}
+
+HELPER(map_lookup_elem)
+{
+	struct bpf_map *m;
+	const void *key = map_key_arg(x, r1, r2, &m);
+
+	if (!key || !map_supports(x, m, m->ops->lookup, "bpf_map_lookup_elem"))
+		return 0;
+	return (u64)(uintptr_t)m->ops->lookup(m, key);
+}
+
+HELPER(map_update_elem)
+{
+	struct bpf_map *m;
+	const void *key = map_key_arg(x, r1, r2, &m);
+
+	if (!key || !map_writable_by_prog(x, m) ||
+	    !map_supports(x, m, m->ops->update, "bpf_map_update_elem"))
+		return 0;
+	const void *value = vm_mem(x, r3, m->value_size, false);
+	if (!value)
+		return 0;
+	if (x->held_lock) {
+		vm_fault(x, "function calls are not allowed while holding a lock");
+		return 0;
+	}
+	return (u64)m->ops->update(m, key, value, r4);
+}
+
+HELPER(map_delete_elem)
+{
+	struct bpf_map *m;
+	const void *key = map_key_arg(x, r1, r2, &m);
+
+	if (!key || !map_writable_by_prog(x, m) ||
+	    !map_supports(x, m, m->ops->delete, "bpf_map_delete_elem"))
+		return 0;
+	return (u64)m->ops->delete(m, key);
+}
+
+HELPER(map_lookup_percpu_elem)
+{
+	struct bpf_map *m;
+	const void *key = map_key_arg(x, r1, r2, &m);
+	u32 cpu = (u32)r3;
+
+	if (!key || !map_supports(x, m, m->ops->lookup_percpu, "bpf_map_lookup_percpu_elem"))
+		return 0;
+	if (cpu >= (u32)num_possible_cpus())
+		return 0;
+	return (u64)(uintptr_t)m->ops->lookup_percpu(m, key, cpu);
+}
+
+/* ---- bpf_for_each_map_elem ---- */
+
+struct each_state {
+	struct exec_ctx *x;
+	u32 start;          /* callback's first instruction */
+	u64 callback_ctx;
+};
+
+/* Calls the program's callback(map, key, value, ctx); 1 stops the walk.  The key may
+ * be a copy (an array's index) or lie outside the value region: it is granted
+ * read-only for the call, as the kernel types it. */
+static long each_elem(struct bpf_map *map, void *key, void *value, void *arg)
+{
+	struct each_state *s = arg;
+	struct exec_ctx *x = s->x;
+
+	if (!vm_grant(x, key, map->key_size, false)) {
+		vm_fault(x, "bpf_for_each_map_elem: too many nested callbacks");
+		return 1;
+	}
+	u64 ret = vm_call(x, x->prog, s->start, (u64)(uintptr_t)map, (u64)(uintptr_t)key,
+			  (u64)(uintptr_t)value, s->callback_ctx, 0);
+	vm_ungrant(x, key);
+	return (x->fault || ret) ? 1 : 0;
+}
+
+HELPER(for_each_map_elem)
+{
+	struct bpf_map *m = vm_map_arg(x, r1);
+
+	if (!m)
+		return 0;
+	s64 start = vm_func_arg(x, r2);
+	if (start < 0 || !map_supports(x, m, m->ops->for_each, "bpf_for_each_map_elem"))
+		return 0;
+	if (r4)
+		return (u64)-EINVAL;
+	struct each_state s = { .x = x, .start = (u32)start, .callback_ctx = r3 };
+	return (u64)m->ops->for_each(m, each_elem, &s);
+}
+
+/* ---- bpf_spin_lock ---- */
+
+/* The lock word a program named: it must be the bpf_spin_lock field of a value of
+ * one of the maps the program uses (the kernel's verifier proves the same). */
+static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
+{
+	const struct bpf_prog *p = x->prog;
+
+	for (u32 i = 0; p && i < p->nr_used_maps; i++) {
+		const struct bpf_map *m = p->used_maps[i];
+		const struct map_region *r = &m->region;
+		u64 base = (u64)(uintptr_t)r->base;
+
+		if (m->spin_lock_off < 0 || addr < base || addr - base >= r->stride * r->count)
+			continue;
+		if ((addr - base) % r->stride == r->value_off + (u64)m->spin_lock_off)
+			return (u32 *)(uintptr_t)addr;
+	}
+	vm_fault(x, "arg#0 expected pointer to a bpf_spin_lock in a map value");
+	return NULL;
+}
+
+HELPER(spin_lock)
+{
+	u32 *lock = spin_lock_arg(x, r1);
+
+	if (!lock)
+		return 0;
+	if (x->held_lock) {
+		vm_fault(x, "Locking two bpf_spin_locks are not allowed");
+		return 0;
+	}
+	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
+			sched_yield();
+	}
+	x->held_lock = lock;
+	return 0;
+}
+
+HELPER(spin_unlock)
+{
+	u32 *lock = spin_lock_arg(x, r1);
+
+	if (!lock)
+		return 0;
+	if (x->held_lock != lock) {
+		vm_fault(x, "bpf_spin_unlock of a lock that is not held");
+		return 0;
+	}
+	x->held_lock = NULL;
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+	return 0;
+}

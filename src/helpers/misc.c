@@ -1,0 +1,156 @@
+/* Helpers without a map: clocks, the calling thread's identity, random numbers,
+ * bpf_strncmp and bpf_loop.  No shared state except the per-thread PRNG. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "../timers/clock.h"
+
+HELPER(ktime_get_ns) { return clock_now(CLOCK_MONOTONIC); }
+HELPER(ktime_get_boot_ns) { return clock_now(CLOCK_BOOTTIME); }
+HELPER(ktime_get_coarse_ns) { return clock_now(CLOCK_MONOTONIC_COARSE); }
+HELPER(ktime_get_tai_ns) { return clock_now(CLOCK_TAI); }
+
+/* ---- jiffies ---- */
+
+#define DEFAULT_HZ 250  /* CONFIG_HZ of the kernel bpfrun was measured against */
+
+static u32 kernel_hz = DEFAULT_HZ;
+
+/* CONFIG_HZ of the running kernel from /boot/config-<release>, read once at load. */
+__attribute__((constructor)) static void read_kernel_hz(void)
+{
+	struct utsname u;
+	char path[128 + sizeof(u.release)], line[128];
+	unsigned int n;
+
+	if (uname(&u) != 0)
+		return;
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CONFIG_HZ=%u", &n) == 1 && n > 0 && n <= 10000) {
+			kernel_hz = n;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* The kernel starts jiffies 5 minutes before wrapping 32 bits (INITIAL_JIFFIES) and
+ * counts HZ per second of CLOCK_MONOTONIC. */
+HELPER(jiffies64)
+{
+	u64 hz = kernel_hz;
+	u64 initial = (u64)(u32)(-300 * (s64)hz);
+
+	return initial + clock_now(CLOCK_MONOTONIC) / (1000000000ull / hz);
+}
+
+/* ---- bpf_get_prandom_u32: xorshift64* per thread, seeded from the kernel ---- */
+
+static __thread u64 prng_state;
+
+static u64 prng_seed(void)
+{
+	u64 seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = clock_now(CLOCK_MONOTONIC) ^ ((u64)gettid() << 32);
+	return seed ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+HELPER(get_prandom_u32)
+{
+	u64 s = prng_state;
+
+	if (unlikely(!s))
+		s = prng_seed();
+	s ^= s >> 12;
+	s ^= s << 25;
+	s ^= s >> 27;
+	prng_state = s;
+	return (u32)((s * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* ---- where and who ---- */
+
+HELPER(get_smp_processor_id) { return x->cpu; }
+
+/* bpfrun's CPU ids are execution contexts, all on one memory node. */
+HELPER(get_numa_node_id) { return 0; }
+
+HELPER(get_current_pid_tgid) { return (u64)getpid() << 32 | (u32)gettid(); }
+
+HELPER(get_current_uid_gid) { return (u64)getgid() << 32 | (u32)getuid(); }
+
+HELPER(get_current_comm)
+{
+	u32 size = (u32)r2;
+	char comm[17] = "";
+
+	if (!size)
+		return 0;
+	char *buf = vm_mem(x, r1, size, true);
+	if (!buf)
+		return 0;
+	prctl(PR_GET_NAME, comm);
+	size_t n = MIN(strnlen(comm, 16), (size_t)size - 1);
+	memcpy(buf, comm, n);
+	memset(buf + n, 0, size - n);
+	return 0;
+}
+
+/* ---- bpf_strncmp(s1, s1_sz, s2): s2 is a NUL-terminated constant string ---- */
+
+HELPER(strncmp)
+{
+	u32 n = (u32)r2;
+	const u8 *s1 = n ? vm_mem(x, r1, n, false) : NULL;
+
+	if (n && !s1)
+		return 0;
+	/* s2 is read byte by byte: its length is known only at its NUL. */
+	for (u32 i = 0; i < n; i++) {
+		const u8 *c2 = vm_mem(x, r3 + i, 1, false);
+		if (!c2)
+			return 0;
+		if (s1[i] != *c2)
+			return s1[i] < *c2 ? (u64)-1 : 1;
+		if (!s1[i])
+			break;
+	}
+	return 0;
+}
+
+/* ---- bpf_loop(nr_loops, callback, ctx, flags) ---- */
+
+#define BPF_MAX_LOOPS (8 * 1024 * 1024)
+
+HELPER(loop)
+{
+	u32 nr_loops = (u32)r1;
+	s64 start = vm_func_arg(x, r2);
+
+	if (start < 0)
+		return 0;
+	if (r4)
+		return (u64)-EINVAL;
+	if (nr_loops > BPF_MAX_LOOPS)
+		return (u64)-E2BIG;
+	for (u32 i = 0; i < nr_loops; i++) {
+		u64 ret = vm_call(x, x->prog, (u32)start, i, r3, 0, 0, 0);
+		if (x->fault)
+			return 0;
+		if (ret)
+			return i + 1;
+	}
+	return nr_loops;
+}
