@@ -1,0 +1,2 @@
+/* The documentation's timer example, unmodified. */
+#include "../../../shared/examples/seed_timer.bpf.c"
