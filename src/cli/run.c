@@ -4,7 +4,8 @@
  *
  * Threads: the run loop is this thread; trace lines of timer callbacks arrive on the
  * runtime's engine threads and are printed with one stdio call each (stdio locks the
- * stream).  The only shared state is `stop_requested` (set by SIGINT). */
+ * stream).  Shared with them: `sink` (progress_shown is atomic; whoever clears it erases the
+ * progress line).  `stop_requested` is set by SIGINT. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -59,8 +60,14 @@ struct run_state {
 	uint64_t runs, packets;
 	uint64_t start_real, last_progress;
 	uint64_t virtual_base, first_ts;
-	bool have_first_ts, progress_shown;
+	bool have_first_ts;
 };
+
+/* Where trace lines go.  Static: timer callbacks may print after a run returns. */
+static struct {
+	FILE *out;
+	bool progress_shown;  /* atomic */
+} sink;
 
 static volatile sig_atomic_t stop_requested;
 
@@ -390,17 +397,11 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8
 
 /* ---- progress (stderr, only on a terminal) ---- */
 
-static void progress(struct run_state *s, bool force_clear)
+static void progress(struct run_state *s)
 {
 	struct bpfrun_timer_stats ts;
 	uint64_t now = real_now();
 
-	if (force_clear) {
-		if (s->progress_shown)
-			fputs("\r\033[K", stderr);
-		s->progress_shown = false;
-		return;
-	}
 	if (now - s->last_progress < PROGRESS_INTERVAL || !isatty(STDERR_FILENO))
 		return;
 	s->last_progress = now;
@@ -408,15 +409,20 @@ static void progress(struct run_state *s, bool force_clear)
 	fprintf(stderr, "\r\033[K[bpfrun] %.1fs: %" PRIu64 " packets, %" PRIu64 " runs, timers fired %" PRIu64
 		", pending %" PRIu64, (double)(now - s->start_real) / NSEC_PER_SEC, s->packets, s->runs,
 		ts.fired, ts.pending);
-	s->progress_shown = true;
+	__atomic_store_n(&sink.progress_shown, true, __ATOMIC_RELAXED);
+}
+
+static void progress_clear(void)
+{
+	if (__atomic_exchange_n(&sink.progress_shown, false, __ATOMIC_RELAXED))
+		fputs("\r\033[K", stderr);
 }
 
 static void trace_line(const char *line, size_t len, void *arg)
 {
-	FILE *out = arg;
-
-	fprintf(out, "%.*s\n", (int)len, line);
-	fflush(out);
+	progress_clear();  /* the progress line shares the terminal with stdout */
+	fprintf(sink.out, "%.*s\n", (int)len, line);
+	fflush(sink.out);
 }
 
 /* ---- the run ---- */
@@ -427,8 +433,7 @@ static void run_input(struct run_state *s, const uint8_t *data, uint32_t len)
 	for (uint64_t r = 0; r < s->o->repeat && !stop_requested; r++) {
 		for (unsigned int k = 0; k < s->nr_progs; k++)
 			test_run_one(s, &s->progs[k], data, len);
-		if ((s->runs & 1023) == 0)
-			progress(s, false);
+		progress(s);
 	}
 }
 
@@ -520,7 +525,7 @@ static void stay(struct run_state *s)
 			return;
 		struct timespec nap = { 0, 2000000 };
 		nanosleep(&nap, NULL);
-		progress(s, false);
+		progress(s);
 	}
 }
 
@@ -561,8 +566,9 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 
 	if (select_programs(&s, obj))
 		goto out;
+	sink.out = out;
 	if (!getenv("BPFRUN_TRACE"))
-		bpfrun_set_trace_callback(trace_line, out);
+		bpfrun_set_trace_callback(trace_line, NULL);
 	stop_requested = 0;
 	sigaction(SIGINT, &sa, NULL);
 	s.start_real = s.last_progress = real_now();
@@ -571,7 +577,7 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 		stay(&s);
 		ret = 0;
 	}
-	progress(&s, true);
+	progress_clear();
 	print_summary(&s, real_now() - s.start_real);
 	for (unsigned int k = 0; k < s.nr_progs; k++)
 		if (s.progs[k].errors)
