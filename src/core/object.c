@@ -298,14 +298,18 @@ static const char *memfd_name(enum obj_type type)
 
 /* A new real descriptor for o: a fresh open of its backing memfd (so mmap(2) of any
  * descriptor of the map shares the memory programs use), else an empty memfd.  Always
- * close-on-exec, as the kernel's bpf descriptors are. */
-static int fd_open_real(struct obj *o)
+ * close-on-exec, as the kernel's bpf descriptors are.  A BPF_F_RDONLY / BPF_F_WRONLY
+ * descriptor is opened read-only / write-only, so that mmap(2) refuses what the kernel
+ * refuses on such a descriptor (EACCES). */
+static int fd_open_real(struct obj *o, u32 fd_flags)
 {
+	int mode = fd_flags & BPF_F_RDONLY ? O_RDONLY : fd_flags & BPF_F_WRONLY ? O_WRONLY : O_RDWR;
+
 	if (o->memfd < 0)
 		return memfd_create(memfd_name(o->type), MFD_CLOEXEC);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", o->memfd);
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = open(path, mode | O_CLOEXEC);
 	if (fd < 0)  /* no /proc: a duplicate shares the same memory */
 		fd = (int)syscall(SYS_fcntl, o->memfd, F_DUPFD_CLOEXEC, 0);
 	return fd;
@@ -313,7 +317,7 @@ static int fd_open_real(struct obj *o)
 
 int obj_fd_new(struct obj *o, u32 fd_flags)
 {
-	int fd = fd_open_real(o);
+	int fd = fd_open_real(o, fd_flags);
 
 	if (fd < 0)
 		return -errno;

@@ -77,7 +77,7 @@ bool pin_dir_is_bpffs(const char *path);
  * pin_remove return -ENOENT when path is not an entry (ask the real file system). */
 int pin_mkdir(const char *path);
 int pin_rmdir(const char *path);
-/* True when path lies strictly below /sys/fs/bpf. */
+/* True when path is /sys/fs/bpf or lies below it. */
 bool pin_path_in_bpffs_root(const char *path);
 
 #endif

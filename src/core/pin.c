@@ -313,5 +313,5 @@ bool pin_path_in_bpffs_root(const char *path)
 {
 	char norm[PATH_LEN];
 
-	return !path_normalize(path, norm) && is_below(norm, BPFFS_ROOT);
+	return !path_normalize(path, norm) && (!strcmp(norm, BPFFS_ROOT) || is_below(norm, BPFFS_ROOT));
 }
