@@ -136,21 +136,22 @@ HELPER(strncmp)
 
 HELPER(loop)
 {
-	u32 nr_loops = (u32)r1;
 	s64 start = vm_func_arg(x, r2);
 
 	if (start < 0)
 		return 0;
 	if (r4)
 		return (u64)-EINVAL;
-	if (nr_loops > BPF_MAX_LOOPS)
-		return (u64)-E2BIG;
-	for (u32 i = 0; i < nr_loops; i++) {
+	/* With flags 0 the kernel's verifier inlines bpf_loop: nr_loops is compared as 64
+	 * bits and -E2BIG is set with a 32-bit move (zero-extended).  Programs see that. */
+	if (r1 > BPF_MAX_LOOPS)
+		return (u32)-E2BIG;
+	for (u64 i = 0; i < r1; i++) {
 		u64 ret = vm_call(x, x->prog, (u32)start, i, r3, 0, 0, 0);
 		if (x->fault)
 			return 0;
 		if (ret)
 			return i + 1;
 	}
-	return nr_loops;
+	return r1;
 }

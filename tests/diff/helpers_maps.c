@@ -1,0 +1,111 @@
+/* Map helpers from programs: return values and the maps' contents afterwards. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "difftest.h"
+
+#define NR_RES 32
+
+static struct bpf_object *obj;
+
+static void run_case(const char *name)
+{
+	int res = map_fd(obj, "res");
+	long long zero = 0;
+	uint32_t ret = 0;
+
+	for (uint32_t i = 0; i < NR_RES; i++)
+		bpf_map_update_elem(res, &i, &zero, BPF_ANY);
+	int err = run_prog(prog_fd(obj, name), NULL, 0, &ret);
+	out("%s: run %d, results %d", name, err, (int)ret);
+	CHECK(err == 0, "%s runs", name);
+	for (uint32_t i = 0; i < ret && i < NR_RES; i++) {
+		long long v = 0;
+		bpf_map_lookup_elem(res, &i, &v);
+		out("  [%u] = %lld", i, v);
+	}
+}
+
+static void print_array(const char *name, uint32_t n)
+{
+	int fd = map_fd(obj, name);
+
+	for (uint32_t k = 0; k < n; k++) {
+		unsigned long long v = 0;
+		int err = bpf_map_lookup_elem(fd, &k, &v);
+		out("  %s[%u] = %llu (%d)", name, k, v, err ? -errno : 0);
+	}
+}
+
+/* Hash contents in key order (iteration order is the map's business). */
+static void print_hash(const char *name)
+{
+	int fd = map_fd(obj, name);
+	unsigned long long sum = 0;
+	uint32_t key, next, count = 0, keysum = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		unsigned long long v = 0;
+		bpf_map_lookup_elem(fd, &next, &v);
+		sum += v;
+		keysum += next;
+		count++;
+		key = next;
+		prev = &key;
+	}
+	out("  %s: %u elements, keys sum %u, values sum %llu", name, count, keysum, sum);
+}
+
+static void set_percpu(const char *name, uint32_t key, unsigned long long base)
+{
+	int n = libbpf_num_possible_cpus();
+	unsigned long long *v = calloc(n, sizeof(*v));
+
+	for (int c = 0; c < n; c++)
+		v[c] = base + c;
+	CHECK(bpf_map_update_elem(map_fd(obj, name), &key, v, BPF_ANY) == 0, "set %s", name);
+	free(v);
+}
+
+static void test_spinlock(void)
+{
+	int fd = prog_fd(obj, "spinlock");
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1000);
+	char data[64] = { 0 };
+
+	opts.data_in = data;
+	opts.data_size_in = sizeof(data);
+	CHECK(bpf_prog_test_run_opts(fd, &opts) == 0, "spinlock runs");
+	uint32_t k = 0;
+	unsigned long long v[2] = { 0, 0 };
+	CHECK(bpf_map_lookup_elem_flags(map_fd(obj, "locks"), &k, v, BPF_F_LOCK) == 0, "locked lookup");
+	out("spinlock: retval %u, count %llu", opts.retval, v[1]);
+}
+
+int main(void)
+{
+	obj = load_obj("helpers_maps");
+	unsigned long long vals[4] = { 1, 2, 3, 4 };
+
+	for (uint32_t k = 0; k < 4; k++)
+		bpf_map_update_elem(map_fd(obj, "array"), &k, &vals[k], BPF_ANY);
+	run_case("elems");
+	print_array("array", 4);
+	print_hash("hash");
+	run_case("fill");
+	print_hash("hash");
+
+	set_percpu("pcpu_array", 0, 5);
+	set_percpu("pcpu_hash", 1, 50);
+	run_case("percpu");
+
+	run_case("foreach");
+	print_array("array", 4);
+	print_hash("hash");
+
+	test_spinlock();
+	bpf_object__close(obj);
+	return finish();
+}
