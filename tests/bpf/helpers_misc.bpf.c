@@ -140,6 +140,7 @@ int snprint(void *ctx)
 		store(7, bpf_snprintf(t, 64, "%s%s", args, 16));
 	args[0] = (__u64)(long)ip;
 	args[1] = (__u64)(long)str;
+	args[2] = 'Z';
 	if ((t = text_slot(7)))
 		store(8, bpf_snprintf(t, 64, "%pI4 %5s|%-3c|", args, 24));
 	if ((t = text_slot(2)))
