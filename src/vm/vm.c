@@ -127,7 +127,7 @@ static bool range_in(u64 addr, u64 size, u64 lo, u64 hi)
 
 /* Remembers the value [addr, addr+size) fell in, when the map has no special field that
  * would make part of that value out of bounds. */
-static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u64 addr, bool writable)
+static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u64 addr)
 {
 	const struct map_region *rg = &map->region;
 
@@ -136,26 +136,26 @@ static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u6
 	u64 slot = (addr - (u64)(uintptr_t)rg->base) / rg->stride;
 	x->map_hit.lo = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
 	x->map_hit.hi = x->map_hit.lo + rg->value_len;
-	x->map_hit.writable = writable;
+	x->map_hit.readable = map_prog_may_read(map);
+	x->map_hit.writable = map_prog_may_write(map);
 	x->map_hit.prog = x->prog;
 }
 
+/* Map values of the running program; BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG apply. */
 static void *check_maps(struct exec_ctx *x, u64 addr, u64 size, bool write)
 {
 	const struct bpf_prog *prog = x->prog;
 
-	if (x->map_hit.prog == prog && range_in(addr, size, x->map_hit.lo, x->map_hit.hi) &&
-	    (!write || x->map_hit.writable))
-		return (void *)(uintptr_t)addr;
+	if (x->map_hit.prog == prog && range_in(addr, size, x->map_hit.lo, x->map_hit.hi))
+		return (write ? x->map_hit.writable : x->map_hit.readable) ? (void *)(uintptr_t)addr : NULL;
 	for (u32 i = 0; i < prog->nr_used_maps; i++) {
 		const struct bpf_map *map = prog->used_maps[i];
 
 		if (!map_region_contains(map, addr, size))
 			continue;
-		bool writable = !(map->map_flags & BPF_F_RDONLY_PROG);
-		if (write && !writable)
+		remember_map_value(x, map, addr);
+		if (write ? !map_prog_may_write(map) : !map_prog_may_read(map))
 			return NULL;
-		remember_map_value(x, map, addr, writable);
 		return (void *)(uintptr_t)addr;
 	}
 	return NULL;

@@ -58,7 +58,7 @@ struct exec_ctx {
 
 	/* vm-private per-run state: the map value the last checked access fell in (valid
 	 * only while `prog` runs), and how many more times may_goto falls through. */
-	struct { const struct bpf_prog *prog; u64 lo, hi; bool writable; } map_hit;
+	struct { const struct bpf_prog *prog; u64 lo, hi; bool readable, writable; } map_hit;
 	u32 may_goto_left;
 
 	u8 stack[8 * 512] __attribute__((aligned(16)));
