@@ -3,6 +3,7 @@
  * the kernel. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,8 +346,42 @@ static void test_pins(void)
 	bpfrun_close(fd);
 }
 
+/* Threads dup, look up and close descriptors of one object at once: the counts end right. */
+static int shared_fd;
+
+static void *dup_close_loop(void *arg)
+{
+	for (int i = 0; i < 500; i++) {
+		int d = bpfrun_dup(shared_fd);
+		struct btf_obj *o = btf_from_fd(d);
+		if (!IS_ERR(o))
+			btf_obj_put(o);
+		else
+			__atomic_add_fetch((int *)arg, 1, __ATOMIC_RELAXED);
+		bpfrun_close(d);
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[4];
+	int errors = 0;
+	shared_fd = small_btf();
+	u32 id = btf_id_of(shared_fd);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, dup_close_loop, &errors);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	CHECK(errors == 0, "lookups of live descriptors: %d errors", errors);
+	CHECK(id_listed(BPF_BTF_GET_NEXT_ID, id), "alive");
+	bpfrun_close(shared_fd);
+	CHECK(!id_listed(BPF_BTF_GET_NEXT_ID, id), "released with the last descriptor");
+}
+
 int main(void)
 {
+	test_threads();
 	test_descriptors();
 	test_ids();
 	test_dup();
