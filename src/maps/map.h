@@ -74,7 +74,32 @@ struct map_ops {
 
 	/* Prog array (tail calls): the program at index, borrowed (no reference). */
 	struct bpf_prog *(*prog_at)(struct bpf_map *map, u32 index);
+
+	/* Value BTF checks beyond the sizes (key kind, keyless .data/.bss arrays); NULL
+	 * means a key type id is required. */
+	int (*check_btf)(const struct bpf_map *map, const struct btf_obj *btf, u32 key_type_id,
+			 u32 value_type_id);
+	/* The map lost its last user reference (prog arrays drop their programs). */
+	void (*release_user)(struct bpf_map *map);
+	/* Batch commands; NULL: -ENOTSUPP.  The map_generic_* ones below fit any type that
+	 * has get_next_key/lookup_user/update_user/delete. */
+	int (*lookup_batch)(struct bpf_map *map, union bpf_attr *attr);
+	int (*lookup_and_delete_batch)(struct bpf_map *map, union bpf_attr *attr);
+	int (*update_batch)(struct bpf_map *map, union bpf_attr *attr);
+	int (*delete_batch)(struct bpf_map *map, union bpf_attr *attr);
+
+	bool timer_ok;     /* values may hold a struct bpf_timer */
+	bool spin_lock_ok; /* values may hold a struct bpf_spin_lock */
+	bool can_mmap;     /* mmap(2) is possible (with BPF_F_MMAPABLE) */
 };
+
+int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr);
+int map_generic_update_batch(struct bpf_map *map, union bpf_attr *attr);
+int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr);
+/* Checks common to the batch commands' elem_flags (BPF_F_LOCK only, and only with a
+ * spin lock): 0 or -EINVAL. */
+int map_check_elem_flags(const struct bpf_map *map, u64 flags);
+
 
 #define MAP_NO_FIELD (-1)      /* no such special field */
 #define MAP_INVALID_FIELD (-2) /* present but unusable (two timers, array of timers) */
@@ -108,6 +133,10 @@ const struct map_ops *map_ops_for_type(u32 map_type);
 void map_copy_value(const struct bpf_map *map, void *dst, const void *src);
 /* Same, holding dst's bpf_spin_lock (BPF_F_LOCK). */
 void map_copy_value_locked(const struct bpf_map *map, void *dst, const void *src, bool lock_src);
+/* memcpy with relaxed atomic accesses: map values are shared with programs and other
+ * threads that race on them as in the kernel, which must not be undefined behaviour. */
+void map_value_memcpy(void *dst, const void *src, size_t n);
+void map_value_memset0(void *dst, size_t n);
 /* Zeroes the special fields of a value copied out to user space. */
 void map_clear_special(const struct bpf_map *map, void *value);
 /* Called by the types when an element's value is overwritten or freed: cancels and frees
@@ -118,6 +147,9 @@ void map_free_value_fields(struct bpf_map *map, void *value);
  * not overlap a special field. */
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size);
 
+/* The kernel's BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG: what programs may do with values. */
+static inline bool map_prog_may_read(const struct bpf_map *m) { return !(m->map_flags & BPF_F_WRONLY_PROG); }
+static inline bool map_prog_may_write(const struct bpf_map *m) { return !(m->map_flags & BPF_F_RDONLY_PROG); }
 static inline struct bpf_map *map_of(struct obj *o) { return container_of(o, struct bpf_map, obj); }
 static inline void map_get(struct bpf_map *m) { obj_get(&m->obj); }
 static inline void map_put(struct bpf_map *m) { obj_put(&m->obj); }
@@ -141,8 +173,9 @@ static inline u32 map_user_value_size(const struct bpf_map *m)
 
 /* mmap(2) of a map descriptor (called by the bridge, libbpfrun.so).  Returns 0 when a
  * mapping with these prot/flags is allowed, else -errno as the kernel gives it: -EINVAL
- * (map not BPF_F_MMAPABLE, or not MAP_SHARED), -EPERM (writable mapping of a frozen map),
- * -ENOTSUPP (values hold a bpf_timer / bpf_spin_lock).  The bridge checks the length and
+ * (an array without BPF_F_MMAPABLE, or not MAP_SHARED), -EPERM (writable mapping of a frozen
+ * map), -ENOTSUPP (524: a type without mmap such as HASH, or values holding a bpf_timer /
+ * bpf_spin_lock).  The bridge checks the length and
  * offset against the size of the map's memfd (obj.memfd, sized by the map type).  An
  * allowed PROT_WRITE + MAP_SHARED mapping counts in writable_mmaps (BPF_MAP_FREEZE then
  * fails with EBUSY) until the bridge calls map_mmap_unmapped() with the same prot/flags

@@ -1,0 +1,490 @@
+/* ARRAY, PERCPU_ARRAY and PROG_ARRAY.
+ *
+ * Values sit in one mapping made at creation: element i at values + i * elem_size
+ * (elem_size = value_size rounded up to 8); per-CPU arrays hold num_possible_cpus()
+ * copies of each element side by side (element i, CPU c at slot i * ncpus + c).  A
+ * BPF_F_MMAPABLE array's values are a shared mapping of a memfd (obj.memfd) at offset 0,
+ * so mmap(2) of any of its descriptors sees the memory programs use, in the kernel's
+ * layout.  Prog arrays hold referenced program pointers instead of values.
+ *
+ * Locking: none.  Values are copied with relaxed atomics (programs and user space race on
+ * them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock (map.c).  Prog
+ * array slots are swapped atomically; the references they hold are dropped after the swap.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+#include "map.h"
+#include "../core/btf.h"
+#include "../prog/prog.h"
+#include "../vm/vm.h"
+
+#define PCPU_MIN_UNIT_SIZE (32 * 1024)
+#define ARRAY_CREATE_FLAG_MASK                                                                   \
+	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG |  \
+	 BPF_F_WRONLY_PROG | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP)
+
+struct bpf_array {
+	struct bpf_map map;
+	u64 elem_size;
+	u32 ncpus;           /* copies per element: num_possible_cpus() for per-CPU, else 1 */
+	char *values;
+	size_t values_len;   /* bytes mapped at values */
+	struct bpf_prog **progs;  /* PROG_ARRAY */
+	u32 owner_prog_type;      /* PROG_ARRAY: type + 1 of the first program stored */
+};
+
+static struct bpf_array *array_of(const struct bpf_map *map)
+{
+	return container_of(map, struct bpf_array, map);
+}
+
+static bool is_percpu(const union bpf_attr *attr)
+{
+	return attr->map_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+/* ---- creation ---- */
+
+static int array_alloc_check(const union bpf_attr *attr)
+{
+	bool percpu = is_percpu(attr);
+
+	if (!attr->max_entries || attr->key_size != 4 || !attr->value_size ||
+	    (attr->map_flags & ~(u32)ARRAY_CREATE_FLAG_MASK) ||
+	    (attr->map_flags & BPF_F_RDONLY_PROG && attr->map_flags & BPF_F_WRONLY_PROG) ||
+	    (percpu && (attr->map_flags & BPF_F_NUMA_NODE)))
+		return -EINVAL;
+	if (attr->map_type != BPF_MAP_TYPE_ARRAY && (attr->map_flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)))
+		return -EINVAL;
+	if (attr->map_flags & BPF_F_PRESERVE_ELEMS)
+		return -EINVAL;
+	if (attr->value_size > INT32_MAX)
+		return -E2BIG;
+	if (percpu && ROUND_UP(attr->value_size, 8) > PCPU_MIN_UNIT_SIZE)
+		return -E2BIG;
+	return 0;
+}
+
+static int prog_array_alloc_check(const union bpf_attr *attr)
+{
+	if (attr->value_size != sizeof(u32))
+		return -EINVAL;
+	if (attr->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
+		return -EINVAL;
+	return array_alloc_check(attr);
+}
+
+static size_t phys_mem_bytes(void)
+{
+	return (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The values' memory: a shared memfd mapping for mmapable arrays, else anonymous. */
+static int array_map_values(struct bpf_array *a, bool mmapable)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	a->values_len = ROUND_UP((size_t)a->map.max_entries * a->ncpus * a->elem_size, page);
+	if (a->values_len > phys_mem_bytes())
+		return -ENOMEM;
+	if (!mmapable) {
+		a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return a->values == MAP_FAILED ? -ENOMEM : 0;
+	}
+	a->map.obj.memfd = memfd_create("bpf-map", MFD_CLOEXEC);
+	if (a->map.obj.memfd < 0)
+		return -ENOMEM;
+	if (ftruncate(a->map.obj.memfd, (off_t)a->values_len))
+		return -ENOMEM;
+	a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->map.obj.memfd, 0);
+	return a->values == MAP_FAILED ? -ENOMEM : 0;
+}
+
+static void array_free(struct bpf_map *map);
+
+static struct bpf_map *array_alloc(const union bpf_attr *attr)
+{
+	struct bpf_array *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return ERR_PTR(-ENOMEM);
+	a->map.obj.memfd = -1;
+	a->map.max_entries = attr->max_entries;
+	a->map.value_size = attr->value_size;
+	a->elem_size = ROUND_UP((u64)attr->value_size, 8);
+	a->ncpus = is_percpu(attr) ? (u32)num_possible_cpus() : 1;
+	int err;
+	if (attr->map_type == BPF_MAP_TYPE_PROG_ARRAY) {
+		a->progs = calloc(attr->max_entries, sizeof(*a->progs));
+		err = a->progs ? 0 : -ENOMEM;
+	} else {
+		err = array_map_values(a, attr->map_flags & BPF_F_MMAPABLE);
+		a->map.region = (struct map_region){
+			.base = a->values, .stride = a->elem_size, .value_len = attr->value_size,
+			.count = (u64)attr->max_entries * a->ncpus,
+		};
+	}
+	if (err) {
+		array_free(&a->map);
+		return ERR_PTR(err);
+	}
+	return &a->map;
+}
+
+static void put_prog_slot(struct bpf_array *a, u32 i)
+{
+	struct bpf_prog *old = __atomic_exchange_n(&a->progs[i], NULL, __ATOMIC_ACQ_REL);
+
+	if (old)
+		prog_put(old);
+}
+
+static void free_fields_of_all(struct bpf_map *map);
+
+static void array_free(struct bpf_map *map)
+{
+	struct bpf_array *a = array_of(map);
+
+	if (a->progs) {
+		for (u32 i = 0; i < map->max_entries; i++)
+			put_prog_slot(a, i);
+		free(a->progs);
+	}
+	if (a->values && a->values != MAP_FAILED) {
+		free_fields_of_all(map);
+		munmap(a->values, a->values_len);
+	}
+	if (map->obj.memfd >= 0)
+		close(map->obj.memfd);
+	free(a);
+}
+
+/* The kernel's array_map_check_btf: a 32-bit int key, or no key for the one-element
+ * ARRAY of a .data/.bss/.rodata section. */
+static int array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u32 key_id, u32 value_id)
+{
+	if (!key_id) {
+		const struct btf_type *v = btf__type_by_id(b->btf, value_id);
+		if (map->map_type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1 || !v || !btf_is_datasec(v))
+			return -EINVAL;
+		return 0;
+	}
+	int resolved = btf__resolve_type(b->btf, key_id);
+	const struct btf_type *k = resolved > 0 ? btf__type_by_id(b->btf, (u32)resolved) : NULL;
+	if (!k || !btf_is_int(k) || btf_int_bits(k) != 32 || btf_int_offset(k))
+		return -EINVAL;
+	return 0;
+}
+
+static int prog_array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u32 key_id, u32 value_id)
+{
+	return -ENOTSUPP;
+}
+
+/* ---- elements ---- */
+
+static u32 key_index(const void *key)
+{
+	u32 index;
+
+	memcpy(&index, key, sizeof(index));
+	return index;
+}
+
+static void *elem(const struct bpf_array *a, u32 index, u32 cpu)
+{
+	return a->values + ((u64)index * a->ncpus + cpu) * a->elem_size;
+}
+
+static void *array_lookup(struct bpf_map *map, const void *key)
+{
+	u32 index = key_index(key);
+
+	return index < map->max_entries ? elem(array_of(map), index, 0) : NULL;
+}
+
+static void *percpu_array_lookup_percpu(struct bpf_map *map, const void *key, u32 cpu)
+{
+	struct bpf_array *a = array_of(map);
+	u32 index = key_index(key);
+
+	return index < map->max_entries && cpu < a->ncpus ? elem(a, index, cpu) : NULL;
+}
+
+static void *percpu_array_lookup(struct bpf_map *map, const void *key)
+{
+	return percpu_array_lookup_percpu(map, key, exec_ctx_get()->cpu);
+}
+
+/* Program-side update (ARRAY from both sides): the flag and index checks of the kernel's
+ * array_map_update_elem, then the copy, then the element's timer is freed. */
+static long array_update_at(struct bpf_map *map, const void *key, const void *value, u64 flags, u32 cpu)
+{
+	u32 index = key_index(key);
+
+	if ((flags & ~(u64)BPF_F_LOCK) > BPF_EXIST)
+		return -EINVAL;
+	if (index >= map->max_entries)
+		return -E2BIG;
+	if (flags & BPF_NOEXIST)
+		return -EEXIST;
+	if ((flags & BPF_F_LOCK) && map->spin_lock_off < 0)
+		return -EINVAL;
+	void *val = elem(array_of(map), index, cpu);
+	if (flags & BPF_F_LOCK)
+		map_copy_value_locked(map, val, value, false);
+	else
+		map_copy_value(map, val, value);
+	map_free_value_fields(map, val);
+	return 0;
+}
+
+static long array_update(struct bpf_map *map, const void *key, const void *value, u64 flags)
+{
+	return array_update_at(map, key, value, flags, 0);
+}
+
+static long percpu_array_update(struct bpf_map *map, const void *key, const void *value, u64 flags)
+{
+	return array_update_at(map, key, value, flags, exec_ctx_get()->cpu);
+}
+
+static long array_delete(struct bpf_map *map, const void *key)
+{
+	return -EINVAL;
+}
+
+static int array_lookup_user(struct bpf_map *map, const void *key, void *value, u64 flags)
+{
+	void *val = array_lookup(map, key);
+
+	if (!val)
+		return -ENOENT;
+	if (flags & BPF_F_LOCK)
+		map_copy_value_locked(map, value, val, true);
+	else
+		map_copy_value(map, value, val);
+	map_clear_special(map, value);
+	return 0;
+}
+
+static int percpu_array_lookup_user(struct bpf_map *map, const void *key, void *value, u64 flags)
+{
+	struct bpf_array *a = array_of(map);
+	u32 index = key_index(key);
+
+	if (index >= map->max_entries)
+		return -ENOENT;
+	for (u32 cpu = 0; cpu < a->ncpus; cpu++) {
+		void *dst = (char *)value + cpu * a->elem_size;
+		map_copy_value(map, dst, elem(a, index, cpu));
+		map_clear_special(map, dst);
+	}
+	return 0;
+}
+
+static int percpu_array_update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
+{
+	struct bpf_array *a = array_of(map);
+	u32 index = key_index(key);
+
+	if (flags > BPF_EXIST)
+		return -EINVAL;
+	if (index >= map->max_entries)
+		return -E2BIG;
+	if (flags & BPF_NOEXIST)
+		return -EEXIST;
+	for (u32 cpu = 0; cpu < a->ncpus; cpu++) {
+		void *val = elem(a, index, cpu);
+		map_copy_value(map, val, (const char *)value + cpu * a->elem_size);
+		map_free_value_fields(map, val);
+	}
+	return 0;
+}
+
+static int array_get_next_key(struct bpf_map *map, const void *key, void *next_key)
+{
+	u32 index = key ? key_index(key) : UINT32_MAX, next;
+
+	if (index >= map->max_entries)
+		next = 0;
+	else if (index == map->max_entries - 1)
+		return -ENOENT;
+	else
+		next = index + 1;
+	memcpy(next_key, &next, sizeof(next));
+	return 0;
+}
+
+static long array_for_each(struct bpf_map *map, map_each_fn fn, void *arg)
+{
+	long visited = 0;
+
+	for (u32 i = 0; i < map->max_entries; i++) {
+		u32 key = i;
+		visited++;
+		if (fn(map, &key, map->ops->lookup(map, &key), arg))
+			break;
+	}
+	return visited;
+}
+
+static void array_for_each_value(struct bpf_map *map, void (*fn)(struct bpf_map *, void *, void *), void *arg)
+{
+	struct bpf_array *a = array_of(map);
+
+	for (u32 i = 0; i < map->max_entries; i++)
+		for (u32 cpu = 0; cpu < a->ncpus; cpu++)
+			fn(map, elem(a, i, cpu), arg);
+}
+
+static void free_fields_of_all(struct bpf_map *map)
+{
+	if (map->timer_off < 0)
+		return;
+	struct bpf_array *a = array_of(map);
+	for (u32 i = 0; i < map->max_entries; i++)
+		map_free_value_fields(map, elem(a, i, 0));
+}
+
+static void *array_key_of_value(struct bpf_map *map, void *value, u32 *tmp)
+{
+	struct bpf_array *a = array_of(map);
+
+	*tmp = (u32)(((char *)value - a->values) / (a->elem_size * a->ncpus));
+	return tmp;
+}
+
+/* ---- prog array ---- */
+
+/* The kernel's bpf_prog_map_compatible: every program in one prog array has the type of
+ * the first one stored. */
+static bool prog_array_compatible(struct bpf_array *a, const struct bpf_prog *prog)
+{
+	u32 want = prog->type + 1, owner = 0;
+
+	if (__atomic_compare_exchange_n(&a->owner_prog_type, &owner, want, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return true;
+	return owner == want;
+}
+
+static int prog_array_update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
+{
+	struct bpf_array *a = array_of(map);
+	u32 index = key_index(key), fd;
+
+	if (flags != BPF_ANY)
+		return -EINVAL;
+	if (index >= map->max_entries)
+		return -E2BIG;
+	memcpy(&fd, value, sizeof(fd));
+	struct bpf_prog *prog = prog_from_fd((int)fd);
+	if (IS_ERR(prog))
+		return (int)PTR_ERR(prog);
+	if (!prog_array_compatible(a, prog)) {
+		prog_put(prog);
+		return -EINVAL;
+	}
+	struct bpf_prog *old = __atomic_exchange_n(&a->progs[index], prog, __ATOMIC_ACQ_REL);
+	if (old)
+		prog_put(old);
+	return 0;
+}
+
+static long prog_array_delete(struct bpf_map *map, const void *key)
+{
+	struct bpf_array *a = array_of(map);
+	u32 index = key_index(key);
+
+	if (index >= map->max_entries)
+		return -E2BIG;
+	struct bpf_prog *old = __atomic_exchange_n(&a->progs[index], NULL, __ATOMIC_ACQ_REL);
+	if (!old)
+		return -ENOENT;
+	prog_put(old);
+	return 0;
+}
+
+/* From user space a slot reads as the id of its program. */
+static int prog_array_lookup_user(struct bpf_map *map, const void *key, void *value, u64 flags)
+{
+	struct bpf_prog *prog = map->ops->prog_at(map, key_index(key));
+
+	if (!prog)
+		return -ENOENT;
+	u32 id = prog->obj.id;
+	memcpy(value, &id, sizeof(id));
+	return 0;
+}
+
+static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
+{
+	struct bpf_array *a = array_of(map);
+
+	return index < map->max_entries ? __atomic_load_n(&a->progs[index], __ATOMIC_ACQUIRE) : NULL;
+}
+
+/* As the kernel: without user references a prog array lets go of its programs (which
+ * may hold the map, a cycle nothing else would break). */
+static void prog_array_release_user(struct bpf_map *map)
+{
+	for (u32 i = 0; i < map->max_entries; i++)
+		put_prog_slot(array_of(map), i);
+}
+
+const struct map_ops array_map_ops = {
+	.alloc_check = array_alloc_check,
+	.alloc = array_alloc,
+	.free = array_free,
+	.lookup = array_lookup,
+	.update = array_update,
+	.delete = array_delete,
+	.for_each = array_for_each,
+	.lookup_user = array_lookup_user,
+	.get_next_key = array_get_next_key,
+	.for_each_value = array_for_each_value,
+	.key_of_value = array_key_of_value,
+	.check_btf = array_check_btf,
+	.lookup_batch = map_generic_lookup_batch,
+	.update_batch = map_generic_update_batch,
+	.timer_ok = true,
+	.spin_lock_ok = true,
+	.can_mmap = true,
+};
+
+const struct map_ops percpu_array_map_ops = {
+	.alloc_check = array_alloc_check,
+	.alloc = array_alloc,
+	.free = array_free,
+	.lookup = percpu_array_lookup,
+	.update = percpu_array_update,
+	.delete = array_delete,
+	.lookup_percpu = percpu_array_lookup_percpu,
+	.for_each = array_for_each,
+	.lookup_user = percpu_array_lookup_user,
+	.update_user = percpu_array_update_user,
+	.get_next_key = array_get_next_key,
+	.for_each_value = array_for_each_value,
+	.key_of_value = array_key_of_value,
+	.check_btf = array_check_btf,
+	.lookup_batch = map_generic_lookup_batch,
+	.update_batch = map_generic_update_batch,
+};
+
+const struct map_ops prog_array_map_ops = {
+	.alloc_check = prog_array_alloc_check,
+	.alloc = array_alloc,
+	.free = array_free,
+	.delete = prog_array_delete,
+	.lookup_user = prog_array_lookup_user,
+	.update_user = prog_array_update_user,
+	.get_next_key = array_get_next_key,
+	.prog_at = prog_array_prog_at,
+	.check_btf = prog_array_check_btf,
+	.release_user = prog_array_release_user,
+};

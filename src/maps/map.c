@@ -1,0 +1,693 @@
+/* Maps: the generic bpf() commands (create, lookup, update, delete, next key, batch,
+ * freeze, info), value copies around the special fields, and the registry of types.
+ * Types plug in through struct map_ops; nothing here depends on a particular type.
+ *
+ * Locking:
+ *   freeze_lock (per map, a spinlock word) - orders BPF_MAP_FREEZE against writable
+ *                       mmaps (frozen, writable_mmaps).  Leaf lock.
+ *   bpf_spin_lock words in values - taken around BPF_F_LOCK copies, as programs take
+ *                       them with bpf_spin_lock().  Leaf locks.
+ * Everything else is the types' business (see each file).
+ */
+#include <ctype.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "map.h"
+#include "../core/btf.h"
+#include "../timers/timer.h"
+
+#define TIMER_SIZE 16
+#define SPIN_LOCK_SIZE 4
+
+static const struct map_ops *const map_types[] = {
+	[BPF_MAP_TYPE_HASH] = &htab_map_ops,
+	[BPF_MAP_TYPE_ARRAY] = &array_map_ops,
+	[BPF_MAP_TYPE_PROG_ARRAY] = &prog_array_map_ops,
+	[BPF_MAP_TYPE_PERCPU_HASH] = &htab_percpu_map_ops,
+	[BPF_MAP_TYPE_PERCPU_ARRAY] = &percpu_array_map_ops,
+	[BPF_MAP_TYPE_LRU_HASH] = &htab_lru_map_ops,
+	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = &htab_lru_percpu_map_ops,
+};
+
+const struct map_ops *map_ops_for_type(u32 map_type)
+{
+	return map_type < ARRAY_SIZE(map_types) ? map_types[map_type] : NULL;
+}
+
+/* ---- value copies ---- */
+
+void map_value_memcpy(void *dst, const void *src, size_t n)
+{
+	char *d = dst;
+	const char *s = src;
+
+	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0)
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			__atomic_store_n((u64 *)d, __atomic_load_n((const u64 *)s, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+	if ((((uintptr_t)d | (uintptr_t)s) & 3) == 0)
+		for (; n >= 4; n -= 4, d += 4, s += 4)
+			__atomic_store_n((u32 *)d, __atomic_load_n((const u32 *)s, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+	for (; n; n--, d++, s++)
+		__atomic_store_n((u8 *)d, __atomic_load_n((const u8 *)s, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+}
+
+void map_value_memset0(void *dst, size_t n)
+{
+	char *d = dst;
+
+	if (((uintptr_t)d & 7) == 0)
+		for (; n >= 8; n -= 8, d += 8)
+			__atomic_store_n((u64 *)d, 0, __ATOMIC_RELAXED);
+	for (; n; n--, d++)
+		__atomic_store_n((u8 *)d, 0, __ATOMIC_RELAXED);
+}
+
+struct field_hole { u32 off, len; };
+
+/* The special fields of a value, sorted by offset; returns how many. */
+static int special_holes(const struct bpf_map *map, struct field_hole holes[2])
+{
+	int n = 0;
+
+	if (map->timer_off >= 0)
+		holes[n++] = (struct field_hole){ (u32)map->timer_off, TIMER_SIZE };
+	if (map->spin_lock_off >= 0)
+		holes[n++] = (struct field_hole){ (u32)map->spin_lock_off, SPIN_LOCK_SIZE };
+	if (n == 2 && holes[1].off < holes[0].off) {
+		struct field_hole t = holes[0];
+		holes[0] = holes[1];
+		holes[1] = t;
+	}
+	return n;
+}
+
+void map_copy_value(const struct bpf_map *map, void *dst, const void *src)
+{
+	struct field_hole holes[2];
+	int n = special_holes(map, holes);
+	u32 pos = 0;
+
+	for (int i = 0; i < n; i++) {
+		map_value_memcpy((char *)dst + pos, (const char *)src + pos, holes[i].off - pos);
+		pos = holes[i].off + holes[i].len;
+	}
+	map_value_memcpy((char *)dst + pos, (const char *)src + pos, map->value_size - pos);
+}
+
+static void value_lock(u32 *lock)
+{
+	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
+			sched_yield();
+}
+
+static void value_unlock(u32 *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
+
+void map_copy_value_locked(const struct bpf_map *map, void *dst, const void *src, bool lock_src)
+{
+	u32 *lock = (u32 *)((char *)(lock_src ? (void *)src : dst) + map->spin_lock_off);
+
+	value_lock(lock);
+	map_copy_value(map, dst, src);
+	value_unlock(lock);
+}
+
+void map_clear_special(const struct bpf_map *map, void *value)
+{
+	struct field_hole holes[2];
+	int n = special_holes(map, holes);
+
+	for (int i = 0; i < n; i++)
+		map_value_memset0((char *)value + holes[i].off, holes[i].len);
+}
+
+void map_free_value_fields(struct bpf_map *map, void *value)
+{
+	if (map->timer_off >= 0)
+		timer_cancel_and_free(map, (char *)value + map->timer_off);
+}
+
+/* ---- memory safety ---- */
+
+static bool overlaps(u64 a, u64 alen, int field_off, u64 flen)
+{
+	return field_off >= 0 && a < (u64)field_off + flen && (u64)field_off < a + alen;
+}
+
+bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size)
+{
+	const struct map_region *r = &map->region;
+	u64 base = (u64)(uintptr_t)r->base;
+
+	if (addr < base || !r->stride || size > r->value_len)
+		return false;
+	u64 off = addr - base;
+	if (off / r->stride >= r->count)
+		return false;
+	u64 in_slot = off % r->stride;
+	if (in_slot < r->value_off || in_slot - r->value_off + size > r->value_len)
+		return false;
+	u64 in_value = in_slot - r->value_off;
+	return !overlaps(in_value, size, map->timer_off, TIMER_SIZE) &&
+	       !overlaps(in_value, size, map->spin_lock_off, SPIN_LOCK_SIZE);
+}
+
+/* ---- objects ---- */
+
+static void map_obj_free(struct obj *o)
+{
+	struct bpf_map *map = map_of(o);
+	struct btf_obj *btf = map->btf;
+
+	map->ops->free(map);
+	btf_obj_put(btf);
+}
+
+static void free_fields_cb(struct bpf_map *map, void *value, void *arg)
+{
+	(void)arg;
+	map_free_value_fields(map, value);
+}
+
+/* Last descriptor and pin gone: the kernel's map_release_uref. */
+static void map_obj_release_user(struct obj *o)
+{
+	struct bpf_map *map = map_of(o);
+
+	if (map->ops->release_user)
+		map->ops->release_user(map);
+	if (map->timer_off >= 0 && map->ops->for_each_value)
+		map->ops->for_each_value(map, free_fields_cb, NULL);
+}
+
+static const struct obj_ops map_obj_ops = {
+	.free = map_obj_free,
+	.release_user = map_obj_release_user,
+};
+
+struct bpf_map *map_from_fd(int fd, u32 *fd_flags)
+{
+	struct obj *o = obj_from_fd(fd, OBJ_MAP, fd_flags);
+
+	return IS_ERR(o) ? (struct bpf_map *)o : map_of(o);
+}
+
+/* ---- BPF_MAP_CREATE ---- */
+
+static bool numa_node_online(u32 node)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", node);
+	return node == 0 || access(path, F_OK) == 0;
+}
+
+/* The kernel's bpf_obj_name_cpy: [A-Za-z0-9_.]*, NUL-terminated within the field. */
+static int copy_obj_name(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	memset(dst, 0, len);
+	for (i = 0; i < len && src[i]; i++) {
+		if (!isalnum((unsigned char)src[i]) && src[i] != '_' && src[i] != '.')
+			return -EINVAL;
+		dst[i] = src[i];
+	}
+	return i == len ? -EINVAL : 0;
+}
+
+static int check_create_attr(const union bpf_attr *attr)
+{
+	if (attr->btf_vmlinux_value_type_id)  /* only struct_ops maps, which we lack */
+		return -EINVAL;
+	if (attr->btf_key_type_id && !attr->btf_value_type_id)
+		return -EINVAL;
+	if (attr->map_extra)
+		return -EINVAL;
+	if ((attr->map_flags & BPF_F_RDONLY) && (attr->map_flags & BPF_F_WRONLY))
+		return -EINVAL;
+	if ((attr->map_flags & BPF_F_NUMA_NODE) && !numa_node_online(attr->numa_node))
+		return -EINVAL;
+	return 0;
+}
+
+/* Special fields of the value type: which types may hold them, as map_check_btf. */
+static int find_special_fields(struct bpf_map *map, const struct btf_obj *btf, u32 value_id)
+{
+	map->timer_off = btf_find_special_field(btf, value_id, "bpf_timer", TIMER_SIZE, 8);
+	map->spin_lock_off = btf_find_special_field(btf, value_id, "bpf_spin_lock", SPIN_LOCK_SIZE, 4);
+	if (map->timer_off == MAP_INVALID_FIELD || map->spin_lock_off == MAP_INVALID_FIELD)
+		return -E2BIG;
+	if (map->timer_off < 0 && map->spin_lock_off < 0)
+		return 0;
+	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
+		return -EACCES;
+	if ((map->timer_off >= 0 && !map->ops->timer_ok) ||
+	    (map->spin_lock_off >= 0 && !map->ops->spin_lock_ok))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+static int attach_btf(struct bpf_map *map, const union bpf_attr *attr)
+{
+	if (!attr->btf_key_type_id && !attr->btf_value_type_id)
+		return 0;
+	struct btf_obj *btf = btf_from_fd((int)attr->btf_fd);
+	if (IS_ERR(btf))
+		return (int)PTR_ERR(btf);
+	map->btf = btf;
+	u32 key_id = attr->btf_key_type_id, value_id = attr->btf_value_type_id;
+	if (key_id) {
+		if (btf_type_size(btf, key_id) != (long)map->key_size)
+			return -EINVAL;
+	} else if (!map->ops->check_btf) {
+		return -EINVAL;
+	}
+	if (btf_type_size(btf, value_id) != (long)map->value_size)
+		return -EINVAL;
+	int err = find_special_fields(map, btf, value_id);
+	if (!err && map->ops->check_btf)
+		err = map->ops->check_btf(map, btf, key_id, value_id);
+	if (err)
+		return err;
+	map->btf_key_type_id = key_id;
+	map->btf_value_type_id = value_id;
+	return 0;
+}
+
+int map_create(union bpf_attr *attr)
+{
+	const struct map_ops *ops = map_ops_for_type(attr->map_type);
+	int err = check_create_attr(attr);
+
+	if (err)
+		return err;
+	if (!ops)
+		return -EINVAL;
+	if (ops->alloc_check && (err = ops->alloc_check(attr)))
+		return err;
+	if (attr->map_ifindex)  /* device offload */
+		return -EINVAL;
+	struct bpf_map *map = ops->alloc(attr);
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	int memfd = map->obj.memfd;  /* set by alloc for mmapable maps; obj_init resets it */
+	map->ops = ops;
+	map->map_type = attr->map_type;
+	map->key_size = attr->key_size;
+	map->value_size = attr->value_size;
+	if (!map->max_entries)  /* the type may have adjusted it */
+		map->max_entries = attr->max_entries;
+	map->map_flags = attr->map_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY);
+	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node : (u32)-1;
+	map->timer_off = map->spin_lock_off = MAP_NO_FIELD;
+	err = copy_obj_name(map->name, attr->map_name, sizeof(attr->map_name));
+	if (!err)
+		err = attach_btf(map, attr);
+	if (!err)
+		err = obj_init(&map->obj, OBJ_MAP, &map_obj_ops);
+	map->obj.memfd = memfd;
+	if (err) {
+		btf_obj_put(map->btf);
+		ops->free(map);
+		return err;
+	}
+	int fd = obj_fd_new(&map->obj, attr->map_flags & (BPF_F_RDONLY | BPF_F_WRONLY));
+	map_put(map);  /* the descriptor holds it now, or it goes */
+	return fd;
+}
+
+/* ---- element commands ---- */
+
+static bool can_read(u32 fd_flags)
+{
+	return !(fd_flags & BPF_F_WRONLY);
+}
+
+static bool can_write(const struct bpf_map *map, u32 fd_flags)
+{
+	return !(fd_flags & BPF_F_RDONLY) && !__atomic_load_n(&map->frozen, __ATOMIC_ACQUIRE);
+}
+
+int map_check_elem_flags(const struct bpf_map *map, u64 flags)
+{
+	if (flags & ~(u64)BPF_F_LOCK)
+		return -EINVAL;
+	if ((flags & BPF_F_LOCK) && map->spin_lock_off < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* A user pointer of len bytes: NULL is the kernel's failed copy (EFAULT). */
+static int user_ptr(u64 uptr, u32 len, void **p)
+{
+	*p = u64_to_ptr(uptr);
+	return len && !*p ? -EFAULT : 0;
+}
+
+enum access { ACC_READ = 1, ACC_WRITE = 2 };
+
+/* The map of fd, checked for the access the command needs (EPERM). */
+static struct bpf_map *map_for(u32 fd, int access)
+{
+	u32 fd_flags = 0;
+	struct bpf_map *map = map_from_fd((int)fd, &fd_flags);
+
+	if (IS_ERR(map))
+		return map;
+	if (((access & ACC_READ) && !can_read(fd_flags)) ||
+	    ((access & ACC_WRITE) && !can_write(map, fd_flags))) {
+		map_put(map);
+		return ERR_PTR(-EPERM);
+	}
+	return map;
+}
+
+static int lookup_user(struct bpf_map *map, const void *key, void *value, u64 flags)
+{
+	return map->ops->lookup_user ? map->ops->lookup_user(map, key, value, flags) : -ENOTSUPP;
+}
+
+static int update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
+{
+	if (map->ops->update_user)
+		return map->ops->update_user(map, key, value, flags);
+	return map->ops->update ? (int)map->ops->update(map, key, value, flags) : -ENOTSUPP;
+}
+
+int map_lookup_elem(union bpf_attr *attr)
+{
+	void *key, *value;
+
+	if (attr->flags & ~(u64)BPF_F_LOCK)
+		return -EINVAL;
+	struct bpf_map *map = map_for(attr->map_fd, ACC_READ);
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	int err = map_check_elem_flags(map, attr->flags);
+	if (!err)
+		err = user_ptr(attr->key, map->key_size, &key);
+	if (!err)
+		err = user_ptr(attr->value, map_user_value_size(map), &value);
+	if (!err)
+		err = lookup_user(map, key, value, attr->flags);
+	map_put(map);
+	return err;
+}
+
+int map_update_elem(union bpf_attr *attr)
+{
+	void *key, *value;
+	struct bpf_map *map = map_for(attr->map_fd, ACC_WRITE);
+
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	int err = (attr->flags & BPF_F_LOCK) && map->spin_lock_off < 0 ? -EINVAL : 0;
+	if (!err)
+		err = user_ptr(attr->key, map->key_size, &key);
+	if (!err)
+		err = user_ptr(attr->value, map_user_value_size(map), &value);
+	if (!err)
+		err = update_user(map, key, value, attr->flags);
+	map_put(map);
+	return err;
+}
+
+int map_delete_elem(union bpf_attr *attr)
+{
+	void *key;
+	struct bpf_map *map = map_for(attr->map_fd, ACC_WRITE);
+
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	int err = user_ptr(attr->key, map->key_size, &key);
+	if (!err)
+		err = map->ops->delete ? (int)map->ops->delete(map, key) : -EINVAL;
+	map_put(map);
+	return err;
+}
+
+int map_get_next_key(union bpf_attr *attr)
+{
+	void *next_key;
+	struct bpf_map *map = map_for(attr->map_fd, ACC_READ);
+
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	const void *key = u64_to_ptr(attr->key);  /* NULL: the first key */
+	int err = user_ptr(attr->next_key, map->key_size, &next_key);
+	if (!err)
+		err = map->ops->get_next_key ? map->ops->get_next_key(map, key, next_key) : -ENOTSUPP;
+	map_put(map);
+	return err;
+}
+
+int map_lookup_and_delete_elem(union bpf_attr *attr)
+{
+	void *key, *value;
+
+	if (attr->flags & ~(u64)BPF_F_LOCK)
+		return -EINVAL;
+	struct bpf_map *map = map_for(attr->map_fd, ACC_READ | ACC_WRITE);
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	int err = map_check_elem_flags(map, attr->flags);
+	if (!err)
+		err = user_ptr(attr->key, map->key_size, &key);
+	if (!err)
+		err = user_ptr(attr->value, map_user_value_size(map), &value);
+	if (!err)
+		err = map->ops->lookup_and_delete_user ?
+			      map->ops->lookup_and_delete_user(map, key, value, attr->flags) : -ENOTSUPP;
+	map_put(map);
+	return err;
+}
+
+/* ---- freeze and mmap ---- */
+
+static bool has_special_fields(const struct bpf_map *map)
+{
+	return map->timer_off != MAP_NO_FIELD || map->spin_lock_off != MAP_NO_FIELD;
+}
+
+static void freeze_lock(struct bpf_map *map)
+{
+	value_lock((u32 *)&map->freeze_lock);
+}
+
+static void freeze_unlock(struct bpf_map *map)
+{
+	value_unlock((u32 *)&map->freeze_lock);
+}
+
+int map_freeze(union bpf_attr *attr)
+{
+	u32 fd_flags = 0;
+	struct bpf_map *map = map_from_fd((int)attr->map_fd, &fd_flags);
+	int err = 0;
+
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	if (has_special_fields(map))
+		err = -ENOTSUPP;
+	else if (!can_write(map, fd_flags))
+		err = -EPERM;
+	if (!err) {
+		freeze_lock(map);
+		if (map->writable_mmaps || map->frozen)
+			err = -EBUSY;
+		else
+			__atomic_store_n(&map->frozen, true, __ATOMIC_RELEASE);
+		freeze_unlock(map);
+	}
+	map_put(map);
+	return err;
+}
+
+static bool writable_shared(int prot, int flags)
+{
+	return (prot & PROT_WRITE) && (flags & MAP_SHARED);
+}
+
+int map_mmap_check(struct bpf_map *map, int prot, int flags)
+{
+	int err = 0;
+
+	if (!map->ops->can_mmap || has_special_fields(map))
+		return -ENOTSUPP;
+	if (!(flags & MAP_SHARED))
+		return -EINVAL;
+	freeze_lock(map);
+	if (prot & PROT_WRITE) {
+		if (map->frozen)
+			err = -EPERM;
+		else if (map->map_flags & BPF_F_RDONLY_PROG)
+			err = -EACCES;
+	}
+	if (!err && !(map->map_flags & BPF_F_MMAPABLE))
+		err = -EINVAL;
+	if (!err && writable_shared(prot, flags))
+		map->writable_mmaps++;
+	freeze_unlock(map);
+	return err;
+}
+
+void map_mmap_unmapped(struct bpf_map *map, int prot, int flags)
+{
+	if (!writable_shared(prot, flags))
+		return;
+	freeze_lock(map);
+	map->writable_mmaps--;
+	freeze_unlock(map);
+}
+
+/* ---- batches ---- */
+
+struct batch_bufs {
+	char *keys, *values;
+	u32 max;  /* elements the caller has room for */
+};
+
+static int batch_bufs(const struct bpf_map *map, const union bpf_attr *attr, bool values,
+		      struct batch_bufs *b)
+{
+	b->max = attr->batch.count;
+	b->keys = u64_to_ptr(attr->batch.keys);
+	b->values = u64_to_ptr(attr->batch.values);
+	if (b->max && (!b->keys || (values && !b->values)))
+		return -EFAULT;
+	return 0;
+}
+
+/* The kernel's generic_map_lookup_batch: walks get_next_key from the in_batch key; the
+ * token is the last key returned. */
+int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr)
+{
+	struct batch_bufs b;
+	u32 vsize = map_user_value_size(map), cp = 0;
+	int err = map_check_elem_flags(map, attr->batch.elem_flags);
+
+	if (!err)
+		err = batch_bufs(map, attr, true, &b);
+	if (err || !b.max)
+		return err;
+	attr->batch.count = 0;
+	const void *in = u64_to_ptr(attr->batch.in_batch);
+	void *out = u64_to_ptr(attr->batch.out_batch);
+	const void *prev = in;
+	for (; cp < b.max; cp++) {
+		void *key = b.keys + (size_t)cp * map->key_size;
+		err = map->ops->get_next_key(map, prev, key);
+		if (err)
+			break;
+		err = lookup_user(map, key, b.values + (size_t)cp * vsize, attr->batch.elem_flags);
+		if (err)
+			return err;
+		prev = key;
+	}
+	attr->batch.count = cp;
+	if (cp) {
+		if (!out)
+			return -EFAULT;
+		memcpy(out, prev, map->key_size);
+	}
+	return err;
+}
+
+int map_generic_update_batch(struct bpf_map *map, union bpf_attr *attr)
+{
+	struct batch_bufs b;
+	u32 vsize = map_user_value_size(map), cp = 0;
+	int err = map_check_elem_flags(map, attr->batch.elem_flags);
+
+	if (!err)
+		err = batch_bufs(map, attr, true, &b);
+	if (err || !b.max)
+		return err;
+	attr->batch.count = 0;
+	for (; cp < b.max && !err; cp++)
+		err = update_user(map, b.keys + (size_t)cp * map->key_size,
+				  b.values + (size_t)cp * vsize, attr->batch.elem_flags);
+	attr->batch.count = err ? cp - 1 : cp;
+	return err;
+}
+
+int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr)
+{
+	struct batch_bufs b;
+	u32 cp = 0;
+	int err = attr->batch.elem_flags & ~(u64)BPF_F_LOCK ? -EINVAL : 0;
+
+	if (!err)
+		err = batch_bufs(map, attr, false, &b);
+	if (err || !b.max)
+		return err;
+	attr->batch.count = 0;
+	for (; cp < b.max && !err; cp++)
+		err = (int)map->ops->delete(map, b.keys + (size_t)cp * map->key_size);
+	attr->batch.count = err ? cp - 1 : cp;
+	return err;
+}
+
+typedef int (*batch_fn)(struct bpf_map *map, union bpf_attr *attr);
+
+/* The kernel's bpf_map_do_batch: permissions, then the type's function (ENOTSUPP when
+ * it has none).  attr->batch.count is reported back by the dispatcher in every case. */
+static int do_batch(union bpf_attr *attr, int access, size_t fn_off)
+{
+	struct bpf_map *map = map_for(attr->map_fd, access);
+
+	if (IS_ERR(map))
+		return (int)PTR_ERR(map);
+	batch_fn fn = *(const batch_fn *)((const char *)map->ops + fn_off);
+	int err = fn ? fn(map, attr) : -ENOTSUPP;
+	map_put(map);
+	return err;
+}
+
+int map_lookup_batch(union bpf_attr *attr, bool and_delete)
+{
+	if (and_delete)
+		return do_batch(attr, ACC_READ | ACC_WRITE, offsetof(struct map_ops, lookup_and_delete_batch));
+	return do_batch(attr, ACC_READ, offsetof(struct map_ops, lookup_batch));
+}
+
+int map_update_batch(union bpf_attr *attr)
+{
+	return do_batch(attr, ACC_WRITE, offsetof(struct map_ops, update_batch));
+}
+
+int map_delete_batch(union bpf_attr *attr)
+{
+	return do_batch(attr, ACC_WRITE, offsetof(struct map_ops, delete_batch));
+}
+
+/* ---- info ---- */
+
+int map_get_info(struct bpf_map *map, struct bpf_map_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->type = map->map_type;
+	info->id = map->obj.id;
+	info->key_size = map->key_size;
+	info->value_size = map->value_size;
+	info->max_entries = map->max_entries;
+	info->map_flags = map->map_flags;
+	info->map_extra = map->map_extra;
+	memcpy(info->name, map->name, sizeof(info->name));
+	if (map->btf) {
+		info->btf_id = map->btf->obj.id;
+		info->btf_key_type_id = map->btf_key_type_id;
+		info->btf_value_type_id = map->btf_value_type_id;
+	}
+	info->btf_vmlinux_value_type_id = map->btf_vmlinux_value_type_id;
+	return 0;
+}
