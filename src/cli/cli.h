@@ -59,6 +59,10 @@ void json_bool(struct json *j, bool v);
 /* ["0x00","0x01",...] as bpftool prints raw bytes. */
 void json_hex_bytes(struct json *j, const void *p, size_t len);
 
+/* btfjson.c: data of BTF type type_id as JSON, as bpftool's "formatted" output. */
+struct btf;
+void json_btf_value(struct json *j, const struct btf *btf, uint32_t type_id, const void *data);
+
 /* ---- session.c: an object loaded (and optionally run) in this process ---- */
 struct bpf_object;
 struct bpf_program;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "cli.h"
@@ -27,13 +28,14 @@ struct map_ref {
 	int fd;
 	struct bpf_map_info info;
 	uint32_t value_len;  /* user-space value size (per-CPU: every CPU's copy) */
+	struct btf *btf;     /* for JSON's "formatted", when loaded (map_load_btf) */
 };
 
 static int map_describe(int fd, struct map_ref *m)
 {
 	uint32_t len = sizeof(m->info);
 
-	memset(&m->info, 0, sizeof(m->info));
+	memset(m, 0, sizeof(*m));
 	m->fd = fd;
 	if (bpf_obj_get_info_by_fd(fd, &m->info, &len))
 		return -errno;
@@ -42,6 +44,19 @@ static int map_describe(int fd, struct map_ref *m)
 	    m->info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH)
 		m->value_len = ((m->info.value_size + 7) & ~7u) * (uint32_t)libbpf_num_possible_cpus();
 	return 0;
+}
+
+/* The map's BTF, for JSON output of its elements; without it only raw bytes show. */
+static void map_load_btf(struct map_ref *m, bool json)
+{
+	if (json && m->info.btf_id && (m->info.btf_key_type_id || m->info.btf_value_type_id))
+		m->btf = btf__load_from_kernel_by_id(m->info.btf_id);
+}
+
+static void map_unload_btf(struct map_ref *m)
+{
+	btf__free(m->btf);
+	m->btf = NULL;
 }
 
 static bool map_is_percpu(const struct map_ref *m)
@@ -115,6 +130,24 @@ static void hex_line(const uint8_t *p, uint32_t len)
 		printf("%s%02x", i ? " " : "", p[i]);
 }
 
+/* bpftool's "formatted": {"key": ..., "value": ...} through the map's BTF. */
+static void print_formatted(struct json *j, const struct map_ref *m, const void *key, const void *value)
+{
+	if (!m->btf)
+		return;
+	json_key(j, "formatted");
+	json_begin_object(j);
+	if (m->info.btf_key_type_id) {
+		json_key(j, "key");
+		json_btf_value(j, m->btf, m->info.btf_key_type_id, key);
+	}
+	if (m->info.btf_value_type_id) {
+		json_key(j, "value");
+		json_btf_value(j, m->btf, m->info.btf_value_type_id, value);
+	}
+	json_end_object(j);
+}
+
 static void print_elem(struct json *j, const struct map_ref *m, const void *key, const uint8_t *value)
 {
 	uint32_t cpus = map_is_percpu(m) ? (uint32_t)libbpf_num_possible_cpus() : 0;
@@ -140,6 +173,7 @@ static void print_elem(struct json *j, const struct map_ref *m, const void *key,
 	if (!cpus) {
 		json_key(j, "value");
 		json_hex_bytes(j, value, m->info.value_size);
+		print_formatted(j, m, key, value);
 	} else {
 		json_key(j, "values");
 		json_begin_array(j);
@@ -155,7 +189,7 @@ static void print_elem(struct json *j, const struct map_ref *m, const void *key,
 	json_end_object(j);
 }
 
-static int map_dump(struct json *j, const struct map_ref *m)
+static int map_dump(struct json *j, struct map_ref *m)
 {
 	uint8_t *key = calloc(1, m->info.key_size + 1), *next = calloc(1, m->info.key_size + 1);
 	uint8_t *value = calloc(1, m->value_len + 1);
@@ -167,6 +201,7 @@ static int map_dump(struct json *j, const struct map_ref *m)
 		err = -ENOMEM;
 		goto out;
 	}
+	map_load_btf(m, j != NULL);
 	if (j)
 		json_begin_array(j);
 	while (!bpf_map_get_next_key(m->fd, prev, next)) {
@@ -183,6 +218,7 @@ static int map_dump(struct json *j, const struct map_ref *m)
 		json_end_array(j);
 	else
 		printf("Found %u element%s\n", count, count == 1 ? "" : "s");
+	map_unload_btf(m);
 out:
 	free(key);
 	free(next);
@@ -248,8 +284,8 @@ static int match_name(struct map_ref *m, void *arg)
 	return 1;
 }
 
-/* Consumes the selector at words[*w]; a described map (its fd to close), or -1. */
-static int map_select(const struct inspect_args *a, int *w, struct map_ref *m)
+/* Consumes the selector at words[*w]: 0 with a described map (its fd to close), or -1. */
+static int map_select(struct bpf_object *obj, const struct inspect_args *a, int *w, struct map_ref *m)
 {
 	int fd = -1;
 
@@ -268,8 +304,13 @@ static int map_select(const struct inspect_args *a, int *w, struct map_ref *m)
 		if (fd < 0)
 			cli_error("%s: %s", v, strerror(errno));
 	} else if (!strcmp(kind, "name")) {
+		/* the object's own maps first (full names), then any live map (bpftool's way) */
+		struct bpf_map *own = bpf_object__find_map_by_name(obj, v);
 		struct name_search s = { v, -1 };
-		for_each_map(match_name, &s);
+		if (own)
+			s.fd = dup(bpf_map__fd(own));
+		else
+			for_each_map(match_name, &s);
 		fd = s.fd;
 		if (fd < 0)
 			cli_error("%s: no map named '%s'", a->path, v);
@@ -370,8 +411,11 @@ static int map_elem_op(const char *sub, const struct inspect_args *a, int *w, st
 		cli_error("map %s: %s failed: %s", m->info.name, sub, strerror(errno));
 		goto out;
 	}
-	if (!strcmp(sub, "lookup"))
+	if (!strcmp(sub, "lookup")) {
+		map_load_btf(m, j != NULL);
 		print_elem(j, m, key, value);
+		map_unload_btf(m);
+	}
 	ret = 0;
 out:
 	free(key);
@@ -379,7 +423,8 @@ out:
 	return ret;
 }
 
-static int map_command(const char *sub, const struct inspect_args *a, struct json *j)
+static int map_command(struct bpf_object *obj, const char *sub, const struct inspect_args *a,
+		       struct json *j)
 {
 	struct map_ref m = { .fd = -1 };
 	int w = 0, ret;
@@ -392,7 +437,7 @@ static int map_command(const char *sub, const struct inspect_args *a, struct jso
 			json_end_array(j);
 		return 0;
 	}
-	if (map_select(a, &w, &m))
+	if (map_select(obj, a, &w, &m))
 		return 1;
 	if (!strcmp(sub, "dump")) {
 		ret = w == a->nr_words ? map_dump(j, &m) : -EINVAL;
@@ -437,7 +482,7 @@ int cmd_map(int argc, char **argv)
 	struct bpf_object *obj = inspect_open(&a);
 	if (!obj)
 		goto out;
-	ret = map_command(sub, &a, j);
+	ret = map_command(obj, sub, &a, j);
 	if (!ret && a.o.keep)
 		ret = map_dump_all(obj, a.o.json);
 	session_close(obj);

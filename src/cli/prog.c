@@ -103,7 +103,11 @@ static void prog_print_plain(const struct prog_desc *d)
 		printf("\trun_time_ns %" PRIu64 "  run_cnt %" PRIu64 "\n", (uint64_t)in->run_time_ns,
 		       (uint64_t)in->run_cnt);
 	printf("\tloaded_at %s  uid %u\n", when, in->created_by_uid);
-	printf("\txlated %uB  not jited", in->xlated_prog_len);
+	printf("\txlated %uB", in->xlated_prog_len);
+	if (in->jited_prog_len)
+		printf("  jited %uB", in->jited_prog_len);
+	else
+		printf("  not jited");
 	for (uint32_t k = 0; k < in->nr_map_ids && k < MAX_MAP_IDS; k++)
 		printf("%s%u", k ? "," : "  map_ids ", d->map_ids[k]);
 	putchar('\n');
@@ -140,7 +144,7 @@ static int prog_list(struct json *j)
 }
 
 /* {name NAME | id ID | pinned PATH}: a descriptor of the program, or -1 after reporting. */
-static int prog_select(const struct inspect_args *a)
+static int prog_select(struct bpf_object *obj, const struct inspect_args *a)
 {
 	if (a->nr_words != 2) {
 		cli_error("prog show: expected name NAME, id ID or pinned PATH");
@@ -163,6 +167,10 @@ static int prog_select(const struct inspect_args *a)
 		cli_error("prog show: expected name, id or pinned, not '%s'", kind);
 		return -1;
 	}
+	/* the object's own programs first (full names), then any live program */
+	struct bpf_program *own = bpf_object__find_program_by_name(obj, v);
+	if (own)
+		return dup(bpf_program__fd(own));
 	uint32_t id = 0;
 	struct prog_desc d;
 	while (!bpf_prog_get_next_id(id, &id)) {
@@ -212,7 +220,7 @@ int cmd_prog(int argc, char **argv)
 		ret = prog_list(j);
 	} else {
 		struct prog_desc d;
-		int fd = prog_select(&a);
+		int fd = prog_select(obj, &a);
 		if (fd >= 0) {
 			ret = prog_describe(fd, &d);
 			if (!ret)

@@ -458,7 +458,7 @@ static int run_pcap(struct run_state *s)
 	const uint8_t *data;
 	uint32_t len;
 	uint64_t ts;
-	int ret;
+	int ret = 0;
 	struct pcap_reader *r = pcap_reader_open(s->o->pcap_path, why, sizeof(why));
 
 	if (!r) {

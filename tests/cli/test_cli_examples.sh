@@ -25,7 +25,7 @@ expect_expired idle-at-end "$B 1" "$C 1"
 expect_out idle-at-end "^timers: armed 7, fired 2, cancelled 0, pending 3$"
 # the maps after the run: A, C (back at 8.5 s) and D remain; 2 expirations counted
 keep_json
-expect_json idle-maps "sorted(int(e['key'][3], 16) for m in j if m['name'] == 'flows' for e in m['elements']) == [1, 3, 4]"
+expect_json idle-maps "sorted((e['key'][3], e['formatted']['value']['packets']) for m in j if m['name'] == 'flows' for e in m['elements']) == [('0x01', 3), ('0x03', 1), ('0x04', 1)]"
 expect_json idle-counter "[m['elements'][0]['value'][0] for m in j if m['name'] == 'expired'] == ['0x02']"
 
 # Three more seconds (12.0 s): A, last seen at 6.5 s, goes too.
