@@ -27,6 +27,12 @@ const char *helper_name(u32 id);
  * trace_pipe prefix and delivers it (callback, BPFRUN_TRACE file, or stderr). */
 void trace_emit(struct exec_ctx *x, const char *msg, size_t len);
 
+/* For the interpreter at the end of every run (exit or fault): releases the
+ * bpf_spin_lock the run still holds (the kernel's verifier refuses programs that could
+ * exit holding one).  Returns true when there was one (a normal exit should then fault:
+ * "bpf_spin_lock is missing bpf_spin_unlock"). */
+bool helper_release_held_lock(struct exec_ctx *x);
+
 /* Packet helpers, implemented with the program types' packet state (packet.c). */
 u64 helper_skb_load_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_skb_store_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);

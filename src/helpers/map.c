@@ -16,11 +16,10 @@
 /* The kernel's verifier refuses program writes to BPF_F_RDONLY_PROG maps. */
 static bool map_writable_by_prog(struct exec_ctx *x, struct bpf_map *m)
 {
-	if (m->map_flags & BPF_F_RDONLY_PROG) {
-		vm_fault(x, "write into map forbidden");
-		return false;
-	}
-	return true;
+	if (map_prog_may_write(m))
+		return true;
+	vm_fault(x, "write into map forbidden");
+	return false;
 }
 
 static bool map_supports(struct exec_ctx *x, struct bpf_map *m, const void *op, const char *what)
@@ -186,4 +185,15 @@ HELPER(spin_unlock)
 	x->held_lock = NULL;
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 	return 0;
+}
+
+bool helper_release_held_lock(struct exec_ctx *x)
+{
+	u32 *lock = x->held_lock;
+
+	if (!lock)
+		return false;
+	x->held_lock = NULL;
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+	return true;
 }

@@ -6,7 +6,8 @@
  * text a call may print from memory (-ENOSPC beyond).  bprintf_format() then prints
  * the format with those arguments, vsnprintf-style.  Strings and IP addresses are
  * read without faulting: an unreadable pointer prints as an empty string / zeros, as
- * the kernel's *_nofault reads do.  No shared state except the %p hashing key.
+ * the kernel's *_nofault reads do.  Program memory other threads may write is copied
+ * with map_value_memcpy().  No shared state except the %p hashing key.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "../maps/map.h"
 #include "../timers/clock.h"
 
 #define MAX_TRACE_PRINTK_ARGS 3
@@ -300,7 +302,7 @@ static int gather_arg(struct gather *g, const struct spec *sp, u64 arg)
 		const void *p = helper_probe_mem(g->x, arg, size);
 		memset(ip, 0, sizeof(ip));
 		if (p)
-			memcpy(ip, p, size);
+			map_value_memcpy(ip, p, size);
 		store_text(g, text, format_ip(text, sizeof(text), ip, sp));
 		return 0;
 	}
@@ -564,7 +566,7 @@ static int data_args(struct exec_ctx *x, u64 data, u32 data_len, u64 *raw)
 		const void *p = vm_mem(x, data, data_len, false);
 		if (!p)
 			return -EFAULT;
-		memcpy(raw, p, data_len);
+		map_value_memcpy(raw, p, data_len);
 	}
 	return data_len / 8;
 }
