@@ -643,7 +643,7 @@ typedef int (*batch_fn)(struct bpf_map *map, union bpf_attr *attr);
  * it has none).  attr->batch.count is reported back by the dispatcher in every case. */
 static int do_batch(union bpf_attr *attr, int access, size_t fn_off)
 {
-	struct bpf_map *map = map_for(attr->map_fd, access);
+	struct bpf_map *map = map_for(attr->batch.map_fd, access);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
