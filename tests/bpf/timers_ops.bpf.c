@@ -63,6 +63,7 @@ struct res {
 	__s64 cb_result2;
 	__u32 done;
 	__u32 started;
+	__u64 order;        /* value of the global run counter at the last run */
 };
 
 #define SLOTS 1024
@@ -116,6 +117,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct elem);
 } lru SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} runs SEC(".maps");
 
 static __always_inline struct args *get_args(void)
 {
@@ -172,6 +180,11 @@ static __always_inline int on_timer(void *m, __u32 *key, struct elem *val, int w
 	r->cpu = bpf_get_smp_processor_id();
 	r->key_ok = k == (slot & 255);
 	r->value_ok = bpf_map_lookup_elem(m, &k) == (void *)val;
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&runs, &zero);
+
+	if (n)
+		r->order = ++*n;
 	if (which && c->action != ACT_REARM)
 		return 0;   /* cb_other only records (and re-arms) */
 

@@ -35,6 +35,7 @@ struct drv_res {
 	uint32_t cpu, start_cpu, key_ok, value_ok;
 	int64_t cb_result, cb_result2;
 	uint32_t done, started;
+	uint64_t order;
 };
 struct drv_elem { uint8_t timer[16]; uint32_t slot, pad; uint64_t data; };
 
