@@ -1,0 +1,144 @@
+/* mmap(2) of a map descriptor: the kernel's checks (map_mmap_check and the map's size),
+ * then a real shared mapping of the descriptor, which is an open of the map's backing
+ * memfd: the application shares the memory programs use.  munmap(2) keeps the count of
+ * writable mappings that BPF_MAP_FREEZE looks at.
+ *
+ * Locking: map_lock protects the list of writable shared mappings of maps.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bridge.h"
+#include "../core/object.h"
+#include "../maps/map.h"
+
+
+struct map_mapping {
+	void *addr;
+	size_t len;
+	int prot, flags;
+	struct bpf_map *map;  /* referenced, as the kernel's mapping holds the map's file */
+};
+
+static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct map_mapping *mappings;
+static size_t nr_mappings, mappings_cap;
+
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+
+static void *mmap_error(int err)
+{
+	errno = err;
+	return MAP_FAILED;
+}
+
+static bool remember_mapping(void *addr, size_t len, int prot, int flags, struct bpf_map *map)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&map_lock);
+	if (nr_mappings == mappings_cap) {
+		size_t cap = mappings_cap ? mappings_cap * 2 : 8;
+		struct map_mapping *v = realloc(mappings, cap * sizeof(*v));
+		if (v) {
+			mappings = v;
+			mappings_cap = cap;
+		}
+		ok = v != NULL;
+	}
+	if (ok)
+		mappings[nr_mappings++] = (struct map_mapping){ addr, len, prot, flags, map };
+	pthread_mutex_unlock(&map_lock);
+	return ok;
+}
+
+static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct obj *o = obj_from_fd(fd, 0, NULL);
+	struct stat st;
+
+	if (IS_ERR(o))
+		return mmap_error((int)-PTR_ERR(o));
+	if (o->type != OBJ_MAP) {  /* programs and BTF have no mmap */
+		obj_put(o);
+		return mmap_error(ENODEV);
+	}
+	struct bpf_map *map = map_of(o);
+	int err = map_mmap_check(map, prot, flags);
+	if (err) {
+		map_put(map);
+		return mmap_error(-err);
+	}
+	long page = sysconf(_SC_PAGESIZE);
+	if (off < 0 || fstat(fd, &st) || (u64)off + ROUND_UP(len, (u64)page) > (u64)st.st_size) {
+		void *p = mmap_error(EINVAL);
+		map_mmap_unmapped(map, prot, flags);
+		map_put(map);
+		return p;
+	}
+	void *p = next ? next(addr, len, prot, flags, fd, off) :
+			 (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED || !(prot & PROT_WRITE) || !(flags & MAP_SHARED) ||
+	    !remember_mapping(p, len, prot, flags, map)) {
+		int saved = errno;
+		map_mmap_unmapped(map, prot, flags);
+		map_put(map);
+		errno = saved;
+	}
+	return p;
+}
+
+static void *mmap_common(mmap_fn next, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (!(flags & MAP_ANONYMOUS) && obj_fd_is_object(fd))
+		return mmap_map(next, addr, len, prot, flags, fd, off);
+	return next ? next(addr, len, prot, flags, fd, off) :
+		      (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap_common(NEXT(mmap, mmap_fn), addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap_common(NEXT(mmap64, mmap_fn), addr, len, prot, flags, fd, off);
+}
+
+/* A writable mapping of a map stops counting once all of it is unmapped. */
+static void forget_mappings(char *lo, char *hi)
+{
+	struct map_mapping gone[16];
+	size_t n = 0;
+
+	pthread_mutex_lock(&map_lock);
+	for (size_t i = 0; i < nr_mappings && n < ARRAY_SIZE(gone);) {
+		char *a = mappings[i].addr;
+		if (a >= lo && a + mappings[i].len <= hi) {
+			gone[n++] = mappings[i];
+			mappings[i] = mappings[--nr_mappings];
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&map_lock);
+	for (size_t i = 0; i < n; i++) {
+		map_mmap_unmapped(gone[i].map, gone[i].prot, gone[i].flags);
+		map_put(gone[i].map);
+	}
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	int (*next)(void *, size_t) = NEXT(munmap, int (*)(void *, size_t));
+	int ret = next ? next(addr, len) : (int)syscall(SYS_munmap, addr, len);
+	if (ret == 0 && __atomic_load_n(&nr_mappings, __ATOMIC_RELAXED))
+		forget_mappings(addr, (char *)addr + len);
+	return ret;
+}
