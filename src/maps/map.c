@@ -294,8 +294,8 @@ int map_create(union bpf_attr *attr)
 		return -EINVAL;
 	if (ops->alloc_check && (err = ops->alloc_check(attr)))
 		return err;
-	if (attr->map_ifindex)  /* device offload */
-		return -EINVAL;
+	if (attr->map_ifindex)  /* device offload: no such device here */
+		return -EOPNOTSUPP;
 	struct bpf_map *map = ops->alloc(attr);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
