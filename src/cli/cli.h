@@ -93,8 +93,8 @@ int run_opts_check(const struct run_opts *o);
 /* The option list for --help texts. */
 extern const char run_opts_help[];
 
-/* Checks the file, selects the clock, opens and loads the object (printing the loader's
- * log on failure), pins its maps.  NULL after reporting the error. */
+/* Checks the object and input files, selects the clock, opens and loads the object
+ * (printing the loader's log on failure), pins its maps.  NULL after reporting. */
 struct bpf_object *session_load(const char *path, const struct run_opts *o);
 /* Runs the object as `bpfrun run` does.  Trace lines and the summary go to `out`.
  * 0, or 1 after reporting an error. */

@@ -519,7 +519,8 @@ static void stay(struct run_state *s)
 	unsigned int idle_polls = 0;
 	while (!stop_requested && real_now() < deadline) {
 		bpfrun_timer_stats(&ts);
-		/* two quiet polls in a row: a callback that re-arms is never missed */
+		/* a timer is not pending while its callback runs: wait for a second quiet
+		 * poll, 2 ms later, so that a callback about to re-arm is not cut short */
 		idle_polls = ts.pending ? 0 : idle_polls + 1;
 		if (for_ns < 0 && idle_polls >= 2)
 			return;
@@ -539,7 +540,8 @@ static void print_summary(struct run_state *s, uint64_t elapsed)
 		s->runs == 1 ? "" : "s", s->packets, s->packets == 1 ? "" : "s");
 	for (unsigned int k = 0; k < s->nr_progs; k++) {
 		struct prog_stats *ps = &s->progs[k];
-		fprintf(out, "%s: %" PRIu64 " runs, return values:", bpf_program__name(ps->prog), ps->runs);
+		fprintf(out, "%s: %" PRIu64 " run%s, return values:", bpf_program__name(ps->prog), ps->runs,
+			ps->runs == 1 ? "" : "s");
 		for (unsigned int v = 0; v < ps->nr_retvals; v++)
 			fprintf(out, " %u x%" PRIu64, ps->retvals[v].value, ps->retvals[v].count);
 		if (ps->other_retvals)

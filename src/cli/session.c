@@ -1,4 +1,4 @@
-/* Loading an object for a command: the ELF check, the clock, libbpf's open and load
+/* Loading an object for a command: the ELF and input checks, the clock, libbpf's open and load
  * (with its messages kept for the error report), map pinning; and the teardown. */
 #include <errno.h>
 #include <stdarg.h>
@@ -89,6 +89,31 @@ static int check_selection(struct bpf_object *obj, const char *path, const struc
 	return -1;
 }
 
+/* The input files, checked before the (slower) load so that a wrong one is reported
+ * first; the run opens them again. */
+static int check_inputs(const struct run_opts *o)
+{
+	char why[512];
+
+	if (o->pcap_path) {
+		struct pcap_reader *r = pcap_reader_open(o->pcap_path, why, sizeof(why));
+		if (!r) {
+			cli_error("%s: not a readable capture: %s", o->pcap_path, why);
+			return -1;
+		}
+		pcap_reader_close(r);
+	}
+	if (o->data_path) {
+		FILE *f = fopen(o->data_path, "rb");
+		if (!f) {
+			cli_error("%s: %s", o->data_path, strerror(errno));
+			return -1;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
 struct bpf_object *session_load(const char *path, const struct run_opts *o)
 {
 	char why[256];
@@ -98,6 +123,8 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 		cli_error("%s: %s", path, why);
 		return NULL;
 	}
+	if (check_inputs(o))
+		return NULL;
 	if (select_clock(o))
 		return NULL;
 	loader_log.verbose = o->verbose;

@@ -39,7 +39,7 @@ expect_ok run-pcap "$bpfrun" run "$seed" --pcap "$examples/flow_idle.pcap"
 expect_out run-pcap "^--- .*: 7 runs over 7 inputs$"
 expect_ok run-prog "$bpfrun" run "$seed" --prog bpf_prog1
 expect_ok run-section "$bpfrun" run "$seed" --section cgroup_skb/egress
-expect_out run-section "^bpf_prog1: 1 runs"
+expect_out run-section "^bpf_prog1: 1 run, return values: 0 x1$"
 expect_ok run-for "$bpfrun" run "$nocancel" --for 50ms
 expect_count run-for 1 "$callback_line"
 
