@@ -397,7 +397,7 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 #define ON_STACK(addr, size) ((addr) - stack_lo <= stack_top - stack_lo - (size))
 #define LOAD(size, ext) \
 	addr = SRC + (s64)pc->off; \
-	if (likely(ON_STACK(addr, size))) \
+	if (likely(ON_STACK(addr, size) || vm_map_hit(x, addr, size, false))) \
 		val = mem_read(addr, size); \
 	else if (!load_slow(x, pc, addr, size, &val)) \
 		goto out; \
@@ -405,7 +405,7 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	NEXT;
 #define STORE(size, v) \
 	addr = DST + (s64)pc->off; \
-	if (likely(ON_STACK(addr, size))) \
+	if (likely(ON_STACK(addr, size) || vm_map_hit(x, addr, size, true))) \
 		mem_write(addr, size, v); \
 	else if (!store_slow(x, pc, addr, size, v)) \
 		goto out; \

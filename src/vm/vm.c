@@ -152,8 +152,8 @@ static void *check_maps(struct exec_ctx *x, u64 addr, u64 size, bool write)
 {
 	const struct bpf_prog *prog = x->prog;
 
-	if (x->map_hit.prog == prog && range_in(addr, size, x->map_hit.lo, x->map_hit.hi))
-		return (write ? x->map_hit.writable : x->map_hit.readable) ? (void *)(uintptr_t)addr : NULL;
+	if (vm_map_hit(x, addr, size, write))
+		return (void *)(uintptr_t)addr;
 	for (u32 i = 0; i < prog->nr_used_maps; i++) {
 		const struct bpf_map *map = prog->used_maps[i];
 

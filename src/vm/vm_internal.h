@@ -77,6 +77,16 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
  * context (maps, packet, grants).  Host pointer or NULL. */
 void *vm_region_check(struct exec_ctx *x, u64 addr, u64 size, bool write, bool atomic);
 
+/* Is [addr, addr+size) inside the map value the last checked access fell in (vm.c fills
+ * x->map_hit), with the access allowed?  The common case of map value accesses. */
+static inline bool vm_map_hit(const struct exec_ctx *x, u64 addr, u64 size, bool write)
+{
+	u64 off = addr - x->map_hit.lo, span = x->map_hit.hi - x->map_hit.lo;
+
+	return x->map_hit.prog == x->prog && off < span && span - off >= size &&
+	       (write ? x->map_hit.writable : x->map_hit.readable);
+}
+
 static inline u64 vm_stack_top(const struct exec_ctx *x)
 {
 	return (u64)(uintptr_t)x->stack + VM_STACK_SIZE;

@@ -227,6 +227,22 @@ static void test_speed(void)
 	     I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3), ADD_IMM(1, -1), JNE_IMM(1, 0, -6), EXIT);
 	measure("stack_loop", &p, 6ull * N, expect);
 	test_prog_free(&p);
+
+	/* the same through a map value (the checked path: last-hit cache) */
+	static u64 value[4];
+	struct bpf_map map = {
+		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 32, .max_entries = 1,
+		.timer_off = MAP_NO_FIELD, .spin_lock_off = MAP_NO_FIELD,
+		.region = { .base = (char *)value, .stride = 32, .value_len = 32, .count = 1 },
+	};
+	struct bpf_map *used[] = { &map };
+	PROG(&p, MOV_IMM(0, 0), MOV_IMM(1, N), LD_PTR(3, &value[2]),
+	     STX(BPF_DW, 3, 1, 0), LDX(BPF_DW, 2, 3, 0), ADD_REG(0, 2),
+	     I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3), ADD_IMM(1, -1), JNE_IMM(1, 0, -6), EXIT);
+	p.used_maps = used;
+	p.nr_used_maps = 1;
+	measure("map_value_loop", &p, 6ull * N, expect);
+	test_prog_free(&p);
 }
 
 int main(void)
