@@ -2,7 +2,8 @@
  *
  * Values sit in one mapping made at creation: element i at values + i * elem_size
  * (elem_size = value_size rounded up to 8); per-CPU arrays hold num_possible_cpus()
- * copies of each element side by side (element i, CPU c at slot i * ncpus + c).  A
+ * copies of each element side by side (element i, CPU c at slot i * ncpus + c); user
+ * space reads and writes each copy with its padding to 8 bytes, as the kernel.  A
  * BPF_F_MMAPABLE array's values are a shared mapping of a memfd (obj.memfd) at offset 0,
  * so mmap(2) of any of its descriptors sees the memory programs use, in the kernel's
  * layout.  Prog arrays hold referenced program pointers instead of values.
@@ -279,11 +280,8 @@ static int percpu_array_lookup_user(struct bpf_map *map, const void *key, void *
 
 	if (index >= map->max_entries)
 		return -ENOENT;
-	for (u32 cpu = 0; cpu < a->ncpus; cpu++) {
-		void *dst = (char *)value + cpu * a->elem_size;
-		map_copy_value(map, dst, elem(a, index, cpu));
-		map_clear_special(map, dst);
-	}
+	for (u32 cpu = 0; cpu < a->ncpus; cpu++)
+		map_value_memcpy((char *)value + cpu * a->elem_size, elem(a, index, cpu), a->elem_size);
 	return 0;
 }
 
@@ -298,11 +296,8 @@ static int percpu_array_update_user(struct bpf_map *map, const void *key, const 
 		return -E2BIG;
 	if (flags & BPF_NOEXIST)
 		return -EEXIST;
-	for (u32 cpu = 0; cpu < a->ncpus; cpu++) {
-		void *val = elem(a, index, cpu);
-		map_copy_value(map, val, (const char *)value + cpu * a->elem_size);
-		map_free_value_fields(map, val);
-	}
+	for (u32 cpu = 0; cpu < a->ncpus; cpu++)
+		map_value_memcpy(elem(a, index, cpu), (const char *)value + cpu * a->elem_size, a->elem_size);
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  * still holding a pointer into a removed element never touches unmapped memory (the
  * kernel's preallocated maps behave the same).  Element layout: struct htab_elem, the
  * key (rounded up to 8), the value (rounded up to 8).  Per-CPU maps keep their values in
- * a second pool: element i, CPU c at pcpu + (i * ncpus + c) * pcpu_stride.
+ * a second pool: element i, CPU c at pcpu + (i * ncpus + c) * pcpu_stride; user space
+ * copies each CPU's value with its padding to 8 bytes, as the kernel.
  *
  * An update links a new element in place of the old one (at the head of the bucket, as
  * the kernel), so a reader copying under the bucket lock never sees a half-written value;
@@ -467,11 +468,11 @@ static void write_percpu(struct bpf_htab *h, struct htab_elem *e, const struct u
 	for (u32 cpu = 0; cpu < h->ncpus; cpu++) {
 		void *dst = elem_pcpu(h, e, cpu);
 		if (src->user_percpu)
-			map_value_memcpy(dst, (const char *)src->value + cpu * h->pcpu_stride, h->map.value_size);
+			map_value_memcpy(dst, (const char *)src->value + cpu * h->pcpu_stride, h->pcpu_stride);
 		else if (cpu == cur)
 			map_value_memcpy(dst, src->value, h->map.value_size);
 		else if (fresh)
-			map_value_memset0(dst, h->map.value_size);
+			map_value_memset0(dst, h->pcpu_stride);
 	}
 }
 
@@ -605,7 +606,7 @@ static void copy_out(struct bpf_htab *h, struct htab_elem *e, void *dst, u64 fla
 {
 	if (h->percpu) {
 		for (u32 cpu = 0; cpu < h->ncpus; cpu++)
-			map_value_memcpy((char *)dst + cpu * h->pcpu_stride, elem_pcpu(h, e, cpu), h->map.value_size);
+			map_value_memcpy((char *)dst + cpu * h->pcpu_stride, elem_pcpu(h, e, cpu), h->pcpu_stride);
 		return;
 	}
 	if (flags & BPF_F_LOCK)
