@@ -24,6 +24,7 @@ struct helper_desc;
 struct subprog {
 	u32 start;        /* first instruction index */
 	u32 end;          /* one past the last */
+	u32 stack_depth;  /* bytes below R10 it uses (static estimate, rounded up to 8) */
 };
 
 struct bpf_prog {
@@ -53,6 +54,12 @@ struct bpf_prog {
 	const struct prog_type_ops *tops;
 	u64 load_time_ns;
 	u64 run_cnt, run_time_ns;     /* atomic, for GET_INFO */
+
+	/* The instructions as GET_INFO shows them (xlated_prog_insns): as loaded, with map
+	 * loads carrying map ids instead of descriptors, as the kernel dumps them. */
+	struct bpf_insn *xlated;
+	u32 created_by_uid;
+	u32 max_stack_depth;          /* deepest call chain's combined stack */
 };
 
 /* A memory range of the context that a program type exposes. */
@@ -69,8 +76,15 @@ struct prog_type_ops {
 	 * value in *val (pointer fields such as data/data_end return full 64-bit pointers). */
 	int (*ctx_load)(struct exec_ctx *x, u32 off, u32 size, u64 *val);
 	int (*ctx_store)(struct exec_ctx *x, u32 off, u32 size, u64 val);
-	/* BPF_PROG_TEST_RUN for this type. */
+	/* BPF_PROG_TEST_RUN for this type; NULL: -ENOTSUPP as the kernel. */
 	int (*test_run)(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr);
+
+	/* Load-time rules (NULL / false: none).  check_attach validates (and may default)
+	 * expected_attach_type: 0 or -EINVAL. */
+	int (*check_attach)(u32 *expected_attach_type);
+	bool tracing;         /* the kernel's is_tracing_prog_type (no bpf_timer maps) */
+	bool ld_abs;          /* BPF_LD_[ABS|IND] allowed (the kernel's may_access_skb) */
+	bool sleepable_only;  /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
 };
 
 const struct prog_type_ops *prog_type_ops_for(u32 prog_type);

@@ -1,0 +1,152 @@
+/* Looking programs up (descriptor, subprogram) and BPF_OBJ_GET_INFO_BY_FD for programs,
+ * with what `bpftool prog show/dump` reads.  No locking: a loaded program is immutable
+ * (run_cnt/run_time_ns are read atomically). */
+#include <string.h>
+
+#include "prog_internal.h"
+#include "../core/btf.h"
+#include "../maps/map.h"
+
+struct bpf_prog *prog_from_fd(int fd)
+{
+	struct obj *o = obj_from_fd(fd, OBJ_PROG, NULL);
+	if (IS_ERR(o))
+		return (struct bpf_prog *)o;
+	return prog_of(o);
+}
+
+const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn)
+{
+	u32 lo = 0, hi = prog->nr_subprogs;
+
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+		if (prog->subprogs[mid].start == insn)
+			return &prog->subprogs[mid];
+		if (prog->subprogs[mid].start < insn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The kernel's set_info_rec_size: given record sizes must be the kernel's own. */
+static int set_info_rec_size(struct bpf_prog_info *info)
+{
+	if ((info->nr_func_info || info->func_info_rec_size) &&
+	    info->func_info_rec_size != sizeof(struct bpf_func_info))
+		return -EINVAL;
+	if ((info->nr_line_info || info->line_info_rec_size) &&
+	    info->line_info_rec_size != sizeof(struct bpf_line_info))
+		return -EINVAL;
+	if ((info->nr_jited_line_info || info->jited_line_info_rec_size) &&
+	    info->jited_line_info_rec_size != sizeof(u64))
+		return -EINVAL;
+	info->func_info_rec_size = sizeof(struct bpf_func_info);
+	info->line_info_rec_size = sizeof(struct bpf_line_info);
+	info->jited_line_info_rec_size = sizeof(u64);
+	return 0;
+}
+
+/* Copies min(have, *ucnt) records of rec bytes to uptr and reports have in *ucnt. */
+static int put_records(u64 uptr, u32 *ucnt, const void *src, u32 have, size_t rec)
+{
+	u32 n = MIN(*ucnt, have);
+
+	*ucnt = have;
+	if (!n)
+		return 0;
+	if (!uptr)
+		return -EFAULT;
+	memcpy(u64_to_ptr(uptr), src, rec * n);
+	return 0;
+}
+
+static int put_map_ids(const struct bpf_prog *prog, struct bpf_prog_info *info)
+{
+	u32 n = MIN(info->nr_map_ids, prog->nr_used_maps);
+	u32 *ids = u64_to_ptr(info->map_ids);
+
+	info->nr_map_ids = prog->nr_used_maps;
+	if (n && !ids)
+		return -EFAULT;
+	for (u32 i = 0; i < n; i++)
+		ids[i] = prog->used_maps[i]->obj.id;
+	return 0;
+}
+
+static int put_xlated(const struct bpf_prog *prog, struct bpf_prog_info *info)
+{
+	u32 ulen = info->xlated_prog_len;
+
+	info->xlated_prog_len = prog->len * sizeof(struct bpf_insn);
+	if (!ulen)
+		return 0;
+	if (!info->xlated_prog_insns)
+		return -EFAULT;
+	memcpy(u64_to_ptr(info->xlated_prog_insns), prog->xlated, MIN(ulen, info->xlated_prog_len));
+	return 0;
+}
+
+/* One tag per function: the program's own for a single function. */
+static int put_prog_tags(const struct bpf_prog *prog, struct bpf_prog_info *info)
+{
+	u32 n = MIN(info->nr_prog_tags, prog->nr_subprogs);
+	u8 (*tags)[BPF_TAG_SIZE] = u64_to_ptr(info->prog_tags);
+
+	info->nr_prog_tags = prog->nr_subprogs;
+	if (n && !tags)
+		return -EFAULT;
+	for (u32 i = 0; i < n; i++) {
+		const struct subprog *sp = &prog->subprogs[i];
+		u8 digest[20];
+		if (prog->nr_subprogs == 1) {
+			memcpy(tags[i], prog->tag, BPF_TAG_SIZE);
+			continue;
+		}
+		sha1_digest(prog->xlated + sp->start, (sp->end - sp->start) * sizeof(struct bpf_insn), digest);
+		memcpy(tags[i], digest, BPF_TAG_SIZE);
+	}
+	return 0;
+}
+
+int prog_get_info(struct bpf_prog *prog, struct bpf_prog_info *info)
+{
+	int err;
+
+	info->type = prog->type;
+	info->id = prog->obj.id;
+	info->load_time = prog->load_time_ns;
+	info->created_by_uid = prog->created_by_uid;
+	info->gpl_compatible = prog->gpl_compatible;
+	memcpy(info->tag, prog->tag, sizeof(info->tag));
+	memcpy(info->name, prog->name, sizeof(info->name));
+	err = put_map_ids(prog, info);
+	if (err)
+		return err;
+	err = set_info_rec_size(info);
+	if (err)
+		return err;
+	info->run_time_ns = __atomic_load_n(&prog->run_time_ns, __ATOMIC_RELAXED);
+	info->run_cnt = __atomic_load_n(&prog->run_cnt, __ATOMIC_RELAXED);
+	info->recursion_misses = 0;
+	info->verified_insns = prog->len;
+	info->btf_id = prog->btf ? prog->btf->obj.id : 0;
+	err = put_xlated(prog, info);
+	if (err)
+		return err;
+	/* Not JIT-compiled: no machine code, no ksyms, no jited line info. */
+	info->jited_prog_len = 0;
+	info->nr_jited_ksyms = 0;
+	info->nr_jited_func_lens = 0;
+	info->nr_jited_line_info = 0;
+	err = put_records(info->func_info, &info->nr_func_info, prog->func_info, prog->func_info_cnt,
+			  sizeof(struct bpf_func_info));
+	if (!err)
+		err = put_records(info->line_info, &info->nr_line_info, prog->line_info,
+				  prog->line_info_cnt, sizeof(struct bpf_line_info));
+	if (!err)
+		err = put_prog_tags(prog, info);
+	return err;
+}
