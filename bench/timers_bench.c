@@ -1,0 +1,190 @@
+/* Timer benchmarks (ordinary libbpf program: the same code measures the kernel and, under
+ * `bpfrun exec`, bpfrun):
+ *   ns per set_callback+start+cancel on one timer;
+ *   ns per timer armed (update+lookup+init+set_callback+start) when one run arms 1,000
+ *   and 1,000,000 timers, and how many of those succeeded;
+ *   firing lateness (actual - requested) p50/p99 at 100 us and 10 ms;
+ *   callbacks per second when 100,000 timers are due at the same instant;
+ *   ns per run of the documentation's example. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "difftest.h"
+
+#define MS 1000000ULL
+
+struct bargs { uint32_t count, first; uint64_t nsecs, ok, failed; };
+struct bstats { uint64_t fired, last, nsamples; };
+struct margs { uint32_t count, first; uint64_t nsecs, ok, enomem, other; };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void metric(const char *name, double value, const char *unit)
+{
+	printf("METRIC %s %.1f %s\n", name, value, unit);
+	fflush(stdout);
+}
+
+static struct bpf_object *open_bench(int burst_entries)
+{
+	char path[4096];
+	const char *dir = getenv("BPFRUN_BENCH_OBJDIR");
+
+	snprintf(path, sizeof(path), "%s/timers_bench.bpf.o", dir ? dir : "build/bench/bpf");
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		fprintf(stderr, "open %s failed\n", path);
+		exit(2);
+	}
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "burst"), burst_entries);
+	if (bpf_object__load(obj)) {
+		fprintf(stderr, "load %s failed\n", path);
+		exit(2);
+	}
+	return obj;
+}
+
+static void set_args(struct bpf_object *obj, struct bargs a)
+{
+	uint32_t zero = 0;
+
+	bpf_map_update_elem(map_fd(obj, "bargs"), &zero, &a, BPF_ANY);
+}
+
+static struct bstats get_stats(struct bpf_object *obj)
+{
+	struct bstats s = { 0 };
+	uint32_t zero = 0;
+
+	bpf_map_lookup_elem(map_fd(obj, "bstats"), &zero, &s);
+	return s;
+}
+
+static void bench_pairs(struct bpf_object *obj)
+{
+	const uint32_t n = 100000;
+
+	set_args(obj, (struct bargs){ .count = n });
+	uint64_t t0 = now_ns();
+	run_prog(prog_fd(obj, "pairs"), NULL, 0, NULL);
+	metric("timer_setcb_start_cancel", (double)(now_ns() - t0) / n, "ns/op");
+}
+
+static void bench_arm(uint32_t count, const char *name)
+{
+	struct bpf_object *obj = bpf_object__open_file(obj_path("timers_many"), NULL);
+	struct margs a = { .count = count, .nsecs = 3600ULL * 1000000000ULL };
+	uint32_t zero = 0;
+
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "many"), count);
+	if (bpf_object__load(obj)) {
+		fprintf(stderr, "load timers_many failed\n");
+		return;
+	}
+	bpf_map_update_elem(map_fd(obj, "margs"), &zero, &a, BPF_ANY);
+	uint64_t t0 = now_ns();
+	run_prog(prog_fd(obj, "arm_many"), NULL, 0, NULL);
+	uint64_t t = now_ns() - t0;
+	bpf_map_lookup_elem(map_fd(obj, "margs"), &zero, &a);
+	char m[128];
+	snprintf(m, sizeof(m), "timer_arm_%s", name);
+	metric(m, (double)t / count, "ns/timer");
+	snprintf(m, sizeof(m), "timer_arm_%s_succeeded", name);
+	metric(m, (double)a.ok, "timers");
+	bpf_object__close(obj);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void bench_lateness(uint64_t nsecs, uint32_t count, const char *name)
+{
+	struct bpf_object *obj = open_bench(16);
+	uint64_t samples[4096];
+	uint32_t n = 0;
+
+	set_args(obj, (struct bargs){ .count = count, .nsecs = nsecs });
+	run_prog(prog_fd(obj, "lateness"), NULL, 0, NULL);
+	usleep((useconds_t)(count * nsecs / 1000 * 3 / 2 + 200000));
+	struct bstats s = get_stats(obj);
+	for (uint32_t i = 0; i < s.nsamples && i < 4096; i++)
+		if (!bpf_map_lookup_elem(map_fd(obj, "samples"), &i, &samples[n]))
+			n++;
+	if (n) {
+		char m[128];
+
+		qsort(samples, n, sizeof(samples[0]), cmp_u64);
+		snprintf(m, sizeof(m), "timer_lateness_%s_p50", name);
+		metric(m, (double)samples[n / 2] / 1000.0, "us");
+		snprintf(m, sizeof(m), "timer_lateness_%s_p99", name);
+		metric(m, (double)samples[n * 99 / 100] / 1000.0, "us");
+	}
+	bpf_object__close(obj);
+}
+
+static void bench_burst(uint32_t count)
+{
+	struct bpf_object *obj = open_bench((int)count);
+	uint64_t at = now_ns() + 1000 * MS, ok = 0;
+
+	/* Armed by runs of 100 (the kernel allocates timer state atomically per run). */
+	for (uint32_t first = 0; first < count; first += 100) {
+		struct bargs a = { .count = 100, .first = first, .nsecs = at };
+		uint32_t zero = 0;
+
+		set_args(obj, a);
+		run_prog(prog_fd(obj, "burst_arm"), NULL, 0, NULL);
+		bpf_map_lookup_elem(map_fd(obj, "bargs"), &zero, &a);
+		ok += a.ok;
+	}
+	if (now_ns() > at)
+		printf("INFO arming took longer than the 1 s lead\n");
+	while (now_ns() < at + 5000 * MS && get_stats(obj).fired < ok)
+		usleep(10000);
+	struct bstats s = get_stats(obj);
+	uint64_t span = s.last > at ? s.last - at : 1;
+	printf("INFO burst: %llu armed, %llu fired\n", (unsigned long long)ok, (unsigned long long)s.fired);
+	metric("timer_burst_100k_callbacks_per_sec", (double)s.fired * 1e9 / (double)span, "callbacks/s");
+	bpf_object__close(obj);
+}
+
+static void bench_seed_example(void)
+{
+	struct bpf_object *obj = load_obj("timers_seed");
+	static const char pkt[64];
+	const int repeat = 20000;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
+
+	uint64_t t0 = now_ns();
+	bpf_prog_test_run_opts(prog_fd(obj, "bpf_prog1"), &opts);
+	metric("timer_doc_example_run", (double)(now_ns() - t0) / repeat, "ns/run");
+	bpf_object__close(obj);
+}
+
+int main(void)
+{
+	struct bpf_object *obj = open_bench(16);
+
+	bench_pairs(obj);
+	bpf_object__close(obj);
+	bench_arm(1000, "1k");
+	bench_arm(1000000, "1m");
+	bench_lateness(100000, 2000, "100us");
+	bench_lateness(10 * MS, 100, "10ms");
+	bench_burst(100000);
+	bench_seed_example();
+	return 0;
+}
