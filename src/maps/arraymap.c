@@ -181,11 +181,6 @@ static int array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u
 	return 0;
 }
 
-static int prog_array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u32 key_id, u32 value_id)
-{
-	return -ENOTSUPP;
-}
-
 /* ---- elements ---- */
 
 static u32 key_index(const void *key)
@@ -480,6 +475,6 @@ const struct map_ops prog_array_map_ops = {
 	.update_user = prog_array_update_user,
 	.get_next_key = array_get_next_key,
 	.prog_at = prog_array_prog_at,
-	.check_btf = prog_array_check_btf,
+	.check_btf = array_check_btf,
 	.release_user = prog_array_release_user,
 };

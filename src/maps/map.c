@@ -244,8 +244,8 @@ static int find_special_fields(struct bpf_map *map, const struct btf_obj *btf, u
 {
 	map->timer_off = btf_find_special_field(btf, value_id, "bpf_timer", TIMER_SIZE, 8);
 	map->spin_lock_off = btf_find_special_field(btf, value_id, "bpf_spin_lock", SPIN_LOCK_SIZE, 4);
-	if (map->timer_off == MAP_INVALID_FIELD || map->spin_lock_off == MAP_INVALID_FIELD)
-		return -E2BIG;
+	/* An unusable field (two timers, an array of them, misaligned) is no field for the
+	 * map: its bytes are ordinary value bytes; programs using it fail at load. */
 	if (map->timer_off < 0 && map->spin_lock_off < 0)
 		return 0;
 	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
@@ -475,7 +475,7 @@ int map_lookup_and_delete_elem(union bpf_attr *attr)
 
 static bool has_special_fields(const struct bpf_map *map)
 {
-	return map->timer_off != MAP_NO_FIELD || map->spin_lock_off != MAP_NO_FIELD;
+	return map->timer_off >= 0 || map->spin_lock_off >= 0;
 }
 
 static void freeze_lock(struct bpf_map *map)
