@@ -20,9 +20,17 @@ static pthread_once_t ctx_key_once = PTHREAD_ONCE_INIT;
 static __thread struct exec_ctx *tls_ctx;
 static u32 next_cpu;   /* atomic: round-robin CPU ids for new threads */
 
+/* At thread exit: the context goes, and a later exec_ctx_get() (another key's destructor)
+ * makes a new one. */
+static void ctx_free(void *x)
+{
+	tls_ctx = NULL;
+	free(x);
+}
+
 static void ctx_key_init(void)
 {
-	pthread_key_create(&ctx_key, free);
+	pthread_key_create(&ctx_key, ctx_free);
 }
 
 struct exec_ctx *exec_ctx_get(void)
