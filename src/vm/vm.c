@@ -133,12 +133,6 @@ static bool range_in(u64 addr, u64 size, u64 lo, u64 hi)
 	return addr >= lo && addr <= hi && hi - addr >= size;
 }
 
-/* BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG */
-static bool prog_may_access(const struct bpf_map *map, bool write)
-{
-	return !(map->map_flags & (write ? BPF_F_RDONLY_PROG : BPF_F_WRONLY_PROG));
-}
-
 /* Remembers the value [addr, addr+size) fell in, when the map has no special field that
  * would make part of that value out of bounds. */
 static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u64 addr)
@@ -150,8 +144,8 @@ static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u6
 	u64 slot = (addr - (u64)(uintptr_t)rg->base) / rg->stride;
 	x->map_hit.lo = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
 	x->map_hit.hi = x->map_hit.lo + rg->value_len;
-	x->map_hit.readable = prog_may_access(map, false);
-	x->map_hit.writable = prog_may_access(map, true);
+	x->map_hit.readable = map_prog_may_read(map);
+	x->map_hit.writable = map_prog_may_write(map);
 	x->map_hit.prog = x->prog;
 }
 
@@ -168,7 +162,7 @@ static void *check_maps(struct exec_ctx *x, u64 addr, u64 size, bool write)
 		if (!map_region_contains(map, addr, size))
 			continue;
 		remember_map_value(x, map, addr);
-		if (!prog_may_access(map, write))
+		if (write ? !map_prog_may_write(map) : !map_prog_may_read(map))
 			return NULL;
 		return (void *)(uintptr_t)addr;
 	}
