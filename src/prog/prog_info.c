@@ -100,12 +100,12 @@ static int put_prog_tags(const struct bpf_prog *prog, struct bpf_prog_info *info
 		return -EFAULT;
 	for (u32 i = 0; i < n; i++) {
 		const struct subprog *sp = &prog->subprogs[i];
-		u8 digest[20];
+		u8 digest[32];
 		if (prog->nr_subprogs == 1) {
 			memcpy(tags[i], prog->tag, BPF_TAG_SIZE);
 			continue;
 		}
-		sha1_digest(prog->xlated + sp->start, (sp->end - sp->start) * sizeof(struct bpf_insn), digest);
+		sha256_digest(prog->xlated + sp->start, (sp->end - sp->start) * sizeof(struct bpf_insn), digest);
 		memcpy(tags[i], digest, BPF_TAG_SIZE);
 	}
 	return 0;

@@ -24,8 +24,8 @@ void vlog(struct vlog *log, const char *fmt, ...) __attribute__((format(printf, 
  * not fit.  Frees the text. */
 int vlog_finish(struct vlog *log);
 
-/* ---- SHA-1 (sha1.c), for program tags ---- */
-void sha1_digest(const void *data, size_t len, u8 out[20]);
+/* ---- SHA-256 (sha256.c), for program tags ---- */
+void sha256_digest(const void *data, size_t len, u8 out[32]);
 
 /* ---- packet state of a test run (x->type_data) ---- */
 enum pkt_kind { PKT_SKB = 1, PKT_XDP };

@@ -75,12 +75,12 @@ static bool is_pseudo_call(const struct bpf_insn *insn)
 	return insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL;
 }
 
-/* The kernel's bpf_prog_calc_tag: SHA-1 of the instructions as loaded, with the
+/* The kernel's bpf_prog_calc_tag: SHA-256 of the instructions as loaded, with the
  * descriptor-dependent immediates of map loads zeroed. */
 static void prog_calc_tag(const struct bpf_insn *insns, u32 len, u8 tag[BPF_TAG_SIZE])
 {
 	struct bpf_insn *dst = malloc(sizeof(*dst) * len);
-	u8 digest[20];
+	u8 digest[32];
 	bool was_ld_map = false;
 
 	if (!dst)
@@ -99,7 +99,7 @@ static void prog_calc_tag(const struct bpf_insn *insns, u32 len, u8 tag[BPF_TAG_
 			was_ld_map = false;
 		}
 	}
-	sha1_digest(dst, sizeof(*dst) * len, digest);
+	sha256_digest(dst, sizeof(*dst) * len, digest);
 	memcpy(tag, digest, BPF_TAG_SIZE);
 	free(dst);
 }
@@ -359,7 +359,7 @@ static int map_direct_value_addr(struct load_env *env, struct bpf_map *map, u32 
 		vlog(&env->log, "no direct value access support for this map type\n");
 		return -EINVAL;
 	}
-	int err = map->max_entries != 1 ? -EOPNOTSUPP : off >= map->value_size ? -EINVAL : 0;
+	int err = map->max_entries != 1 ? -ENOTSUPP : off >= map->value_size ? -EINVAL : 0;
 	if (err) {
 		vlog(&env->log, "invalid access to map value pointer, value_size=%u off=%u\n",
 		     map->value_size, off);
@@ -638,57 +638,73 @@ static int check_subprog_body(struct load_env *env, struct subprog *sp)
 
 /* Frames and combined stack along every call chain (the kernel's check_max_stack_depth):
  * at most MAX_CALL_FRAMES frames, at most MAX_BPF_STACK bytes of stack with each frame
- * rounded up to 32 bytes. */
-static int walk_calls(struct load_env *env, u32 s, u32 frames, u32 stack, u8 *on_path)
-{
-	struct bpf_prog *prog = env->prog;
-	const struct subprog *sp = &prog->subprogs[s];
+ * rounded up to 32 bytes.  Per subprogram, the deepest chain below it is computed once;
+ * recursion counts as a chain too deep, as the kernel finds it. */
+struct chain {
+	u32 frames, stack;
+	u8 state;   /* 0 unvisited, 1 on the current path, 2 done */
+};
 
-	if (frames > MAX_CALL_FRAMES) {
-		vlog(&env->log, "the call stack of %u frames is too deep !\n", frames);
-		return -E2BIG;
-	}
-	stack += ROUND_UP(MAX(sp->stack_depth, 1u), 32);
-	if (stack > MAX_BPF_STACK) {
-		vlog(&env->log, "combined stack size of %u calls is %u. Too large\n", frames, stack);
-		return -EACCES;
-	}
-	prog->max_stack_depth = MAX(prog->max_stack_depth, stack);
-	on_path[s] = 1;
+static void chain_of(const struct bpf_prog *prog, u32 s, struct chain *ch)
+{
+	const struct subprog *sp = &prog->subprogs[s];
+	u32 frames = 0, stack = 0;
+
+	ch[s].state = 1;
 	for (u32 i = sp->start; i < sp->end; i++) {
 		const struct bpf_insn *insn = &prog->insns[i];
 		if (!is_pseudo_call(insn))
 			continue;
-		u32 target = i + insn->imm + 1;
-		const struct subprog *callee = prog_subprog_at(prog, target);
-		u32 c = (u32)(callee - prog->subprogs);
-		if (on_path[c]) {
-			vlog(&env->log, "back-edge from insn %u to %u\n", i, target);
-			return -EINVAL;
+		u32 c = (u32)(prog_subprog_at(prog, i + insn->imm + 1) - prog->subprogs);
+		if (ch[c].state == 1) {
+			frames = MAX_CALL_FRAMES + 1; /* recursion */
+			continue;
 		}
-		int err = walk_calls(env, c, frames + 1, stack, on_path);
-		if (err)
-			return err;
+		if (!ch[c].state)
+			chain_of(prog, c, ch);
+		frames = MAX(frames, ch[c].frames);
+		stack = MAX(stack, ch[c].stack);
 	}
-	on_path[s] = 0;
+	ch[s].frames = MIN(frames + 1, MAX_CALL_FRAMES + 1);
+	ch[s].stack = stack + ROUND_UP(MAX(sp->stack_depth, 1u), 32);
+	ch[s].state = 2;
+}
+
+static int check_chain(struct load_env *env, struct chain *ch, u32 root, u32 caller_frames)
+{
+	if (!ch[root].state)
+		chain_of(env->prog, root, ch);
+	u32 frames = ch[root].frames + caller_frames;
+	if (frames > MAX_CALL_FRAMES) {
+		vlog(&env->log, "the call stack of %u frames is too deep !\n", MAX_CALL_FRAMES + 1);
+		return -E2BIG;
+	}
+	if (ch[root].stack > MAX_BPF_STACK) {
+		vlog(&env->log, "combined stack size of %u calls is %u. Too large\n", frames, ch[root].stack);
+		return -EACCES;
+	}
+	env->prog->max_stack_depth = MAX(env->prog->max_stack_depth, ch[root].stack);
 	return 0;
 }
 
 static int check_call_depth(struct load_env *env)
 {
 	struct bpf_prog *prog = env->prog;
-	u8 on_path[MAX_SUBPROGS] = { 0 };
-	int err = walk_calls(env, 0, 1, 0, on_path);
+	struct chain *ch = calloc(prog->nr_subprogs, sizeof(*ch));
 
-	/* Callbacks (ld_imm64 BPF_PSEUDO_FUNC targets) start chains of their own. */
+	if (!ch)
+		return -ENOMEM;
+	int err = check_chain(env, ch, 0, 0);
+	/* Callbacks (ld_imm64 BPF_PSEUDO_FUNC targets) start chains of their own, one frame
+	 * below their caller. */
 	for (u32 i = 0; i < prog->len && !err; i++) {
 		const struct bpf_insn *xl = &prog->xlated[i];
 		if (is_ld_imm64(xl) && xl->src_reg == BPF_PSEUDO_FUNC) {
 			const struct subprog *cb = prog_subprog_at(prog, i + xl->imm + 1);
-			memset(on_path, 0, sizeof(on_path));
-			err = walk_calls(env, (u32)(cb - prog->subprogs), 2, 0, on_path);
+			err = check_chain(env, ch, (u32)(cb - prog->subprogs), 1);
 		}
 	}
+	free(ch);
 	return err;
 }
 
@@ -773,7 +789,7 @@ static int check_prog(struct load_env *env)
 	int log_err = vlog_finish(&env->log);
 	free(env->insn_map);
 	free(env->jump_target);
-	return err ? err : log_err;
+	return log_err ? log_err : err; /* a truncated log wins, as in the kernel */
 }
 
 /* attach_prog_fd / attach_btf_id: only tracing-style types (which bpfrun does not run)
