@@ -366,24 +366,19 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	ld_imm64: DST = IMM; pc += 2; goto *labels[pc->op];
 
 	/* ---- jumps ---- */
-#define JMP64(name, op, type) \
-	j64_##name##_k: JUMP((type)DST op (type)IMM); \
-	j64_##name##_x: JUMP((type)DST op (type)SRC);
-#define JMPS(M) \
-	M(jeq, ==, u64) M(jne, !=, u64) M(jgt, >, u64) M(jge, >=, u64) M(jlt, <, u64) \
-	M(jle, <=, u64) M(jsgt, >, s64) M(jsge, >=, s64) M(jslt, <, s64) M(jsle, <=, s64)
-	JMPS(JMP64)
-#define JMP32(name, op, type) \
-	j32_##name##_k: JUMP((type)(u32)DST op (type)(u32)IMM); \
-	j32_##name##_x: JUMP((type)(u32)DST op (type)(u32)SRC);
-#define JMPS32(M) \
-	M(jeq, ==, u32) M(jne, !=, u32) M(jgt, >, u32) M(jge, >=, u32) M(jlt, <, u32) \
-	M(jle, <=, u32) M(jsgt, >, s32) M(jsge, >=, s32) M(jslt, <, s32) M(jsle, <=, s32)
-	JMPS32(JMP32)
-	j64_jset_k: JUMP(DST & IMM);
-	j64_jset_x: JUMP(DST & SRC);
-	j32_jset_k: JUMP((u32)DST & (u32)IMM);
-	j32_jset_x: JUMP((u32)DST & (u32)SRC);
+	/* cls: j64 or j32; w: the width the comparison sees; u, s: its unsigned, signed type */
+#define JMP_OP(cls, w, name, op, type) \
+	cls##_##name##_k: JUMP((type)(w)DST op (type)(w)IMM); \
+	cls##_##name##_x: JUMP((type)(w)DST op (type)(w)SRC);
+#define JMP_CASES(cls, w, u, s) \
+	JMP_OP(cls, w, jeq, ==, u) JMP_OP(cls, w, jne, !=, u) JMP_OP(cls, w, jgt, >, u) \
+	JMP_OP(cls, w, jge, >=, u) JMP_OP(cls, w, jlt, <, u) JMP_OP(cls, w, jle, <=, u) \
+	JMP_OP(cls, w, jsgt, >, s) JMP_OP(cls, w, jsge, >=, s) JMP_OP(cls, w, jslt, <, s) \
+	JMP_OP(cls, w, jsle, <=, s) \
+	cls##_jset_k: JUMP((w)DST & (w)IMM); \
+	cls##_jset_x: JUMP((w)DST & (w)SRC);
+	JMP_CASES(j64, u64, u64, s64)
+	JMP_CASES(j32, u32, u32, s32)
 	ja: JUMP(1);
 	may_goto:
 	if (x->may_goto_left) {
