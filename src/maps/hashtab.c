@@ -369,9 +369,16 @@ static struct htab_elem *bucket_find(const struct bpf_htab *h, struct bucket *b,
 	return NULL;
 }
 
+/* Chain links are stored atomically: a bucket's head is peeked without its lock to
+ * skip empty buckets. */
+static void set_link(struct htab_elem **link, struct htab_elem *e)
+{
+	__atomic_store_n(link, e, __ATOMIC_RELAXED);
+}
+
 static void bucket_unlink(struct htab_elem **link, struct htab_elem *e)
 {
-	*link = e->next;
+	set_link(link, e->next);
 	set_state(e, ELEM_FREE);
 }
 
@@ -480,7 +487,7 @@ static void fill_elem(struct bpf_htab *h, struct htab_elem *e, const void *key, 
 		      const struct update_src *src)
 {
 	map_value_memcpy(e->key, key, h->map.key_size);
-	e->hash = hash;
+	__atomic_store_n(&e->hash, hash, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->ref, 0, __ATOMIC_RELAXED);
 	if (h->percpu) {
 		write_percpu(h, e, src, true);
@@ -557,7 +564,7 @@ again:
 		bucket_unlink(link, old);
 	set_state(e, ELEM_LIVE);
 	e->next = b->head;
-	b->head = e;
+	set_link(&b->head, e);
 	counted = false;
 	spin_unlock(&b->lock);
 	if (old)
