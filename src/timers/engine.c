@@ -57,6 +57,20 @@ static bool ever_armed;        /* atomic */
 static bool engines_shut_down; /* atomic: no engine thread starts any more */
 static __thread struct bpfrun_timer *running_here;
 
+/* Timers armed by the program run in progress on this thread (a reference each): they
+ * do not fire before the run ends, as the kernel's softirq cannot run on the CPU while a
+ * program does (so the documentation example's cancel right after start always wins).
+ * timer_run_end() releases them; a hold also lapses after HOLD_MAX_NS, so a run that
+ * never reports its end delays its timers only that long. */
+#define HOLD_MAX_NS 10000000LL
+struct held_timer {
+	struct bpfrun_timer *t;
+	s64 until;
+};
+static __thread struct held_timer *held;
+static __thread u32 held_first, held_cap;
+__thread u32 timers_held_by_thread;   /* entries in held[] from held_first */
+
 struct bpfrun_timer *timer_running_here(void)
 {
 	return running_here;
@@ -104,6 +118,59 @@ static struct engine *lock_owner(struct bpfrun_timer *t)
 			return e;
 		pthread_mutex_unlock(&e->lock);
 	}
+}
+
+static void release_hold(struct bpfrun_timer *t)
+{
+	struct engine *e = lock_owner(t);
+
+	t->hold_until = 0;
+	if (t->heap_idx == 0)
+		pthread_cond_signal(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	timer_put(t);
+}
+
+/* Releases this thread's holds whose time has come (all of them with `all`). */
+static void release_holds(bool all, s64 now)
+{
+	u32 end = held_first + timers_held_by_thread;
+
+	while (held_first < end && (all || held[held_first].until <= now))
+		release_hold(held[held_first++].t);
+	timers_held_by_thread = end - held_first;
+	if (!timers_held_by_thread)
+		held_first = 0;
+}
+
+void timer_release_held(void)
+{
+	release_holds(true, 0);
+	free(held);   /* nothing stays allocated by a thread that may exit */
+	held = NULL;
+	held_cap = 0;
+}
+
+/* Remembers that t is held until this thread's run ends; false when out of memory. */
+static bool add_hold(struct bpfrun_timer *t, s64 until)
+{
+	u32 n;
+
+	release_holds(false, until - HOLD_MAX_NS);
+	n = held_first + timers_held_by_thread;
+	if (n == held_cap) {
+		u32 cap = held_cap ? held_cap * 2 : 64;
+		struct held_timer *h = realloc(held, cap * sizeof(*h));
+
+		if (!h)
+			return false;
+		held = h;
+		held_cap = cap;
+	}
+	timer_get(t);
+	held[n] = (struct held_timer){ t, until };
+	timers_held_by_thread++;
+	return true;
 }
 
 bool engine_ever_armed(void)
@@ -237,10 +304,17 @@ static struct engine *move_to(struct engine *from, struct bpfrun_timer *t, u32 c
 	return to;
 }
 
-int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu)
+int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
 {
 	struct engine *e = engine_at(timer_cpu(t));
+	s64 until = 0;
 	int err;
+
+	if (hold && !clock_is_virtual()) {
+		until = (s64)clock_now(CLOCK_MONOTONIC) + HOLD_MAX_NS;
+		if (!add_hold(t, until))
+			until = 0;
+	}
 
 	pthread_mutex_lock(&e->lock);
 	if (t->heap_idx != TIMER_NOT_QUEUED)
@@ -250,6 +324,7 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu)
 	err = heap_reserve(e);
 	if (!err) {
 		t->expires = expires;
+		t->hold_until = until;
 		t->seq = __atomic_fetch_add(&arm_seq, 1, __ATOMIC_RELAXED);
 		e->heap[e->nr] = t;
 		t->heap_idx = e->nr++;
@@ -367,10 +442,10 @@ static void *engine_main(void *arg)
 			pthread_cond_wait(&e->wake, &e->lock);
 			continue;
 		}
-		s64 expires = e->heap[0]->expires;
+		s64 due = MAX(e->heap[0]->expires, e->heap[0]->hold_until);
 
-		if (expires > (s64)clock_now(CLOCK_MONOTONIC)) {
-			struct timespec ts = to_timespec(expires);
+		if (due > (s64)clock_now(CLOCK_MONOTONIC)) {
+			struct timespec ts = to_timespec(due);
 
 			pthread_cond_timedwait(&e->wake, &e->lock, &ts);
 			continue;

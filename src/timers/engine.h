@@ -35,6 +35,7 @@ struct bpfrun_timer {
 	u32 heap_idx;             /* index in that engine's heap, or TIMER_NOT_QUEUED */
 	s64 expires;              /* CLOCK_MONOTONIC ns (virtual or real) */
 	u64 seq;                  /* arming order: breaks expiry ties deterministically */
+	s64 hold_until;           /* not before: the arming run's end, at the latest this */
 
 	int refcnt;               /* atomic: 1 while attached + 1 per callback running */
 	int cancelling;           /* atomic: callbacks now cancelling this timer */
@@ -54,9 +55,10 @@ void timer_put(struct bpfrun_timer *t);
  * put after unlocking (the old one), or NULL. */
 struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *prog, u32 start);
 /* Queues t to fire at `expires` (CLOCK_MONOTONIC ns) on engine `cpu`, or re-arms it.
- * A timer whose callback is running stays on that callback's engine.  The caller holds
- * the timer lock.  0 or -ENOMEM. */
-int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu);
+ * A timer whose callback is running stays on that callback's engine.  `hold`: armed by
+ * a program run (not a callback), so it waits for the run's end (timer_run_end).  The
+ * caller holds the timer lock.  0 or -ENOMEM. */
+int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold);
 /* Removes t from its queue without waiting: true if it was queued. */
 bool engine_dequeue(struct bpfrun_timer *t);
 /* hrtimer_cancel: removes t from its queue and waits until no callback of t runs on

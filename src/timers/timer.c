@@ -309,7 +309,7 @@ u64 helper_timer_start(struct exec_ctx *x, u64 timer, u64 nsecs, u64 flags, u64 
 	if (!t || !t->prog)
 		err = -EINVAL;
 	else
-		err = engine_arm(t, expiry_of(t, nsecs, flags), x->cpu);
+		err = engine_arm(t, expiry_of(t, nsecs, flags), x->cpu, !x->running_timer);
 	timer_unlock(tk);
 	return err_ret(err);
 }

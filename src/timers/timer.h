@@ -19,4 +19,14 @@ u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u
  * waiting on oneself, forgets the callback, resets the bytes to uninitialized. */
 void timer_cancel_and_free(struct bpf_map *map, void *timer);
 
+/* Called by the interpreter when a fresh run (not a nested callback) ends: timers the
+ * run armed may fire from now on (the kernel's softirq waits for the program too). */
+extern __thread u32 timers_held_by_thread;
+void timer_release_held(void);
+static inline void timer_run_end(void)
+{
+	if (unlikely(timers_held_by_thread))
+		timer_release_held();
+}
+
 #endif
