@@ -173,16 +173,16 @@ static void sock_from_l3(struct skb_state *st, const u8 *l3, size_t len)
 	if (st->md.protocol == htons(ETH_P_IP)) {
 		st->md.family = AF_INET;
 		if (len >= sizeof(struct iphdr)) {
-			const struct iphdr *ip = (const void *)l3;
-			st->md.local_ip4 = ip->saddr;
-			st->md.remote_ip4 = ip->daddr;
+			struct iphdr ip; /* the header is not 4-byte aligned in the buffer */
+			memcpy(&ip, l3, sizeof(ip));
+			st->md.local_ip4 = ip.saddr;
+			st->md.remote_ip4 = ip.daddr;
 		}
 	} else if (st->md.protocol == htons(ETH_P_IPV6)) {
 		st->md.family = AF_INET6;
 		if (len >= sizeof(struct ip6_hdr)) {
-			const struct ip6_hdr *ip6 = (const void *)l3;
-			memcpy(st->md.local_ip6, &ip6->ip6_src, 16);
-			memcpy(st->md.remote_ip6, &ip6->ip6_dst, 16);
+			memcpy(st->md.local_ip6, l3 + offsetof(struct ip6_hdr, ip6_src), 16);
+			memcpy(st->md.remote_ip6, l3 + offsetof(struct ip6_hdr, ip6_dst), 16);
 		}
 	}
 }

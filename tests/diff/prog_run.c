@@ -55,15 +55,9 @@ static void make_packet(unsigned char *pkt, const unsigned char dst0)
 		pkt[i] = i;
 	pkt[12] = 0x08;
 	pkt[13] = 0x00;
-	struct iphdr *ip = (struct iphdr *)(pkt + 14);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(50);
-	ip->ttl = 64;
-	ip->protocol = 6;
-	ip->check = htons(0x1234);
-	ip->saddr = htonl(0x0a000001);
-	ip->daddr = htonl(0x0a000002);
+	struct iphdr ip = { .version = 4, .ihl = 5, .tot_len = htons(50), .ttl = 64, .protocol = 6,
+			    .check = htons(0x1234), .saddr = htonl(0x0a000001), .daddr = htonl(0x0a000002) };
+	memcpy(pkt + 14, &ip, sizeof(ip));
 	for (int i = 34; i < 64; i++)
 		pkt[i] = i;
 }
