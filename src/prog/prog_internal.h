@@ -24,6 +24,30 @@ void vlog(struct vlog *log, const char *fmt, ...) __attribute__((format(printf, 
  * not fit.  Frees the text. */
 int vlog_finish(struct vlog *log);
 
+/* ---- loading (prog_load.c, prog_verify.c) ---- */
+#define MAX_USED_MAPS 64
+
+struct load_env {
+	const union bpf_attr *attr;
+	struct bpf_prog *prog;
+	struct vlog log;
+	struct bpf_map **insn_map;  /* map loaded by the ld_imm64 at each index, or NULL */
+	u8 *jump_target;            /* 1 where some jump lands */
+};
+
+/* Everything the verifier would check that bpfrun can (0 or -errno, reason logged). */
+int prog_verify(struct load_env *env);
+
+static inline bool is_ld_imm64(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
+}
+
+static inline bool is_pseudo_call(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL;
+}
+
 /* ---- SHA-256 (sha256.c), for program tags ---- */
 void sha256_digest(const void *data, size_t len, u8 out[32]);
 
