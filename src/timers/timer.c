@@ -237,11 +237,11 @@ u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map_reg, u64 flags, u64
 	t->cpu = x->cpu;
 	t->heap_idx = TIMER_NOT_QUEUED;
 	t->refcnt = 1;
-	__atomic_store_n(&tk->t, t, __ATOMIC_SEQ_CST);
-	/* Pairs with the user reference release: either its cancel and free sees t, or we
-	 * see no user reference and undo. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!map_has_user_refs(map)) {
+	/* Pairs with the user reference release (a read-modify-write, then cancel and
+	 * free's sequentially consistent load of the pointer): either it sees t, or we see
+	 * no user reference and undo. */
+	(void)__atomic_exchange_n(&tk->t, t, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&map->obj.usercnt, __ATOMIC_SEQ_CST) <= 0) {
 		__atomic_store_n(&tk->t, NULL, __ATOMIC_RELEASE);
 		timer_put(t);
 		err = -EPERM;
