@@ -70,8 +70,10 @@ static void prog_print_json(struct json *j, const struct prog_desc *d)
 	json_key(j, "name"); json_string(j, in->name);
 	json_key(j, "tag"); json_string(j, tag);
 	json_key(j, "gpl_compatible"); json_bool(j, in->gpl_compatible);
-	json_key(j, "run_time_ns"); json_uint(j, in->run_time_ns);
-	json_key(j, "run_cnt"); json_uint(j, in->run_cnt);
+	if (in->run_cnt) {  /* as bpftool: only when the program has run */
+		json_key(j, "run_time_ns"); json_uint(j, in->run_time_ns);
+		json_key(j, "run_cnt"); json_uint(j, in->run_cnt);
+	}
 	json_key(j, "loaded_at"); json_int(j, loaded_at(in->load_time));
 	json_key(j, "uid"); json_uint(j, in->created_by_uid);
 	json_key(j, "bytes_xlated"); json_uint(j, in->xlated_prog_len);
