@@ -200,7 +200,16 @@ static const struct bpf_prog *tail_call_target(struct exec_ctx *x, u64 map_reg, 
 #define SRC r[pc->src]
 #define IMM pc->imm
 #define NEXT do { pc++; goto *labels[pc->op]; } while (0)
-#define JUMP(cond) do { pc += (cond) ? pc->off + 1 : 1; goto *labels[pc->op]; } while (0)
+#define JUMP(cond) do { \
+	if (cond) { \
+		if (unlikely(pc->off < 0) && unlikely(--x->backedges_left == 0)) \
+			goto loop_limit; \
+		pc += pc->off + 1; \
+	} else { \
+		pc++; \
+	} \
+	goto *labels[pc->op]; \
+} while (0)
 
 u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
 {
@@ -536,6 +545,12 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	r[10] = stack_lo + 2 * MAX_BPF_STACK;
 	stack_lo += MAX_BPF_STACK;
 	goto *labels[pc->op];
+
+	loop_limit:
+	vm_fault(x, "insn %ld: infinite loop detected (%llu backward jumps in one run)",
+		 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns),
+		 (unsigned long long)vm_backedge_budget);
+	goto out;
 
 	bad_op:
 	vm_fault(x, "insn %ld: invalid instruction",

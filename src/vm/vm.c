@@ -12,6 +12,7 @@
 
 #include "vm_internal.h"
 #include "../maps/map.h"
+#include "../helpers/helpers.h"
 
 /* ---- execution context ---- */
 
@@ -74,6 +75,8 @@ void vm_reset_run(struct exec_ctx *x)
 
 /* ---- runs ---- */
 
+u64 vm_backedge_budget = VM_BACKEDGE_BUDGET;
+
 /* A run that starts with nothing on the stack (the context, packet and grants are the
  * caller's). */
 static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
@@ -87,7 +90,12 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	x->fault_msg[0] = 0;
 	x->map_hit.prog = NULL;
 	x->may_goto_left = VM_MAY_GOTO_BUDGET;
+	x->backedges_left = vm_backedge_budget;
 	ret = vm_interp(x, prog, start, args);
+	/* The kernel's verifier refuses an exit inside a bpf_spin_lock-ed region; here the
+	 * lock is released and the run faults, so the next run cannot spin on it forever. */
+	if (helper_release_held_lock(x))
+		vm_fault(x, "BPF_EXIT instruction cannot be used inside bpf_spin_lock-ed region");
 	x->in_run = false;
 	return ret;
 }

@@ -60,6 +60,7 @@ struct exec_ctx {
 	 * only while `prog` runs), and how many more times may_goto falls through. */
 	struct { const struct bpf_prog *prog; u64 lo, hi; bool readable, writable; } map_hit;
 	u32 may_goto_left;
+	u64 backedges_left;      /* taken backward jumps left in this run (see VM_BACKEDGE_BUDGET) */
 
 	u8 stack[8 * 512] __attribute__((aligned(16)));
 };

@@ -8,6 +8,7 @@
 
 #include "difftest.h"
 #include "vm/vm.h"
+#include "vm/vm_internal.h"
 #include "prog/prog.h"
 #include "helpers/helpers.h"
 #include "maps/map.h"

@@ -322,6 +322,19 @@ static void test_exec_ctx(void)
 	CHECK(x->cpu == 0, "set cpu");
 }
 
+/* Nothing proves that loops end: a run that loops forever ends with a fault. */
+static void test_endless_loop(void)
+{
+	struct bpf_prog p;
+	u64 saved = vm_backedge_budget;
+
+	vm_backedge_budget = 1000;
+	PROG(&p, MOV_IMM(0, 1), JNE_IMM(0, 0, -1), EXIT);
+	run_expect(&p, NULL, 0, false, "insn 1: infinite loop detected");
+	test_prog_free(&p);
+	vm_backedge_budget = saved;
+}
+
 int main(void)
 {
 	test_exec_ctx();
@@ -333,5 +346,6 @@ int main(void)
 	test_packet();
 	test_map_values();
 	test_helper_args();
+	test_endless_loop();
 	return finish();
 }
