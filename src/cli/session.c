@@ -148,7 +148,8 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 	if (o->pin_dir) {
 		err = bpf_object__pin_maps(obj, o->pin_dir);
 		if (err) {
-			cli_error("%s: cannot pin maps in %s: %s", path, o->pin_dir, strerror(-err));
+			cli_error("%s: cannot pin maps in %s: %s%s", path, o->pin_dir, strerror(-err),
+				  strncmp(o->pin_dir, "/sys/fs/bpf", 11) ? " (pins go under /sys/fs/bpf)" : "");
 			goto fail;
 		}
 	}

@@ -84,5 +84,7 @@ expect_out run-keep "^map hmap \(id [0-9]+\):$"
 pins=/sys/fs/bpf/bpfrun-cli-test-$$
 expect_ok pin-maps "$bpfrun" map dump "$seed" pinned "$pins/hmap" --pin-maps "$pins" --json
 expect_json pin-maps "len(j) == 1"
+rm -rf "$pins"  # only exists if this ran against the kernel: bpfrun's pins are its own
+expect_error pin-outside-bpffs "pins go under /sys/fs/bpf" "$bpfrun" run "$seed" --pin-maps "$work/pins"
 
 finish
