@@ -3,8 +3,9 @@
  * bpf_xdp_adjust_head/tail/meta, bpf_get_socket_cookie and bpf_get_socket_uid, with the
  * kernel's argument checks and return values (net/core/filter.c).
  *
- * Checksums are ones' complement sums computed here; a test-run skb is CHECKSUM_NONE, so
- * only the checksum fields in the packet change (never skb->csum).
+ * Checksums are ones' complement sums computed here.  A test-run skb is CHECKSUM_NONE
+ * unless BPF_F_TEST_SKB_CHECKSUM_COMPLETE made it CHECKSUM_COMPLETE; then skb->csum follows
+ * the changes as the kernel's helpers make it follow them.
  * No locking: the packet belongs to the running thread.
  */
 #include <string.h>
@@ -30,7 +31,7 @@ static u32 csum_sub(u32 a, u32 b)
 	return csum_add(a, ~b);
 }
 
-static u16 csum_fold(u32 sum)
+u16 pkt_csum_fold(u32 sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -38,7 +39,7 @@ static u16 csum_fold(u32 sum)
 }
 
 /* Sum of buf as 16-bit words in memory order (little-endian host), added to seed. */
-static u32 csum_partial(const u8 *buf, u32 len, u32 seed)
+u32 pkt_csum_partial(const u8 *buf, u32 len, u32 seed)
 {
 	u64 sum = seed;
 
@@ -64,13 +65,13 @@ static void store16(u8 *p, u16 v) { memcpy(p, &v, 2); }
 
 static void csum_replace_by_diff(u8 *sum, u32 diff)
 {
-	store16(sum, csum_fold(csum_add(diff, ~(u32)load16(sum))));
+	store16(sum, pkt_csum_fold(csum_add(diff, ~(u32)load16(sum))));
 }
 
 static void csum_replace4(u8 *sum, u32 from, u32 to)
 {
 	u32 tmp = csum_sub(~(u32)load16(sum), from);
-	store16(sum, csum_fold(csum_add(tmp, to)));
+	store16(sum, pkt_csum_fold(csum_add(tmp, to)));
 }
 
 static u16 csum16_add(u16 csum, u16 addend)
@@ -83,6 +84,21 @@ static void csum_replace2(u8 *sum, u16 from, u16 to)
 {
 	u16 s = csum16_add(csum16_add((u16)~load16(sum), (u16)~from), to);
 	store16(sum, (u16)~s);
+}
+
+/* skb->csum of a CHECKSUM_COMPLETE skb when len bytes at offset change (the kernel's
+ * csum_block_add/sub: a sum at an odd offset is byte-rotated). */
+static void skb_rcsum(struct skb_state *st, const u8 *p, u32 len, u32 offset, bool add)
+{
+	u32 part = pkt_csum_partial(p, len, 0);
+
+	if (!st->csum_complete)
+		return;
+	if (!add)
+		part = ~part;
+	if (offset & 1)
+		part = (part >> 8) | (part << 24);
+	st->csum = csum_add(st->csum, part);
 }
 
 /* ---- access to the run's packet ---- */
@@ -148,7 +164,12 @@ u64 helper_skb_store_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 from, u6
 		return (u64)-EINVAL;
 	if (off > MAX_PKT_OFFSET || !pkt_writable(&st->pkt, (u64)off + n))
 		return (u64)-EFAULT;
-	memmove(st->pkt.data + off, src, n);
+	u8 *dst = st->pkt.data + off;
+	if (flags & BPF_F_RECOMPUTE_CSUM)
+		skb_rcsum(st, dst, n, off, false);
+	memmove(dst, src, n);
+	if (flags & BPF_F_RECOMPUTE_CSUM)
+		skb_rcsum(st, dst, n, off, true);
 	if (flags & BPF_F_INVALIDATE_HASH)
 		st->md.hash = 0;
 	return 0;
@@ -218,19 +239,26 @@ u64 helper_l4_csum_replace(struct exec_ctx *x, u64 ctx, u64 offset, u64 from, u6
 		return (u64)err;
 	if (mangled_0 && !enforce && !load16(sum))
 		return 0;
-	/* CHECKSUM_NONE: the pseudo-header flag changes nothing but skb->csum. */
+	/* Not CHECKSUM_PARTIAL: the field is updated; with a pseudo-header change a
+	 * CHECKSUM_COMPLETE skb->csum follows it (inet_proto_csum_replace*). */
+	bool csum_follows = st->csum_complete && (flags & BPF_F_PSEUDO_HDR);
 	switch (flags & BPF_F_HDR_FIELD_MASK) {
 	case 0:
 		if (from)
 			return (u64)-EINVAL;
 		csum_replace_by_diff(sum, (u32)to);
+		if (csum_follows && !(flags & BPF_F_IPV6))
+			st->csum = ~csum_sub((u32)to, st->csum);
 		break;
 	case 2:
-		csum_replace4(sum, (u16)from, (u16)to);
+	case 4: {
+		u32 f = (flags & BPF_F_HDR_FIELD_MASK) == 2 ? (u16)from : (u32)from;
+		u32 t = (flags & BPF_F_HDR_FIELD_MASK) == 2 ? (u16)to : (u32)to;
+		csum_replace4(sum, f, t);
+		if (csum_follows)
+			st->csum = ~csum_add(csum_add(~st->csum, ~f), t);
 		break;
-	case 4:
-		csum_replace4(sum, (u32)from, (u32)to);
-		break;
+	}
 	default:
 		return (u64)-EINVAL;
 	}
@@ -247,11 +275,11 @@ u64 helper_csum_diff(struct exec_ctx *x, u64 from, u64 from_size, u64 to, u64 to
 	if ((fs && !f) || (ts && !t))
 		return 0;
 	if (fs && ts)
-		return csum_from32to16(csum_sub(csum_partial(t, ts, (u32)seed), csum_partial(f, fs, 0)));
+		return csum_from32to16(csum_sub(pkt_csum_partial(t, ts, (u32)seed), pkt_csum_partial(f, fs, 0)));
 	if (ts)
-		return csum_from32to16(csum_partial(t, ts, (u32)seed));
+		return csum_from32to16(pkt_csum_partial(t, ts, (u32)seed));
 	if (fs)
-		return csum_from32to16(~csum_partial(f, fs, ~(u32)seed));
+		return csum_from32to16(~pkt_csum_partial(f, fs, ~(u32)seed));
 	return (u32)seed;
 }
 

@@ -68,7 +68,13 @@ struct skb_state {
 	struct pkt_buf pkt;
 	struct __sk_buff md;   /* the fields a program reads; data pointers come from pkt */
 	u64 sock_cookie;       /* 0 until bpf_get_socket_cookie asks */
+	bool csum_complete;    /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
+	u32 csum;              /* then: skb->csum, over the packet from the network header */
 };
+
+/* Ones' complement sums as the kernel's csum_partial/csum_fold (helpers/packet.c). */
+u32 pkt_csum_partial(const u8 *buf, u32 len, u32 seed);
+u16 pkt_csum_fold(u32 sum);
 
 /* Fragments of a multi-buffer packet (XDP frames larger than the page's linear room):
  * page-sized buffers after the linear part, which programs reach only through helpers. */

@@ -263,6 +263,13 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 	return 0;
 }
 
+/* The checksum of the packet from the network header on (skb_checksum). */
+static u32 skb_l3_csum(const struct skb_state *st)
+{
+	const u8 *l3 = st->pkt.head + SKB_HEADROOM + ETH_HLEN;
+	return pkt_csum_partial(l3, (u32)(st->pkt.data_end - l3), 0);
+}
+
 static int skb_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr,
 			bool l2)
 {
@@ -270,7 +277,8 @@ static int skb_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union
 	struct __sk_buff *ctx = NULL;
 	u32 retval = 0, duration = 0;
 
-	if (attr->test.flags || attr->test.cpu || attr->test.batch_size)
+	if ((attr->test.flags & ~BPF_F_TEST_SKB_CHECKSUM_COMPLETE) || attr->test.cpu ||
+	    attr->test.batch_size)
 		return -EINVAL;
 	int err = skb_build(&st, attr, l2);
 	if (err)
@@ -297,9 +305,14 @@ static int skb_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union
 		err = -EBUSY;
 		goto out;
 	}
+	st.csum_complete = attr->test.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE;
+	if (st.csum_complete)
+		st.csum = skb_l3_csum(&st);
 	pkt_sync(x, &st.pkt);
 	err = test_run_repeat(x, prog, attr->test.repeat, &retval, &duration);
 	vm_reset_run(x);
+	if (!err && st.csum_complete && pkt_csum_fold(st.csum) != pkt_csum_fold(skb_l3_csum(&st)))
+		err = -EBADMSG;
 	if (err)
 		goto out;
 	if (!l2) {

@@ -222,3 +222,22 @@ int global_data(struct __sk_buff *skb)
 	seed++;
 	return counter + bias;
 }
+
+/* Checksum-complete test runs: which changes keep skb->csum right (selected by mark). */
+SEC("tc")
+int tc_csum_complete(struct __sk_buff *skb)
+{
+	__u8 x[3] = { 0x12, 0x34, 0x56 };
+
+	switch (skb->mark) {
+	case 0: return bpf_skb_store_bytes(skb, 31, x, 3, BPF_F_RECOMPUTE_CSUM);
+	case 1: return bpf_skb_store_bytes(skb, 31, x, 3, 0);
+	case 2: return bpf_skb_store_bytes(skb, 2, x, 3, 0);
+	case 3: return bpf_skb_store_bytes(skb, 2, x, 3, BPF_F_RECOMPUTE_CSUM);
+	case 4: return bpf_l4_csum_replace(skb, 40, 0x01020304, 0x0a0b0c0d, BPF_F_PSEUDO_HDR | 4);
+	case 5: return bpf_l4_csum_replace(skb, 40, 0x0102, 0x0a0b, BPF_F_PSEUDO_HDR | 2);
+	case 6: return bpf_l4_csum_replace(skb, 40, 0, 0x1234, BPF_F_PSEUDO_HDR);
+	case 7: return bpf_l3_csum_replace(skb, 24, 0x0102, 0x0a0b, 2);
+	default: return 0;
+	}
+}

@@ -285,6 +285,20 @@ static void test_errors(void)
 	hex("truncated", dout, 20);
 	struct run flags = { .data = pkt, .size_in = 64, .flags = 1 };
 	out("flags 1: %d", do_run(fd, &flags, NULL, &ret, &size));
+	struct run csum = { .data = pkt, .size_in = 64, .flags = 4 };
+	err = do_run(fd, &csum, NULL, &ret, &size);
+	out("flags CHECKSUM_COMPLETE: %d ret %x", err, ret);
+	struct run csum2 = { .data = pkt, .size_in = 64, .flags = 4 };
+	err = do_run(prog_fd(obj, "tc_helpers"), &csum2, NULL, &ret, &size);
+	out("flags CHECKSUM_COMPLETE, tc_helpers: %d ret %x", err, ret);
+	for (__u32 mark = 0; mark < 9; mark++) {
+		struct __sk_buff in = { .mark = mark };
+		unsigned char cout[64];
+		struct run cc = { .data = pkt, .size_in = 64, .size_out = 64, .ctx_in = &in,
+				  .ctx_size_in = sizeof(in), .flags = 4 };
+		err = do_run(prog_fd(obj, "tc_csum_complete"), &cc, cout, &ret, &size);
+		out("checksum complete case %u: %d ret %d", mark, err, (int)ret);
+	}
 	struct run cpu = { .data = pkt, .size_in = 64, .cpu = 1 };
 	out("cpu 1: %d", do_run(fd, &cpu, NULL, &ret, &size));
 	struct __sk_buff bad = { .len = 1 };
