@@ -60,6 +60,9 @@ struct bpf_prog {
 	struct bpf_insn *xlated;
 	u32 created_by_uid;
 	u32 max_stack_depth;          /* deepest call chain's combined stack */
+	/* End of the furthest context access seen through R1 of the entry (the kernel's
+	 * max_ctx_offset; a static lower bound here). */
+	u32 max_ctx_offset;
 };
 
 /* A memory range of the context that a program type exposes. */

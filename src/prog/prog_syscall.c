@@ -34,7 +34,7 @@ static int syscall_test_run(struct bpf_prog *prog, const union bpf_attr *attr, u
 	if (attr->test.data_in || attr->test.data_out || attr->test.ctx_out || attr->test.duration ||
 	    attr->test.repeat || attr->test.flags || attr->test.batch_size)
 		return -EINVAL;
-	if (size > SYSCALL_MAX_CTX)
+	if (size < prog->max_ctx_offset || size > SYSCALL_MAX_CTX)
 		return -EINVAL;
 	if (size) {
 		ctx = malloc(size);

@@ -40,7 +40,7 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 	if (attr->test.data_in || attr->test.data_out || attr->test.ctx_out || attr->test.duration ||
 	    attr->test.repeat || attr->test.batch_size)
 		return -EINVAL;
-	if (size > sizeof(args))
+	if (size < prog->max_ctx_offset || size > sizeof(args))
 		return -EINVAL;
 	if (!(attr->test.flags & BPF_F_TEST_RUN_ON_CPU) && cpu)
 		return -EINVAL;

@@ -383,6 +383,7 @@ static int relocate_ld_imm64(struct load_env *env)
 /* Registers known to hold R10 + constant, or a map loaded by ld_imm64, tracked through
  * straight-line code (reset at jump targets). */
 struct fp_track {
+	bool ctx[MAX_BPF_REG];      /* holds the entry's context pointer */
 	bool known[MAX_BPF_REG];
 	s64 off[MAX_BPF_REG];
 	struct bpf_map *map[MAX_BPF_REG];
@@ -429,6 +430,7 @@ static void fp_reset(struct fp_track *t)
 static void fp_write(struct fp_track *t, u32 reg)
 {
 	if (reg < BPF_REG_10) {
+		t->ctx[reg] = false;
 		t->known[reg] = false;
 		t->map[reg] = NULL;
 	}
@@ -462,6 +464,8 @@ static void track_alu64(struct fp_track *t, const struct bpf_insn *insn)
 	if (d >= BPF_REG_10)
 		return;
 	t->map[d] = NULL;
+	t->ctx[d] = insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !insn->off && insn->src_reg < MAX_BPF_REG &&
+		    t->ctx[insn->src_reg];
 	if (insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !insn->off && insn->src_reg < MAX_BPF_REG &&
 	    t->known[insn->src_reg]) {
 		t->known[d] = true;
@@ -473,6 +477,13 @@ static void track_alu64(struct fp_track *t, const struct bpf_insn *insn)
 	} else {
 		t->known[d] = false;
 	}
+}
+
+static void note_ctx_access(struct load_env *env, const struct fp_track *t, u32 reg, s16 off,
+			    u32 size)
+{
+	if (reg < MAX_BPF_REG && t->ctx[reg] && off >= 0)
+		env->prog->max_ctx_offset = MAX(env->prog->max_ctx_offset, (u32)off + size);
 }
 
 static u32 size_of(u8 code)
@@ -505,12 +516,14 @@ static int check_insn(struct load_env *env, u32 i, struct fp_track *t, u32 *dept
 		}
 		return 0;
 	case BPF_LDX: {
+		note_ctx_access(env, t, insn->src_reg, insn->off, size_of(insn->code));
 		int err = check_stack_access(env, t, insn->src_reg, insn->off, size_of(insn->code), false, depth);
 		fp_write(t, insn->dst_reg);
 		return err;
 	}
 	case BPF_ST:
 	case BPF_STX: {
+		note_ctx_access(env, t, insn->dst_reg, insn->off, size_of(insn->code));
 		int err = check_stack_access(env, t, insn->dst_reg, insn->off, size_of(insn->code), true, depth);
 		if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC) {
 			fp_write(t, insn->src_reg);
@@ -539,6 +552,7 @@ static int check_subprog_body(struct load_env *env, struct subprog *sp)
 	u32 depth = 0;
 
 	fp_reset(&t);
+	t.ctx[BPF_REG_1] = sp->start == 0;
 	for (u32 i = sp->start; i < sp->end; i++) {
 		if (env->jump_target[i])
 			fp_reset(&t);

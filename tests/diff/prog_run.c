@@ -241,6 +241,10 @@ static void test_syscall_rawtp(void)
 	unsigned char pkt[64] = { 0 };
 	struct run bad = { .data = pkt, .size_in = 64, .ctx_in = &args, .ctx_size_in = sizeof(args) };
 	out("syscall with data: err %d", do_run(prog_fd(obj, "sys_prog"), &bad, NULL, &ret, &size));
+	struct run short_ctx = { .ctx_in = &args, .ctx_size_in = 8 };
+	out("syscall ctx 8 of 16 bytes: err %d", do_run(prog_fd(obj, "sys_prog"), &short_ctx, NULL, &ret, &size));
+	struct run no_ctx = { 0 };
+	out("syscall without ctx: err %d", do_run(prog_fd(obj, "sys_prog"), &no_ctx, NULL, &ret, &size));
 	struct run bad2 = { .ctx_in = &args, .ctx_size_in = sizeof(args), .repeat = 2 };
 	out("syscall with repeat: err %d", do_run(prog_fd(obj, "sys_prog"), &bad2, NULL, &ret, &size));
 
@@ -248,6 +252,8 @@ static void test_syscall_rawtp(void)
 	struct run rt = { .ctx_in = a, .ctx_size_in = sizeof(a) };
 	err = do_run(prog_fd(obj, "rawtp"), &rt, NULL, &ret, &size);
 	out("raw_tp: err %d ret %u", err, ret);
+	struct run rt_short = { .ctx_in = a, .ctx_size_in = 8 };
+	out("raw_tp ctx 8 of 16 bytes: err %d", do_run(prog_fd(obj, "rawtp"), &rt_short, NULL, &ret, &size));
 	struct run rt2 = { .ctx_in = a, .ctx_size_in = sizeof(a), .cpu = 1 };
 	out("raw_tp cpu without flag: err %d", do_run(prog_fd(obj, "rawtp"), &rt2, NULL, &ret, &size));
 	struct run rt3 = { .ctx_in = a, .ctx_size_in = sizeof(a), .cpu = 0, .flags = BPF_F_TEST_RUN_ON_CPU };
