@@ -83,6 +83,20 @@ static int find_subprogs(struct load_env *env)
 }
 
 /* Jumps stay inside their subprogram, and no subprogram falls into the next. */
+/* GET_INFO shows a bpf-to-bpf call as the kernel does after its fixups: the offset in
+ * off, the callee's subprogram index in imm. */
+static void xlate_pseudo_calls(struct bpf_prog *prog)
+{
+	for (u32 i = 0; i < prog->len; i++) {
+		struct bpf_insn *xl = &prog->xlated[i];
+		if (!is_pseudo_call(xl))
+			continue;
+		const struct subprog *callee = prog_subprog_at(prog, i + xl->imm + 1);
+		xl->off = (s16)xl->imm;
+		xl->imm = (s32)(callee - prog->subprogs);
+	}
+}
+
 static int check_subprog_jumps(struct load_env *env)
 {
 	struct bpf_prog *prog = env->prog;
@@ -660,8 +674,10 @@ static int verify_steps(struct load_env *env)
 	char msg[256] = "";
 	int err = find_subprogs(env);
 
-	if (!err)
+	if (!err) {
+		xlate_pseudo_calls(prog);
 		err = check_subprog_jumps(env);
+	}
 	if (!err)
 		err = check_btf_info(env);
 	if (!err)
