@@ -76,7 +76,7 @@ struct run_opts {
 	uint32_t packet_size;     /* --packet-size (generated packet) */
 	uint64_t repeat;          /* --repeat */
 	int64_t for_ns;           /* --for; -1: until no timer is armed */
-	int clock;                /* --clock: 0 unset, 1 real, 2 virtual */
+	enum { RUN_CLOCK_DEFAULT, RUN_CLOCK_REAL, RUN_CLOCK_VIRTUAL } clock;  /* --clock */
 	const char *pin_dir;      /* --pin-maps */
 	bool keep;                /* --keep: dump the maps after the run */
 	bool json;                /* --json */

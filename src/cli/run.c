@@ -182,7 +182,7 @@ static int parse_valued(struct run_opts *o, const char *name, const char *v)
 			cli_error("--clock: '%s' is neither real nor virtual", v);
 			return -1;
 		}
-		o->clock = strcmp(v, "real") ? 2 : 1;
+		o->clock = strcmp(v, "real") ? RUN_CLOCK_VIRTUAL : RUN_CLOCK_REAL;
 		return 1;  /* the clock alone does not ask for a run */
 	}
 	o->run_requested = o->run_requested || strcmp(name, "--pin-maps");

@@ -57,11 +57,11 @@ static void loader_log_print(void)
 
 static int select_clock(const struct run_opts *o)
 {
-	if (o->clock == 2 && !bpfrun_clock_is_virtual() && bpfrun_clock_set_virtual()) {
+	if (o->clock == RUN_CLOCK_VIRTUAL && !bpfrun_clock_is_virtual() && bpfrun_clock_set_virtual()) {
 		cli_error("cannot switch to the virtual clock: %s", strerror(errno));
 		return -1;
 	}
-	if (o->clock == 1 && bpfrun_clock_is_virtual()) {
+	if (o->clock == RUN_CLOCK_REAL && bpfrun_clock_is_virtual()) {
 		cli_error("--clock real: the virtual clock is already selected (BPFRUN_CLOCK=virtual)");
 		return -1;
 	}
