@@ -26,10 +26,10 @@ test-release: all
 	cd build && ctest --output-on-failure -j 2
 
 test-asan: asan
-	cd build-asan && ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 ctest --output-on-failure -j 2 -L sanitize
+	cd build-asan && ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 ctest --output-on-failure -j 2
 
 test-tsan: tsan
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j 2 -L sanitize
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j 2
 
 test: test-release test-asan test-tsan
 
