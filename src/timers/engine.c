@@ -151,10 +151,28 @@ void timer_release_held(void)
 	held_cap = 0;
 }
 
+static pthread_key_t hold_key;
+static pthread_once_t hold_key_once = PTHREAD_ONCE_INIT;
+
+static void release_holds_at_exit(void *unused)
+{
+	timer_release_held();
+}
+
+static void hold_key_init(void)
+{
+	pthread_key_create(&hold_key, release_holds_at_exit);
+}
+
 /* Remembers that t is held until this thread's run ends; false when out of memory. */
 static bool add_hold(struct bpfrun_timer *t, s64 until)
 {
 	u32 n;
+
+	if (!held) {   /* a thread that exits mid-run (or without the hook) lets go too */
+		pthread_once(&hold_key_once, hold_key_init);
+		pthread_setspecific(hold_key, &held);
+	}
 
 	release_holds(false, until - HOLD_MAX_NS);
 	n = held_first + timers_held_by_thread;
