@@ -148,6 +148,11 @@ static void test_tc_misc(void)
 	struct run rep = { .data = pkt, .size_in = 64, .size_out = 0, .repeat = 5 };
 	err = do_run(prog_fd(obj, "calls"), &rep, NULL, &ret, &size);
 	out("calls repeat 5: err %d ret %u", err, ret);
+	struct __sk_buff in = { .mark = 1 }, cout;
+	struct run rep2 = { .data = pkt, .size_in = 64, .ctx_in = &in, .ctx_size_in = sizeof(in), .ctx_out = &cout,
+			    .ctx_size_out = sizeof(cout), .repeat = 4 };
+	err = do_run(prog_fd(obj, "tc_fields"), &rep2, NULL, &ret, &size);
+	out("tc_fields repeat 4: err %d mark %u", err, cout.mark);
 }
 
 static void test_tail_calls(void)
@@ -215,6 +220,11 @@ static void test_xdp(void)
 	out("xdp_adjust: err %d ret %u size %u", err, ret, size);
 	print_results("xdp_adjust", 2);
 	hex("xdp_adjust data", dout, size < 96 ? size : 96);
+
+	struct run r3rep = { .data = pkt + 8, .size_in = 64, .size_out = sizeof(dout), .repeat = 3 };
+	err = do_run(prog_fd(obj, "xdp_adjust"), &r3rep, dout, &ret, &size);
+	out("xdp_adjust repeat 3: err %d ret %u size %u", err, ret, size);
+	print_results("xdp_adjust repeat 3", 2);
 
 	clear_results();
 	err = do_run(prog_fd(obj, "xdp_limits"), &r3, dout, &ret, &size);
