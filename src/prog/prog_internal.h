@@ -114,8 +114,6 @@ int test_run_repeat(struct exec_ctx *x, struct bpf_prog *prog, u32 repeat, u32 *
 /* Prepares the thread's execution context for a run of prog on ctx. */
 struct exec_ctx *test_exec_ctx(const struct bpf_prog *prog, void *ctx, u32 ctx_size,
 			       void *type_data);
-/* True when [from, to) of buf is zero. */
-bool range_is_zero(const void *buf, size_t from, size_t to);
 
 /* Narrow loads of a context field image: size bytes at off of img (little endian). */
 u64 ctx_read_bytes(const void *img, u32 off, u32 size);

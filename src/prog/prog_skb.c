@@ -192,13 +192,13 @@ static int skb_ctx_in(struct skb_state *st, const struct __sk_buff *c)
 {
 	if (!c)
 		return 0;
-	if (!range_is_zero(c, 0, SKB_OFF(mark)) ||
-	    !range_is_zero(c, SKB_END(mark), SKB_OFF(priority)) ||
-	    !range_is_zero(c, SKB_END(ifindex), SKB_OFF(cb)) ||
-	    !range_is_zero(c, SKB_END(cb), SKB_OFF(tstamp)) ||
-	    !range_is_zero(c, SKB_END(gso_segs), SKB_OFF(gso_size)) ||
-	    !range_is_zero(c, SKB_END(gso_size), SKB_OFF(hwtstamp)) ||
-	    !range_is_zero(c, SKB_END(hwtstamp), sizeof(struct __sk_buff)))
+	if (!mem_is_zero(c, 0, SKB_OFF(mark)) ||
+	    !mem_is_zero(c, SKB_END(mark), SKB_OFF(priority)) ||
+	    !mem_is_zero(c, SKB_END(ifindex), SKB_OFF(cb)) ||
+	    !mem_is_zero(c, SKB_END(cb), SKB_OFF(tstamp)) ||
+	    !mem_is_zero(c, SKB_END(gso_segs), SKB_OFF(gso_size)) ||
+	    !mem_is_zero(c, SKB_END(gso_size), SKB_OFF(hwtstamp)) ||
+	    !mem_is_zero(c, SKB_END(hwtstamp), sizeof(struct __sk_buff)))
 		return -EINVAL;
 	st->md.mark = c->mark;
 	st->md.priority = c->priority;

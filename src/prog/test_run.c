@@ -10,11 +10,6 @@
 #include "prog_internal.h"
 #include "../vm/vm.h"
 
-bool range_is_zero(const void *buf, size_t from, size_t to)
-{
-	return mem_is_zero(buf, from, to);
-}
-
 void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt)
 {
 	x->pkt_start = (u64)(uintptr_t)pkt->data;
