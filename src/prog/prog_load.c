@@ -23,7 +23,6 @@
 			  BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE | BPF_F_XDP_HAS_FRAGS | \
 			  (1u << 6) /* BPF_F_XDP_DEV_BOUND_ONLY */ | (1u << 7) /* BPF_F_TEST_REG_INVARIANTS */)
 
-
 static bool license_is_gpl_compatible(const char *l)
 {
 	static const char *const gpl[] = { "GPL", "GPL v2", "GPL and additional rights",
