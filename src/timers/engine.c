@@ -143,20 +143,43 @@ static void release_holds(bool all, s64 now)
 		held_first = 0;
 }
 
+static void fire_head_locked(struct engine *e);
+
+/* The kernel runs due softirq timers on the CPU as soon as the program lets go of it,
+ * before the test run returns to user space: so does a run's end here, for the timers
+ * of this thread's CPU that are due (unless a callback of that engine is running: one
+ * callback per engine at a time, as on a CPU).  Never inside a callback, and never on
+ * the virtual clock, where only bpfrun_clock_advance() fires. */
+static void fire_due_here(void)
+{
+	struct engine *e;
+
+	if (running_here || clock_is_virtual())
+		return;
+	e = engine_at(exec_ctx_get()->cpu);
+	pthread_mutex_lock(&e->lock);
+	while (e->nr && !e->running && !e->stop &&
+	       MAX(e->heap[0]->expires, e->heap[0]->hold_until) <= (s64)clock_now(CLOCK_MONOTONIC))
+		fire_head_locked(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
 void timer_release_held(void)
 {
 	release_holds(true, 0);
-	free(held);   /* nothing stays allocated by a thread that may exit */
-	held = NULL;
-	held_cap = 0;
+	fire_due_here();
 }
 
 static pthread_key_t hold_key;
 static pthread_once_t hold_key_once = PTHREAD_ONCE_INIT;
 
+/* A thread that exits mid-run (or without the hook) lets go too. */
 static void release_holds_at_exit(void *unused)
 {
-	timer_release_held();
+	release_holds(true, 0);
+	free(held);
+	held = NULL;
+	held_cap = 0;
 }
 
 static void hold_key_init(void)
@@ -169,7 +192,7 @@ static bool add_hold(struct bpfrun_timer *t, s64 until)
 {
 	u32 n;
 
-	if (!held) {   /* a thread that exits mid-run (or without the hook) lets go too */
+	if (!held) {
 		pthread_once(&hold_key_once, hold_key_init);
 		pthread_setspecific(hold_key, &held);
 	}
@@ -458,6 +481,10 @@ static void *engine_main(void *arg)
 	while (!e->stop) {
 		if (!e->nr) {
 			pthread_cond_wait(&e->wake, &e->lock);
+			continue;
+		}
+		if (e->running) {   /* a run's end is firing on its own thread */
+			pthread_cond_wait(&e->idle, &e->lock);
 			continue;
 		}
 		s64 due = MAX(e->heap[0]->expires, e->heap[0]->hold_until);

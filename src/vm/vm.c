@@ -13,6 +13,7 @@
 #include "vm_internal.h"
 #include "../maps/map.h"
 #include "../helpers/helpers.h"
+#include "../timers/timer.h"
 
 /* ---- execution context ---- */
 
@@ -97,6 +98,7 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	if (helper_release_held_lock(x))
 		vm_fault(x, "BPF_EXIT instruction cannot be used inside bpf_spin_lock-ed region");
 	x->in_run = false;
+	timer_run_end();
 	return ret;
 }
 
