@@ -76,7 +76,8 @@ struct prog_type_ops {
 	bool (*helper_allowed)(u32 helper_id, const struct bpf_prog *prog);
 	/* Context loads/stores at `off` of `size` bytes.  Returns 0, or -EACCES for an access
 	 * the kernel's verifier would refuse (the run then ends with a fault).  Loads return the
-	 * value in *val (pointer fields such as data/data_end return full 64-bit pointers). */
+	 * value in *val (pointer fields such as data/data_end return full 64-bit pointers).
+	 * NULL: every access refused. */
 	int (*ctx_load)(struct exec_ctx *x, u32 off, u32 size, u64 *val);
 	int (*ctx_store)(struct exec_ctx *x, u32 off, u32 size, u64 val);
 	/* BPF_PROG_TEST_RUN for this type; NULL: -ENOTSUPP as the kernel. */

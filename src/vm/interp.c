@@ -60,28 +60,46 @@ static bool in_ctx(const struct exec_ctx *x, u64 addr)
 	return addr - (u64)(uintptr_t)x->ctx < x->ctx_size;
 }
 
+static long insn_index(const struct exec_ctx *x, const struct vm_insn *pc)
+{
+	return (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns);
+}
+
 static void access_fault(struct exec_ctx *x, const struct vm_insn *pc, const char *what,
 			 u64 addr, u32 size)
 {
-	const struct vm_code *vc = x->prog->vm_code;
+	vm_fault(x, "insn %ld: invalid %s of size %u at 0x%llx", insn_index(x, pc), what, size,
+		 (unsigned long long)addr);
+}
 
-	vm_fault(x, "insn %ld: invalid %s of size %u at 0x%llx", (long)(pc - vc->insns), what,
-		 size, (unsigned long long)addr);
+/* A context access, through the program type (one without ctx_load or ctx_store refuses
+ * them all).  A refused access faults with the verifier's words unless the type raised its
+ * own fault.  false: faulted. */
+static bool ctx_access(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size,
+		       bool write, u64 *val)
+{
+	const struct prog_type_ops *t = x->prog->tops;
+	u32 off = (u32)(addr - (u64)(uintptr_t)x->ctx);
+	int err = -EACCES;
+
+	if (write && t->ctx_store)
+		err = t->ctx_store(x, off, size, *val);
+	else if (!write && t->ctx_load)
+		err = t->ctx_load(x, off, size, val);
+	if (!err)
+		return true;
+	if (!x->fault)
+		vm_fault(x, "insn %ld: invalid bpf_context access off=%u size=%u", insn_index(x, pc),
+			 off, size);
+	return false;
 }
 
 /* Loads outside the stack.  false: faulted. */
 static __attribute__((noinline)) bool load_slow(struct exec_ctx *x, const struct vm_insn *pc,
 						u64 addr, u32 size, u64 *val)
 {
-	if (in_ctx(x, addr)) {
-		u32 off = (u32)(addr - (u64)(uintptr_t)x->ctx);
-		if (x->prog->tops->ctx_load(x, off, size, val) == 0)
-			return true;
-		if (!x->fault)
-			vm_fault(x, "insn %ld: invalid bpf_context access off=%u size=%u",
-				 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns), off, size);
-		return false;
-	}
+	if (in_ctx(x, addr))
+		return ctx_access(x, pc, addr, size, false, val);
 	if (!vm_region_check(x, addr, size, false, false)) {
 		access_fault(x, pc, "read", addr, size);
 		return false;
@@ -93,15 +111,8 @@ static __attribute__((noinline)) bool load_slow(struct exec_ctx *x, const struct
 static __attribute__((noinline)) bool store_slow(struct exec_ctx *x, const struct vm_insn *pc,
 						 u64 addr, u32 size, u64 val)
 {
-	if (in_ctx(x, addr)) {
-		u32 off = (u32)(addr - (u64)(uintptr_t)x->ctx);
-		if (x->prog->tops->ctx_store(x, off, size, val) == 0)
-			return true;
-		if (!x->fault)
-			vm_fault(x, "insn %ld: invalid bpf_context access off=%u size=%u",
-				 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns), off, size);
-		return false;
-	}
+	if (in_ctx(x, addr))
+		return ctx_access(x, pc, addr, size, true, &val);
 	if (!vm_region_check(x, addr, size, true, false)) {
 		access_fault(x, pc, "write", addr, size);
 		return false;
