@@ -103,27 +103,21 @@ static void skb_rcsum(struct skb_state *st, const u8 *p, u32 len, u32 offset, bo
 
 /* ---- access to the run's packet ---- */
 
-static struct skb_state *skb_arg(struct exec_ctx *x, u64 ctx)
+/* The run's packet state of kind when R1 is the program's context; NULL after a fault. */
+static void *pkt_arg(struct exec_ctx *x, u64 ctx, enum pkt_kind kind)
 {
-	struct skb_state *st = x->type_data;
+	void *st = pkt_state(x, kind);
 
-	if (!st || st->pkt.kind != PKT_SKB || ctx != (u64)(uintptr_t)x->ctx) {
-		vm_fault(x, "helper expects the program's __sk_buff context in R1");
+	if (!st || ctx != (u64)(uintptr_t)x->ctx) {
+		vm_fault(x, "helper expects the program's %s context in R1",
+			 kind == PKT_SKB ? "__sk_buff" : "xdp_md");
 		return NULL;
 	}
 	return st;
 }
 
-static struct xdp_state *xdp_arg(struct exec_ctx *x, u64 ctx)
-{
-	struct xdp_state *st = x->type_data;
-
-	if (!st || st->pkt.kind != PKT_XDP || ctx != (u64)(uintptr_t)x->ctx) {
-		vm_fault(x, "helper expects the program's xdp_md context in R1");
-		return NULL;
-	}
-	return st;
-}
+static struct skb_state *skb_arg(struct exec_ctx *x, u64 ctx) { return pkt_arg(x, ctx, PKT_SKB); }
+static struct xdp_state *xdp_arg(struct exec_ctx *x, u64 ctx) { return pkt_arg(x, ctx, PKT_XDP); }
 
 static u32 pkt_len(const struct pkt_buf *p)
 {

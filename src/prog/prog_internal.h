@@ -95,6 +95,21 @@ struct xdp_state {
 /* Publishes pkt's pointers to the run (x->pkt_start/pkt_end/pkt_meta). */
 void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt);
 
+/* ---- shared by the packet types (prog_pkt.c) ---- */
+#define LOOPBACK_IFINDEX 1u
+
+/* The run's skb_state (PKT_SKB) or xdp_state (PKT_XDP), or NULL when it has none. */
+void *pkt_state(const struct exec_ctx *x, enum pkt_kind kind);
+/* A zeroed TEST_PAGE_SIZE page for the packet, tailroom bytes kept free at its end:
+ * 0, -EFAULT without data_in, or -ENOMEM. */
+int pkt_alloc(struct pkt_buf *pkt, enum pkt_kind kind, const union bpf_attr *attr, u32 tailroom);
+/* True when the host has a network device with this index. */
+bool netdev_exists(u32 ifindex);
+/* Runs prog on context image md over the packet state that starts with pkt (test_run_repeat
+ * on the thread's execution context): 0, -EBUSY or -EFAULT. */
+int pkt_test_run(struct bpf_prog *prog, const union bpf_attr *attr, void *md, u32 md_size,
+		 struct pkt_buf *pkt, u32 *retval, u32 *duration);
+
 /* ---- test-run utilities (test_run.c) ---- */
 #define TEST_PAGE_SIZE 4096u
 
@@ -122,12 +137,9 @@ void ctx_write_bytes(void *img, u32 off, u32 size, u64 val);
 /* ---- helper sets (helper_sets.c; helper_in_set in prog_types.c) ---- */
 /* True when id is in the sorted list. */
 bool helper_in_set(const u8 *set, size_t n, u32 id);
+/* helper_allowed of a type whose set helper_sets.c lists under its BPF_PROG_TYPE_*. */
+bool prog_helper_allowed(u32 id, const struct bpf_prog *prog);
 #define HELPER_SET(name) extern const u8 name[]; extern const size_t name##_cnt
-HELPER_SET(sk_filter_helpers);
-HELPER_SET(tc_helpers);
-HELPER_SET(xdp_helpers);
-HELPER_SET(cg_skb_helpers);
-HELPER_SET(cg_sock_helpers);
 HELPER_SET(tracing_helpers);
 HELPER_SET(perf_event_helpers);
 HELPER_SET(syscall_helpers);

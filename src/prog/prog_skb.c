@@ -12,7 +12,6 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
-#include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <sys/socket.h>
@@ -22,7 +21,6 @@
 
 #define SKB_HEADROOM 64u   /* NET_SKB_PAD + NET_IP_ALIGN */
 #define SKB_TAILROOM 320u  /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
-#define LOOPBACK_IFINDEX 1u
 #define GSO_MAX_SEGS 65535u
 #define GSO_LEGACY_MAX_SIZE 65536u
 #define NO_QUEUE_MAPPING 0xffffu
@@ -85,24 +83,31 @@ static bool cgroup_access_ok(u32 off, bool write)
 	       IN_FIELD(off, tstamp);
 }
 
-static bool skb_access_ok(enum skb_flavor f, u32 off, u32 size, bool write)
+static enum skb_flavor skb_flavor(const struct bpf_prog *prog)
 {
+	switch (prog->type) {
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+		return SKB_FILTER;
+	case BPF_PROG_TYPE_CGROUP_SKB:
+		return SKB_CGROUP;
+	default:
+		return SKB_TC; /* SCHED_CLS, SCHED_ACT */
+	}
+}
+
+static bool skb_access_ok(const struct exec_ctx *x, u32 off, u32 size, bool write)
+{
+	enum skb_flavor f = skb_flavor(x->prog);
 	bool ok = f == SKB_FILTER ? filter_access_ok(off, write) :
 		  f == SKB_TC ? tc_access_ok(off, write) : cgroup_access_ok(off, write);
 	return ok && skb_common_access_ok(off, size, write);
 }
 
-static struct skb_state *skb_of(struct exec_ctx *x)
+static int skb_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
 {
-	struct skb_state *st = x->type_data;
-	return st && st->pkt.kind == PKT_SKB ? st : NULL;
-}
+	struct skb_state *st = pkt_state(x, PKT_SKB);
 
-static int skb_ctx_load(enum skb_flavor f, struct exec_ctx *x, u32 off, u32 size, u64 *val)
-{
-	struct skb_state *st = skb_of(x);
-
-	if (!st || !skb_access_ok(f, off, size, false))
+	if (!st || !skb_access_ok(x, off, size, false))
 		return -EACCES;
 	if (off == SKB_OFF(data))
 		*val = (u64)(uintptr_t)st->pkt.data;
@@ -117,11 +122,11 @@ static int skb_ctx_load(enum skb_flavor f, struct exec_ctx *x, u32 off, u32 size
 	return 0;
 }
 
-static int skb_ctx_store(enum skb_flavor f, struct exec_ctx *x, u32 off, u32 size, u64 val)
+static int skb_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
 {
-	struct skb_state *st = skb_of(x);
+	struct skb_state *st = pkt_state(x, PKT_SKB);
 
-	if (!st || !skb_access_ok(f, off, size, true))
+	if (!st || !skb_access_ok(x, off, size, true))
 		return -EACCES;
 	/* queue_mapping, tc_index and tc_classid are 16-bit in the kernel's sk_buff; a
 	 * queue_mapping of 0xffff or more is ignored. */
@@ -135,15 +140,6 @@ static int skb_ctx_store(enum skb_flavor f, struct exec_ctx *x, u32 off, u32 siz
 	st->md.tc_classid &= 0xffff;
 	return 0;
 }
-
-#define SKB_ACCESSORS(name, flavor) \
-	static int name##_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val) \
-	{ return skb_ctx_load(flavor, x, off, size, val); } \
-	static int name##_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val) \
-	{ return skb_ctx_store(flavor, x, off, size, val); }
-SKB_ACCESSORS(filter, SKB_FILTER)
-SKB_ACCESSORS(tc, SKB_TC)
-SKB_ACCESSORS(cgroup, SKB_CGROUP)
 
 /* ---- test run ---- */
 
@@ -187,11 +183,17 @@ static void sock_from_l3(struct skb_state *st, const u8 *l3, size_t len)
 	}
 }
 
-/* convert___skb_to_skb: only some fields of a given __sk_buff may be set. */
+/* convert___skb_to_skb: only some fields of a given __sk_buff may be set, and the device
+ * must exist. */
 static int skb_ctx_in(struct skb_state *st, const struct __sk_buff *c)
 {
 	if (!c)
 		return 0;
+	if (c->ifindex > LOOPBACK_IFINDEX) {
+		if (!netdev_exists(c->ifindex))
+			return -ENODEV;
+		st->md.ifindex = c->ifindex;
+	}
 	if (!mem_is_zero(c, 0, SKB_OFF(mark)) ||
 	    !mem_is_zero(c, SKB_END(mark), SKB_OFF(priority)) ||
 	    !mem_is_zero(c, SKB_END(ifindex), SKB_OFF(cb)) ||
@@ -241,13 +243,9 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 
 	if (size < ETH_HLEN || size > TEST_PAGE_SIZE - SKB_HEADROOM - SKB_TAILROOM)
 		return -EINVAL;
-	if (!attr->test.data_in)
-		return -EFAULT;
-	st->pkt.kind = PKT_SKB;
-	st->pkt.head = calloc(1, TEST_PAGE_SIZE);
-	if (!st->pkt.head)
-		return -ENOMEM;
-	st->pkt.hard_end = st->pkt.head + TEST_PAGE_SIZE - SKB_TAILROOM;
+	int err = pkt_alloc(&st->pkt, PKT_SKB, attr, SKB_TAILROOM);
+	if (err)
+		return err;
 	u8 *frame = st->pkt.head + SKB_HEADROOM;
 	memcpy(frame, u64_to_ptr(attr->test.data_in), size);
 	st->pkt.data_end = frame + size;
@@ -270,9 +268,9 @@ static u32 skb_l3_csum(const struct skb_state *st)
 	return pkt_csum_partial(l3, (u32)(st->pkt.data_end - l3), 0);
 }
 
-static int skb_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr,
-			bool l2)
+static int skb_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr)
 {
+	bool l2 = skb_flavor(prog) == SKB_TC;
 	struct skb_state st = { 0 };
 	struct __sk_buff *ctx = NULL;
 	u32 retval = 0, duration = 0;
@@ -289,28 +287,13 @@ static int skb_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union
 		ctx = NULL;
 		goto out;
 	}
-	if (ctx && ctx->ifindex > LOOPBACK_IFINDEX) {
-		char name[IF_NAMESIZE];
-		if (!if_indextoname(ctx->ifindex, name)) {
-			err = -ENODEV;
-			goto out;
-		}
-		st.md.ifindex = ctx->ifindex;
-	}
 	err = skb_ctx_in(&st, ctx);
 	if (err)
 		goto out;
-	struct exec_ctx *x = test_exec_ctx(prog, &st.md, sizeof(st.md), &st);
-	if (!x) {
-		err = -EBUSY;
-		goto out;
-	}
 	st.csum_complete = attr->test.flags & BPF_F_TEST_SKB_CHECKSUM_COMPLETE;
 	if (st.csum_complete)
 		st.csum = skb_l3_csum(&st);
-	pkt_sync(x, &st.pkt);
-	err = test_run_repeat(x, prog, attr->test.repeat, &retval, &duration);
-	vm_reset_run(x);
+	err = pkt_test_run(prog, attr, &st.md, sizeof(st.md), &st.pkt, &retval, &duration);
 	if (!err && st.csum_complete && pkt_csum_fold(st.csum) != pkt_csum_fold(skb_l3_csum(&st)))
 		err = -EBADMSG;
 	if (err)
@@ -330,72 +313,21 @@ out:
 	return err;
 }
 
-static int l3_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr)
-{
-	return skb_test_run(prog, attr, uattr, false);
-}
-
-static int l2_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr)
-{
-	return skb_test_run(prog, attr, uattr, true);
-}
-
-static bool filter_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(sk_filter_helpers, sk_filter_helpers_cnt, id);
-}
-
-static bool tc_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(tc_helpers, tc_helpers_cnt, id);
-}
-
-static bool cgroup_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(cg_skb_helpers, cg_skb_helpers_cnt, id);
-}
-
 static int cgroup_skb_check_attach(u32 *type)
 {
 	return *type == BPF_CGROUP_INET_INGRESS || *type == BPF_CGROUP_INET_EGRESS ? 0 : -EINVAL;
 }
 
-const struct prog_type_ops socket_filter_ops = {
-	.name = "socket_filter",
-	.ctx_size = sizeof(struct __sk_buff),
-	.helper_allowed = filter_helper_allowed,
-	.ctx_load = filter_ctx_load,
-	.ctx_store = filter_ctx_store,
-	.test_run = l3_test_run,
-	.ld_abs = true,
-};
+/* The four __sk_buff types differ in their flavor, which each derives from prog->type. */
+#define SKB_TYPE(type_name) \
+	.name = type_name, .ctx_size = sizeof(struct __sk_buff), \
+	.helper_allowed = prog_helper_allowed, .ctx_load = skb_ctx_load, .ctx_store = skb_ctx_store, \
+	.test_run = skb_test_run
 
-const struct prog_type_ops sched_cls_ops = {
-	.name = "sched_cls",
-	.ctx_size = sizeof(struct __sk_buff),
-	.helper_allowed = tc_helper_allowed,
-	.ctx_load = tc_ctx_load,
-	.ctx_store = tc_ctx_store,
-	.test_run = l2_test_run,
-	.ld_abs = true,
-};
-
-const struct prog_type_ops sched_act_ops = {
-	.name = "sched_act",
-	.ctx_size = sizeof(struct __sk_buff),
-	.helper_allowed = tc_helper_allowed,
-	.ctx_load = tc_ctx_load,
-	.ctx_store = tc_ctx_store,
-	.test_run = l2_test_run,
-	.ld_abs = true,
-};
-
+const struct prog_type_ops socket_filter_ops = { SKB_TYPE("socket_filter"), .ld_abs = true };
+const struct prog_type_ops sched_cls_ops = { SKB_TYPE("sched_cls"), .ld_abs = true };
+const struct prog_type_ops sched_act_ops = { SKB_TYPE("sched_act"), .ld_abs = true };
 const struct prog_type_ops cgroup_skb_ops = {
-	.name = "cgroup_skb",
-	.ctx_size = sizeof(struct __sk_buff),
-	.helper_allowed = cgroup_helper_allowed,
-	.ctx_load = cgroup_ctx_load,
-	.ctx_store = cgroup_ctx_store,
-	.test_run = l3_test_run,
+	SKB_TYPE("cgroup_skb"),
 	.check_attach = cgroup_skb_check_attach,
 };

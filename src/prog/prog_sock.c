@@ -1,21 +1,7 @@
 /* CGROUP_SOCK programs: loadable (libbpf probes expected_attach_type support with one),
- * not runnable: the kernel has no test run for them (ENOTSUPP).  No locking. */
+ * not runnable: the kernel has no test run for them (ENOTSUPP), so no context access
+ * either.  No locking. */
 #include "prog_internal.h"
-
-static int sock_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
-{
-	return -EACCES;
-}
-
-static int sock_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
-{
-	return -EACCES;
-}
-
-static bool sock_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(cg_sock_helpers, cg_sock_helpers_cnt, id);
-}
 
 /* bpf_prog_load_fixup_attach_type + bpf_prog_load_check_attach. */
 static int sock_check_attach(u32 *type)
@@ -36,8 +22,6 @@ static int sock_check_attach(u32 *type)
 const struct prog_type_ops cgroup_sock_ops = {
 	.name = "cgroup_sock",
 	.ctx_size = sizeof(struct bpf_sock),
-	.helper_allowed = sock_helper_allowed,
-	.ctx_load = sock_ctx_load,
-	.ctx_store = sock_ctx_store,
+	.helper_allowed = prog_helper_allowed,
 	.check_attach = sock_check_attach,
 };

@@ -8,7 +8,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
 
 #include "prog_internal.h"
 #include "../vm/vm.h"
@@ -16,20 +15,14 @@
 #define XDP_HEADROOM 256u
 #define XDP_TAILROOM 320u   /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
 #define XDP_MAX_META 255u   /* skb_shared_info.meta_len is a u8 */
-#define LOOPBACK_IFINDEX 1u
 
 #define XDP_OFF(f) offsetof(struct xdp_md, f)
 
-static struct xdp_state *xdp_of(struct exec_ctx *x)
-{
-	struct xdp_state *st = x->type_data;
-	return st && st->pkt.kind == PKT_XDP ? st : NULL;
-}
-
-/* xdp_is_valid_access: 4-byte reads only; egress_ifindex for devmap programs only. */
+/* xdp_is_valid_access: 4-byte reads only (no ctx_store); egress_ifindex for devmap
+ * programs only. */
 static int xdp_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
 {
-	struct xdp_state *st = xdp_of(x);
+	struct xdp_state *st = pkt_state(x, PKT_XDP);
 
 	if (!st || off >= sizeof(struct xdp_md) || size != 4 || off % 4)
 		return -EACCES;
@@ -51,11 +44,6 @@ static int xdp_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
 	return 0;
 }
 
-static int xdp_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
-{
-	return -EACCES;
-}
-
 static bool metalen_invalid(u32 len)
 {
 	return (len & 3) || len > XDP_MAX_META;
@@ -64,16 +52,12 @@ static bool metalen_invalid(u32 len)
 /* Checks ctx_in (xdp_convert_md_to_buff and the checks before it). */
 static int xdp_check_ctx(const union bpf_attr *attr, const struct xdp_md *ctx)
 {
-	char name[IF_NAMESIZE];
-
 	if (ctx->data_meta || ctx->data_end > attr->test.data_size_in || ctx->data > ctx->data_end ||
 	    metalen_invalid(ctx->data))
 		return -EINVAL;
 	if (ctx->egress_ifindex)
 		return -EINVAL;
-	if (!ctx->ingress_ifindex)
-		return ctx->rx_queue_index ? -EINVAL : 0;
-	if (!if_indextoname(ctx->ingress_ifindex, name))
+	if (ctx->ingress_ifindex && !netdev_exists(ctx->ingress_ifindex))
 		return -ENODEV;
 	return ctx->rx_queue_index ? -EINVAL : 0;
 }
@@ -119,13 +103,9 @@ static int xdp_build(struct xdp_state *st, const union bpf_attr *attr, const str
 	linear = MIN(linear, max_linear);
 	if (attr->test.data_size_in - meta < ETH_HLEN || linear < ETH_HLEN)
 		return -EINVAL;
-	if (!attr->test.data_in)
-		return -EFAULT;
-	st->pkt.kind = PKT_XDP;
-	st->pkt.head = calloc(1, TEST_PAGE_SIZE);
-	if (!st->pkt.head)
-		return -ENOMEM;
-	st->pkt.hard_end = st->pkt.head + TEST_PAGE_SIZE - XDP_TAILROOM;
+	int err = pkt_alloc(&st->pkt, PKT_XDP, attr, XDP_TAILROOM);
+	if (err)
+		return err;
 	st->pkt.meta = st->pkt.head + headroom;
 	memcpy(st->pkt.meta, u64_to_ptr(attr->test.data_in), linear);
 	st->pkt.data = st->pkt.meta + meta;
@@ -156,14 +136,7 @@ static int xdp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union
 		err = xdp_build(&st, attr, ctx);
 	if (err)
 		goto out;
-	struct exec_ctx *x = test_exec_ctx(prog, &st.md, sizeof(st.md), &st);
-	if (!x) {
-		err = -EBUSY;
-		goto out;
-	}
-	pkt_sync(x, &st.pkt);
-	err = test_run_repeat(x, prog, attr->test.repeat, &retval, &duration);
-	vm_reset_run(x);
+	err = pkt_test_run(prog, attr, &st.md, sizeof(st.md), &st.pkt, &retval, &duration);
 	if (ctx) {
 		ctx->data = (u32)(st.pkt.data - st.pkt.meta);
 		ctx->data_end = (u32)(st.pkt.data_end - st.pkt.meta);
@@ -180,16 +153,10 @@ out:
 	return err;
 }
 
-static bool xdp_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(xdp_helpers, xdp_helpers_cnt, id);
-}
-
 const struct prog_type_ops xdp_ops = {
 	.name = "xdp",
 	.ctx_size = sizeof(struct xdp_md),
-	.helper_allowed = xdp_helper_allowed,
+	.helper_allowed = prog_helper_allowed,
 	.ctx_load = xdp_ctx_load,
-	.ctx_store = xdp_ctx_store,
 	.test_run = xdp_test_run,
 };
