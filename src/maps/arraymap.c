@@ -9,8 +9,17 @@
  * layout.  Prog arrays hold referenced program pointers instead of values.
  *
  * Locking: none.  Values are copied with relaxed atomics (programs and user space race on
- * them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock (map.c).  Prog
- * array slots are swapped atomically; the references they hold are dropped after the swap.
+ * them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock (map.c).
+ *
+ * Prog array slots and the lifetime of tail-call targets: a slot holds a reference on its
+ * program.  Readers (tail calls, user-space lookups) take no lock: inside a vm read
+ * section (vm.h) they load the slot and take their own reference, which a tail call keeps
+ * until its run ends.  A writer swaps the slot (sequentially consistent exchange), waits
+ * with vm_read_sync() until no reader can still be between loading the old pointer and
+ * taking its reference, and only then drops the slot's reference.  So a program is freed
+ * only when no slot, no reader and no run holds it; the run path neither locks nor
+ * allocates (two stores to its own counter and an atomic increment per tail call), and
+ * only updates, deletes and the release of a prog array wait, for a few instructions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,12 +145,17 @@ static struct bpf_map *array_alloc(const union bpf_attr *attr)
 	return &a->map;
 }
 
-static void put_prog_slot(struct bpf_array *a, u32 i)
+/* Stores prog (a reference, or NULL) in slot i and drops the old program's reference once
+ * no reader can be taking it (see the top).  False when the slot was empty. */
+static bool replace_prog_slot(struct bpf_array *a, u32 i, struct bpf_prog *prog)
 {
-	struct bpf_prog *old = __atomic_exchange_n(&a->progs[i], NULL, __ATOMIC_ACQ_REL);
+	struct bpf_prog *old = __atomic_exchange_n(&a->progs[i], prog, __ATOMIC_SEQ_CST);
 
-	if (old)
-		prog_put(old);
+	if (!old)
+		return false;
+	vm_read_sync();
+	prog_put(old);
+	return true;
 }
 
 static void free_fields_of_all(struct bpf_map *map);
@@ -152,7 +166,7 @@ static void array_free(struct bpf_map *map)
 
 	if (a->progs) {
 		for (u32 i = 0; i < map->max_entries; i++)
-			put_prog_slot(a, i);
+			replace_prog_slot(a, i, NULL);
 		free(a->progs);
 	}
 	if (a->values && a->values != MAP_FAILED) {
@@ -380,9 +394,7 @@ static int prog_array_update_user(struct bpf_map *map, const void *key, const vo
 		prog_put(prog);
 		return -EINVAL;
 	}
-	struct bpf_prog *old = __atomic_exchange_n(&a->progs[index], prog, __ATOMIC_ACQ_REL);
-	if (old)
-		prog_put(old);
+	replace_prog_slot(a, index, prog);
 	return 0;
 }
 
@@ -393,11 +405,7 @@ static long prog_array_delete(struct bpf_map *map, const void *key)
 
 	if (index >= map->max_entries)
 		return -E2BIG;
-	struct bpf_prog *old = __atomic_exchange_n(&a->progs[index], NULL, __ATOMIC_ACQ_REL);
-	if (!old)
-		return -ENOENT;
-	prog_put(old);
-	return 0;
+	return replace_prog_slot(a, index, NULL) ? 0 : -ENOENT;
 }
 
 /* From user space a slot reads as the id of its program. */
@@ -409,14 +417,24 @@ static int prog_array_lookup_user(struct bpf_map *map, const void *key, void *va
 		return -ENOENT;
 	u32 id = prog->obj.id;
 	memcpy(value, &id, sizeof(id));
+	prog_put(prog);
 	return 0;
 }
 
+/* The program in slot index with a reference of the caller's, or NULL. */
 static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
 {
 	struct bpf_array *a = array_of(map);
+	struct exec_ctx *x = exec_ctx_get();
 
-	return index < map->max_entries ? __atomic_load_n(&a->progs[index], __ATOMIC_ACQUIRE) : NULL;
+	if (index >= map->max_entries)
+		return NULL;
+	vm_read_begin(x);
+	struct bpf_prog *prog = __atomic_load_n(&a->progs[index], __ATOMIC_SEQ_CST);
+	if (prog)
+		prog_get(prog);  /* alive: the slot's reference is dropped only after our section */
+	vm_read_end(x);
+	return prog;
 }
 
 /* As the kernel: without user references a prog array lets go of its programs (which
@@ -424,7 +442,7 @@ static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
 static void prog_array_release_user(struct bpf_map *map)
 {
 	for (u32 i = 0; i < map->max_entries; i++)
-		put_prog_slot(array_of(map), i);
+		replace_prog_slot(array_of(map), i, NULL);
 }
 
 const struct map_ops array_map_ops = {

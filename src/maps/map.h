@@ -72,7 +72,8 @@ struct map_ops {
 	 * index written to *tmp). Used to call timer callbacks with (map, key, value). */
 	void *(*key_of_value)(struct bpf_map *map, void *value, u32 *tmp);
 
-	/* Prog array (tail calls): the program at index, borrowed (no reference). */
+	/* Prog array (tail calls): the program at index with a reference for the caller
+	 * (prog_put it), or NULL.  Safe against concurrent updates (see arraymap.c). */
 	struct bpf_prog *(*prog_at)(struct bpf_map *map, u32 index);
 
 	/* Value BTF checks beyond the sizes (key kind, keyless .data/.bss arrays); NULL

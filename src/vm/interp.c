@@ -186,7 +186,8 @@ static u32 smod32(u64 a, u64 b)
 
 /* ---- tail calls ---- */
 
-/* The program a tail call enters, or NULL when the call falls through. */
+/* The program a tail call enters, or NULL when the call falls through.  The run holds a
+ * reference on it until its end (x->tail_refs, dropped by vm.c). */
 static const struct bpf_prog *tail_call_target(struct exec_ctx *x, u64 map_reg, u64 index)
 {
 	struct bpf_map *map = vm_map_arg(x, map_reg);
@@ -199,9 +200,9 @@ static const struct bpf_prog *tail_call_target(struct exec_ctx *x, u64 map_reg, 
 	}
 	if ((u32)index >= map->max_entries || x->tail_calls >= MAX_TAIL_CALL_CNT)
 		return NULL;
-	const struct bpf_prog *target = map->ops->prog_at(map, (u32)index);
+	struct bpf_prog *target = map->ops->prog_at(map, (u32)index);
 	if (target)
-		x->tail_calls++;
+		x->tail_refs[x->tail_calls++] = target;
 	return target;
 }
 

@@ -1,11 +1,17 @@
-/* The execution context, run entry points, and the memory checks helpers and the
- * interpreter share.
+/* The execution context, run entry points, the memory checks helpers and the
+ * interpreter share, and the read sections that protect prog array slots.
  *
- * Locking: none.  An exec_ctx belongs to its thread (thread-local, freed at thread exit);
- * the only shared state is the counter that hands out CPU ids (an atomic).  Programs and
- * their maps are immutable while they run.
+ * Locking: an exec_ctx belongs to its thread (thread-local, freed at thread exit).
+ *   ctx_list_lock (a mutex) - the list of every context: taken when a thread's context is
+ *        created or freed and by vm_read_sync(), never on the run path.  While holding it
+ *        vm_read_sync() waits for readers to leave their sections; a reader's section takes
+ *        no lock, so this cannot deadlock.  Leaf lock.
+ *   The counter that hands out CPU ids and each context's read_seq are atomics.
+ * Programs and their maps are immutable while they run; a program entered by a tail call
+ * is referenced until the run ends (tail_refs).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +27,37 @@ static pthread_key_t ctx_key;
 static pthread_once_t ctx_key_once = PTHREAD_ONCE_INIT;
 static __thread struct exec_ctx *tls_ctx;
 static u32 next_cpu;   /* atomic: round-robin CPU ids for new threads */
+static pthread_mutex_t ctx_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct exec_ctx *ctx_list;
+
+static void ctx_list_add(struct exec_ctx *x)
+{
+	pthread_mutex_lock(&ctx_list_lock);
+	x->all_next = ctx_list;
+	if (ctx_list)
+		ctx_list->all_prev = x;
+	ctx_list = x;
+	pthread_mutex_unlock(&ctx_list_lock);
+}
+
+static void ctx_list_del(struct exec_ctx *x)
+{
+	pthread_mutex_lock(&ctx_list_lock);
+	if (x->all_prev)
+		x->all_prev->all_next = x->all_next;
+	else
+		ctx_list = x->all_next;
+	if (x->all_next)
+		x->all_next->all_prev = x->all_prev;
+	pthread_mutex_unlock(&ctx_list_lock);
+}
 
 /* At thread exit: the context goes, and a later exec_ctx_get() (another key's destructor)
  * makes a new one. */
 static void ctx_free(void *x)
 {
 	tls_ctx = NULL;
+	ctx_list_del(x);
 	free(x);
 }
 
@@ -50,9 +81,43 @@ struct exec_ctx *exec_ctx_get(void)
 	*x = (struct exec_ctx){ 0 };
 	x->cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % (u32)num_possible_cpus();
 	vm_reset_run(x);
+	ctx_list_add(x);
 	pthread_setspecific(ctx_key, x);   /* frees it when the thread exits */
 	tls_ctx = x;
 	return x;
+}
+
+/* ---- read sections (see vm.h) ----
+ * A reader makes its read_seq odd, loads the pointer and takes its reference, then makes
+ * read_seq even again.  The replacer exchanges the pointer, then reads every read_seq and
+ * waits for the odd ones to change.  All four accesses are sequentially consistent, so
+ * either the replacer sees the reader inside (and waits until its reference is taken) or
+ * the reader's load comes after the exchange (and finds the new pointer). */
+
+void vm_read_begin(struct exec_ctx *x)
+{
+	u32 seq = __atomic_load_n(&x->read_seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&x->read_seq, seq + 1, __ATOMIC_SEQ_CST);
+}
+
+void vm_read_end(struct exec_ctx *x)
+{
+	u32 seq = __atomic_load_n(&x->read_seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&x->read_seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+void vm_read_sync(void)
+{
+	pthread_mutex_lock(&ctx_list_lock);
+	for (struct exec_ctx *x = ctx_list; x; x = x->all_next) {
+		u32 seq = __atomic_load_n(&x->read_seq, __ATOMIC_SEQ_CST);
+
+		while ((seq & 1) && __atomic_load_n(&x->read_seq, __ATOMIC_ACQUIRE) == seq)
+			sched_yield();
+	}
+	pthread_mutex_unlock(&ctx_list_lock);
 }
 
 void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu)
@@ -78,6 +143,15 @@ void vm_reset_run(struct exec_ctx *x)
 
 u64 vm_backedge_budget = VM_BACKEDGE_BUDGET;
 
+_Static_assert(VM_MAX_TAIL_REFS == MAX_TAIL_CALL_CNT, "a reference per tail call");
+
+/* Drops the references of the programs the run tail-called into (which may free them). */
+static void put_tail_refs(struct exec_ctx *x)
+{
+	while (x->tail_calls)
+		prog_put(x->tail_refs[--x->tail_calls]);
+}
+
 /* A run that starts with nothing on the stack (the context, packet and grants are the
  * caller's). */
 static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
@@ -98,6 +172,7 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	if (helper_release_held_lock(x))
 		vm_fault(x, "BPF_EXIT instruction cannot be used inside bpf_spin_lock-ed region");
 	x->in_run = false;
+	put_tail_refs(x);
 	timer_run_end();
 	return ret;
 }

@@ -25,6 +25,7 @@ struct bpf_map;
 struct bpfrun_timer;
 
 #define VM_MAX_GRANTS 8
+#define VM_MAX_TAIL_REFS 33   /* MAX_TAIL_CALL_CNT: tail calls a run may take */
 
 struct mem_grant { u64 start, end; bool writable; };
 
@@ -62,6 +63,15 @@ struct exec_ctx {
 	u32 may_goto_left;
 	u64 backedges_left;      /* taken backward jumps left in this run (see VM_BACKEDGE_BUDGET) */
 
+	/* Programs this run entered by tail calls (tail_calls of them), each with a reference
+	 * the run's end drops: a prog array slot replaced meanwhile cannot free them. */
+	struct bpf_prog *tail_refs[VM_MAX_TAIL_REFS];
+
+	/* vm-private: odd while the thread is inside vm_read_begin/end (atomic), and the list
+	 * of every context that vm_read_sync walks. */
+	u32 read_seq;
+	struct exec_ctx *all_prev, *all_next;
+
 	u8 stack[8 * 512] __attribute__((aligned(16)));
 };
 
@@ -78,6 +88,17 @@ u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1);
  * (timer callbacks) it is a fresh run. Returns R0. */
 u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	    u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+
+/* Read sections: pointers that readers load without a lock and that whoever replaces
+ * them frees (prog array slots).  A reader loads such a pointer and takes its reference
+ * between vm_read_begin() and vm_read_end(), doing nothing else there (no call that may
+ * block).  A replacer swaps the pointer with a sequentially consistent exchange, calls
+ * vm_read_sync() (which waits until every thread that was inside a section has left it;
+ * sections are a few instructions long), and only then drops the old reference.  Neither
+ * side allocates; readers take no lock. */
+void vm_read_begin(struct exec_ctx *x);
+void vm_read_end(struct exec_ctx *x);
+void vm_read_sync(void);
 
 /* Clears per-run state before a new run (fault, grants, packet, ctx). */
 void vm_reset_run(struct exec_ctx *x);

@@ -57,9 +57,14 @@ static void test_deep_calls(void)
 
 static struct bpf_prog *slots[4];
 
+/* As prog arrays do: the program with a reference for the run. */
 static struct bpf_prog *test_prog_at(struct bpf_map *map, u32 index)
 {
-	return index < ARRAY_SIZE(slots) ? slots[index] : NULL;
+	struct bpf_prog *p = index < ARRAY_SIZE(slots) ? slots[index] : NULL;
+
+	if (p)
+		prog_get(p);
+	return p;
 }
 
 static const struct map_ops prog_array_ops = { .prog_at = test_prog_at };
@@ -86,6 +91,7 @@ static void test_tail_calls(void)
 	self.used_maps = used;
 	self.nr_used_maps = 1;
 	PROG(&other, MOV_IMM(0, 5), EXIT);
+	self.obj.refcnt = other.obj.refcnt = 1;  /* the slots' references */
 
 	/* self-recursion: the first run and 33 tail calls, then the call falls through */
 	slots[0] = &self;
@@ -94,7 +100,8 @@ static void test_tail_calls(void)
 	set_index(x, 0);
 	CHECK(vm_run(x, &self, 0) == 7 && !x->fault, "self tail calls: '%s'", x->fault_msg);
 	CHECK(count == 1 + MAX_TAIL_CALL_CNT, "%llu runs", (unsigned long long)count);
-	CHECK(x->tail_calls == MAX_TAIL_CALL_CNT, "tail calls counted");
+	CHECK(self.obj.refcnt == 1, "the run's %d tail-call references dropped at its end: %ld",
+	      MAX_TAIL_CALL_CNT, self.obj.refcnt);
 
 	/* into another program: its R0 is the result */
 	slots[1] = &other;
@@ -103,6 +110,7 @@ static void test_tail_calls(void)
 	set_index(x, 1);
 	CHECK(vm_run(x, &self, 0) == 5 && !x->fault, "tail call to another program");
 	CHECK(x->prog == &self, "x->prog restored after the run");
+	CHECK(other.obj.refcnt == 1, "tail-call reference dropped: %ld", other.obj.refcnt);
 
 	/* empty slot and index past max_entries: the call falls through */
 	for (u8 idx = 2; idx <= 200; idx += 198) {
