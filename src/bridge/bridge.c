@@ -130,32 +130,22 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 
 typedef int (*fcntl_fn)(int, int, ...);
 
-static int fcntl_common(fcntl_fn next, int fd, int cmd, void *arg)
-{
-	int ret = next ? next(fd, cmd, arg) : (int)syscall(SYS_fcntl, fd, cmd, arg);
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-		return dup_done(fd, ret);
-	return ret;
-}
+/* fcntl and fcntl64.  Every fcntl argument is passed in one register-sized slot, as glibc
+ * reads it. */
+#define FCNTL_BY_NAME(name)                                                              \
+	EXPORT int name(int fd, int cmd, ...)                                              \
+	{                                                                                \
+		fcntl_fn next = NEXT(name, fcntl_fn);                                      \
+		va_list ap;                                                              \
+		va_start(ap, cmd);                                                       \
+		void *arg = va_arg(ap, void *);                                          \
+		va_end(ap);                                                              \
+		int ret = next ? next(fd, cmd, arg) : (int)syscall(SYS_fcntl, fd, cmd, arg); \
+		return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? dup_done(fd, ret) : ret; \
+	}
 
-/* Every fcntl argument is passed in one register-sized slot, as glibc reads it. */
-EXPORT int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return fcntl_common(NEXT(fcntl, fcntl_fn), fd, cmd, arg);
-}
-
-EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return fcntl_common(NEXT(fcntl64, fcntl_fn), fd, cmd, arg);
-}
+FCNTL_BY_NAME(fcntl)
+FCNTL_BY_NAME(fcntl64)
 
 /* ---- the BPF filesystem ---- */
 
@@ -176,28 +166,6 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 		(buf)->f_type = BPF_FS_MAGIC;                                            \
 	} while (0)
 
-EXPORT int statfs(const char *path, struct statfs *buf)
-{
-	int (*next)(const char *, struct statfs *) = NEXT(statfs, int (*)(const char *, struct statfs *));
-	int saved = errno;
-	int ret = next ? next(path, buf) : (int)syscall(SYS_statfs, path, buf);
-	STATFS_COMMON(buf, path, ret);
-	if (!ret)
-		errno = saved;
-	return ret;
-}
-
-EXPORT int statfs64(const char *path, struct statfs64 *buf)
-{
-	int (*next)(const char *, struct statfs64 *) = NEXT(statfs64, int (*)(const char *, struct statfs64 *));
-	int saved = errno;
-	int ret = next ? next(path, buf) : (int)syscall(SYS_statfs, path, buf);
-	STATFS_COMMON(buf, path, ret);
-	if (!ret)
-		errno = saved;
-	return ret;
-}
-
 /* The path a descriptor was opened with, for fstatfs of a bpffs directory. */
 static bool fd_path(int fd, char *path, size_t len)
 {
@@ -210,25 +178,35 @@ static bool fd_path(int fd, char *path, size_t len)
 	return true;
 }
 
-EXPORT int fstatfs(int fd, struct statfs *buf)
-{
-	int (*next)(int, struct statfs *) = NEXT(fstatfs, int (*)(int, struct statfs *));
-	int ret = next ? next(fd, buf) : (int)syscall(SYS_fstatfs, fd, buf);
-	char path[4096];
-	if (ret == 0 && buf->f_type != BPF_FS_MAGIC && fd_path(fd, path, sizeof(path)))
-		STATFS_COMMON(buf, path, ret);
-	return ret;
-}
+/* statfs and statfs64, fstatfs and fstatfs64 differ only in the struct they fill.  A
+ * failed statfs that STATFS_COMMON turns into a success leaves errno as it was. */
+#define STATFS_BY_PATH(name, type)                                                       \
+	EXPORT int name(const char *path, type *buf)                                       \
+	{                                                                                \
+		int (*next)(const char *, type *) = NEXT(name, int (*)(const char *, type *)); \
+		int saved = errno;                                                       \
+		int ret = next ? next(path, buf) : (int)syscall(SYS_statfs, path, buf);  \
+		STATFS_COMMON(buf, path, ret);                                           \
+		if (!ret)                                                                \
+			errno = saved;                                                   \
+		return ret;                                                              \
+	}
 
-EXPORT int fstatfs64(int fd, struct statfs64 *buf)
-{
-	int (*next)(int, struct statfs64 *) = NEXT(fstatfs64, int (*)(int, struct statfs64 *));
-	int ret = next ? next(fd, buf) : (int)syscall(SYS_fstatfs, fd, buf);
-	char path[4096];
-	if (ret == 0 && buf->f_type != BPF_FS_MAGIC && fd_path(fd, path, sizeof(path)))
-		STATFS_COMMON(buf, path, ret);
-	return ret;
-}
+#define STATFS_BY_FD(name, type)                                                         \
+	EXPORT int name(int fd, type *buf)                                                 \
+	{                                                                                \
+		int (*next)(int, type *) = NEXT(name, int (*)(int, type *));               \
+		int ret = next ? next(fd, buf) : (int)syscall(SYS_fstatfs, fd, buf);       \
+		char path[4096];                                                         \
+		if (ret == 0 && buf->f_type != BPF_FS_MAGIC && fd_path(fd, path, sizeof(path))) \
+			STATFS_COMMON(buf, path, ret);                                   \
+		return ret;                                                              \
+	}
+
+STATFS_BY_PATH(statfs, struct statfs)
+STATFS_BY_PATH(statfs64, struct statfs64)
+STATFS_BY_FD(fstatfs, struct statfs)
+STATFS_BY_FD(fstatfs64, struct statfs64)
 
 /* Paths relative to a directory descriptor are the application's own business. */
 static bool at_path_is_ours(int dirfd, const char *path)
@@ -260,22 +238,25 @@ static int remove_ours(const char *path, bool dir)
 	return dir ? pin_rmdir(path) : pin_remove(path);
 }
 
-EXPORT int unlink(const char *path)
+typedef int (*path_fn)(const char *);
+
+/* Ends an unlink-like call: err from remove_ours, or on -ENOENT the real call (nr: the
+ * system call when the next definition is not resolved yet). */
+static int remove_done(int err, path_fn next, long nr, const char *path)
 {
-	int err = remove_ours(path, false);
 	if (err != -ENOENT)
 		return (int)sys_error(err);
-	int (*next)(const char *) = NEXT(unlink, int (*)(const char *));
-	return next ? next(path) : (int)syscall(SYS_unlink, path);
+	return next ? next(path) : (int)syscall(nr, path);
+}
+
+EXPORT int unlink(const char *path)
+{
+	return remove_done(remove_ours(path, false), NEXT(unlink, path_fn), SYS_unlink, path);
 }
 
 EXPORT int rmdir(const char *path)
 {
-	int err = remove_ours(path, true);
-	if (err != -ENOENT)
-		return (int)sys_error(err);
-	int (*next)(const char *) = NEXT(rmdir, int (*)(const char *));
-	return next ? next(path) : (int)syscall(SYS_rmdir, path);
+	return remove_done(remove_ours(path, true), NEXT(rmdir, path_fn), SYS_rmdir, path);
 }
 
 EXPORT int unlinkat(int dirfd, const char *path, int flags)
@@ -294,10 +275,7 @@ EXPORT int remove(const char *path)
 	int err = remove_ours(path, false);
 	if (err == -EISDIR)
 		err = remove_ours(path, true);
-	if (err != -ENOENT)
-		return (int)sys_error(err);
-	int (*next)(const char *) = NEXT(remove, int (*)(const char *));
-	return next ? next(path) : (int)syscall(SYS_unlink, path);
+	return remove_done(err, NEXT(remove, path_fn), SYS_unlink, path);
 }
 
 EXPORT int access(const char *path, int mode)
