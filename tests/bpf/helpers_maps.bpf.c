@@ -1,16 +1,6 @@
 /* Map helpers from programs: lookup/update/delete with their error returns, per-CPU
  * lookups, bpf_for_each_map_elem and bpf_spin_lock.  Results go to res[n]. */
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "GPL";
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 32);
-	__type(key, __u32);
-	__type(value, __s64);
-} res SEC(".maps");
+#include "helpers_common.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -51,14 +41,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct locked);
 } locks SEC(".maps");
-
-static __always_inline void store(__u32 idx, long v)
-{
-	__s64 *p = bpf_map_lookup_elem(&res, &idx);
-
-	if (p)
-		*p = v;
-}
 
 SEC("tc")
 int elems(void *ctx)

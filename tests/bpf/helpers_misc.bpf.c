@@ -1,16 +1,6 @@
 /* bpf_loop, bpf_strncmp, bpf_snprintf, clocks, random numbers and the calling thread's
  * identity.  Results go to res[n]; bpf_snprintf output to text[n]. */
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "GPL";
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 32);
-	__type(key, __u32);
-	__type(value, __s64);
-} res SEC(".maps");
+#include "helpers_common.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -26,14 +16,6 @@ struct {
 	__type(key, __u32);
 	__type(value, char[1024]);
 } longstr SEC(".maps");
-
-static __always_inline void store(__u32 idx, long v)
-{
-	__s64 *p = bpf_map_lookup_elem(&res, &idx);
-
-	if (p)
-		*p = v;
-}
 
 static __always_inline char *text_slot(__u32 idx)
 {

@@ -1,17 +1,7 @@
 /* bpf_trace_printk / bpf_trace_vprintk: accepted conversions, rejected formats, the
  * 512-byte argument buffer and the 1024-byte output limit.  Each program stores the
  * return value of its n-th call in res[n] and returns the number of calls. */
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "GPL";
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 32);
-	__type(key, __u32);
-	__type(value, __s64);
-} res SEC(".maps");
+#include "helpers_common.h"
 
 /* A long string, filled by user space. */
 struct {
@@ -20,14 +10,6 @@ struct {
 	__type(key, __u32);
 	__type(value, char[1024]);
 } text SEC(".maps");
-
-static __always_inline void store(__u32 idx, long v)
-{
-	__s64 *p = bpf_map_lookup_elem(&res, &idx);
-
-	if (p)
-		*p = v;
-}
 
 /* One bpf_trace_printk call with a format on the stack. */
 #define P(idx, fmtstr, a, b, c)                                                    \

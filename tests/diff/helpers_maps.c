@@ -4,28 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "difftest.h"
-
-#define NR_RES 32
+#include "helpers_common.h"
 
 static struct bpf_object *obj;
 
 static void run_case(const char *name)
 {
-	int res = map_fd(obj, "res");
-	long long zero = 0;
-	uint32_t ret = 0;
-
-	for (uint32_t i = 0; i < NR_RES; i++)
-		bpf_map_update_elem(res, &i, &zero, BPF_ANY);
-	int err = run_prog(prog_fd(obj, name), NULL, 0, &ret);
-	out("%s: run %d, results %d", name, err, (int)ret);
-	CHECK(err == 0, "%s runs", name);
-	for (uint32_t i = 0; i < ret && i < NR_RES; i++) {
-		long long v = 0;
-		bpf_map_lookup_elem(res, &i, &v);
-		out("  [%u] = %lld", i, v);
-	}
+	res_clear(obj);
+	res_print(obj, res_run(obj, name, "results"));
 }
 
 static void print_array(const char *name, uint32_t n)

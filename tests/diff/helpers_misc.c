@@ -5,43 +5,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "difftest.h"
-
-#define NR_RES 32
+#include "helpers_common.h"
 
 static struct bpf_object *obj;
 
-static long long result(uint32_t i)
-{
-	long long v = 0;
-
-	bpf_map_lookup_elem(map_fd(obj, "res"), &i, &v);
-	return v;
-}
-
 static void clear_results(void)
 {
-	long long zero = 0;
 	char t[64] = { 0 };
 
-	for (uint32_t i = 0; i < NR_RES; i++)
-		bpf_map_update_elem(map_fd(obj, "res"), &i, &zero, BPF_ANY);
+	res_clear(obj);
 	for (uint32_t i = 0; i < 8; i++)
 		bpf_map_update_elem(map_fd(obj, "text"), &i, t, BPF_ANY);
 }
 
-/* Runs a packet program and prints res[0..n). */
-static uint32_t run_case(const char *name, bool print)
+/* Runs a packet program and prints the results it reports. */
+static void run_case(const char *name)
 {
-	uint32_t ret = 0;
-
 	clear_results();
-	int err = run_prog(prog_fd(obj, name), NULL, 0, &ret);
-	out("%s: run %d, results %d", name, err, (int)ret);
-	CHECK(err == 0, "%s runs", name);
-	for (uint32_t i = 0; print && i < ret && i < NR_RES; i++)
-		out("  [%u] = %lld", i, result(i));
-	return ret;
+	res_print(obj, res_run(obj, name, "results"));
 }
 
 static void print_texts(uint32_t n)
@@ -57,20 +38,20 @@ static void test_clocks(void)
 {
 	struct timespec ts;
 
-	run_case("clocks", false);
+	clear_results();
+	res_run(obj, "clocks", "results");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	unsigned long long now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	unsigned long long mono = result(4), jiffies = result(5);
+	unsigned long long mono = res_get(obj, 4), jiffies = res_get(obj, 5);
 	long hz = 250;
 	/* jiffies: 5 minutes before the 32-bit wrap at boot, HZ per second. */
 	long long expect = (long long)(4294967296ull - 300 * hz) + (long long)(mono / (1000000000 / hz));
-	for (uint32_t i = 0; i < 4; i++)
-		out("  [%u] = %lld", i, result(i));
+	res_print(obj, 4);
 	out("  ktime close to CLOCK_MONOTONIC: %d", now >= mono && now - mono < 1000000000ull);
 	out("  jiffies within a second of ktime: %d", llabs((long long)jiffies - expect) < hz);
-	out("  random values differ: %lld", result(6));
-	out("  cpu in range: %d", result(7) >= 0 && result(7) < libbpf_num_possible_cpus());
-	out("  numa node: %lld", result(8));
+	out("  random values differ: %lld", res_get(obj, 6));
+	out("  cpu in range: %d", res_get(obj, 7) >= 0 && res_get(obj, 7) < libbpf_num_possible_cpus());
+	out("  numa node: %lld", res_get(obj, 8));
 }
 
 static void test_ids(void)
@@ -83,10 +64,10 @@ static void test_ids(void)
 	prctl(PR_SET_NAME, "helpers-ids-test");
 	int err = bpf_prog_test_run_opts(prog_fd(obj, "ids"), &opts);
 	out("ids: run %d, retval %u", err, opts.retval);
-	unsigned long long pid_tgid = result(0), uid_gid = result(1);
+	unsigned long long pid_tgid = res_get(obj, 0), uid_gid = res_get(obj, 1);
 	out("  pid_tgid matches: %d", pid_tgid == ((unsigned long long)getpid() << 32 | (unsigned)gettid()));
 	out("  uid_gid matches: %d", uid_gid == ((unsigned long long)getgid() << 32 | getuid()));
-	out("  comm returns %lld %lld", result(2), result(3));
+	out("  comm returns %lld %lld", res_get(obj, 2), res_get(obj, 3));
 	prctl(PR_GET_NAME, comm);
 	bpf_map_lookup_elem(map_fd(obj, "text"), &zero, t);
 	out("  comm [%.16s] matches: %d, small [%.4s] %d %d", t, strcmp(t, comm) == 0, t + 16,
@@ -104,9 +85,9 @@ int main(void)
 	memset(big + 600, 0, sizeof(big) - 600);
 	CHECK(bpf_map_update_elem(map_fd(obj, "longstr"), &zero, big, BPF_ANY) == 0, "fill");
 
-	run_case("loop", true);
-	run_case("str_cmp", true);
-	run_case("snprint", true);
+	run_case("loop");
+	run_case("str_cmp");
+	run_case("snprint");
 	print_texts(8);
 	test_clocks();
 	test_ids();

@@ -2,9 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "difftest.h"
-
-#define NR_RES 32
+#include "helpers_common.h"
 
 static void print_messages(bool lengths_only)
 {
@@ -26,21 +24,9 @@ static void print_messages(bool lengths_only)
 
 static void run_case(struct bpf_object *obj, const char *name, bool lengths_only)
 {
-	int res = map_fd(obj, "res");
-	long long zero = 0;
-	uint32_t ret = 0;
-
-	for (uint32_t i = 0; i < NR_RES; i++)
-		bpf_map_update_elem(res, &i, &zero, BPF_ANY);
+	res_clear(obj);
 	trace_clear();
-	int err = run_prog(prog_fd(obj, name), NULL, 0, &ret);
-	out("%s: run %d, calls %d", name, err, (int)ret);
-	CHECK(err == 0, "%s runs", name);
-	for (uint32_t i = 0; i < ret && i < NR_RES; i++) {
-		long long v = 0;
-		bpf_map_lookup_elem(res, &i, &v);
-		out("  [%u] = %lld", i, v);
-	}
+	res_print(obj, res_run(obj, name, "calls"));
 	print_messages(lengths_only);
 }
 
