@@ -11,10 +11,9 @@
 
 #include "difftest.h"
 
+/* Timer flags newer than Debian 12's uapi headers (Linux 6.4 and 6.7). */
 #ifndef BPF_F_TIMER_ABS
 #define BPF_F_TIMER_ABS (1ULL << 0)
-#endif
-#ifndef BPF_F_TIMER_CPU_PIN
 #define BPF_F_TIMER_CPU_PIN (1ULL << 1)
 #endif
 
@@ -126,6 +125,14 @@ static inline const char *errname(long v)
 	snprintf(b, 32, "%ld", v);
 	return b;
 }
+
+/* Prints "EXPR = RESULT" and checks the result against want. */
+#define EXPECT(expr, want)                                                          \
+	do {                                                                        \
+		long got_ = (expr);                                                 \
+		out("%s = %s", #expr, errname(got_));                               \
+		CHECK(got_ == (want), "want %s", errname(want));                    \
+	} while (0)
 
 static inline void sleep_ms(unsigned int ms)
 {

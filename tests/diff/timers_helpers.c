@@ -12,12 +12,6 @@
 static struct drv d;
 
 #define OP(op, m, key, flags, nsecs) drv_op(&d, op, m, key, flags, nsecs)
-#define EXPECT(expr, want)                                                          \
-	do {                                                                        \
-		long got_ = (expr);                                                 \
-		out("%s = %s", #expr, errname(got_));                               \
-		CHECK(got_ == (want), "want %s", errname(want));                    \
-	} while (0)
 
 static void uninitialized(void)
 {

@@ -7,13 +7,6 @@
 
 #include "timers_driver.h"
 
-#define EXPECT(expr, want)                                                          \
-	do {                                                                        \
-		long got_ = (expr);                                                 \
-		out("%s = %s", #expr, errname(got_));                               \
-		CHECK(got_ == (want), "want %s", errname(want));                    \
-	} while (0)
-
 static long sys_ret(int r) { return r < 0 ? -errno : r; }
 
 /* Arms key with a 300 ms timer, does `what`, waits, and reports whether it fired. */
