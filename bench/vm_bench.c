@@ -12,8 +12,23 @@
 #define ITERATIONS 20000   /* the kernel's verifier walks every iteration */
 #define REPEAT 200
 
-static void bench(const char *name, const struct bpf_insn *insns, size_t cnt, unsigned per_iteration)
+/* Loads `r0 = 0; r1 = ITERATIONS; loop: body; r1 -= 1; if r1 != 0 goto loop; return XDP_PASS`
+ * and prints the time per executed instruction. */
+static void bench(const char *name, const struct bpf_insn *body, size_t body_cnt)
 {
+	struct bpf_insn insns[32] = {   /* bodies of up to 26 instructions */
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, ITERATIONS),
+	};
+	size_t cnt = 2, per_iteration = body_cnt + 2;
+
+	memcpy(insns + cnt, body, body_cnt * sizeof(*body));
+	cnt += body_cnt;
+	insns[cnt++] = I(BPF_ALU64 | BPF_SUB | BPF_K, 1, 0, 0, 1);
+	insns[cnt++] = I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, -(int)per_iteration, 0);
+	insns[cnt++] = I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS);
+	insns[cnt++] = I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+
 	char packet[64] = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = packet, .data_size_in = sizeof(packet),
 		    .repeat = REPEAT);
@@ -36,29 +51,17 @@ static void bench(const char *name, const struct bpf_insn *insns, size_t cnt, un
 int main(void)
 {
 	const struct bpf_insn alu[] = {
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, ITERATIONS),
 		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 1, 0, 0),
 		I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3),
-		I(BPF_ALU64 | BPF_SUB | BPF_K, 1, 0, 0, 1),
-		I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, -4, 0),
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),
-		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	const struct bpf_insn stack[] = {
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, ITERATIONS),
 		I(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -8, 0),
 		I(BPF_LDX | BPF_MEM | BPF_DW, 2, 10, -8, 0),
 		I(BPF_ALU64 | BPF_ADD | BPF_X, 0, 2, 0, 0),
 		I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3),
-		I(BPF_ALU64 | BPF_SUB | BPF_K, 1, 0, 0, 1),
-		I(BPF_JMP | BPF_JNE | BPF_K, 1, 0, -6, 0),
-		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),
-		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 
-	bench("vm_alu_loop", alu, sizeof(alu) / sizeof(alu[0]), 4);
-	bench("vm_stack_loop", stack, sizeof(stack) / sizeof(stack[0]), 6);
+	bench("vm_alu_loop", alu, sizeof(alu) / sizeof(alu[0]));
+	bench("vm_stack_loop", stack, sizeof(stack) / sizeof(stack[0]));
 	return 0;
 }

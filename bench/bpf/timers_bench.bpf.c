@@ -82,6 +82,13 @@ static __always_inline struct bargs *args(void)
 	return bpf_map_lookup_elem(&bargs, &zero);
 }
 
+static __always_inline struct belem *one_elem(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&one, &zero);
+}
+
 static int nop_cb(void *map, __u32 *key, struct belem *v)
 {
 	return 0;
@@ -107,8 +114,7 @@ SEC("tc")
 int pairs(void *ctx)
 {
 	struct bargs *a = args();
-	__u32 zero = 0;
-	struct belem *e = bpf_map_lookup_elem(&one, &zero);
+	struct belem *e = one_elem();
 
 	if (!a || !e)
 		return 1;
@@ -145,8 +151,7 @@ SEC("tc")
 int lateness(void *ctx)
 {
 	struct bargs *a = args();
-	__u32 zero = 0;
-	struct belem *e = bpf_map_lookup_elem(&one, &zero);
+	struct belem *e = one_elem();
 
 	if (!a || !e)
 		return 1;
