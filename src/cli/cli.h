@@ -116,6 +116,21 @@ int inspect_parse(int argc, char **argv, struct inspect_args *a);
  * and summary go to stderr so stdout carries only the inspection).  NULL after reporting. */
 struct bpf_object *inspect_open(const struct inspect_args *a);
 
+/* An inspection command group: `bpfrun NAME SUB OBJ [words] [run options]`. */
+struct inspect_cmd {
+	const char *name;
+	const char *help;
+	const char *const *subs;    /* its subcommands, NULL-terminated */
+	const char *subs_text;      /* the same for the error message: "list or show" */
+	/* Checks the words before the object is loaded (NULL: any): 0, or 2 after reporting. */
+	int (*check)(const char *sub, const struct inspect_args *a);
+	/* The subcommand on the loaded (and possibly run) object: 0, or 1 after reporting. */
+	int (*run)(struct bpf_object *obj, const char *sub, const struct inspect_args *a,
+		   struct json *j);
+};
+/* Help, subcommand and argument checks, loading, the subcommand, cleanup: the exit status. */
+int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv);
+
 /* map.c: dumps every map of obj (after a run with --keep). */
 int map_dump_all(struct bpf_object *obj, bool json);
 

@@ -452,41 +452,24 @@ static int map_command(struct bpf_object *obj, const char *sub, const struct ins
 	return ret;
 }
 
+/* A subcommand, then with --keep every map as the run left it. */
+static int map_inspect(struct bpf_object *obj, const char *sub, const struct inspect_args *a,
+		       struct json *j)
+{
+	int ret = map_command(obj, sub, a, j);
+
+	if (!ret && a->o.keep)
+		ret = map_dump_all(obj, a->o.json);
+	return ret;
+}
+
 int cmd_map(int argc, char **argv)
 {
-	static const char *const subs[] = { "list", "dump", "lookup", "update", "delete" };
-	struct inspect_args a;
-	struct json js, *j = NULL;
-	const char *sub = NULL;
-	int ret = 1;
+	static const char *const subs[] = { "list", "dump", "lookup", "update", "delete", NULL };
+	static const struct inspect_cmd cmd = {
+		.name = "map", .help = map_help, .subs = subs,
+		.subs_text = "list, dump, lookup, update or delete", .run = map_inspect,
+	};
 
-	if (argc < 2 || cli_is_help(argv[1]) || (argc > 2 && cli_is_help(argv[2]))) {
-		printf("%s%s", map_help, run_opts_help);
-		return argc < 2 ? 2 : 0;
-	}
-	for (size_t k = 0; k < sizeof(subs) / sizeof(subs[0]); k++)
-		if (!strcmp(argv[1], subs[k]))
-			sub = subs[k];
-	if (!sub) {
-		cli_error("map: unknown command '%s' (list, dump, lookup, update or delete)", argv[1]);
-		return 2;
-	}
-	if (inspect_parse(argc - 1, argv + 1, &a)) {
-		free(a.words);
-		return 2;
-	}
-	if (a.o.json) {
-		json_init(&js, stdout);
-		j = &js;
-	}
-	struct bpf_object *obj = inspect_open(&a);
-	if (!obj)
-		goto out;
-	ret = map_command(obj, sub, &a, j);
-	if (!ret && a.o.keep)
-		ret = map_dump_all(obj, a.o.json);
-	session_close(obj);
-out:
-	free(a.words);
-	return ret;
+	return inspect_main(&cmd, argc, argv);
 }

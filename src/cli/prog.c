@@ -187,54 +187,41 @@ static int prog_select(struct bpf_object *obj, const struct inspect_args *a)
 	return -1;
 }
 
+static int prog_check(const char *sub, const struct inspect_args *a)
+{
+	if (!strcmp(sub, "list") && a->nr_words) {
+		cli_error("prog list: unexpected argument '%s'", a->words[0]);
+		return 2;
+	}
+	return 0;
+}
+
+static int prog_command(struct bpf_object *obj, const char *sub, const struct inspect_args *a,
+			struct json *j)
+{
+	struct prog_desc d;
+
+	if (!strcmp(sub, "list"))
+		return prog_list(j);
+	int fd = prog_select(obj, a);
+	if (fd < 0)
+		return 1;
+	int err = prog_describe(fd, &d);
+	if (!err)
+		prog_print(j, &d);
+	else
+		cli_error("%s: cannot describe the program: %s", a->path, strerror(-err));
+	close(fd);
+	return err ? 1 : 0;
+}
+
 int cmd_prog(int argc, char **argv)
 {
-	struct inspect_args a;
-	struct json js, *j = NULL;
-	int ret = 1;
+	static const char *const subs[] = { "list", "show", NULL };
+	static const struct inspect_cmd cmd = {
+		.name = "prog", .help = prog_help, .subs = subs, .subs_text = "list or show",
+		.check = prog_check, .run = prog_command,
+	};
 
-	if (argc < 2 || cli_is_help(argv[1]) || (argc > 2 && cli_is_help(argv[2]))) {
-		printf("%s%s", prog_help, run_opts_help);
-		return argc < 2 ? 2 : 0;
-	}
-	const char *sub = argv[1];
-	if (strcmp(sub, "list") && strcmp(sub, "show")) {
-		cli_error("prog: unknown command '%s' (list or show)", sub);
-		return 2;
-	}
-	if (inspect_parse(argc - 1, argv + 1, &a)) {
-		free(a.words);
-		return 2;
-	}
-	if (!strcmp(sub, "list") && a.nr_words) {
-		cli_error("prog list: unexpected argument '%s'", a.words[0]);
-		free(a.words);
-		return 2;
-	}
-	if (a.o.json) {
-		json_init(&js, stdout);
-		j = &js;
-	}
-	struct bpf_object *obj = inspect_open(&a);
-	if (!obj)
-		goto out;
-	if (!strcmp(sub, "list")) {
-		ret = prog_list(j);
-	} else {
-		struct prog_desc d;
-		int fd = prog_select(obj, &a);
-		if (fd >= 0) {
-			ret = prog_describe(fd, &d);
-			if (!ret)
-				prog_print(j, &d);
-			else
-				cli_error("%s: cannot describe the program: %s", a.path, strerror(-ret));
-			ret = ret ? 1 : 0;
-			close(fd);
-		}
-	}
-	session_close(obj);
-out:
-	free(a.words);
-	return ret;
+	return inspect_main(&cmd, argc, argv);
 }

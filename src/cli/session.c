@@ -210,3 +210,42 @@ struct bpf_object *inspect_open(const struct inspect_args *a)
 	}
 	return obj;
 }
+
+static const char *inspect_sub(const struct inspect_cmd *cmd, const char *word)
+{
+	for (const char *const *s = cmd->subs; *s; s++)
+		if (!strcmp(word, *s))
+			return *s;
+	cli_error("%s: unknown command '%s' (%s)", cmd->name, word, cmd->subs_text);
+	return NULL;
+}
+
+int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv)
+{
+	struct inspect_args a;
+	struct json js, *j = NULL;
+	int ret = 2;
+
+	if (argc < 2 || cli_is_help(argv[1]) || (argc > 2 && cli_is_help(argv[2]))) {
+		printf("%s%s", cmd->help, run_opts_help);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *sub = inspect_sub(cmd, argv[1]);
+	if (!sub)
+		return 2;
+	if (inspect_parse(argc - 1, argv + 1, &a) || (cmd->check && cmd->check(sub, &a)))
+		goto out;
+	if (a.o.json) {
+		json_init(&js, stdout);
+		j = &js;
+	}
+	ret = 1;
+	struct bpf_object *obj = inspect_open(&a);
+	if (obj) {
+		ret = cmd->run(obj, sub, &a, j);
+		session_close(obj);
+	}
+out:
+	free(a.words);
+	return ret;
+}
