@@ -22,38 +22,38 @@ struct {
 	__type(value, struct two);
 } twotimers SEC(".maps");
 
+static __always_inline void *first_elem(void *map)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(map, &k);
+}
+
 SEC("tc")
 int timer_ok(struct __sk_buff *skb)
 {
-	__u32 k = 0;
-	struct one *v = bpf_map_lookup_elem(&tmap, &k);
-	if (!v)
-		return 1;
-	return bpf_timer_init(&v->t, &tmap, 1) == 0;
+	struct one *v = first_elem(&tmap);
+
+	return v ? bpf_timer_init(&v->t, &tmap, 1) == 0 : 1;
 }
 
 SEC("tc")
 int timer_two(struct __sk_buff *skb)
 {
-	__u32 k = 0;
-	struct two *v = bpf_map_lookup_elem(&twotimers, &k);
-	if (!v)
-		return 1;
-	return bpf_timer_init(&v->a, &twotimers, 1) == 0;
+	struct two *v = first_elem(&twotimers);
+
+	return v ? bpf_timer_init(&v->a, &twotimers, 1) == 0 : 1;
 }
 
+/* Tracing programs: only using the timer map matters. */
 SEC("kprobe/do_nanosleep")
 int timer_in_kprobe(void *ctx)
 {
-	__u32 k = 0;
-	struct one *v = bpf_map_lookup_elem(&tmap, &k);
-	return v ? 1 : 0;
+	return first_elem(&tmap) != 0;
 }
 
 SEC("raw_tp/sys_enter")
 int timer_in_raw_tp(void *ctx)
 {
-	__u32 k = 0;
-	struct one *v = bpf_map_lookup_elem(&tmap, &k);
-	return v ? 1 : 0;
+	return first_elem(&tmap) != 0;
 }
