@@ -22,6 +22,7 @@
 #include <linux/btf.h>
 
 #include "btf.h"
+#include "uaccess.h"
 #include "../maps/map.h"  /* MAP_NO_FIELD, MAP_INVALID_FIELD */
 
 #define BTF_MAX_SIZE (16 * 1024 * 1024)
@@ -93,8 +94,8 @@ static int vlog_finish(struct vlog *log)
 				from += log->len - keep;
 			err = -ENOSPC;
 		}
-		memcpy(log->ubuf, from, keep);
-		log->ubuf[keep] = 0;
+		if (copy_to_user(log->ubuf, from, keep) || copy_to_user(log->ubuf + keep, "", 1))
+			err = -EFAULT;
 	}
 	free(log->text);
 	log->text = NULL;
@@ -331,12 +332,13 @@ int btf_load(union bpf_attr *attr)
 	int err = vlog_init(&log, attr);
 	if (err)
 		return err;
-	if (size && !udata)
-		return -EFAULT;
 	void *data = malloc(size ? size : 1);
 	if (!data)
 		return -ENOMEM;
-	memcpy(data, udata, size);
+	if (copy_from_user(data, udata, size)) {
+		free(data);
+		return -EFAULT;
+	}
 	struct btf *btf = NULL;
 	err = check_header(data, size, &log);
 	if (!err) {
@@ -370,17 +372,15 @@ int btf_get_info(struct btf_obj *b, struct bpf_btf_info *info)
 	char *uname = u64_to_ptr(info->name);
 	u32 copy = MIN(b->size, info->btf_size);
 
-	if (copy && !ubtf)
+	if (copy_to_user(ubtf, b->data, copy))
 		return -EFAULT;
 	if (!uname != !info->name_len)
 		return -EINVAL;
-	if (copy)
-		memcpy(ubtf, b->data, copy);
 	info->btf_size = b->size;
 	info->id = b->obj.id;
 	info->kernel_btf = 0;
-	if (uname)
-		uname[0] = 0;  /* loaded BTF has no name */
+	if (uname && copy_to_user(uname, "", 1))  /* loaded BTF has no name */
+		return -EFAULT;
 	info->name_len = 0;
 	return 0;
 }

@@ -3,8 +3,9 @@
  * The attribute union is copied in under the kernel's size rules (at most a page; bytes
  * past the union must be zero, else E2BIG), then each command checks that no byte past
  * its last field is set (EINVAL, the kernel's CHECK_ATTR) and runs.  Commands write
- * their outputs back into the caller's union (uattr).  No lock here: each command's
- * module does its own locking.
+ * their outputs into a copy of the caller's union (uattr), whose changed bytes are
+ * copied back at the end.  Caller memory is only touched through uaccess.h (EFAULT, not
+ * a crash, for bad pointers).  No lock here: each command's module does its own locking.
  */
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "common.h"
 #include "object.h"
 #include "btf.h"
+#include "uaccess.h"
 #include "../maps/map.h"
 #include "../prog/prog.h"
 
@@ -51,14 +53,11 @@ static int cmd_btf_load(union bpf_attr *a, union bpf_attr *u, unsigned int s) { 
 
 static int copy_pathname(const union bpf_attr *a, char *path, size_t len)
 {
-	const char *p = u64_to_ptr(a->pathname);
-	if (!p)
-		return -EFAULT;
-	size_t n = strnlen(p, len);
-	if (n == len)
-		return -ENAMETOOLONG;
-	memcpy(path, p, n + 1);
-	return 0;
+	long n = strncpy_from_user(path, u64_to_ptr(a->pathname), len);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? -ENAMETOOLONG : 0;
 }
 
 static int cmd_obj_pin(union bpf_attr *a, union bpf_attr *u, unsigned int s)
@@ -134,8 +133,7 @@ static int cmd_map_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s
 static int cmd_prog_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return fd_by_id(a->prog_id, 0, OBJ_PROG); }
 static int cmd_btf_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return fd_by_id(a->btf_id, 0, OBJ_BTF); }
 
-/* BPF_OBJ_GET_INFO_BY_FD: the kernel copies min(info_len, sizeof(info)) and requires the
- * bytes of a larger user struct past its own to be zero (E2BIG). */
+/* BPF_OBJ_GET_INFO_BY_FD: the kernel copies min(info_len, sizeof(info)) in and out. */
 static int cmd_obj_get_info(union bpf_attr *a, union bpf_attr *u, unsigned int s)
 {
 	(void)s;
@@ -150,28 +148,23 @@ static int cmd_obj_get_info(union bpf_attr *a, union bpf_attr *u, unsigned int s
 	if (IS_ERR(o))
 		return PTR_ERR(o) == -EBADF ? -EBADFD : (int)PTR_ERR(o);  /* as the kernel */
 	size_t ksize = o->type == OBJ_MAP ? sizeof(info.map) : o->type == OBJ_PROG ? sizeof(info.prog) : sizeof(info.btf);
-	int err = 0;
-	if (!uinfo && ulen) {
-		err = -EFAULT;
-		goto out;
-	}
-	if (ulen > ksize && !mem_is_zero(uinfo, ksize, ulen)) {
-		err = -E2BIG;
-		goto out;
-	}
 	u32 len = (u32)MIN((size_t)ulen, ksize);
 	memset(&info, 0, sizeof(info));
-	memcpy(&info, uinfo, len); /* some fields are inputs (buffer pointers and sizes) */
+	int err = check_uarg_tail_zero(uinfo, ksize, ulen);
+	if (!err) /* some fields are inputs (buffer pointers and sizes) */
+		err = copy_from_user(&info, uinfo, len);
+	if (err)
+		goto out;
 	if (o->type == OBJ_MAP)
 		err = map_get_info(map_of(o), &info.map);
 	else if (o->type == OBJ_PROG)
 		err = prog_get_info(prog_of(o), &info.prog);
 	else
 		err = btf_get_info(container_of(o, struct btf_obj, obj), &info.btf);
-	if (!err) {
-		memcpy(uinfo, &info, len);
+	if (!err)
+		err = copy_to_user(uinfo, &info, len);
+	if (!err)
 		u->info.info_len = len;
-	}
 out:
 	obj_put(o);
 	return err;
@@ -204,38 +197,46 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_BTF_LOAD, cmd_btf_load, btf_log_level),
 };
 
-long bpfrun_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
+/* Copies the bytes of the caller's union that the command changed back into it (the
+ * kernel's put_user of each output field). */
+static int write_back(union bpf_attr *uattr, const union bpf_attr *before, const union bpf_attr *after)
 {
-	union bpf_attr attr;
-	long ret;
+	const u8 *b = (const u8 *)before, *a = (const u8 *)after;
+	size_t first = 0, end = sizeof(*after);
 
-	if (size > (unsigned int)sysconf(_SC_PAGESIZE)) {
-		ret = -E2BIG;
-		goto out;
-	}
-	if (size && !uattr) {
-		ret = -EFAULT;
-		goto out;
-	}
-	if (size > sizeof(attr) && !mem_is_zero(uattr, sizeof(attr), size)) {
-		ret = -E2BIG;
-		goto out;
-	}
+	while (first < end && a[first] == b[first])
+		first++;
+	while (end > first && a[end - 1] == b[end - 1])
+		end--;
+	return copy_to_user((u8 *)uattr + first, a + first, end - first);
+}
+
+static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
+{
+	union bpf_attr attr, out, before;
+	int err = check_uarg_tail_zero(uattr, sizeof(attr), size);
+
+	if (err)
+		return err;
 	size = (unsigned int)MIN((size_t)size, sizeof(attr));
 	memset(&attr, 0, sizeof(attr));
-	if (size)
-		memcpy(&attr, uattr, size);
+	if (copy_from_user(&attr, uattr, size))
+		return -EFAULT;
+	if (cmd < 0 || (size_t)cmd >= ARRAY_SIZE(commands) || !commands[cmd].fn)
+		return -EINVAL;
+	if (!mem_is_zero(&attr, commands[cmd].last_field_end, sizeof(attr)))
+		return -EINVAL;
+	before = out = attr;
+	long ret = commands[cmd].fn(&attr, &out, size);
+	if (write_back(uattr, &before, &out))
+		return -EFAULT;
+	return ret;
+}
 
-	if (cmd < 0 || (size_t)cmd >= ARRAY_SIZE(commands) || !commands[cmd].fn) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (!mem_is_zero(&attr, commands[cmd].last_field_end, sizeof(attr))) {
-		ret = -EINVAL;
-		goto out;
-	}
-	ret = commands[cmd].fn(&attr, uattr, size);
-out:
+long bpfrun_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
+{
+	long ret = do_bpf(cmd, uattr, size);
+
 	if (ret < 0) {
 		errno = (int)-ret;
 		return -1;

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "map.h"
+#include "../core/uaccess.h"
 #include "../vm/vm.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
@@ -773,25 +774,33 @@ static void htab_free(struct bpf_map *map)
 	free(h);
 }
 
-/* ---- batches (the kernel's bucket-at-a-time walk; the token is a bucket index) ---- */
+/* ---- batches (the kernel's bucket-at-a-time walk; the token is a bucket index) ----
+ * A bucket is copied into the command's buffers under its lock, then to the caller after
+ * the lock is released (a bad caller pointer is EFAULT, with the bucket's elements already
+ * deleted by a lookup-and-delete, as in the kernel). */
 
 struct batch_io {
-	char *keys, *values;
+	char *keys, *values;   /* the command's buffers: room for cap elements */
+	u32 cap;
 	u32 vsize, max, total;
 	u64 elem_flags;
 };
 
-/* Copies out one bucket (locked) if it fits; unlinks its elements onto *gone when
- * deleting.  Returns the number of elements, or -ENOSPC when they do not fit. */
+/* Copies one bucket (locked) into the buffers; unlinks its elements onto *gone when
+ * deleting.  Returns the number of elements, -ENOSPC when they do not fit the caller's
+ * room, or -EAGAIN when they do not fit the buffers (io->cap is then what they need). */
 static int batch_bucket(struct bpf_htab *h, struct bucket *b, struct batch_io *io, struct htab_elem **gone)
 {
-	u32 n = 0;
+	u32 n = 0, k = 0;
 
 	for (struct htab_elem *e = b->head; e; e = e->next)
 		n++;
 	if (n > io->max - io->total)
 		return -ENOSPC;
-	u32 k = io->total;
+	if (n > io->cap) {
+		io->cap = n;
+		return -EAGAIN;
+	}
 	for (struct htab_elem *e = b->head; e; e = e->next, k++) {
 		memcpy(io->keys + (size_t)k * h->map.key_size, e->key, h->map.key_size);
 		copy_out(h, e, io->values + (size_t)k * io->vsize, io->elem_flags);
@@ -808,43 +817,74 @@ static int batch_bucket(struct bpf_htab *h, struct bucket *b, struct batch_io *i
 	return (int)n;
 }
 
-static int htab_batch(struct bpf_map *map, union bpf_attr *attr, bool and_delete)
+/* Sizes the buffers for io->cap elements: 0 or -ENOMEM. */
+static int batch_buffers(struct batch_io *io, u32 key_size)
 {
-	struct bpf_htab *h = htab_of(map);
-	struct batch_io io = {
-		.keys = u64_to_ptr(attr->batch.keys), .values = u64_to_ptr(attr->batch.values),
-		.vsize = map_user_value_size(map), .max = attr->batch.count,
-		.elem_flags = attr->batch.elem_flags,
-	};
-	u32 batch = 0;
-	int ret = 0;
+	char *keys = realloc(io->keys, (size_t)io->cap * key_size);
+	if (keys)
+		io->keys = keys;
+	char *values = realloc(io->values, (size_t)io->cap * io->vsize);
+	if (values)
+		io->values = values;
+	return keys && values ? 0 : -ENOMEM;
+}
 
-	if (map_check_elem_flags(map, io.elem_flags) || attr->batch.flags)
-		return -EINVAL;
-	if (!io.max)
-		return 0;
-	attr->batch.count = 0;
-	const u32 *in = u64_to_ptr(attr->batch.in_batch);
-	u32 *out = u64_to_ptr(attr->batch.out_batch);
-	if (in)
-		batch = *in;
-	if (batch >= h->n_buckets)
-		return -ENOENT;
-	if (!io.keys || !io.values)
-		return -EFAULT;
-	for (;;) {
-		struct bucket *b = &h->buckets[batch];
+/* One bucket: copied and (when deleting) emptied, then handed to the caller at element
+ * io->total.  The number of elements or -errno. */
+static int batch_one(struct bpf_htab *h, u32 batch, struct batch_io *io, const union bpf_attr *attr,
+		     bool and_delete)
+{
+	struct bucket *b = &h->buckets[batch];
+	u32 ks = h->map.key_size;
+	int n;
+
+	do {
 		struct htab_elem *gone = NULL;
 		spin_lock(&b->lock);
-		int n = batch_bucket(h, b, &io, and_delete ? &gone : NULL);
+		n = batch_bucket(h, b, io, and_delete ? &gone : NULL);
 		spin_unlock(&b->lock);
 		while (gone) {
 			struct htab_elem *e = gone;
 			gone = e->next;
 			elem_retire(h, e);
 		}
+	} while (n == -EAGAIN && !batch_buffers(io, ks));
+	if (n == -EAGAIN)
+		return -ENOMEM;
+	if (n > 0 && (copy_to_user(u64_to_ptr(attr->batch.keys + (u64)io->total * ks), io->keys, (size_t)n * ks) ||
+		      copy_to_user(u64_to_ptr(attr->batch.values + (u64)io->total * io->vsize), io->values,
+				   (size_t)n * io->vsize)))
+		return -EFAULT;
+	return n;
+}
+
+static int htab_batch(struct bpf_map *map, union bpf_attr *attr, bool and_delete)
+{
+	struct bpf_htab *h = htab_of(map);
+	struct batch_io io = {
+		.vsize = map_user_value_size(map), .max = attr->batch.count,
+		.elem_flags = attr->batch.elem_flags,
+	};
+	u32 batch = 0;
+	int ret;
+
+	if (map_check_elem_flags(map, io.elem_flags) || attr->batch.flags)
+		return -EINVAL;
+	if (!io.max)
+		return 0;
+	attr->batch.count = 0;
+	if (attr->batch.in_batch && copy_from_user(&batch, u64_to_ptr(attr->batch.in_batch), sizeof(batch)))
+		return -EFAULT;
+	if (batch >= h->n_buckets)
+		return -ENOENT;
+	for (;;) {
+		int n = batch_one(h, batch, &io, attr, and_delete);
+		if (n == -EFAULT) {
+			ret = n;
+			goto out;
+		}
 		if (n < 0) {
-			ret = io.total ? 0 : n;
+			ret = n == -ENOSPC && io.total ? 0 : n;
 			break;
 		}
 		io.total += (u32)n;
@@ -853,10 +893,13 @@ static int htab_batch(struct bpf_map *map, union bpf_attr *attr, bool and_delete
 			break;
 		}
 	}
-	if (!out)
-		return -EFAULT;
-	*out = batch;
-	attr->batch.count = io.total;
+	if (copy_to_user(u64_to_ptr(attr->batch.out_batch), &batch, sizeof(batch)))
+		ret = -EFAULT;
+	else
+		attr->batch.count = io.total;
+out:
+	free(io.keys);
+	free(io.values);
 	return ret;
 }
 

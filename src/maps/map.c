@@ -19,6 +19,7 @@
 
 #include "map.h"
 #include "../core/btf.h"
+#include "../core/uaccess.h"
 #include "../timers/timer.h"
 
 #define TIMER_SIZE 16
@@ -346,11 +347,41 @@ int map_check_elem_flags(const struct bpf_map *map, u64 flags)
 	return 0;
 }
 
-/* A user pointer of len bytes: NULL is the kernel's failed copy (EFAULT). */
-static int user_ptr(u64 uptr, u32 len, void **p)
+/* The command's own copies of a key and a value (the kernel's key and value buffers):
+ * caller memory is only read and written with copy_from_user/copy_to_user, and the map
+ * types work on these.  Small ones live on the stack. */
+struct kbuf {
+	void *key, *value;
+	void *heap;
+	u64 small[64];
+};
+
+static int kbuf_init(struct kbuf *b, size_t key_size, size_t value_size)
 {
-	*p = u64_to_ptr(uptr);
-	return len && !*p ? -EFAULT : 0;
+	size_t key_room = ROUND_UP(key_size, 8);
+	char *p = (char *)b->small;
+
+	b->heap = NULL;
+	if (key_room + value_size > sizeof(b->small)) {
+		p = b->heap = malloc(key_room + value_size);
+		if (!p)
+			return -ENOMEM;
+	}
+	b->key = p;
+	b->value = p + key_room;
+	return 0;
+}
+
+static void kbuf_free(struct kbuf *b)
+{
+	free(b->heap);
+}
+
+/* Element i of a caller's array of elements of size bytes (no pointer arithmetic on
+ * pointers that may be bad). */
+static void *user_elem(u64 base, u32 i, u32 size)
+{
+	return u64_to_ptr(base + (u64)i * size);
 }
 
 enum access { ACC_READ = 1, ACC_WRITE = 2 };
@@ -385,88 +416,121 @@ static int update_user(struct bpf_map *map, const void *key, const void *value, 
 
 int map_lookup_elem(union bpf_attr *attr)
 {
-	void *key, *value;
+	struct kbuf b;
 
 	if (attr->flags & ~(u64)BPF_F_LOCK)
 		return -EINVAL;
 	struct bpf_map *map = map_for(attr->map_fd, ACC_READ);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
+	u32 vsize = map_user_value_size(map);
 	int err = map_check_elem_flags(map, attr->flags);
 	if (!err)
-		err = user_ptr(attr->key, map->key_size, &key);
+		err = kbuf_init(&b, map->key_size, vsize);
+	if (err)
+		goto out;
+	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
 	if (!err)
-		err = user_ptr(attr->value, map_user_value_size(map), &value);
+		err = lookup_user(map, b.key, b.value, attr->flags);
 	if (!err)
-		err = lookup_user(map, key, value, attr->flags);
+		err = copy_to_user(u64_to_ptr(attr->value), b.value, vsize);
+	kbuf_free(&b);
+out:
 	map_put(map);
 	return err;
 }
 
 int map_update_elem(union bpf_attr *attr)
 {
-	void *key, *value;
+	struct kbuf b;
 	struct bpf_map *map = map_for(attr->map_fd, ACC_WRITE);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
+	u32 vsize = map_user_value_size(map);
 	int err = (attr->flags & BPF_F_LOCK) && map->spin_lock_off < 0 ? -EINVAL : 0;
 	if (!err)
-		err = user_ptr(attr->key, map->key_size, &key);
+		err = kbuf_init(&b, map->key_size, vsize);
+	if (err)
+		goto out;
+	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
 	if (!err)
-		err = user_ptr(attr->value, map_user_value_size(map), &value);
+		err = copy_from_user(b.value, u64_to_ptr(attr->value), vsize);
 	if (!err)
-		err = update_user(map, key, value, attr->flags);
+		err = update_user(map, b.key, b.value, attr->flags);
+	kbuf_free(&b);
+out:
 	map_put(map);
 	return err;
 }
 
 int map_delete_elem(union bpf_attr *attr)
 {
-	void *key;
+	struct kbuf b;
 	struct bpf_map *map = map_for(attr->map_fd, ACC_WRITE);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	int err = user_ptr(attr->key, map->key_size, &key);
+	int err = kbuf_init(&b, map->key_size, 0);
+	if (err)
+		goto out;
+	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
 	if (!err)
-		err = map->ops->delete ? (int)map->ops->delete(map, key) : -EINVAL;
+		err = map->ops->delete ? (int)map->ops->delete(map, b.key) : -EINVAL;
+	kbuf_free(&b);
+out:
 	map_put(map);
 	return err;
 }
 
 int map_get_next_key(union bpf_attr *attr)
 {
-	void *next_key;
+	struct kbuf b;
 	struct bpf_map *map = map_for(attr->map_fd, ACC_READ);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	const void *key = u64_to_ptr(attr->key);  /* NULL: the first key */
-	int err = user_ptr(attr->next_key, map->key_size, &next_key);
+	int err = kbuf_init(&b, map->key_size, map->key_size);  /* key, next key */
+	if (err)
+		goto out;
+	const void *key = NULL;  /* no key: the first one */
+	if (attr->key) {
+		err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
+		key = b.key;
+	}
 	if (!err)
-		err = map->ops->get_next_key ? map->ops->get_next_key(map, key, next_key) : -ENOTSUPP;
+		err = map->ops->get_next_key ? map->ops->get_next_key(map, key, b.value) : -ENOTSUPP;
+	if (!err)
+		err = copy_to_user(u64_to_ptr(attr->next_key), b.value, map->key_size);
+	kbuf_free(&b);
+out:
 	map_put(map);
 	return err;
 }
 
 int map_lookup_and_delete_elem(union bpf_attr *attr)
 {
-	void *key, *value;
+	struct kbuf b;
 
 	if (attr->flags & ~(u64)BPF_F_LOCK)
 		return -EINVAL;
 	struct bpf_map *map = map_for(attr->map_fd, ACC_READ | ACC_WRITE);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
+	u32 vsize = map_user_value_size(map);
 	int err = map_check_elem_flags(map, attr->flags);
 	if (!err)
-		err = user_ptr(attr->key, map->key_size, &key);
-	if (!err)
-		err = user_ptr(attr->value, map_user_value_size(map), &value);
+		err = kbuf_init(&b, map->key_size, vsize);
+	if (err)
+		goto out;
+	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
 	if (!err)
 		err = map->ops->lookup_and_delete_user ?
-			      map->ops->lookup_and_delete_user(map, key, value, attr->flags) : -ENOTSUPP;
+			      map->ops->lookup_and_delete_user(map, b.key, b.value, attr->flags) : -ENOTSUPP;
+	if (!err)  /* as the kernel: the element is gone even when this fails */
+		err = copy_to_user(u64_to_ptr(attr->value), b.value, vsize);
+	kbuf_free(&b);
+out:
 	map_put(map);
 	return err;
 }
@@ -551,90 +615,97 @@ void map_mmap_unmapped(struct bpf_map *map, int prot, int flags)
 
 /* ---- batches ---- */
 
-struct batch_bufs {
-	char *keys, *values;
-	u32 max;  /* elements the caller has room for */
-};
-
-static int batch_bufs(const struct bpf_map *map, const union bpf_attr *attr, bool values,
-		      struct batch_bufs *b)
-{
-	b->max = attr->batch.count;
-	b->keys = u64_to_ptr(attr->batch.keys);
-	b->values = u64_to_ptr(attr->batch.values);
-	if (b->max && (!b->keys || (values && !b->values)))
-		return -EFAULT;
-	return 0;
-}
-
 /* The kernel's generic_map_lookup_batch: walks get_next_key from the in_batch key; the
- * token is the last key returned. */
+ * token is the last key returned.  Elements deleted meanwhile are skipped; a copy to the
+ * caller that fails ends the batch with EFAULT and a count of 0. */
 int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr)
 {
-	struct batch_bufs b;
-	u32 vsize = map_user_value_size(map), cp = 0;
+	u32 ks = map->key_size, vsize = map_user_value_size(map), max = attr->batch.count, cp = 0;
 	int err = map_check_elem_flags(map, attr->batch.elem_flags);
+	struct kbuf b;
 
-	if (!err)
-		err = batch_bufs(map, attr, true, &b);
-	if (err || !b.max)
+	if (err || !max)
 		return err;
 	attr->batch.count = 0;
-	const void *in = u64_to_ptr(attr->batch.in_batch);
-	void *out = u64_to_ptr(attr->batch.out_batch);
-	const void *prev = in;
-	for (; cp < b.max; cp++) {
-		void *key = b.keys + (size_t)cp * map->key_size;
+	size_t key_room = ROUND_UP((size_t)ks, 8);
+	err = kbuf_init(&b, 2 * key_room, vsize);  /* previous key, key; value */
+	if (err)
+		return err;
+	char *prev = NULL, *prev_buf = b.key, *key = (char *)b.key + key_room;
+	if (attr->batch.in_batch) {
+		err = copy_from_user(prev_buf, u64_to_ptr(attr->batch.in_batch), ks);
+		if (err)
+			goto out;
+		prev = prev_buf;
+	}
+	while (cp < max) {
 		err = map->ops->get_next_key(map, prev, key);
 		if (err)
 			break;
-		err = lookup_user(map, key, b.values + (size_t)cp * vsize, attr->batch.elem_flags);
-		if (err)
-			return err;
+		err = lookup_user(map, key, b.value, attr->batch.elem_flags);
+		if (err && err != -ENOENT)
+			goto out;
+		if (!err) {
+			if (copy_to_user(user_elem(attr->batch.keys, cp, ks), key, ks) ||
+			    copy_to_user(user_elem(attr->batch.values, cp, vsize), b.value, vsize)) {
+				err = -EFAULT;
+				goto out;
+			}
+			cp++;
+		}
+		char *next = prev ? prev : prev_buf;
 		prev = key;
+		key = next;
 	}
 	attr->batch.count = cp;
-	if (cp) {
-		if (!out)
-			return -EFAULT;
-		memcpy(out, prev, map->key_size);
+	if (cp && copy_to_user(u64_to_ptr(attr->batch.out_batch), prev, ks))
+		err = -EFAULT;
+out:
+	kbuf_free(&b);
+	return err;
+}
+
+/* The kernel's generic_map_update_batch / delete_batch: element by element until one
+ * fails; count reports the elements done. */
+static int generic_write_batch(struct bpf_map *map, union bpf_attr *attr, bool update)
+{
+	u32 ks = map->key_size, vsize = update ? map_user_value_size(map) : 0, max = attr->batch.count, cp;
+	struct kbuf b;
+
+	if (!max)
+		return 0;
+	attr->batch.count = 0;
+	int err = kbuf_init(&b, ks, vsize);
+	if (err)
+		return err;
+	for (cp = 0; cp < max; cp++) {
+		if (copy_from_user(b.key, user_elem(attr->batch.keys, cp, ks), ks) ||
+		    copy_from_user(b.value, user_elem(attr->batch.values, cp, vsize), vsize)) {
+			err = -EFAULT;
+			break;
+		}
+		err = update ? update_user(map, b.key, b.value, attr->batch.elem_flags) :
+			       (int)map->ops->delete(map, b.key);
+		if (err)
+			break;
 	}
+	attr->batch.count = cp;
+	kbuf_free(&b);
 	return err;
 }
 
 int map_generic_update_batch(struct bpf_map *map, union bpf_attr *attr)
 {
-	struct batch_bufs b;
-	u32 vsize = map_user_value_size(map), cp = 0;
 	int err = map_check_elem_flags(map, attr->batch.elem_flags);
 
-	if (!err)
-		err = batch_bufs(map, attr, true, &b);
-	if (err || !b.max)
-		return err;
-	attr->batch.count = 0;
-	for (; cp < b.max && !err; cp++)
-		err = update_user(map, b.keys + (size_t)cp * map->key_size,
-				  b.values + (size_t)cp * vsize, attr->batch.elem_flags);
-	attr->batch.count = err ? cp - 1 : cp;
-	return err;
+	return err ? err : generic_write_batch(map, attr, true);
 }
 
 int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr)
 {
-	struct batch_bufs b;
-	u32 cp = 0;
-	int err = attr->batch.elem_flags & ~(u64)BPF_F_LOCK ? -EINVAL : 0;
-
-	if (!err)
-		err = batch_bufs(map, attr, false, &b);
-	if (err || !b.max)
-		return err;
-	attr->batch.count = 0;
-	for (; cp < b.max && !err; cp++)
-		err = (int)map->ops->delete(map, b.keys + (size_t)cp * map->key_size);
-	attr->batch.count = err ? cp - 1 : cp;
-	return err;
+	if (attr->batch.elem_flags & ~(u64)BPF_F_LOCK)
+		return -EINVAL;
+	return generic_write_batch(map, attr, false);
 }
 
 typedef int (*batch_fn)(struct bpf_map *map, union bpf_attr *attr);

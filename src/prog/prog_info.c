@@ -5,6 +5,7 @@
 
 #include "prog_internal.h"
 #include "../core/btf.h"
+#include "../core/uaccess.h"
 #include "../maps/map.h"
 
 struct bpf_prog *prog_from_fd(int fd)
@@ -55,25 +56,18 @@ static int put_records(u64 uptr, u32 *ucnt, const void *src, u32 have, size_t re
 	u32 n = MIN(*ucnt, have);
 
 	*ucnt = have;
-	if (!n)
-		return 0;
-	if (!uptr)
-		return -EFAULT;
-	memcpy(u64_to_ptr(uptr), src, rec * n);
-	return 0;
+	return copy_to_user(u64_to_ptr(uptr), src, rec * n);
 }
 
 static int put_map_ids(const struct bpf_prog *prog, struct bpf_prog_info *info)
 {
 	u32 n = MIN(info->nr_map_ids, prog->nr_used_maps);
-	u32 *ids = u64_to_ptr(info->map_ids);
+	u32 ids[MAX_USED_MAPS];
 
 	info->nr_map_ids = prog->nr_used_maps;
-	if (n && !ids)
-		return -EFAULT;
 	for (u32 i = 0; i < n; i++)
 		ids[i] = prog->used_maps[i]->obj.id;
-	return 0;
+	return copy_to_user(u64_to_ptr(info->map_ids), ids, n * sizeof(ids[0]));
 }
 
 static int put_xlated(const struct bpf_prog *prog, struct bpf_prog_info *info)
@@ -81,32 +75,25 @@ static int put_xlated(const struct bpf_prog *prog, struct bpf_prog_info *info)
 	u32 ulen = info->xlated_prog_len;
 
 	info->xlated_prog_len = prog->len * sizeof(struct bpf_insn);
-	if (!ulen)
-		return 0;
-	if (!info->xlated_prog_insns)
-		return -EFAULT;
-	memcpy(u64_to_ptr(info->xlated_prog_insns), prog->xlated, MIN(ulen, info->xlated_prog_len));
-	return 0;
+	return copy_to_user(u64_to_ptr(info->xlated_prog_insns), prog->xlated, MIN(ulen, info->xlated_prog_len));
 }
 
 /* One tag per function: the program's own for a single function. */
 static int put_prog_tags(const struct bpf_prog *prog, struct bpf_prog_info *info)
 {
 	u32 n = MIN(info->nr_prog_tags, prog->nr_subprogs);
-	u8 (*tags)[BPF_TAG_SIZE] = u64_to_ptr(info->prog_tags);
 
 	info->nr_prog_tags = prog->nr_subprogs;
-	if (n && !tags)
-		return -EFAULT;
 	for (u32 i = 0; i < n; i++) {
 		const struct subprog *sp = &prog->subprogs[i];
 		u8 digest[32];
-		if (prog->nr_subprogs == 1) {
-			memcpy(tags[i], prog->tag, BPF_TAG_SIZE);
-			continue;
+		const u8 *tag = prog->tag;
+		if (prog->nr_subprogs > 1) {
+			sha256_digest(prog->xlated + sp->start, (sp->end - sp->start) * sizeof(struct bpf_insn), digest);
+			tag = digest;
 		}
-		sha256_digest(prog->xlated + sp->start, (sp->end - sp->start) * sizeof(struct bpf_insn), digest);
-		memcpy(tags[i], digest, BPF_TAG_SIZE);
+		if (copy_to_user(u64_to_ptr(info->prog_tags + (u64)i * BPF_TAG_SIZE), tag, BPF_TAG_SIZE))
+			return -EFAULT;
 	}
 	return 0;
 }

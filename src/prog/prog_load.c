@@ -15,6 +15,7 @@
 
 #include "prog_internal.h"
 #include "../core/btf.h"
+#include "../core/uaccess.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
 
@@ -199,17 +200,18 @@ static struct bpf_prog *prog_alloc(const union bpf_attr *attr, const struct prog
 	return prog;
 }
 
-/* Copies what the user gave: instructions, license, name. */
+/* Copies what the user gave: instructions, license (its first 127 bytes), name. */
 static int prog_copy_user(struct bpf_prog *prog, const union bpf_attr *attr)
 {
-	const char *license = u64_to_ptr(attr->license);
 	char lic[128];
 
-	if (!attr->insns || !license)
+	if (copy_from_user(prog->insns, u64_to_ptr(attr->insns), sizeof(struct bpf_insn) * prog->len))
 		return -EFAULT;
-	memcpy(prog->insns, u64_to_ptr(attr->insns), sizeof(struct bpf_insn) * prog->len);
 	memcpy(prog->xlated, prog->insns, sizeof(struct bpf_insn) * prog->len);
-	snprintf(lic, sizeof(lic), "%s", license);
+	long n = strncpy_from_user(lic, u64_to_ptr(attr->license), sizeof(lic) - 1);
+	if (n < 0)
+		return -EFAULT;
+	lic[n] = 0;
 	prog->gpl_compatible = license_is_gpl_compatible(lic);
 	return copy_obj_name(prog->name, attr->prog_name, sizeof(attr->prog_name));
 }

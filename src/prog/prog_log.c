@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "prog_internal.h"
+#include "../core/uaccess.h"
 
 #define LOG_FIXED 8u
 #define LOG_MASK 15u   /* BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED */
@@ -68,8 +69,8 @@ int vlog_finish(struct vlog *log)
 				src += n - (log->len_total - 1);
 			n = log->len_total - 1;
 		}
-		memcpy(log->ubuf, src, n);
-		log->ubuf[n] = 0;
+		if (copy_to_user(log->ubuf, src, n) || copy_to_user(log->ubuf + n, "", 1))
+			err = -EFAULT;
 	}
 	free(log->text);
 	log->text = NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "prog_internal.h"
+#include "../core/uaccess.h"
 #include "../vm/vm.h"
 
 #define SYSCALL_MAX_CTX 65535u
@@ -40,7 +41,10 @@ static int syscall_test_run(struct bpf_prog *prog, const union bpf_attr *attr, u
 		ctx = malloc(size);
 		if (!ctx)
 			return -ENOMEM;
-		memcpy(ctx, u64_to_ptr(attr->test.ctx_in), size);
+		if (copy_from_user(ctx, u64_to_ptr(attr->test.ctx_in), size)) {
+			free(ctx);
+			return -EFAULT;
+		}
 	}
 	struct exec_ctx *x = test_exec_ctx(prog, ctx, size, NULL);
 	int err = x ? test_run_repeat(x, prog, 1, &retval, &duration) : -EBUSY;
@@ -48,8 +52,8 @@ static int syscall_test_run(struct bpf_prog *prog, const union bpf_attr *attr, u
 		vm_reset_run(x);
 	if (!err) {
 		uattr->test.retval = retval;
-		if (size)
-			memcpy(u64_to_ptr(attr->test.ctx_in), ctx, size);
+		if (copy_to_user(u64_to_ptr(attr->test.ctx_in), ctx, size))
+			err = -EFAULT;
 	}
 	free(ctx);
 	return err;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "prog_internal.h"
+#include "../core/uaccess.h"
 #include "../vm/vm.h"
 
 #define MAX_FUNC_ARGS 12u
@@ -46,8 +47,8 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 		return -EINVAL;
 	if ((attr->test.flags & BPF_F_TEST_RUN_ON_CPU) && cpu >= (u32)num_possible_cpus())
 		return -ENXIO;
-	if (size)
-		memcpy(args, u64_to_ptr(attr->test.ctx_in), size);
+	if (copy_from_user(args, u64_to_ptr(attr->test.ctx_in), size))
+		return -EFAULT;
 	struct exec_ctx *x = test_exec_ctx(prog, size ? args : NULL, size, NULL);
 	if (!x)
 		return -EBUSY;

@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 
 #include "prog_internal.h"
+#include "../core/uaccess.h"
 #include "../core/btf.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
@@ -130,28 +131,19 @@ static int check_subprog_jumps(struct load_env *env)
  * user records past ksize must be zero. */
 static void *copy_info_records(u64 uptr, u32 cnt, u32 rec_size, u32 ksize, int *err)
 {
-	const u8 *src = u64_to_ptr(uptr);
-	u8 *dst;
+	u8 *dst = calloc(cnt, ksize);
 
-	if (!src) {
-		*err = -EFAULT;
+	*err = dst ? 0 : -ENOMEM;
+	for (u32 i = 0; !*err && i < cnt; i++) {
+		void *rec = u64_to_ptr(uptr + (u64)i * rec_size);
+		*err = check_uarg_tail_zero(rec, ksize, rec_size);
+		if (!*err)
+			*err = copy_from_user(dst + (size_t)i * ksize, rec, MIN(rec_size, ksize));
+	}
+	if (*err) {
+		free(dst);
 		return NULL;
 	}
-	dst = calloc(cnt, ksize);
-	if (!dst) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	for (u32 i = 0; i < cnt; i++) {
-		const u8 *rec = src + (size_t)i * rec_size;
-		if (rec_size > ksize && !mem_is_zero(rec, ksize, rec_size)) {
-			free(dst);
-			*err = -E2BIG;
-			return NULL;
-		}
-		memcpy(dst + (size_t)i * ksize, rec, MIN(rec_size, ksize));
-	}
-	*err = 0;
 	return dst;
 }
 
@@ -301,7 +293,7 @@ static int map_direct_value_addr(struct load_env *env, struct bpf_map *map, u32 
 
 static int ld_imm64_map_fd(struct load_env *env, const struct bpf_insn *insn, int *fd)
 {
-	const int *fd_array = u64_to_ptr(env->attr->fd_array);
+	u64 fd_array = env->attr->fd_array;
 
 	if (insn->src_reg != BPF_PSEUDO_MAP_IDX && insn->src_reg != BPF_PSEUDO_MAP_IDX_VALUE) {
 		*fd = insn->imm;
@@ -311,8 +303,7 @@ static int ld_imm64_map_fd(struct load_env *env, const struct bpf_insn *insn, in
 		vlog(&env->log, "fd_idx without fd_array is invalid\n");
 		return -EPROTO;
 	}
-	*fd = fd_array[(u32)insn->imm];
-	return 0;
+	return copy_from_user(fd, u64_to_ptr(fd_array + (u64)(u32)insn->imm * sizeof(*fd)), sizeof(*fd));
 }
 
 static int relocate_map_load(struct load_env *env, u32 i)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "prog_internal.h"
+#include "../core/uaccess.h"
 #include "../vm/vm.h"
 
 void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt)
@@ -28,32 +29,36 @@ void *test_ctx_init(const union bpf_attr *attr, u32 max_size)
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
 	if (in) {
-		/* The kernel's bpf_check_uarg_tail_zero: a larger struct than ours must be
-		 * zero past our size. */
-		if (size > TEST_PAGE_SIZE || (size > max_size && !mem_is_zero(in, max_size, size))) {
+		/* a larger struct than ours must be zero past our size */
+		int err = check_uarg_tail_zero(in, max_size, size);
+		if (!err)
+			err = copy_from_user(ctx, in, MIN(size, max_size));
+		if (err) {
 			free(ctx);
-			return ERR_PTR(-E2BIG);
+			return ERR_PTR(err);
 		}
-		memcpy(ctx, in, MIN(size, max_size));
 	}
 	return ctx;
 }
 
 /* Copies the linear part, then the fragments, as far as copy bytes go.  As the kernel,
- * the linear part gives way to the fragments when the copy is clamped. */
-static int copy_data_out(u8 *out, const u8 *data, u32 copy, const struct pkt_frags *frags)
+ * the linear part gives way to the fragments when the copy is clamped.  0, -ENOSPC, or
+ * -EFAULT when out is not writable. */
+static int copy_data_out(u64 out, const u8 *data, u32 copy, const struct pkt_frags *frags)
 {
 	u32 frag_total = frags ? frags->total : 0;
 
 	if (copy < frag_total)
 		return -ENOSPC;
 	u32 off = copy - frag_total;
-	memcpy(out, data, off);
+	if (copy_to_user(u64_to_ptr(out), data, off))
+		return -EFAULT;
 	for (u32 i = 0; frags && i < frags->nr; i++) {
 		if (off >= copy)
 			return -ENOSPC;
 		u32 n = MIN(copy - off, frags->len[i]);
-		memcpy(out + off, frags->page[i], n);
+		if (copy_to_user(u64_to_ptr(out + off), frags->page[i], n))
+			return -EFAULT;
 		off += n;
 	}
 	return 0;
@@ -62,7 +67,7 @@ static int copy_data_out(u8 *out, const u8 *data, u32 copy, const struct pkt_fra
 int test_finish(const union bpf_attr *attr, union bpf_attr *uattr, const void *data, u32 size,
 		const struct pkt_frags *frags, u32 retval, u32 duration)
 {
-	u8 *out = u64_to_ptr(attr->test.data_out);
+	u64 out = attr->test.data_out;
 	u32 copy = size;
 	int err = 0;
 
@@ -73,7 +78,7 @@ int test_finish(const union bpf_attr *attr, union bpf_attr *uattr, const void *d
 	}
 	if (out) {
 		int cerr = copy_data_out(out, data, copy, frags);
-		if (cerr && !(frags && copy >= frags->total))
+		if (cerr == -EFAULT || (cerr && !(frags && copy >= frags->total)))
 			return cerr; /* nothing reported, as the kernel */
 		err = cerr ? cerr : err;
 	}
@@ -95,7 +100,8 @@ int test_ctx_finish(const union bpf_attr *attr, union bpf_attr *uattr, const voi
 		copy = attr->test.ctx_size_out;
 		err = -ENOSPC;
 	}
-	memcpy(out, ctx, copy);
+	if (copy_to_user(out, ctx, copy))
+		return -EFAULT;
 	uattr->test.ctx_size_out = size;
 	return err;
 }
@@ -151,6 +157,17 @@ int test_run_repeat(struct exec_ctx *x, struct bpf_prog *prog, u32 repeat, u32 *
 	return 0;
 }
 
+/* The types copy data_in themselves (at most a linear page and its fragments, after their
+ * size checks): its bytes must be readable (EFAULT), as the kernel's copy would find. */
+static int check_data_in(const union bpf_attr *attr)
+{
+	const u32 most_read = (PKT_MAX_FRAGS + 1) * TEST_PAGE_SIZE;
+
+	if (!attr->test.data_in)
+		return 0;  /* the types' own error */
+	return check_user_readable(u64_to_ptr(attr->test.data_in), MIN(attr->test.data_size_in, most_read));
+}
+
 int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr)
 {
 	if (!!attr->test.ctx_size_in != !!attr->test.ctx_in ||
@@ -159,7 +176,9 @@ int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr)
 	struct bpf_prog *prog = prog_from_fd((int)attr->test.prog_fd);
 	if (IS_ERR(prog))
 		return (int)PTR_ERR(prog);
-	int err = prog->tops->test_run ? prog->tops->test_run(prog, attr, uattr) : -ENOTSUPP;
+	int err = prog->tops->test_run ? check_data_in(attr) : -ENOTSUPP;
+	if (!err)
+		err = prog->tops->test_run(prog, attr, uattr);
 	prog_put(prog);
 	return err;
 }
