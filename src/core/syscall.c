@@ -204,6 +204,8 @@ static int write_back(union bpf_attr *uattr, const union bpf_attr *before, const
 	const u8 *b = (const u8 *)before, *a = (const u8 *)after;
 	size_t first = 0, end = sizeof(*after);
 
+	if (!memcmp(before, after, sizeof(*after)))
+		return 0;  /* the common case: nothing to write */
 	while (first < end && a[first] == b[first])
 		first++;
 	while (end > first && a[end - 1] == b[end - 1])
