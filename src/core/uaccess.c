@@ -160,6 +160,8 @@ int check_user_readable(const void *usrc, size_t n)
 
 int copy_from_user(void *dst, const void *usrc, size_t n)
 {
+	if (!n)
+		return 0;
 	if (check_user_readable(usrc, n))
 		return -EFAULT;
 	memcpy(dst, usrc, n);
