@@ -98,16 +98,18 @@ int main(int argc, char **argv)
 	u64 r0;
 	int err;
 
+	int status = 1;
+
 	if (!mem || !code || code_len % sizeof(struct bpf_insn)) {
 		printf("bad input\n");
-		return 1;
+		goto out;
 	}
 	prog.insns = (struct bpf_insn *)code;
 	prog.len = (u32)(code_len / sizeof(struct bpf_insn));
 	err = vm_prepare_helpers(&prog, suite_helper, msg, sizeof(msg));
 	if (err) {
 		printf("%s\n", msg);
-		return 1;
+		goto out;
 	}
 	x = exec_ctx_get();
 	vm_reset_run(x);
@@ -116,12 +118,14 @@ int main(int argc, char **argv)
 	r0 = vm_call(x, &prog, 0, mem_len ? (u64)(uintptr_t)mem : 0, mem_len, 0, 0, 0);
 	if (x->fault && !unwound) {
 		printf("%s\n", x->fault_msg);
-		return 1;
+	} else {
+		printf("%llx\n", (unsigned long long)r0);
+		status = 0;
 	}
-	printf("%llx\n", (unsigned long long)r0);
 	vm_release(&prog);
+out:
 	free(code);
 	free(text);
 	free(mem);
-	return 0;
+	return status;
 }
