@@ -411,9 +411,12 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	/* ---- memory ---- */
 	/* in the frames in use: [stack_lo, stack_top) */
 #define ON_STACK(addr, size) ((addr) - stack_lo <= stack_top - stack_lo - (size))
+/* in the packet: [pkt_meta, pkt_end) (packet loops read bytes one by one) */
+#define IN_PKT(addr, size) \
+	((addr) >= x->pkt_meta && (addr) < x->pkt_end && x->pkt_end - (addr) >= (size))
 #define LOAD(size, ext) \
 	addr = SRC + (s64)pc->off; \
-	if (likely(ON_STACK(addr, size) || vm_map_hit(x, addr, size, false))) \
+	if (likely(ON_STACK(addr, size) || IN_PKT(addr, size) || vm_map_hit(x, addr, size, false))) \
 		val = mem_read(addr, size); \
 	else if (!load_slow(x, pc, addr, size, &val)) \
 		goto out; \
