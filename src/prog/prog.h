@@ -89,6 +89,8 @@ struct prog_type_ops {
 	bool tracing;         /* the kernel's is_tracing_prog_type (no bpf_timer maps) */
 	bool ld_abs;          /* BPF_LD_[ABS|IND] allowed (the kernel's may_access_skb) */
 	bool sleepable_only;  /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
+	bool pkt_readonly;    /* packet data may be read, not written (the kernel's
+			       * "cannot write into packet": CGROUP_SKB) */
 };
 
 const struct prog_type_ops *prog_type_ops_for(u32 prog_type);

@@ -330,4 +330,5 @@ const struct prog_type_ops sched_act_ops = { SKB_TYPE("sched_act"), .ld_abs = tr
 const struct prog_type_ops cgroup_skb_ops = {
 	SKB_TYPE("cgroup_skb"),
 	.check_attach = cgroup_skb_check_attach,
+	.pkt_readonly = true,
 };

@@ -260,7 +260,8 @@ void *vm_region_check(struct exec_ctx *x, u64 addr, u64 size, bool write, bool a
 
 	if (p)
 		return p;
-	if (!atomic && x->pkt_end && range_in(addr, size, x->pkt_meta, x->pkt_end))
+	if (!atomic && x->pkt_end && range_in(addr, size, x->pkt_meta, x->pkt_end) &&
+	    !(write && x->prog && x->prog->tops && x->prog->tops->pkt_readonly))
 		return (void *)(uintptr_t)addr;
 	for (u32 i = 0; i < x->nr_grants; i++) {
 		const struct mem_grant *g = &x->grants[i];

@@ -19,3 +19,16 @@ int oob_stack(struct __sk_buff *skb)
 	volatile char *p = buf;
 	return p[skb->len * 100];
 }
+
+/* Writes the first packet byte: allowed to tc programs, refused to cgroup_skb ones (the
+ * kernel's "cannot write into packet"). */
+SEC("tc")
+int pkt_write(struct __sk_buff *skb)
+{
+	unsigned char *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+
+	if (data + 1 > end)
+		return 0;
+	data[0] = 0x42;
+	return 1;
+}

@@ -41,14 +41,14 @@ static int test_run(int fd, unsigned repeat, unsigned *retval)
 	return r < 0 ? -errno : 0;
 }
 
-/* Loads a program of the ELF object (no maps) through bpfrun. */
-static int load_from_object(const char *obj_name, const char *prog)
+/* Loads a program of the ELF object (no maps) through bpfrun, as `type`. */
+static int load_from_object(const char *obj_name, const char *prog, int type)
 {
 	struct bpf_object *obj = bpf_object__open_file(obj_path(obj_name), NULL);
 	if (!obj)
 		return -ENOENT;
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
-	int fd = p ? load_insns(BPF_PROG_TYPE_SCHED_CLS, bpf_program__insns(p), bpf_program__insn_cnt(p)) : -1;
+	int fd = p ? load_insns(type, bpf_program__insns(p), bpf_program__insn_cnt(p)) : -1;
 	bpf_object__close(obj);
 	return fd;
 }
@@ -56,15 +56,22 @@ static int load_from_object(const char *obj_name, const char *prog)
 static void test_faults(void)
 {
 	unsigned ret;
-	int fd = load_from_object("prog_oob", "oob_read");
+	int fd = load_from_object("prog_oob", "oob_read", BPF_PROG_TYPE_SCHED_CLS);
 	CHECK(fd >= 0, "load oob_read: %d", fd);
 	CHECK(test_run(fd, 1, &ret) == -EFAULT, "packet read past the end faults");
 	CHECK(test_run(fd, 100, &ret) == -EFAULT, "repeated: the first run faults");
 	bpfrun_close(fd);
 
-	fd = load_from_object("prog_oob", "oob_stack");
+	fd = load_from_object("prog_oob", "oob_stack", BPF_PROG_TYPE_SCHED_CLS);
 	CHECK(fd >= 0, "load oob_stack: %d", fd);
 	CHECK(test_run(fd, 1, &ret) == -EFAULT, "stack read past the frame faults");
+	bpfrun_close(fd);
+
+	fd = load_from_object("prog_oob", "pkt_write", BPF_PROG_TYPE_SCHED_CLS);
+	CHECK(fd >= 0 && test_run(fd, 1, &ret) == 0 && ret == 1, "tc programs write the packet");
+	bpfrun_close(fd);
+	fd = load_from_object("prog_oob", "pkt_write", BPF_PROG_TYPE_CGROUP_SKB);
+	CHECK(fd >= 0 && test_run(fd, 1, &ret) == -EFAULT, "cgroup_skb packet write faults");
 	bpfrun_close(fd);
 
 	/* r0 = *(u32 *)(r1 + 144): __sk_buff.flow_keys is not offered to tc programs. */
