@@ -143,7 +143,7 @@ static void release_holds(bool all, s64 now)
 		held_first = 0;
 }
 
-static void fire_head_locked(struct engine *e);
+static void fire_head_locked(struct engine *e, struct exec_ctx *x);
 
 /* The kernel runs due softirq timers on the CPU as soon as the program lets go of it,
  * before the test run returns to user space: so does a run's end here, for the timers
@@ -160,7 +160,7 @@ static void fire_due_here(void)
 	pthread_mutex_lock(&e->lock);
 	while (e->nr && !e->running && !e->stop &&
 	       MAX(e->heap[0]->expires, e->heap[0]->hold_until) <= (s64)clock_now(CLOCK_MONOTONIC))
-		fire_head_locked(e);
+		fire_head_locked(e, exec_ctx_softirq());
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -415,9 +415,9 @@ int engine_cancel_sync(struct bpfrun_timer *t)
 }
 
 /* Runs t's callback on this thread as engine e's CPU. */
-static void run_callback(struct engine *e, struct bpfrun_timer *t, struct bpf_prog *prog, u32 start)
+static void run_callback(struct engine *e, struct exec_ctx *x, struct bpfrun_timer *t,
+			 struct bpf_prog *prog, u32 start)
 {
-	struct exec_ctx *x = exec_ctx_get();
 	struct bpf_map *map = t->map;
 	u32 saved_cpu = x->cpu, index;
 	void *key = map->ops->key_of_value(map, t->value, &index);
@@ -438,9 +438,9 @@ static void run_callback(struct engine *e, struct bpfrun_timer *t, struct bpf_pr
 		exec_ctx_set_cpu(x, saved_cpu);
 }
 
-/* Pops the head t of e (due) and runs its callback.  Called and returns with e->lock
- * held; drops it around the callback. */
-static void fire_head_locked(struct engine *e)
+/* Pops the head t of e (due) and runs its callback in x.  Called and returns with
+ * e->lock held; drops it around the callback. */
+static void fire_head_locked(struct engine *e, struct exec_ctx *x)
 {
 	struct bpfrun_timer *t = e->heap[0];
 	struct bpf_prog *prog = t->prog;
@@ -455,7 +455,7 @@ static void fire_head_locked(struct engine *e)
 	e->fired++;
 	pthread_mutex_unlock(&e->lock);
 
-	run_callback(e, t, prog, start);
+	run_callback(e, x, t, prog, start);
 
 	pthread_mutex_lock(&e->lock);
 	e->running = NULL;
@@ -495,7 +495,7 @@ static void *engine_main(void *arg)
 			pthread_cond_timedwait(&e->wake, &e->lock, &ts);
 			continue;
 		}
-		fire_head_locked(e);
+		fire_head_locked(e, exec_ctx_get());
 	}
 	pthread_mutex_unlock(&e->lock);
 	return NULL;
@@ -536,7 +536,7 @@ int engine_advance_to(u64 target_ns)
 		/* Re-check: another thread may have cancelled or armed since. */
 		if (e->nr && e->heap[0]->expires <= target) {
 			clock_virtual_move((u64)e->heap[0]->expires);
-			fire_head_locked(e);
+			fire_head_locked(e, exec_ctx_get());
 		}
 		pthread_mutex_unlock(&e->lock);
 	}

@@ -52,18 +52,41 @@ static void ctx_list_del(struct exec_ctx *x)
 	pthread_mutex_unlock(&ctx_list_lock);
 }
 
-/* At thread exit: the context goes, and a later exec_ctx_get() (another key's destructor)
+static __thread struct exec_ctx *tls_softirq_ctx;
+
+/* At thread exit: the contexts go, and a later exec_ctx_get() (another key's destructor)
  * makes a new one. */
 static void ctx_free(void *x)
 {
 	tls_ctx = NULL;
 	ctx_list_del(x);
 	free(x);
+	if (tls_softirq_ctx) {
+		ctx_list_del(tls_softirq_ctx);
+		free(tls_softirq_ctx);
+		tls_softirq_ctx = NULL;
+	}
 }
 
 static void ctx_key_init(void)
 {
 	pthread_key_create(&ctx_key, ctx_free);
+}
+
+static struct exec_ctx *ctx_new(u32 cpu)
+{
+	struct exec_ctx *x = aligned_alloc(_Alignof(struct exec_ctx),
+					   ROUND_UP(sizeof(*x), _Alignof(struct exec_ctx)));
+
+	if (!x) {
+		bpfrun_warn("out of memory for an execution context");
+		abort();
+	}
+	*x = (struct exec_ctx){ 0 };
+	x->cpu = cpu;
+	vm_reset_run(x);
+	ctx_list_add(x);
+	return x;
 }
 
 struct exec_ctx *exec_ctx_get(void)
@@ -73,18 +96,20 @@ struct exec_ctx *exec_ctx_get(void)
 	if (likely(x))
 		return x;
 	pthread_once(&ctx_key_once, ctx_key_init);
-	x = aligned_alloc(_Alignof(struct exec_ctx), ROUND_UP(sizeof(*x), _Alignof(struct exec_ctx)));
-	if (!x) {
-		bpfrun_warn("out of memory for an execution context");
-		abort();
-	}
-	*x = (struct exec_ctx){ 0 };
-	x->cpu = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % (u32)num_possible_cpus();
-	vm_reset_run(x);
-	ctx_list_add(x);
+	x = ctx_new(__atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % (u32)num_possible_cpus());
 	pthread_setspecific(ctx_key, x);   /* frees it when the thread exits */
 	tls_ctx = x;
 	return x;
+}
+
+struct exec_ctx *exec_ctx_softirq(void)
+{
+	u32 cpu = exec_ctx_get()->cpu;
+
+	if (unlikely(!tls_softirq_ctx))
+		tls_softirq_ctx = ctx_new(cpu);
+	tls_softirq_ctx->cpu = cpu;
+	return tls_softirq_ctx;
 }
 
 /* ---- read sections (see vm.h) ----

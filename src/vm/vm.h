@@ -77,6 +77,10 @@ struct exec_ctx {
 
 /* This thread's context (created and given a CPU id on first use). */
 struct exec_ctx *exec_ctx_get(void);
+/* The thread's second context, on the same CPU id, for work that runs after a run on
+ * this thread while that run's results are still being read: the due timer callbacks a
+ * run's end fires (the kernel runs softirqs on their own stack too). */
+struct exec_ctx *exec_ctx_softirq(void);
 /* Pins the thread's context to a CPU id (the timer engine's per-CPU threads). */
 void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu);
 
