@@ -514,7 +514,18 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	strel_dw: STREL(8, u64)
 
 	/* ---- calls ---- */
+	/* The kernel's verifier refuses helper calls (but bpf_spin_unlock) and tail calls
+	 * while a bpf_spin_lock is held: a helper that takes a map lock could deadlock
+	 * against user space taking the same two locks the other way round. */
+#define NO_CALL_UNDER_LOCK \
+	if (unlikely(x->held_lock)) { \
+		vm_fault(x, "insn %ld: function calls are not allowed while holding a lock", \
+			 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns)); \
+		goto out; \
+	}
 	call_helper:
+	if (pc->off != BPF_FUNC_spin_unlock)
+		NO_CALL_UNDER_LOCK
 	r[0] = ((helper_fn)(uintptr_t)IMM)(x, r[1], r[2], r[3], r[4], r[5]);
 	if (unlikely(x->fault))
 		goto out;
@@ -524,6 +535,7 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 		 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns), pc->off);
 	goto out;
 	tail_call: {
+		NO_CALL_UNDER_LOCK
 		const struct bpf_prog *target = tail_call_target(x, r[2], r[3]);
 		if (unlikely(x->fault))
 			goto out;
