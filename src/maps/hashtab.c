@@ -28,7 +28,8 @@
  *   running callback that itself uses this map.  Elements are unlinked under the lock,
  *   their fields freed after it is released, then they go to the free list.
  *   Element state, hash and reference bits are read without the lock with atomics (the
- *   LRU sweep, for_each_value) and rechecked under it.
+ *   LRU sweep) and rechecked under it.  for_each_value visits every slot, whatever its
+ *   state: freeing a timer is safe on any slot (an absent one is a no-op).
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -743,11 +744,8 @@ static void htab_for_each_value(struct bpf_map *map, void (*fn)(struct bpf_map *
 	struct bpf_htab *h = htab_of(map);
 	u64 used = __atomic_load_n(&h->bump, __ATOMIC_ACQUIRE);
 
-	for (u64 i = 0; i < used; i++) {
-		struct htab_elem *e = elem_at(h, i);
-		if (elem_state(e) == ELEM_LIVE)
-			fn(map, elem_prog_value(h, e), arg);
-	}
+	for (u64 i = 0; i < used; i++)
+		fn(map, elem_prog_value(h, elem_at(h, i)), arg);
 }
 
 static void *htab_key_of_value(struct bpf_map *map, void *value, u32 *tmp)

@@ -66,7 +66,9 @@ struct map_ops {
 	int (*lookup_and_delete_user)(struct bpf_map *map, const void *key, void *value, u64 flags);
 	int (*get_next_key)(struct bpf_map *map, const void *key, void *next_key);
 
-	/* Calls fn on every live element's value (for timers: cancel and free all). */
+	/* Calls fn on the value of every element slot ever used, live or free (for timers:
+	 * cancel and free all; a program may have armed a timer in an element it had
+	 * deleted, as in the kernel, whose free path walks every preallocated element). */
 	void (*for_each_value)(struct bpf_map *map, void (*fn)(struct bpf_map *, void *value, void *arg), void *arg);
 	/* Key of the element whose value is at `value` (hash: the element's key; array: the
 	 * index written to *tmp). Used to call timer callbacks with (map, key, value). */
