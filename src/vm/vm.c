@@ -218,6 +218,13 @@ u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 
 	if (!x->in_run)
 		return run_fresh(x, prog, start, args);
+	/* A callback invocation is a loop iteration too (nested bpf_loop calls would
+	 * otherwise run for days): it counts against the run's backward-jump budget. */
+	if (unlikely(--x->backedges_left == 0)) {
+		vm_fault(x, "infinite loop detected (%llu loop iterations and callbacks in one run)",
+			 (unsigned long long)vm_backedge_budget);
+		return 0;
+	}
 	caller = x->prog;
 	ret = vm_interp(x, prog, start, args);
 	x->prog = caller;

@@ -178,6 +178,20 @@ static void test_callbacks(void)
 	CHECK(x->depth == 0 && !x->in_run, "run state restored");
 	test_prog_free(&p);
 
+	/* callbacks count against the run's loop budget: an endless callback loop faults */
+	u64 saved = vm_backedge_budget;
+	vm_backedge_budget = 1000;
+	PROG(&p, MOV_IMM(1, -1), LD_IMM64_SRC(2, BPF_PSEUDO_FUNC, 5), MOV_IMM(3, 0), CALL(181),
+	     MOV_IMM(0, 1), EXIT,
+	     /* 7: cb */
+	     MOV_IMM(0, 0), EXIT);
+	vm_reset_run(x);
+	test_run(&p, 0, 0);
+	CHECK(x->fault && strstr(x->fault_msg, "infinite loop detected"), "endless callbacks: '%s'",
+	      x->fault_msg);
+	test_prog_free(&p);
+	vm_backedge_budget = saved;
+
 	/* a callback value that is not a function start */
 	PROG(&p, MOV_IMM(1, 1), MOV_REG(2, 10), CALL(181), EXIT);
 	vm_reset_run(x);
