@@ -1,5 +1,7 @@
-/* A helper call while holding a bpf_spin_lock: the kernel's verifier refuses it
- * ("function calls are not allowed while holding a lock"); bpfrun faults the run. */
+/* Programs the kernel's verifier refuses and bpfrun faults at run time instead:
+ * a helper call while holding a bpf_spin_lock ("function calls are not allowed while
+ * holding a lock"), an element helper on a program array ("cannot pass map_type 3 into
+ * func bpf_map_delete_elem#3"). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -29,6 +31,21 @@ int lookup_under_lock(void *ctx)
 	v->data++;
 	bpf_spin_unlock(&v->l);
 	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} jmp SEC(".maps");
+
+SEC("tc")
+int delete_in_prog_array(void *ctx)
+{
+	__u32 k = 0;
+
+	return bpf_map_delete_elem(&jmp, &k);
 }
 
 char _license[] SEC("license") = "GPL";
