@@ -252,15 +252,36 @@ static bool range_in(u64 addr, u64 size, u64 lo, u64 hi)
 
 /* Remembers the value [addr, addr+size) fell in, when the map has no special field that
  * would make part of that value out of bounds. */
+/* Narrows [*lo, *hi), which holds addr, to the side of the special field at
+ * [f_lo, f_lo + len) where addr lies (addr is never inside the field). */
+static void exclude_field(u64 *lo, u64 *hi, u64 addr, u64 f_lo, u64 len)
+{
+	if (f_lo + len <= *lo || f_lo >= *hi)
+		return;
+	if (addr < f_lo)
+		*hi = f_lo;
+	else
+		*lo = f_lo + len;
+}
+
+/* Caches the part of the value at addr that holds no special field (timer or spin lock
+ * bytes stay outside the cache, so a hit never reaches them). */
 static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u64 addr)
 {
 	const struct map_region *rg = &map->region;
 
-	if (map->timer_off != MAP_NO_FIELD || map->spin_lock_off != MAP_NO_FIELD || !rg->stride)
+	if (!rg->stride)
 		return;
 	u64 slot = (addr - (u64)(uintptr_t)rg->base) / rg->stride;
-	x->map_hit.lo = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
-	x->map_hit.hi = x->map_hit.lo + rg->value_len;
+	u64 value = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
+	u64 lo = value, hi = value + rg->value_len;
+
+	if (map->timer_off >= 0)
+		exclude_field(&lo, &hi, addr, value + (u64)map->timer_off, sizeof(struct bpf_timer));
+	if (map->spin_lock_off >= 0)
+		exclude_field(&lo, &hi, addr, value + (u64)map->spin_lock_off, sizeof(struct bpf_spin_lock));
+	x->map_hit.lo = lo;
+	x->map_hit.hi = hi;
 	x->map_hit.readable = map_prog_may_read(map);
 	x->map_hit.writable = map_prog_may_write(map);
 	x->map_hit.prog = x->prog;
