@@ -371,7 +371,10 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
 		t->heap_idx = e->nr++;
 		sift_up(e, t->heap_idx);
 		e->armed++;
-		if (t->heap_idx == 0)
+		/* A held timer cannot fire before its run ends: release_hold() wakes the
+		 * thread then, if the timer is still queued (a start+cancel in one run, as
+		 * in the documentation's example, never wakes it). */
+		if (t->heap_idx == 0 && !until)
 			pthread_cond_signal(&e->wake);
 		start_thread_locked(e);
 		if (!__atomic_load_n(&ever_armed, __ATOMIC_RELAXED))
