@@ -414,98 +414,96 @@ static int update_user(struct bpf_map *map, const void *key, const void *value, 
 	return map->ops->update ? (int)map->ops->update(map, key, value, flags) : -ENOTSUPP;
 }
 
+/* Room an element command needs after the key in its kbuf. */
+enum elem_room { ROOM_NONE, ROOM_KEY, ROOM_VALUE };
+
+/* The start the element commands share, in the kernel's order: the map of fd checked for
+ * `access`, BPF_F_LOCK in lock_flags checked, the command's buffers, the caller's key
+ * copied in (none when the key is optional and absent: GET_NEXT_KEY's first key).
+ * Returns the map, or ERR_PTR with nothing left to release; elem_end() releases both. */
+static struct bpf_map *elem_begin(u32 fd, int access, u64 lock_flags, u64 ukey, bool key_optional,
+				  enum elem_room room, struct kbuf *b)
+{
+	struct bpf_map *map = map_for(fd, access);
+
+	if (IS_ERR(map))
+		return map;
+	u32 room_size = room == ROOM_VALUE ? map_user_value_size(map) : room == ROOM_KEY ? map->key_size : 0;
+	int err = map_check_elem_flags(map, lock_flags);
+	if (!err)
+		err = kbuf_init(b, map->key_size, room_size);
+	if (err) {
+		map_put(map);
+		return ERR_PTR(err);
+	}
+	if (ukey || !key_optional)
+		err = copy_from_user(b->key, u64_to_ptr(ukey), map->key_size);
+	if (err) {
+		kbuf_free(b);
+		map_put(map);
+		return ERR_PTR(err);
+	}
+	return map;
+}
+
+static int elem_end(struct bpf_map *map, struct kbuf *b, int err)
+{
+	kbuf_free(b);
+	map_put(map);
+	return err;
+}
+
 int map_lookup_elem(union bpf_attr *attr)
 {
 	struct kbuf b;
 
 	if (attr->flags & ~(u64)BPF_F_LOCK)
 		return -EINVAL;
-	struct bpf_map *map = map_for(attr->map_fd, ACC_READ);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ, attr->flags, attr->key, false, ROOM_VALUE, &b);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	u32 vsize = map_user_value_size(map);
-	int err = map_check_elem_flags(map, attr->flags);
+	int err = lookup_user(map, b.key, b.value, attr->flags);
 	if (!err)
-		err = kbuf_init(&b, map->key_size, vsize);
-	if (err)
-		goto out;
-	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
-	if (!err)
-		err = lookup_user(map, b.key, b.value, attr->flags);
-	if (!err)
-		err = copy_to_user(u64_to_ptr(attr->value), b.value, vsize);
-	kbuf_free(&b);
-out:
-	map_put(map);
-	return err;
+		err = copy_to_user(u64_to_ptr(attr->value), b.value, map_user_value_size(map));
+	return elem_end(map, &b, err);
 }
 
 int map_update_elem(union bpf_attr *attr)
 {
 	struct kbuf b;
-	struct bpf_map *map = map_for(attr->map_fd, ACC_WRITE);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, attr->flags & BPF_F_LOCK, attr->key,
+					 false, ROOM_VALUE, &b);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	u32 vsize = map_user_value_size(map);
-	int err = (attr->flags & BPF_F_LOCK) && map->spin_lock_off < 0 ? -EINVAL : 0;
-	if (!err)
-		err = kbuf_init(&b, map->key_size, vsize);
-	if (err)
-		goto out;
-	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
-	if (!err)
-		err = copy_from_user(b.value, u64_to_ptr(attr->value), vsize);
+	int err = copy_from_user(b.value, u64_to_ptr(attr->value), map_user_value_size(map));
 	if (!err)
 		err = update_user(map, b.key, b.value, attr->flags);
-	kbuf_free(&b);
-out:
-	map_put(map);
-	return err;
+	return elem_end(map, &b, err);
 }
 
 int map_delete_elem(union bpf_attr *attr)
 {
 	struct kbuf b;
-	struct bpf_map *map = map_for(attr->map_fd, ACC_WRITE);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, 0, attr->key, false, ROOM_NONE, &b);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	int err = kbuf_init(&b, map->key_size, 0);
-	if (err)
-		goto out;
-	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
-	if (!err)
-		err = map->ops->delete ? (int)map->ops->delete(map, b.key) : -EINVAL;
-	kbuf_free(&b);
-out:
-	map_put(map);
-	return err;
+	return elem_end(map, &b, map->ops->delete ? (int)map->ops->delete(map, b.key) : -EINVAL);
 }
 
 int map_get_next_key(union bpf_attr *attr)
 {
 	struct kbuf b;
-	struct bpf_map *map = map_for(attr->map_fd, ACC_READ);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ, 0, attr->key, true, ROOM_KEY, &b);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	int err = kbuf_init(&b, map->key_size, map->key_size);  /* key, next key */
-	if (err)
-		goto out;
-	const void *key = NULL;  /* no key: the first one */
-	if (attr->key) {
-		err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
-		key = b.key;
-	}
-	if (!err)
-		err = map->ops->get_next_key ? map->ops->get_next_key(map, key, b.value) : -ENOTSUPP;
+	const void *key = attr->key ? b.key : NULL;  /* no key: the first one */
+	int err = map->ops->get_next_key ? map->ops->get_next_key(map, key, b.value) : -ENOTSUPP;
 	if (!err)
 		err = copy_to_user(u64_to_ptr(attr->next_key), b.value, map->key_size);
-	kbuf_free(&b);
-out:
-	map_put(map);
-	return err;
+	return elem_end(map, &b, err);
 }
 
 int map_lookup_and_delete_elem(union bpf_attr *attr)
@@ -514,25 +512,15 @@ int map_lookup_and_delete_elem(union bpf_attr *attr)
 
 	if (attr->flags & ~(u64)BPF_F_LOCK)
 		return -EINVAL;
-	struct bpf_map *map = map_for(attr->map_fd, ACC_READ | ACC_WRITE);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ | ACC_WRITE, attr->flags, attr->key, false,
+					 ROOM_VALUE, &b);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	u32 vsize = map_user_value_size(map);
-	int err = map_check_elem_flags(map, attr->flags);
-	if (!err)
-		err = kbuf_init(&b, map->key_size, vsize);
-	if (err)
-		goto out;
-	err = copy_from_user(b.key, u64_to_ptr(attr->key), map->key_size);
-	if (!err)
-		err = map->ops->lookup_and_delete_user ?
-			      map->ops->lookup_and_delete_user(map, b.key, b.value, attr->flags) : -ENOTSUPP;
+	int err = map->ops->lookup_and_delete_user ?
+			  map->ops->lookup_and_delete_user(map, b.key, b.value, attr->flags) : -ENOTSUPP;
 	if (!err)  /* as the kernel: the element is gone even when this fails */
-		err = copy_to_user(u64_to_ptr(attr->value), b.value, vsize);
-	kbuf_free(&b);
-out:
-	map_put(map);
-	return err;
+		err = copy_to_user(u64_to_ptr(attr->value), b.value, map_user_value_size(map));
+	return elem_end(map, &b, err);
 }
 
 /* ---- freeze and mmap ---- */
