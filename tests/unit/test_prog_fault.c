@@ -10,21 +10,10 @@
 
 #include "bpfrun.h"
 #include "difftest.h"
+#include "unit_load.h"
 
 #define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-
-static int load_insns(int type, const struct bpf_insn *insns, unsigned cnt)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = type;
-	a.insns = (unsigned long)insns;
-	a.insn_cnt = cnt;
-	a.license = (unsigned long)"GPL";
-	return (int)bpfrun_bpf(BPF_PROG_LOAD, &a, sizeof(a));
-}
 
 static int test_run(int fd, unsigned repeat, unsigned *retval)
 {

@@ -12,6 +12,7 @@
 
 #include "bpfrun.h"
 #include "difftest.h"
+#include "unit_load.h"
 
 #define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV_IMM(d, imm) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)
@@ -29,25 +30,13 @@ static int stop;              /* atomic */
 static unsigned stored;       /* atomic: highest target number the writer has stored */
 static int bad_runs;          /* atomic */
 
-static int load(const struct bpf_insn *insns, unsigned cnt)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	a.insns = (unsigned long)insns;
-	a.insn_cnt = cnt;
-	a.license = (unsigned long)"GPL";
-	return (int)bpfrun_bpf(BPF_PROG_LOAD, &a, sizeof(a));
-}
-
 /* A target that loops a little (so runs overlap the writer) and returns 100 + n. */
 static int load_target(int n)
 {
 	const struct bpf_insn insns[] = {
 		MOV_IMM(1, 0), ADD_IMM(1, 1), JNE_IMM(1, 50, -2), MOV_IMM(0, 100 + n), EXIT,
 	};
-	return load(insns, sizeof(insns) / sizeof(insns[0]));
+	return load_insns(BPF_PROG_TYPE_SOCKET_FILTER, insns, sizeof(insns) / sizeof(insns[0]));
 }
 
 static int slot_update(int key, int fd)
@@ -135,7 +124,7 @@ int main(void)
 		MOV_REG(6, 1), LD_MAP_FD(2, prog_array), MOV_IMM(3, 0), MOV_REG(1, 6),
 		CALL(BPF_FUNC_tail_call), MOV_IMM(0, 1), EXIT,
 	};
-	int entry = load(entry_insns, sizeof(entry_insns) / sizeof(entry_insns[0]));
+	int entry = load_insns(BPF_PROG_TYPE_SOCKET_FILTER, entry_insns, sizeof(entry_insns) / sizeof(entry_insns[0]));
 	CHECK(entry >= 0, "entry program: errno %d", errno);
 
 	for (long i = 0; i < RUNNERS; i++)
