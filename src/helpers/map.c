@@ -24,9 +24,7 @@ static bool map_writable_by_prog(struct exec_ctx *x, struct bpf_map *m)
 
 static bool map_supports(struct exec_ctx *x, struct bpf_map *m, const void *op, const char *what)
 {
-	/* Programs reach a program array only through bpf_tail_call (its ops serve user
-	 * space), as the kernel's verifier requires. */
-	if (op && !m->ops->prog_at)
+	if (op)
 		return true;
 	vm_fault(x, "cannot pass map_type %u into func %s", m->map_type, what);
 	return false;

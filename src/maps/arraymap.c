@@ -398,7 +398,7 @@ static int prog_array_update_user(struct bpf_map *map, const void *key, const vo
 	return 0;
 }
 
-static long prog_array_delete(struct bpf_map *map, const void *key)
+static int prog_array_delete(struct bpf_map *map, const void *key)
 {
 	struct bpf_array *a = array_of(map);
 	u32 index = key_index(key);
@@ -488,7 +488,7 @@ const struct map_ops prog_array_map_ops = {
 	.alloc_check = prog_array_alloc_check,
 	.alloc = array_alloc,
 	.free = array_free,
-	.delete = prog_array_delete,
+	.delete_user = prog_array_delete,  /* programs reach it only by tail calls */
 	.lookup_user = prog_array_lookup_user,
 	.update_user = prog_array_update_user,
 	.get_next_key = array_get_next_key,

@@ -407,6 +407,13 @@ static int lookup_user(struct bpf_map *map, const void *key, void *value, u64 fl
 	return map->ops->lookup_user ? map->ops->lookup_user(map, key, value, flags) : -ENOTSUPP;
 }
 
+static int delete_user(struct bpf_map *map, const void *key)
+{
+	if (map->ops->delete_user)
+		return map->ops->delete_user(map, key);
+	return map->ops->delete ? (int)map->ops->delete(map, key) : -EINVAL;
+}
+
 static int update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
 {
 	if (map->ops->update_user)
@@ -489,7 +496,7 @@ int map_delete_elem(union bpf_attr *attr)
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	return elem_end(map, &b, map->ops->delete ? (int)map->ops->delete(map, b.key) : -EINVAL);
+	return elem_end(map, &b, delete_user(map, b.key));
 }
 
 int map_get_next_key(union bpf_attr *attr)
@@ -673,7 +680,7 @@ static int generic_write_batch(struct bpf_map *map, union bpf_attr *attr, bool u
 			break;
 		}
 		err = update ? update_user(map, b.key, b.value, attr->batch.elem_flags) :
-			       (int)map->ops->delete(map, b.key);
+			       delete_user(map, b.key);
 		if (err)
 			break;
 	}

@@ -63,6 +63,8 @@ struct map_ops {
 	int (*lookup_user)(struct bpf_map *map, const void *key, void *value, u64 flags);
 	/* Update from user space (per-CPU layout for per-CPU maps). NULL: use update. */
 	int (*update_user)(struct bpf_map *map, const void *key, const void *value, u64 flags);
+	/* Delete from user space. NULL: use delete. */
+	int (*delete_user)(struct bpf_map *map, const void *key);
 	int (*lookup_and_delete_user)(struct bpf_map *map, const void *key, void *value, u64 flags);
 	int (*get_next_key)(struct bpf_map *map, const void *key, void *next_key);
 
