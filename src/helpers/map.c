@@ -7,9 +7,9 @@
  * instead, where the kernel's verifier would have refused the program.  Map
  * operations lock as their types document (map.h).
  */
-#include <sched.h>
 
 #include "internal.h"
+#include "../core/spinlock.h"
 #include "../maps/map.h"
 #include "../prog/prog.h"
 
@@ -164,10 +164,7 @@ HELPER(spin_lock)
 		vm_fault(x, "Locking two bpf_spin_locks are not allowed");
 		return 0;
 	}
-	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
-			sched_yield();
-	}
+	spin_lock_word(lock);
 	x->held_lock = lock;
 	return 0;
 }
@@ -183,7 +180,7 @@ HELPER(spin_unlock)
 		return 0;
 	}
 	x->held_lock = NULL;
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+	spin_unlock_word(lock);
 	return 0;
 }
 
@@ -194,6 +191,6 @@ bool helper_release_held_lock(struct exec_ctx *x)
 	if (!lock)
 		return false;
 	x->held_lock = NULL;
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+	spin_unlock_word(lock);
 	return true;
 }

@@ -31,13 +31,13 @@
  *   LRU sweep) and rechecked under it.  for_each_value visits every slot, whatever its
  *   state: freeing a timer is safe on any slot (an absent one is a no-op).
  */
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "map.h"
+#include "../core/spinlock.h"
 #include "../core/uaccess.h"
 #include "../vm/vm.h"
 
@@ -92,18 +92,6 @@ struct bpf_htab {
 static struct bpf_htab *htab_of(const struct bpf_map *map)
 {
 	return container_of(map, struct bpf_htab, map);
-}
-
-static void spin_lock(u32 *lock)
-{
-	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
-			sched_yield();
-}
-
-static void spin_unlock(u32 *lock)
-{
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- creation ---- */
@@ -272,7 +260,7 @@ static struct htab_elem *pool_get(struct bpf_htab *h)
 {
 	struct htab_elem *e = NULL;
 
-	spin_lock(&h->free_lock);
+	spin_lock_word(&h->free_lock);
 	if (h->free_head) {
 		e = h->free_head;
 		h->free_head = e->next;
@@ -280,16 +268,16 @@ static struct htab_elem *pool_get(struct bpf_htab *h)
 		e = elem_at(h, h->bump);
 		__atomic_store_n(&h->bump, h->bump + 1, __ATOMIC_RELEASE);
 	}
-	spin_unlock(&h->free_lock);
+	spin_unlock_word(&h->free_lock);
 	return e;
 }
 
 static void pool_put(struct bpf_htab *h, struct htab_elem *e)
 {
-	spin_lock(&h->free_lock);
+	spin_lock_word(&h->free_lock);
 	e->next = h->free_head;
 	h->free_head = e;
-	spin_unlock(&h->free_lock);
+	spin_unlock_word(&h->free_lock);
 }
 
 /* Live elements count against max_entries; false when the map is full. */
@@ -392,7 +380,7 @@ static bool evict_elem(struct bpf_htab *h, struct htab_elem *e)
 	struct bucket *b = bucket_of(h, __atomic_load_n(&e->hash, __ATOMIC_RELAXED));
 	bool found = false;
 
-	spin_lock(&b->lock);
+	spin_lock_word(&b->lock);
 	for (struct htab_elem **link = &b->head; *link; link = &(*link)->next) {
 		if (*link == e) {
 			bucket_unlink(link, e);
@@ -400,7 +388,7 @@ static bool evict_elem(struct bpf_htab *h, struct htab_elem *e)
 			break;
 		}
 	}
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	if (found)
 		elem_retire(h, e);
 	return found;
@@ -435,14 +423,14 @@ static void *htab_lookup(struct bpf_map *map, const void *key)
 	struct bucket *b = bucket_of(h, hash);
 	void *value = NULL;
 
-	spin_lock(&b->lock);
+	spin_lock_word(&b->lock);
 	struct htab_elem *e = bucket_find(h, b, key, hash, NULL);
 	if (e) {
 		if (h->lru && !__atomic_load_n(&e->ref, __ATOMIC_RELAXED))
 			__atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
 		value = elem_prog_value(h, e);
 	}
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	return value;
 }
 
@@ -454,10 +442,10 @@ static void *htab_lookup_percpu(struct bpf_map *map, const void *key, u32 cpu)
 		return NULL;
 	u32 hash = hash_key(h, key);
 	struct bucket *b = bucket_of(h, hash);
-	spin_lock(&b->lock);
+	spin_lock_word(&b->lock);
 	struct htab_elem *e = bucket_find(h, b, key, hash, NULL);
 	void *value = e ? elem_pcpu(h, e, cpu) : NULL;
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	return value;
 }
 
@@ -533,7 +521,7 @@ static int htab_update_src(struct bpf_htab *h, const void *key, const struct upd
 	if ((flags & BPF_F_LOCK) && h->map.spin_lock_off < 0)
 		return -EINVAL;
 again:
-	spin_lock(&b->lock);
+	spin_lock_word(&b->lock);
 	old = bucket_find(h, b, key, hash, &link);
 	err = check_update_flags(old != NULL, flags);
 	if (err)
@@ -549,7 +537,7 @@ again:
 	if (!old && !counted) {
 		counted = count_reserve(h);
 		if (!counted) {
-			spin_unlock(&b->lock);
+			spin_unlock_word(&b->lock);
 			if (!h->lru || !lru_evict_one(h))
 				return -E2BIG;
 			counted = true;
@@ -568,12 +556,12 @@ again:
 	e->next = b->head;
 	set_link(&b->head, e);
 	counted = false;
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	if (old)
 		elem_retire(h, old);
 	return 0;
 unlock:
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	if (counted)
 		count_release(h);
 	return err;
@@ -631,7 +619,7 @@ static struct htab_elem *unlink_key(struct bpf_htab *h, const void *key, void *c
 	struct bucket *b = bucket_of(h, hash);
 	struct htab_elem **link;
 
-	spin_lock(&b->lock);
+	spin_lock_word(&b->lock);
 	struct htab_elem *e = bucket_find(h, b, key, hash, &link);
 	if (e) {
 		if (copy_to)
@@ -639,7 +627,7 @@ static struct htab_elem *unlink_key(struct bpf_htab *h, const void *key, void *c
 		bucket_unlink(link, e);
 		count_release(h);
 	}
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	return e;
 }
 
@@ -649,11 +637,11 @@ static int htab_lookup_user(struct bpf_map *map, const void *key, void *value, u
 	u32 hash = hash_key(h, key);
 	struct bucket *b = bucket_of(h, hash);
 
-	spin_lock(&b->lock);
+	spin_lock_word(&b->lock);
 	struct htab_elem *e = bucket_find(h, b, key, hash, NULL);
 	if (e)
 		copy_out(h, e, value, flags);
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	return e ? 0 : -ENOENT;
 }
 
@@ -675,11 +663,11 @@ static int first_key_from(struct bpf_htab *h, u32 from, void *next_key)
 		struct bucket *b = &h->buckets[i];
 		if (!__atomic_load_n(&b->head, __ATOMIC_RELAXED))
 			continue;
-		spin_lock(&b->lock);
+		spin_lock_word(&b->lock);
 		struct htab_elem *e = b->head;
 		if (e)
 			memcpy(next_key, e->key, h->map.key_size);
-		spin_unlock(&b->lock);
+		spin_unlock_word(&b->lock);
 		if (e)
 			return 0;
 	}
@@ -694,12 +682,12 @@ static int htab_get_next_key(struct bpf_map *map, const void *key, void *next_ke
 		return first_key_from(h, 0, next_key);
 	u32 hash = hash_key(h, key);
 	struct bucket *b = bucket_of(h, hash);
-	spin_lock(&b->lock);
+	spin_lock_word(&b->lock);
 	struct htab_elem *e = bucket_find(h, b, key, hash, NULL);
 	struct htab_elem *next = e ? e->next : NULL;
 	if (next)
 		memcpy(next_key, next->key, map->key_size);
-	spin_unlock(&b->lock);
+	spin_unlock_word(&b->lock);
 	if (next)
 		return 0;
 	return first_key_from(h, e ? (u32)(b - h->buckets) + 1 : 0, next_key);
@@ -721,11 +709,11 @@ static long htab_for_each(struct bpf_map *map, map_each_fn fn, void *arg)
 			u32 n = 0, pos = 0;
 			if (!__atomic_load_n(&b->head, __ATOMIC_RELAXED))
 				break;
-			spin_lock(&b->lock);
+			spin_lock_word(&b->lock);
 			for (struct htab_elem *e = b->head; e && n < SNAPSHOT; e = e->next, pos++)
 				if (pos >= skip)
 					snap[n++] = e;
-			spin_unlock(&b->lock);
+			spin_unlock_word(&b->lock);
 			for (u32 k = 0; k < n; k++) {
 				visited++;
 				if (fn(map, snap[k]->key, elem_prog_value(h, snap[k]), arg))
@@ -838,9 +826,9 @@ static int batch_one(struct bpf_htab *h, u32 batch, struct batch_io *io, const u
 
 	do {
 		struct htab_elem *gone = NULL;
-		spin_lock(&b->lock);
+		spin_lock_word(&b->lock);
 		n = batch_bucket(h, b, io, and_delete ? &gone : NULL);
-		spin_unlock(&b->lock);
+		spin_unlock_word(&b->lock);
 		while (gone) {
 			struct htab_elem *e = gone;
 			gone = e->next;

@@ -10,7 +10,6 @@
  * Everything else is the types' business (see each file).
  */
 #include <ctype.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "map.h"
+#include "../core/spinlock.h"
 #include "../core/btf.h"
 #include "../core/uaccess.h"
 #include "../timers/timer.h"
@@ -100,25 +100,13 @@ void map_copy_value(const struct bpf_map *map, void *dst, const void *src)
 	map_value_memcpy((char *)dst + pos, (const char *)src + pos, map->value_size - pos);
 }
 
-static void value_lock(u32 *lock)
-{
-	while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
-			sched_yield();
-}
-
-static void value_unlock(u32 *lock)
-{
-	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
-}
-
 void map_copy_value_locked(const struct bpf_map *map, void *dst, const void *src, bool lock_src)
 {
 	u32 *lock = (u32 *)((char *)(lock_src ? (void *)src : dst) + map->spin_lock_off);
 
-	value_lock(lock);
+	spin_lock_word(lock);
 	map_copy_value(map, dst, src);
-	value_unlock(lock);
+	spin_unlock_word(lock);
 }
 
 void map_clear_special(const struct bpf_map *map, void *value)
@@ -539,12 +527,12 @@ static bool has_special_fields(const struct bpf_map *map)
 
 static void freeze_lock(struct bpf_map *map)
 {
-	value_lock((u32 *)&map->freeze_lock);
+	spin_lock_word(&map->freeze_lock);
 }
 
 static void freeze_unlock(struct bpf_map *map)
 {
-	value_unlock((u32 *)&map->freeze_lock);
+	spin_unlock_word(&map->freeze_lock);
 }
 
 int map_freeze(union bpf_attr *attr)

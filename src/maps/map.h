@@ -127,7 +127,7 @@ struct bpf_map {
 	struct map_region region;
 	bool frozen;       /* under freeze_lock */
 	long writable_mmaps; /* for freeze vs mmap, under freeze_lock */
-	int freeze_lock;   /* spinlock word */
+	u32 freeze_lock;   /* spinlock word (core/spinlock.h) */
 };
 
 /* Registry of types, indexed by map_type; NULL entries are unsupported types. */

@@ -15,7 +15,6 @@
  *   always accessed atomically.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +22,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "timer.h"
+#include "../core/spinlock.h"
 #include "../maps/map.h"
 #include "../prog/prog.h"
 
@@ -135,23 +135,15 @@ void timer_put(struct bpfrun_timer *t)
 
 /* ---- the timer lock ---- */
 
+/* The holder may be waiting for an engine lock: spin_lock_word yields now and then. */
 static void timer_lock(struct timer_kern *tk)
 {
-	unsigned int spins = 0;
-
-	while (__atomic_exchange_n(&tk->lock, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&tk->lock, __ATOMIC_RELAXED)) {
-			if (++spins % 128 == 0)
-				sched_yield();  /* the holder may be waiting for an engine lock */
-			else
-				__builtin_ia32_pause();
-		}
-	}
+	spin_lock_word(&tk->lock);
 }
 
 static void timer_unlock(struct timer_kern *tk)
 {
-	__atomic_store_n(&tk->lock, 0, __ATOMIC_RELEASE);
+	spin_unlock_word(&tk->lock);
 }
 
 static struct bpfrun_timer *attached(struct timer_kern *tk)
