@@ -10,9 +10,10 @@
  * arguments differently, even if another thread rewrites the format in between; the
  * area starts zeroed, so nothing printed comes from anywhere but the program.
  * Strings and IP addresses are read without faulting: an unreadable pointer prints as
- * an empty string / zeros, as the kernel's *_nofault reads do.  Program memory other
- * threads may write is copied with map_value_memcpy().  No shared state except the
- * %p hashing key.
+ * an empty string / zeros, as the kernel's *_nofault reads do.  Program memory (the
+ * format, strings, arguments) may be a map value other threads write: it is read only
+ * with relaxed atomic loads (prog_byte, map_value_memcpy), as the interpreter reads it.
+ * No shared state except the %p hashing key.
  */
 #include <stdio.h>
 #include <string.h>
@@ -80,7 +81,11 @@ struct fmt {
 	u32 len;        /* bytes past len read as NUL */
 };
 
-static u8 at(const struct fmt *f, u32 i) { return i < f->len ? (u8)f->s[i] : 0; }
+/* A byte of program memory: other threads may be writing it (a map value), so it is
+ * read as the interpreter reads, with a relaxed atomic load. */
+static u8 prog_byte(const char *p) { return __atomic_load_n((const u8 *)p, __ATOMIC_RELAXED); }
+
+static u8 at(const struct fmt *f, u32 i) { return i < f->len ? prog_byte(f->s + i) : 0; }
 
 /* %s (and %pks/%pus) must be followed by the end, a space or punctuation. */
 static void check_string_end(const struct fmt *f, u32 last, struct conv *c)
@@ -238,18 +243,14 @@ static u32 copy_string(struct exec_ctx *x, u64 addr, char kind, char *dst, u32 r
 	/* bpfrun programs have no user memory: %pus reads nothing, as in the kernel for a
 	 * pointer that is not a user address. */
 	if (kind != 'u') {
+		/* The string may end before `room` readable bytes do: then byte by byte. */
 		const char *p = helper_probe_mem(x, addr, room);
-		if (p) {
-			n = strnlen(p, room - 1);
-			memcpy(dst, p, n);
-		} else {
-			/* The string may end before `room` readable bytes do. */
-			for (; n < room - 1; n++) {
-				const char *c = helper_probe_mem(x, addr + n, 1);
-				if (!c || !*c)
-					break;
-				dst[n] = *c;
-			}
+		for (; n < room - 1; n++) {
+			const char *c = p ? p + n : helper_probe_mem(x, addr + n, 1);
+			u8 ch = c ? prog_byte(c) : 0;
+			if (!ch)
+				break;
+			dst[n] = (char)ch;
 		}
 	}
 	dst[n] = 0;
@@ -425,12 +426,14 @@ static void put_text(struct sink *s, const char *t, u32 n)
 	s->len += n;
 }
 
-/* Format text between conversions: the check let only "%%" pairs through. */
+/* Format text between conversions: the check let only "%%" pairs through, each
+ * printed as one '%'. */
 static void put_literal(struct sink *s, const struct fmt *f, u32 from, u32 to)
 {
 	for (u32 i = from; i < to; i++) {
-		put_char(s, (char)at(f, i));
-		if (at(f, i) == '%')
+		u8 c = at(f, i);
+		put_char(s, (char)c);
+		if (c == '%')
 			i++;
 	}
 }
@@ -551,8 +554,8 @@ static u64 read_value(struct reader *r, u32 size)
 
 	if (size > 1)
 		r->pos = ROUND_UP(r->pos, 4);
-	for (u32 i = 0; i < size && r->pos + i < BPRINTF_BIN_SIZE; i++)
-		b[i] = r->a->bin[r->pos + i];
+	if (r->pos < BPRINTF_BIN_SIZE)
+		memcpy(b, r->a->bin + r->pos, MIN(size, BPRINTF_BIN_SIZE - r->pos));
 	r->pos += size;
 	if (size == 8) {
 		memcpy(&v, b, 8);
@@ -641,12 +644,14 @@ static u32 print(char *out, u32 size, const struct fmt *f, const struct bprintf_
 long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_size,
 	     const u64 *raw, u32 nr_raw)
 {
-	const char *nul = memchr(fmt, 0, fmt_size);
+	u32 max = (u32)MIN(fmt_size, (u64)UINT32_MAX);
+	struct fmt f = { fmt, 0 };
 	struct bprintf_args a;
 
-	if (!nul)
+	while (f.len < max && prog_byte(fmt + f.len))
+		f.len++;
+	if (f.len == max)  /* no NUL */
 		return -EINVAL;
-	struct fmt f = { fmt, (u32)(nul - fmt) };
 	memset(&a, 0, sizeof(a));
 	long err = prepare(x, &a, &f, raw, nr_raw);
 	if (err < 0)
@@ -712,7 +717,7 @@ static const char *const_string(struct exec_ctx *x, u64 addr, u32 *len)
 		const char *c = vm_mem(x, addr + i, 1, false);
 		if (!c)
 			return NULL;
-		if (!*c) {
+		if (!prog_byte(c)) {
 			*len = i;
 			return vm_mem(x, addr, i + 1, false);
 		}
