@@ -189,7 +189,8 @@ long strncpy_from_user(char *dst, const char *usrc, size_t count)
 
 	/* page by page: the bytes after the NUL may well be unmapped */
 	while (done < count) {
-		const char *from = usrc + done;
+		/* in integers: for usrc NULL, NULL + 0 would be undefined (it faults below) */
+		const char *from = (const char *)((uintptr_t)usrc + done);
 		size_t chunk = MIN(page - ((uintptr_t)from & (page - 1)), count - done);
 		if (check_user_readable(from, chunk))
 			return -EFAULT;

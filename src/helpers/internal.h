@@ -41,22 +41,14 @@ HELPER(snprintf);
 #define BPRINTF_BIN_SIZE 512  /* room for the arguments, copied strings included */
 #define BPRINTF_OUT_SIZE 1024 /* a trace_printk message, NUL included */
 
-/* Arguments of one call after validation: a value per conversion, or for the ones
- * printed from text (strings, IP addresses, %pB) the offset of that text in bin. */
-struct bprintf_args {
-	u64 val[BPRINTF_MAX_ARGS];
-	u32 nr;
-	char bin[BPRINTF_BIN_SIZE];
-};
-
-/* Validates fmt (NUL-terminated within fmt_size) against the kernel's rules and
- * gathers the nr_raw arguments.  Returns the format's length, or -EINVAL (bad format,
+/* The kernel's bpf_bprintf_prepare() then bstr_printf(): validates fmt (NUL-terminated
+ * within fmt_size) against the kernel's rules, gathers the nr_raw arguments (strings
+ * and IP addresses read from program memory without faulting) and prints into out
+ * (vsnprintf-like: at most size bytes, NUL included; out may be NULL if size is 0).
+ * Returns the length the whole output has, without the NUL, or -EINVAL (bad format,
  * too few arguments) or -ENOSPC (arguments exceed BPRINTF_BIN_SIZE). */
-long bprintf_prepare(struct exec_ctx *x, const char *fmt, u64 fmt_size, const u64 *raw,
-		     u32 nr_raw, struct bprintf_args *a);
-/* Formats fmt[0, fmt_len) into out (vsnprintf-like: at most size bytes, NUL included).
- * Returns the length the whole output has, without the NUL. */
-u32 bprintf_format(char *out, u32 size, const char *fmt, u32 fmt_len, const struct bprintf_args *a);
+long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_size,
+	     const u64 *raw, u32 nr_raw);
 
 /* A readable range of program memory, or NULL WITHOUT faulting the run (for helpers
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */

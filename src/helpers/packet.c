@@ -139,10 +139,12 @@ u64 helper_skb_load_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 to, u64 l
 	if (!st || (!dst && n))
 		return 0;
 	if (off > MAX_PKT_OFFSET || (u64)off + n > pkt_len(&st->pkt)) {
-		memset(dst, 0, n);
+		if (n)  /* a zero-sized dst may be NULL: not even memset(NULL, 0, 0) */
+			memset(dst, 0, n);
 		return (u64)-EFAULT;
 	}
-	memmove(dst, st->pkt.data + off, n);
+	if (n)
+		memmove(dst, st->pkt.data + off, n);
 	return 0;
 }
 
@@ -161,7 +163,8 @@ u64 helper_skb_store_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 from, u6
 	u8 *dst = st->pkt.data + off;
 	if (flags & BPF_F_RECOMPUTE_CSUM)
 		skb_rcsum(st, dst, n, off, false);
-	memmove(dst, src, n);
+	if (n)  /* src may be NULL */
+		memmove(dst, src, n);
 	if (flags & BPF_F_RECOMPUTE_CSUM)
 		skb_rcsum(st, dst, n, off, true);
 	if (flags & BPF_F_INVALIDATE_HASH)

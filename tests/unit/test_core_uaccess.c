@@ -299,6 +299,8 @@ static void test_copies(void)
 	CHECK(copy_from_user(buf, end, 4) == 0 && copy_from_user(buf, end, 5) == -EFAULT, "read up to the edge");
 	CHECK(copy_to_user(end, "wxyz", 4) == 0 && copy_to_user(end, buf, 5) == -EFAULT, "write up to the edge");
 	CHECK(copy_from_user(buf, NULL, 0) == 0 && copy_to_user(NULL, buf, 0) == 0, "zero bytes");
+	/* Regression (issue 8): the page walk computed NULL + 0 (undefined: clang UBSan). */
+	CHECK(strncpy_from_user(buf, NULL, sizeof(buf)) == -EFAULT, "NULL string");
 	CHECK(copy_from_user(buf, (void *)~0ul, 2) == -EFAULT, "wrapping range");
 	CHECK(copy_to_user(ro_page, buf, 1) == -EFAULT, "read-only page");
 	CHECK(check_uarg_tail_zero(rw_page, 8, 16) == 0 && check_uarg_tail_zero(end, 0, 8) == -EFAULT,

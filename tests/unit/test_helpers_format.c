@@ -13,12 +13,8 @@ static struct exec_ctx ctx;
 static long fmt3(char *out, u32 size, const char *fmt, u64 a, u64 b, u64 c, u32 nr)
 {
 	u64 raw[3] = { a, b, c };
-	struct bprintf_args args;
-	long len = bprintf_prepare(&ctx, fmt, strlen(fmt) + 1, raw, nr, &args);
 
-	if (len < 0)
-		return len;
-	return bprintf_format(out, size, fmt, (u32)len, &args);
+	return bprintf(&ctx, out, size, fmt, strlen(fmt) + 1, raw, nr);
 }
 
 static void ok(const char *fmt, u64 a, u64 b, u64 c, const char *want)
@@ -67,6 +63,33 @@ static void test_hashed_pointer(void)
 	      "%%p and %%pK hash alike [%s] [%s]", a, b);
 }
 
+/* Fills the stack below the caller with 'H', so that reading uninitialised helper
+ * stack shows. */
+static __attribute__((noinline)) void pollute_stack(void)
+{
+	volatile char junk[16384];
+
+	for (unsigned i = 0; i < sizeof(junk); i++)
+		junk[i] = 'H';
+}
+
+/* Regression (issue 8): after a plain %p followed by punctuation, the checking pass
+ * resumed one character late, so "%p%s%d" was checked as %p %d but printed as
+ * %p %s %d: the %d's value became an offset into the helper's uninitialised argument
+ * area (host stack bytes), and %d printed an argument nobody passed. */
+static void test_pointer_then_conversion(void)
+{
+	pollute_stack();
+	ok("%p%s%d", 0, 100, 7, "00000000000000007");
+	pollute_stack();
+	ok("%p%%%d", 0, 7, 0, "0000000000000000%7");
+	pollute_stack();
+	ok("%p%c%d|", 0, 'x', 7, "0000000000000000x7|");
+	pollute_stack();
+	ok("%p.%s.%d", 0, 200, 7, "0000000000000000..7");
+	bad("%p%d%d%d", -EINVAL);
+}
+
 static void test_invalid(void)
 {
 	const char *fmts[] = { "%o", "%f", "%.2d", "%hd", "%lllx", "%#x", "%sa", "%pz", "%*d",
@@ -76,8 +99,7 @@ static void test_invalid(void)
 	for (unsigned i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
 		bad(fmts[i], -EINVAL);
 	char nonul[3] = { 'a', 'b', 'c' };
-	struct bprintf_args args;
-	CHECK(bprintf_prepare(&ctx, nonul, sizeof(nonul), NULL, 0, &args) == -EINVAL, "no NUL");
+	CHECK(bprintf(&ctx, NULL, 0, nonul, sizeof(nonul), NULL, 0) == -EINVAL, "no NUL");
 	CHECK(fmt3(NULL, 0, "%d", 1, 0, 0, 0) == -EINVAL, "more conversions than arguments");
 	CHECK(fmt3(NULL, 0, "%d", 1, 0, 0, 1) == 1, "fewer conversions than arguments is fine");
 }
@@ -100,6 +122,7 @@ int main(void)
 {
 	test_integers();
 	test_hashed_pointer();
+	test_pointer_then_conversion();
 	test_invalid();
 	test_truncation();
 	return finish();
