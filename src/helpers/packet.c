@@ -161,7 +161,8 @@ u64 helper_skb_store_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 from, u6
 	u8 *dst = st->pkt.data + off;
 	if (flags & BPF_F_RECOMPUTE_CSUM)
 		skb_rcsum(st, dst, n, off, false);
-	memmove(dst, src, n);
+	if (n)   /* for 0 bytes src is the program's unchecked value, maybe NULL */
+		memmove(dst, src, n);
 	if (flags & BPF_F_RECOMPUTE_CSUM)
 		skb_rcsum(st, dst, n, off, true);
 	if (flags & BPF_F_INVALIDATE_HASH)
