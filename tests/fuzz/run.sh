@@ -16,7 +16,10 @@ set -uo pipefail
 mode=$1 build=$2 seconds=$3 jobs=$4
 shift 4
 src=$(cd "$(dirname "$0")" && pwd)
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
+# hard_rss_limit_mb: the sanitizer's own watchdog, polled more often than libFuzzer's
+# -rss_limit_mb, against an input that touches memory fast (a huge map being released).
+asan=detect_leaks=0:allocator_may_return_null=1:hard_rss_limit_mb=3072
+export ASAN_OPTIONS=${ASAN_OPTIONS:-$asan}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export FUZZ_LIBBPF_CRASHES=$build/fuzz-findings/libbpf
 mkdir -p "$FUZZ_LIBBPF_CRASHES"
