@@ -23,6 +23,29 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-$asan}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export FUZZ_LIBBPF_CRASHES=$build/fuzz-findings/libbpf
 mkdir -p "$FUZZ_LIBBPF_CRASHES"
+# The counts each process of the target wrote (one line per -fork worker), summed.
+sum_reports() {
+	awk '{
+		t = $0; gsub(/[0-9]+/, "#", t)
+		if (!(t in seen)) { seen[t] = 1; order[++m] = t }
+		s = $0; k = 0
+		while (match(s, /[0-9]+/)) {
+			sum[t, ++k] += substr(s, RSTART, RLENGTH)
+			s = substr(s, RSTART + RLENGTH)
+		}
+	}
+	END {
+		for (j = 1; j <= m; j++) {
+			s = order[j]; out = ""; k = 0
+			while ((p = index(s, "#"))) {
+				out = out substr(s, 1, p - 1) sum[order[j], ++k]
+				s = substr(s, p + 1)
+			}
+			print "    " out s
+		}
+	}' "$1"
+}
+
 status=0
 for t in "$@"; do
 	findings=$build/fuzz-findings/$t log=$build/fuzz-$t.log
@@ -60,7 +83,7 @@ for t in "$@"; do
 		$((ms / 1000)) $((ms % 1000 / 100)) $((execs * 1000 / (ms ? ms : 1))) "$found" \
 		"${libbpf:+, new inputs that kill libbpf: $libbpf}" \
 		"$([ $rc -ne 0 ] && echo " (exit $rc, see $log)")"
-	[ -f "$FUZZ_REPORT" ] && sed 's/^/    /' "$FUZZ_REPORT"
+	[ -f "$FUZZ_REPORT" ] && sum_reports "$FUZZ_REPORT"
 	if [ $rc -ne 0 ] || [ "$found" -gt 0 ]; then
 		status=1
 	fi
