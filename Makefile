@@ -3,12 +3,21 @@ MAKEFLAGS += --no-print-directory
 #   make            release build (build/)
 #   make asan       AddressSanitizer + UBSan build (build-asan/)
 #   make tsan       ThreadSanitizer build (build-tsan/)
-#   make test       all three builds and every test in each (ctest)
+#   make test       all three builds and every test in each (ctest), then test-fuzz
+#   make test-fuzz  a short run of each fuzz target from its seeds (FUZZ_TEST_SECONDS)
 #   make bench      benchmarks, bpfrun side by side with the kernel
+#   make fuzz       libFuzzer campaigns of FUZZ_SECONDS per target (clang; build-fuzz/)
 JOBS ?= $(shell nproc)
 CMAKE ?= cmake
 
-.PHONY: all asan tsan test test-release test-asan test-tsan bench clean
+# make fuzz: FUZZ_SECONDS per target, FUZZ_JOBS workers each (tests/fuzz/run.sh).
+FUZZ_SECONDS ?= 300
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?= fuzz_bpf_attr fuzz_prog fuzz_btf fuzz_elf
+# The short run of every target that `make test` includes (CI: 2 cores, keep it quick).
+FUZZ_TEST_SECONDS ?= 15
+
+.PHONY: all asan tsan test test-release test-asan test-tsan test-fuzz bench clean fuzz fuzz-build
 
 all:
 	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -31,10 +40,21 @@ test-asan: asan
 test-tsan: tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j 2
 
-test: test-release test-asan test-tsan
+fuzz-build:
+	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DBPFRUN_SANITIZE=fuzz >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS) --target fuzz
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh campaign build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+test-fuzz: fuzz-build
+	tests/fuzz/run.sh check build-fuzz $(FUZZ_TEST_SECONDS) 1 $(FUZZ_TARGETS)
+
+test: test-release test-asan test-tsan test-fuzz
 
 bench: all
 	./build/bench/run-all
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
