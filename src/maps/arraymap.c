@@ -8,8 +8,9 @@
  * so mmap(2) of any of its descriptors sees the memory programs use, in the kernel's
  * layout.  Prog arrays hold referenced program pointers instead of values.
  *
- * Locking: none.  Values are copied with relaxed atomics (programs and user space race on
- * them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock (map.c).
+ * Locking: none for values: they are copied with relaxed atomics (programs and user space
+ * race on them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock
+ * (map.c).  owner_lock (a spinlock word, leaf) guards a prog array's binding.
  *
  * Prog array slots and the lifetime of tail-call targets: a slot holds a reference on its
  * program.  Readers (tail calls, user-space lookups) take no lock: inside a vm read
@@ -29,6 +30,7 @@
 
 #include "map.h"
 #include "../core/btf.h"
+#include "../core/spinlock.h"
 #include "../prog/prog.h"
 #include "../vm/vm.h"
 
@@ -37,6 +39,14 @@
 	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG |  \
 	 BPF_F_WRONLY_PROG | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP)
 
+/* What a prog array is bound to: the properties of the first program that used it
+ * (loaded with it among its maps, or stored in a slot). */
+struct prog_owner {
+	bool set;
+	bool xdp_has_frags;
+	u32 type, expected_attach_type;
+};
+
 struct bpf_array {
 	struct bpf_map map;
 	u64 elem_size;
@@ -44,7 +54,8 @@ struct bpf_array {
 	char *values;
 	size_t values_len;   /* bytes mapped at values */
 	struct bpf_prog **progs;  /* PROG_ARRAY */
-	u32 owner_prog_type;      /* PROG_ARRAY: type + 1 of the first program stored */
+	struct prog_owner owner;  /* PROG_ARRAY: under owner_lock */
+	u32 owner_lock;           /* spinlock word (core/spinlock.h); leaf lock */
 };
 
 static struct bpf_array *array_of(const struct bpf_map *map)
@@ -365,16 +376,30 @@ static void *array_key_of_value(struct bpf_map *map, void *value, u32 *tmp)
 
 /* ---- prog array ---- */
 
-/* The kernel's bpf_prog_map_compatible: every program in one prog array has the type of
- * the first one stored. */
-static bool prog_array_compatible(struct bpf_array *a, const struct bpf_prog *prog)
+/* The kernel's bpf_prog_map_compatible: the first program to use a prog array binds it
+ * to its type, expected attach type and xdp_has_frags, for the array's lifetime; any
+ * program that differs may neither be stored in it nor be loaded using it, so a tail call
+ * never reaches code with other context rules (a sched_cls program writing the packet of
+ * a cgroup_skb caller).  The kernel's other owner properties are equal for every program
+ * here: all run in one engine (jited), none has an attach_func_proto (attach_btf_id is
+ * refused at load) or cgroup storage. */
+static bool prog_array_compatible(struct bpf_map *map, const struct bpf_prog *prog)
 {
-	u32 want = prog->type + 1, owner = 0;
+	struct bpf_array *a = array_of(map);
+	struct prog_owner want = {
+		.set = true,
+		.xdp_has_frags = prog->prog_flags & BPF_F_XDP_HAS_FRAGS,
+		.type = prog->type,
+		.expected_attach_type = prog->expected_attach_type,
+	};
 
-	if (__atomic_compare_exchange_n(&a->owner_prog_type, &owner, want, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
-		return true;
-	return owner == want;
+	spin_lock_word(&a->owner_lock);
+	if (!a->owner.set)
+		a->owner = want;
+	bool same = a->owner.type == want.type && a->owner.xdp_has_frags == want.xdp_has_frags &&
+		    a->owner.expected_attach_type == want.expected_attach_type;
+	spin_unlock_word(&a->owner_lock);
+	return same;
 }
 
 static int prog_array_update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
@@ -390,7 +415,7 @@ static int prog_array_update_user(struct bpf_map *map, const void *key, const vo
 	struct bpf_prog *prog = prog_from_fd((int)fd);
 	if (IS_ERR(prog))
 		return (int)PTR_ERR(prog);
-	if (!prog_array_compatible(a, prog)) {
+	if (!prog_array_compatible(map, prog)) {
 		prog_put(prog);
 		return -EINVAL;
 	}
@@ -495,4 +520,5 @@ const struct map_ops prog_array_map_ops = {
 	.prog_at = prog_array_prog_at,
 	.check_btf = array_check_btf,
 	.release_user = prog_array_release_user,
+	.prog_compatible = prog_array_compatible,
 };

@@ -22,6 +22,7 @@
 #include "../core/object.h"
 
 struct bpf_map;
+struct bpf_prog;
 struct btf_obj;
 struct exec_ctx;
 
@@ -84,6 +85,9 @@ struct map_ops {
 	 * means a key type id is required. */
 	int (*check_btf)(const struct bpf_map *map, const struct btf_obj *btf, u32 key_type_id,
 			 u32 value_type_id);
+	/* Prog arrays: binds the map to the first program that uses it (stored in a slot or
+	 * loaded with the map among its maps); false when prog differs from that owner. */
+	bool (*prog_compatible)(struct bpf_map *map, const struct bpf_prog *prog);
 	/* The map lost its last user reference (prog arrays drop their programs). */
 	void (*release_user)(struct bpf_map *map);
 	/* Batch commands; NULL: -ENOTSUPP.  The map_generic_* ones below fit any type that
