@@ -14,6 +14,8 @@
  * the kernel), so a reader copying under the bucket lock never sees a half-written value;
  * per-CPU values and BPF_F_LOCK updates are written in place, as in the kernel.
  *
+ * A reused element keeps its special fields (see fill_elem).
+ *
  * LRU maps evict with a CLOCK sweep over the pool (approximate LRU, as the kernel's is):
  * a lookup sets the element's reference bit, the sweep clears it and evicts elements
  * whose bit is already clear.
@@ -483,9 +485,12 @@ static void fill_elem(struct bpf_htab *h, struct htab_elem *e, const void *key, 
 		write_percpu(h, e, src, true);
 		return;
 	}
-	void *value = elem_value(h, e);
-	map_copy_value(&h->map, value, src->value);
-	map_clear_special(&h->map, value);
+	/* The special fields stay as they are, as in the kernel's preallocated maps: zero in a
+	 * fresh slot, freed when the element was removed - unless a program armed a timer in
+	 * the removed element since (its pointer stays valid); that timer now belongs to this
+	 * element, whose removal or the map's release will cancel it.  Zeroing it here would
+	 * lose it: it would fire on with its program and map held forever. */
+	map_copy_value(&h->map, elem_value(h, e), src->value);
 }
 
 static int check_update_flags(bool exists, u64 flags)
