@@ -42,7 +42,8 @@ static int load(enum bpf_prog_type type, enum bpf_attach_type attach, __u32 flag
 static int load_caller(enum bpf_prog_type type, enum bpf_attach_type attach, __u32 flags, int array)
 {
 	const struct bpf_insn insns[] = {
-		LD_MAP(2, array), MOV64_IMM(3, 0), CALL(BPF_FUNC_tail_call), MOV64_IMM(0, 1), EXIT(),
+		LD_MAP(2, array), MOV64_IMM(3, 0), CALL(BPF_FUNC_tail_call),
+		MOV64_IMM(0, 1), EXIT(),
 	};
 	return load(type, attach, flags, insns, sizeof(insns) / sizeof(insns[0]));
 }

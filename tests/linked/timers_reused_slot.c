@@ -46,9 +46,10 @@ int main(void)
 	bpf_object__close(obj);
 	bpfrun_clock_advance(10 * 1000000ull);
 	bpfrun_timer_stats(&s2);
-	CHECK(s2.fired == s1.fired && s2.pending == 0, "freed with the map: fired %llu more, pending %llu",
+	CHECK(s2.fired == s1.fired && s2.pending == 0,
+	      "freed with the map: fired %llu more, pending %llu",
 	      (unsigned long long)(s2.fired - s1.fired), (unsigned long long)s2.pending);
-	CHECK(ids_left(bpf_prog_get_next_id) == 0, "programs left: %d", ids_left(bpf_prog_get_next_id));
-	CHECK(ids_left(bpf_map_get_next_id) == 0, "maps left: %d", ids_left(bpf_map_get_next_id));
+	int progs = ids_left(bpf_prog_get_next_id), maps = ids_left(bpf_map_get_next_id);
+	CHECK(progs == 0 && maps == 0, "programs left: %d, maps left: %d", progs, maps);
 	return finish();
 }
