@@ -61,7 +61,7 @@ int main(void)
 		{ "hash value 4M", BPF_MAP_TYPE_HASH, 4, 4 << 20, 2 },
 		{ "hash max 2^31+1", BPF_MAP_TYPE_HASH, 4, 8, (1u << 31) + 1 },
 		{ "hash max 2^30 no_prealloc", BPF_MAP_TYPE_HASH, 4, 8, 1u << 30, BPF_F_NO_PREALLOC },
-		{ "hash max 2^27 no_prealloc", BPF_MAP_TYPE_HASH, 4, 8, 1u << 27, BPF_F_NO_PREALLOC },
+		{ "hash max 2^21 no_prealloc", BPF_MAP_TYPE_HASH, 4, 8, 1u << 21, BPF_F_NO_PREALLOC },
 		{ "hash unknown flag", BPF_MAP_TYPE_HASH, 4, 8, 16, 1u << 20 },
 		{ "hash mmapable", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_MMAPABLE },
 		{ "hash no_common_lru", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_NO_COMMON_LRU },
