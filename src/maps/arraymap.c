@@ -99,9 +99,15 @@ static int prog_array_alloc_check(const union bpf_attr *attr)
 	return array_alloc_check(attr);
 }
 
-static size_t phys_mem_bytes(void)
+/* What the kernel's array_map_alloc allocates: the elements (a prog array's are 8-byte
+ * program pointers), and for per-CPU arrays a pointer per element besides each CPU's copy. */
+static u64 array_kernel_bytes(const union bpf_attr *attr)
 {
-	return (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+	u64 n = attr->max_entries, elem_size = ROUND_UP((u64)attr->value_size, 8);
+
+	if (is_percpu(attr))
+		return n * sizeof(void *) + n * elem_size * (u64)num_possible_cpus();
+	return n * elem_size;
 }
 
 /* The values' memory: a shared memfd mapping for mmapable arrays, else anonymous. */
@@ -110,8 +116,6 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	a->values_len = ROUND_UP((size_t)a->map.max_entries * a->ncpus * a->elem_size, page);
-	if (a->values_len > phys_mem_bytes())
-		return -ENOMEM;
 	if (!mmapable) {
 		a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return a->values == MAP_FAILED ? -ENOMEM : 0;
@@ -129,8 +133,11 @@ static void array_free(struct bpf_map *map);
 
 static struct bpf_map *array_alloc(const union bpf_attr *attr)
 {
-	struct bpf_array *a = calloc(1, sizeof(*a));
+	int err = map_check_kernel_bytes(array_kernel_bytes(attr));
 
+	if (err)
+		return ERR_PTR(err);
+	struct bpf_array *a = calloc(1, sizeof(*a));
 	if (!a)
 		return ERR_PTR(-ENOMEM);
 	a->map.obj.memfd = -1;
@@ -138,7 +145,6 @@ static struct bpf_map *array_alloc(const union bpf_attr *attr)
 	a->map.value_size = attr->value_size;
 	a->elem_size = ROUND_UP((u64)attr->value_size, 8);
 	a->ncpus = is_percpu(attr) ? (u32)num_possible_cpus() : 1;
-	int err;
 	if (attr->map_type == BPF_MAP_TYPE_PROG_ARRAY) {
 		a->progs = calloc(attr->max_entries, sizeof(*a->progs));
 		err = a->progs ? 0 : -ENOMEM;

@@ -167,6 +167,22 @@ static u32 lru_percpu_max_entries(u32 max, u32 ncpus)
 	return up <= UINT32_MAX ? (u32)up : max / ncpus * ncpus;
 }
 
+/* What the kernel's htab_map_alloc allocates: the buckets and, unless BPF_F_NO_PREALLOC,
+ * every element up front (plus one spare per CPU for plain HASH), with each CPU's copy
+ * of the values of per-CPU maps. */
+static u64 htab_kernel_bytes(const struct bpf_htab *h, const union bpf_attr *attr)
+{
+	u64 bytes = (u64)h->n_buckets * KERNEL_BUCKET_SIZE;
+
+	if (attr->map_flags & BPF_F_NO_PREALLOC)
+		return bytes;
+	u64 n = (u64)h->map.max_entries + (h->percpu || h->lru ? 0 : h->ncpus);
+	u64 value = ROUND_UP((u64)attr->value_size, 8);
+	u64 elem = KERNEL_HTAB_ELEM_SIZE + ROUND_UP((u64)attr->key_size, 8) +
+		   (h->percpu ? sizeof(void *) : value);
+	return bytes + n * elem + (h->percpu ? n * value * h->ncpus : 0);
+}
+
 static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 {
 	struct bpf_htab *h = calloc(1, sizeof(*h));
@@ -189,6 +205,9 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 		goto fail;
 	h->n_buckets = roundup_pow_of_two(h->map.max_entries);
 	if (h->n_buckets > UINT32_MAX / KERNEL_BUCKET_SIZE)
+		goto fail;
+	err = map_check_kernel_bytes(htab_kernel_bytes(h, attr));
+	if (err)
 		goto fail;
 	err = -ENOMEM;
 	h->value_off = sizeof(struct htab_elem) + ROUND_UP((u64)attr->key_size, 8);

@@ -152,6 +152,11 @@ void map_clear_special(const struct bpf_map *map, void *value);
  * its timer (array update, hash replace/delete, LRU eviction, map free). */
 void map_free_value_fields(struct bpf_map *map, void *value);
 
+/* The kernel allocates a map's memory at creation (zeroed, never lazily) and refuses more
+ * than the machine has: -ENOMEM when `bytes`, what the kernel would allocate for the map,
+ * exceed the physical memory, else 0.  bpfrun reserves lazily but answers the same. */
+int map_check_kernel_bytes(u64 bytes);
+
 /* Memory safety: true when [addr, addr+size) lies within one value of the map and does
  * not overlap a special field. */
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size);
