@@ -6,7 +6,9 @@
  * space reads and writes each copy with its padding to 8 bytes, as the kernel.  A
  * BPF_F_MMAPABLE array's values are a shared mapping of a memfd (obj.memfd) at offset 0,
  * so mmap(2) of any of its descriptors sees the memory programs use, in the kernel's
- * layout.  Prog arrays hold referenced program pointers instead of values.
+ * layout.  Prog arrays hold referenced program pointers instead of values; their slots are
+ * zero pages until used, and a bitmap of the pages that ever held a program lets the
+ * release of the array cost what it held, not its max_entries.
  *
  * Locking: none for values: they are copied with relaxed atomics (programs and user space
  * race on them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock
@@ -35,6 +37,7 @@
 #include "../vm/vm.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
+#define SLOTS_PER_PAGE 512 /* prog array slots per bit of used_pages: a 4 KiB page of them */
 #define ARRAY_CREATE_FLAG_MASK                                                                   \
 	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG |  \
 	 BPF_F_WRONLY_PROG | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP)
@@ -53,7 +56,9 @@ struct bpf_array {
 	u32 ncpus;           /* copies per element: num_possible_cpus() for per-CPU, else 1 */
 	char *values;
 	size_t values_len;   /* bytes mapped at values */
-	struct bpf_prog **progs;  /* PROG_ARRAY */
+	struct bpf_prog **progs;  /* PROG_ARRAY: max_entries slots, zero pages until used */
+	u64 *used_pages;          /* PROG_ARRAY: bit p set once a slot of page p was stored;
+				   * release visits only those pages */
 	struct prog_owner owner;  /* PROG_ARRAY: under owner_lock */
 	u32 owner_lock;           /* spinlock word (core/spinlock.h); leaf lock */
 };
@@ -97,6 +102,12 @@ static int prog_array_alloc_check(const union bpf_attr *attr)
 	if (attr->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
 		return -EINVAL;
 	return array_alloc_check(attr);
+}
+
+/* Words of the used_pages bitmap of a prog array of n slots. */
+static u64 used_page_words(u32 n)
+{
+	return ((u64)n + SLOTS_PER_PAGE * 64 - 1) / (SLOTS_PER_PAGE * 64);
 }
 
 /* What the kernel's array_map_alloc allocates: the elements (a prog array's are 8-byte
@@ -146,8 +157,10 @@ static struct bpf_map *array_alloc(const union bpf_attr *attr)
 	a->elem_size = ROUND_UP((u64)attr->value_size, 8);
 	a->ncpus = is_percpu(attr) ? (u32)num_possible_cpus() : 1;
 	if (attr->map_type == BPF_MAP_TYPE_PROG_ARRAY) {
+		/* calloc's large blocks are fresh zero pages: slots cost memory once used. */
 		a->progs = calloc(attr->max_entries, sizeof(*a->progs));
-		err = a->progs ? 0 : -ENOMEM;
+		a->used_pages = calloc(used_page_words(attr->max_entries), sizeof(u64));
+		err = a->progs && a->used_pages ? 0 : -ENOMEM;
 	} else {
 		err = array_map_values(a, attr->map_flags & BPF_F_MMAPABLE);
 		a->map.region = (struct map_region){
@@ -175,17 +188,44 @@ static bool replace_prog_slot(struct bpf_array *a, u32 i, struct bpf_prog *prog)
 	return true;
 }
 
+/* Slot i is about to hold a program: its page must be visited when the slots are
+ * emptied. */
+static void mark_slot_used(struct bpf_array *a, u32 i)
+{
+	u64 page = i / SLOTS_PER_PAGE;
+
+	__atomic_fetch_or(&a->used_pages[page / 64], 1ull << (page % 64), __ATOMIC_RELAXED);
+}
+
+/* Empties every slot that ever held a program: the cost is that of the pages in use, not
+ * of max_entries (a 2^27-slot array holding one program is released at once, without
+ * touching its gigabyte of untouched slots). */
+static void clear_used_slots(struct bpf_array *a)
+{
+	u64 words = used_page_words(a->map.max_entries);
+
+	for (u64 w = 0; w < words; w++) {
+		u64 bits = __atomic_load_n(&a->used_pages[w], __ATOMIC_RELAXED);
+		for (; bits; bits &= bits - 1) {
+			u64 first = (w * 64 + (u64)__builtin_ctzll(bits)) * SLOTS_PER_PAGE;
+			u64 end = MIN(first + SLOTS_PER_PAGE, (u64)a->map.max_entries);
+			for (u64 i = first; i < end; i++)
+				if (__atomic_load_n(&a->progs[i], __ATOMIC_RELAXED))
+					replace_prog_slot(a, (u32)i, NULL);
+		}
+	}
+}
+
 static void free_fields_of_all(struct bpf_map *map);
 
 static void array_free(struct bpf_map *map)
 {
 	struct bpf_array *a = array_of(map);
 
-	if (a->progs) {
-		for (u32 i = 0; i < map->max_entries; i++)
-			replace_prog_slot(a, i, NULL);
-		free(a->progs);
-	}
+	if (a->progs && a->used_pages)
+		clear_used_slots(a);
+	free(a->progs);
+	free(a->used_pages);
 	if (a->values && a->values != MAP_FAILED) {
 		free_fields_of_all(map);
 		munmap(a->values, a->values_len);
@@ -425,6 +465,7 @@ static int prog_array_update_user(struct bpf_map *map, const void *key, const vo
 		prog_put(prog);
 		return -EINVAL;
 	}
+	mark_slot_used(a, index);
 	replace_prog_slot(a, index, prog);
 	return 0;
 }
@@ -472,8 +513,7 @@ static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
  * may hold the map, a cycle nothing else would break). */
 static void prog_array_release_user(struct bpf_map *map)
 {
-	for (u32 i = 0; i < map->max_entries; i++)
-		replace_prog_slot(array_of(map), i, NULL);
+	clear_used_slots(array_of(map));
 }
 
 const struct map_ops array_map_ops = {
