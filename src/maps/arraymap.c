@@ -254,11 +254,16 @@ static int array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u
 
 /* ---- elements ---- */
 
+/* The index a key holds, read with relaxed atomics: a program's key may lie in map memory
+ * another thread rewrites (an array value used as the key), where a plain read would be a
+ * data race.  An aligned key, the usual case, is one load. */
 static u32 key_index(const void *key)
 {
 	u32 index;
 
-	memcpy(&index, key, sizeof(index));
+	if (!((uintptr_t)key & 3))
+		return __atomic_load_n((const u32 *)key, __ATOMIC_RELAXED);
+	map_value_memcpy(&index, key, sizeof(index));
 	return index;
 }
 

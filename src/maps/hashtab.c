@@ -30,7 +30,8 @@
  *   running callback that itself uses this map.  Elements are unlinked under the lock,
  *   their fields freed after it is released, then they go to the free list.
  *   Element state, hash and reference bits are read without the lock with atomics (the
- *   LRU sweep) and rechecked under it.  for_each_value visits every slot, whatever its
+ *   LRU sweep) and rechecked under it.  A caller's key is read with relaxed atomics too
+ *   (key_word): it may lie in map memory other threads rewrite.  for_each_value visits every slot, whatever its
  *   state: freeing a timer is safe on any slot (an absent one is a no-op).
  */
 #include <stdlib.h>
@@ -335,22 +336,43 @@ static u64 mix64(u64 x)
 	return x;
 }
 
+/* Up to 8 bytes of a caller's key, read with relaxed atomics into a word laid out as
+ * memcpy would lay them out: the key may lie in map memory another thread rewrites with
+ * relaxed atomic stores (a hash element's own key handed to a for_each callback while the
+ * element is reused, another map's value), where a plain read would be a data race.
+ * Whole aligned words, the usual case, are single loads (plain movs on x86); the rest is
+ * out of line and cold, so that lookups need no stack frame for it. */
+static __attribute__((noinline, cold)) u64 key_word_slow(const u8 *p, u32 n)
+{
+	u64 w = 0;
+
+	map_value_memcpy(&w, p, n);
+	return w;
+}
+
+static inline __attribute__((always_inline)) u64 key_word(const u8 *p, u32 n)
+{
+	if (n == 8 && !((uintptr_t)p & 7))
+		return __atomic_load_n((const u64 *)p, __ATOMIC_RELAXED);
+	if (n == 4 && !((uintptr_t)p & 3)) {
+		u32 v = __atomic_load_n((const u32 *)p, __ATOMIC_RELAXED);
+		u64 w = 0;
+		memcpy(&w, &v, sizeof(v));
+		return w;
+	}
+	return key_word_slow(p, n);
+}
+
 static u32 hash_key(const struct bpf_htab *h, const void *key)
 {
 	const u8 *p = key;
 	u32 n = h->map.key_size;
 	u64 acc = h->seed ^ ((u64)n * 0x9e3779b97f4a7c15ULL);
 
-	for (; n >= 8; n -= 8, p += 8) {
-		u64 w;
-		memcpy(&w, p, 8);
-		acc = mix64(acc ^ w);
-	}
-	if (n) {
-		u64 w = 0;
-		memcpy(&w, p, n);
-		acc = mix64(acc ^ w ^ 0x5bd1e995);
-	}
+	for (; n >= 8; n -= 8, p += 8)
+		acc = mix64(acc ^ key_word(p, 8));
+	if (n)
+		acc = mix64(acc ^ key_word(p, n) ^ 0x5bd1e995);
 	return (u32)(acc ^ (acc >> 32));
 }
 
@@ -359,14 +381,28 @@ static struct bucket *bucket_of(const struct bpf_htab *h, u32 hash)
 	return &h->buckets[hash & (h->n_buckets - 1)];
 }
 
-static bool key_equal(const struct bpf_htab *h, const struct htab_elem *e, const void *key)
+/* e's key (stable: e is linked and its bucket is locked; its slot is padded with zeroes
+ * to 8 bytes, never written) against the caller's, read as hash_key reads it. */
+static inline __attribute__((always_inline)) bool key_equal(const struct bpf_htab *h,
+							    const struct htab_elem *e, const void *key)
 {
-	return memcmp(e->key, key, h->map.key_size) == 0;
+	const u8 *p = key;
+	u32 n = h->map.key_size;
+
+	for (u32 off = 0; off < n; off += 8) {
+		u64 mine;
+		memcpy(&mine, e->key + off, sizeof(mine));
+		if (mine != key_word(p + off, MIN(8u, n - off)))
+			return false;
+	}
+	return true;
 }
 
-/* Finds key in b (locked); *prevp receives the link that points at it. */
-static struct htab_elem *bucket_find(const struct bpf_htab *h, struct bucket *b, const void *key, u32 hash,
-				     struct htab_elem ***prevp)
+/* Finds key in b (locked); *prevp receives the link that points at it.  Inlined: it is
+ * most of a lookup. */
+static inline __attribute__((always_inline)) struct htab_elem *
+bucket_find(const struct bpf_htab *h, struct bucket *b, const void *key, u32 hash,
+	    struct htab_elem ***prevp)
 {
 	struct htab_elem **link = &b->head;
 
