@@ -432,8 +432,9 @@ static void *array_key_of_value(struct bpf_map *map, void *value, u32 *tmp)
  * program that differs may neither be stored in it nor be loaded using it, so a tail call
  * never reaches code with other context rules (a sched_cls program writing the packet of
  * a cgroup_skb caller).  The kernel's other owner properties are equal for every program
- * here: all run in one engine (jited), none has an attach_func_proto (attach_btf_id is
- * refused at load) or cgroup storage. */
+ * here: all run in one engine (jited), being sleepable follows the type (SYSCALL programs
+ * always are, no other type may be), none has an attach_func_proto (attach_btf_id is
+ * refused at load), cgroup storage or a kprobe override. */
 static bool prog_array_compatible(struct bpf_map *map, const struct bpf_prog *prog)
 {
 	struct bpf_array *a = array_of(map);
