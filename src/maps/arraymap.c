@@ -6,10 +6,13 @@
  * space reads and writes each copy with its padding to 8 bytes, as the kernel.  A
  * BPF_F_MMAPABLE array's values are a shared mapping of a memfd (obj.memfd) at offset 0,
  * so mmap(2) of any of its descriptors sees the memory programs use, in the kernel's
- * layout.  Prog arrays hold referenced program pointers instead of values.
+ * layout.  Prog arrays hold referenced program pointers instead of values; their slots are
+ * zero pages until used, and a bitmap of the pages that ever held a program lets the
+ * release of the array cost what it held, not its max_entries.
  *
- * Locking: none.  Values are copied with relaxed atomics (programs and user space race on
- * them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock (map.c).
+ * Locking: none for values: they are copied with relaxed atomics (programs and user space
+ * race on them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock
+ * (map.c).  owner_lock (a spinlock word, leaf) guards a prog array's binding.
  *
  * Prog array slots and the lifetime of tail-call targets: a slot holds a reference on its
  * program.  Readers (tail calls, user-space lookups) take no lock: inside a vm read
@@ -29,13 +32,23 @@
 
 #include "map.h"
 #include "../core/btf.h"
+#include "../core/spinlock.h"
 #include "../prog/prog.h"
 #include "../vm/vm.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
+#define SLOTS_PER_PAGE 512 /* prog array slots per bit of used_pages: a 4 KiB page of them */
 #define ARRAY_CREATE_FLAG_MASK                                                                   \
 	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG |  \
 	 BPF_F_WRONLY_PROG | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP)
+
+/* What a prog array is bound to: the properties of the first program that used it
+ * (loaded with it among its maps, or stored in a slot). */
+struct prog_owner {
+	bool set;
+	bool xdp_has_frags;
+	u32 type, expected_attach_type;
+};
 
 struct bpf_array {
 	struct bpf_map map;
@@ -43,8 +56,11 @@ struct bpf_array {
 	u32 ncpus;           /* copies per element: num_possible_cpus() for per-CPU, else 1 */
 	char *values;
 	size_t values_len;   /* bytes mapped at values */
-	struct bpf_prog **progs;  /* PROG_ARRAY */
-	u32 owner_prog_type;      /* PROG_ARRAY: type + 1 of the first program stored */
+	struct bpf_prog **progs;  /* PROG_ARRAY: max_entries slots, zero pages until used */
+	u64 *used_pages;          /* PROG_ARRAY: bit p set once a slot of page p was stored;
+				   * release visits only those pages */
+	struct prog_owner owner;  /* PROG_ARRAY: under owner_lock */
+	u32 owner_lock;           /* spinlock word (core/spinlock.h); leaf lock */
 };
 
 static struct bpf_array *array_of(const struct bpf_map *map)
@@ -88,9 +104,31 @@ static int prog_array_alloc_check(const union bpf_attr *attr)
 	return array_alloc_check(attr);
 }
 
-static size_t phys_mem_bytes(void)
+/* Words of the used_pages bitmap of a prog array of n slots. */
+static u64 used_page_words(u32 n)
 {
-	return (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
+	return ((u64)n + SLOTS_PER_PAGE * 64 - 1) / (SLOTS_PER_PAGE * 64);
+}
+
+/* What the kernel's array_map_alloc allocates: the elements (a prog array's are 8-byte
+ * program pointers), and for per-CPU arrays a pointer per element besides each CPU's copy. */
+static u64 array_kernel_bytes(const union bpf_attr *attr)
+{
+	u64 n = attr->max_entries, elem_size = ROUND_UP((u64)attr->value_size, 8);
+
+	if (is_percpu(attr))
+		return n * sizeof(void *) + n * elem_size * (u64)num_possible_cpus();
+	return n * elem_size;
+}
+
+/* A prog array's n slots, zero pages reserved but not committed (whatever the allocator
+ * underneath, sanitizers' included): a slot costs memory once a program is stored. */
+static struct bpf_prog **reserve_slots(u32 n)
+{
+	void *p = mmap(NULL, (size_t)n * sizeof(struct bpf_prog *), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 /* The values' memory: a shared memfd mapping for mmapable arrays, else anonymous. */
@@ -99,8 +137,6 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	a->values_len = ROUND_UP((size_t)a->map.max_entries * a->ncpus * a->elem_size, page);
-	if (a->values_len > phys_mem_bytes())
-		return -ENOMEM;
 	if (!mmapable) {
 		a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return a->values == MAP_FAILED ? -ENOMEM : 0;
@@ -118,8 +154,11 @@ static void array_free(struct bpf_map *map);
 
 static struct bpf_map *array_alloc(const union bpf_attr *attr)
 {
-	struct bpf_array *a = calloc(1, sizeof(*a));
+	int err = map_check_kernel_bytes(array_kernel_bytes(attr));
 
+	if (err)
+		return ERR_PTR(err);
+	struct bpf_array *a = calloc(1, sizeof(*a));
 	if (!a)
 		return ERR_PTR(-ENOMEM);
 	a->map.obj.memfd = -1;
@@ -127,10 +166,10 @@ static struct bpf_map *array_alloc(const union bpf_attr *attr)
 	a->map.value_size = attr->value_size;
 	a->elem_size = ROUND_UP((u64)attr->value_size, 8);
 	a->ncpus = is_percpu(attr) ? (u32)num_possible_cpus() : 1;
-	int err;
 	if (attr->map_type == BPF_MAP_TYPE_PROG_ARRAY) {
-		a->progs = calloc(attr->max_entries, sizeof(*a->progs));
-		err = a->progs ? 0 : -ENOMEM;
+		a->progs = reserve_slots(attr->max_entries);
+		a->used_pages = calloc(used_page_words(attr->max_entries), sizeof(u64));
+		err = a->progs && a->used_pages ? 0 : -ENOMEM;
 	} else {
 		err = array_map_values(a, attr->map_flags & BPF_F_MMAPABLE);
 		a->map.region = (struct map_region){
@@ -158,17 +197,45 @@ static bool replace_prog_slot(struct bpf_array *a, u32 i, struct bpf_prog *prog)
 	return true;
 }
 
+/* Slot i is about to hold a program: its page must be visited when the slots are
+ * emptied. */
+static void mark_slot_used(struct bpf_array *a, u32 i)
+{
+	u64 page = i / SLOTS_PER_PAGE;
+
+	__atomic_fetch_or(&a->used_pages[page / 64], 1ull << (page % 64), __ATOMIC_RELAXED);
+}
+
+/* Empties every slot that ever held a program: the cost is that of the pages in use, not
+ * of max_entries (a 2^27-slot array holding one program is released at once, without
+ * touching its gigabyte of untouched slots). */
+static void clear_used_slots(struct bpf_array *a)
+{
+	u64 words = used_page_words(a->map.max_entries);
+
+	for (u64 w = 0; w < words; w++) {
+		u64 bits = __atomic_load_n(&a->used_pages[w], __ATOMIC_RELAXED);
+		for (; bits; bits &= bits - 1) {
+			u64 first = (w * 64 + (u64)__builtin_ctzll(bits)) * SLOTS_PER_PAGE;
+			u64 end = MIN(first + SLOTS_PER_PAGE, (u64)a->map.max_entries);
+			for (u64 i = first; i < end; i++)
+				if (__atomic_load_n(&a->progs[i], __ATOMIC_RELAXED))
+					replace_prog_slot(a, (u32)i, NULL);
+		}
+	}
+}
+
 static void free_fields_of_all(struct bpf_map *map);
 
 static void array_free(struct bpf_map *map)
 {
 	struct bpf_array *a = array_of(map);
 
-	if (a->progs) {
-		for (u32 i = 0; i < map->max_entries; i++)
-			replace_prog_slot(a, i, NULL);
-		free(a->progs);
-	}
+	if (a->progs && a->used_pages)
+		clear_used_slots(a);
+	if (a->progs)
+		munmap(a->progs, (size_t)map->max_entries * sizeof(*a->progs));
+	free(a->used_pages);
 	if (a->values && a->values != MAP_FAILED) {
 		free_fields_of_all(map);
 		munmap(a->values, a->values_len);
@@ -197,11 +264,16 @@ static int array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u
 
 /* ---- elements ---- */
 
+/* The index a key holds, read with relaxed atomics: a program's key may lie in map memory
+ * another thread rewrites (an array value used as the key), where a plain read would be a
+ * data race.  An aligned key, the usual case, is one load. */
 static u32 key_index(const void *key)
 {
 	u32 index;
 
-	memcpy(&index, key, sizeof(index));
+	if (!((uintptr_t)key & 3))
+		return __atomic_load_n((const u32 *)key, __ATOMIC_RELAXED);
+	map_value_memcpy(&index, key, sizeof(index));
 	return index;
 }
 
@@ -365,16 +437,31 @@ static void *array_key_of_value(struct bpf_map *map, void *value, u32 *tmp)
 
 /* ---- prog array ---- */
 
-/* The kernel's bpf_prog_map_compatible: every program in one prog array has the type of
- * the first one stored. */
-static bool prog_array_compatible(struct bpf_array *a, const struct bpf_prog *prog)
+/* The kernel's bpf_prog_map_compatible: the first program to use a prog array binds it
+ * to its type, expected attach type and xdp_has_frags, for the array's lifetime; any
+ * program that differs may neither be stored in it nor be loaded using it, so a tail call
+ * never reaches code with other context rules (a sched_cls program writing the packet of
+ * a cgroup_skb caller).  The kernel's other owner properties are equal for every program
+ * here: all run in one engine (jited), being sleepable follows the type (SYSCALL programs
+ * always are, no other type may be), none has an attach_func_proto (attach_btf_id is
+ * refused at load), cgroup storage or a kprobe override. */
+static bool prog_array_compatible(struct bpf_map *map, const struct bpf_prog *prog)
 {
-	u32 want = prog->type + 1, owner = 0;
+	struct bpf_array *a = array_of(map);
+	struct prog_owner want = {
+		.set = true,
+		.xdp_has_frags = prog->prog_flags & BPF_F_XDP_HAS_FRAGS,
+		.type = prog->type,
+		.expected_attach_type = prog->expected_attach_type,
+	};
 
-	if (__atomic_compare_exchange_n(&a->owner_prog_type, &owner, want, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
-		return true;
-	return owner == want;
+	spin_lock_word(&a->owner_lock);
+	if (!a->owner.set)
+		a->owner = want;
+	bool same = a->owner.type == want.type && a->owner.xdp_has_frags == want.xdp_has_frags &&
+		    a->owner.expected_attach_type == want.expected_attach_type;
+	spin_unlock_word(&a->owner_lock);
+	return same;
 }
 
 static int prog_array_update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
@@ -390,10 +477,11 @@ static int prog_array_update_user(struct bpf_map *map, const void *key, const vo
 	struct bpf_prog *prog = prog_from_fd((int)fd);
 	if (IS_ERR(prog))
 		return (int)PTR_ERR(prog);
-	if (!prog_array_compatible(a, prog)) {
+	if (!prog_array_compatible(map, prog)) {
 		prog_put(prog);
 		return -EINVAL;
 	}
+	mark_slot_used(a, index);
 	replace_prog_slot(a, index, prog);
 	return 0;
 }
@@ -441,8 +529,7 @@ static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
  * may hold the map, a cycle nothing else would break). */
 static void prog_array_release_user(struct bpf_map *map)
 {
-	for (u32 i = 0; i < map->max_entries; i++)
-		replace_prog_slot(array_of(map), i, NULL);
+	clear_used_slots(array_of(map));
 }
 
 const struct map_ops array_map_ops = {
@@ -495,4 +582,5 @@ const struct map_ops prog_array_map_ops = {
 	.prog_at = prog_array_prog_at,
 	.check_btf = array_check_btf,
 	.release_user = prog_array_release_user,
+	.prog_compatible = prog_array_compatible,
 };

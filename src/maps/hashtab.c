@@ -14,6 +14,8 @@
  * the kernel), so a reader copying under the bucket lock never sees a half-written value;
  * per-CPU values and BPF_F_LOCK updates are written in place, as in the kernel.
  *
+ * A reused element keeps its special fields (see fill_elem).
+ *
  * LRU maps evict with a CLOCK sweep over the pool (approximate LRU, as the kernel's is):
  * a lookup sets the element's reference bit, the sweep clears it and evicts elements
  * whose bit is already clear.
@@ -28,7 +30,8 @@
  *   running callback that itself uses this map.  Elements are unlinked under the lock,
  *   their fields freed after it is released, then they go to the free list.
  *   Element state, hash and reference bits are read without the lock with atomics (the
- *   LRU sweep) and rechecked under it.  for_each_value visits every slot, whatever its
+ *   LRU sweep) and rechecked under it.  A caller's key is read with relaxed atomics too
+ *   (key_word): it may lie in map memory other threads rewrite.  for_each_value visits every slot, whatever its
  *   state: freeing a timer is safe on any slot (an absent one is a no-op).
  */
 #include <stdlib.h>
@@ -165,6 +168,22 @@ static u32 lru_percpu_max_entries(u32 max, u32 ncpus)
 	return up <= UINT32_MAX ? (u32)up : max / ncpus * ncpus;
 }
 
+/* What the kernel's htab_map_alloc allocates: the buckets and, unless BPF_F_NO_PREALLOC,
+ * every element up front (plus one spare per CPU for plain HASH), with each CPU's copy
+ * of the values of per-CPU maps. */
+static u64 htab_kernel_bytes(const struct bpf_htab *h, const union bpf_attr *attr)
+{
+	u64 bytes = (u64)h->n_buckets * KERNEL_BUCKET_SIZE;
+
+	if (attr->map_flags & BPF_F_NO_PREALLOC)
+		return bytes;
+	u64 n = (u64)h->map.max_entries + (h->percpu || h->lru ? 0 : h->ncpus);
+	u64 value = ROUND_UP((u64)attr->value_size, 8);
+	u64 elem = KERNEL_HTAB_ELEM_SIZE + ROUND_UP((u64)attr->key_size, 8) +
+		   (h->percpu ? sizeof(void *) : value);
+	return bytes + n * elem + (h->percpu ? n * value * h->ncpus : 0);
+}
+
 static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 {
 	struct bpf_htab *h = calloc(1, sizeof(*h));
@@ -187,6 +206,9 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 		goto fail;
 	h->n_buckets = roundup_pow_of_two(h->map.max_entries);
 	if (h->n_buckets > UINT32_MAX / KERNEL_BUCKET_SIZE)
+		goto fail;
+	err = map_check_kernel_bytes(htab_kernel_bytes(h, attr));
+	if (err)
 		goto fail;
 	err = -ENOMEM;
 	h->value_off = sizeof(struct htab_elem) + ROUND_UP((u64)attr->key_size, 8);
@@ -314,22 +336,43 @@ static u64 mix64(u64 x)
 	return x;
 }
 
+/* Up to 8 bytes of a caller's key, read with relaxed atomics into a word laid out as
+ * memcpy would lay them out: the key may lie in map memory another thread rewrites with
+ * relaxed atomic stores (a hash element's own key handed to a for_each callback while the
+ * element is reused, another map's value), where a plain read would be a data race.
+ * Whole aligned words, the usual case, are single loads (plain movs on x86); the rest is
+ * out of line and cold, so that lookups need no stack frame for it. */
+static __attribute__((noinline, cold)) u64 key_word_slow(const u8 *p, u32 n)
+{
+	u64 w = 0;
+
+	map_value_memcpy(&w, p, n);
+	return w;
+}
+
+static inline __attribute__((always_inline)) u64 key_word(const u8 *p, u32 n)
+{
+	if (n == 8 && !((uintptr_t)p & 7))
+		return __atomic_load_n((const u64 *)p, __ATOMIC_RELAXED);
+	if (n == 4 && !((uintptr_t)p & 3)) {
+		u32 v = __atomic_load_n((const u32 *)p, __ATOMIC_RELAXED);
+		u64 w = 0;
+		memcpy(&w, &v, sizeof(v));
+		return w;
+	}
+	return key_word_slow(p, n);
+}
+
 static u32 hash_key(const struct bpf_htab *h, const void *key)
 {
 	const u8 *p = key;
 	u32 n = h->map.key_size;
 	u64 acc = h->seed ^ ((u64)n * 0x9e3779b97f4a7c15ULL);
 
-	for (; n >= 8; n -= 8, p += 8) {
-		u64 w;
-		memcpy(&w, p, 8);
-		acc = mix64(acc ^ w);
-	}
-	if (n) {
-		u64 w = 0;
-		memcpy(&w, p, n);
-		acc = mix64(acc ^ w ^ 0x5bd1e995);
-	}
+	for (; n >= 8; n -= 8, p += 8)
+		acc = mix64(acc ^ key_word(p, 8));
+	if (n)
+		acc = mix64(acc ^ key_word(p, n) ^ 0x5bd1e995);
 	return (u32)(acc ^ (acc >> 32));
 }
 
@@ -338,14 +381,28 @@ static struct bucket *bucket_of(const struct bpf_htab *h, u32 hash)
 	return &h->buckets[hash & (h->n_buckets - 1)];
 }
 
-static bool key_equal(const struct bpf_htab *h, const struct htab_elem *e, const void *key)
+/* e's key (stable: e is linked and its bucket is locked; its slot is padded with zeroes
+ * to 8 bytes, never written) against the caller's, read as hash_key reads it. */
+static inline __attribute__((always_inline)) bool key_equal(const struct bpf_htab *h,
+							    const struct htab_elem *e, const void *key)
 {
-	return memcmp(e->key, key, h->map.key_size) == 0;
+	const u8 *p = key;
+	u32 n = h->map.key_size;
+
+	for (u32 off = 0; off < n; off += 8) {
+		u64 mine;
+		memcpy(&mine, e->key + off, sizeof(mine));
+		if (mine != key_word(p + off, MIN(8u, n - off)))
+			return false;
+	}
+	return true;
 }
 
-/* Finds key in b (locked); *prevp receives the link that points at it. */
-static struct htab_elem *bucket_find(const struct bpf_htab *h, struct bucket *b, const void *key, u32 hash,
-				     struct htab_elem ***prevp)
+/* Finds key in b (locked); *prevp receives the link that points at it.  Inlined: it is
+ * most of a lookup. */
+static inline __attribute__((always_inline)) struct htab_elem *
+bucket_find(const struct bpf_htab *h, struct bucket *b, const void *key, u32 hash,
+	    struct htab_elem ***prevp)
 {
 	struct htab_elem **link = &b->head;
 
@@ -483,9 +540,12 @@ static void fill_elem(struct bpf_htab *h, struct htab_elem *e, const void *key, 
 		write_percpu(h, e, src, true);
 		return;
 	}
-	void *value = elem_value(h, e);
-	map_copy_value(&h->map, value, src->value);
-	map_clear_special(&h->map, value);
+	/* The special fields stay as they are, as in the kernel's preallocated maps: zero in a
+	 * fresh slot, freed when the element was removed - unless a program armed a timer in
+	 * the removed element since (its pointer stays valid); that timer now belongs to this
+	 * element, whose removal or the map's release will cancel it.  Zeroing it here would
+	 * lose it: it would fire on with its program and map held forever. */
+	map_copy_value(&h->map, elem_value(h, e), src->value);
 }
 
 static int check_update_flags(bool exists, u64 flags)

@@ -124,6 +124,15 @@ void map_free_value_fields(struct bpf_map *map, void *value)
 		timer_cancel_and_free(map, (char *)value + map->timer_off);
 }
 
+/* ---- creation limits ---- */
+
+int map_check_kernel_bytes(u64 bytes)
+{
+	u64 phys = (u64)sysconf(_SC_PHYS_PAGES) * (u64)sysconf(_SC_PAGESIZE);
+
+	return bytes > phys ? -ENOMEM : 0;
+}
+
 /* ---- memory safety ---- */
 
 static bool overlaps(u64 a, u64 alen, int field_off, u64 flen)

@@ -22,6 +22,7 @@
 #include "../core/object.h"
 
 struct bpf_map;
+struct bpf_prog;
 struct btf_obj;
 struct exec_ctx;
 
@@ -84,6 +85,9 @@ struct map_ops {
 	 * means a key type id is required. */
 	int (*check_btf)(const struct bpf_map *map, const struct btf_obj *btf, u32 key_type_id,
 			 u32 value_type_id);
+	/* Prog arrays: binds the map to the first program that uses it (stored in a slot or
+	 * loaded with the map among its maps); false when prog differs from that owner. */
+	bool (*prog_compatible)(struct bpf_map *map, const struct bpf_prog *prog);
 	/* The map lost its last user reference (prog arrays drop their programs). */
 	void (*release_user)(struct bpf_map *map);
 	/* Batch commands; NULL: -ENOTSUPP.  The map_generic_* ones below fit any type that
@@ -147,6 +151,11 @@ void map_clear_special(const struct bpf_map *map, void *value);
 /* Called by the types when an element's value is overwritten or freed: cancels and frees
  * its timer (array update, hash replace/delete, LRU eviction, map free). */
 void map_free_value_fields(struct bpf_map *map, void *value);
+
+/* The kernel allocates a map's memory at creation (zeroed, never lazily) and refuses more
+ * than the machine has: -ENOMEM when `bytes`, what the kernel would allocate for the map,
+ * exceed the physical memory, else 0.  bpfrun reserves lazily but answers the same. */
+int map_check_kernel_bytes(u64 bytes);
 
 /* Memory safety: true when [addr, addr+size) lies within one value of the map and does
  * not overlap a special field. */

@@ -216,6 +216,19 @@ static int prog_copy_user(struct bpf_prog *prog, const union bpf_attr *attr)
 	return copy_obj_name(prog->name, attr->prog_name, sizeof(attr->prog_name));
 }
 
+/* The kernel's bpf_check_tail_call, after a successful verification (its log is final):
+ * every prog array the program uses is bound to it or must already be bound to the
+ * same kind of program. */
+static int check_tail_call_maps(const struct bpf_prog *prog)
+{
+	for (u32 i = 0; i < prog->nr_used_maps; i++) {
+		struct bpf_map *map = prog->used_maps[i];
+		if (map->ops->prog_compatible && !map->ops->prog_compatible(map, prog))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int prog_load(union bpf_attr *attr, unsigned int size)
 {
 	const struct prog_type_ops *tops;
@@ -235,6 +248,8 @@ int prog_load(union bpf_attr *attr, unsigned int size)
 		prog_calc_tag(prog->insns, prog->len, prog->tag);
 		err = check_prog(&env);
 	}
+	if (!err)
+		err = check_tail_call_maps(prog);
 	if (err) {
 		obj_put(&prog->obj);
 		return err;
