@@ -2,7 +2,8 @@
  * (member offsets and bit-fields past the struct's size, type ids out of range or used
  * before they are checked, bad names, encodings, linkages, sections).  Each blob is loaded
  * with raw bpf() and a log buffer at log level 1; the test prints the errno and the log's
- * last line, which the harness compares with the kernel's line by line.
+ * last line, which the harness compares with the kernel's line by line.  Last, the
+ * kernel's own BTF (/sys/kernel/btf/vmlinux) is loaded the same way.
  * `btf_load -v` prints the whole log of each blob (to study the kernel's). */
 #include <errno.h>
 #include <stdio.h>
@@ -300,25 +301,55 @@ static const char *last_line(char *log)
 	return nl ? nl + 1 : log;
 }
 
-static void load(const struct bcase *c, bool verbose)
+/* BPF_BTF_LOAD of size bytes at data; with a log (level 1) when log_size is not 0.
+ * Returns 0 or -errno. */
+static int btf_load(const void *data, __u32 size, __u32 log_size)
 {
 	union bpf_attr attr;
-	__u32 size = build(c);
 
 	memset(&attr, 0, sizeof(attr));
 	memset(log_buf, 0, sizeof(log_buf));
-	attr.btf = (__u64)(unsigned long)blob;
+	attr.btf = (__u64)(unsigned long)data;
 	attr.btf_size = size;
-	attr.btf_log_buf = (__u64)(unsigned long)log_buf;
-	attr.btf_log_size = sizeof(log_buf);
-	attr.btf_log_level = 1;
+	if (log_size) {
+		attr.btf_log_buf = (__u64)(unsigned long)log_buf;
+		attr.btf_log_size = log_size;
+		attr.btf_log_level = 1;
+	}
 	int fd = (int)syscall(__NR_bpf, BPF_BTF_LOAD, &attr, sizeof(attr));
 	int err = fd < 0 ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
+	return err;
+}
+
+static void load(const struct bcase *c, bool verbose)
+{
+	__u32 size = build(c);
+	int err = btf_load(blob, size, sizeof(log_buf));
+
 	if (verbose)
 		printf("==== %s (%u bytes): %d\n%s", c->name, size, err, log_buf);
 	out("%-36s %4d  %s", c->name, err, last_line(log_buf));
+}
+
+/* The largest real BTF at hand, this kernel's own (every kind the compiler emits): loaded
+ * as a program's BTF without a log, then with a log too small for it (ENOSPC, its tail). */
+static void load_vmlinux(void)
+{
+	static char data[16 << 20];
+	FILE *f = fopen("/sys/kernel/btf/vmlinux", "rb");
+	size_t n = f ? fread(data, 1, sizeof(data), f) : 0;
+
+	if (f)
+		fclose(f);
+	if (!n || n == sizeof(data)) {
+		out("vmlinux BTF not readable here");
+		return;
+	}
+	out("vmlinux BTF                          %4d", btf_load(data, (__u32)n, 0));
+	int err = btf_load(data, (__u32)n, sizeof(log_buf));
+	out("vmlinux BTF, 64 KiB log              %4d  %s", err, last_line(log_buf));
 }
 
 int main(int argc, char **argv)
@@ -327,5 +358,6 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		load(&cases[i], verbose);
+	load_vmlinux();
 	return finish();
 }
