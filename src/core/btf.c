@@ -24,7 +24,6 @@
 #include "btf.h"
 #include "btf_verify.h"
 #include "uaccess.h"
-#include "../maps/map.h"  /* MAP_NO_FIELD, MAP_INVALID_FIELD */
 
 #define BTF_MAX_SIZE (16 * 1024 * 1024)
 #define LOG_LEVEL_MASK 15u   /* LEVEL1 | LEVEL2 | STATS | FIXED */
@@ -299,13 +298,16 @@ long btf_type_size(const struct btf_obj *b, u32 type_id)
 	return size < 0 ? -EINVAL : size;
 }
 
-/* ---- special fields (bpf_timer, bpf_spin_lock) ---- */
+/* ---- special fields (the kinds of fields.h) ---- */
+
+#define NO_FIELD (-1)       /* absent */
+#define INVALID_FIELD (-2)  /* present but unusable: twice, in an array, misaligned */
 
 struct field_search {
 	const struct btf *btf;
 	const char *name;
 	u32 size, align;
-	int found;  /* offset, MAP_NO_FIELD or MAP_INVALID_FIELD */
+	int found;  /* offset, NO_FIELD or INVALID_FIELD */
 };
 
 static const struct btf_type *skip_mods(const struct btf *btf, u32 *id)
@@ -358,11 +360,11 @@ static bool array_holds(struct field_search *s, const struct btf_type *t, int de
 static void search_members(struct field_search *s, const struct btf_type *t, u32 base, int depth)
 {
 	if (depth > 32) {
-		s->found = MAP_INVALID_FIELD;
+		s->found = INVALID_FIELD;
 		return;
 	}
 	const struct btf_member *m = btf_members(t);
-	for (u16 i = 0; i < btf_vlen(t) && s->found != MAP_INVALID_FIELD; i++) {
+	for (u16 i = 0; i < btf_vlen(t) && s->found != INVALID_FIELD; i++) {
 		u32 id = m[i].type;
 		const struct btf_type *mt = skip_mods(s->btf, &id);
 		u32 off = base + btf_member_bit_offset(t, i) / 8;
@@ -370,26 +372,44 @@ static void search_members(struct field_search *s, const struct btf_type *t, u32
 			continue;
 		if (is_wanted(s, mt)) {
 			bool misplaced = btf_member_bit_offset(t, i) % 8 || off % s->align;
-			s->found = s->found != MAP_NO_FIELD || misplaced ? MAP_INVALID_FIELD : (int)off;
+			s->found = s->found != NO_FIELD || misplaced ? INVALID_FIELD : (int)off;
 		} else if (btf_is_composite(mt)) {
 			search_members(s, mt, off, depth + 1);
 		} else if (btf_is_array(mt) && array_holds(s, mt, depth + 1)) {
-			s->found = MAP_INVALID_FIELD;
+			s->found = INVALID_FIELD;
 		}
 	}
 }
 
-int btf_find_special_field(const struct btf_obj *b, u32 type_id, const char *struct_name,
-			   u32 size, u32 align)
+/* Where the one field of struct struct_name (size bytes, align-aligned) is inside
+ * type_id: its offset, NO_FIELD or INVALID_FIELD. */
+static int find_field(const struct btf_obj *b, u32 type_id, const char *struct_name, u32 size,
+		      u32 align)
 {
-	struct field_search s = { .name = struct_name, .size = size, .align = align ? align : 1,
-				  .found = MAP_NO_FIELD };
-
-	if (!b || !type_id || type_id >= btf__type_cnt(b->btf))
-		return MAP_NO_FIELD;
-	s.btf = b->btf;
+	struct field_search s = { .btf = b->btf, .name = struct_name, .size = size, .align = align,
+				  .found = NO_FIELD };
 	const struct btf_type *t = skip_mods(b->btf, &type_id);
+
 	if (t && btf_is_composite(t))
 		search_members(&s, t, 0, 0);
 	return s.found;
+}
+
+int btf_find_fields(const struct btf_obj *b, u32 type_id, u32 value_size, struct field_table *out)
+{
+	field_table_init(out);
+	if (!b || !type_id || type_id >= btf__type_cnt(b->btf))
+		return 0;
+	for (int k = 0; k < FIELD_KINDS; k++) {
+		const struct field_kind_info *info = &field_kinds[k];
+		int off = find_field(b, type_id, info->btf_name, info->size, info->align);
+		/* An unusable field is no field for the map: its bytes are ordinary value
+		 * bytes; programs using it fail at load. */
+		if (off < 0)
+			continue;
+		int err = field_table_add(out, (enum field_kind)k, (u32)off, value_size);
+		if (err)
+			return err;
+	}
+	return 0;
 }
