@@ -87,7 +87,8 @@ static bool is_string(const struct btf *btf, const struct btf_array *a, struct s
 
 static void value_json(struct json *j, const struct btf *btf, uint32_t id, struct span s);
 
-static void array_json(struct json *j, const struct btf *btf, const struct btf_type *t, struct span s)
+static void array_json(struct json *j, const struct btf *btf, const struct btf_type *t,
+                       struct span s)
 {
 	const struct btf_array *a = btf_array(t);
 	int64_t elem_size = btf__resolve_size(btf, a->type);
@@ -116,7 +117,8 @@ static uint64_t bitfield_value(struct span s, uint32_t bit_off, uint32_t bits)
 
 /* The members of a struct or union, into the object being written (anonymous struct and
  * union members are inlined; unnamed bit-fields are padding). */
-static void members_json(struct json *j, const struct btf *btf, const struct btf_type *t, struct span s)
+static void members_json(struct json *j, const struct btf *btf, const struct btf_type *t,
+                         struct span s)
 {
 	const struct btf_member *m = btf_members(t);
 
@@ -144,7 +146,8 @@ static void members_json(struct json *j, const struct btf *btf, const struct btf
 	}
 }
 
-static void enum_json(struct json *j, const struct btf *btf, const struct btf_type *t, struct span s)
+static void enum_json(struct json *j, const struct btf *btf, const struct btf_type *t,
+                      struct span s)
 {
 	int64_t v = (int64_t)read_uint(s, t->size);
 	const struct btf_enum *e = btf_enum(t);
@@ -159,7 +162,8 @@ static void enum_json(struct json *j, const struct btf *btf, const struct btf_ty
 	json_int(j, v);
 }
 
-static void datasec_json(struct json *j, const struct btf *btf, const struct btf_type *t, struct span s)
+static void datasec_json(struct json *j, const struct btf *btf, const struct btf_type *t,
+                         struct span s)
 {
 	const struct btf_var_secinfo *v = btf_var_secinfos(t);
 

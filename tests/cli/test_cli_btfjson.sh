@@ -10,7 +10,9 @@ clang -O2 -g -target bpf -D__x86_64__ -I/usr/include/x86_64-linux-gnu \
 expect_ok bitfields "$bpfrun" map update "$work/values.bpf.o" name bits key 0 0 0 0 \
 	value hex fd ff ff ff --keep --json
 keep_json
-expect_json bitfields "[[e['formatted'] for e in m['elements']] for m in j if m['name'] == 'bits'] == [[{'key': 0, 'value': {'a': 5, 'b': 31, 'c': 16777215}}]]"
+want="[{'key': 0, 'value': {'a': 5, 'b': 31, 'c': 16777215}}]"
+got="[[e['formatted'] for e in m['elements']] for m in j if m['name'] == 'bits']"
+expect_json bitfields "$got == [$want]"
 
 # struct bits claims 2 bytes: member c (bits 8..31) lies past it.
 python3 - "$work/values.bpf.o" "$work/crafted.bpf.o" <<'PY'
@@ -42,6 +44,7 @@ PY
 run "$bpfrun" map update "$work/crafted.bpf.o" name bits key 0 0 0 0 value hex 01 02 --keep --json
 [ $rc -lt 128 ] && pass || fail "crafted: no crash (exit $rc)"
 keep_json
-expect_json crafted "all('formatted' not in e for m in j if m['name'] == 'bits' for e in m['elements'])"
+expect_json crafted \
+	"all('formatted' not in e for m in j if m['name'] == 'bits' for e in m['elements'])"
 
 finish
