@@ -3,7 +3,8 @@
  * before they are checked, bad names, encodings, linkages, sections).  Each blob is loaded
  * with raw bpf() and a log buffer at log level 1; the test prints the errno and the log's
  * last line, which the harness compares with the kernel's line by line.  Last, the
- * kernel's own BTF (/sys/kernel/btf/vmlinux) is loaded the same way.
+ * log of one blob is cut to small buffers, and the kernel's own BTF
+ * (/sys/kernel/btf/vmlinux) is loaded the same way.
  * `btf_load -v` prints the whole log of each blob (to study the kernel's). */
 #include <errno.h>
 #include <stdio.h>
@@ -352,12 +353,43 @@ static void load_vmlinux(void)
 	out("vmlinux BTF, 64 KiB log              %4d  %s", err, last_line(log_buf));
 }
 
+/* The log cut to small buffers, from its end or (BPF_LOG_FIXED) its start: the errno and
+ * the buffer's text, newlines shown as '|'. */
+static void load_small_logs(void)
+{
+	const struct bcase *c = &cases[0];  /* "int ok": a header dump and one type line */
+	__u32 size = build(c);
+
+	for (int fixed = 0; fixed < 2; fixed++)
+		for (__u32 n = 1; n < 260; n += n < 8 ? 1 : 13) {
+			union bpf_attr attr;
+			memset(&attr, 0, sizeof(attr));
+			memset(log_buf, '#', n + 8);
+			attr.btf = (__u64)(unsigned long)blob;
+			attr.btf_size = size;
+			attr.btf_log_buf = (__u64)(unsigned long)log_buf;
+			attr.btf_log_size = n;
+			attr.btf_log_level = fixed ? 1 | 8 : 1;  /* BPF_LOG_FIXED */
+			int fd = (int)syscall(__NR_bpf, BPF_BTF_LOAD, &attr, sizeof(attr));
+			int err = fd < 0 ? -errno : 0;
+			if (fd >= 0)
+				close(fd);
+			for (__u32 i = 0; i < n + 8; i++) {
+				char ch = log_buf[i];
+				log_buf[i] = ch == '\n' ? '|' : ch ? ch : '0';
+			}
+			log_buf[n + 8] = 0;
+			out("log size %3u%s %4d  %s", n, fixed ? " fixed" : "", err, log_buf);
+		}
+}
+
 int main(int argc, char **argv)
 {
 	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		load(&cases[i], verbose);
+	load_small_logs();
 	load_vmlinux();
 	return finish();
 }
