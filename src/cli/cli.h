@@ -61,7 +61,9 @@ void json_hex_bytes(struct json *j, const void *p, size_t len);
 
 /* btfjson.c: data of BTF type type_id as JSON, as bpftool's "formatted" output. */
 struct btf;
-void json_btf_value(struct json *j, const struct btf *btf, uint32_t type_id, const void *data);
+/* The `size` bytes at data as the BTF type type_id describes them (never read past). */
+void json_btf_value(struct json *j, const struct btf *btf, uint32_t type_id, const void *data,
+		    uint32_t size);
 
 /* ---- session.c: an object loaded (and optionally run) in this process ---- */
 struct bpf_object;

@@ -139,11 +139,11 @@ static void print_formatted(struct json *j, const struct map_ref *m, const void 
 	json_begin_object(j);
 	if (m->info.btf_key_type_id) {
 		json_key(j, "key");
-		json_btf_value(j, m->btf, m->info.btf_key_type_id, key);
+		json_btf_value(j, m->btf, m->info.btf_key_type_id, key, m->info.key_size);
 	}
 	if (m->info.btf_value_type_id) {
 		json_key(j, "value");
-		json_btf_value(j, m->btf, m->info.btf_value_type_id, value);
+		json_btf_value(j, m->btf, m->info.btf_value_type_id, value, m->info.value_size);
 	}
 	json_end_object(j);
 }

@@ -1,11 +1,11 @@
 /* BPF_BTF_LOAD and BTF objects.
  *
- * The blob's header and sections are checked with the kernel's messages, its types are
- * parsed by libbpf's btf__new(), then the checks libbpf leaves to the kernel (type ids in
- * range, names where a kind needs or forbids one) run.  The log follows the kernel's
- * rules: EINVAL for inconsistent log attributes, the header dump at log level >= 1, an
- * error line on failure, and ENOSPC (no object) when the text does not fit: the buffer
- * then holds its tail, or its head with BPF_LOG_FIXED.
+ * The blob's header is checked here and its sections and types by btf_verify.c, with the
+ * kernel's messages; only a blob the kernel would accept reaches libbpf's btf__new(),
+ * which parses it for our later use (libbpf 1.1 trusts type ids and offsets).  The log
+ * follows the kernel's rules: EINVAL for inconsistent log attributes, the header dump at
+ * log level >= 1, an error line on failure, and ENOSPC (no object) when the text does not
+ * fit: the buffer then holds its tail, or its head with BPF_LOG_FIXED.
  *
  * Locking: parse_lock serializes btf__new() calls while libbpf's print callback is
  * swapped to capture its messages into our log (the callback is process-global; an
@@ -22,39 +22,95 @@
 #include <linux/btf.h>
 
 #include "btf.h"
+#include "btf_verify.h"
 #include "uaccess.h"
-#include "../maps/map.h"  /* MAP_NO_FIELD, MAP_INVALID_FIELD */
 
 #define BTF_MAX_SIZE (16 * 1024 * 1024)
 #define LOG_LEVEL_MASK 15u   /* LEVEL1 | LEVEL2 | STATS | FIXED */
 #define LOG_FIXED 8u
 #define LOG_SIZE_MAX (UINT32_MAX >> 2)
 
-/* ---- the verifier-style log ---- */
+/* ---- the verifier-style log ----
+ *
+ * Only what can reach the user is kept: the first usize - 1 bytes with BPF_LOG_FIXED,
+ * else the last ones, in a ring that grows (doubling) up to that size.  A log of every
+ * type of a large blob (tens of MB for a kernel's BTF) thus costs neither memory nor
+ * quadratic copying. */
 
 struct vlog {
 	u32 level;
 	char *ubuf;
 	u32 usize;
-	char *text;  /* everything written, NUL-terminated */
-	size_t len;
+	char *buf;    /* kept bytes; ring position total % keep_max unless fixed */
+	size_t alloc; /* bytes allocated at buf */
+	u64 total;    /* bytes written, kept or not */
+	int err;      /* -ENOMEM when keeping failed */
 };
 
-static void vlog_printf(struct vlog *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for the NUL the user gets after the text. */
+static size_t keep_max(const struct vlog *log)
+{
+	return log->usize - 1;
+}
+
+static bool vlog_reserve(struct vlog *log, size_t need)
+{
+	if (need <= log->alloc)
+		return true;
+	size_t alloc = MIN(MAX(need, log->alloc * 2), keep_max(log));
+	char *b = realloc(log->buf, alloc);
+	if (!b) {
+		log->err = -ENOMEM;
+		return false;
+	}
+	log->buf = b;
+	log->alloc = alloc;
+	return true;
+}
+
+static void vlog_keep_head(struct vlog *log, const char *s, size_t n)
+{
+	size_t max = keep_max(log);
+	size_t keep = log->total < max ? MIN(n, max - (size_t)log->total) : 0;
+
+	if (keep && vlog_reserve(log, (size_t)log->total + keep))
+		memcpy(log->buf + log->total, s, keep);
+}
+
+static void vlog_keep_tail(struct vlog *log, const char *s, size_t n)
+{
+	size_t max = keep_max(log);
+
+	if (!max || !vlog_reserve(log, (size_t)MIN(log->total + n, (u64)max)))
+		return;
+	u64 from = log->total;
+	if (n > max) {  /* only its last max bytes can survive */
+		from += n - max;
+		s += n - max;
+		n = max;
+	}
+	size_t pos = (size_t)(from % max), first = MIN(n, max - pos);
+	memcpy(log->buf + pos, s, first);
+	memcpy(log->buf, s + first, n - first);
+}
+
+static void vlog_printf(struct vlog *log, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void vlog_vprintf(struct vlog *log, const char *fmt, va_list ap)
 {
 	if (!log->level)
 		return;
 	char *add = NULL;
 	int n = vasprintf(&add, fmt, ap);
-	if (n < 0)
+	if (n < 0) {
+		log->err = -ENOMEM;
 		return;
-	char *t = realloc(log->text, log->len + (size_t)n + 1);
-	if (t) {
-		memcpy(t + log->len, add, (size_t)n + 1);
-		log->text = t;
-		log->len += (size_t)n;
 	}
+	if (log->level & LOG_FIXED)
+		vlog_keep_head(log, add, (size_t)n);
+	else
+		vlog_keep_tail(log, add, (size_t)n);
+	log->total += (u64)n;
 	free(add);
 }
 
@@ -80,46 +136,55 @@ static int vlog_init(struct vlog *log, const union bpf_attr *attr)
 	return 0;
 }
 
-/* Copies the log out; -ENOSPC when it was truncated. */
+/* Copies what was kept out, the ring unrolled; -ENOSPC when the text did not fit. */
+static int vlog_copy_out(const struct vlog *log)
+{
+	size_t max = keep_max(log), n = (size_t)MIN(log->total, (u64)max), first = n;
+	const char *head = log->buf;
+	int err = log->total > max ? -ENOSPC : 0;
+
+	if (err && !(log->level & LOG_FIXED) && max) {
+		size_t pos = (size_t)(log->total % max);
+		head = log->buf + pos;
+		first = max - pos;
+	}
+	if (copy_to_user(log->ubuf, head, first) ||
+	    copy_to_user(log->ubuf + first, log->buf, n - first) ||
+	    copy_to_user(log->ubuf + n, "", 1))
+		return -EFAULT;
+	return err;
+}
+
 static int vlog_finish(struct vlog *log)
 {
-	int err = 0;
+	int err = log->level ? log->err : 0;
 
-	if (log->level && log->usize) {
-		size_t keep = log->len;
-		const char *from = log->text ? log->text : "";
-		if (keep + 1 > log->usize) {
-			keep = log->usize - 1;
-			if (!(log->level & LOG_FIXED))
-				from += log->len - keep;
-			err = -ENOSPC;
-		}
-		if (copy_to_user(log->ubuf, from, keep) || copy_to_user(log->ubuf + keep, "", 1))
-			err = -EFAULT;
-	}
-	free(log->text);
-	log->text = NULL;
+	if (!err && log->level)
+		err = vlog_copy_out(log);
+	free(log->buf);
+	log->buf = NULL;
 	return err;
 }
 
 /* ---- header and sections, with the kernel's messages ---- */
 
-static int check_header(const u8 *data, u32 size, struct vlog *log)
+/* Fills hdr (fields past a short hdr_len read as zero, as in the kernel). */
+static int check_header(const u8 *data, u32 size, struct btf_header *h, struct vlog *log)
 {
 	struct btf_header hdr;
 
 	if (size < offsetof(struct btf_header, hdr_len) + sizeof(hdr.hdr_len)) {
-		vlog_printf(log, "hdr_len not found\n");
+		vlog_printf(log, "hdr_len not found");
 		return -EINVAL;
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(&hdr, data, MIN(size, (u32)sizeof(hdr)));
 	if (hdr.hdr_len > size) {
-		vlog_printf(log, "btf_header not found\n");
+		vlog_printf(log, "btf_header not found");
 		return -EINVAL;
 	}
 	if (hdr.hdr_len > sizeof(hdr) && !mem_is_zero(data, sizeof(hdr), hdr.hdr_len)) {
-		vlog_printf(log, "Unsupported btf_header\n");
+		vlog_printf(log, "Unsupported btf_header");
 		return -E2BIG;
 	}
 	vlog_printf(log, "magic: 0x%x\nversion: %u\nflags: 0x%x\nhdr_len: %u\ntype_off: %u\n"
@@ -127,134 +192,38 @@ static int check_header(const u8 *data, u32 size, struct vlog *log)
 		    hdr.magic, hdr.version, hdr.flags, hdr.hdr_len, hdr.type_off, hdr.type_len,
 		    hdr.str_off, hdr.str_len, size);
 	if (hdr.magic != BTF_MAGIC) {
-		vlog_printf(log, "Invalid magic\n");
+		vlog_printf(log, "Invalid magic");
 		return -EINVAL;
 	}
 	if (hdr.version != BTF_VERSION) {
-		vlog_printf(log, "Unsupported version\n");
+		vlog_printf(log, "Unsupported version");
 		return -ENOTSUPP;
 	}
 	if (hdr.flags) {
-		vlog_printf(log, "Unsupported flags\n");
+		vlog_printf(log, "Unsupported flags");
 		return -ENOTSUPP;
 	}
 	if (size == hdr.hdr_len) {
-		vlog_printf(log, "No data\n");
+		vlog_printf(log, "No data");
 		return -EINVAL;
 	}
-	u64 avail = size - hdr.hdr_len;
-	if ((u64)hdr.type_off + hdr.type_len > avail || (u64)hdr.str_off + hdr.str_len > avail) {
-		vlog_printf(log, "Total section length too long\n");
-		return -EINVAL;
-	}
-	if (!hdr.str_len) {
-		vlog_printf(log, "No string section\n");
-		return -EINVAL;
-	}
+	*h = hdr;
 	return 0;
 }
 
-/* ---- type checks libbpf leaves to the kernel ---- */
+/* ---- the kernel's type checks ---- */
 
-static bool kind_forbids_name(u16 kind)
+static void verify_vprintf(void *arg, const char *fmt, va_list ap)
 {
-	return kind == BTF_KIND_PTR || kind == BTF_KIND_CONST || kind == BTF_KIND_VOLATILE ||
-	       kind == BTF_KIND_RESTRICT || kind == BTF_KIND_ARRAY || kind == BTF_KIND_FUNC_PROTO;
+	vlog_vprintf(arg, fmt, ap);
 }
 
-static bool kind_needs_name(u16 kind)
+static int verify_types(const void *data, u32 size, const struct btf_header *hdr,
+			struct vlog *log)
 {
-	return kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_FUNC || kind == BTF_KIND_VAR ||
-	       kind == BTF_KIND_TYPE_TAG || kind == BTF_KIND_DECL_TAG || kind == BTF_KIND_DATASEC;
-}
+	const struct btf_vlog out = { .vprintf = verify_vprintf, .arg = log };
 
-static bool kind_refers_type(u16 kind)
-{
-	return kind == BTF_KIND_PTR || kind == BTF_KIND_CONST || kind == BTF_KIND_VOLATILE ||
-	       kind == BTF_KIND_RESTRICT || kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_FUNC ||
-	       kind == BTF_KIND_VAR || kind == BTF_KIND_TYPE_TAG || kind == BTF_KIND_DECL_TAG ||
-	       kind == BTF_KIND_FUNC_PROTO;
-}
-
-static const char *kind_str(u16 kind)
-{
-	static const char *const names[] = {
-		[BTF_KIND_UNKN] = "UNKNOWN", [BTF_KIND_INT] = "INT", [BTF_KIND_PTR] = "PTR",
-		[BTF_KIND_ARRAY] = "ARRAY", [BTF_KIND_STRUCT] = "STRUCT", [BTF_KIND_UNION] = "UNION",
-		[BTF_KIND_ENUM] = "ENUM", [BTF_KIND_FWD] = "FWD", [BTF_KIND_TYPEDEF] = "TYPEDEF",
-		[BTF_KIND_VOLATILE] = "VOLATILE", [BTF_KIND_CONST] = "CONST",
-		[BTF_KIND_RESTRICT] = "RESTRICT", [BTF_KIND_FUNC] = "FUNC",
-		[BTF_KIND_FUNC_PROTO] = "FUNC_PROTO", [BTF_KIND_VAR] = "VAR",
-		[BTF_KIND_DATASEC] = "DATASEC", [BTF_KIND_FLOAT] = "FLOAT",
-		[BTF_KIND_DECL_TAG] = "DECL_TAG", [BTF_KIND_TYPE_TAG] = "TYPE_TAG",
-		[BTF_KIND_ENUM64] = "ENUM64",
-	};
-	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "UNKNOWN";
-}
-
-static int type_error(struct vlog *log, const struct btf *btf, u32 id, const char *what)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	const char *name = btf__name_by_offset(btf, t->name_off);
-
-	vlog_printf(log, "[%u] %s %s %s\n", id, kind_str(btf_kind(t)), name && *name ? name : "(anon)", what);
-	return -EINVAL;
-}
-
-static bool id_ok(u32 id, u32 nr)
-{
-	return id < nr;
-}
-
-static int check_type_refs(const struct btf *btf, u32 id, u32 nr, struct vlog *log)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	u16 kind = btf_kind(t);
-
-	if (kind_refers_type(kind) && !id_ok(t->type, nr))
-		return type_error(log, btf, id, "Invalid type_id");
-	if (kind == BTF_KIND_ARRAY) {
-		const struct btf_array *a = btf_array(t);
-		if (!id_ok(a->type, nr) || !a->type || !id_ok(a->index_type, nr) || !a->index_type)
-			return type_error(log, btf, id, "Invalid type_id");
-	} else if (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION) {
-		const struct btf_member *m = btf_members(t);
-		for (u16 i = 0; i < btf_vlen(t); i++)
-			if (!id_ok(m[i].type, nr) || !m[i].type)
-				return type_error(log, btf, id, "Invalid member");
-	} else if (kind == BTF_KIND_FUNC_PROTO) {
-		const struct btf_param *p = btf_params(t);
-		for (u16 i = 0; i < btf_vlen(t); i++)
-			if (!id_ok(p[i].type, nr))
-				return type_error(log, btf, id, "Invalid arg#");
-	} else if (kind == BTF_KIND_DATASEC) {
-		const struct btf_var_secinfo *v = btf_var_secinfos(t);
-		for (u16 i = 0; i < btf_vlen(t); i++)
-			if (!id_ok(v[i].type, nr) || !v[i].type)
-				return type_error(log, btf, id, "Invalid type_id");
-	}
-	return 0;
-}
-
-static int check_types(const struct btf *btf, struct vlog *log)
-{
-	u32 nr = btf__type_cnt(btf);
-
-	for (u32 id = 1; id < nr; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		u16 kind = btf_kind(t);
-		const char *name = btf__name_by_offset(btf, t->name_off);
-		if (!name)
-			return type_error(log, btf, id, "Invalid name_offset");
-		if ((kind_forbids_name(kind) && *name) || (kind_needs_name(kind) && !*name))
-			return type_error(log, btf, id, "Invalid name");
-		if (kind == BTF_KIND_FUNC && !btf_is_func_proto(btf__type_by_id(btf, t->type)))
-			return type_error(log, btf, id, "Invalid type_id");
-		int err = check_type_refs(btf, id, nr, log);
-		if (err)
-			return err;
-	}
-	return 0;
+	return btf_verify(data, size, hdr, &out);
 }
 
 /* ---- parsing with libbpf, its messages captured into the log ---- */
@@ -269,24 +238,22 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 	return 0;
 }
 
-static struct btf *parse_types(const void *data, u32 size, struct vlog *log)
+static struct btf *parse_types(const void *data, u32 size, const struct btf_header *hdr,
+			       struct vlog *log)
 {
+	int err = verify_types(data, size, hdr, log);
+
+	if (err)
+		return ERR_PTR(err);
 	pthread_mutex_lock(&parse_lock);
 	capture_log = log;
 	libbpf_print_fn_t prev = libbpf_set_print(capture_print);
 	struct btf *btf = btf__new(data, size);
-	int err = libbpf_get_error(btf);
+	err = libbpf_get_error(btf);
 	libbpf_set_print(prev);
 	capture_log = NULL;
 	pthread_mutex_unlock(&parse_lock);
-	if (err)
-		return ERR_PTR(-EINVAL);
-	err = check_types(btf, log);
-	if (err) {
-		btf__free(btf);
-		return ERR_PTR(err);
-	}
-	return btf;
+	return err ? ERR_PTR(-EINVAL) : btf;
 }
 
 /* ---- objects ---- */
@@ -340,9 +307,10 @@ int btf_load(union bpf_attr *attr)
 		return -EFAULT;
 	}
 	struct btf *btf = NULL;
-	err = check_header(data, size, &log);
+	struct btf_header hdr;
+	err = check_header(data, size, &hdr, &log);
 	if (!err) {
-		btf = parse_types(data, size, &log);
+		btf = parse_types(data, size, &hdr, &log);
 		err = IS_ERR(btf) ? (int)PTR_ERR(btf) : 0;
 	}
 	int log_err = vlog_finish(&log);
@@ -393,13 +361,16 @@ long btf_type_size(const struct btf_obj *b, u32 type_id)
 	return size < 0 ? -EINVAL : size;
 }
 
-/* ---- special fields (bpf_timer, bpf_spin_lock) ---- */
+/* ---- special fields (the kinds of fields.h) ---- */
+
+#define NO_FIELD (-1)       /* absent */
+#define INVALID_FIELD (-2)  /* present but unusable: twice, in an array, misaligned */
 
 struct field_search {
 	const struct btf *btf;
 	const char *name;
 	u32 size, align;
-	int found;  /* offset, MAP_NO_FIELD or MAP_INVALID_FIELD */
+	int found;  /* offset, NO_FIELD or INVALID_FIELD */
 };
 
 static const struct btf_type *skip_mods(const struct btf *btf, u32 *id)
@@ -452,11 +423,11 @@ static bool array_holds(struct field_search *s, const struct btf_type *t, int de
 static void search_members(struct field_search *s, const struct btf_type *t, u32 base, int depth)
 {
 	if (depth > 32) {
-		s->found = MAP_INVALID_FIELD;
+		s->found = INVALID_FIELD;
 		return;
 	}
 	const struct btf_member *m = btf_members(t);
-	for (u16 i = 0; i < btf_vlen(t) && s->found != MAP_INVALID_FIELD; i++) {
+	for (u16 i = 0; i < btf_vlen(t) && s->found != INVALID_FIELD; i++) {
 		u32 id = m[i].type;
 		const struct btf_type *mt = skip_mods(s->btf, &id);
 		u32 off = base + btf_member_bit_offset(t, i) / 8;
@@ -464,26 +435,44 @@ static void search_members(struct field_search *s, const struct btf_type *t, u32
 			continue;
 		if (is_wanted(s, mt)) {
 			bool misplaced = btf_member_bit_offset(t, i) % 8 || off % s->align;
-			s->found = s->found != MAP_NO_FIELD || misplaced ? MAP_INVALID_FIELD : (int)off;
+			s->found = s->found != NO_FIELD || misplaced ? INVALID_FIELD : (int)off;
 		} else if (btf_is_composite(mt)) {
 			search_members(s, mt, off, depth + 1);
 		} else if (btf_is_array(mt) && array_holds(s, mt, depth + 1)) {
-			s->found = MAP_INVALID_FIELD;
+			s->found = INVALID_FIELD;
 		}
 	}
 }
 
-int btf_find_special_field(const struct btf_obj *b, u32 type_id, const char *struct_name,
-			   u32 size, u32 align)
+/* Where the one field of struct struct_name (size bytes, align-aligned) is inside
+ * type_id: its offset, NO_FIELD or INVALID_FIELD. */
+static int find_field(const struct btf_obj *b, u32 type_id, const char *struct_name, u32 size,
+		      u32 align)
 {
-	struct field_search s = { .name = struct_name, .size = size, .align = align ? align : 1,
-				  .found = MAP_NO_FIELD };
-
-	if (!b || !type_id || type_id >= btf__type_cnt(b->btf))
-		return MAP_NO_FIELD;
-	s.btf = b->btf;
+	struct field_search s = { .btf = b->btf, .name = struct_name, .size = size, .align = align,
+				  .found = NO_FIELD };
 	const struct btf_type *t = skip_mods(b->btf, &type_id);
+
 	if (t && btf_is_composite(t))
 		search_members(&s, t, 0, 0);
 	return s.found;
+}
+
+int btf_find_fields(const struct btf_obj *b, u32 type_id, u32 value_size, struct field_table *out)
+{
+	field_table_init(out);
+	if (!b || !type_id || type_id >= btf__type_cnt(b->btf))
+		return 0;
+	for (int k = 0; k < FIELD_KINDS; k++) {
+		const struct field_kind_info *info = &field_kinds[k];
+		int off = find_field(b, type_id, info->btf_name, info->size, info->align);
+		/* An unusable field is no field for the map: its bytes are ordinary value
+		 * bytes; programs using it fail at load. */
+		if (off < 0)
+			continue;
+		int err = field_table_add(out, (enum field_kind)k, (u32)off, value_size);
+		if (err)
+			return err;
+	}
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define BPFRUN_BTF_H
 
 #include "common.h"
+#include "fields.h"
 #include "object.h"
 
 struct btf;
@@ -21,12 +22,12 @@ struct btf_obj *btf_from_fd(int fd);
 static inline void btf_obj_put(struct btf_obj *b) { if (b) obj_put(&b->obj); }
 int btf_get_info(struct btf_obj *b, struct bpf_btf_info *info);
 
-/* Finds a member of type `struct <struct_name>` (of byte size `size`) inside type_id,
- * nested structs included, at an `align`-aligned offset.  Returns its byte offset,
- * MAP_NO_FIELD (-1) when absent, MAP_INVALID_FIELD (-2) when it appears more than once or
- * in an array. */
-int btf_find_special_field(const struct btf_obj *b, u32 type_id, const char *struct_name,
-			   u32 size, u32 align);
+/* The special fields (fields.h) of value type type_id, found once at map create: each
+ * kind's struct as a member (nested structs included) at an aligned offset, at most once
+ * and not in an array (else it is ordinary bytes).  -EINVAL when a field does not lie in
+ * value_size bytes. */
+int btf_find_fields(const struct btf_obj *b, u32 type_id, u32 value_size,
+		    struct field_table *out);
 /* Size of a type id (resolving typedefs/modifiers), or -EINVAL. */
 long btf_type_size(const struct btf_obj *b, u32 type_id);
 

@@ -145,9 +145,10 @@ static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
 		const struct map_region *r = &m->region;
 		u64 base = (u64)(uintptr_t)r->base;
 
-		if (m->spin_lock_off < 0 || addr < base || addr - base >= r->stride * r->count)
+		s32 lock_off = map_field_off(m, FIELD_SPIN_LOCK);
+		if (lock_off == FIELD_NONE || addr < base || addr - base >= r->stride * r->count)
 			continue;
-		if ((addr - base) % r->stride == r->value_off + (u64)m->spin_lock_off)
+		if ((addr - base) % r->stride == r->value_off + (u64)lock_off)
 			return (u32 *)(uintptr_t)addr;
 	}
 	vm_fault(x, "arg#0 expected pointer to a bpf_spin_lock in a map value");

@@ -314,7 +314,7 @@ static long array_update_at(struct bpf_map *map, const void *key, const void *va
 		return -E2BIG;
 	if (flags & BPF_NOEXIST)
 		return -EEXIST;
-	if ((flags & BPF_F_LOCK) && map->spin_lock_off < 0)
+	if ((flags & BPF_F_LOCK) && map_field_off(map, FIELD_SPIN_LOCK) == FIELD_NONE)
 		return -EINVAL;
 	void *val = elem(array_of(map), index, cpu);
 	if (flags & BPF_F_LOCK)
@@ -420,7 +420,7 @@ static void array_for_each_value(struct bpf_map *map, void (*fn)(struct bpf_map 
 
 static void free_fields_of_all(struct bpf_map *map)
 {
-	if (map->timer_off < 0)
+	if (!map_has_field_dtors(map))
 		return;
 	struct bpf_array *a = array_of(map);
 	for (u32 i = 0; i < map->max_entries; i++)
@@ -547,8 +547,7 @@ const struct map_ops array_map_ops = {
 	.check_btf = array_check_btf,
 	.lookup_batch = map_generic_lookup_batch,
 	.update_batch = map_generic_update_batch,
-	.timer_ok = true,
-	.spin_lock_ok = true,
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK),
 	.can_mmap = true,
 };
 

@@ -578,7 +578,7 @@ static int htab_update_src(struct bpf_htab *h, const void *key, const struct upd
 
 	if ((flags & ~(u64)BPF_F_LOCK) > BPF_EXIST)
 		return -EINVAL;
-	if ((flags & BPF_F_LOCK) && h->map.spin_lock_off < 0)
+	if ((flags & BPF_F_LOCK) && map_field_off(&h->map, FIELD_SPIN_LOCK) == FIELD_NONE)
 		return -EINVAL;
 again:
 	spin_lock_word(&b->lock);
@@ -807,7 +807,7 @@ static void htab_free(struct bpf_map *map)
 {
 	struct bpf_htab *h = htab_of(map);
 
-	if (h->pool && map->timer_off >= 0)
+	if (h->pool && map_has_field_dtors(map))
 		for (u64 i = 0; i < h->bump; i++)
 			if (elem_state(elem_at(h, i)) == ELEM_LIVE)
 				map_free_value_fields(map, elem_value(h, elem_at(h, i)));
@@ -979,14 +979,13 @@ static int htab_lookup_and_delete_batch(struct bpf_map *map, union bpf_attr *att
 const struct map_ops htab_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
-	.timer_ok = true,
-	.spin_lock_ok = true,
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK),
 };
 
 const struct map_ops htab_lru_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
-	.timer_ok = true,
+	.field_kinds = FIELD_BIT(FIELD_TIMER),
 };
 
 const struct map_ops htab_percpu_map_ops = {

@@ -20,10 +20,6 @@
 #include "../core/spinlock.h"
 #include "../core/btf.h"
 #include "../core/uaccess.h"
-#include "../timers/timer.h"
-
-#define TIMER_SIZE 16
-#define SPIN_LOCK_SIZE 4
 
 static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_HASH] = &htab_map_ops,
@@ -68,41 +64,23 @@ void map_value_memset0(void *dst, size_t n)
 		__atomic_store_n((u8 *)d, 0, __ATOMIC_RELAXED);
 }
 
-struct field_hole { u32 off, len; };
-
-/* The special fields of a value, sorted by offset; returns how many. */
-static int special_holes(const struct bpf_map *map, struct field_hole holes[2])
-{
-	int n = 0;
-
-	if (map->timer_off >= 0)
-		holes[n++] = (struct field_hole){ (u32)map->timer_off, TIMER_SIZE };
-	if (map->spin_lock_off >= 0)
-		holes[n++] = (struct field_hole){ (u32)map->spin_lock_off, SPIN_LOCK_SIZE };
-	if (n == 2 && holes[1].off < holes[0].off) {
-		struct field_hole t = holes[0];
-		holes[0] = holes[1];
-		holes[1] = t;
-	}
-	return n;
-}
-
+/* Copies every byte but the special fields' (the copy rule all kinds share). */
 void map_copy_value(const struct bpf_map *map, void *dst, const void *src)
 {
-	struct field_hole holes[2];
-	int n = special_holes(map, holes);
+	const struct field_table *t = &map->fields;
 	u32 pos = 0;
 
-	for (int i = 0; i < n; i++) {
-		map_value_memcpy((char *)dst + pos, (const char *)src + pos, holes[i].off - pos);
-		pos = holes[i].off + holes[i].len;
+	for (u32 i = 0; i < t->cnt; i++) {
+		map_value_memcpy((char *)dst + pos, (const char *)src + pos, t->f[i].off - pos);
+		pos = t->f[i].off + t->f[i].size;
 	}
 	map_value_memcpy((char *)dst + pos, (const char *)src + pos, map->value_size - pos);
 }
 
 void map_copy_value_locked(const struct bpf_map *map, void *dst, const void *src, bool lock_src)
 {
-	u32 *lock = (u32 *)((char *)(lock_src ? (void *)src : dst) + map->spin_lock_off);
+	s32 off = map_field_off(map, FIELD_SPIN_LOCK);
+	u32 *lock = (u32 *)((char *)(lock_src ? (void *)src : dst) + off);
 
 	spin_lock_word(lock);
 	map_copy_value(map, dst, src);
@@ -111,17 +89,16 @@ void map_copy_value_locked(const struct bpf_map *map, void *dst, const void *src
 
 void map_clear_special(const struct bpf_map *map, void *value)
 {
-	struct field_hole holes[2];
-	int n = special_holes(map, holes);
+	const struct field_table *t = &map->fields;
 
-	for (int i = 0; i < n; i++)
-		map_value_memset0((char *)value + holes[i].off, holes[i].len);
+	for (u32 i = 0; i < t->cnt; i++)
+		map_value_memset0((char *)value + t->f[i].off, t->f[i].size);
 }
 
 void map_free_value_fields(struct bpf_map *map, void *value)
 {
-	if (map->timer_off >= 0)
-		timer_cancel_and_free(map, (char *)value + map->timer_off);
+	if (map->fields.cnt)  /* values without fields: no call on the update path */
+		field_table_destroy(&map->fields, map, value);
 }
 
 /* ---- creation limits ---- */
@@ -135,9 +112,14 @@ int map_check_kernel_bytes(u64 bytes)
 
 /* ---- memory safety ---- */
 
-static bool overlaps(u64 a, u64 alen, int field_off, u64 flen)
+static bool overlaps_field(const struct bpf_map *map, u64 off, u64 len)
 {
-	return field_off >= 0 && a < (u64)field_off + flen && (u64)field_off < a + alen;
+	const struct field_table *t = &map->fields;
+
+	for (u32 i = 0; i < t->cnt; i++)
+		if (off < (u64)t->f[i].off + t->f[i].size && t->f[i].off < off + len)
+			return true;
+	return false;
 }
 
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size)
@@ -154,8 +136,7 @@ bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size)
 	if (in_slot < r->value_off || in_slot - r->value_off + size > r->value_len)
 		return false;
 	u64 in_value = in_slot - r->value_off;
-	return !overlaps(in_value, size, map->timer_off, TIMER_SIZE) &&
-	       !overlaps(in_value, size, map->spin_lock_off, SPIN_LOCK_SIZE);
+	return !overlaps_field(map, in_value, size);
 }
 
 /* ---- objects ---- */
@@ -182,7 +163,7 @@ static void map_obj_release_user(struct obj *o)
 
 	if (map->ops->release_user)
 		map->ops->release_user(map);
-	if (map->timer_off >= 0 && map->ops->for_each_value)
+	if (map_has_field_dtors(map) && map->ops->for_each_value)
 		map->ops->for_each_value(map, free_fields_cb, NULL);
 }
 
@@ -237,19 +218,17 @@ static int check_create_attr(const union bpf_attr *attr)
 	return 0;
 }
 
-/* Special fields of the value type: which types may hold them, as map_check_btf. */
+/* The value type's table of special fields, built once here; which map types may hold
+ * which kinds, as the kernel's map_check_btf. */
 static int find_special_fields(struct bpf_map *map, const struct btf_obj *btf, u32 value_id)
 {
-	map->timer_off = btf_find_special_field(btf, value_id, "bpf_timer", TIMER_SIZE, 8);
-	map->spin_lock_off = btf_find_special_field(btf, value_id, "bpf_spin_lock", SPIN_LOCK_SIZE, 4);
-	/* An unusable field (two timers, an array of them, misaligned) is no field for the
-	 * map: its bytes are ordinary value bytes; programs using it fail at load. */
-	if (map->timer_off < 0 && map->spin_lock_off < 0)
-		return 0;
+	int err = btf_find_fields(btf, value_id, map->value_size, &map->fields);
+
+	if (err || !map->fields.cnt)
+		return err;
 	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
 		return -EACCES;
-	if ((map->timer_off >= 0 && !map->ops->timer_ok) ||
-	    (map->spin_lock_off >= 0 && !map->ops->spin_lock_ok))
+	if (map->fields.kinds & ~map->ops->field_kinds)
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -306,7 +285,7 @@ int map_create(union bpf_attr *attr)
 		map->max_entries = attr->max_entries;
 	map->map_flags = attr->map_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY);
 	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node : (u32)-1;
-	map->timer_off = map->spin_lock_off = MAP_NO_FIELD;
+	field_table_init(&map->fields);
 	err = copy_obj_name(map->name, attr->map_name, sizeof(attr->map_name));
 	if (!err)
 		err = attach_btf(map, attr);
@@ -339,7 +318,7 @@ int map_check_elem_flags(const struct bpf_map *map, u64 flags)
 {
 	if (flags & ~(u64)BPF_F_LOCK)
 		return -EINVAL;
-	if ((flags & BPF_F_LOCK) && map->spin_lock_off < 0)
+	if ((flags & BPF_F_LOCK) && map_field_off(map, FIELD_SPIN_LOCK) == FIELD_NONE)
 		return -EINVAL;
 	return 0;
 }
@@ -531,7 +510,7 @@ int map_lookup_and_delete_elem(union bpf_attr *attr)
 
 static bool has_special_fields(const struct bpf_map *map)
 {
-	return map->timer_off >= 0 || map->spin_lock_off >= 0;
+	return map->fields.cnt > 0;
 }
 
 static void freeze_lock(struct bpf_map *map)

@@ -19,6 +19,7 @@
 #define BPFRUN_MAP_H
 
 #include "../core/common.h"
+#include "../core/fields.h"
 #include "../core/object.h"
 
 struct bpf_map;
@@ -97,8 +98,7 @@ struct map_ops {
 	int (*update_batch)(struct bpf_map *map, union bpf_attr *attr);
 	int (*delete_batch)(struct bpf_map *map, union bpf_attr *attr);
 
-	bool timer_ok;     /* values may hold a struct bpf_timer */
-	bool spin_lock_ok; /* values may hold a struct bpf_spin_lock */
+	u32 field_kinds;   /* FIELD_BIT()s of the special fields values may hold */
 	bool can_mmap;     /* mmap(2) is possible (with BPF_F_MMAPABLE) */
 };
 
@@ -110,9 +110,6 @@ int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr);
 int map_check_elem_flags(const struct bpf_map *map, u64 flags);
 
 
-#define MAP_NO_FIELD (-1)      /* no such special field */
-#define MAP_INVALID_FIELD (-2) /* present but unusable (two timers, array of timers) */
-
 struct bpf_map {
 	struct obj obj;
 	const struct map_ops *ops;
@@ -123,10 +120,8 @@ struct bpf_map {
 	struct btf_obj *btf; /* referenced, may be NULL */
 	u32 btf_key_type_id, btf_value_type_id, btf_vmlinux_value_type_id;
 
-	/* Special fields found in the value BTF: byte offset, MAP_NO_FIELD or
-	 * MAP_INVALID_FIELD. */
-	int timer_off;
-	int spin_lock_off;
+	/* The special fields of the value type (bpf_spin_lock, bpf_timer), from its BTF. */
+	struct field_table fields;
 
 	struct map_region region;
 	bool frozen;       /* under freeze_lock */
@@ -148,9 +143,20 @@ void map_value_memcpy(void *dst, const void *src, size_t n);
 void map_value_memset0(void *dst, size_t n);
 /* Zeroes the special fields of a value copied out to user space. */
 void map_clear_special(const struct bpf_map *map, void *value);
-/* Called by the types when an element's value is overwritten or freed: cancels and frees
- * its timer (array update, hash replace/delete, LRU eviction, map free). */
+/* Called by the types when an element's value is overwritten or freed: runs each field's
+ * destructor, e.g. cancels and frees its timer (array update, hash replace/delete, LRU
+ * eviction, map free). */
 void map_free_value_fields(struct bpf_map *map, void *value);
+/* Byte offset of the value's field of kind, or FIELD_NONE. */
+static inline s32 map_field_off(const struct bpf_map *map, enum field_kind kind)
+{
+	return field_off(&map->fields, kind);
+}
+/* True when values hold fields whose destructor must run (map_free_value_fields). */
+static inline bool map_has_field_dtors(const struct bpf_map *map)
+{
+	return field_table_needs_destroy(&map->fields);
+}
 
 /* The kernel allocates a map's memory at creation (zeroed, never lazily) and refuses more
  * than the machine has: -ENOMEM when `bytes`, what the kernel would allocate for the map,

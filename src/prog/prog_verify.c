@@ -254,7 +254,7 @@ static int add_used_map(struct load_env *env, struct bpf_map *map)
 			return 0;
 		}
 	}
-	if (prog->tops->tracing && map->timer_off >= 0) {
+	if (prog->tops->tracing && map_field_off(map, FIELD_TIMER) != FIELD_NONE) {
 		vlog(&env->log, "tracing progs cannot use bpf_timer yet\n");
 		map_put(map);
 		return -EINVAL;
@@ -418,7 +418,7 @@ static int check_helper_call(struct load_env *env, const struct fp_track *t, u32
 	}
 	if (id == BPF_FUNC_timer_init) {
 		struct bpf_map *map = t->map[BPF_REG_2];
-		if (map && map->timer_off < 0) {
+		if (map && map_field_off(map, FIELD_TIMER) == FIELD_NONE) {
 			vlog(&env->log, "map '%s' has no valid bpf_timer\n", map->name);
 			return -EINVAL;
 		}

@@ -176,13 +176,14 @@ static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct b
 
 		if (off < r->value_off || off >= r->value_off + (u64)r->value_len)
 			continue;
-		if (m->timer_off < 0) {
+		s32 timer_off = map_field_off(m, FIELD_TIMER);
+		if (timer_off == FIELD_NONE) {
 			vm_fault(x, "map '%s' has no valid bpf_timer", m->name);
 			return NULL;
 		}
-		if (off - r->value_off != (u64)m->timer_off) {
+		if (off - r->value_off != (u64)timer_off) {
 			vm_fault(x, "off %llu doesn't point to 'struct bpf_timer' that is at %d",
-				 (unsigned long long)(off - r->value_off), m->timer_off);
+				 (unsigned long long)(off - r->value_off), timer_off);
 			return NULL;
 		}
 		if (only && m != only) {
@@ -222,7 +223,7 @@ u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map_reg, u64 flags, u64
 		goto out;
 	}
 	t->map = map;
-	t->value = (char *)tk - map->timer_off;
+	t->value = (char *)tk - map_field_off(map, FIELD_TIMER);
 	/* hrtimer turns a relative-mode CLOCK_REALTIME timer into a CLOCK_MONOTONIC one
 	 * (measured: absolute times of REALTIME timers are monotonic instants). */
 	t->clockid = clockid == CLOCK_BOOTTIME ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
@@ -345,6 +346,20 @@ u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u
 		prog_put(old);
 	timer_put(t);
 	return err_ret(ret);
+}
+
+static void timer_field_destroy(void *map, void *timer)
+{
+	timer_cancel_and_free(map, timer);
+}
+
+/* The bpf_timer kind of map value fields is ours: maps free a value's timer through
+ * this registration without knowing about timers. */
+__attribute__((constructor)) static void timer_register_field(void)
+{
+	static const struct field_kind_ops ops = { .destroy = timer_field_destroy };
+
+	field_kind_register(FIELD_TIMER, &ops);
 }
 
 void timer_cancel_and_free(struct bpf_map *map, void *timer)

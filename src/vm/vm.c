@@ -276,10 +276,8 @@ static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u6
 	u64 value = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
 	u64 lo = value, hi = value + rg->value_len;
 
-	if (map->timer_off >= 0)
-		exclude_field(&lo, &hi, addr, value + (u64)map->timer_off, sizeof(struct bpf_timer));
-	if (map->spin_lock_off >= 0)
-		exclude_field(&lo, &hi, addr, value + (u64)map->spin_lock_off, sizeof(struct bpf_spin_lock));
+	for (u32 i = 0; i < map->fields.cnt; i++)
+		exclude_field(&lo, &hi, addr, value + map->fields.f[i].off, map->fields.f[i].size);
 	x->map_hit.lo = lo;
 	x->map_hit.hi = hi;
 	x->map_hit.readable = map_prog_may_read(map);

@@ -243,6 +243,16 @@ static void test_btf_feature_probes(void)
 	btf__free(b);
 }
 
+/* The bpf_timer field of value type id (value_size bytes): its offset or FIELD_NONE. */
+static s32 timer_at(const struct btf_obj *o, int id, u32 value_size)
+{
+	struct field_table t;
+
+	if (btf_find_fields(o, (u32)id, value_size, &t))
+		return -100;
+	return field_off(&t, FIELD_TIMER);
+}
+
 /* struct bpf_timer { u64 a, b; } in the ways map values hold it. */
 static void test_special_fields(void)
 {
@@ -272,13 +282,16 @@ static void test_special_fields(void)
 	CHECK(!IS_ERR(o), "btf");
 	if (IS_ERR(o))
 		return;
-	CHECK(btf_find_special_field(o, (u32)plain, "bpf_timer", 16, 8) == 8, "through a typedef");
-	CHECK(btf_find_special_field(o, (u32)nested, "bpf_timer", 16, 8) == 16, "nested");
-	CHECK(btf_find_special_field(o, (u32)twice, "bpf_timer", 16, 8) == MAP_INVALID_FIELD, "twice");
-	CHECK(btf_find_special_field(o, (u32)in_array, "bpf_timer", 16, 8) == MAP_INVALID_FIELD, "array");
-	CHECK(btf_find_special_field(o, (u32)misaligned, "bpf_timer", 16, 8) == MAP_INVALID_FIELD, "misaligned");
-	CHECK(btf_find_special_field(o, (u32)plain, "bpf_spin_lock", 4, 4) == MAP_NO_FIELD, "absent");
-	CHECK(btf_find_special_field(o, (u32)u64_id, "bpf_timer", 16, 8) == MAP_NO_FIELD, "scalar");
+	CHECK(timer_at(o, plain, 24) == 8, "through a typedef");
+	CHECK(timer_at(o, nested, 32) == 16, "nested");
+	CHECK(timer_at(o, twice, 32) == FIELD_NONE, "twice");
+	CHECK(timer_at(o, in_array, 32) == FIELD_NONE, "array");
+	CHECK(timer_at(o, misaligned, 20) == FIELD_NONE, "misaligned");
+	struct field_table t;
+	CHECK(!btf_find_fields(o, (u32)plain, 24, &t) && field_off(&t, FIELD_SPIN_LOCK) == FIELD_NONE &&
+	      t.cnt == 1, "absent");
+	CHECK(timer_at(o, u64_id, 8) == FIELD_NONE, "scalar");
+	CHECK(btf_find_fields(o, (u32)nested, 24, &t) == -EINVAL, "a field past the value");
 	btf_obj_put(o);
 	bpfrun_close(fd);
 	btf__free(b);

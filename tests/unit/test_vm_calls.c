@@ -254,7 +254,6 @@ static void test_speed(void)
 	static u64 value[4];
 	struct bpf_map map = {
 		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 32, .max_entries = 1,
-		.timer_off = MAP_NO_FIELD, .spin_lock_off = MAP_NO_FIELD,
 		.region = { .base = (char *)value, .stride = 32, .value_len = 32, .count = 1 },
 	};
 	struct bpf_map *used[] = { &map };

@@ -230,12 +230,13 @@ static void test_map_values(void)
 	static u64 values[8];
 	struct bpf_map map = {
 		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 32, .max_entries = 2,
-		.timer_off = 16, .spin_lock_off = MAP_NO_FIELD,
 		.region = { .base = (char *)values, .stride = 32, .value_len = 32, .count = 2 },
 	};
 	struct bpf_map *used[] = { &map };
 	struct bpf_prog p;
 
+	field_table_init(&map.fields);
+	field_table_add(&map.fields, FIELD_TIMER, 16, 32);
 	values[4] = 99;
 	PROG(&p, LD_PTR(1, values), LDX(BPF_DW, 0, 1, 0), LDX(BPF_DW, 0, 1, 32), EXIT);
 	p.used_maps = used;

@@ -13,7 +13,6 @@ enum { THREADS = 4, RUNS = 20000 };
 static u64 value[2];   /* one array slot: [0] updated atomically, [1] with load + store */
 static struct bpf_map map = {
 	.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 1,
-	.timer_off = MAP_NO_FIELD, .spin_lock_off = MAP_NO_FIELD,
 	.region = { .base = (char *)value, .stride = 16, .value_len = 16, .count = 1 },
 };
 static struct bpf_prog prog;

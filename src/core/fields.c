@@ -1,0 +1,65 @@
+/* Special fields of map values: the kinds, the registry of their behaviour, and the
+ * per-value-type table (see fields.h).  Locking: none (see fields.h). */
+#include <string.h>
+
+#include "fields.h"
+
+const struct field_kind_info field_kinds[FIELD_KINDS] = {
+	[FIELD_SPIN_LOCK] = { .btf_name = "bpf_spin_lock", .size = 4, .align = 4 },
+	[FIELD_TIMER] = { .btf_name = "bpf_timer", .size = 16, .align = 8 },
+};
+
+static struct field_kind_ops kind_ops[FIELD_KINDS];
+
+void field_kind_register(enum field_kind kind, const struct field_kind_ops *ops)
+{
+	kind_ops[kind] = *ops;
+}
+
+const struct field_kind_ops *field_kind_ops(enum field_kind kind)
+{
+	return &kind_ops[kind];
+}
+
+void field_table_init(struct field_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 value_size)
+{
+	u32 size = field_kinds[kind].size, i;
+
+	if (off > value_size || value_size - off < size)
+		return -EINVAL;
+	if (t->cnt == FIELDS_MAX || (t->kinds & FIELD_BIT(kind)))
+		return -E2BIG;
+	for (i = 0; i < t->cnt && t->f[i].off < off; i++)
+		;
+	if ((i < t->cnt && off + size > t->f[i].off) ||
+	    (i > 0 && t->f[i - 1].off + t->f[i - 1].size > off))
+		return -EINVAL;
+	memmove(&t->f[i + 1], &t->f[i], (t->cnt - i) * sizeof(t->f[0]));
+	t->f[i] = (struct field){ .off = off, .size = size, .kind = kind };
+	t->cnt++;
+	t->kinds |= FIELD_BIT(kind);
+	t->off[kind] = (s32)off;
+	return 0;
+}
+
+bool field_table_needs_destroy(const struct field_table *t)
+{
+	for (u32 i = 0; i < t->cnt; i++)
+		if (kind_ops[t->f[i].kind].destroy)
+			return true;
+	return false;
+}
+
+void field_table_destroy(const struct field_table *t, void *owner, void *value)
+{
+	for (u32 i = 0; i < t->cnt; i++) {
+		void (*destroy)(void *, void *) = kind_ops[t->f[i].kind].destroy;
+		if (destroy)
+			destroy(owner, (char *)value + t->f[i].off);
+	}
+}

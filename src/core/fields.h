@@ -1,0 +1,72 @@
+/* Special fields of map values, as the kernel's btf_record: the runtime-owned structs a
+ * value may embed (struct bpf_spin_lock, struct bpf_timer), found once in the value's BTF
+ * at map create and kept as one table of (kind, offset, size) rows sorted by offset.
+ *
+ * Everything that touches value bytes reads the table: copies to and from user space
+ * (the one copy rule shared by every kind: a field's bytes are never copied, reads see
+ * zeros), the memory-safety checks (programs may not load or store a field), helpers
+ * that take a field's address, and the release of a value (each kind's destructor).
+ * A kind that owns state registers its destructor from the layer that
+ * implements it (timers/timer.c for bpf_timer), so maps never include that layer.
+ * bpf_wq, kptrs, list and rbtree nodes and refcounts are each one more row of
+ * field_kinds[] in fields.c and one registration.
+ *
+ * Locking: a map's table is immutable after create.  Registrations happen in
+ * constructors, before any map exists, and are read-only afterwards.
+ */
+#ifndef BPFRUN_FIELDS_H
+#define BPFRUN_FIELDS_H
+
+#include "common.h"
+
+enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_KINDS };
+
+#define FIELD_BIT(kind) (1u << (kind))
+#define FIELD_NONE (-1)      /* field_table.off[] of a kind the value lacks */
+#define FIELDS_MAX FIELD_KINDS  /* each kind at most once, as the kernel allows today */
+
+/* What BTF names a kind and how it is laid out. */
+struct field_kind_info {
+	const char *btf_name;
+	u32 size, align;
+};
+extern const struct field_kind_info field_kinds[FIELD_KINDS];
+
+/* The behaviour the owning layer registers for its kind. */
+struct field_kind_ops {
+	/* Releases what the field holds when its value is overwritten or freed; owner is
+	 * the map.  NULL: nothing to release. */
+	void (*destroy)(void *owner, void *field);
+};
+void field_kind_register(enum field_kind kind, const struct field_kind_ops *ops);
+const struct field_kind_ops *field_kind_ops(enum field_kind kind);
+
+struct field {
+	u32 off, size;
+	enum field_kind kind;
+};
+
+struct field_table {
+	u32 cnt;
+	u32 kinds;                 /* FIELD_BIT()s of the kinds present */
+	s32 off[FIELD_KINDS];      /* each kind's offset, when in kinds */
+	struct field f[FIELDS_MAX];  /* by offset */
+};
+
+/* An empty table (all zeros is one too). */
+void field_table_init(struct field_table *t);
+/* The offset of kind's field, or FIELD_NONE. */
+static inline s32 field_off(const struct field_table *t, enum field_kind kind)
+{
+	return (t->kinds & FIELD_BIT(kind)) ? t->off[kind] : FIELD_NONE;
+}
+/* Adds kind at off: -EINVAL when it does not lie inside value_size bytes or overlaps
+ * another field, -E2BIG when the table is full. */
+int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 value_size);
+
+/* True when some field of the table has a destructor to run. */
+bool field_table_needs_destroy(const struct field_table *t);
+/* Runs the destructors of the fields of value. */
+void field_table_destroy(const struct field_table *t, void *owner, void *value);
+
+#endif
