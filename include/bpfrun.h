@@ -18,6 +18,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* libbpfrun.so is built with hidden visibility: what is declared here is its API. */
+#pragma GCC visibility push(default)
 
 /* The bpf(2) system call. */
 long bpfrun_bpf(int cmd, union bpf_attr *attr, unsigned int size);
@@ -66,6 +68,7 @@ void bpfrun_shutdown(void);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
