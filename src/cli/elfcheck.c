@@ -147,7 +147,8 @@ int elf_check_image(const void *image, size_t size, char *why, size_t len)
 static void *read_file(const char *path, size_t *size, char *why, size_t len)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	uint8_t *buf = NULL;
 
 	if (fd < 0) {

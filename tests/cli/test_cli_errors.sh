@@ -23,6 +23,8 @@ expect_error not-elf "not an ELF file" "$bpfrun" run "$work/text.o"
 : >"$work/empty.o"
 expect_error empty "empty file" "$bpfrun" run "$work/empty.o"
 expect_error directory "not a regular file" "$bpfrun" run "$work"
+mkfifo "$work/fifo.o"
+expect_error fifo "not a regular file" timeout 20 "$bpfrun" run "$work/fifo.o"
 
 size=$(stat -c %s "$seed")
 head -c 40 "$seed" >"$work/short.o"
