@@ -68,8 +68,8 @@ void bpfrun_shutdown(void);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
-#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif
