@@ -18,6 +18,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* libbpfrun.so is built with hidden visibility: what is declared here is its API. */
+#pragma GCC visibility push(default)
 
 /* The bpf(2) system call. */
 long bpfrun_bpf(int cmd, union bpf_attr *attr, unsigned int size);
@@ -69,4 +71,5 @@ int bpfrun_num_possible_cpus(void);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

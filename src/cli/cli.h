@@ -27,9 +27,19 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True for "-h" / "--help". */
 bool cli_is_help(const char *arg);
 
-/* ---- elfcheck.c: is this file a BPF ELF object libbpf can safely parse? ----
- * 0, or -1 with the reason in why ("not an ELF file", "ELF for x86-64, not BPF", ...). */
-int elf_check_bpf_object(const char *path, char *why, size_t len);
+/* ---- elfcheck.c: opening a BPF object file, whatever it holds ----
+ * elf_open_file() reads the file once and hands its bytes to elf_open_image(): the ELF
+ * checks, then libbpf's open, first in a child process (a libbpf crash there refuses the
+ * file), then in this one.  The object (libbpf's, not loaded), or NULL with the reason in
+ * why ("not an ELF file", "ELF object for x86-64, not BPF", "corrupt BPF object: libbpf
+ * crashes parsing it (SIGSEGV)", "not a usable BPF object: ..."); libbpf's messages go to
+ * its print callback.  name is libbpf's object name (the prefix of its .data/.bss maps).
+ * elf_check_image() is the first step alone: 0, or -1 with the reason. */
+struct bpf_object;
+struct bpf_object *elf_open_file(const char *path, char *why, size_t len);
+struct bpf_object *elf_open_image(const void *img, size_t size, const char *name,
+				  char *why, size_t len);
+int elf_check_image(const void *img, size_t size, char *why, size_t len);
 
 /* ---- pcap.c: packets of a capture file, in order ---- */
 struct pcap_reader;

@@ -119,25 +119,15 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 	char why[256];
 	int err;
 
-	if (elf_check_bpf_object(path, why, sizeof(why))) {
-		cli_error("%s: %s", path, why);
-		return NULL;
-	}
-	if (check_inputs(o))
-		return NULL;
-	if (select_clock(o))
-		return NULL;
 	loader_log.verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
-
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_object *obj = elf_open_file(path, why, sizeof(why));
 	if (!obj) {
-		err = errno;
-		cli_error("%s: not a usable BPF object: %s", path, strerror(err));
+		cli_error("%s: %s", path, why);
 		loader_log_print();
 		return NULL;
 	}
-	if (check_selection(obj, path, o))
+	if (check_inputs(o) || select_clock(o) || check_selection(obj, path, o))
 		goto fail;
 	err = bpf_object__load(obj);
 	if (err) {

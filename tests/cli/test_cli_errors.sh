@@ -12,6 +12,8 @@ put_bytes() {
 }
 # u64 at OFFSET of FILE (little-endian).
 u64_at() { od -An -t u8 -j "$2" -N 8 "$1" | tr -d ' '; }
+# put_u64 FILE OFFSET VALUE: overwrite a little-endian u64.
+put_u64() { put_bytes "$1" "$2" "$(for i in 0 1 2 3 4 5 6 7; do printf '%02x ' $(($3 >> 8 * i & 255)); done)"; }
 mutated() { cp "$seed" "$work/$1.o"; echo "$work/$1.o"; }
 
 # ---- files that are not BPF objects
@@ -21,6 +23,8 @@ expect_error not-elf "not an ELF file" "$bpfrun" run "$work/text.o"
 : >"$work/empty.o"
 expect_error empty "empty file" "$bpfrun" run "$work/empty.o"
 expect_error directory "not a regular file" "$bpfrun" run "$work"
+mkfifo "$work/fifo.o"
+expect_error fifo "not a regular file" timeout 20 "$bpfrun" run "$work/fifo.o"
 
 size=$(stat -c %s "$seed")
 head -c 40 "$seed" >"$work/short.o"
@@ -36,6 +40,27 @@ put_bytes "$f" $((shoff + 64 + 24)) "00 00 00 00 00 01 00 00"
 expect_error corrupt-section "section 1 lies past" "$bpfrun" run "$f"
 f=$(mutated shnum); put_bytes "$f" 62 "ff ff"
 expect_error corrupt-shstrndx "corrupt ELF header" "$bpfrun" run "$f"
+
+# The section table at an odd offset (one byte inserted before it): a valid object, read
+# without misaligned accesses (UBSan in the asan build).
+shoff=$(u64_at "$seed" 40)
+{ head -c "$shoff" "$seed"; printf '\0'; tail -c +$((shoff + 1)) "$seed"; } >"$work/odd.o"
+put_u64 "$work/odd.o" 40 $((shoff + 1))
+expect_ok odd-section-table "$bpfrun" run "$work/odd.o"
+expect_out odd-section-table "bpf_prog1: 1 run"
+
+# Objects that pass the ELF checks but on which libbpf 1.1's open dies (SIGSEGV): one byte
+# of .BTF changed in tests/bpf/prog_refusals.bpf.o, so that a map definition's `type`
+# member, its `max_entries` member, or a map variable names a type past the last one.
+for f in btf-map-type-past-last btf-map-max-entries-past-last btf-var-type-past-last; do
+	expect_error "libbpf-crash-$f" "$f.o: corrupt BPF object: libbpf crashes" \
+		"$bpfrun" run "$here/objects/$f.o"
+	[ "$(wc -l <"$work/err")" -eq 1 ] && pass || fail "libbpf-crash-$f: one line"
+done
+expect_error libbpf-crash-map-list "corrupt BPF object" \
+	"$bpfrun" map list "$here/objects/btf-var-type-past-last.o"
+expect_error libbpf-crash-prog-show "corrupt BPF object" \
+	"$bpfrun" prog show "$here/objects/btf-var-type-past-last.o" name x
 
 f=$(mutated class32); put_bytes "$f" 4 "01"
 expect_error elf32 "32-bit" "$bpfrun" run "$f"

@@ -153,6 +153,7 @@ static void pinning(void)
 {
 	char path[128], dir[128], in_dir[160];
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "core_hash");
+	kernel_bpffs();
 	snprintf(path, sizeof(path), "/sys/fs/bpf/bpfrun_core_obj_%d", getpid());
 
 	out("pin: %s", err_str(bpf_map__pin(m, path)));

@@ -123,6 +123,7 @@ static void user_references(void)
 	close(copy);
 	EXPECT(drv_op(&d, "init", M_ARR, 2, CLOCK_MONOTONIC, 0), 0);
 	out("# and a pin");
+	kernel_bpffs();
 	unlink(pin);
 	EXPECT(sys_ret(bpf_obj_pin(fd, pin)), 0);
 	AFTER_ARMING(d, M_ARR, 3, close(fd));

@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static int passed, failed;
@@ -101,13 +105,36 @@ int finish(void)
 
 bool under_bpfrun(void) { return getenv("BPFRUN_TRACE") != NULL; }
 
+/* Mounts a file system of `type` on dir unless one is there already.  Tests run in
+ * parallel: the lock on the directory makes the check and the mount one step, so that a
+ * second mount never hides the first one's files.  A process that opens dir after the
+ * mount locks the new root instead, and finds the mount there. */
+static void mount_once(const char *dir, const char *type, long magic)
+{
+	struct statfs st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	flock(fd, LOCK_EX);
+	if (statfs(dir, &st) == 0 && st.f_type != magic &&
+	    mount(type, dir, type, 0, NULL) != 0)
+		fprintf(stderr, "mount %s on %s: %s\n", type, dir, strerror(errno));
+	close(fd);
+}
+
+void kernel_bpffs(void)
+{
+	if (!under_bpfrun())
+		mount_once("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
+}
+
 static const char *trace_file(void)
 {
 	const char *f = getenv("BPFRUN_TRACE");
 	if (f)
 		return f;
-	if (access("/sys/kernel/tracing/trace", F_OK) != 0)
-		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	mount_once("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
 	return "/sys/kernel/tracing/trace";
 }
 

@@ -38,5 +38,9 @@ void trace_clear(void);
 const char *trace_messages(void);
 /* True when running under bpfrun (BPFRUN_TRACE is set by the harness). */
 bool under_bpfrun(void);
+/* Pins need a BPF file system at /sys/fs/bpf, which a fresh machine does not mount: against
+ * the kernel, mounts one if missing (any test order, parallel tests alike); under bpfrun,
+ * nothing (its pins live in the process).  Call it before pinning. */
+void kernel_bpffs(void);
 
 #endif
