@@ -22,7 +22,7 @@
 #include <linux/btf.h>
 
 #include "btf.h"
-#include "uaccess.h"
+#include "../lib/uaccess.h"
 #include "../maps/map.h"  /* MAP_NO_FIELD, MAP_INVALID_FIELD */
 
 #define BTF_MAX_SIZE (16 * 1024 * 1024)

@@ -3,8 +3,8 @@
 #ifndef BPFRUN_BTF_H
 #define BPFRUN_BTF_H
 
-#include "common.h"
-#include "object.h"
+#include "../lib/common.h"
+#include "../obj/object.h"
 
 struct btf;
 

@@ -7,7 +7,7 @@
 #ifndef BPFRUN_HELPERS_H
 #define BPFRUN_HELPERS_H
 
-#include "../core/common.h"
+#include "../lib/common.h"
 #include "../vm/vm.h"
 
 typedef u64 (*helper_fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);

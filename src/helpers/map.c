@@ -9,9 +9,9 @@
  */
 
 #include "internal.h"
-#include "../core/spinlock.h"
+#include "../lib/spinlock.h"
 #include "../maps/map.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
 
 /* The kernel's verifier refuses program writes to BPF_F_RDONLY_PROG maps. */
 static bool map_writable_by_prog(struct exec_ctx *x, struct bpf_map *m)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prog_internal.h"
-#include "../core/uaccess.h"
+#include "../prog/prog_internal.h"
+#include "uaccess.h"
 
 #define LOG_FIXED 8u
 #define LOG_MASK 15u   /* BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED */

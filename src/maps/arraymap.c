@@ -28,8 +28,8 @@
 #include <bpf/btf.h>
 
 #include "map.h"
-#include "../core/btf.h"
-#include "../prog/prog.h"
+#include "../btf/btf.h"
+#include "../obj/prog.h"
 #include "../vm/vm.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)

@@ -37,8 +37,8 @@
 #include <unistd.h>
 
 #include "map.h"
-#include "../core/spinlock.h"
-#include "../core/uaccess.h"
+#include "../lib/spinlock.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)

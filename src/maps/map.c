@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "map.h"
-#include "../core/spinlock.h"
-#include "../core/btf.h"
-#include "../core/uaccess.h"
+#include "../lib/spinlock.h"
+#include "../btf/btf.h"
+#include "../lib/uaccess.h"
 #include "../timers/timer.h"
 
 #define TIMER_SIZE 16

@@ -18,8 +18,8 @@
 #ifndef BPFRUN_MAP_H
 #define BPFRUN_MAP_H
 
-#include "../core/common.h"
-#include "../core/object.h"
+#include "../lib/common.h"
+#include "../obj/object.h"
 
 struct bpf_map;
 struct btf_obj;

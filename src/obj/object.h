@@ -14,7 +14,7 @@
 #ifndef BPFRUN_OBJECT_H
 #define BPFRUN_OBJECT_H
 
-#include "common.h"
+#include "../lib/common.h"
 
 enum obj_type { OBJ_MAP = 1, OBJ_PROG, OBJ_BTF };
 

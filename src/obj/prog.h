@@ -8,8 +8,8 @@
 #ifndef BPFRUN_PROG_H
 #define BPFRUN_PROG_H
 
-#include "../core/common.h"
-#include "../core/object.h"
+#include "../lib/common.h"
+#include "object.h"
 
 struct bpf_map;
 struct btf_obj;

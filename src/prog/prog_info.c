@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "prog_internal.h"
-#include "../core/btf.h"
-#include "../core/uaccess.h"
+#include "../btf/btf.h"
+#include "../lib/uaccess.h"
 #include "../maps/map.h"
 
 struct bpf_prog *prog_from_fd(int fd)

@@ -6,7 +6,7 @@
 
 #include <linux/if_ether.h>
 
-#include "prog.h"
+#include "../obj/prog.h"
 
 /* ---- the verifier log (prog_log.c) ---- */
 struct vlog {

@@ -14,8 +14,8 @@
 #include <ctype.h>
 
 #include "prog_internal.h"
-#include "../core/btf.h"
-#include "../core/uaccess.h"
+#include "../btf/btf.h"
+#include "../lib/uaccess.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
 

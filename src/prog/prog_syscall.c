@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "prog_internal.h"
-#include "../core/uaccess.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define SYSCALL_MAX_CTX 65535u

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "prog_internal.h"
-#include "../core/uaccess.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define MAX_FUNC_ARGS 12u

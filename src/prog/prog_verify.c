@@ -9,8 +9,8 @@
 #include <bpf/btf.h>
 
 #include "prog_internal.h"
-#include "../core/uaccess.h"
-#include "../core/btf.h"
+#include "../lib/uaccess.h"
+#include "../btf/btf.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
 #include "../helpers/helpers.h"

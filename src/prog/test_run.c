@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "prog_internal.h"
-#include "../core/uaccess.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt)

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "bpfrun.h"
-#include "common.h"
-#include "object.h"
-#include "btf.h"
-#include "uaccess.h"
+#include "../lib/common.h"
+#include "../obj/object.h"
+#include "../btf/btf.h"
+#include "../lib/uaccess.h"
 #include "../maps/map.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
 
 #define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 

@@ -22,9 +22,9 @@
 #include "clock.h"
 #include "engine.h"
 #include "timer.h"
-#include "../core/spinlock.h"
+#include "../lib/spinlock.h"
 #include "../maps/map.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_ASAN 1

@@ -18,7 +18,7 @@
 #ifndef BPFRUN_VM_H
 #define BPFRUN_VM_H
 
-#include "../core/common.h"
+#include "../lib/common.h"
 
 struct bpf_prog;
 struct bpf_map;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "vm/vm.h"
-#include "prog/prog.h"
+#include "obj/prog.h"
 #include "helpers/helpers.h"
 
 static bool unwound;

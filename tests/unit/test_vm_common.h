@@ -9,7 +9,7 @@
 #include "difftest.h"
 #include "vm/vm.h"
 #include "vm/vm_internal.h"
-#include "prog/prog.h"
+#include "obj/prog.h"
 #include "helpers/helpers.h"
 #include "maps/map.h"
 
