@@ -23,84 +23,10 @@
 
 #include "btf.h"
 #include "../lib/uaccess.h"
+#include "../lib/vlog.h"
 #include "../maps/map.h"  /* MAP_NO_FIELD, MAP_INVALID_FIELD */
 
 #define BTF_MAX_SIZE (16 * 1024 * 1024)
-#define LOG_LEVEL_MASK 15u   /* LEVEL1 | LEVEL2 | STATS | FIXED */
-#define LOG_FIXED 8u
-#define LOG_SIZE_MAX (UINT32_MAX >> 2)
-
-/* ---- the verifier-style log ---- */
-
-struct vlog {
-	u32 level;
-	char *ubuf;
-	u32 usize;
-	char *text;  /* everything written, NUL-terminated */
-	size_t len;
-};
-
-static void vlog_printf(struct vlog *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void vlog_vprintf(struct vlog *log, const char *fmt, va_list ap)
-{
-	if (!log->level)
-		return;
-	char *add = NULL;
-	int n = vasprintf(&add, fmt, ap);
-	if (n < 0)
-		return;
-	char *t = realloc(log->text, log->len + (size_t)n + 1);
-	if (t) {
-		memcpy(t + log->len, add, (size_t)n + 1);
-		log->text = t;
-		log->len += (size_t)n;
-	}
-	free(add);
-}
-
-static void vlog_printf(struct vlog *log, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vlog_vprintf(log, fmt, ap);
-	va_end(ap);
-}
-
-static int vlog_init(struct vlog *log, const union bpf_attr *attr)
-{
-	memset(log, 0, sizeof(*log));
-	log->level = attr->btf_log_level;
-	log->ubuf = u64_to_ptr(attr->btf_log_buf);
-	log->usize = attr->btf_log_size;
-	if (!!log->ubuf != !!log->usize || (log->ubuf && !log->level) ||
-	    (log->level & ~LOG_LEVEL_MASK) || log->usize > LOG_SIZE_MAX)
-		return -EINVAL;
-	if (!log->ubuf)  /* nowhere to write: the kernel keeps nothing */
-		log->level = 0;
-	return 0;
-}
-
-/* Copies the log out; -ENOSPC when it was truncated. */
-static int vlog_finish(struct vlog *log)
-{
-	int err = 0;
-
-	if (log->level && log->usize) {
-		size_t keep = log->len;
-		const char *from = log->text ? log->text : "";
-		if (keep + 1 > log->usize) {
-			keep = log->usize - 1;
-			if (!(log->level & LOG_FIXED))
-				from += log->len - keep;
-			err = -ENOSPC;
-		}
-		if (copy_to_user(log->ubuf, from, keep) || copy_to_user(log->ubuf + keep, "", 1))
-			err = -EFAULT;
-	}
-	free(log->text);
-	log->text = NULL;
-	return err;
-}
 
 /* ---- header and sections, with the kernel's messages ---- */
 
@@ -329,7 +255,7 @@ int btf_load(union bpf_attr *attr)
 
 	if (size > BTF_MAX_SIZE)
 		return -E2BIG;
-	int err = vlog_init(&log, attr);
+	int err = vlog_init(&log, attr->btf_log_level, attr->btf_log_buf, attr->btf_log_size);
 	if (err)
 		return err;
 	void *data = malloc(size ? size : 1);

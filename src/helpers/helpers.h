@@ -33,7 +33,7 @@ void trace_emit(struct exec_ctx *x, const char *msg, size_t len);
  * "bpf_spin_lock is missing bpf_spin_unlock"). */
 bool helper_release_held_lock(struct exec_ctx *x);
 
-/* Packet helpers, implemented with the program types' packet state (packet.c). */
+/* Packet helpers, on the packet state of pkt/pkt.h (packet.c). */
 u64 helper_skb_load_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_skb_store_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_l3_csum_replace(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
@@ -44,5 +44,8 @@ u64 helper_xdp_adjust_tail(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u
 u64 helper_xdp_adjust_meta(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_cookie(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_uid(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+/* Ones' complement sums as the kernel's csum_partial/csum_fold (packet.c). */
+u32 pkt_csum_partial(const u8 *buf, u32 len, u32 seed);
+u16 pkt_csum_fold(u32 sum);
 
 #endif

@@ -1,14 +1,11 @@
-/* The verifier log of BPF_PROG_LOAD, with the kernel's rules: the attributes must be
- * consistent (EINVAL), the text goes to the user's buffer at the end of the load, keeping
- * the last bytes (or the first ones with BPF_LOG_FIXED), and a log that did not fit makes
- * an otherwise successful load fail with ENOSPC.  No locking: one log per load. */
+/* The verifier-style log (see vlog.h).  No locking: one log per command. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../prog/prog_internal.h"
 #include "uaccess.h"
+#include "vlog.h"
 
 #define LOG_FIXED 8u
 #define LOG_MASK 15u   /* BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED */
@@ -27,40 +24,52 @@ int vlog_init(struct vlog *log, u32 level, u64 ubuf, u32 size)
 		return -EINVAL;
 	if (size > (UINT32_MAX >> 2))
 		return -EINVAL;
+	if (!log->ubuf)  /* nowhere to write: the kernel keeps nothing */
+		log->level = 0;
 	return 0;
 }
 
-void vlog(struct vlog *log, const char *fmt, ...)
+void vlog_vprintf(struct vlog *log, const char *fmt, va_list ap)
 {
-	va_list ap;
-	char line[512];
+	va_list again;
+	int n;
 
 	if (!log->level)
 		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n <= 0)
-		return;
-	size_t add = MIN((size_t)n, sizeof(line) - 1);
-	if (log->len + add + 1 > log->cap) {
-		size_t cap = MAX(log->cap * 2, log->len + add + 1 + 256);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n > 0 && log->len + (size_t)n + 1 > log->cap) {
+		size_t cap = MAX(log->cap * 2, log->len + (size_t)n + 1 + 256);
 		char *t = realloc(log->text, cap);
-		if (!t)
-			return;
-		log->text = t;
-		log->cap = cap;
+
+		if (t) {
+			log->text = t;
+			log->cap = cap;
+		} else {
+			n = 0;   /* out of memory: the line is lost, as a full kernel log loses it */
+		}
 	}
-	memcpy(log->text + log->len, line, add);
-	log->len += add;
-	log->text[log->len] = 0;
+	if (n > 0) {
+		vsnprintf(log->text + log->len, (size_t)n + 1, fmt, again);
+		log->len += (size_t)n;
+	}
+	va_end(again);
+}
+
+void vlog_printf(struct vlog *log, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_vprintf(log, fmt, ap);
+	va_end(ap);
 }
 
 int vlog_finish(struct vlog *log)
 {
 	int err = 0;
 
-	if (log->level && log->ubuf) {
+	if (log->level) {
 		const char *src = log->text ? log->text : "";
 		size_t n = log->len;
 		if (n + 1 > log->len_total) {

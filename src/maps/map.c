@@ -199,20 +199,6 @@ static bool numa_node_online(u32 node)
 	return node == 0 || access(path, F_OK) == 0;
 }
 
-/* The kernel's bpf_obj_name_cpy: [A-Za-z0-9_.]*, NUL-terminated within the field. */
-static int copy_obj_name(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	memset(dst, 0, len);
-	for (i = 0; i < len && src[i]; i++) {
-		if (!isalnum((unsigned char)src[i]) && src[i] != '_' && src[i] != '.')
-			return -EINVAL;
-		dst[i] = src[i];
-	}
-	return i == len ? -EINVAL : 0;
-}
-
 static int check_create_attr(const union bpf_attr *attr)
 {
 	if (attr->btf_vmlinux_value_type_id)  /* only struct_ops maps, which we lack */
@@ -298,7 +284,7 @@ int map_create(union bpf_attr *attr)
 	map->map_flags = attr->map_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY);
 	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node : (u32)-1;
 	map->timer_off = map->spin_lock_off = MAP_NO_FIELD;
-	err = copy_obj_name(map->name, attr->map_name, sizeof(attr->map_name));
+	err = obj_name_copy(map->name, attr->map_name, sizeof(attr->map_name));
 	if (!err)
 		err = attach_btf(map, attr);
 	if (!err)

@@ -15,6 +15,7 @@
  * They are closed and duplicated with raw system calls (lib/sys.h), never through close(2) /
  * dup(2) or syscall(3), which the bridge interposes in libbpfrun.so.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +29,19 @@
 #include "../lib/sys.h"
 
 static bool sys_fd_is_open(int fd) { return sys_fcntl(fd, F_GETFD, 0) >= 0; }
+
+int obj_name_copy(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	memset(dst, 0, len);
+	for (i = 0; i < len && src[i]; i++) {
+		if (!isalnum((unsigned char)src[i]) && src[i] != '_' && src[i] != '.')
+			return -EINVAL;
+		dst[i] = src[i];
+	}
+	return i == len ? -EINVAL : 0;
+}
 
 /* ---- ids ---- */
 

@@ -42,6 +42,10 @@ void obj_put_user(struct obj *o);
 /* Takes a reference if the object is still alive (refcnt > 0); false otherwise. */
 bool obj_get_unless_zero(struct obj *o);
 
+/* The kernel's bpf_obj_name_cpy: copies a map's or program's name of [A-Za-z0-9_.]*,
+ * NUL-terminated within the field of len bytes: 0 or -EINVAL. */
+int obj_name_copy(char *dst, const char *src, size_t len);
+
 /* ---- descriptors ---- */
 /* Creates a new descriptor holding a *new* user reference on o. flags: O_CLOEXEC,
  * BPF_F_RDONLY/BPF_F_WRONLY (kept with the descriptor). Returns fd or -errno. */

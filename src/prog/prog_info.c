@@ -5,6 +5,7 @@
 
 #include "prog_internal.h"
 #include "../btf/btf.h"
+#include "../lib/sha256.h"
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
 

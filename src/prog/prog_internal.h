@@ -1,28 +1,13 @@
-/* Internals shared by the program module's files and the packet helpers (helpers/packet.c):
- * the verifier log, the packet state of a test run, and small test-run utilities.
- * No locking here: a test run's state belongs to the thread running it. */
+/* Internals of the program module: load state, test-run utilities, the program types and
+ * their helper sets.  No locking here: a load's and a test run's state belong to the
+ * thread doing them. */
 #ifndef BPFRUN_PROG_INTERNAL_H
 #define BPFRUN_PROG_INTERNAL_H
 
-#include <linux/if_ether.h>
-
+#include "../lib/insn.h"
+#include "../lib/vlog.h"
 #include "../obj/prog.h"
-
-/* ---- the verifier log (prog_log.c) ---- */
-struct vlog {
-	u32 level;
-	char *ubuf;      /* the user's buffer (may be NULL with level != 0) */
-	u32 len_total;   /* its size */
-	char *text;      /* everything logged, NUL-terminated */
-	size_t len, cap;
-};
-
-/* Checks the log attributes as the kernel does (-EINVAL when inconsistent). */
-int vlog_init(struct vlog *log, u32 level, u64 ubuf, u32 size);
-void vlog(struct vlog *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Copies the log out (rotating, or first bytes with BPF_LOG_FIXED); -ENOSPC when it did
- * not fit.  Frees the text. */
-int vlog_finish(struct vlog *log);
+#include "../pkt/pkt.h"
 
 /* ---- loading (prog_load.c, prog_verify.c) ---- */
 #define MAX_USED_MAPS 64
@@ -38,68 +23,9 @@ struct load_env {
 /* Everything the verifier would check that bpfrun can (0 or -errno, reason logged). */
 int prog_verify(struct load_env *env);
 
-static inline bool is_ld_imm64(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_LD | BPF_IMM | BPF_DW);
-}
-
-static inline bool is_pseudo_call(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL;
-}
-
-/* ---- SHA-256 (sha256.c), for program tags ---- */
-void sha256_digest(const void *data, size_t len, u8 out[32]);
-
-/* ---- packet state of a test run (x->type_data) ---- */
-enum pkt_kind { PKT_SKB = 1, PKT_XDP };
-
-/* The shared part: a buffer with headroom, the packet between data and data_end. */
-struct pkt_buf {
-	enum pkt_kind kind;
-	u8 *head;        /* start of the allocation */
-	u8 *hard_end;    /* end of the room the packet may grow into */
-	u8 *meta;        /* XDP data_meta (== data when none) */
-	u8 *data;
-	u8 *data_end;
-};
-
-struct skb_state {
-	struct pkt_buf pkt;
-	struct __sk_buff md;   /* the fields a program reads; data pointers come from pkt */
-	u64 sock_cookie;       /* 0 until bpf_get_socket_cookie asks */
-	bool csum_complete;    /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
-	u32 csum;              /* then: skb->csum, over the packet from the network header */
-};
-
-/* Ones' complement sums as the kernel's csum_partial/csum_fold (helpers/packet.c). */
-u32 pkt_csum_partial(const u8 *buf, u32 len, u32 seed);
-u16 pkt_csum_fold(u32 sum);
-
-/* Fragments of a multi-buffer packet (XDP frames larger than the page's linear room):
- * page-sized buffers after the linear part, which programs reach only through helpers. */
-#define PKT_MAX_FRAGS 17u      /* MAX_SKB_FRAGS */
-struct pkt_frags {
-	u32 nr;
-	u32 total;                 /* bytes in all fragments */
-	u32 len[PKT_MAX_FRAGS];
-	u8 *page[PKT_MAX_FRAGS];   /* TEST_PAGE_SIZE bytes each */
-};
-
-struct xdp_state {
-	struct pkt_buf pkt;
-	struct xdp_md md;      /* ingress_ifindex, rx_queue_index, egress_ifindex */
-	struct pkt_frags frags;
-};
-
-/* Publishes pkt's pointers to the run (x->pkt_start/pkt_end/pkt_meta). */
-void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt);
-
 /* ---- shared by the packet types (prog_pkt.c) ---- */
 #define LOOPBACK_IFINDEX 1u
 
-/* The run's skb_state (PKT_SKB) or xdp_state (PKT_XDP), or NULL when it has none. */
-void *pkt_state(const struct exec_ctx *x, enum pkt_kind kind);
 /* A zeroed TEST_PAGE_SIZE page for the packet, tailroom bytes kept free at its end:
  * 0, -EFAULT without data_in, or -ENOMEM. */
 int pkt_alloc(struct pkt_buf *pkt, enum pkt_kind kind, const union bpf_attr *attr, u32 tailroom);
@@ -111,7 +37,6 @@ int pkt_test_run(struct bpf_prog *prog, const union bpf_attr *attr, void *md, u3
 		 struct pkt_buf *pkt, u32 *retval, u32 *duration);
 
 /* ---- test-run utilities (test_run.c) ---- */
-#define TEST_PAGE_SIZE 4096u
 
 /* Copies a ctx_in of up to max_size bytes into a zeroed buffer (kernel bpf_ctx_init);
  * returns NULL when neither ctx_in nor ctx_out is given, or ERR_PTR. */

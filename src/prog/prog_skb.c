@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "prog_internal.h"
+#include "../helpers/helpers.h"
 #include "../vm/vm.h"
 
 #define SKB_HEADROOM 64u   /* NET_SKB_PAD + NET_IP_ALIGN */

@@ -11,13 +11,6 @@
 #include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
-void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt)
-{
-	x->pkt_start = (u64)(uintptr_t)pkt->data;
-	x->pkt_end = (u64)(uintptr_t)pkt->data_end;
-	x->pkt_meta = (u64)(uintptr_t)pkt->meta;
-}
-
 void *test_ctx_init(const union bpf_attr *attr, u32 max_size)
 {
 	const void *in = u64_to_ptr(attr->test.ctx_in);

@@ -42,16 +42,6 @@ static int reject(struct checker *c, int err, const char *fmt, ...)
 	return err;
 }
 
-static bool is_ld_imm64(const struct bpf_insn *in)
-{
-	return in->code == (BPF_LD | BPF_IMM | BPF_DW);
-}
-
-static bool is_pseudo_call(const struct bpf_insn *in)
-{
-	return in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
-}
-
 static bool is_pseudo_func(const struct bpf_insn *in)
 {
 	return is_ld_imm64(in) && in->src_reg == BPF_PSEUDO_FUNC;

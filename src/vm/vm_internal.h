@@ -4,6 +4,7 @@
 #define BPFRUN_VM_INTERNAL_H
 
 #include "vm.h"
+#include "../lib/insn.h"
 #include "../obj/prog.h"
 
 /* Instruction-set additions newer than Debian 12's uapi headers. */
