@@ -183,14 +183,3 @@ HELPER(spin_unlock)
 	spin_unlock_word(lock);
 	return 0;
 }
-
-bool helper_release_held_lock(struct exec_ctx *x)
-{
-	u32 *lock = x->held_lock;
-
-	if (!lock)
-		return false;
-	x->held_lock = NULL;
-	spin_unlock_word(lock);
-	return true;
-}

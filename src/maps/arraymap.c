@@ -12,10 +12,10 @@
  * them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock (map.c).
  *
  * Prog array slots and the lifetime of tail-call targets: a slot holds a reference on its
- * program.  Readers (tail calls, user-space lookups) take no lock: inside a vm read
- * section (vm.h) they load the slot and take their own reference, which a tail call keeps
- * until its run ends.  A writer swaps the slot (sequentially consistent exchange), waits
- * with vm_read_sync() until no reader can still be between loading the old pointer and
+ * program.  Readers (tail calls, user-space lookups) take no lock: inside a read section
+ * (lib/readsec.h) they load the slot and take their own reference, which a tail call
+ * keeps until its run ends.  A writer swaps the slot (sequentially consistent exchange), waits
+ * with readsec_sync() until no reader can still be between loading the old pointer and
  * taking its reference, and only then drops the slot's reference.  So a program is freed
  * only when no slot, no reader and no run holds it; the run path neither locks nor
  * allocates (two stores to its own counter and an atomic increment per tail call), and
@@ -30,7 +30,8 @@
 #include "map.h"
 #include "../btf/btf.h"
 #include "../obj/prog.h"
-#include "../vm/vm.h"
+#include "../lib/cpu.h"
+#include "../lib/readsec.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
 #define ARRAY_CREATE_FLAG_MASK                                                                   \
@@ -153,7 +154,7 @@ static bool replace_prog_slot(struct bpf_array *a, u32 i, struct bpf_prog *prog)
 
 	if (!old)
 		return false;
-	vm_read_sync();
+	readsec_sync();
 	prog_put(old);
 	return true;
 }
@@ -227,7 +228,7 @@ static void *percpu_array_lookup_percpu(struct bpf_map *map, const void *key, u3
 
 static void *percpu_array_lookup(struct bpf_map *map, const void *key)
 {
-	return percpu_array_lookup_percpu(map, key, exec_ctx_get()->cpu);
+	return percpu_array_lookup_percpu(map, key, cpu_id());
 }
 
 /* Program-side update (ARRAY from both sides): the flag and index checks of the kernel's
@@ -260,7 +261,7 @@ static long array_update(struct bpf_map *map, const void *key, const void *value
 
 static long percpu_array_update(struct bpf_map *map, const void *key, const void *value, u64 flags)
 {
-	return array_update_at(map, key, value, flags, exec_ctx_get()->cpu);
+	return array_update_at(map, key, value, flags, cpu_id());
 }
 
 static long array_delete(struct bpf_map *map, const void *key)
@@ -425,15 +426,13 @@ static int prog_array_lookup_user(struct bpf_map *map, const void *key, void *va
 static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
 {
 	struct bpf_array *a = array_of(map);
-	struct exec_ctx *x = exec_ctx_get();
-
 	if (index >= map->max_entries)
 		return NULL;
-	vm_read_begin(x);
+	readsec_begin();
 	struct bpf_prog *prog = __atomic_load_n(&a->progs[index], __ATOMIC_SEQ_CST);
 	if (prog)
 		prog_get(prog);  /* alive: the slot's reference is dropped only after our section */
-	vm_read_end(x);
+	readsec_end();
 	return prog;
 }
 

@@ -39,7 +39,7 @@
 #include "map.h"
 #include "../lib/spinlock.h"
 #include "../lib/uaccess.h"
-#include "../vm/vm.h"
+#include "../lib/cpu.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
 #define KMALLOC_MAX_SIZE (4u << 20)
@@ -243,7 +243,7 @@ static void *elem_pcpu(const struct bpf_htab *h, const struct htab_elem *e, u32 
 /* The value programs see: the current CPU's copy for per-CPU maps. */
 static void *elem_prog_value(const struct bpf_htab *h, struct htab_elem *e)
 {
-	return h->percpu ? elem_pcpu(h, e, exec_ctx_get()->cpu) : elem_value(h, e);
+	return h->percpu ? elem_pcpu(h, e, cpu_id()) : elem_value(h, e);
 }
 
 static u8 elem_state(const struct htab_elem *e)
@@ -460,7 +460,7 @@ struct update_src {
  * (and zeroes for the others when the element is new). */
 static void write_percpu(struct bpf_htab *h, struct htab_elem *e, const struct update_src *src, bool fresh)
 {
-	u32 cur = src->user_percpu ? 0 : exec_ctx_get()->cpu;
+	u32 cur = src->user_percpu ? 0 : cpu_id();
 
 	for (u32 cpu = 0; cpu < h->ncpus; cpu++) {
 		void *dst = elem_pcpu(h, e, cpu);

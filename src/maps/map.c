@@ -20,7 +20,6 @@
 #include "../lib/spinlock.h"
 #include "../btf/btf.h"
 #include "../lib/uaccess.h"
-#include "../timers/timer.h"
 
 #define TIMER_SIZE 16
 #define SPIN_LOCK_SIZE 4
@@ -118,10 +117,17 @@ void map_clear_special(const struct bpf_map *map, void *value)
 		map_value_memset0((char *)value + holes[i].off, holes[i].len);
 }
 
+static void (*timer_dtor)(struct bpf_map *map, void *field);
+
+void map_set_timer_dtor(void (*dtor)(struct bpf_map *map, void *field))
+{
+	timer_dtor = dtor;
+}
+
 void map_free_value_fields(struct bpf_map *map, void *value)
 {
-	if (map->timer_off >= 0)
-		timer_cancel_and_free(map, (char *)value + map->timer_off);
+	if (map->timer_off >= 0 && timer_dtor)
+		timer_dtor(map, (char *)value + map->timer_off);
 }
 
 /* ---- memory safety ---- */

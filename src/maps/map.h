@@ -147,6 +147,9 @@ void map_clear_special(const struct bpf_map *map, void *value);
 /* Called by the types when an element's value is overwritten or freed: cancels and frees
  * its timer (array update, hash replace/delete, LRU eviction, map free). */
 void map_free_value_fields(struct bpf_map *map, void *value);
+/* The destructor of a bpf_timer field: the timers layer, above the maps, registers it
+ * once at startup (a constructor), so that the maps never call up. */
+void map_set_timer_dtor(void (*dtor)(struct bpf_map *map, void *field));
 
 /* Memory safety: true when [addr, addr+size) lies within one value of the map and does
  * not overlap a special field. */

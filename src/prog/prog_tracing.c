@@ -54,9 +54,9 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 		return -EBUSY;
 	u32 own_cpu = x->cpu;
 	if (attr->test.flags & BPF_F_TEST_RUN_ON_CPU)
-		x->cpu = cpu;
+		exec_ctx_set_cpu(x, cpu);
 	int err = test_run_repeat(x, prog, 1, &retval, &duration);
-	x->cpu = own_cpu;
+	exec_ctx_set_cpu(x, own_cpu);
 	vm_reset_run(x);
 	if (!err)
 		uattr->test.retval = retval;

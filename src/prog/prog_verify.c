@@ -680,7 +680,7 @@ static int verify_steps(struct load_env *env)
 	if (!err)
 		err = check_call_depth(env);
 	if (!err) {
-		err = vm_prepare(prog, msg, sizeof(msg));
+		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
 			vlog_printf(&env->log, "%s\n", msg);
 	}

@@ -376,3 +376,16 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 		prog_put(old);
 	timer_put(t);
 }
+
+static void timers_run_end(void)
+{
+	timer_run_end();
+}
+
+/* The timers' work in the layers below: freeing a timer field of a map value, and
+ * letting the timers a run armed fire when it ends. */
+__attribute__((constructor)) static void timers_register_hooks(void)
+{
+	map_set_timer_dtor(timer_cancel_and_free);
+	vm_on_run_end(timers_run_end);
+}
