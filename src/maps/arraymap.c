@@ -28,6 +28,7 @@
 #include <bpf/btf.h>
 
 #include "map.h"
+#include "../lib/sys.h"
 #include "../btf/btf.h"
 #include "../obj/prog.h"
 #include "../lib/cpu.h"
@@ -103,7 +104,7 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 	if (a->values_len > phys_mem_bytes())
 		return -ENOMEM;
 	if (!mmapable) {
-		a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return a->values == MAP_FAILED ? -ENOMEM : 0;
 	}
 	a->map.obj.memfd = memfd_create("bpf-map", MFD_CLOEXEC);
@@ -111,7 +112,7 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 		return -ENOMEM;
 	if (ftruncate(a->map.obj.memfd, (off_t)a->values_len))
 		return -ENOMEM;
-	a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->map.obj.memfd, 0);
+	a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->map.obj.memfd, 0);
 	return a->values == MAP_FAILED ? -ENOMEM : 0;
 }
 
@@ -172,10 +173,10 @@ static void array_free(struct bpf_map *map)
 	}
 	if (a->values && a->values != MAP_FAILED) {
 		free_fields_of_all(map);
-		munmap(a->values, a->values_len);
+		sys_munmap(a->values, a->values_len);
 	}
 	if (map->obj.memfd >= 0)
-		close(map->obj.memfd);
+		sys_close(map->obj.memfd);
 	free(a);
 }
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "map.h"
+#include "../lib/sys.h"
 #include "../lib/spinlock.h"
 #include "../lib/uaccess.h"
 #include "../lib/cpu.h"
@@ -143,7 +144,7 @@ static u32 roundup_pow_of_two(u32 n)
 /* Reserves len bytes of zeroed memory that costs nothing until touched. */
 static void *reserve(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -752,11 +753,11 @@ static void htab_free(struct bpf_map *map)
 			if (elem_state(elem_at(h, i)) == ELEM_LIVE)
 				map_free_value_fields(map, elem_value(h, elem_at(h, i)));
 	if (h->buckets)
-		munmap(h->buckets, h->buckets_len);
+		sys_munmap(h->buckets, h->buckets_len);
 	if (h->pool)
-		munmap(h->pool, h->pool_len);
+		sys_munmap(h->pool, h->pool_len);
 	if (h->pcpu)
-		munmap(h->pcpu, h->pcpu_len);
+		sys_munmap(h->pcpu, h->pcpu_len);
 	free(h);
 }
 

@@ -92,7 +92,7 @@ static bool is_below(const char *path, const char *dir)
 static bool real_is_bpffs(const char *norm)
 {
 	struct statfs st;
-	return sys_raw(SYS_statfs, (long)norm, (long)&st, 0) == 0 && st.f_type == BPF_FS_MAGIC;
+	return sys_raw(SYS_statfs, (long)norm, (long)&st, 0, 0, 0, 0) == 0 && st.f_type == BPF_FS_MAGIC;
 }
 
 /* True when norm is on a BPF filesystem for us. Caller holds pin_lock. */
