@@ -24,7 +24,6 @@
 #include "btf.h"
 #include "../lib/uaccess.h"
 #include "../lib/vlog.h"
-#include "../maps/map.h"  /* MAP_NO_FIELD, MAP_INVALID_FIELD */
 
 #define BTF_MAX_SIZE (16 * 1024 * 1024)
 
@@ -247,7 +246,7 @@ static int btf_obj_create(void *data, u32 size, struct btf *btf)
 	return fd;
 }
 
-int btf_load(union bpf_attr *attr)
+int btf_load(union bpf_attr *attr, union bpf_attr *uattr, u32 attr_size)
 {
 	struct vlog log;
 	u32 size = attr->btf_size;

@@ -15,11 +15,15 @@ struct btf_obj {
 	u32 size;
 };
 
-int btf_load(union bpf_attr *attr);
+/* BPF_BTF_LOAD, a bpf() command handler (syscall/syscall.c). */
+int btf_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 /* +1 refcnt or ERR_PTR */
 struct btf_obj *btf_from_fd(int fd);
 static inline void btf_obj_put(struct btf_obj *b) { if (b) obj_put(&b->obj); }
 int btf_get_info(struct btf_obj *b, struct bpf_btf_info *info);
+
+#define MAP_NO_FIELD (-1)      /* no such special field */
+#define MAP_INVALID_FIELD (-2) /* present but unusable (two timers, array of timers) */
 
 /* Finds a member of type `struct <struct_name>` (of byte size `size`) inside type_id,
  * nested structs included, at an `align`-aligned offset.  Returns its byte offset,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "map.h"
+#include "../lib/sys.h"
 #include "../lib/spinlock.h"
 #include "../btf/btf.h"
 #include "../lib/uaccess.h"
@@ -202,7 +203,7 @@ static bool numa_node_online(u32 node)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", node);
-	return node == 0 || access(path, F_OK) == 0;
+	return node == 0 || sys_access(path, F_OK) == 0;
 }
 
 static int check_create_attr(const union bpf_attr *attr)
@@ -264,7 +265,7 @@ static int attach_btf(struct bpf_map *map, const union bpf_attr *attr)
 	return 0;
 }
 
-int map_create(union bpf_attr *attr)
+int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct map_ops *ops = map_ops_for_type(attr->map_type);
 	int err = check_create_attr(attr);
@@ -440,7 +441,7 @@ static int elem_end(struct bpf_map *map, struct kbuf *b, int err)
 	return err;
 }
 
-int map_lookup_elem(union bpf_attr *attr)
+int map_lookup_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 
@@ -455,7 +456,7 @@ int map_lookup_elem(union bpf_attr *attr)
 	return elem_end(map, &b, err);
 }
 
-int map_update_elem(union bpf_attr *attr)
+int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, attr->flags & BPF_F_LOCK, attr->key,
@@ -469,7 +470,7 @@ int map_update_elem(union bpf_attr *attr)
 	return elem_end(map, &b, err);
 }
 
-int map_delete_elem(union bpf_attr *attr)
+int map_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, 0, attr->key, false, ROOM_NONE, &b);
@@ -479,7 +480,7 @@ int map_delete_elem(union bpf_attr *attr)
 	return elem_end(map, &b, delete_user(map, b.key));
 }
 
-int map_get_next_key(union bpf_attr *attr)
+int map_get_next_key(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ, 0, attr->key, true, ROOM_KEY, &b);
@@ -493,7 +494,7 @@ int map_get_next_key(union bpf_attr *attr)
 	return elem_end(map, &b, err);
 }
 
-int map_lookup_and_delete_elem(union bpf_attr *attr)
+int map_lookup_and_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 
@@ -527,7 +528,7 @@ static void freeze_unlock(struct bpf_map *map)
 	spin_unlock_word(&map->freeze_lock);
 }
 
-int map_freeze(union bpf_attr *attr)
+int map_freeze(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	u32 fd_flags = 0;
 	struct bpf_map *map = map_from_fd((int)attr->map_fd, &fd_flags);
@@ -686,8 +687,9 @@ int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr)
 typedef int (*batch_fn)(struct bpf_map *map, union bpf_attr *attr);
 
 /* The kernel's bpf_map_do_batch: permissions, then the type's function (ENOTSUPP when
- * it has none).  attr->batch.count is reported back by the dispatcher in every case. */
-static int do_batch(union bpf_attr *attr, int access, size_t fn_off)
+ * it has none).  The type's function counts in attr->batch.count what it processed,
+ * which goes back to the caller even when it fails (and out_batch, written directly). */
+static int do_batch(union bpf_attr *attr, union bpf_attr *uattr, int access, size_t fn_off)
 {
 	struct bpf_map *map = map_for(attr->batch.map_fd, access);
 
@@ -696,24 +698,29 @@ static int do_batch(union bpf_attr *attr, int access, size_t fn_off)
 	batch_fn fn = *(const batch_fn *)((const char *)map->ops + fn_off);
 	int err = fn ? fn(map, attr) : -ENOTSUPP;
 	map_put(map);
+	uattr->batch.count = attr->batch.count;
 	return err;
 }
 
-int map_lookup_batch(union bpf_attr *attr, bool and_delete)
+int map_lookup_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
-	if (and_delete)
-		return do_batch(attr, ACC_READ | ACC_WRITE, offsetof(struct map_ops, lookup_and_delete_batch));
-	return do_batch(attr, ACC_READ, offsetof(struct map_ops, lookup_batch));
+	return do_batch(attr, uattr, ACC_READ, offsetof(struct map_ops, lookup_batch));
 }
 
-int map_update_batch(union bpf_attr *attr)
+int map_lookup_and_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
-	return do_batch(attr, ACC_WRITE, offsetof(struct map_ops, update_batch));
+	return do_batch(attr, uattr, ACC_READ | ACC_WRITE,
+			offsetof(struct map_ops, lookup_and_delete_batch));
 }
 
-int map_delete_batch(union bpf_attr *attr)
+int map_update_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
-	return do_batch(attr, ACC_WRITE, offsetof(struct map_ops, delete_batch));
+	return do_batch(attr, uattr, ACC_WRITE, offsetof(struct map_ops, update_batch));
+}
+
+int map_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+{
+	return do_batch(attr, uattr, ACC_WRITE, offsetof(struct map_ops, delete_batch));
 }
 
 /* ---- info ---- */

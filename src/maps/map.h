@@ -20,6 +20,7 @@
 
 #include "../lib/common.h"
 #include "../obj/object.h"
+#include "../btf/btf.h"   /* MAP_NO_FIELD, MAP_INVALID_FIELD */
 
 struct bpf_map;
 struct btf_obj;
@@ -106,9 +107,6 @@ int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr);
 int map_check_elem_flags(const struct bpf_map *map, u64 flags);
 
 
-#define MAP_NO_FIELD (-1)      /* no such special field */
-#define MAP_INVALID_FIELD (-2) /* present but unusable (two timers, array of timers) */
-
 struct bpf_map {
 	struct obj obj;
 	const struct map_ops *ops;
@@ -191,17 +189,20 @@ static inline u32 map_user_value_size(const struct bpf_map *m)
 int map_mmap_check(struct bpf_map *map, int prot, int flags);
 void map_mmap_unmapped(struct bpf_map *map, int prot, int flags);
 
-/* bpf() commands on maps (map.c). attr already size-checked by the dispatcher. */
-int map_create(union bpf_attr *attr);
-int map_lookup_elem(union bpf_attr *attr);
-int map_update_elem(union bpf_attr *attr);
-int map_delete_elem(union bpf_attr *attr);
-int map_get_next_key(union bpf_attr *attr);
-int map_lookup_and_delete_elem(union bpf_attr *attr);
-int map_freeze(union bpf_attr *attr);
-int map_lookup_batch(union bpf_attr *attr, bool and_delete);
-int map_update_batch(union bpf_attr *attr);
-int map_delete_batch(union bpf_attr *attr);
+/* bpf() commands on maps (map.c), with the signature of every command handler
+ * (syscall/syscall.c): attr already size-checked, outputs written into uattr (the copy
+ * the dispatcher writes back), size as the caller gave it. */
+int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_get_next_key(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_and_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_freeze(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_and_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_update_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int map_get_info(struct bpf_map *map, struct bpf_map_info *info);
 
 extern const struct map_ops array_map_ops, percpu_array_map_ops, prog_array_map_ops;

@@ -9,14 +9,6 @@
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
 
-struct bpf_prog *prog_from_fd(int fd)
-{
-	struct obj *o = obj_from_fd(fd, OBJ_PROG, NULL);
-	if (IS_ERR(o))
-		return (struct bpf_prog *)o;
-	return prog_of(o);
-}
-
 const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn)
 {
 	u32 lo = 0, hi = prog->nr_subprogs;

@@ -4,10 +4,17 @@
 #ifndef BPFRUN_PROG_INTERNAL_H
 #define BPFRUN_PROG_INTERNAL_H
 
+#include "../lib/bpf_newer.h"
 #include "../lib/insn.h"
 #include "../lib/vlog.h"
 #include "../obj/prog.h"
 #include "../pkt/pkt.h"
+#include "prog.h"
+
+/* The ops of a BPF_PROG_TYPE_*, or NULL when bpfrun has none (prog_types.c). */
+const struct prog_type_ops *prog_type_ops_for(u32 prog_type);
+/* Subprogram that starts at insn index, or NULL (prog_info.c). */
+const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn);
 
 /* ---- loading (prog_load.c, prog_verify.c) ---- */
 #define MAX_USED_MAPS 64
@@ -59,15 +66,15 @@ struct exec_ctx *test_exec_ctx(const struct bpf_prog *prog, void *ctx, u32 ctx_s
 u64 ctx_read_bytes(const void *img, u32 off, u32 size);
 void ctx_write_bytes(void *img, u32 off, u32 size, u64 val);
 
-/* ---- helper sets (helper_sets.c; helper_in_set in prog_types.c) ---- */
-/* True when id is in the sorted list. */
-bool helper_in_set(const u8 *set, size_t n, u32 id);
-/* helper_allowed of a type whose set helper_sets.c lists under its BPF_PROG_TYPE_*. */
-bool prog_helper_allowed(u32 id, const struct bpf_prog *prog);
-#define HELPER_SET(name) extern const u8 name[]; extern const size_t name##_cnt
-HELPER_SET(tracing_helpers);
-HELPER_SET(perf_event_helpers);
-HELPER_SET(syscall_helpers);
+/* ---- helper sets (helper_sets.c, measured on the kernel; helper_in_set in prog_types.c) */
+struct helper_set {
+	const u16 *ids;   /* BPF_FUNC_* ids, sorted */
+	u32 cnt;
+};
+/* True when set offers helper id. */
+bool helper_in_set(const struct helper_set *set, u32 id);
+extern const struct helper_set sk_filter_helpers, tc_helpers, xdp_helpers, cg_skb_helpers,
+	cg_sock_helpers, tracing_helpers, perf_event_helpers, syscall_helpers;
 
 /* The program types. */
 extern const struct prog_type_ops socket_filter_ops, sched_cls_ops, sched_act_ops, cgroup_skb_ops;

@@ -203,13 +203,12 @@ static int prog_copy_user(struct bpf_prog *prog, const union bpf_attr *attr)
 	return obj_name_copy(prog->name, attr->prog_name, sizeof(attr->prog_name));
 }
 
-int prog_load(union bpf_attr *attr, unsigned int size)
+int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct prog_type_ops *tops;
 	struct timespec ts;
 	u32 attach_type;
 
-	(void)size;
 	int err = check_load_attr(attr, &tops, &attach_type);
 	if (err)
 		return err;

@@ -161,7 +161,7 @@ static int check_data_in(const union bpf_attr *attr)
 	return check_user_readable(u64_to_ptr(attr->test.data_in), MIN(attr->test.data_size_in, most_read));
 }
 
-int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr)
+int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	if (!!attr->test.ctx_size_in != !!attr->test.ctx_in ||
 	    !!attr->test.ctx_size_out != !!attr->test.ctx_out)
