@@ -22,6 +22,6 @@ static int sock_check_attach(u32 *type)
 const struct prog_type_ops cgroup_sock_ops = {
 	.name = "cgroup_sock",
 	.ctx_size = sizeof(struct bpf_sock),
-	.helper_allowed = prog_helper_allowed,
+	.helpers = &cg_sock_helpers,
 	.check_attach = sock_check_attach,
 };

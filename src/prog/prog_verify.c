@@ -404,7 +404,7 @@ static int check_helper_call(struct load_env *env, const struct fp_track *t, u32
 		vlog_printf(&env->log, "invalid func unknown#%d\n", prog->insns[i].imm);
 		return -EINVAL;
 	}
-	if (!prog->tops->helper_allowed || !prog->tops->helper_allowed(id, prog)) {
+	if (!prog->tops->helpers || !helper_in_set(prog->tops->helpers, id)) {
 		vlog_printf(&env->log, "program of this type cannot use helper %s#%u\n", h->name, id);
 		return -EINVAL;
 	}

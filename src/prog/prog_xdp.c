@@ -156,7 +156,7 @@ out:
 const struct prog_type_ops xdp_ops = {
 	.name = "xdp",
 	.ctx_size = sizeof(struct xdp_md),
-	.helper_allowed = prog_helper_allowed,
+	.helpers = &xdp_helpers,
 	.ctx_load = xdp_ctx_load,
 	.test_run = xdp_test_run,
 };
