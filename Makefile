@@ -3,12 +3,13 @@ MAKEFLAGS += --no-print-directory
 #   make            release build (build/)
 #   make asan       AddressSanitizer + UBSan build (build-asan/)
 #   make tsan       ThreadSanitizer build (build-tsan/)
-#   make test       all three builds and every test in each (ctest)
+#   make clang      release build with clang (build-clang/): warnings are errors there too
+#   make test       the three gcc builds and every test in each (ctest), and the clang build
 #   make bench      benchmarks, bpfrun side by side with the kernel
 JOBS ?= $(shell nproc)
 CMAKE ?= cmake
 
-.PHONY: all asan tsan test test-release test-asan test-tsan bench clean
+.PHONY: all asan tsan clang test test-release test-asan test-tsan bench clean
 
 all:
 	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -22,6 +23,10 @@ tsan:
 	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DBPFRUN_SANITIZE=tsan >/dev/null
 	@$(CMAKE) --build build-tsan -j $(JOBS)
 
+clang:
+	@CC=clang $(CMAKE) -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) --build build-clang -j $(JOBS)
+
 test-release: all
 	cd build && ctest --output-on-failure -j 2
 
@@ -31,10 +36,10 @@ test-asan: asan
 test-tsan: tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j 2
 
-test: test-release test-asan test-tsan
+test: test-release test-asan test-tsan clang
 
 bench: all
 	./build/bench/run-all
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-clang
