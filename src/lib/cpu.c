@@ -2,7 +2,7 @@
 #include "cpu.h"
 
 __thread u32 cpu_id_plus1;
-static u32 next_cpu;   /* atomic: round-robin CPU ids for new threads */
+static u32 next_cpu; /* atomic: round-robin CPU ids for new threads */
 
 u32 cpu_id_assign(void)
 {

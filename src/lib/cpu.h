@@ -8,7 +8,7 @@
 
 #include "common.h"
 
-extern __thread u32 cpu_id_plus1;   /* the thread's id + 1; 0 before the first use */
+extern __thread u32 cpu_id_plus1; /* the thread's id + 1; 0 before the first use */
 
 u32 cpu_id_assign(void);
 

@@ -13,7 +13,7 @@
 #include "readsec.h"
 
 struct reader {
-	u32 seq;   /* atomic: odd while the thread is inside a section */
+	u32 seq; /* atomic: odd while the thread is inside a section */
 	struct reader *prev, *next;
 };
 

@@ -13,8 +13,14 @@
 /* The system call nr with up to six arguments (unused ones 0). */
 long sys_raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
-static inline int sys_close(int fd) { return (int)sys_raw(SYS_close, fd, 0, 0, 0, 0, 0); }
-static inline int sys_dup(int fd) { return (int)sys_raw(SYS_dup, fd, 0, 0, 0, 0, 0); }
+static inline int sys_close(int fd)
+{
+	return (int)sys_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+static inline int sys_dup(int fd)
+{
+	return (int)sys_raw(SYS_dup, fd, 0, 0, 0, 0, 0);
+}
 static inline int sys_dup3(int oldfd, int newfd, int flags)
 {
 	return (int)sys_raw(SYS_dup3, oldfd, newfd, flags, 0, 0, 0);

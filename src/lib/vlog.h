@@ -11,10 +11,10 @@
 #include "common.h"
 
 struct vlog {
-	u32 level;       /* 0 when nothing is to be logged (no level, or no buffer) */
-	char *ubuf;      /* the user's buffer */
-	u32 len_total;   /* its size */
-	char *text;      /* everything logged, NUL-terminated */
+	u32 level;     /* 0 when nothing is to be logged (no level, or no buffer) */
+	char *ubuf;    /* the user's buffer */
+	u32 len_total; /* its size */
+	char *text;    /* everything logged, NUL-terminated */
 	size_t len, cap;
 };
 

@@ -17,34 +17,34 @@ enum pkt_kind { PKT_SKB = 1, PKT_XDP };
 /* The shared part: a buffer with headroom, the packet between data and data_end. */
 struct pkt_buf {
 	enum pkt_kind kind;
-	u8 *head;        /* start of the allocation */
-	u8 *hard_end;    /* end of the room the packet may grow into */
-	u8 *meta;        /* XDP data_meta (== data when none) */
+	u8 *head;     /* start of the allocation */
+	u8 *hard_end; /* end of the room the packet may grow into */
+	u8 *meta;     /* XDP data_meta (== data when none) */
 	u8 *data;
 	u8 *data_end;
 };
 
 struct skb_state {
 	struct pkt_buf pkt;
-	struct __sk_buff md;   /* the fields a program reads; data pointers come from pkt */
-	u64 sock_cookie;       /* 0 until bpf_get_socket_cookie asks */
-	bool csum_complete;    /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
-	u32 csum;              /* then: skb->csum, over the packet from the network header */
+	struct __sk_buff md; /* the fields a program reads; data pointers come from pkt */
+	u64 sock_cookie;     /* 0 until bpf_get_socket_cookie asks */
+	bool csum_complete;  /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
+	u32 csum;            /* then: skb->csum, over the packet from the network header */
 };
 
 /* Fragments of a multi-buffer packet (XDP frames larger than the page's linear room):
  * page-sized buffers after the linear part, which programs reach only through helpers. */
-#define PKT_MAX_FRAGS 17u      /* MAX_SKB_FRAGS */
+#define PKT_MAX_FRAGS 17u /* MAX_SKB_FRAGS */
 struct pkt_frags {
 	u32 nr;
-	u32 total;                 /* bytes in all fragments */
+	u32 total; /* bytes in all fragments */
 	u32 len[PKT_MAX_FRAGS];
-	u8 *page[PKT_MAX_FRAGS];   /* TEST_PAGE_SIZE bytes each */
+	u8 *page[PKT_MAX_FRAGS]; /* TEST_PAGE_SIZE bytes each */
 };
 
 struct xdp_state {
 	struct pkt_buf pkt;
-	struct xdp_md md;      /* ingress_ifindex, rx_queue_index, egress_ifindex */
+	struct xdp_md md; /* ingress_ifindex, rx_queue_index, egress_ifindex */
 	struct pkt_frags frags;
 };
 
