@@ -142,12 +142,10 @@ static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
 
 	for (u32 i = 0; p && i < p->nr_used_maps; i++) {
 		const struct bpf_map *m = p->used_maps[i];
-		const struct map_region *r = &m->region;
-		u64 base = (u64)(uintptr_t)r->base;
+		u64 value, off;
 
-		if (m->spin_lock_off < 0 || addr < base || addr - base >= r->stride * r->count)
-			continue;
-		if ((addr - base) % r->stride == r->value_off + (u64)m->spin_lock_off)
+		if (m->spin_lock_off >= 0 && map_value_at(m, addr, &value, &off) &&
+		    off == (u64)m->spin_lock_off)
 			return (u32 *)(uintptr_t)addr;
 	}
 	vm_fault(x, "arg#0 expected pointer to a bpf_spin_lock in a map value");

@@ -140,18 +140,11 @@ static bool overlaps(u64 a, u64 alen, int field_off, u64 flen)
 
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size)
 {
-	const struct map_region *r = &map->region;
-	u64 base = (u64)(uintptr_t)r->base;
+	u64 value, in_value;
 
-	if (addr < base || !r->stride || size > r->value_len)
+	if (!map_value_at(map, addr, &value, &in_value) ||
+	    size > map->region.value_len - in_value)
 		return false;
-	u64 off = addr - base;
-	if (off / r->stride >= r->count)
-		return false;
-	u64 in_slot = off % r->stride;
-	if (in_slot < r->value_off || in_slot - r->value_off + size > r->value_len)
-		return false;
-	u64 in_value = in_slot - r->value_off;
 	return !overlaps(in_value, size, map->timer_off, TIMER_SIZE) &&
 	       !overlaps(in_value, size, map->spin_lock_off, SPIN_LOCK_SIZE);
 }

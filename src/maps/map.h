@@ -149,8 +149,27 @@ void map_free_value_fields(struct bpf_map *map, void *value);
  * once at startup (a constructor), so that the maps never call up. */
 void map_set_timer_dtor(void (*dtor)(struct bpf_map *map, void *field));
 
-/* Memory safety: true when [addr, addr+size) lies within one value of the map and does
- * not overlap a special field. */
+/* The one place that knows the region's layout: when addr lies in a value of map, sets
+ * *value to that value's address and *off to addr's offset in it.  Every memory check
+ * that involves map values (the vm's, the spin lock and timer helpers') starts here. */
+static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value, u64 *off)
+{
+	const struct map_region *r = &map->region;
+	u64 base = (u64)(uintptr_t)r->base;
+
+	if (addr < base || !r->stride)
+		return false;
+	u64 slot = (addr - base) / r->stride;
+	u64 in_slot = addr - base - slot * r->stride;
+	if (slot >= r->count || in_slot < r->value_off || in_slot - r->value_off >= r->value_len)
+		return false;
+	*value = base + slot * r->stride + r->value_off;
+	*off = in_slot - r->value_off;
+	return true;
+}
+
+/* Memory safety: true when [addr, addr+size) (size > 0) lies within one value of the map
+ * and does not overlap a special field. */
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size);
 
 /* The kernel's BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG: what programs may do with values. */

@@ -167,22 +167,17 @@ static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct b
 
 	for (u32 i = 0; prog && i < prog->nr_used_maps; i++) {
 		const struct bpf_map *m = prog->used_maps[i];
-		const struct map_region *r = &m->region;
-		u64 base = (u64)(uintptr_t)r->base;
+		u64 value, off;
 
-		if (addr < base || addr - base >= r->stride * r->count)
-			continue;
-		u64 off = (addr - base) % r->stride;
-
-		if (off < r->value_off || off >= r->value_off + (u64)r->value_len)
+		if (!map_value_at(m, addr, &value, &off))
 			continue;
 		if (m->timer_off < 0) {
 			vm_fault(x, "map '%s' has no valid bpf_timer", m->name);
 			return NULL;
 		}
-		if (off - r->value_off != (u64)m->timer_off) {
+		if (off != (u64)m->timer_off) {
 			vm_fault(x, "off %llu doesn't point to 'struct bpf_timer' that is at %d",
-				 (unsigned long long)(off - r->value_off), m->timer_off);
+				 (unsigned long long)off, m->timer_off);
 			return NULL;
 		}
 		if (only && m != only) {

@@ -217,13 +217,11 @@ static void exclude_field(u64 *lo, u64 *hi, u64 addr, u64 f_lo, u64 len)
  * bytes stay outside the cache, so a hit never reaches them). */
 static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u64 addr)
 {
-	const struct map_region *rg = &map->region;
+	u64 value, off;
 
-	if (!rg->stride)
+	if (!map_value_at(map, addr, &value, &off))
 		return;
-	u64 slot = (addr - (u64)(uintptr_t)rg->base) / rg->stride;
-	u64 value = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
-	u64 lo = value, hi = value + rg->value_len;
+	u64 lo = value, hi = value + map->region.value_len;
 
 	if (map->timer_off >= 0)
 		exclude_field(&lo, &hi, addr, value + (u64)map->timer_off, sizeof(struct bpf_timer));
