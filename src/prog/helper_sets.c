@@ -3,7 +3,7 @@
  * 6.18 (do not edit; tests/check/helper_sets.sh compares them with the kernel).
  * Sorted ids; each type's ops point at its set.  No state, no locking. */
 /* clang-format off */
-#include "prog_internal.h"
+#include "types.h"
 
 /* SOCKET_FILTER */
 static const u16 sk_filter_helpers_ids[] = {

@@ -3,7 +3,7 @@
  * (run_cnt/run_time_ns are read atomically). */
 #include <string.h>
 
-#include "prog_internal.h"
+#include "load.h"
 #include "../btf/btf.h"
 #include "../lib/sha256.h"
 #include "../lib/uaccess.h"

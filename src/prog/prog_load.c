@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include <ctype.h>
 
-#include "prog_internal.h"
+#include "load.h"
+#include "types.h"
 #include "../btf/btf.h"
 #include "../lib/sha256.h"
 #include "../lib/uaccess.h"

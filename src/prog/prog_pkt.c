@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <net/if.h>
 
-#include "prog_internal.h"
+#include "test_run.h"
 #include "../vm/vm.h"
 
 int pkt_alloc(struct pkt_buf *pkt, enum pkt_kind kind, const union bpf_attr *attr, u32 tailroom)

@@ -16,7 +16,8 @@
 #include <netinet/ip6.h>
 #include <sys/socket.h>
 
-#include "prog_internal.h"
+#include "types.h"
+#include "test_run.h"
 #include "../helpers/helpers.h"
 #include "../vm/vm.h"
 

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prog_internal.h"
+#include "types.h"
+#include "test_run.h"
 #include "../lib/uaccess.h"
 #include "../vm/vm.h"
 

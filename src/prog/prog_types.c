@@ -1,7 +1,7 @@
 /* The registry of program types and what they share: helper-set lookup and byte-wise
  * access to context images.  Each family lives in its own file (prog_skb.c, prog_xdp.c,
  * prog_tracing.c, prog_syscall.c, prog_sock.c).  No state, no locking. */
-#include "prog_internal.h"
+#include "types.h"
 
 const struct prog_type_ops *prog_type_ops_for(u32 prog_type)
 {

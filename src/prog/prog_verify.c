@@ -8,7 +8,8 @@
 #include <string.h>
 #include <bpf/btf.h>
 
-#include "prog_internal.h"
+#include "load.h"
+#include "types.h"
 #include "../lib/uaccess.h"
 #include "../btf/btf.h"
 #include "../maps/map.h"

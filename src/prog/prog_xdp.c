@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prog_internal.h"
+#include "types.h"
+#include "test_run.h"
 #include "../vm/vm.h"
 
 #define XDP_HEADROOM 256u

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "prog_internal.h"
+#include "test_run.h"
 #include "../lib/uaccess.h"
 #include "../vm/vm.h"
 

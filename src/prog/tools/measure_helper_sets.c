@@ -151,7 +151,7 @@ int main(void)
 	       " * %d.%d (do not edit; tests/check/helper_sets.sh compares them with the kernel).\n"
 	       " * Sorted ids; each type's ops point at its set.  No state, no locking. */\n"
 	       "/* clang-format off */\n"
-	       "#include \"prog_internal.h\"\n",
+	       "#include \"types.h\"\n",
 	       major, minor);
 	for (int i = 0; i < nr_sets; i++)
 		print_set(&sets[i]);
