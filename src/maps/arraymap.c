@@ -104,7 +104,8 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 	if (a->values_len > phys_mem_bytes())
 		return -ENOMEM;
 	if (!mmapable) {
-		a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return a->values == MAP_FAILED ? -ENOMEM : 0;
 	}
 	a->map.obj.memfd = memfd_create("bpf-map", MFD_CLOEXEC);
@@ -112,7 +113,8 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 		return -ENOMEM;
 	if (ftruncate(a->map.obj.memfd, (off_t)a->values_len))
 		return -ENOMEM;
-	a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->map.obj.memfd, 0);
+	a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     a->map.obj.memfd, 0);
 	return a->values == MAP_FAILED ? -ENOMEM : 0;
 }
 

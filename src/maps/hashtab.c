@@ -144,7 +144,8 @@ static u32 roundup_pow_of_two(u32 n)
 /* Reserves len bytes of zeroed memory that costs nothing until touched. */
 static void *reserve(size_t len)
 {
-	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
