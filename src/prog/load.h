@@ -6,7 +6,7 @@
 #include "../lib/insn.h"
 #include "../lib/vlog.h"
 #include "../obj/prog.h"
-#include "prog.h"
+#include "commands.h"
 
 #define MAX_USED_MAPS 64
 

@@ -6,7 +6,7 @@
 
 #include "../lib/bpf_newer.h"
 #include "../obj/prog.h"
-#include "prog.h"
+#include "commands.h"
 
 /* The ops of a BPF_PROG_TYPE_*, or NULL when bpfrun has none (prog_types.c). */
 const struct prog_type_ops *prog_type_ops_for(u32 prog_type);

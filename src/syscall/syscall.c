@@ -17,7 +17,7 @@
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
 #include "../obj/prog.h"
-#include "../prog/prog.h"
+#include "../prog/commands.h"
 
 #define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 

@@ -1,7 +1,7 @@
 /* The program layer's bpf() commands, for the command table (syscall/syscall.c), with
  * the one signature of every command handler.  The program object itself is obj/prog.h. */
-#ifndef BPFRUN_PROG_PROG_H
-#define BPFRUN_PROG_PROG_H
+#ifndef BPFRUN_PROG_COMMANDS_H
+#define BPFRUN_PROG_COMMANDS_H
 
 #include "../obj/prog.h"
 
