@@ -3,7 +3,9 @@ MAKEFLAGS += --no-print-directory
 #   make            release build (build/)
 #   make asan       AddressSanitizer + UBSan build (build-asan/)
 #   make tsan       ThreadSanitizer build (build-tsan/)
-#   make test       all three builds and every test in each (ctest), then test-fuzz
+#   make clang      release build with clang (build-clang/): warnings are errors there too
+#   make test       the three gcc builds and every test in each (ctest), the clang build,
+#                   then test-fuzz
 #   make test-fuzz  a short run of each fuzz target from its seeds (FUZZ_TEST_SECONDS)
 #   make bench      benchmarks, bpfrun side by side with the kernel
 #   make fuzz       libFuzzer campaigns of FUZZ_SECONDS per target (clang; build-fuzz/)
@@ -17,7 +19,8 @@ FUZZ_TARGETS ?= fuzz_bpf_attr fuzz_prog fuzz_btf fuzz_elf
 # The short run of every target that `make test` includes (CI: 2 cores, keep it quick).
 FUZZ_TEST_SECONDS ?= 15
 
-.PHONY: all asan tsan test test-release test-asan test-tsan test-fuzz bench clean fuzz fuzz-build
+.PHONY: all asan tsan clang test test-release test-asan test-tsan test-fuzz bench clean fuzz \
+	fuzz-build
 
 all:
 	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -30,6 +33,10 @@ asan:
 tsan:
 	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DBPFRUN_SANITIZE=tsan >/dev/null
 	@$(CMAKE) --build build-tsan -j $(JOBS)
+
+clang:
+	@CC=clang $(CMAKE) -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) --build build-clang -j $(JOBS)
 
 test-release: all
 	cd build && ctest --output-on-failure -j 2
@@ -51,10 +58,10 @@ fuzz: fuzz-build
 test-fuzz: fuzz-build
 	tests/fuzz/run.sh check build-fuzz $(FUZZ_TEST_SECONDS) 1 $(FUZZ_TARGETS)
 
-test: test-release test-asan test-tsan test-fuzz
+test: test-release test-asan test-tsan clang test-fuzz
 
 bench: all
 	./build/bench/run-all
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-clang build-fuzz

@@ -33,7 +33,7 @@
 
 #include "bpfrun.h"
 #include "bridge.h"
-#include "../core/object.h"
+#include "../obj/object.h"
 
 /* ---- the next definitions ---- */
 

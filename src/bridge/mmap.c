@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
-#include "../core/object.h"
+#include "../obj/object.h"
 #include "../maps/map.h"
 
 

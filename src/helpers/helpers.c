@@ -6,6 +6,7 @@
  * The table is built once, before main(), and read-only afterwards: no locking.
  */
 #include "internal.h"
+#include "../lib/bpf_newer.h"
 #include "../timers/timer.h"
 
 /* "bpf_" #name for every id of the installed header (the mapper separates the FN(name)
@@ -14,10 +15,10 @@
 static const char *const header_names[] = { __BPF_FUNC_MAPPER(HELPER_NAME_FN) };
 #undef HELPER_NAME_FN
 
-/* Helpers of the running kernel (6.18) that the installed 6.1 header does not list. */
+/* Helpers of the running kernel that the installed header does not list. */
+#define NEWER_NAME(name, id) { id, "bpf_" #name },
 static const struct { u32 id; const char *name; } newer_names[] = {
-	{ 210, "bpf_cgrp_storage_get" },
-	{ 211, "bpf_cgrp_storage_delete" },
+	BPF_NEWER_FUNC_MAPPER(NEWER_NAME)
 };
 
 #define NR_HELPER_IDS MAX(ARRAY_SIZE(header_names), 212u)

@@ -7,16 +7,8 @@
 #ifndef BPFRUN_HELPERS_H
 #define BPFRUN_HELPERS_H
 
-#include "../core/common.h"
+#include "../lib/common.h"
 #include "../vm/vm.h"
-
-typedef u64 (*helper_fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
-
-struct helper_desc {
-	const char *name;   /* "bpf_map_lookup_elem" */
-	helper_fn fn;       /* NULL: known to the kernel but not implemented by bpfrun */
-	bool gpl_only;
-};
 
 /* Descriptor for a helper id; NULL when the id is not a kernel helper at all. */
 const struct helper_desc *helper_get(u32 id);
@@ -27,13 +19,7 @@ const char *helper_name(u32 id);
  * trace_pipe prefix and delivers it (callback, BPFRUN_TRACE file, or stderr). */
 void trace_emit(struct exec_ctx *x, const char *msg, size_t len);
 
-/* For the interpreter at the end of every run (exit or fault): releases the
- * bpf_spin_lock the run still holds (the kernel's verifier refuses programs that could
- * exit holding one).  Returns true when there was one (a normal exit should then fault:
- * "bpf_spin_lock is missing bpf_spin_unlock"). */
-bool helper_release_held_lock(struct exec_ctx *x);
-
-/* Packet helpers, implemented with the program types' packet state (packet.c). */
+/* Packet helpers, on the packet state of pkt/pkt.h (packet.c). */
 u64 helper_skb_load_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_skb_store_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_l3_csum_replace(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
@@ -44,5 +30,8 @@ u64 helper_xdp_adjust_tail(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u
 u64 helper_xdp_adjust_meta(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_cookie(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_uid(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+/* Ones' complement sums as the kernel's csum_partial/csum_fold (packet.c). */
+u32 pkt_csum_partial(const u8 *buf, u32 len, u32 seed);
+u16 pkt_csum_fold(u32 sum);
 
 #endif

@@ -9,9 +9,9 @@
  */
 
 #include "internal.h"
-#include "../core/spinlock.h"
+#include "../lib/spinlock.h"
 #include "../maps/map.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
 
 /* The kernel's verifier refuses program writes to BPF_F_RDONLY_PROG maps. */
 static bool map_writable_by_prog(struct exec_ctx *x, struct bpf_map *m)
@@ -142,13 +142,11 @@ static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
 
 	for (u32 i = 0; p && i < p->nr_used_maps; i++) {
 		const struct bpf_map *m = p->used_maps[i];
-		const struct map_region *r = &m->region;
-		u64 base = (u64)(uintptr_t)r->base;
+		u64 value, off;
 
 		s32 lock_off = map_field_off(m, FIELD_SPIN_LOCK);
-		if (lock_off == FIELD_NONE || addr < base || addr - base >= r->stride * r->count)
-			continue;
-		if ((addr - base) % r->stride == r->value_off + (u64)lock_off)
+		if (lock_off != FIELD_NONE && map_value_at(m, addr, &value, &off) &&
+		    off == (u64)lock_off)
 			return (u32 *)(uintptr_t)addr;
 	}
 	vm_fault(x, "arg#0 expected pointer to a bpf_spin_lock in a map value");
@@ -183,15 +181,4 @@ HELPER(spin_unlock)
 	x->held_lock = NULL;
 	spin_unlock_word(lock);
 	return 0;
-}
-
-bool helper_release_held_lock(struct exec_ctx *x)
-{
-	u32 *lock = x->held_lock;
-
-	if (!lock)
-		return false;
-	x->held_lock = NULL;
-	spin_unlock_word(lock);
-	return true;
 }

@@ -1,4 +1,4 @@
-/* Packet helpers, on the packet state of the program types (src/prog/prog_internal.h):
+/* Packet helpers, on the packet state of a test run (src/pkt/pkt.h):
  * bpf_skb_load_bytes, bpf_skb_store_bytes, bpf_l3/l4_csum_replace, bpf_csum_diff,
  * bpf_xdp_adjust_head/tail/meta, bpf_get_socket_cookie and bpf_get_socket_uid, with the
  * kernel's argument checks and return values (net/core/filter.c).
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "../prog/prog_internal.h"
+#include "../pkt/pkt.h"
 
 #define XDP_FRAME_SIZE 40u        /* sizeof(struct xdp_frame): reserved at the page start */
 #define XDP_MAX_META 255u        /* skb_shared_info.meta_len is a u8 */

@@ -23,7 +23,7 @@
 
 #include "bpfrun.h"
 #include "internal.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
 #include "../timers/clock.h"
 
 static pthread_mutex_t dest_lock = PTHREAD_MUTEX_INITIALIZER;

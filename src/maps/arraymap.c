@@ -15,10 +15,10 @@
  * (map.c).  owner_lock (a spinlock word, leaf) guards a prog array's binding.
  *
  * Prog array slots and the lifetime of tail-call targets: a slot holds a reference on its
- * program.  Readers (tail calls, user-space lookups) take no lock: inside a vm read
- * section (vm.h) they load the slot and take their own reference, which a tail call keeps
- * until its run ends.  A writer swaps the slot (sequentially consistent exchange), waits
- * with vm_read_sync() until no reader can still be between loading the old pointer and
+ * program.  Readers (tail calls, user-space lookups) take no lock: inside a read section
+ * (lib/readsec.h) they load the slot and take their own reference, which a tail call
+ * keeps until its run ends.  A writer swaps the slot (sequentially consistent exchange), waits
+ * with readsec_sync() until no reader can still be between loading the old pointer and
  * taking its reference, and only then drops the slot's reference.  So a program is freed
  * only when no slot, no reader and no run holds it; the run path neither locks nor
  * allocates (two stores to its own counter and an atomic increment per tail call), and
@@ -31,10 +31,12 @@
 #include <bpf/btf.h>
 
 #include "map.h"
-#include "../core/btf.h"
-#include "../core/spinlock.h"
-#include "../prog/prog.h"
-#include "../vm/vm.h"
+#include "../lib/cpu.h"
+#include "../lib/readsec.h"
+#include "../lib/spinlock.h"
+#include "../lib/sys.h"
+#include "../btf/btf.h"
+#include "../obj/prog.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
 #define SLOTS_PER_PAGE 512 /* prog array slots per bit of used_pages: a 4 KiB page of them */
@@ -60,7 +62,7 @@ struct bpf_array {
 	u64 *used_pages;          /* PROG_ARRAY: bit p set once a slot of page p was stored;
 				   * release visits only those pages */
 	struct prog_owner owner;  /* PROG_ARRAY: under owner_lock */
-	u32 owner_lock;           /* spinlock word (core/spinlock.h); leaf lock */
+	u32 owner_lock;           /* spinlock word (lib/spinlock.h); leaf lock */
 };
 
 static struct bpf_array *array_of(const struct bpf_map *map)
@@ -125,7 +127,7 @@ static u64 array_kernel_bytes(const union bpf_attr *attr)
  * underneath, sanitizers' included): a slot costs memory once a program is stored. */
 static struct bpf_prog **reserve_slots(u32 n)
 {
-	void *p = mmap(NULL, (size_t)n * sizeof(struct bpf_prog *), PROT_READ | PROT_WRITE,
+	void *p = sys_mmap(NULL, (size_t)n * sizeof(struct bpf_prog *), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
@@ -138,7 +140,8 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 
 	a->values_len = ROUND_UP((size_t)a->map.max_entries * a->ncpus * a->elem_size, page);
 	if (!mmapable) {
-		a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return a->values == MAP_FAILED ? -ENOMEM : 0;
 	}
 	a->map.obj.memfd = memfd_create("bpf-map", MFD_CLOEXEC);
@@ -146,7 +149,8 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 		return -ENOMEM;
 	if (ftruncate(a->map.obj.memfd, (off_t)a->values_len))
 		return -ENOMEM;
-	a->values = mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->map.obj.memfd, 0);
+	a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     a->map.obj.memfd, 0);
 	return a->values == MAP_FAILED ? -ENOMEM : 0;
 }
 
@@ -192,7 +196,7 @@ static bool replace_prog_slot(struct bpf_array *a, u32 i, struct bpf_prog *prog)
 
 	if (!old)
 		return false;
-	vm_read_sync();
+	readsec_sync();
 	prog_put(old);
 	return true;
 }
@@ -234,14 +238,14 @@ static void array_free(struct bpf_map *map)
 	if (a->progs && a->used_pages)
 		clear_used_slots(a);
 	if (a->progs)
-		munmap(a->progs, (size_t)map->max_entries * sizeof(*a->progs));
+		sys_munmap(a->progs, (size_t)map->max_entries * sizeof(*a->progs));
 	free(a->used_pages);
 	if (a->values && a->values != MAP_FAILED) {
 		free_fields_of_all(map);
-		munmap(a->values, a->values_len);
+		sys_munmap(a->values, a->values_len);
 	}
 	if (map->obj.memfd >= 0)
-		close(map->obj.memfd);
+		sys_close(map->obj.memfd);
 	free(a);
 }
 
@@ -299,7 +303,7 @@ static void *percpu_array_lookup_percpu(struct bpf_map *map, const void *key, u3
 
 static void *percpu_array_lookup(struct bpf_map *map, const void *key)
 {
-	return percpu_array_lookup_percpu(map, key, exec_ctx_get()->cpu);
+	return percpu_array_lookup_percpu(map, key, cpu_id());
 }
 
 /* Program-side update (ARRAY from both sides): the flag and index checks of the kernel's
@@ -332,7 +336,7 @@ static long array_update(struct bpf_map *map, const void *key, const void *value
 
 static long percpu_array_update(struct bpf_map *map, const void *key, const void *value, u64 flags)
 {
-	return array_update_at(map, key, value, flags, exec_ctx_get()->cpu);
+	return array_update_at(map, key, value, flags, cpu_id());
 }
 
 static long array_delete(struct bpf_map *map, const void *key)
@@ -513,15 +517,13 @@ static int prog_array_lookup_user(struct bpf_map *map, const void *key, void *va
 static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
 {
 	struct bpf_array *a = array_of(map);
-	struct exec_ctx *x = exec_ctx_get();
-
 	if (index >= map->max_entries)
 		return NULL;
-	vm_read_begin(x);
+	readsec_begin();
 	struct bpf_prog *prog = __atomic_load_n(&a->progs[index], __ATOMIC_SEQ_CST);
 	if (prog)
 		prog_get(prog);  /* alive: the slot's reference is dropped only after our section */
-	vm_read_end(x);
+	readsec_end();
 	return prog;
 }
 

@@ -40,9 +40,10 @@
 #include <unistd.h>
 
 #include "map.h"
-#include "../core/spinlock.h"
-#include "../core/uaccess.h"
-#include "../vm/vm.h"
+#include "../lib/sys.h"
+#include "../lib/spinlock.h"
+#include "../lib/uaccess.h"
+#include "../lib/cpu.h"
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
 #define KMALLOC_MAX_SIZE (4u << 20)
@@ -146,7 +147,8 @@ static u32 roundup_pow_of_two(u32 n)
 /* Reserves len bytes of zeroed memory that costs nothing until touched. */
 static void *reserve(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -265,7 +267,7 @@ static void *elem_pcpu(const struct bpf_htab *h, const struct htab_elem *e, u32 
 /* The value programs see: the current CPU's copy for per-CPU maps. */
 static void *elem_prog_value(const struct bpf_htab *h, struct htab_elem *e)
 {
-	return h->percpu ? elem_pcpu(h, e, exec_ctx_get()->cpu) : elem_value(h, e);
+	return h->percpu ? elem_pcpu(h, e, cpu_id()) : elem_value(h, e);
 }
 
 static u8 elem_state(const struct htab_elem *e)
@@ -517,7 +519,7 @@ struct update_src {
  * (and zeroes for the others when the element is new). */
 static void write_percpu(struct bpf_htab *h, struct htab_elem *e, const struct update_src *src, bool fresh)
 {
-	u32 cur = src->user_percpu ? 0 : exec_ctx_get()->cpu;
+	u32 cur = src->user_percpu ? 0 : cpu_id();
 
 	for (u32 cpu = 0; cpu < h->ncpus; cpu++) {
 		void *dst = elem_pcpu(h, e, cpu);
@@ -812,11 +814,11 @@ static void htab_free(struct bpf_map *map)
 			if (elem_state(elem_at(h, i)) == ELEM_LIVE)
 				map_free_value_fields(map, elem_value(h, elem_at(h, i)));
 	if (h->buckets)
-		munmap(h->buckets, h->buckets_len);
+		sys_munmap(h->buckets, h->buckets_len);
 	if (h->pool)
-		munmap(h->pool, h->pool_len);
+		sys_munmap(h->pool, h->pool_len);
 	if (h->pcpu)
-		munmap(h->pcpu, h->pcpu_len);
+		sys_munmap(h->pcpu, h->pcpu_len);
 	free(h);
 }
 

@@ -17,9 +17,10 @@
 #include <unistd.h>
 
 #include "map.h"
-#include "../core/spinlock.h"
-#include "../core/btf.h"
-#include "../core/uaccess.h"
+#include "../lib/spinlock.h"
+#include "../lib/sys.h"
+#include "../lib/uaccess.h"
+#include "../btf/btf.h"
 
 static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_HASH] = &htab_map_ops,
@@ -124,18 +125,11 @@ static bool overlaps_field(const struct bpf_map *map, u64 off, u64 len)
 
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size)
 {
-	const struct map_region *r = &map->region;
-	u64 base = (u64)(uintptr_t)r->base;
+	u64 value, in_value;
 
-	if (addr < base || !r->stride || size > r->value_len)
+	if (!map_value_at(map, addr, &value, &in_value) ||
+	    size > map->region.value_len - in_value)
 		return false;
-	u64 off = addr - base;
-	if (off / r->stride >= r->count)
-		return false;
-	u64 in_slot = off % r->stride;
-	if (in_slot < r->value_off || in_slot - r->value_off + size > r->value_len)
-		return false;
-	u64 in_value = in_slot - r->value_off;
 	return !overlaps_field(map, in_value, size);
 }
 
@@ -186,21 +180,7 @@ static bool numa_node_online(u32 node)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u", node);
-	return node == 0 || access(path, F_OK) == 0;
-}
-
-/* The kernel's bpf_obj_name_cpy: [A-Za-z0-9_.]*, NUL-terminated within the field. */
-static int copy_obj_name(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	memset(dst, 0, len);
-	for (i = 0; i < len && src[i]; i++) {
-		if (!isalnum((unsigned char)src[i]) && src[i] != '_' && src[i] != '.')
-			return -EINVAL;
-		dst[i] = src[i];
-	}
-	return i == len ? -EINVAL : 0;
+	return node == 0 || sys_access(path, F_OK) == 0;
 }
 
 static int check_create_attr(const union bpf_attr *attr)
@@ -260,7 +240,7 @@ static int attach_btf(struct bpf_map *map, const union bpf_attr *attr)
 	return 0;
 }
 
-int map_create(union bpf_attr *attr)
+int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct map_ops *ops = map_ops_for_type(attr->map_type);
 	int err = check_create_attr(attr);
@@ -286,7 +266,7 @@ int map_create(union bpf_attr *attr)
 	map->map_flags = attr->map_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY);
 	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node : (u32)-1;
 	field_table_init(&map->fields);
-	err = copy_obj_name(map->name, attr->map_name, sizeof(attr->map_name));
+	err = obj_name_copy(map->name, attr->map_name, sizeof(attr->map_name));
 	if (!err)
 		err = attach_btf(map, attr);
 	if (!err)
@@ -436,7 +416,7 @@ static int elem_end(struct bpf_map *map, struct kbuf *b, int err)
 	return err;
 }
 
-int map_lookup_elem(union bpf_attr *attr)
+int map_lookup_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 
@@ -451,7 +431,7 @@ int map_lookup_elem(union bpf_attr *attr)
 	return elem_end(map, &b, err);
 }
 
-int map_update_elem(union bpf_attr *attr)
+int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, attr->flags & BPF_F_LOCK, attr->key,
@@ -465,7 +445,7 @@ int map_update_elem(union bpf_attr *attr)
 	return elem_end(map, &b, err);
 }
 
-int map_delete_elem(union bpf_attr *attr)
+int map_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, 0, attr->key, false, ROOM_NONE, &b);
@@ -475,7 +455,7 @@ int map_delete_elem(union bpf_attr *attr)
 	return elem_end(map, &b, delete_user(map, b.key));
 }
 
-int map_get_next_key(union bpf_attr *attr)
+int map_get_next_key(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ, 0, attr->key, true, ROOM_KEY, &b);
@@ -489,7 +469,7 @@ int map_get_next_key(union bpf_attr *attr)
 	return elem_end(map, &b, err);
 }
 
-int map_lookup_and_delete_elem(union bpf_attr *attr)
+int map_lookup_and_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
 
@@ -523,7 +503,7 @@ static void freeze_unlock(struct bpf_map *map)
 	spin_unlock_word(&map->freeze_lock);
 }
 
-int map_freeze(union bpf_attr *attr)
+int map_freeze(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	u32 fd_flags = 0;
 	struct bpf_map *map = map_from_fd((int)attr->map_fd, &fd_flags);
@@ -682,8 +662,9 @@ int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr)
 typedef int (*batch_fn)(struct bpf_map *map, union bpf_attr *attr);
 
 /* The kernel's bpf_map_do_batch: permissions, then the type's function (ENOTSUPP when
- * it has none).  attr->batch.count is reported back by the dispatcher in every case. */
-static int do_batch(union bpf_attr *attr, int access, size_t fn_off)
+ * it has none).  The type's function counts in attr->batch.count what it processed,
+ * which goes back to the caller even when it fails (and out_batch, written directly). */
+static int do_batch(union bpf_attr *attr, union bpf_attr *uattr, int access, size_t fn_off)
 {
 	struct bpf_map *map = map_for(attr->batch.map_fd, access);
 
@@ -692,24 +673,29 @@ static int do_batch(union bpf_attr *attr, int access, size_t fn_off)
 	batch_fn fn = *(const batch_fn *)((const char *)map->ops + fn_off);
 	int err = fn ? fn(map, attr) : -ENOTSUPP;
 	map_put(map);
+	uattr->batch.count = attr->batch.count;
 	return err;
 }
 
-int map_lookup_batch(union bpf_attr *attr, bool and_delete)
+int map_lookup_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
-	if (and_delete)
-		return do_batch(attr, ACC_READ | ACC_WRITE, offsetof(struct map_ops, lookup_and_delete_batch));
-	return do_batch(attr, ACC_READ, offsetof(struct map_ops, lookup_batch));
+	return do_batch(attr, uattr, ACC_READ, offsetof(struct map_ops, lookup_batch));
 }
 
-int map_update_batch(union bpf_attr *attr)
+int map_lookup_and_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
-	return do_batch(attr, ACC_WRITE, offsetof(struct map_ops, update_batch));
+	return do_batch(attr, uattr, ACC_READ | ACC_WRITE,
+			offsetof(struct map_ops, lookup_and_delete_batch));
 }
 
-int map_delete_batch(union bpf_attr *attr)
+int map_update_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
-	return do_batch(attr, ACC_WRITE, offsetof(struct map_ops, delete_batch));
+	return do_batch(attr, uattr, ACC_WRITE, offsetof(struct map_ops, update_batch));
+}
+
+int map_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+{
+	return do_batch(attr, uattr, ACC_WRITE, offsetof(struct map_ops, delete_batch));
 }
 
 /* ---- info ---- */

@@ -18,9 +18,9 @@
 #ifndef BPFRUN_MAP_H
 #define BPFRUN_MAP_H
 
-#include "../core/common.h"
-#include "../core/fields.h"
-#include "../core/object.h"
+#include "../lib/common.h"
+#include "../obj/object.h"
+#include "../btf/fields.h"
 
 struct bpf_map;
 struct bpf_prog;
@@ -126,7 +126,7 @@ struct bpf_map {
 	struct map_region region;
 	bool frozen;       /* under freeze_lock */
 	long writable_mmaps; /* for freeze vs mmap, under freeze_lock */
-	u32 freeze_lock;   /* spinlock word (core/spinlock.h) */
+	u32 freeze_lock;   /* spinlock word (lib/spinlock.h) */
 };
 
 /* Registry of types, indexed by map_type; NULL entries are unsupported types. */
@@ -163,8 +163,27 @@ static inline bool map_has_field_dtors(const struct bpf_map *map)
  * exceed the physical memory, else 0.  bpfrun reserves lazily but answers the same. */
 int map_check_kernel_bytes(u64 bytes);
 
-/* Memory safety: true when [addr, addr+size) lies within one value of the map and does
- * not overlap a special field. */
+/* The one place that knows the region's layout: when addr lies in a value of map, sets
+ * *value to that value's address and *off to addr's offset in it.  Every memory check
+ * that involves map values (the vm's, the spin lock and timer helpers') starts here. */
+static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value, u64 *off)
+{
+	const struct map_region *r = &map->region;
+	u64 base = (u64)(uintptr_t)r->base;
+
+	if (addr < base || !r->stride)
+		return false;
+	u64 slot = (addr - base) / r->stride;
+	u64 in_slot = addr - base - slot * r->stride;
+	if (slot >= r->count || in_slot < r->value_off || in_slot - r->value_off >= r->value_len)
+		return false;
+	*value = base + slot * r->stride + r->value_off;
+	*off = in_slot - r->value_off;
+	return true;
+}
+
+/* Memory safety: true when [addr, addr+size) (size > 0) lies within one value of the map
+ * and does not overlap a special field. */
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size);
 
 /* The kernel's BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG: what programs may do with values. */
@@ -203,17 +222,20 @@ static inline u32 map_user_value_size(const struct bpf_map *m)
 int map_mmap_check(struct bpf_map *map, int prot, int flags);
 void map_mmap_unmapped(struct bpf_map *map, int prot, int flags);
 
-/* bpf() commands on maps (map.c). attr already size-checked by the dispatcher. */
-int map_create(union bpf_attr *attr);
-int map_lookup_elem(union bpf_attr *attr);
-int map_update_elem(union bpf_attr *attr);
-int map_delete_elem(union bpf_attr *attr);
-int map_get_next_key(union bpf_attr *attr);
-int map_lookup_and_delete_elem(union bpf_attr *attr);
-int map_freeze(union bpf_attr *attr);
-int map_lookup_batch(union bpf_attr *attr, bool and_delete);
-int map_update_batch(union bpf_attr *attr);
-int map_delete_batch(union bpf_attr *attr);
+/* bpf() commands on maps (map.c), with the signature of every command handler
+ * (syscall/syscall.c): attr already size-checked, outputs written into uattr (the copy
+ * the dispatcher writes back), size as the caller gave it. */
+int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_get_next_key(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_and_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_freeze(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_lookup_and_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_update_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int map_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int map_get_info(struct bpf_map *map, struct bpf_map_info *info);
 
 extern const struct map_ops array_map_ops, percpu_array_map_ops, prog_array_map_ops;

@@ -3,18 +3,11 @@
  * (run_cnt/run_time_ns are read atomically). */
 #include <string.h>
 
-#include "prog_internal.h"
-#include "../core/btf.h"
-#include "../core/uaccess.h"
+#include "load.h"
+#include "../btf/btf.h"
+#include "../lib/sha256.h"
+#include "../lib/uaccess.h"
 #include "../maps/map.h"
-
-struct bpf_prog *prog_from_fd(int fd)
-{
-	struct obj *o = obj_from_fd(fd, OBJ_PROG, NULL);
-	if (IS_ERR(o))
-		return (struct bpf_prog *)o;
-	return prog_of(o);
-}
 
 const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn)
 {

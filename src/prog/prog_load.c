@@ -13,9 +13,11 @@
 #include <unistd.h>
 #include <ctype.h>
 
-#include "prog_internal.h"
-#include "../core/btf.h"
-#include "../core/uaccess.h"
+#include "load.h"
+#include "types.h"
+#include "../btf/btf.h"
+#include "../lib/sha256.h"
+#include "../lib/uaccess.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
 
@@ -32,20 +34,6 @@ static bool license_is_gpl_compatible(const char *l)
 		if (!strcmp(l, gpl[i]))
 			return true;
 	return false;
-}
-
-/* The kernel's bpf_obj_name_cpy: alphanumerics, '_' and '.', NUL-terminated. */
-static int copy_obj_name(char *dst, const char *src, size_t size)
-{
-	size_t i;
-
-	memset(dst, 0, size);
-	for (i = 0; i < size && src[i]; i++) {
-		if (!isalnum((unsigned char)src[i]) && src[i] != '_' && src[i] != '.')
-			return -EINVAL;
-		dst[i] = src[i];
-	}
-	return i == size ? -EINVAL : 0;
 }
 
 /* The kernel's bpf_prog_calc_tag: SHA-256 of the instructions as loaded, with the
@@ -85,13 +73,13 @@ static void log_stats(struct load_env *env, u64 start_ns)
 	if (env->log.level & 4) { /* BPF_LOG_STATS */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		u64 now = (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-		vlog(&env->log, "verification time %llu usec\nstack depth ",
+		vlog_printf(&env->log, "verification time %llu usec\nstack depth ",
 		     (unsigned long long)(now - start_ns) / 1000);
 		for (u32 i = 0; i < prog->nr_subprogs; i++)
-			vlog(&env->log, "%u%s", prog->subprogs[i].stack_depth, i + 1 < prog->nr_subprogs ? "+" : "");
-		vlog(&env->log, "\n");
+			vlog_printf(&env->log, "%u%s", prog->subprogs[i].stack_depth, i + 1 < prog->nr_subprogs ? "+" : "");
+		vlog_printf(&env->log, "\n");
 	}
-	vlog(&env->log, "processed %u insns (limit %u) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n",
+	vlog_printf(&env->log, "processed %u insns (limit %u) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n",
 	     prog->len, COMPLEXITY_LIMIT_INSNS);
 }
 
@@ -213,7 +201,7 @@ static int prog_copy_user(struct bpf_prog *prog, const union bpf_attr *attr)
 		return -EFAULT;
 	lic[n] = 0;
 	prog->gpl_compatible = license_is_gpl_compatible(lic);
-	return copy_obj_name(prog->name, attr->prog_name, sizeof(attr->prog_name));
+	return obj_name_copy(prog->name, attr->prog_name, sizeof(attr->prog_name));
 }
 
 /* The kernel's bpf_check_tail_call, after a successful verification (its log is final):
@@ -229,13 +217,12 @@ static int check_tail_call_maps(const struct bpf_prog *prog)
 	return 0;
 }
 
-int prog_load(union bpf_attr *attr, unsigned int size)
+int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct prog_type_ops *tops;
 	struct timespec ts;
 	u32 attach_type;
 
-	(void)size;
 	int err = check_load_attr(attr, &tops, &attach_type);
 	if (err)
 		return err;

@@ -1,22 +1,11 @@
-/* What the packet program types (prog_skb.c, prog_xdp.c) and the packet helpers share: the
- * page a test run's packet lives in, finding the run's packet state, and the run itself.
+/* What the packet program types (prog_skb.c, prog_xdp.c) share: the page a test run's
+ * packet lives in, and the run itself.
  * No locking: a run's state belongs to its thread. */
 #include <stdlib.h>
 #include <net/if.h>
 
-#include "prog_internal.h"
+#include "test_run.h"
 #include "../vm/vm.h"
-
-/* x->type_data is a struct skb_state or xdp_state: both start with their pkt_buf. */
-_Static_assert(offsetof(struct skb_state, pkt) == 0, "skb_state must start with its pkt_buf");
-_Static_assert(offsetof(struct xdp_state, pkt) == 0, "xdp_state must start with its pkt_buf");
-
-void *pkt_state(const struct exec_ctx *x, enum pkt_kind kind)
-{
-	struct pkt_buf *pkt = x->type_data;
-
-	return pkt && pkt->kind == kind ? pkt : NULL;
-}
 
 int pkt_alloc(struct pkt_buf *pkt, enum pkt_kind kind, const union bpf_attr *attr, u32 tailroom)
 {

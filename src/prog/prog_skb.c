@@ -16,7 +16,9 @@
 #include <netinet/ip6.h>
 #include <sys/socket.h>
 
-#include "prog_internal.h"
+#include "types.h"
+#include "test_run.h"
+#include "../helpers/helpers.h"
 #include "../vm/vm.h"
 
 #define SKB_HEADROOM 64u   /* NET_SKB_PAD + NET_IP_ALIGN */
@@ -319,16 +321,17 @@ static int cgroup_skb_check_attach(u32 *type)
 }
 
 /* The four __sk_buff types differ in their flavor, which each derives from prog->type. */
-#define SKB_TYPE(type_name) \
-	.name = type_name, .ctx_size = sizeof(struct __sk_buff), \
-	.helper_allowed = prog_helper_allowed, .ctx_load = skb_ctx_load, .ctx_store = skb_ctx_store, \
-	.test_run = skb_test_run
+#define SKB_TYPE(type_name, set) \
+	.name = type_name, .ctx_size = sizeof(struct __sk_buff), .helpers = set, \
+	.ctx_load = skb_ctx_load, .ctx_store = skb_ctx_store, .test_run = skb_test_run
 
-const struct prog_type_ops socket_filter_ops = { SKB_TYPE("socket_filter"), .ld_abs = true };
-const struct prog_type_ops sched_cls_ops = { SKB_TYPE("sched_cls"), .ld_abs = true };
-const struct prog_type_ops sched_act_ops = { SKB_TYPE("sched_act"), .ld_abs = true };
+const struct prog_type_ops socket_filter_ops = {
+	SKB_TYPE("socket_filter", &sk_filter_helpers), .ld_abs = true
+};
+const struct prog_type_ops sched_cls_ops = { SKB_TYPE("sched_cls", &tc_helpers), .ld_abs = true };
+const struct prog_type_ops sched_act_ops = { SKB_TYPE("sched_act", &tc_helpers), .ld_abs = true };
 const struct prog_type_ops cgroup_skb_ops = {
-	SKB_TYPE("cgroup_skb"),
+	SKB_TYPE("cgroup_skb", &cg_skb_helpers),
 	.check_attach = cgroup_skb_check_attach,
 	.pkt_readonly = true,
 };

@@ -1,7 +1,7 @@
 /* CGROUP_SOCK programs: loadable (libbpf probes expected_attach_type support with one),
  * not runnable: the kernel has no test run for them (ENOTSUPP), so no context access
  * either.  No locking. */
-#include "prog_internal.h"
+#include "types.h"
 
 /* bpf_prog_load_fixup_attach_type + bpf_prog_load_check_attach. */
 static int sock_check_attach(u32 *type)
@@ -22,6 +22,6 @@ static int sock_check_attach(u32 *type)
 const struct prog_type_ops cgroup_sock_ops = {
 	.name = "cgroup_sock",
 	.ctx_size = sizeof(struct bpf_sock),
-	.helper_allowed = prog_helper_allowed,
+	.helpers = &cg_sock_helpers,
 	.check_attach = sock_check_attach,
 };

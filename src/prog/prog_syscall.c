@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prog_internal.h"
-#include "../core/uaccess.h"
+#include "types.h"
+#include "test_run.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define SYSCALL_MAX_CTX 65535u
@@ -59,11 +60,6 @@ static int syscall_test_run(struct bpf_prog *prog, const union bpf_attr *attr, u
 	return err;
 }
 
-static bool syscall_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(syscall_helpers, syscall_helpers_cnt, id);
-}
-
 static int syscall_check_attach(u32 *type)
 {
 	return *type ? -EINVAL : 0;
@@ -71,7 +67,7 @@ static int syscall_check_attach(u32 *type)
 
 const struct prog_type_ops syscall_ops = {
 	.name = "syscall",
-	.helper_allowed = syscall_helper_allowed,
+	.helpers = &syscall_helpers,
 	.ctx_load = syscall_ctx_load,
 	.ctx_store = syscall_ctx_store,
 	.test_run = syscall_test_run,

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prog_internal.h"
-#include "../core/uaccess.h"
+#include "types.h"
+#include "test_run.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define MAX_FUNC_ARGS 12u
@@ -54,37 +55,27 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 		return -EBUSY;
 	u32 own_cpu = x->cpu;
 	if (attr->test.flags & BPF_F_TEST_RUN_ON_CPU)
-		x->cpu = cpu;
+		exec_ctx_set_cpu(x, cpu);
 	int err = test_run_repeat(x, prog, 1, &retval, &duration);
-	x->cpu = own_cpu;
+	exec_ctx_set_cpu(x, own_cpu);
 	vm_reset_run(x);
 	if (!err)
 		uattr->test.retval = retval;
 	return err;
 }
 
-static bool tracing_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(tracing_helpers, tracing_helpers_cnt, id);
-}
-
-static bool perf_event_helper_allowed(u32 id, const struct bpf_prog *prog)
-{
-	return helper_in_set(perf_event_helpers, perf_event_helpers_cnt, id);
-}
-
-#define TRACING_TYPE(var, tname, helpers, load, run) \
+#define TRACING_TYPE(var, tname, set, load, run) \
 	const struct prog_type_ops var = { \
 		.name = tname, \
-		.helper_allowed = helpers, \
+		.helpers = set, \
 		.ctx_load = load, \
 		.ctx_store = readonly_ctx_store, \
 		.test_run = run, \
 		.tracing = true, \
 	}
 
-TRACING_TYPE(kprobe_ops, "kprobe", tracing_helper_allowed, args_ctx_load, NULL);
-TRACING_TYPE(tracepoint_ops, "tracepoint", tracing_helper_allowed, args_ctx_load, NULL);
-TRACING_TYPE(perf_event_ops, "perf_event", perf_event_helper_allowed, args_ctx_load, NULL);
-TRACING_TYPE(raw_tracepoint_ops, "raw_tracepoint", tracing_helper_allowed, raw_tp_ctx_load,
+TRACING_TYPE(kprobe_ops, "kprobe", &tracing_helpers, args_ctx_load, NULL);
+TRACING_TYPE(tracepoint_ops, "tracepoint", &tracing_helpers, args_ctx_load, NULL);
+TRACING_TYPE(perf_event_ops, "perf_event", &perf_event_helpers, args_ctx_load, NULL);
+TRACING_TYPE(raw_tracepoint_ops, "raw_tracepoint", &tracing_helpers, raw_tp_ctx_load,
 	     raw_tp_test_run);

@@ -1,7 +1,7 @@
 /* The registry of program types and what they share: helper-set lookup and byte-wise
  * access to context images.  Each family lives in its own file (prog_skb.c, prog_xdp.c,
  * prog_tracing.c, prog_syscall.c, prog_sock.c).  No state, no locking. */
-#include "prog_internal.h"
+#include "types.h"
 
 const struct prog_type_ops *prog_type_ops_for(u32 prog_type)
 {
@@ -21,15 +21,15 @@ const struct prog_type_ops *prog_type_ops_for(u32 prog_type)
 	return prog_type < ARRAY_SIZE(types) ? types[prog_type] : NULL;
 }
 
-bool helper_in_set(const u8 *set, size_t n, u32 id)
+bool helper_in_set(const struct helper_set *set, u32 id)
 {
-	size_t lo = 0, hi = n;
+	u32 lo = 0, hi = set->cnt;
 
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (set[mid] == id)
+		u32 mid = (lo + hi) / 2;
+		if (set->ids[mid] == id)
 			return true;
-		if (set[mid] < id)
+		if (set->ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -8,9 +8,10 @@
 #include <string.h>
 #include <bpf/btf.h>
 
-#include "prog_internal.h"
-#include "../core/uaccess.h"
-#include "../core/btf.h"
+#include "load.h"
+#include "types.h"
+#include "../lib/uaccess.h"
+#include "../btf/btf.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
 #include "../helpers/helpers.h"
@@ -36,14 +37,14 @@ static int add_subprog_start(struct load_env *env, u32 *starts, u32 *n, s64 targ
 	if (target < 0 || target >= prog->len ||
 	    (target > 0 && is_ld_imm64(&prog->insns[target - 1]) && !is_ld_imm64(&prog->insns[target]) &&
 	     !prog->insns[target].code)) {
-		vlog(&env->log, "call to invalid destination\n");
+		vlog_printf(&env->log, "call to invalid destination\n");
 		return -EINVAL;
 	}
 	for (u32 i = 0; i < *n; i++)
 		if (starts[i] == target)
 			return 0;
 	if (*n >= MAX_SUBPROGS) {
-		vlog(&env->log, "too many subprograms\n");
+		vlog_printf(&env->log, "too many subprograms\n");
 		return -E2BIG;
 	}
 	starts[(*n)++] = (u32)target;
@@ -61,7 +62,7 @@ static int find_subprogs(struct load_env *env)
 		if (is_pseudo_call(insn)) {
 			err = add_subprog_start(env, starts, &n, (s64)i + insn->imm + 1);
 		} else if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-			vlog(&env->log, "bpfrun: kfunc calls are not supported (insn %u)\n", i);
+			vlog_printf(&env->log, "bpfrun: kfunc calls are not supported (insn %u)\n", i);
 			err = -EINVAL;
 		} else if (is_ld_imm64(insn)) {
 			if (insn->src_reg == BPF_PSEUDO_FUNC)
@@ -110,14 +111,14 @@ static int check_subprog_jumps(struct load_env *env)
 			if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL && op != BPF_EXIT) {
 				s64 to = (s64)i + 1 + (insn->code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
 				if (to < sp->start || to >= sp->end) {
-					vlog(&env->log, "jump out of range from insn %u to %lld\n", i, (long long)to);
+					vlog_printf(&env->log, "jump out of range from insn %u to %lld\n", i, (long long)to);
 					return -EINVAL;
 				}
 				env->jump_target[to] = 1;
 			}
 			if (i == sp->end - 1 && insn->code != (BPF_JMP | BPF_EXIT) &&
 			    insn->code != (BPF_JMP | BPF_JA) && insn->code != (BPF_JMP32 | BPF_JA)) {
-				vlog(&env->log, "last insn is not an exit or jmp\n");
+				vlog_printf(&env->log, "last insn is not an exit or jmp\n");
 				return -EINVAL;
 			}
 		}
@@ -155,11 +156,11 @@ static int check_func_info(struct load_env *env, struct btf_obj *btf)
 	int err;
 
 	if (rec < MIN_FUNCINFO_SIZE || rec > MAX_INFO_REC_SIZE || rec % 4) {
-		vlog(&env->log, "invalid func info rec size %u\n", rec);
+		vlog_printf(&env->log, "invalid func info rec size %u\n", rec);
 		return -EINVAL;
 	}
 	if (attr->func_info_cnt != prog->nr_subprogs) {
-		vlog(&env->log, "number of funcs in func_info doesn't match number of subprogs\n");
+		vlog_printf(&env->log, "number of funcs in func_info doesn't match number of subprogs\n");
 		return -EINVAL;
 	}
 	struct bpf_func_info *fi = copy_info_records(attr->func_info, attr->func_info_cnt, rec,
@@ -171,21 +172,21 @@ static int check_func_info(struct load_env *env, struct btf_obj *btf)
 	prog->func_info_rec_size = sizeof(*fi);
 	for (u32 i = 0; i < prog->func_info_cnt; i++) {
 		if (!i && fi[i].insn_off) {
-			vlog(&env->log, "nonzero insn_off %u for the first func info record\n", fi[i].insn_off);
+			vlog_printf(&env->log, "nonzero insn_off %u for the first func info record\n", fi[i].insn_off);
 			return -EINVAL;
 		}
 		if (i && fi[i].insn_off <= fi[i - 1].insn_off) {
-			vlog(&env->log, "same or smaller insn offset (%u) than previous func info record (%u)",
+			vlog_printf(&env->log, "same or smaller insn offset (%u) than previous func info record (%u)",
 			     fi[i].insn_off, fi[i - 1].insn_off);
 			return -EINVAL;
 		}
 		if (prog->subprogs[i].start != fi[i].insn_off) {
-			vlog(&env->log, "func_info BTF section doesn't match subprog layout in BPF program\n");
+			vlog_printf(&env->log, "func_info BTF section doesn't match subprog layout in BPF program\n");
 			return -EINVAL;
 		}
 		const struct btf_type *t = btf__type_by_id(btf->btf, fi[i].type_id);
 		if (!t || !btf_is_func(t)) {
-			vlog(&env->log, "invalid type id %d\n", fi[i].type_id);
+			vlog_printf(&env->log, "invalid type id %d\n", fi[i].type_id);
 			return -EINVAL;
 		}
 	}
@@ -210,7 +211,7 @@ static int check_line_info(struct load_env *env)
 	prog->line_info_rec_size = sizeof(*li);
 	for (u32 i = 0; i < prog->line_info_cnt; i++) {
 		if ((i && li[i].insn_off <= li[i - 1].insn_off) || li[i].insn_off >= prog->len) {
-			vlog(&env->log, "Invalid line_info[%u].insn_off:%u (prev_offset:%u prog->len:%u)\n",
+			vlog_printf(&env->log, "Invalid line_info[%u].insn_off:%u (prev_offset:%u prog->len:%u)\n",
 			     i, li[i].insn_off, i ? li[i - 1].insn_off : 0, prog->len);
 			return -EINVAL;
 		}
@@ -218,7 +219,7 @@ static int check_line_info(struct load_env *env)
 			s++;
 	}
 	if (s != prog->nr_subprogs) {
-		vlog(&env->log, "missing bpf_line_info for func#%u\n", s);
+		vlog_printf(&env->log, "missing bpf_line_info for func#%u\n", s);
 		return -EINVAL;
 	}
 	return 0;
@@ -255,12 +256,12 @@ static int add_used_map(struct load_env *env, struct bpf_map *map)
 		}
 	}
 	if (prog->tops->tracing && map_field_off(map, FIELD_TIMER) != FIELD_NONE) {
-		vlog(&env->log, "tracing progs cannot use bpf_timer yet\n");
+		vlog_printf(&env->log, "tracing progs cannot use bpf_timer yet\n");
 		map_put(map);
 		return -EINVAL;
 	}
 	if (prog->nr_used_maps >= MAX_USED_MAPS) {
-		vlog(&env->log, "The total number of maps per program has reached the limit of %u\n",
+		vlog_printf(&env->log, "The total number of maps per program has reached the limit of %u\n",
 		     MAX_USED_MAPS);
 		map_put(map);
 		return -E2BIG;
@@ -274,16 +275,16 @@ static int add_used_map(struct load_env *env, struct bpf_map *map)
 static int map_direct_value_addr(struct load_env *env, struct bpf_map *map, u32 off, u64 *addr)
 {
 	if (off >= MAX_VAR_OFF) {
-		vlog(&env->log, "direct value offset of %u is not allowed\n", off);
+		vlog_printf(&env->log, "direct value offset of %u is not allowed\n", off);
 		return -EINVAL;
 	}
 	if (map->map_type != BPF_MAP_TYPE_ARRAY) {
-		vlog(&env->log, "no direct value access support for this map type\n");
+		vlog_printf(&env->log, "no direct value access support for this map type\n");
 		return -EINVAL;
 	}
 	int err = map->max_entries != 1 ? -ENOTSUPP : off >= map->value_size ? -EINVAL : 0;
 	if (err) {
-		vlog(&env->log, "invalid access to map value pointer, value_size=%u off=%u\n",
+		vlog_printf(&env->log, "invalid access to map value pointer, value_size=%u off=%u\n",
 		     map->value_size, off);
 		return err;
 	}
@@ -300,7 +301,7 @@ static int ld_imm64_map_fd(struct load_env *env, const struct bpf_insn *insn, in
 		return 0;
 	}
 	if (!fd_array) {
-		vlog(&env->log, "fd_idx without fd_array is invalid\n");
+		vlog_printf(&env->log, "fd_idx without fd_array is invalid\n");
 		return -EPROTO;
 	}
 	return copy_from_user(fd, u64_to_ptr(fd_array + (u64)(u32)insn->imm * sizeof(*fd)), sizeof(*fd));
@@ -315,7 +316,7 @@ static int relocate_map_load(struct load_env *env, u32 i)
 	u64 addr;
 
 	if (!value && insn[1].imm) {
-		vlog(&env->log, "unrecognized bpf_ld_imm64 insn\n");
+		vlog_printf(&env->log, "unrecognized bpf_ld_imm64 insn\n");
 		return -EINVAL;
 	}
 	err = ld_imm64_map_fd(env, insn, &fd);
@@ -323,7 +324,7 @@ static int relocate_map_load(struct load_env *env, u32 i)
 		return err;
 	struct bpf_map *map = map_from_fd(fd, NULL);
 	if (IS_ERR(map)) {
-		vlog(&env->log, "fd %d is not pointing to valid bpf_map\n", fd);
+		vlog_printf(&env->log, "fd %d is not pointing to valid bpf_map\n", fd);
 		return (int)PTR_ERR(map);
 	}
 	err = add_used_map(env, map); /* consumes the reference */
@@ -355,7 +356,7 @@ static int relocate_ld_imm64(struct load_env *env)
 		if (!is_ld_imm64(insn))
 			continue;
 		if (i == prog->len - 1 || insn[1].code || insn[1].dst_reg || insn[1].src_reg || insn[1].off) {
-			vlog(&env->log, "invalid bpf_ld_imm64 insn\n");
+			vlog_printf(&env->log, "invalid bpf_ld_imm64 insn\n");
 			return -EINVAL;
 		}
 		switch (insn->src_reg) {
@@ -366,7 +367,7 @@ static int relocate_ld_imm64(struct load_env *env)
 			 * reachable entry points): leave the relative form. */
 			break;
 		case BPF_PSEUDO_BTF_ID:
-			vlog(&env->log, "bpfrun: ld_imm64 of a kernel BTF id (ksym) is not supported\n");
+			vlog_printf(&env->log, "bpfrun: ld_imm64 of a kernel BTF id (ksym) is not supported\n");
 			return -EINVAL;
 		case BPF_PSEUDO_MAP_FD:
 		case BPF_PSEUDO_MAP_VALUE:
@@ -375,7 +376,7 @@ static int relocate_ld_imm64(struct load_env *env)
 			err = relocate_map_load(env, i);
 			break;
 		default:
-			vlog(&env->log, "unrecognized bpf_ld_imm64 insn\n");
+			vlog_printf(&env->log, "unrecognized bpf_ld_imm64 insn\n");
 			return -EINVAL;
 		}
 		i++;
@@ -401,25 +402,25 @@ static int check_helper_call(struct load_env *env, const struct fp_track *t, u32
 	const struct helper_desc *h = helper_get(id);
 
 	if (!h) {
-		vlog(&env->log, "invalid func unknown#%d\n", prog->insns[i].imm);
+		vlog_printf(&env->log, "invalid func unknown#%d\n", prog->insns[i].imm);
 		return -EINVAL;
 	}
-	if (!prog->tops->helper_allowed || !prog->tops->helper_allowed(id, prog)) {
-		vlog(&env->log, "program of this type cannot use helper %s#%u\n", h->name, id);
+	if (!prog->tops->helpers || !helper_in_set(prog->tops->helpers, id)) {
+		vlog_printf(&env->log, "program of this type cannot use helper %s#%u\n", h->name, id);
 		return -EINVAL;
 	}
 	if (h->gpl_only && !prog->gpl_compatible) {
-		vlog(&env->log, "cannot call GPL-restricted function from non-GPL compatible program\n");
+		vlog_printf(&env->log, "cannot call GPL-restricted function from non-GPL compatible program\n");
 		return -EINVAL;
 	}
 	if (!h->fn) {
-		vlog(&env->log, "bpfrun: helper %s#%u is not supported\n", h->name, id);
+		vlog_printf(&env->log, "bpfrun: helper %s#%u is not supported\n", h->name, id);
 		return -EINVAL;
 	}
 	if (id == BPF_FUNC_timer_init) {
 		struct bpf_map *map = t->map[BPF_REG_2];
 		if (map && map_field_off(map, FIELD_TIMER) == FIELD_NONE) {
-			vlog(&env->log, "map '%s' has no valid bpf_timer\n", map->name);
+			vlog_printf(&env->log, "map '%s' has no valid bpf_timer\n", map->name);
 			return -EINVAL;
 		}
 	}
@@ -454,7 +455,7 @@ static int check_stack_access(struct load_env *env, struct fp_track *t, u32 reg,
 		return 0;
 	s64 at = t->off[reg] + off;
 	if (at < -MAX_BPF_STACK || at + size > 0) {
-		vlog(&env->log, "invalid %s stack R%u off=%lld size=%u\n", write ? "write to" : "read from",
+		vlog_printf(&env->log, "invalid %s stack R%u off=%lld size=%u\n", write ? "write to" : "read from",
 		     reg, (long long)at, size);
 		return -EACCES;
 	}
@@ -510,7 +511,7 @@ static int check_insn(struct load_env *env, u32 i, struct fp_track *t, u32 *dept
 	case BPF_LD:
 		if (BPF_MODE(insn->code) == BPF_ABS || BPF_MODE(insn->code) == BPF_IND) {
 			if (!env->prog->tops->ld_abs) {
-				vlog(&env->log, "BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
+				vlog_printf(&env->log, "BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
 				return -EINVAL;
 			}
 			fp_clobber_call(t);
@@ -611,11 +612,11 @@ static int check_chain(struct load_env *env, struct chain *ch, u32 root, u32 cal
 		chain_of(env->prog, root, ch);
 	u32 frames = ch[root].frames + caller_frames;
 	if (frames > MAX_CALL_FRAMES) {
-		vlog(&env->log, "the call stack of %u frames is too deep !\n", MAX_CALL_FRAMES + 1);
+		vlog_printf(&env->log, "the call stack of %u frames is too deep !\n", MAX_CALL_FRAMES + 1);
 		return -E2BIG;
 	}
 	if (ch[root].stack > MAX_BPF_STACK) {
-		vlog(&env->log, "combined stack size of %u calls is %u. Too large\n", frames, ch[root].stack);
+		vlog_printf(&env->log, "combined stack size of %u calls is %u. Too large\n", frames, ch[root].stack);
 		return -EACCES;
 	}
 	env->prog->max_stack_depth = MAX(env->prog->max_stack_depth, ch[root].stack);
@@ -649,11 +650,11 @@ static int check_sleepable(struct load_env *env)
 	const struct prog_type_ops *tops = env->prog->tops;
 
 	if (tops->sleepable_only && !sleepable) {
-		vlog(&env->log, "Syscall programs can only be sleepable\n");
+		vlog_printf(&env->log, "Syscall programs can only be sleepable\n");
 		return -EINVAL;
 	}
 	if (sleepable && !tops->sleepable_only) {
-		vlog(&env->log, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n");
+		vlog_printf(&env->log, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -680,9 +681,9 @@ static int verify_steps(struct load_env *env)
 	if (!err)
 		err = check_call_depth(env);
 	if (!err) {
-		err = vm_prepare(prog, msg, sizeof(msg));
+		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
-			vlog(&env->log, "%s\n", msg);
+			vlog_printf(&env->log, "%s\n", msg);
 	}
 	return err;
 }

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prog_internal.h"
+#include "types.h"
+#include "test_run.h"
 #include "../vm/vm.h"
 
 #define XDP_HEADROOM 256u
@@ -156,7 +157,7 @@ out:
 const struct prog_type_ops xdp_ops = {
 	.name = "xdp",
 	.ctx_size = sizeof(struct xdp_md),
-	.helper_allowed = prog_helper_allowed,
+	.helpers = &xdp_helpers,
 	.ctx_load = xdp_ctx_load,
 	.test_run = xdp_test_run,
 };

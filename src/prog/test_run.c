@@ -7,16 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "prog_internal.h"
-#include "../core/uaccess.h"
+#include "test_run.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
-
-void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt)
-{
-	x->pkt_start = (u64)(uintptr_t)pkt->data;
-	x->pkt_end = (u64)(uintptr_t)pkt->data_end;
-	x->pkt_meta = (u64)(uintptr_t)pkt->meta;
-}
 
 void *test_ctx_init(const union bpf_attr *attr, u32 max_size)
 {
@@ -168,7 +161,7 @@ static int check_data_in(const union bpf_attr *attr)
 	return check_user_readable(u64_to_ptr(attr->test.data_in), MIN(attr->test.data_size_in, most_read));
 }
 
-int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr)
+int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	if (!!attr->test.ctx_size_in != !!attr->test.ctx_in ||
 	    !!attr->test.ctx_size_out != !!attr->test.ctx_out)

@@ -3,7 +3,7 @@
 #ifndef BPFRUN_CLOCK_H
 #define BPFRUN_CLOCK_H
 
-#include "../core/common.h"
+#include "../lib/common.h"
 
 /* Now on clockid (CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME, CLOCK_TAI,
  * CLOCK_MONOTONIC_COARSE), real or virtual. */

@@ -31,7 +31,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "../maps/map.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
 #include "../vm/vm.h"
 
 struct engine {

@@ -10,7 +10,7 @@
 #ifndef BPFRUN_TIMER_ENGINE_H
 #define BPFRUN_TIMER_ENGINE_H
 
-#include "../core/common.h"
+#include "../lib/common.h"
 
 struct bpf_map;
 struct bpf_prog;

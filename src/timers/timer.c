@@ -22,9 +22,9 @@
 #include "clock.h"
 #include "engine.h"
 #include "timer.h"
-#include "../core/spinlock.h"
+#include "../lib/spinlock.h"
 #include "../maps/map.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_ASAN 1
@@ -167,23 +167,18 @@ static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct b
 
 	for (u32 i = 0; prog && i < prog->nr_used_maps; i++) {
 		const struct bpf_map *m = prog->used_maps[i];
-		const struct map_region *r = &m->region;
-		u64 base = (u64)(uintptr_t)r->base;
+		u64 value, off;
 
-		if (addr < base || addr - base >= r->stride * r->count)
-			continue;
-		u64 off = (addr - base) % r->stride;
-
-		if (off < r->value_off || off >= r->value_off + (u64)r->value_len)
+		if (!map_value_at(m, addr, &value, &off))
 			continue;
 		s32 timer_off = map_field_off(m, FIELD_TIMER);
 		if (timer_off == FIELD_NONE) {
 			vm_fault(x, "map '%s' has no valid bpf_timer", m->name);
 			return NULL;
 		}
-		if (off - r->value_off != (u64)timer_off) {
+		if (off != (u64)timer_off) {
 			vm_fault(x, "off %llu doesn't point to 'struct bpf_timer' that is at %d",
-				 (unsigned long long)(off - r->value_off), timer_off);
+				 (unsigned long long)off, timer_off);
 			return NULL;
 		}
 		if (only && m != only) {
@@ -390,4 +385,15 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 	if (old)
 		prog_put(old);
 	timer_put(t);
+}
+
+static void timers_run_end(void)
+{
+	timer_run_end();
+}
+
+/* The timers' work in the vm below: letting the timers a run armed fire when it ends. */
+__attribute__((constructor)) static void timers_register_run_end(void)
+{
+	vm_on_run_end(timers_run_end);
 }

@@ -5,7 +5,7 @@
 #ifndef BPFRUN_TIMER_H
 #define BPFRUN_TIMER_H
 
-#include "../core/common.h"
+#include "../lib/common.h"
 #include "../vm/vm.h"
 
 struct bpf_map;

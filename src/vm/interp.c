@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "vm_internal.h"
-#include "../helpers/helpers.h"
 #include "../maps/map.h"
 
 struct frame {

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 
 #include "vm_internal.h"
-#include "../helpers/helpers.h"
 
 #define BPF_MAX_REG 11   /* R0..R10 */
 
@@ -40,16 +39,6 @@ static int reject(struct checker *c, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
-}
-
-static bool is_ld_imm64(const struct bpf_insn *in)
-{
-	return in->code == (BPF_LD | BPF_IMM | BPF_DW);
-}
-
-static bool is_pseudo_call(const struct bpf_insn *in)
-{
-	return in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
 }
 
 static bool is_pseudo_func(const struct bpf_insn *in)
@@ -486,8 +475,8 @@ static void decode(const struct bpf_prog *prog, struct vm_code *vc,
 	}
 }
 
-int vm_prepare_helpers(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id),
-		       char *msg, size_t msglen)
+int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id),
+	       char *msg, size_t msglen)
 {
 	struct checker c = { .insns = prog->insns, .len = prog->len, .msg = msg, .msglen = msglen };
 	struct vm_code *vc;
@@ -521,11 +510,6 @@ fail:
 	free(c.func_start);
 	free(vc);
 	return err;
-}
-
-int vm_prepare(struct bpf_prog *prog, char *msg, size_t msglen)
-{
-	return vm_prepare_helpers(prog, helper_get, msg, msglen);
 }
 
 void vm_release(struct bpf_prog *prog)

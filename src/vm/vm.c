@@ -1,57 +1,25 @@
-/* The execution context, run entry points, the memory checks helpers and the
- * interpreter share, and the read sections that protect prog array slots.
+/* The execution context, run entry points, and the memory checks helpers and the
+ * interpreter share.
  *
- * Locking: an exec_ctx belongs to its thread (thread-local, freed at thread exit).
- *   ctx_list_lock (a mutex) - the list of every context: taken when a thread's context is
- *        created or freed and by vm_read_sync(), never on the run path.  While holding it
- *        vm_read_sync() waits for readers to leave their sections; a reader's section takes
- *        no lock, so this cannot deadlock.  Leaf lock.
- *   The counter that hands out CPU ids and each context's read_seq are atomics.
+ * Locking: none.  An exec_ctx belongs to its thread (thread-local, freed at thread exit).
  * Programs and their maps are immutable while they run; a program entered by a tail call
  * is referenced until the run ends (tail_refs).
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "vm_internal.h"
+#include "../lib/cpu.h"
 #include "../maps/map.h"
-#include "../helpers/helpers.h"
-#include "../timers/timer.h"
+#include "../lib/spinlock.h"
 
 /* ---- execution context ---- */
 
 static pthread_key_t ctx_key;
 static pthread_once_t ctx_key_once = PTHREAD_ONCE_INIT;
 static __thread struct exec_ctx *tls_ctx;
-static u32 next_cpu;   /* atomic: round-robin CPU ids for new threads */
-static pthread_mutex_t ctx_list_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct exec_ctx *ctx_list;
-
-static void ctx_list_add(struct exec_ctx *x)
-{
-	pthread_mutex_lock(&ctx_list_lock);
-	x->all_next = ctx_list;
-	if (ctx_list)
-		ctx_list->all_prev = x;
-	ctx_list = x;
-	pthread_mutex_unlock(&ctx_list_lock);
-}
-
-static void ctx_list_del(struct exec_ctx *x)
-{
-	pthread_mutex_lock(&ctx_list_lock);
-	if (x->all_prev)
-		x->all_prev->all_next = x->all_next;
-	else
-		ctx_list = x->all_next;
-	if (x->all_next)
-		x->all_next->all_prev = x->all_prev;
-	pthread_mutex_unlock(&ctx_list_lock);
-}
-
 static __thread struct exec_ctx *tls_softirq_ctx;
 
 /* At thread exit: the contexts go, and a later exec_ctx_get() (another key's destructor)
@@ -59,10 +27,8 @@ static __thread struct exec_ctx *tls_softirq_ctx;
 static void ctx_free(void *x)
 {
 	tls_ctx = NULL;
-	ctx_list_del(x);
 	free(x);
 	if (tls_softirq_ctx) {
-		ctx_list_del(tls_softirq_ctx);
 		free(tls_softirq_ctx);
 		tls_softirq_ctx = NULL;
 	}
@@ -85,7 +51,6 @@ static struct exec_ctx *ctx_new(u32 cpu)
 	*x = (struct exec_ctx){ 0 };
 	x->cpu = cpu;
 	vm_reset_run(x);
-	ctx_list_add(x);
 	return x;
 }
 
@@ -96,7 +61,7 @@ struct exec_ctx *exec_ctx_get(void)
 	if (likely(x))
 		return x;
 	pthread_once(&ctx_key_once, ctx_key_init);
-	x = ctx_new(__atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % (u32)num_possible_cpus());
+	x = ctx_new(cpu_id());
 	pthread_setspecific(ctx_key, x);   /* frees it when the thread exits */
 	tls_ctx = x;
 	return x;
@@ -112,42 +77,10 @@ struct exec_ctx *exec_ctx_softirq(void)
 	return tls_softirq_ctx;
 }
 
-/* ---- read sections (see vm.h) ----
- * A reader makes its read_seq odd, loads the pointer and takes its reference, then makes
- * read_seq even again.  The replacer exchanges the pointer, then reads every read_seq and
- * waits for the odd ones to change.  All four accesses are sequentially consistent, so
- * either the replacer sees the reader inside (and waits until its reference is taken) or
- * the reader's load comes after the exchange (and finds the new pointer). */
-
-void vm_read_begin(struct exec_ctx *x)
-{
-	u32 seq = __atomic_load_n(&x->read_seq, __ATOMIC_RELAXED);
-
-	__atomic_store_n(&x->read_seq, seq + 1, __ATOMIC_SEQ_CST);
-}
-
-void vm_read_end(struct exec_ctx *x)
-{
-	u32 seq = __atomic_load_n(&x->read_seq, __ATOMIC_RELAXED);
-
-	__atomic_store_n(&x->read_seq, seq + 1, __ATOMIC_RELEASE);
-}
-
-void vm_read_sync(void)
-{
-	pthread_mutex_lock(&ctx_list_lock);
-	for (struct exec_ctx *x = ctx_list; x; x = x->all_next) {
-		u32 seq = __atomic_load_n(&x->read_seq, __ATOMIC_SEQ_CST);
-
-		while ((seq & 1) && __atomic_load_n(&x->read_seq, __ATOMIC_ACQUIRE) == seq)
-			sched_yield();
-	}
-	pthread_mutex_unlock(&ctx_list_lock);
-}
-
 void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu)
 {
 	x->cpu = cpu;
+	cpu_id_set(cpu);
 }
 
 void vm_reset_run(struct exec_ctx *x)
@@ -165,6 +98,18 @@ void vm_reset_run(struct exec_ctx *x)
 }
 
 /* ---- runs ---- */
+
+static void (*run_end[VM_MAX_RUN_END])(void);
+static u32 nr_run_end;   /* written only by constructors, before any run */
+
+void vm_on_run_end(void (*fn)(void))
+{
+	if (nr_run_end == VM_MAX_RUN_END) {
+		bpfrun_warn("too many run-end hooks");
+		abort();
+	}
+	run_end[nr_run_end++] = fn;
+}
 
 u64 vm_backedge_budget = VM_BACKEDGE_BUDGET;
 
@@ -194,11 +139,15 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	ret = vm_interp(x, prog, start, args);
 	/* The kernel's verifier refuses an exit inside a bpf_spin_lock-ed region; here the
 	 * lock is released and the run faults, so the next run cannot spin on it forever. */
-	if (helper_release_held_lock(x))
+	if (unlikely(x->held_lock)) {
+		spin_unlock_word(x->held_lock);
+		x->held_lock = NULL;
 		vm_fault(x, "BPF_EXIT instruction cannot be used inside bpf_spin_lock-ed region");
+	}
 	x->in_run = false;
 	put_tail_refs(x);
-	timer_run_end();
+	for (u32 i = 0; i < nr_run_end; i++)
+		run_end[i]();
 	return ret;
 }
 
@@ -268,13 +217,11 @@ static void exclude_field(u64 *lo, u64 *hi, u64 addr, u64 f_lo, u64 len)
  * bytes stay outside the cache, so a hit never reaches them). */
 static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u64 addr)
 {
-	const struct map_region *rg = &map->region;
+	u64 value, off;
 
-	if (!rg->stride)
+	if (!map_value_at(map, addr, &value, &off))
 		return;
-	u64 slot = (addr - (u64)(uintptr_t)rg->base) / rg->stride;
-	u64 value = (u64)(uintptr_t)rg->base + slot * rg->stride + rg->value_off;
-	u64 lo = value, hi = value + rg->value_len;
+	u64 lo = value, hi = value + map->region.value_len;
 
 	for (u32 i = 0; i < map->fields.cnt; i++)
 		exclude_field(&lo, &hi, addr, value + map->fields.f[i].off, map->fields.f[i].size);

@@ -18,11 +18,22 @@
 #ifndef BPFRUN_VM_H
 #define BPFRUN_VM_H
 
-#include "../core/common.h"
+#include "../lib/common.h"
 
 struct bpf_prog;
 struct bpf_map;
 struct bpfrun_timer;
+struct exec_ctx;
+
+/* A helper function: the thread's execution context and the five argument registers
+ * (helpers/ implements them; the vm calls them). */
+typedef u64 (*helper_fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+
+struct helper_desc {
+	const char *name;   /* "bpf_map_lookup_elem" */
+	helper_fn fn;       /* NULL: known to the kernel but not implemented by bpfrun */
+	bool gpl_only;
+};
 
 #define VM_MAX_GRANTS 8
 #define VM_MAX_TAIL_REFS 33   /* MAX_TAIL_CALL_CNT: tail calls a run may take */
@@ -30,7 +41,7 @@ struct bpfrun_timer;
 struct mem_grant { u64 start, end; bool writable; };
 
 struct exec_ctx {
-	u32 cpu;                 /* stable for the thread */
+	u32 cpu;                 /* the thread's CPU id (lib/cpu.h), kept equal by exec_ctx_set_cpu */
 
 	/* ---- the run in progress (vm_run sets up; nested callbacks share it) ---- */
 	const struct bpf_prog *prog;   /* program whose instructions run now (tail calls change it) */
@@ -67,11 +78,6 @@ struct exec_ctx {
 	 * the run's end drops: a prog array slot replaced meanwhile cannot free them. */
 	struct bpf_prog *tail_refs[VM_MAX_TAIL_REFS];
 
-	/* vm-private: odd while the thread is inside vm_read_begin/end (atomic), and the list
-	 * of every context that vm_read_sync walks. */
-	u32 read_seq;
-	struct exec_ctx *all_prev, *all_next;
-
 	u8 stack[8 * 512] __attribute__((aligned(16)));
 };
 
@@ -81,7 +87,8 @@ struct exec_ctx *exec_ctx_get(void);
  * this thread while that run's results are still being read: the due timer callbacks a
  * run's end fires (the kernel runs softirqs on their own stack too). */
 struct exec_ctx *exec_ctx_softirq(void);
-/* Pins the thread's context to a CPU id (the timer engine's per-CPU threads). */
+/* Moves the thread and its context to a CPU id (lib/cpu.h; the timer engine's per-CPU
+ * threads, BPF_F_TEST_RUN_ON_CPU). */
 void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu);
 
 /* Runs prog from instruction 0 with R1 = r1 as a fresh run. Returns R0. On a fault
@@ -93,16 +100,11 @@ u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1);
 u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	    u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 
-/* Read sections: pointers that readers load without a lock and that whoever replaces
- * them frees (prog array slots).  A reader loads such a pointer and takes its reference
- * between vm_read_begin() and vm_read_end(), doing nothing else there (no call that may
- * block).  A replacer swaps the pointer with a sequentially consistent exchange, calls
- * vm_read_sync() (which waits until every thread that was inside a section has left it;
- * sections are a few instructions long), and only then drops the old reference.  Neither
- * side allocates; readers take no lock. */
-void vm_read_begin(struct exec_ctx *x);
-void vm_read_end(struct exec_ctx *x);
-void vm_read_sync(void);
+/* Run-end work of a layer above the vm (the timers: the timers a run armed may fire
+ * once it ends), registered once at startup from a constructor: called on the running
+ * thread when a fresh run (not a nested callback) has ended.  At most VM_MAX_RUN_END. */
+#define VM_MAX_RUN_END 4
+void vm_on_run_end(void (*fn)(void));
 
 /* Clears per-run state before a new run (fault, grants, packet, ctx). */
 void vm_reset_run(struct exec_ctx *x);
@@ -126,19 +128,17 @@ void vm_fault(struct exec_ctx *x, const char *fmt, ...) __attribute__((format(pr
 
 /* Load-time instruction checks (opcodes, registers, reserved fields, jump targets,
  * ld_imm64 pairs, falling off the end) and pre-decoding.  0, or -errno with the reason
- * in msg (one line, as the kernel's verifier log words it). */
-int vm_prepare(struct bpf_prog *prog, char *msg, size_t msglen);
-/* The same with another helper table than helper_get() (the conformance plugin's helpers).
- * Helper calls are bound at load: the instruction keeps the function.
+ * in msg (one line, as the kernel's verifier log words it).  Helper calls are bound at
+ * load through lookup (helpers/helper_get, or the conformance plugin's table): the
+ * instruction keeps the function.
  *
  * What vm_prepare expects in prog->insns: ld_imm64 of a map (BPF_PSEUDO_MAP_*) already
  * holds the value to load (the map or value pointer); BPF_PSEUDO_FUNC keeps the kernel's
  * form (imm = displacement to the function) and vm_prepare computes vm_func_value().
  * Helper ids are not checked here (prog_load does): an id without an implementation
  * faults when called. */
-struct helper_desc;
-int vm_prepare_helpers(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id),
-		       char *msg, size_t msglen);
+int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id),
+	       char *msg, size_t msglen);
 void vm_release(struct bpf_prog *prog);
 
 #endif

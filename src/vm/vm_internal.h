@@ -4,7 +4,8 @@
 #define BPFRUN_VM_INTERNAL_H
 
 #include "vm.h"
-#include "../prog/prog.h"
+#include "../lib/insn.h"
+#include "../obj/prog.h"
 
 /* Instruction-set additions newer than Debian 12's uapi headers. */
 #ifndef BPF_MEMSX

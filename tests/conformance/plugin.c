@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "vm/vm.h"
-#include "prog/prog.h"
+#include "obj/prog.h"
 #include "helpers/helpers.h"
 
 static bool unwound;
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 	}
 	prog.insns = (struct bpf_insn *)code;
 	prog.len = (u32)(code_len / sizeof(struct bpf_insn));
-	err = vm_prepare_helpers(&prog, suite_helper, msg, sizeof(msg));
+	err = vm_prepare(&prog, suite_helper, msg, sizeof(msg));
 	if (err) {
 		printf("%s\n", msg);
 		goto out;

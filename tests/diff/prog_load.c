@@ -104,7 +104,7 @@ static void test_log(void)
 	struct bpf_insn ok[] = { MOV0, EXIT };
 	char small[8];
 
-	try("log level 1 no buf", (struct load){ P(1, ok), .log_level = 1, .log_buf = NULL + 0, .log_size = 0 });
+	try("log level 1 no buf", (struct load){ P(1, ok), .log_level = 1, .log_buf = NULL, .log_size = 0 });
 	try("log buf without level", (struct load){ P(1, ok), .log_level = 99, .log_buf = logbuf, .log_size = 100 });
 	try("log buf without size", (struct load){ P(1, ok), .log_level = 1, .log_buf = logbuf, .log_size = 0 });
 	try("log level 32", (struct load){ P(1, ok), .log_level = 32 });

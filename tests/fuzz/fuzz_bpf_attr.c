@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "bpfrun.h"
-#include "core/object.h"
+#include "obj/object.h"
 #include "fuzz_common.h"
 
 #define ATTR_BUF 512

@@ -13,8 +13,8 @@
 
 #include "bpfrun.h"
 #include "difftest.h"
-#include "core/btf.h"
-#include "core/object.h"
+#include "btf/btf.h"
+#include "obj/object.h"
 #include "maps/map.h"
 
 static long sys(int cmd, union bpf_attr *a)

@@ -11,7 +11,7 @@
 
 #include "bpfrun.h"
 #include "difftest.h"
-#include "core/uaccess.h"
+#include "lib/uaccess.h"
 
 #define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV_IMM(d, imm) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)

@@ -9,7 +9,7 @@
 #include "difftest.h"
 #include "vm/vm.h"
 #include "vm/vm_internal.h"
-#include "prog/prog.h"
+#include "obj/prog.h"
 #include "helpers/helpers.h"
 #include "maps/map.h"
 
@@ -61,7 +61,7 @@ static inline int test_prog_init(struct bpf_prog *p, const struct bpf_insn *insn
 	*p = (struct bpf_prog){ .tops = &no_ctx_type, .len = len };
 	p->insns = malloc(sizeof(*insns) * len);
 	memcpy(p->insns, insns, sizeof(*insns) * len);
-	return vm_prepare_helpers(p, test_helper, msg, msglen);
+	return vm_prepare(p, test_helper, msg, msglen);
 }
 
 static inline void test_prog_free(struct bpf_prog *p)

@@ -163,7 +163,7 @@ int main(void)
 		struct bpf_prog p = { .tops = &no_ctx_type, .insns = (struct bpf_insn *)c->insns,
 				      .len = case_len(c) };
 		char msg[160], kmsg[160];
-		int err = vm_prepare_helpers(&p, test_helper, msg, sizeof(msg));
+		int err = vm_prepare(&p, test_helper, msg, sizeof(msg));
 
 		CHECK(err == c->err && !strcmp(msg, c->msg), "%s: got %d '%s', want %d '%s'", c->name,
 		      err, msg, c->err, c->msg);

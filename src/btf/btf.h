@@ -3,9 +3,9 @@
 #ifndef BPFRUN_BTF_H
 #define BPFRUN_BTF_H
 
-#include "common.h"
+#include "../lib/common.h"
+#include "../obj/object.h"
 #include "fields.h"
-#include "object.h"
 
 struct btf;
 
@@ -16,7 +16,8 @@ struct btf_obj {
 	u32 size;
 };
 
-int btf_load(union bpf_attr *attr);
+/* BPF_BTF_LOAD, a bpf() command handler (syscall/syscall.c). */
+int btf_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 /* +1 refcnt or ERR_PTR */
 struct btf_obj *btf_from_fd(int fd);
 static inline void btf_obj_put(struct btf_obj *b) { if (b) obj_put(&b->obj); }

@@ -12,27 +12,36 @@
  *
  * Descriptors are real descriptors (memfds, or fresh opens of a map's backing memfd), so
  * the kernel allocates their numbers and they never collide with the application's files.
- * The core closes and duplicates them with raw system calls, never through close(2) /
- * dup(2), which the bridge interposes.
+ * They are closed and duplicated with raw system calls (lib/sys.h), never through close(2) /
+ * dup(2) or syscall(3), which the bridge interposes in libbpfrun.so.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bpfrun.h"
 #include "object.h"
+#include "../lib/sys.h"
 
-/* ---- raw descriptor calls (never interposed) ---- */
+static bool sys_fd_is_open(int fd) { return sys_fcntl(fd, F_GETFD, 0) >= 0; }
 
-static int sys_close(int fd) { return (int)syscall(SYS_close, fd); }
-static int sys_dup(int fd) { return (int)syscall(SYS_dup, fd); }
-static int sys_dup3(int oldfd, int newfd, int flags) { return (int)syscall(SYS_dup3, oldfd, newfd, flags); }
-static bool sys_fd_is_open(int fd) { return syscall(SYS_fcntl, fd, F_GETFD) >= 0; }
+int obj_name_copy(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	memset(dst, 0, len);
+	for (i = 0; i < len && src[i]; i++) {
+		if (!isalnum((unsigned char)src[i]) && src[i] != '_' && src[i] != '.')
+			return -EINVAL;
+		dst[i] = src[i];
+	}
+	return i == len ? -EINVAL : 0;
+}
 
 /* ---- ids ---- */
 
@@ -311,7 +320,7 @@ static int fd_open_real(struct obj *o, u32 fd_flags)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", o->memfd);
 	int fd = open(path, mode | O_CLOEXEC);
 	if (fd < 0)  /* no /proc: a duplicate shares the same memory */
-		fd = (int)syscall(SYS_fcntl, o->memfd, F_DUPFD_CLOEXEC, 0);
+		fd = sys_fcntl(o->memfd, F_DUPFD_CLOEXEC, 0);
 	return fd;
 }
 

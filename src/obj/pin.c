@@ -8,18 +8,19 @@
  * BPF_OBJ_GET of anything that is not a pin is EACCES.
  *
  * Locking: pin_lock protects the table.  References are put after it is released.
- * Real file systems are asked with raw system calls (statfs is interposed by the bridge).
+ * Real file systems are asked with raw system calls (lib/sys.h: statfs and syscall(3) are
+ * interposed by the bridge).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
 #include "object.h"
+#include "../lib/sys.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define PATH_LEN 4096
@@ -91,7 +92,7 @@ static bool is_below(const char *path, const char *dir)
 static bool real_is_bpffs(const char *norm)
 {
 	struct statfs st;
-	return syscall(SYS_statfs, norm, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+	return sys_raw(SYS_statfs, (long)norm, (long)&st, 0, 0, 0, 0) == 0 && st.f_type == BPF_FS_MAGIC;
 }
 
 /* True when norm is on a BPF filesystem for us. Caller holds pin_lock. */

@@ -17,7 +17,7 @@
 #ifndef BPFRUN_FIELDS_H
 #define BPFRUN_FIELDS_H
 
-#include "common.h"
+#include "../lib/common.h"
 
 enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_KINDS };
 

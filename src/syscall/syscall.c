@@ -11,45 +11,25 @@
 #include <unistd.h>
 
 #include "bpfrun.h"
-#include "common.h"
-#include "object.h"
-#include "btf.h"
-#include "uaccess.h"
+#include "../lib/common.h"
+#include "../obj/object.h"
+#include "../btf/btf.h"
+#include "../lib/uaccess.h"
 #include "../maps/map.h"
-#include "../prog/prog.h"
+#include "../obj/prog.h"
+#include "../prog/commands.h"
 
 #define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 
-typedef int (*cmd_fn)(union bpf_attr *attr, union bpf_attr *uattr, unsigned int size);
+/* Every command handler has this signature: attr is the size-checked copy of the caller's
+ * union, outputs go into uattr (a second copy, whose changed bytes are written back),
+ * size is what the caller passed. */
+typedef int (*cmd_fn)(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 
 struct cmd_desc {
 	cmd_fn fn;
 	size_t last_field_end; /* CHECK_ATTR: bytes from here on must be zero */
 };
-
-static int cmd_map_create(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_create(a); }
-static int cmd_map_lookup(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_lookup_elem(a); }
-static int cmd_map_update(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_update_elem(a); }
-static int cmd_map_delete(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_delete_elem(a); }
-static int cmd_map_next_key(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_get_next_key(a); }
-static int cmd_map_lookup_and_delete(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_lookup_and_delete_elem(a); }
-static int cmd_map_freeze(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return map_freeze(a); }
-
-/* Batch commands report the processed count back even when they fail; the map code
- * updates a->batch.count and writes out_batch itself. */
-static int batch_done(union bpf_attr *a, union bpf_attr *u, int ret)
-{
-	u->batch.count = a->batch.count;
-	return ret;
-}
-static int cmd_lookup_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_lookup_batch(a, false)); }
-static int cmd_lookup_and_delete_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_lookup_batch(a, true)); }
-static int cmd_update_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_update_batch(a)); }
-static int cmd_delete_batch(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return batch_done(a, u, map_delete_batch(a)); }
-
-static int cmd_prog_load(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; return prog_load(a, s); }
-static int cmd_prog_test_run(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return prog_test_run(a, u); }
-static int cmd_btf_load(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return btf_load(a); }
 
 static int copy_pathname(const union bpf_attr *a, char *path, size_t len)
 {
@@ -60,9 +40,8 @@ static int copy_pathname(const union bpf_attr *a, char *path, size_t len)
 	return (size_t)n == len ? -ENAMETOOLONG : 0;
 }
 
-static int cmd_obj_pin(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+static int obj_pin_path(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
-	(void)u; (void)s;
 	char path[4096];
 	if (a->file_flags)
 		return -EINVAL;
@@ -81,9 +60,8 @@ static int cmd_obj_pin(union bpf_attr *a, union bpf_attr *u, unsigned int s)
 	return err;
 }
 
-static int cmd_obj_get(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+static int obj_get_pinned(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
-	(void)u; (void)s;
 	char path[4096];
 	if (a->bpf_fd || (a->file_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY)) ||
 	    (a->file_flags & (BPF_F_RDONLY | BPF_F_WRONLY)) == (BPF_F_RDONLY | BPF_F_WRONLY))
@@ -109,9 +87,21 @@ static int next_id(union bpf_attr *a, union bpf_attr *u, enum obj_type t)
 	u->next_id = id;
 	return 0;
 }
-static int cmd_map_next_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return next_id(a, u, OBJ_MAP); }
-static int cmd_prog_next_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return next_id(a, u, OBJ_PROG); }
-static int cmd_btf_next_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)s; return next_id(a, u, OBJ_BTF); }
+
+static int map_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
+{
+	return next_id(a, u, OBJ_MAP);
+}
+
+static int prog_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
+{
+	return next_id(a, u, OBJ_PROG);
+}
+
+static int btf_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
+{
+	return next_id(a, u, OBJ_BTF);
+}
 
 static int fd_by_id(u32 id, u32 open_flags, enum obj_type t)
 {
@@ -122,21 +112,28 @@ static int fd_by_id(u32 id, u32 open_flags, enum obj_type t)
 	obj_put(o);
 	return fd;
 }
-static int cmd_map_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+
+static int map_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
-	(void)u; (void)s;
 	if ((a->open_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY)) ||
 	    (a->open_flags & (BPF_F_RDONLY | BPF_F_WRONLY)) == (BPF_F_RDONLY | BPF_F_WRONLY))
 		return -EINVAL;
 	return fd_by_id(a->map_id, a->open_flags, OBJ_MAP);
 }
-static int cmd_prog_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return fd_by_id(a->prog_id, 0, OBJ_PROG); }
-static int cmd_btf_fd_by_id(union bpf_attr *a, union bpf_attr *u, unsigned int s) { (void)u; (void)s; return fd_by_id(a->btf_id, 0, OBJ_BTF); }
+
+static int prog_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
+{
+	return fd_by_id(a->prog_id, 0, OBJ_PROG);
+}
+
+static int btf_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
+{
+	return fd_by_id(a->btf_id, 0, OBJ_BTF);
+}
 
 /* BPF_OBJ_GET_INFO_BY_FD: the kernel copies min(info_len, sizeof(info)) in and out. */
-static int cmd_obj_get_info(union bpf_attr *a, union bpf_attr *u, unsigned int s)
+static int obj_get_info_by_fd(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
-	(void)s;
 	union {
 		struct bpf_map_info map;
 		struct bpf_prog_info prog;
@@ -172,29 +169,29 @@ out:
 
 #define CMD(c, f, last) [c] = { f, ATTR_END(last) }
 static const struct cmd_desc commands[] = {
-	CMD(BPF_MAP_CREATE, cmd_map_create, map_extra),
-	CMD(BPF_MAP_LOOKUP_ELEM, cmd_map_lookup, flags),
-	CMD(BPF_MAP_UPDATE_ELEM, cmd_map_update, flags),
-	CMD(BPF_MAP_DELETE_ELEM, cmd_map_delete, key),
-	CMD(BPF_MAP_GET_NEXT_KEY, cmd_map_next_key, next_key),
-	CMD(BPF_MAP_LOOKUP_AND_DELETE_ELEM, cmd_map_lookup_and_delete, flags),
-	CMD(BPF_MAP_FREEZE, cmd_map_freeze, map_fd),
-	CMD(BPF_MAP_LOOKUP_BATCH, cmd_lookup_batch, batch.flags),
-	CMD(BPF_MAP_LOOKUP_AND_DELETE_BATCH, cmd_lookup_and_delete_batch, batch.flags),
-	CMD(BPF_MAP_UPDATE_BATCH, cmd_update_batch, batch.flags),
-	CMD(BPF_MAP_DELETE_BATCH, cmd_delete_batch, batch.flags),
-	CMD(BPF_PROG_LOAD, cmd_prog_load, core_relo_rec_size),
-	CMD(BPF_PROG_TEST_RUN, cmd_prog_test_run, test.batch_size),
-	CMD(BPF_OBJ_PIN, cmd_obj_pin, file_flags),
-	CMD(BPF_OBJ_GET, cmd_obj_get, file_flags),
-	CMD(BPF_OBJ_GET_INFO_BY_FD, cmd_obj_get_info, info.info),
-	CMD(BPF_MAP_GET_NEXT_ID, cmd_map_next_id, next_id),
-	CMD(BPF_PROG_GET_NEXT_ID, cmd_prog_next_id, next_id),
-	CMD(BPF_BTF_GET_NEXT_ID, cmd_btf_next_id, next_id),
-	CMD(BPF_MAP_GET_FD_BY_ID, cmd_map_fd_by_id, open_flags),
-	CMD(BPF_PROG_GET_FD_BY_ID, cmd_prog_fd_by_id, prog_id),
-	CMD(BPF_BTF_GET_FD_BY_ID, cmd_btf_fd_by_id, btf_id),
-	CMD(BPF_BTF_LOAD, cmd_btf_load, btf_log_level),
+	CMD(BPF_MAP_CREATE, map_create, map_extra),
+	CMD(BPF_MAP_LOOKUP_ELEM, map_lookup_elem, flags),
+	CMD(BPF_MAP_UPDATE_ELEM, map_update_elem, flags),
+	CMD(BPF_MAP_DELETE_ELEM, map_delete_elem, key),
+	CMD(BPF_MAP_GET_NEXT_KEY, map_get_next_key, next_key),
+	CMD(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map_lookup_and_delete_elem, flags),
+	CMD(BPF_MAP_FREEZE, map_freeze, map_fd),
+	CMD(BPF_MAP_LOOKUP_BATCH, map_lookup_batch, batch.flags),
+	CMD(BPF_MAP_LOOKUP_AND_DELETE_BATCH, map_lookup_and_delete_batch, batch.flags),
+	CMD(BPF_MAP_UPDATE_BATCH, map_update_batch, batch.flags),
+	CMD(BPF_MAP_DELETE_BATCH, map_delete_batch, batch.flags),
+	CMD(BPF_PROG_LOAD, prog_load, core_relo_rec_size),
+	CMD(BPF_PROG_TEST_RUN, prog_test_run, test.batch_size),
+	CMD(BPF_OBJ_PIN, obj_pin_path, file_flags),
+	CMD(BPF_OBJ_GET, obj_get_pinned, file_flags),
+	CMD(BPF_OBJ_GET_INFO_BY_FD, obj_get_info_by_fd, info.info),
+	CMD(BPF_MAP_GET_NEXT_ID, map_get_next_id, next_id),
+	CMD(BPF_PROG_GET_NEXT_ID, prog_get_next_id, next_id),
+	CMD(BPF_BTF_GET_NEXT_ID, btf_get_next_id, next_id),
+	CMD(BPF_MAP_GET_FD_BY_ID, map_get_fd_by_id, open_flags),
+	CMD(BPF_PROG_GET_FD_BY_ID, prog_get_fd_by_id, prog_id),
+	CMD(BPF_BTF_GET_FD_BY_ID, btf_get_fd_by_id, btf_id),
+	CMD(BPF_BTF_LOAD, btf_load, btf_log_level),
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the

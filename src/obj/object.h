@@ -14,7 +14,7 @@
 #ifndef BPFRUN_OBJECT_H
 #define BPFRUN_OBJECT_H
 
-#include "common.h"
+#include "../lib/common.h"
 
 enum obj_type { OBJ_MAP = 1, OBJ_PROG, OBJ_BTF };
 
@@ -41,6 +41,10 @@ void obj_get_user(struct obj *o);  /* +1 usercnt, +1 refcnt */
 void obj_put_user(struct obj *o);
 /* Takes a reference if the object is still alive (refcnt > 0); false otherwise. */
 bool obj_get_unless_zero(struct obj *o);
+
+/* The kernel's bpf_obj_name_cpy: copies a map's or program's name of [A-Za-z0-9_.]*,
+ * NUL-terminated within the field of len bytes: 0 or -EINVAL. */
+int obj_name_copy(char *dst, const char *src, size_t len);
 
 /* ---- descriptors ---- */
 /* Creates a new descriptor holding a *new* user reference on o. flags: O_CLOEXEC,

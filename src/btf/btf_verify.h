@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <linux/btf.h>
 
-#include "common.h"
+#include "../lib/common.h"
 
 /* Where the log lines go (printf-style, appended to the verifier log). */
 struct btf_vlog {

@@ -8,13 +8,14 @@
 #ifndef BPFRUN_PROG_H
 #define BPFRUN_PROG_H
 
-#include "../core/common.h"
-#include "../core/object.h"
+#include "../lib/common.h"
+#include "object.h"
 
 struct bpf_map;
 struct btf_obj;
 struct exec_ctx;
 struct helper_desc;
+struct helper_set;
 
 #define MAX_BPF_STACK 512   /* bytes of stack per frame */
 #define MAX_CALL_FRAMES 8
@@ -72,8 +73,8 @@ struct prog_type_ops {
 	const char *name;
 	/* Size of the context struct the program sees (for ctx_in checks). */
 	u32 ctx_size;
-	/* Helper availability: returns true if helper `id` is offered to this type. */
-	bool (*helper_allowed)(u32 helper_id, const struct bpf_prog *prog);
+	/* The helpers the type offers (prog/helper_sets.c, as the kernel's func_proto). */
+	const struct helper_set *helpers;
 	/* Context loads/stores at `off` of `size` bytes.  Returns 0, or -EACCES for an access
 	 * the kernel's verifier would refuse (the run then ends with a fault).  Loads return the
 	 * value in *val (pointer fields such as data/data_end return full 64-bit pointers).
@@ -93,19 +94,16 @@ struct prog_type_ops {
 			       * "cannot write into packet": CGROUP_SKB) */
 };
 
-const struct prog_type_ops *prog_type_ops_for(u32 prog_type);
-
 static inline struct bpf_prog *prog_of(struct obj *o) { return container_of(o, struct bpf_prog, obj); }
 static inline void prog_get(struct bpf_prog *p) { obj_get(&p->obj); }
 static inline void prog_put(struct bpf_prog *p) { obj_put(&p->obj); }
-struct bpf_prog *prog_from_fd(int fd);  /* +1 or ERR_PTR */
 
-/* Subprogram that starts at insn index, or NULL. */
-const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn);
+/* The program behind descriptor fd: +1 reference, or ERR_PTR. */
+static inline struct bpf_prog *prog_from_fd(int fd)
+{
+	struct obj *o = obj_from_fd(fd, OBJ_PROG, NULL);
 
-/* bpf() commands (prog_load.c, test_run.c) */
-int prog_load(union bpf_attr *attr, unsigned int size);
-int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr);
-int prog_get_info(struct bpf_prog *prog, struct bpf_prog_info *info);
+	return IS_ERR(o) ? (struct bpf_prog *)o : prog_of(o);
+}
 
 #endif

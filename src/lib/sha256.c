@@ -2,7 +2,7 @@
  * bytes of the digest). */
 #include <string.h>
 
-#include "prog_internal.h"
+#include "sha256.h"
 
 static const u32 k256[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

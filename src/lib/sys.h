@@ -1,0 +1,48 @@
+/* Raw system calls: the kernel entry itself, never a libc symbol.  In libbpfrun.so the
+ * bridge exports syscall(), close(), dup(), fcntl(), mmap(), munmap(), access() ... to
+ * serve the application's calls;
+ * the runtime's own descriptor work must not land there, so it goes through these.  Like
+ * libc they return -1 and set errno on failure.  No locking, no state. */
+#ifndef BPFRUN_SYS_H
+#define BPFRUN_SYS_H
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+/* The system call nr with up to six arguments (unused ones 0). */
+long sys_raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+static inline int sys_close(int fd)
+{
+	return (int)sys_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+static inline int sys_dup(int fd)
+{
+	return (int)sys_raw(SYS_dup, fd, 0, 0, 0, 0, 0);
+}
+static inline int sys_dup3(int oldfd, int newfd, int flags)
+{
+	return (int)sys_raw(SYS_dup3, oldfd, newfd, flags, 0, 0, 0);
+}
+static inline int sys_fcntl(int fd, int cmd, long arg)
+{
+	return (int)sys_raw(SYS_fcntl, fd, cmd, arg, 0, 0, 0);
+}
+/* MAP_FAILED and errno on failure, as mmap(2). */
+static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long ret = sys_raw(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
+
+	return ret == -1 ? (void *)-1 : (void *)ret;
+}
+static inline int sys_munmap(void *addr, size_t len)
+{
+	return (int)sys_raw(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0);
+}
+static inline int sys_access(const char *path, int mode)
+{
+	return (int)sys_raw(SYS_faccessat, AT_FDCWD, (long)path, mode, 0, 0, 0);
+}
+
+#endif

@@ -1,0 +1,27 @@
+/* Loading a program (prog_load.c, prog_verify.c, prog_info.c): the state of one
+ * BPF_PROG_LOAD.  No locking: a load's state belongs to the thread doing it. */
+#ifndef BPFRUN_PROG_LOAD_H
+#define BPFRUN_PROG_LOAD_H
+
+#include "../lib/insn.h"
+#include "../lib/vlog.h"
+#include "../obj/prog.h"
+#include "commands.h"
+
+#define MAX_USED_MAPS 64
+
+struct load_env {
+	const union bpf_attr *attr;
+	struct bpf_prog *prog;
+	struct vlog log;
+	struct bpf_map **insn_map;  /* map loaded by the ld_imm64 at each index, or NULL */
+	u8 *jump_target;            /* 1 where some jump lands */
+};
+
+/* Everything the verifier would check that bpfrun can (0 or -errno, reason logged). */
+int prog_verify(struct load_env *env);
+
+/* Subprogram that starts at insn index, or NULL (prog_info.c). */
+const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn);
+
+#endif
