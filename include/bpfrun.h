@@ -60,8 +60,22 @@ struct bpfrun_timer_stats {
 void bpfrun_timer_stats(struct bpfrun_timer_stats *out);
 
 /* Stops the timer engine: cancels every timer, waits for running callbacks, joins the
- * runtime's threads.  Called automatically at process exit. Idempotent. */
+ * runtime's threads.  Called automatically at process exit. Idempotent.  A callback
+ * still running is told to stop: it ends with a fault within milliseconds, so the wait
+ * is short whatever the callback does and whatever the run budget. */
 void bpfrun_shutdown(void);
+
+/* ---- Run budget --------------------------------------------------------------------
+ * Nothing verifies that a program ends, so every run (BPF_PROG_TEST_RUN, each timer
+ * callback) may do a bounded amount of work, counted in instructions; work that helpers
+ * do for the run counts as instructions too (each bpf_loop or bpf_for_each_map_elem
+ * callback, the map slots a walk examines, the bytes a helper reads or writes).  A run
+ * that goes over ends like any other run-time fault: BPF_PROG_TEST_RUN fails with
+ * EFAULT and the message names the budget.  The default, 2^30 (about a second of CPU),
+ * is far above what programs usually do.  The environment variable BPFRUN_RUN_BUDGET sets
+ * it at start-up.  0 restores the default; it applies to runs that start afterwards. */
+void bpfrun_set_run_budget(uint64_t insns);
+uint64_t bpfrun_run_budget(void);
 
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);

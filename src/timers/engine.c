@@ -10,7 +10,7 @@
  *
  * Locking:
  *   engine->lock protects the heap, every queued or running timer's heap_idx, expires,
- *   seq and cpu fields, engine->running and the statistics.  It nests inside the timer
+ *   seq and cpu fields, engine->running(_x) and the statistics.  It nests inside the timer
  *   lock (timer.c): timer lock -> engine lock.  Never two engine locks at once.
  *   A timer's callback (prog, start) is written under both its timer lock and the lock
  *   of the engine that owns it, so the firing engine reads it under its own lock only.
@@ -41,6 +41,7 @@ struct engine {
 	struct bpfrun_timer **heap;
 	u32 nr, cap;
 	struct bpfrun_timer *running;  /* callback running now (any thread) */
+	struct exec_ctx *running_x;    /* ... and the context it runs in */
 	u32 cpu;
 	bool thread_started;
 	bool stop;
@@ -455,6 +456,7 @@ static void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	prog_get(prog);
 	timer_get(t);
 	e->running = t;
+	e->running_x = x;
 	e->fired++;
 	pthread_mutex_unlock(&e->lock);
 
@@ -462,6 +464,8 @@ static void fire_head_locked(struct engine *e, struct exec_ctx *x)
 
 	pthread_mutex_lock(&e->lock);
 	e->running = NULL;
+	e->running_x = NULL;
+	vm_reset_stop(x);   /* engine_stop's request, if any, was for this callback */
 	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->lock);
 	prog_put(prog);
@@ -575,6 +579,9 @@ static void engine_stop(struct engine *e)
 		e->cancelled++;
 	}
 	e->stop = true;
+	/* a callback may run for a whole run budget, or without one: tell it to end */
+	if (e->running_x)
+		vm_stop_run(e->running_x);
 	pthread_cond_signal(&e->wake);
 	bool started = e->thread_started;
 

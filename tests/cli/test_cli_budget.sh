@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs that would never end: `bpfrun run` reports them and exits instead of pinning a core.
+source "$(dirname "$0")/lib.sh"
+objdir=${BPFRUN_TEST_OBJDIR:?}
+
+# a run over its budget faults (EFAULT), the budget set from the environment
+expect_error budget-env "nested_loops: .*infinite loop detected .*100000 instructions" \
+	env BPFRUN_RUN_BUDGET=100000 timeout 120 "$bpfrun" run --prog nested_loops \
+	"$objdir/vm_budget.bpf.o"
+finish
