@@ -36,9 +36,15 @@ int bpfrun_dup2(int oldfd, int newfd);
 int bpfrun_clock_set_virtual(void);     /* -1/EBUSY once a timer has been armed */
 int bpfrun_clock_is_virtual(void);
 /* Moves the virtual clock forward by ns, running every timer callback that comes due,
- * in expiry order, on the calling thread, before returning.  -1/EINVAL on a real clock. */
+ * in expiry order, on the calling thread, before returning.  -1/EINVAL on a real clock;
+ * -1/EDEADLK from a timer callback.  -1/ELOOP on a timer storm: more than 2^20
+ * callbacks came due within 1 ms of virtual time (faster than CPUs could run them; e.g.
+ * a callback that re-arms its timer 0 ns ahead is always due at the same instant).  The
+ * work done is bounded: the clock stops at the storm's instant, the timers stay armed,
+ * and a later call goes on from there (with another 2^20 callbacks at most). */
 int bpfrun_clock_advance(uint64_t ns);
-/* Runs callbacks due up to the absolute CLOCK_MONOTONIC instant `ns` (virtual clock). */
+/* Runs callbacks due up to the absolute CLOCK_MONOTONIC instant `ns` (virtual clock),
+ * with the same errors. */
 int bpfrun_clock_advance_to(uint64_t ns);
 /* Current time of a clock (CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME, CLOCK_TAI). */
 uint64_t bpfrun_clock_now(int clockid);

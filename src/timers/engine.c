@@ -529,27 +529,52 @@ static struct engine *earliest_due(s64 target)
 	return best;
 }
 
+/* Callbacks fired within the current window of virtual time, across all timers (under
+ * advance_lock).  More than VIRT_STORM_FIRES in one window is a storm: callbacks come due
+ * faster than CPUs could run them (one that re-arms its timer 0 ns ahead is always due at
+ * the same instant and would keep the advance going for ever). */
+static s64 storm_window;
+static u32 storm_fired;
+
+/* Counts a firing at virtual instant `at`; true (and a new count) on a storm. */
+static bool storm(s64 at)
+{
+	if (at - storm_window >= VIRT_STORM_WINDOW_NS) {
+		storm_window = at;
+		storm_fired = 0;
+	}
+	if (++storm_fired <= VIRT_STORM_FIRES)
+		return false;
+	storm_fired = 0;   /* a later advance may do one more bounded batch */
+	return true;
+}
+
 int engine_advance_to(u64 target_ns)
 {
 	s64 target = target_ns >= (u64)TIMER_NEVER ? TIMER_NEVER - 1 : (s64)target_ns;
 	struct engine *e;
+	int err = 0;
 
 	if (running_here)
 		return -EDEADLK;
 	engine_at(0);
 	pthread_mutex_lock(&advance_lock);
-	while ((e = earliest_due(target))) {
+	while (!err && (e = earliest_due(target))) {
 		pthread_mutex_lock(&e->lock);
 		/* Re-check: another thread may have cancelled or armed since. */
 		if (e->nr && e->heap[0]->expires <= target) {
 			clock_virtual_move((u64)e->heap[0]->expires);
-			fire_head_locked(e, exec_ctx_get());
+			if (storm(e->heap[0]->expires))
+				err = -ELOOP;
+			else
+				fire_head_locked(e, exec_ctx_get());
 		}
 		pthread_mutex_unlock(&e->lock);
 	}
-	clock_virtual_move((u64)target);
+	if (!err)
+		clock_virtual_move((u64)target);
 	pthread_mutex_unlock(&advance_lock);
-	return 0;
+	return err;
 }
 
 /* ---- statistics and shutdown ---- */
