@@ -1,6 +1,7 @@
 /* The run budget: runs whose work has no useful bound end with EFAULT within seconds of
  * CPU, and shutdown (bpfrun_shutdown, exit) does not wait for a long timer callback.
  *   - a loop whose body is 500k instructions (one backward jump per 500k instructions)
+ *   - bpf_loop over a callback of 500k straight-line instructions (no backward jump)
  *   - bpf_loop x bpf_for_each_map_elem over an empty hash map of 2^22 buckets
  *   - nested bpf_loop, 8M x 8M callbacks
  *   - a timer callback running nested bpf_loops, at exit() and at bpfrun_shutdown(),
@@ -59,6 +60,33 @@ static void long_body(void)
 	CHECK(fd >= 0, "load the 500k-instruction loop: %d", fd);
 	if (fd >= 0)
 		expect_budget_fault(fd, "500k-instruction loop body");
+	close(fd);
+	free(insns);
+}
+
+/* bpf_loop(8M, cb) where cb is BODY straight-line instructions: no backward jump at all */
+static void long_callback(void)
+{
+	size_t cnt = 7 + BODY + 2;
+	struct bpf_insn *insns = calloc(cnt, sizeof(*insns));
+
+	insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1,
+				      .imm = 8 << 20 };
+	insns[1] = (struct bpf_insn){ .code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 2,
+				      .src_reg = BPF_PSEUDO_FUNC, .imm = 5 };
+	insns[3] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3 };
+	insns[4] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 4 };
+	insns[5] = (struct bpf_insn){ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_loop };
+	insns[6] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	for (size_t i = 7; i < 7 + BODY; i++)
+		insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K, .imm = 1 };
+	insns[7 + BODY] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
+	insns[8 + BODY] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "long_callback", "GPL", insns, cnt, NULL);
+
+	CHECK(fd >= 0, "load bpf_loop over a 500k-instruction callback: %d", fd);
+	if (fd >= 0)
+		expect_budget_fault(fd, "bpf_loop over a 500k-instruction callback");
 	close(fd);
 	free(insns);
 }
@@ -150,6 +178,7 @@ static const struct {
 } cases[] = {
 	{ "exit", exit_during_callback },   /* first: forks before any thread starts */
 	{ "long_body", long_body },
+	{ "long_callback", long_callback },
 	{ "walk_empty", walk_empty },
 	{ "nested_loops", nested_loops },
 	{ "shutdown", shutdown_during_callback },
