@@ -1,9 +1,10 @@
 /* Internal interface of the timers module: the hidden timer state and the engine that
- * queues and fires timers (engine.c).  Not for other modules: they use timer.h/clock.h.
+ * queues and fires timers (queue.h and its files).  Not for other modules: they use
+ * timer.h/clock.h.
  *
- * Locking (see engine.c and timer.c for the details):
+ * Locking (see queue.h and timer.c for the details):
  *   timer lock  - the lock word in the 16 bytes of struct bpf_timer (timer.c)
- *   engine lock - one mutex per CPU id (engine.c)
+ *   engine lock - one mutex per CPU id (queue.h)
  *   order: timer lock -> engine lock; never two engine locks at once; no lock is held
  *   while a callback runs or while waiting for one.
  */
