@@ -38,9 +38,15 @@ int bpfrun_dup2(int oldfd, int newfd);
 int bpfrun_clock_set_virtual(void);     /* -1/EBUSY once a timer has been armed */
 int bpfrun_clock_is_virtual(void);
 /* Moves the virtual clock forward by ns, running every timer callback that comes due,
- * in expiry order, on the calling thread, before returning.  -1/EINVAL on a real clock. */
+ * in expiry order, on the calling thread, before returning.  -1/EINVAL on a real clock;
+ * -1/EDEADLK from a timer callback.  -1/ELOOP on a timer storm: more than 2^20
+ * callbacks came due within 1 ms of virtual time (faster than CPUs could run them; e.g.
+ * a callback that re-arms its timer 0 ns ahead is always due at the same instant).  The
+ * work done is bounded: the clock stops at the storm's instant, the timers stay armed,
+ * and a later call goes on from there (with another 2^20 callbacks at most). */
 int bpfrun_clock_advance(uint64_t ns);
-/* Runs callbacks due up to the absolute CLOCK_MONOTONIC instant `ns` (virtual clock). */
+/* Runs callbacks due up to the absolute CLOCK_MONOTONIC instant `ns` (virtual clock),
+ * with the same errors. */
 int bpfrun_clock_advance_to(uint64_t ns);
 /* Current time of a clock (CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME, CLOCK_TAI). */
 uint64_t bpfrun_clock_now(int clockid);
@@ -62,8 +68,22 @@ struct bpfrun_timer_stats {
 void bpfrun_timer_stats(struct bpfrun_timer_stats *out);
 
 /* Stops the timer engine: cancels every timer, waits for running callbacks, joins the
- * runtime's threads.  Called automatically at process exit. Idempotent. */
+ * runtime's threads.  Called automatically at process exit. Idempotent.  A callback
+ * still running is told to stop: it ends with a fault within milliseconds, so the wait
+ * is short whatever the callback does and whatever the run budget. */
 void bpfrun_shutdown(void);
+
+/* ---- Run budget --------------------------------------------------------------------
+ * Nothing verifies that a program ends, so every run (BPF_PROG_TEST_RUN, each timer
+ * callback) may do a bounded amount of work, counted in instructions; work that helpers
+ * do for the run counts as instructions too (each bpf_loop or bpf_for_each_map_elem
+ * callback, the map slots a walk examines, the bytes a helper reads or writes).  A run
+ * that goes over ends like any other run-time fault: BPF_PROG_TEST_RUN fails with
+ * EFAULT and the message names the budget.  The default, 2^30 (about a second of CPU),
+ * is far above what programs usually do.  The environment variable BPFRUN_RUN_BUDGET sets
+ * it at start-up.  0 restores the default; it applies to runs that start afterwards. */
+void bpfrun_set_run_budget(uint64_t insns);
+uint64_t bpfrun_run_budget(void);
 
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);

@@ -5,7 +5,8 @@
  * Threads: the run loop is this thread; trace lines of timer callbacks arrive on the
  * runtime's engine threads and are printed with one stdio call each (stdio locks the
  * stream).  Shared with them: `sink` (progress_shown is atomic; whoever clears it erases the
- * progress line).  `stop_requested` is set by SIGINT. */
+ * progress line).  `stop_requested` is set by SIGINT and by a timer storm on the
+ * virtual clock (this thread). */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -70,6 +71,7 @@ static struct {
 } sink;
 
 static volatile sig_atomic_t stop_requested;
+static bool timer_storm;   /* the virtual clock met a timer storm: the run stops, fails */
 
 static void on_sigint(int sig)
 {
@@ -372,6 +374,20 @@ static void count_retval(struct prog_stats *ps, uint32_t v)
 	ps->retvals[ps->nr_retvals++].count = 1;
 }
 
+/* Advances the virtual clock by ns (to the instant ns with `absolute`).  A timer storm
+ * (callbacks due faster than a CPU could run them) stops the run instead of spinning. */
+static void virtual_advance(uint64_t ns, bool absolute)
+{
+	int r = absolute ? bpfrun_clock_advance_to(ns) : bpfrun_clock_advance(ns);
+
+	if (r && errno == ELOOP && !timer_storm) {
+		timer_storm = true;
+		stop_requested = 1;
+		cli_error("timer storm on the virtual clock: more than 2^20 callbacks due within"
+			  " 1 ms of virtual time (a timer re-armed 0 ns ahead?): stopping");
+	}
+}
+
 static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8_t *data, uint32_t len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
@@ -387,7 +403,7 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8
 	/* Timers due now fire before the next run, as the kernel's softirqs do when the
 	 * test-run system call returns; the virtual clock only fires them when told. */
 	if (bpfrun_clock_is_virtual())
-		bpfrun_clock_advance(0);
+		virtual_advance(0, false);
 	if (err) {
 		if (!ps->errors++) {
 			ps->first_error = -err;
@@ -453,7 +469,7 @@ static void follow_capture_time(struct run_state *s, uint64_t ts)
 	}
 	uint64_t target = s->virtual_base + (ts > s->first_ts ? ts - s->first_ts : 0);
 	if (target > bpfrun_clock_now(CLOCK_MONOTONIC))
-		bpfrun_clock_advance_to(target);
+		virtual_advance(target, true);
 }
 
 static int run_pcap(struct run_state *s)
@@ -504,7 +520,7 @@ static void stay(struct run_state *s)
 
 	if (bpfrun_clock_is_virtual()) {
 		if (for_ns >= 0) {
-			bpfrun_clock_advance((uint64_t)for_ns);
+			virtual_advance((uint64_t)for_ns, false);
 			return;
 		}
 		for (uint64_t waited = 0; !stop_requested; waited += VIRTUAL_STEP) {
@@ -515,7 +531,7 @@ static void stay(struct run_state *s)
 				cli_error("timers still armed after 1h of virtual time: stopping (use --for)");
 				return;
 			}
-			bpfrun_clock_advance(VIRTUAL_STEP);
+			virtual_advance(VIRTUAL_STEP, false);
 		}
 		return;
 	}
@@ -576,6 +592,7 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 	if (!getenv("BPFRUN_TRACE"))
 		bpfrun_set_trace_callback(trace_line, NULL);
 	stop_requested = 0;
+	timer_storm = false;
 	sigaction(SIGINT, &sa, NULL);
 	s.start_real = s.last_progress = real_now();
 	s.virtual_base = bpfrun_clock_now(CLOCK_MONOTONIC);
@@ -588,6 +605,8 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 	for (unsigned int k = 0; k < s.nr_progs; k++)
 		if (s.progs[k].errors)
 			ret = 1;
+	if (timer_storm)
+		ret = 1;
 out:
 	free(s.progs);
 	return ret;

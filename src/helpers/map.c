@@ -99,14 +99,20 @@ struct each_state {
 	u64 callback_ctx;
 };
 
+/* Examining a slot costs about two instructions' worth: a walk over a huge empty hash
+ * map is work of the run too. */
+#define WALK_SLOT_COST 2
+
 /* Calls the program's callback(map, key, value, ctx); 1 stops the walk.  The key may
  * be a copy (an array's index) or lie outside the value region: it is granted
- * read-only for the call, as the kernel types it. */
+ * read-only for the call, as the kernel types it.  Without a key: the walk's tick. */
 static long each_elem(struct bpf_map *map, void *key, void *value, void *arg)
 {
 	struct each_state *s = arg;
 	struct exec_ctx *x = s->x;
 
+	if (!key)
+		return vm_charge(x, MAP_WALK_TICK * WALK_SLOT_COST) ? 0 : 1;
 	if (!vm_grant(x, key, map->key_size, false)) {
 		vm_fault(x, "bpf_for_each_map_elem: too many nested callbacks");
 		return 1;

@@ -767,6 +767,8 @@ static long htab_for_each(struct bpf_map *map, map_each_fn fn, void *arg)
 
 	for (u32 i = 0; i < h->n_buckets; i++) {
 		struct bucket *b = &h->buckets[i];
+		if (i % MAP_WALK_TICK == MAP_WALK_TICK - 1 && fn(map, NULL, NULL, arg))
+			return visited;
 		for (u32 skip = 0;; skip += SNAPSHOT) {
 			u32 n = 0, pos = 0;
 			if (!__atomic_load_n(&b->head, __ATOMIC_RELAXED))

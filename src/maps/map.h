@@ -37,8 +37,11 @@ struct map_region {
 	u64 count;
 };
 
-/* for_each callback: returns 0 to continue, 1 to stop. */
+/* for_each callback: returns 0 to continue, 1 to stop.  A walk that examines slots
+ * without elements (hash buckets) also calls it with key and value NULL every
+ * MAP_WALK_TICK slots, so that the caller can account for that work and stop the walk. */
 typedef long (*map_each_fn)(struct bpf_map *map, void *key, void *value, void *arg);
+#define MAP_WALK_TICK 1024
 
 struct map_ops {
 	/* Type-specific attribute checks at BPF_MAP_CREATE (after the generic ones). */

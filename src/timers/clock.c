@@ -2,7 +2,7 @@
  *
  * The virtual clock is one CLOCK_MONOTONIC counter; the other clocks are fixed offsets
  * from it, so that every reading is deterministic.  No locks: the mode and the counter
- * are atomics.  The counter moves only under the engine's advance lock (engine.c), and
+ * are atomics.  The counter moves only under the engine's advance lock (virtual.c), and
  * only forward.
  */
 #include <stdlib.h>

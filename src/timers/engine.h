@@ -1,9 +1,10 @@
 /* Internal interface of the timers module: the hidden timer state and the engine that
- * queues and fires timers (engine.c).  Not for other modules: they use timer.h/clock.h.
+ * queues and fires timers (queue.h and its files).  Not for other modules: they use
+ * timer.h/clock.h.
  *
- * Locking (see engine.c and timer.c for the details):
+ * Locking (see queue.h and timer.c for the details):
  *   timer lock  - the lock word in the 16 bytes of struct bpf_timer (timer.c)
- *   engine lock - one mutex per CPU id (engine.c)
+ *   engine lock - one mutex per CPU id (queue.h)
  *   order: timer lock -> engine lock; never two engine locks at once; no lock is held
  *   while a callback runs or while waiting for one.
  */
@@ -66,7 +67,11 @@ bool engine_dequeue(struct bpfrun_timer *t);
 int engine_cancel_sync(struct bpfrun_timer *t);
 
 /* Virtual clock: fires every timer due up to `target` in (expiry, seq) order on the
- * calling thread, moving the clock to each expiry, then to target. */
+ * calling thread, moving the clock to each expiry, then to target.  -ELOOP on a storm:
+ * more than VIRT_STORM_FIRES callbacks due within VIRT_STORM_WINDOW_NS of virtual time
+ * (faster than CPUs could run them); the clock then stays at the storm's instant. */
+#define VIRT_STORM_FIRES (1u << 20)
+#define VIRT_STORM_WINDOW_NS 1000000LL
 int engine_advance_to(u64 target);
 /* True once any timer has been armed (the clock can no longer change kind). */
 bool engine_ever_armed(void);

@@ -205,16 +205,48 @@ static const struct bpf_prog *tail_call_target(struct exec_ctx *x, u64 map_reg, 
 	return target;
 }
 
+/* ---- the work budget (see BACKWARD below) ---- */
+
+/* Index of the instruction a frame returns to, in its caller's program. */
+static long ret_index(const struct frame *f)
+{
+	return (long)(f->ret - ((const struct vm_code *)f->prog->vm_code)->insns);
+}
+
+/* Charges a move back of n instructions (nothing when n <= 0: the move goes forward);
+ * false when the run ends (fault recorded). */
+static bool charge_back(struct exec_ctx *x, const struct vm_insn *pc, s64 n)
+{
+	if (n <= 0)
+		return true;
+	x->budget_slice -= n;
+	return likely(x->budget_slice >= 0) || vm_budget_refill(x, insn_index(x, pc));
+}
+
 /* ---- the interpreter ---- */
 
 #define DST r[pc->dst]
 #define SRC r[pc->src]
 #define IMM pc->imm
 #define NEXT do { pc++; goto *labels[pc->op]; } while (0)
+/* The work budget (vm.h) without a check on straight-line code: every instruction moves
+ * pc forward by one or more, except the transfers that move it back (a taken backward
+ * jump or call, a return to a caller placed before the callee, a tail call to the start
+ * of another program).  So the instructions a frame executes are at most the distances
+ * those transfers move back plus the distance from its entry to its final exit, and that
+ * is what is charged: |off| at a backward jump (the cost the old back-edge counter had),
+ * the rest at calls, exits and tail calls.  Indexes, not pointers, measure the distances,
+ * so that a tail call's change of program keeps the sum right.  A spent slice refills
+ * (vm_budget_refill) or ends the run. */
+#define BACKWARD(label) do { \
+	x->budget_slice += pc->off; \
+	if (unlikely(x->budget_slice < 0)) \
+		goto label; \
+} while (0)
 #define JUMP(cond) do { \
 	if (cond) { \
-		if (unlikely(pc->off < 0) && unlikely(--x->backedges_left == 0)) \
-			goto loop_limit; \
+		if (unlikely(pc->off < 0)) \
+			BACKWARD(refill_jump); \
 		pc += pc->off + 1; \
 	} else { \
 		pc++; \
@@ -540,6 +572,8 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 			goto out;
 		if (!target)
 			NEXT;
+		if (!charge_back(x, pc, insn_index(x, pc) + 1))
+			goto out;
 		x->prog = target;
 		r[1] = (u64)(uintptr_t)x->ctx;
 		pc = ((const struct vm_code *)target->vm_code)->insns;
@@ -557,10 +591,17 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	x->depth++;
 	stack_lo -= MAX_BPF_STACK;
 	r[10] = stack_lo + MAX_BPF_STACK;
+	if (pc->off < 0 && !charge_back(x, pc, -(s64)pc->off))
+		goto out;
 	pc += pc->off + 1;
 	goto *labels[pc->op];
 
 	exit:
+	/* the frame's way back to its caller, or the run's from its entry to here (a
+	 * straight-line callback invoked again and again counts in full) */
+	if (!charge_back(x, pc, nr_frames ? insn_index(x, pc) - ret_index(&frames[nr_frames - 1]) + 1
+			 : insn_index(x, pc) - (s64)start + 1))
+		goto out;
 	if (nr_frames == 0)
 		goto out;
 	nr_frames--;
@@ -572,11 +613,11 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	stack_lo += MAX_BPF_STACK;
 	goto *labels[pc->op];
 
-	loop_limit:
-	vm_fault(x, "insn %ld: infinite loop detected (%llu backward jumps in one run)",
-		 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns),
-		 (unsigned long long)vm_backedge_budget);
-	goto out;
+	refill_jump:
+	if (!vm_budget_refill(x, insn_index(x, pc)))
+		goto out;
+	pc += pc->off + 1;
+	goto *labels[pc->op];
 
 	bad_op:
 	vm_fault(x, "insn %ld: invalid instruction",

@@ -1,7 +1,10 @@
 /* The execution context, run entry points, and the memory checks helpers and the
  * interpreter share.
  *
- * Locking: none.  An exec_ctx belongs to its thread (thread-local, freed at thread exit).
+ * Locking: an exec_ctx belongs to its thread (thread-local, freed at thread exit).
+ *   The run budget is an atomic read when a run starts; a run's budget counters belong
+ *   to its thread; x->stop is an atomic other threads set (vm_stop_run).  The run-end
+ *   hooks are registered by constructors, before any run, and only read afterwards.
  * Programs and their maps are immutable while they run; a program entered by a tail call
  * is referenced until the run ends (tail_refs).
  */
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bpfrun.h"
 #include "vm_internal.h"
 #include "../lib/cpu.h"
 #include "../maps/map.h"
@@ -97,7 +101,7 @@ void vm_reset_run(struct exec_ctx *x)
 	x->may_goto_left = VM_MAY_GOTO_BUDGET;
 }
 
-/* ---- runs ---- */
+/* ---- the work budget (see vm.h) ---- */
 
 static void (*run_end[VM_MAX_RUN_END])(void);
 static u32 nr_run_end;   /* written only by constructors, before any run */
@@ -111,7 +115,86 @@ void vm_on_run_end(void (*fn)(void))
 	run_end[nr_run_end++] = fn;
 }
 
-u64 vm_backedge_budget = VM_BACKEDGE_BUDGET;
+static u64 run_budget = VM_DEFAULT_BUDGET;   /* atomic */
+
+void bpfrun_set_run_budget(uint64_t insns)
+{
+	__atomic_store_n(&run_budget, insns ? insns : VM_DEFAULT_BUDGET, __ATOMIC_RELAXED);
+}
+
+uint64_t bpfrun_run_budget(void)
+{
+	return __atomic_load_n(&run_budget, __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void budget_from_environment(void)
+{
+	const char *s = getenv("BPFRUN_RUN_BUDGET");
+	char *end;
+
+	if (!s || !*s)
+		return;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (*end || errno || *s == '-')
+		bpfrun_warn("BPFRUN_RUN_BUDGET=%s is not a number of instructions; ignored", s);
+	else
+		bpfrun_set_run_budget(v);
+}
+
+static void budget_start(struct exec_ctx *x)
+{
+	u64 budget = bpfrun_run_budget();
+
+	x->budget_slice = (s64)MIN(budget, (u64)VM_BUDGET_SLICE);
+	x->budget_rest = budget - (u64)x->budget_slice;
+}
+
+static void budget_fault(struct exec_ctx *x, long insn, const char *why)
+{
+	char where[32] = "";
+
+	if (insn >= 0)
+		snprintf(where, sizeof(where), "insn %ld: ", insn);
+	vm_fault(x, "%s%s", where, why);
+}
+
+bool vm_budget_refill(struct exec_ctx *x, long insn)
+{
+	u64 need = (u64)-x->budget_slice;   /* the slice is negative: overspent by need */
+	bool stopped = __atomic_load_n(&x->stop, __ATOMIC_RELAXED);
+	char why[128];
+
+	if (stopped || need > x->budget_rest) {
+		/* the run ends: whatever helpers still charge keeps failing, without overflow */
+		x->budget_slice = 0;
+		x->budget_rest = 0;
+		if (stopped)
+			snprintf(why, sizeof(why), "run stopped: the runtime is shutting down");
+		else
+			snprintf(why, sizeof(why), "infinite loop detected (more than %llu instructions"
+				 " in one run; see bpfrun_set_run_budget)",
+				 (unsigned long long)bpfrun_run_budget());
+		budget_fault(x, insn, why);
+		return false;
+	}
+	x->budget_rest -= need;
+	x->budget_slice = (s64)MIN(x->budget_rest, (u64)VM_BUDGET_SLICE);
+	x->budget_rest -= (u64)x->budget_slice;
+	return true;
+}
+
+void vm_stop_run(struct exec_ctx *x)
+{
+	__atomic_store_n(&x->stop, 1, __ATOMIC_RELAXED);
+}
+
+void vm_reset_stop(struct exec_ctx *x)
+{
+	__atomic_store_n(&x->stop, 0, __ATOMIC_RELAXED);
+}
+
+/* ---- runs ---- */
 
 _Static_assert(VM_MAX_TAIL_REFS == MAX_TAIL_CALL_CNT, "a reference per tail call");
 
@@ -135,7 +218,7 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	x->fault_msg[0] = 0;
 	x->map_hit.prog = NULL;
 	x->may_goto_left = VM_MAY_GOTO_BUDGET;
-	x->backedges_left = vm_backedge_budget;
+	budget_start(x);
 	ret = vm_interp(x, prog, start, args);
 	/* The kernel's verifier refuses an exit inside a bpf_spin_lock-ed region; here the
 	 * lock is released and the run faults, so the next run cannot spin on it forever. */
@@ -167,13 +250,10 @@ u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 
 	if (!x->in_run)
 		return run_fresh(x, prog, start, args);
-	/* A callback invocation is a loop iteration too (nested bpf_loop calls would
-	 * otherwise run for days): it counts against the run's backward-jump budget. */
-	if (unlikely(--x->backedges_left == 0)) {
-		vm_fault(x, "infinite loop detected (%llu loop iterations and callbacks in one run)",
-			 (unsigned long long)vm_backedge_budget);
+	/* A callback invocation is work of the run (nested bpf_loop calls would otherwise
+	 * run for days); the callback's instructions are charged as it runs. */
+	if (!vm_charge(x, VM_CALLBACK_COST))
 		return 0;
-	}
 	caller = x->prog;
 	ret = vm_interp(x, prog, start, args);
 	x->prog = caller;
@@ -277,6 +357,9 @@ void *vm_mem(struct exec_ctx *x, u64 addr, u64 size, bool write)
 
 	if (!size)
 		return (void *)(uintptr_t)addr;
+	/* what a helper does with the memory costs in proportion to its size */
+	if (!vm_charge(x, size / VM_BYTES_PER_INSN))
+		return NULL;
 	if (range_in(addr, size, top - (u64)x->depth * MAX_BPF_STACK, top))
 		return (void *)(uintptr_t)addr;
 	p = vm_region_check(x, addr, size, write, false);

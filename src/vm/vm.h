@@ -72,7 +72,12 @@ struct exec_ctx {
 	 * only while `prog` runs), and how many more times may_goto falls through. */
 	struct { const struct bpf_prog *prog; u64 lo, hi; bool readable, writable; } map_hit;
 	u32 may_goto_left;
-	u64 backedges_left;      /* taken backward jumps left in this run (see VM_BACKEDGE_BUDGET) */
+
+	/* The run's work budget, in instructions (vm_charge).  Only this thread touches the
+	 * two counters; `stop` is an atomic another thread sets to end the run soon. */
+	s64 budget_slice;        /* left before the next vm_budget_refill() */
+	u64 budget_rest;         /* left beyond the slice */
+	u32 stop;                /* atomic: vm_stop_run() was called */
 
 	/* Programs this run entered by tail calls (tail_calls of them), each with a reference
 	 * the run's end drops: a prog array slot replaced meanwhile cannot free them. */
@@ -108,6 +113,35 @@ void vm_on_run_end(void (*fn)(void));
 
 /* Clears per-run state before a new run (fault, grants, packet, ctx). */
 void vm_reset_run(struct exec_ctx *x);
+
+/* ---- the work budget ----
+ * Without a verifier nothing proves that a run ends, so each run (a test run, a timer
+ * callback and the callbacks it makes) may do a bounded amount of work, counted in
+ * instructions: the interpreter charges the instructions it executes at each backward
+ * jump, call and exit, and helpers charge the work they do for the run (a callback
+ * invocation, the map slots a walk examines, the bytes they read or write).  A run over
+ * its budget ends with a fault.  The counters are per thread; a run takes its budget in
+ * slices so that vm_stop_run() from another thread takes effect within one slice. */
+#define VM_DEFAULT_BUDGET (1ull << 30)   /* about a second of interpretation */
+#define VM_BUDGET_SLICE (1ll << 22)      /* work between two looks at x->stop */
+#define VM_CALLBACK_COST 8               /* entering and leaving a callback */
+#define VM_BYTES_PER_INSN 16             /* bytes a helper copies for the cost of one insn */
+
+/* bpfrun_set_run_budget() (bpfrun.h) sets the budget of the runs that start next. */
+/* The slice is spent: takes the next one, or faults (budget spent, or stopped) and
+ * returns false.  insn: the instruction charging (for the message), or -1 for a helper. */
+bool vm_budget_refill(struct exec_ctx *x, long insn);
+/* Charges n instructions' worth of work to the run; false after a fault. */
+static inline bool vm_charge(struct exec_ctx *x, u64 n)
+{
+	x->budget_slice -= (s64)MIN(n, 1ull << 62);   /* no budget is that large */
+	return likely(x->budget_slice >= 0) || vm_budget_refill(x, -1);
+}
+/* Asks the run in progress on x (another thread's) to end with a fault at its next
+ * refill; vm_reset_stop() clears the request.  Used by shutdown not to wait on a long
+ * callback. */
+void vm_stop_run(struct exec_ctx *x);
+void vm_reset_stop(struct exec_ctx *x);
 
 /* ---- for helpers ---- */
 /* Host pointer for [addr, addr+size) if the run may read (write) it, else NULL and a

@@ -31,11 +31,6 @@
 /* may_goto falls through this many times per run before it jumps (the kernel's
  * BPF_MAX_LOOPS). */
 #define VM_MAY_GOTO_BUDGET (8u * 1024 * 1024)
-/* Without a verifier nothing proves that loops end: a run that takes this many backward
- * jumps (seconds of work; far beyond what the kernel's verifier lets a program do) ends
- * with a fault instead of hanging its thread. */
-#define VM_BACKEDGE_BUDGET (1ull << 32)
-extern u64 vm_backedge_budget;  /* VM_BACKEDGE_BUDGET; tests lower it */
 
 /* Operations whose meaning the raw opcode does not fully give get their own number above
  * 0xff; every other operation keeps its raw opcode. */

@@ -165,22 +165,14 @@ void fuzz_report(const char *fmt, ...)
 		fclose(f);
 }
 
-/* A run's bound, set through weak references so that the harness builds whichever of the
- * two the runtime has: the run budget of the public API (instructions and helper work),
- * or before it the internal bound on backward jumps. Either one low enough that a run
- * lasts well under a second under the sanitizers: a hang report then means the bound
- * itself failed, not that a program is merely slow. */
-extern void bpfrun_set_run_budget(uint64_t insns) __attribute__((weak));
-extern uint64_t vm_backedge_budget __attribute__((weak));
+/* A run's bound (instructions and helper work), low enough that a run lasts well under
+ * a second under the sanitizers: a hang report then means the bound itself failed, not
+ * that a program is merely slow. */
 #define FUZZ_RUN_BUDGET (1ull << 22)
-#define FUZZ_BACKEDGE_BUDGET (1ull << 12)
 
 static void cap_runs(void)
 {
-	if (bpfrun_set_run_budget)
-		bpfrun_set_run_budget(FUZZ_RUN_BUDGET);
-	if (&vm_backedge_budget)
-		vm_backedge_budget = FUZZ_BACKEDGE_BUDGET;
+	bpfrun_set_run_budget(FUZZ_RUN_BUDGET);
 }
 
 void fuzz_init(void)

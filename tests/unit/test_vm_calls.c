@@ -179,8 +179,8 @@ static void test_callbacks(void)
 	test_prog_free(&p);
 
 	/* callbacks count against the run's loop budget: an endless callback loop faults */
-	u64 saved = vm_backedge_budget;
-	vm_backedge_budget = 1000;
+	u64 saved = bpfrun_run_budget();
+	bpfrun_set_run_budget(1000);
 	PROG(&p, MOV_IMM(1, -1), LD_IMM64_SRC(2, BPF_PSEUDO_FUNC, 5), MOV_IMM(3, 0), CALL(181),
 	     MOV_IMM(0, 1), EXIT,
 	     /* 7: cb */
@@ -190,7 +190,7 @@ static void test_callbacks(void)
 	CHECK(x->fault && strstr(x->fault_msg, "infinite loop detected"), "endless callbacks: '%s'",
 	      x->fault_msg);
 	test_prog_free(&p);
-	vm_backedge_budget = saved;
+	bpfrun_set_run_budget(saved);
 
 	/* a callback value that is not a function start */
 	PROG(&p, MOV_IMM(1, 1), MOV_REG(2, 10), CALL(181), EXIT);

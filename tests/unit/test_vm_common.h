@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfrun.h"
 #include "difftest.h"
 #include "vm/vm.h"
 #include "vm/vm_internal.h"

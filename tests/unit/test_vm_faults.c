@@ -327,13 +327,13 @@ static void test_exec_ctx(void)
 static void test_endless_loop(void)
 {
 	struct bpf_prog p;
-	u64 saved = vm_backedge_budget;
+	u64 saved = bpfrun_run_budget();
 
-	vm_backedge_budget = 1000;
+	bpfrun_set_run_budget(1000);
 	PROG(&p, MOV_IMM(0, 1), JNE_IMM(0, 0, -1), EXIT);
 	run_expect(&p, NULL, 0, false, "insn 1: infinite loop detected");
 	test_prog_free(&p);
-	vm_backedge_budget = saved;
+	bpfrun_set_run_budget(saved);
 }
 
 int main(void)

@@ -1,0 +1,118 @@
+/* Timers held by the run that armed them, and the timers a run's end fires.
+ *
+ * Timers armed by the program run in progress on this thread (a reference each) do not
+ * fire before the run ends, as the kernel's softirq cannot run on the CPU while a program
+ * does (so the documentation example's cancel right after start always wins).
+ * timer_run_end() releases them; a hold also lapses after HOLD_MAX_NS, so a run that
+ * never reports its end delays its timers only that long.  Then the due timers of the
+ * thread's CPU fire on that thread, as the kernel's softirq runs when the program lets
+ * go of the CPU.
+ *
+ * Locking: the held list is thread-local; releasing a hold takes the owner's engine lock
+ * (queue.h).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "queue.h"
+#include "../vm/vm.h"
+
+struct held_timer {
+	struct bpfrun_timer *t;
+	s64 until;
+};
+static __thread struct held_timer *held;
+static __thread u32 held_first, held_cap;
+__thread u32 timers_held_by_thread;   /* entries in held[] from held_first */
+
+static void release_hold(struct bpfrun_timer *t)
+{
+	struct engine *e = lock_owner(t);
+
+	t->hold_until = 0;
+	if (t->heap_idx == 0)
+		pthread_cond_signal(&e->wake);
+	pthread_mutex_unlock(&e->lock);
+	timer_put(t);
+}
+
+/* Releases this thread's holds whose time has come (all of them with `all`). */
+static void release_holds(bool all, s64 now)
+{
+	u32 end = held_first + timers_held_by_thread;
+
+	while (held_first < end && (all || held[held_first].until <= now))
+		release_hold(held[held_first++].t);
+	timers_held_by_thread = end - held_first;
+	if (!timers_held_by_thread)
+		held_first = 0;
+}
+
+/* The kernel runs due softirq timers on the CPU as soon as the program lets go of it,
+ * before the test run returns to user space: so does a run's end here, for the timers
+ * of this thread's CPU that are due (unless a callback of that engine is running: one
+ * callback per engine at a time, as on a CPU).  Never inside a callback, and never on
+ * the virtual clock, where only bpfrun_clock_advance() fires. */
+static void fire_due_here(void)
+{
+	struct engine *e;
+
+	if (timer_running_here() || clock_is_virtual())
+		return;
+	e = engine_at(exec_ctx_get()->cpu);
+	pthread_mutex_lock(&e->lock);
+	while (e->q.nr && !e->running && !e->stop &&
+	       MAX(queue_head(e)->expires, queue_head(e)->hold_until) <= (s64)clock_now(CLOCK_MONOTONIC))
+		fire_head_locked(e, exec_ctx_softirq());
+	pthread_mutex_unlock(&e->lock);
+}
+
+void timer_release_held(void)
+{
+	release_holds(true, 0);
+	fire_due_here();
+}
+
+static pthread_key_t hold_key;
+static pthread_once_t hold_key_once = PTHREAD_ONCE_INIT;
+
+/* A thread that exits mid-run (or without the hook) lets go too. */
+static void release_holds_at_exit(void *unused)
+{
+	release_holds(true, 0);
+	free(held);
+	held = NULL;
+	held_cap = 0;
+}
+
+static void hold_key_init(void)
+{
+	pthread_key_create(&hold_key, release_holds_at_exit);
+}
+
+bool add_hold(struct bpfrun_timer *t, s64 until)
+{
+	u32 n;
+
+	if (!held) {
+		pthread_once(&hold_key_once, hold_key_init);
+		pthread_setspecific(hold_key, &held);
+	}
+
+	release_holds(false, until - HOLD_MAX_NS);
+	n = held_first + timers_held_by_thread;
+	if (n == held_cap) {
+		u32 cap = held_cap ? held_cap * 2 : 64;
+		struct held_timer *h = realloc(held, cap * sizeof(*h));
+
+		if (!h)
+			return false;
+		held = h;
+		held_cap = cap;
+	}
+	timer_get(t);
+	held[n] = (struct held_timer){ t, until };
+	timers_held_by_thread++;
+	return true;
+}

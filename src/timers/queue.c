@@ -1,0 +1,250 @@
+/* The per-CPU timer queues: one engine per CPU id, its queue of armed timers, arming,
+ * cancelling, and firing one due timer as a program invocation (see queue.h).
+ *
+ * Locking: see queue.h.  engine->lock guards the queue and the timers in it; nothing is
+ * held while a callback runs.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "bpfrun.h"
+#include "clock.h"
+#include "queue.h"
+#include "../maps/map.h"
+#include "../obj/prog.h"
+#include "../vm/vm.h"
+
+_Static_assert(HEAP_NO_INDEX == TIMER_NOT_QUEUED, "a timer in no queue has no heap index");
+
+struct engine *engines;
+u32 nr_engines;
+static pthread_once_t engines_once = PTHREAD_ONCE_INIT;
+static u64 arm_seq;            /* atomic */
+static bool ever_armed;        /* atomic */
+static __thread struct bpfrun_timer *running_here;
+
+struct bpfrun_timer *timer_running_here(void)
+{
+	return running_here;
+}
+
+static void engines_init(void)
+{
+	pthread_condattr_t attr;
+	int n = num_possible_cpus();
+
+	nr_engines = n > 0 ? (u32)n : 1;
+	engines = calloc(nr_engines, sizeof(*engines));
+	if (!engines)
+		abort();
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	for (u32 i = 0; i < nr_engines; i++) {
+		pthread_mutex_init(&engines[i].lock, NULL);
+		pthread_cond_init(&engines[i].wake, &attr);
+		pthread_cond_init(&engines[i].idle, NULL);
+		engines[i].cpu = i;
+	}
+	pthread_condattr_destroy(&attr);
+}
+
+struct engine *engine_at(u32 cpu)
+{
+	pthread_once(&engines_once, engines_init);
+	return &engines[cpu % nr_engines];
+}
+
+static u32 timer_cpu(const struct bpfrun_timer *t)
+{
+	return __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+}
+
+/* Locks the engine that owns t (works without t's timer lock held). */
+struct engine *lock_owner(struct bpfrun_timer *t)
+{
+	for (;;) {
+		struct engine *e = engine_at(timer_cpu(t));
+
+		pthread_mutex_lock(&e->lock);
+		if (e->cpu == timer_cpu(t))
+			return e;
+		pthread_mutex_unlock(&e->lock);
+	}
+}
+
+bool engine_ever_armed(void)
+{
+	return __atomic_load_n(&ever_armed, __ATOMIC_ACQUIRE);
+}
+
+/* ---- the queue (under e->lock) ---- */
+
+static bool timer_less(const void *a, const void *b)
+{
+	return fires_before(a, b);
+}
+
+static void timer_set_index(void *t, u32 index)
+{
+	((struct bpfrun_timer *)t)->heap_idx = index;
+}
+
+void queue_remove(struct engine *e, struct bpfrun_timer *t)
+{
+	heap_remove(&e->q, t->heap_idx, timer_less, timer_set_index);
+}
+
+/* ---- arming and cancelling ---- */
+
+struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *prog, u32 start)
+{
+	struct engine *e = engine_at(timer_cpu(t));
+	struct bpf_prog *old;
+
+	pthread_mutex_lock(&e->lock);
+	old = t->prog;
+	t->prog = prog;
+	t->start = start;
+	pthread_mutex_unlock(&e->lock);
+	return old == prog ? NULL : old;
+}
+
+/* Moves a timer that is neither queued nor running to engine `cpu`; returns it locked.
+ * Caller holds the timer lock and the lock of the current owner `from`. */
+static struct engine *move_to(struct engine *from, struct bpfrun_timer *t, u32 cpu)
+{
+	struct engine *to = engine_at(cpu);
+
+	if (to == from)
+		return from;
+	__atomic_store_n(&t->cpu, to->cpu, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&from->lock);
+	pthread_mutex_lock(&to->lock);
+	return to;
+}
+
+int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
+{
+	struct engine *e = engine_at(timer_cpu(t));
+	s64 until = 0;
+	int err;
+
+	if (hold && !clock_is_virtual()) {
+		until = (s64)clock_now(CLOCK_MONOTONIC) + HOLD_MAX_NS;
+		if (!add_hold(t, until))
+			until = 0;
+	}
+
+	pthread_mutex_lock(&e->lock);
+	if (t->heap_idx != TIMER_NOT_QUEUED)
+		queue_remove(e, t);
+	else if (e->running != t)
+		e = move_to(e, t, cpu);
+	err = heap_reserve(&e->q);
+	if (!err) {
+		t->expires = expires;
+		t->hold_until = until;
+		t->seq = __atomic_fetch_add(&arm_seq, 1, __ATOMIC_RELAXED);
+		heap_insert(&e->q, t, timer_less, timer_set_index);
+		e->armed++;
+		/* A held timer cannot fire before its run ends: release_hold() wakes the
+		 * thread then, if the timer is still queued (a start+cancel in one run, as
+		 * in the documentation's example, never wakes it). */
+		if (t->heap_idx == 0 && !until)
+			pthread_cond_signal(&e->wake);
+		start_thread_locked(e);
+		if (!__atomic_load_n(&ever_armed, __ATOMIC_RELAXED))
+			__atomic_store_n(&ever_armed, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return err;
+}
+
+bool engine_dequeue(struct bpfrun_timer *t)
+{
+	struct engine *e = lock_owner(t);
+	bool queued = t->heap_idx != TIMER_NOT_QUEUED;
+
+	if (queued) {
+		queue_remove(e, t);
+		e->cancelled++;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return queued;
+}
+
+int engine_cancel_sync(struct bpfrun_timer *t)
+{
+	for (;;) {
+		struct engine *e = lock_owner(t);
+
+		if (t->heap_idx != TIMER_NOT_QUEUED) {
+			queue_remove(e, t);
+			e->cancelled++;
+			pthread_mutex_unlock(&e->lock);
+			return 1;
+		}
+		if (e->running != t) {
+			pthread_mutex_unlock(&e->lock);
+			return 0;
+		}
+		pthread_cond_wait(&e->idle, &e->lock);
+		pthread_mutex_unlock(&e->lock);
+	}
+}
+
+/* Runs t's callback on this thread as engine e's CPU. */
+/* ---- firing ---- */
+
+static void run_callback(struct engine *e, struct exec_ctx *x, struct bpfrun_timer *t,
+			 struct bpf_prog *prog, u32 start)
+{
+	struct bpf_map *map = t->map;
+	u32 saved_cpu = x->cpu, index;
+	void *key = map->ops->key_of_value(map, t->value, &index);
+
+	if (saved_cpu != e->cpu)
+		exec_ctx_set_cpu(x, e->cpu);
+	vm_reset_run(x);
+	vm_grant(x, key, map->key_size, false);
+	x->running_timer = t;
+	running_here = t;
+	vm_call(x, prog, start, (u64)(uintptr_t)map, (u64)(uintptr_t)key, (u64)(uintptr_t)t->value, 0, 0);
+	running_here = NULL;
+	x->running_timer = NULL;
+	if (x->fault)
+		bpfrun_warn("timer callback of program %s: %s", prog->name, x->fault_msg);
+	vm_reset_run(x);
+	if (saved_cpu != e->cpu)
+		exec_ctx_set_cpu(x, saved_cpu);
+}
+
+void fire_head_locked(struct engine *e, struct exec_ctx *x)
+{
+	struct bpfrun_timer *t = queue_head(e);
+	struct bpf_prog *prog = t->prog;
+	u32 start = t->start;
+
+	queue_remove(e, t);
+	if (!prog)   /* callback dropped by a cancel that has not dequeued it yet */
+		return;
+	prog_get(prog);
+	timer_get(t);
+	e->running = t;
+	e->running_x = x;
+	e->fired++;
+	pthread_mutex_unlock(&e->lock);
+
+	run_callback(e, x, t, prog, start);
+
+	pthread_mutex_lock(&e->lock);
+	e->running = NULL;
+	e->running_x = NULL;
+	vm_reset_stop(x);   /* engine_stop's request, if any, was for this callback */
+	pthread_cond_broadcast(&e->idle);
+	pthread_mutex_unlock(&e->lock);
+	prog_put(prog);
+	timer_put(t);
+	pthread_mutex_lock(&e->lock);
+}

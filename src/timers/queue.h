@@ -1,0 +1,82 @@
+/* The per-CPU timer queues and the engine state the engine's pieces share, in the role
+ * of the kernel's hrtimer softirq.  Not for the rest of the timers module (engine.h).
+ *   queue.c    one engine per CPU id: its queue (a min-heap by (expiry, arming sequence)),
+ *              arming, cancelling, and firing one due timer
+ *   softirq.c  on the real clock, a thread per engine that sleeps until the earliest
+ *              expiry and fires; shutdown
+ *   hold.c     timers held until the run that armed them ends, and firing the due
+ *              timers of the thread's CPU at that end
+ *   virtual.c  on the virtual clock, firing due timers on the advancing thread
+ *   stats.c    bpfrun_timer_stats()
+ *
+ * Locking:
+ * Locking:
+ *   engine->lock protects the heap, every queued or running timer's heap_idx, expires,
+ *   seq and cpu fields, engine->running(_x) and the statistics.  It nests inside the timer
+ *   lock (timer.c): timer lock -> engine lock.  Never two engine locks at once.
+ *   A timer's callback (prog, start) is written under both its timer lock and the lock
+ *   of the engine that owns it, so the firing engine reads it under its own lock only.
+ *   No lock is held while a callback runs: the engine marks the timer running, takes a
+ *   reference on it and on the program, unlocks, runs, relocks.  Cancellers wait on
+ *   engine->idle without any lock of theirs held.
+ *   A timer changes engine (t->cpu) only under its timer lock while holding the old
+ *   engine's lock, and never while its callback runs, so "lock engine t->cpu, then
+ *   re-check t->cpu" finds the owner.
+ *   advance_lock serializes virtual-clock advances (one thread fires at a time).
+ */
+#ifndef BPFRUN_TIMER_QUEUE_H
+#define BPFRUN_TIMER_QUEUE_H
+
+#include <pthread.h>
+
+#include "engine.h"
+#include "../lib/heap.h"
+
+struct exec_ctx;
+
+struct engine {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;    /* for the thread: new earliest timer, or stop */
+	pthread_cond_t idle;    /* for cancellers: a callback finished */
+	struct heap q;          /* of struct bpfrun_timer, by fires_before() */
+	struct bpfrun_timer *running;  /* callback running now (any thread) */
+	struct exec_ctx *running_x;    /* ... and the context it runs in */
+	u32 cpu;
+	bool thread_started;
+	bool stop;
+	pthread_t thread;
+	u64 armed, fired, cancelled;
+};
+
+/* queue.c */
+extern struct engine *engines;
+extern u32 nr_engines;
+/* Engine of CPU id `cpu` (creates the engines on first use). */
+struct engine *engine_at(u32 cpu);
+/* Locks the engine that owns t (works without t's timer lock held). */
+struct engine *lock_owner(struct bpfrun_timer *t);
+void queue_remove(struct engine *e, struct bpfrun_timer *t);
+/* Pops the head of e (due) and runs its callback in x.  Called and returns with e->lock
+ * held; drops it around the callback. */
+void fire_head_locked(struct engine *e, struct exec_ctx *x);
+
+/* The queue's order: expiry, then arming sequence (deterministic ties). */
+static inline bool fires_before(const struct bpfrun_timer *a, const struct bpfrun_timer *b)
+{
+	return a->expires < b->expires || (a->expires == b->expires && a->seq < b->seq);
+}
+
+static inline struct bpfrun_timer *queue_head(const struct engine *e)
+{
+	return e->q.a[0];
+}
+
+/* softirq.c: starts e's thread if the real clock needs one.  Under e->lock. */
+void start_thread_locked(struct engine *e);
+
+/* hold.c: remembers that t is held until this thread's run ends, at the latest `until`;
+ * false when out of memory. */
+#define HOLD_MAX_NS 10000000LL
+bool add_hold(struct bpfrun_timer *t, s64 until);
+
+#endif
