@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#define OPS 200000u    /* per thread */
+#define OPS 200000u /* per thread */
 #define ENTRIES 65536u
 
 enum op { OP_LOOKUP, OP_UPDATE, OP_DELETE };
@@ -76,7 +76,7 @@ static void bench(const char *name, enum bpf_map_type type, __u32 max)
 	for (int threads = 1; threads <= 2; threads++) {
 		for (int op = OP_LOOKUP; op <= OP_DELETE; op++) {
 			if (type == BPF_MAP_TYPE_ARRAY && op == OP_DELETE)
-				continue;  /* arrays have no delete */
+				continue; /* arrays have no delete */
 			__u32 keys = type == BPF_MAP_TYPE_ARRAY ? max : OPS * 2;
 			int fd = bpf_map_create(type, "bench", 4, 8, max, NULL);
 			if (fd < 0) {

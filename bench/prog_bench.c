@@ -64,13 +64,18 @@ int main(void)
 		bpf_map_update_elem(table, &k, &v, BPF_ANY);
 	}
 
-	printf("METRIC prog_fnv1a_1500B %.1f ns/run\n", ns_per_run(find_prog_fd(obj, "fnv1a"), pkt, 1500, 2000, 5));
-	printf("METRIC prog_bpf_loop_100k %.1f ns/run\n", ns_per_run(find_prog_fd(obj, "loop100k"), pkt, 64, 5, 4));
-	printf("METRIC prog_hash_lookup_x10 %.1f ns/run\n", ns_per_run(find_prog_fd(obj, "lookups10"), pkt, 64, 100000, 5));
-	printf("METRIC prog_test_run_call_10_lookups %.1f ns/call\n", ns_per_run(find_prog_fd(obj, "lookups10"), pkt, 64, 1, 20000));
+	printf("METRIC prog_fnv1a_1500B %.1f ns/run\n",
+	       ns_per_run(find_prog_fd(obj, "fnv1a"), pkt, 1500, 2000, 5));
+	printf("METRIC prog_bpf_loop_100k %.1f ns/run\n",
+	       ns_per_run(find_prog_fd(obj, "loop100k"), pkt, 64, 5, 4));
+	printf("METRIC prog_hash_lookup_x10 %.1f ns/run\n",
+	       ns_per_run(find_prog_fd(obj, "lookups10"), pkt, 64, 100000, 5));
+	printf("METRIC prog_test_run_call_10_lookups %.1f ns/call\n",
+	       ns_per_run(find_prog_fd(obj, "lookups10"), pkt, 64, 1, 20000));
 	bpf_object__close(obj);
 
-	snprintf(path, sizeof(path), "%s/../../examples/seed_timer.bpf.o", dir ? dir : "build/bench/bpf");
+	snprintf(path, sizeof(path), "%s/../../examples/seed_timer.bpf.o",
+		 dir ? dir : "build/bench/bpf");
 	obj = open_obj(path);
 	printf("METRIC prog_seed_timer_example %.1f ns/run\n",
 	       ns_per_run(find_prog_fd(obj, "bpf_prog1"), pkt, 64, 20000, 5));

@@ -16,9 +16,17 @@
 
 #define MS 1000000ULL
 
-struct bargs { uint32_t count, first; uint64_t nsecs, ok, failed; };
-struct bstats { uint64_t fired, last, nsamples; };
-struct margs { uint32_t count, first; uint64_t nsecs, ok, enomem, other; };
+struct bargs {
+	uint32_t count, first;
+	uint64_t nsecs, ok, failed;
+};
+struct bstats {
+	uint64_t fired, last, nsamples;
+};
+struct margs {
+	uint32_t count, first;
+	uint64_t nsecs, ok, enomem, other;
+};
 
 static uint64_t now_ns(void)
 {
@@ -156,8 +164,10 @@ static void bench_burst(uint32_t count)
 		usleep(10000);
 	struct bstats s = get_stats(obj);
 	uint64_t span = s.last > at ? s.last - at : 1;
-	printf("INFO burst: %llu armed, %llu fired\n", (unsigned long long)ok, (unsigned long long)s.fired);
-	metric("timer_burst_100k_callbacks_per_sec", (double)s.fired * 1e9 / (double)span, "callbacks/s");
+	printf("INFO burst: %llu armed, %llu fired\n", (unsigned long long)ok,
+	       (unsigned long long)s.fired);
+	metric("timer_burst_100k_callbacks_per_sec", (double)s.fired * 1e9 / (double)span,
+	       "callbacks/s");
 	bpf_object__close(obj);
 }
 
@@ -166,7 +176,8 @@ static void bench_seed_example(void)
 	struct bpf_object *obj = load_obj("timers_seed");
 	static const char pkt[64];
 	const int repeat = 20000;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .repeat = repeat);
 
 	uint64_t t0 = now_ns();
 	bpf_prog_test_run_opts(prog_fd(obj, "bpf_prog1"), &opts);

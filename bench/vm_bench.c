@@ -8,15 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
-#define ITERATIONS 20000   /* the kernel's verifier walks every iteration */
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define ITERATIONS 20000 /* the kernel's verifier walks every iteration */
 #define REPEAT 200
 
 /* Loads `r0 = 0; r1 = ITERATIONS; loop: body; r1 -= 1; if r1 != 0 goto loop; return XDP_PASS`
  * and prints the time per executed instruction. */
 static void bench(const char *name, const struct bpf_insn *body, size_t body_cnt)
 {
-	struct bpf_insn insns[32] = {   /* bodies of up to 26 instructions */
+	struct bpf_insn insns[32] = {
+		/* bodies of up to 26 instructions */
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
 		I(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, ITERATIONS),
 	};

@@ -83,7 +83,7 @@ int track_flows(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
-	__u16 *ports = (void *)(ip + 1);   /* options are not followed: ihl must be 5 */
+	__u16 *ports = (void *)(ip + 1); /* options are not followed: ihl must be 5 */
 	struct flow_key key;
 
 	if ((void *)(ports + 2) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ihl != 5 ||

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CAPTURE_START 1700000000u  /* seconds: any fixed instant */
+#define CAPTURE_START 1700000000u /* seconds: any fixed instant */
 
 struct packet_at {
-	uint32_t ms;    /* since the capture's first packet */
-	uint8_t host;   /* source 10.0.0.<host>, port 1000 + host */
+	uint32_t ms;  /* since the capture's first packet */
+	uint8_t host; /* source 10.0.0.<host>, port 1000 + host */
 };
 
 /* Idle timeout 5 s: B (last seen 1.0 s) expires at 6.0 s and C (3.0 s) at 8.0 s, before
@@ -25,12 +25,15 @@ static const struct packet_at flow_idle[] = {
 /* Bucket of 4, +2 every 100 ms from the first packet: 6 packets at 0 ms (4 pass), 3 at
  * 150 ms (2 pass: one refill), 5 at 550 ms (4 pass: full again). */
 static const struct packet_at rate_limit[] = {
-	{ 0, 1 }, { 0, 1 }, { 0, 1 }, { 0, 1 }, { 0, 1 }, { 0, 1 },
-	{ 150, 1 }, { 150, 1 }, { 150, 1 },
-	{ 550, 1 }, { 550, 1 }, { 550, 1 }, { 550, 1 }, { 550, 1 },
+	{ 0, 1 },   { 0, 1 },   { 0, 1 },   { 0, 1 },   { 0, 1 },   { 0, 1 },   { 150, 1 },
+	{ 150, 1 }, { 150, 1 }, { 550, 1 }, { 550, 1 }, { 550, 1 }, { 550, 1 }, { 550, 1 },
 };
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 
 static void build_packet(uint8_t *p, uint8_t host)
 {
@@ -42,7 +45,7 @@ static void build_packet(uint8_t *p, uint8_t host)
 	p[14] = 0x45;
 	put16(p + 16, 60 - 14);
 	p[22] = 64;
-	p[23] = 17;  /* UDP */
+	p[23] = 17; /* UDP */
 	memcpy(p + 26, (uint8_t[]){ 10, 0, 0, host }, 4);
 	memcpy(p + 30, (uint8_t[]){ 10, 0, 0, 100 }, 4);
 	for (int i = 14; i < 34; i += 2)
@@ -86,7 +89,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "flow_idle"))
 		return write_capture(argv[2], flow_idle, sizeof(flow_idle) / sizeof(flow_idle[0]));
 	if (argc == 3 && !strcmp(argv[1], "rate_limit"))
-		return write_capture(argv[2], rate_limit, sizeof(rate_limit) / sizeof(rate_limit[0]));
+		return write_capture(argv[2], rate_limit,
+				     sizeof(rate_limit) / sizeof(rate_limit[0]));
 	fprintf(stderr, "usage: gen_pcap flow_idle|rate_limit OUT.pcap\n");
 	return 2;
 }

@@ -35,7 +35,7 @@ int bpfrun_dup2(int oldfd, int newfd);
  * instant and only moves when bpfrun_clock_advance() is called; bpf_ktime_get_*_ns and
  * timer expiries read it.  The environment variable BPFRUN_CLOCK=virtual selects it at
  * start-up (for the bridge and the CLI). */
-int bpfrun_clock_set_virtual(void);     /* -1/EBUSY once a timer has been armed */
+int bpfrun_clock_set_virtual(void); /* -1/EBUSY once a timer has been armed */
 int bpfrun_clock_is_virtual(void);
 /* Moves the virtual clock forward by ns, running every timer callback that comes due,
  * in expiry order, on the calling thread, before returning.  -1/EINVAL on a real clock;
@@ -60,10 +60,10 @@ void bpfrun_set_trace_callback(bpfrun_trace_fn fn, void *arg);
 
 /* ---- Timers ------------------------------------------------------------------------ */
 struct bpfrun_timer_stats {
-	uint64_t armed;      /* successful bpf_timer_start calls */
-	uint64_t fired;      /* callbacks run */
-	uint64_t cancelled;  /* pending timers stopped by cancel or free */
-	uint64_t pending;    /* timers armed right now */
+	uint64_t armed;     /* successful bpf_timer_start calls */
+	uint64_t fired;     /* callbacks run */
+	uint64_t cancelled; /* pending timers stopped by cancel or free */
+	uint64_t pending;   /* timers armed right now */
 };
 void bpfrun_timer_stats(struct bpfrun_timer_stats *out);
 

@@ -13,9 +13,9 @@
 
 struct belem {
 	struct bpf_timer t;
-	__u64 expected;     /* lateness: when the callback is due */
-	__u64 nsecs;        /* lateness: period */
-	__u32 left;         /* lateness: samples still to take */
+	__u64 expected; /* lateness: when the callback is due */
+	__u64 nsecs;    /* lateness: period */
+	__u32 left;     /* lateness: samples still to take */
 	__u32 pad;
 };
 
@@ -63,7 +63,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);   /* resized before load */
+	__uint(max_entries, 1024); /* resized before load */
 	__type(key, __u32);
 	__type(value, struct belem);
 } burst SEC(".maps");

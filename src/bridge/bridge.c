@@ -93,8 +93,8 @@ EXPORT int close(int fd)
 
 EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
 {
-	int (*next)(unsigned int, unsigned int, int) =
-		NEXT(close_range, int (*)(unsigned int, unsigned int, int));
+	int (*next)(unsigned int, unsigned int,
+		    int) = NEXT(close_range, int (*)(unsigned int, unsigned int, int));
 	int ret = next ? next(lo, hi, flags) : (int)syscall(SYS_close_range, lo, hi, flags);
 	if (ret == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
 		obj_fd_close_range_notify(lo, hi);
@@ -125,23 +125,24 @@ EXPORT int dup2(int oldfd, int newfd)
 EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	int (*next)(int, int, int) = NEXT(dup3, int (*)(int, int, int));
-	return dup_done(oldfd, next ? next(oldfd, newfd, flags) : (int)syscall(SYS_dup3, oldfd, newfd, flags));
+	return dup_done(oldfd, next ? next(oldfd, newfd, flags) :
+				      (int)syscall(SYS_dup3, oldfd, newfd, flags));
 }
 
 typedef int (*fcntl_fn)(int, int, ...);
 
 /* fcntl and fcntl64.  Every fcntl argument is passed in one register-sized slot, as glibc
  * reads it. */
-#define FCNTL_BY_NAME(name)                                                              \
-	EXPORT int name(int fd, int cmd, ...)                                              \
-	{                                                                                \
-		fcntl_fn next = NEXT(name, fcntl_fn);                                      \
-		va_list ap;                                                              \
-		va_start(ap, cmd);                                                       \
-		void *arg = va_arg(ap, void *);                                          \
-		va_end(ap);                                                              \
+#define FCNTL_BY_NAME(name)                                                                  \
+	EXPORT int name(int fd, int cmd, ...)                                                \
+	{                                                                                    \
+		fcntl_fn next = NEXT(name, fcntl_fn);                                        \
+		va_list ap;                                                                  \
+		va_start(ap, cmd);                                                           \
+		void *arg = va_arg(ap, void *);                                              \
+		va_end(ap);                                                                  \
 		int ret = next ? next(fd, cmd, arg) : (int)syscall(SYS_fcntl, fd, cmd, arg); \
-		return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? dup_done(fd, ret) : ret; \
+		return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ? dup_done(fd, ret) : ret;   \
 	}
 
 FCNTL_BY_NAME(fcntl)
@@ -151,19 +152,19 @@ FCNTL_BY_NAME(fcntl64)
 
 /* statfs(2) answers BPF_FS_MAGIC for /sys/fs/bpf, the directories below it and pins, even
  * when no bpffs is mounted there (libbpf checks the parent of a pin path). */
-#define STATFS_COMMON(buf, path, ret)                                                    \
-	do {                                                                             \
-		if ((ret) == 0 && (buf)->f_type == BPF_FS_MAGIC)                         \
-			break;                                                           \
-		if (!pin_dir_is_bpffs(path))                                             \
-			break;                                                           \
-		if ((ret) != 0) {                                                        \
-			memset((buf), 0, sizeof(*(buf)));                                \
-			(buf)->f_bsize = (buf)->f_frsize = sysconf(_SC_PAGESIZE);        \
-			(buf)->f_namelen = 255;                                          \
-			(ret) = 0;                                                       \
-		}                                                                        \
-		(buf)->f_type = BPF_FS_MAGIC;                                            \
+#define STATFS_COMMON(buf, path, ret)                                             \
+	do {                                                                      \
+		if ((ret) == 0 && (buf)->f_type == BPF_FS_MAGIC)                  \
+			break;                                                    \
+		if (!pin_dir_is_bpffs(path))                                      \
+			break;                                                    \
+		if ((ret) != 0) {                                                 \
+			memset((buf), 0, sizeof(*(buf)));                         \
+			(buf)->f_bsize = (buf)->f_frsize = sysconf(_SC_PAGESIZE); \
+			(buf)->f_namelen = 255;                                   \
+			(ret) = 0;                                                \
+		}                                                                 \
+		(buf)->f_type = BPF_FS_MAGIC;                                     \
 	} while (0)
 
 /* The path a descriptor was opened with, for fstatfs of a bpffs directory. */
@@ -180,27 +181,27 @@ static bool fd_path(int fd, char *path, size_t len)
 
 /* statfs and statfs64, fstatfs and fstatfs64 differ only in the struct they fill.  A
  * failed statfs that STATFS_COMMON turns into a success leaves errno as it was. */
-#define STATFS_BY_PATH(name, type)                                                       \
-	EXPORT int name(const char *path, type *buf)                                       \
-	{                                                                                \
+#define STATFS_BY_PATH(name, type)                                                             \
+	EXPORT int name(const char *path, type *buf)                                           \
+	{                                                                                      \
 		int (*next)(const char *, type *) = NEXT(name, int (*)(const char *, type *)); \
-		int saved = errno;                                                       \
-		int ret = next ? next(path, buf) : (int)syscall(SYS_statfs, path, buf);  \
-		STATFS_COMMON(buf, path, ret);                                           \
-		if (!ret)                                                                \
-			errno = saved;                                                   \
-		return ret;                                                              \
+		int saved = errno;                                                             \
+		int ret = next ? next(path, buf) : (int)syscall(SYS_statfs, path, buf);        \
+		STATFS_COMMON(buf, path, ret);                                                 \
+		if (!ret)                                                                      \
+			errno = saved;                                                         \
+		return ret;                                                                    \
 	}
 
-#define STATFS_BY_FD(name, type)                                                         \
-	EXPORT int name(int fd, type *buf)                                                 \
-	{                                                                                \
-		int (*next)(int, type *) = NEXT(name, int (*)(int, type *));               \
-		int ret = next ? next(fd, buf) : (int)syscall(SYS_fstatfs, fd, buf);       \
-		char path[4096];                                                         \
+#define STATFS_BY_FD(name, type)                                                                \
+	EXPORT int name(int fd, type *buf)                                                      \
+	{                                                                                       \
+		int (*next)(int, type *) = NEXT(name, int (*)(int, type *));                    \
+		int ret = next ? next(fd, buf) : (int)syscall(SYS_fstatfs, fd, buf);            \
+		char path[4096];                                                                \
 		if (ret == 0 && buf->f_type != BPF_FS_MAGIC && fd_path(fd, path, sizeof(path))) \
-			STATFS_COMMON(buf, path, ret);                                   \
-		return ret;                                                              \
+			STATFS_COMMON(buf, path, ret);                                          \
+		return ret;                                                                     \
 	}
 
 STATFS_BY_PATH(statfs, struct statfs)

@@ -7,6 +7,10 @@
 /* The next definition of a symbol (dlsym(RTLD_NEXT)), resolved once; NULL while dlsym
  * itself runs on this thread (callers then make the system call directly). */
 void *bridge_next(void **slot, const char *name);
-#define NEXT(name, type) ({ static void *slot_; (type)bridge_next(&slot_, #name); })
+#define NEXT(name, type)                           \
+	({                                         \
+		static void *slot_;                \
+		(type) bridge_next(&slot_, #name); \
+	})
 
 #endif

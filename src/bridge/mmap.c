@@ -17,12 +17,11 @@
 #include "../obj/object.h"
 #include "../maps/map.h"
 
-
 struct map_mapping {
 	void *addr;
 	size_t len;
 	int prot, flags;
-	struct bpf_map *map;  /* referenced, as the kernel's mapping holds the map's file */
+	struct bpf_map *map; /* referenced, as the kernel's mapping holds the map's file */
 };
 
 static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,7 +63,7 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 
 	if (IS_ERR(o))
 		return mmap_error((int)-PTR_ERR(o));
-	if (o->type != OBJ_MAP) {  /* programs and BTF have no mmap */
+	if (o->type != OBJ_MAP) { /* programs and BTF have no mmap */
 		obj_put(o);
 		return mmap_error(ENODEV);
 	}
@@ -93,7 +92,8 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 	return p;
 }
 
-static void *mmap_common(mmap_fn next, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static void *mmap_common(mmap_fn next, void *addr, size_t len, int prot, int flags, int fd,
+			 off_t off)
 {
 	if (!(flags & MAP_ANONYMOUS) && obj_fd_is_object(fd))
 		return mmap_map(next, addr, len, prot, flags, fd, off);

@@ -49,7 +49,8 @@ static int check_header(const u8 *data, u32 size, struct btf_header *h, struct v
 		vlog_printf(log, "Unsupported btf_header");
 		return -E2BIG;
 	}
-	vlog_printf(log, "magic: 0x%x\nversion: %u\nflags: 0x%x\nhdr_len: %u\ntype_off: %u\n"
+	vlog_printf(log,
+		    "magic: 0x%x\nversion: %u\nflags: 0x%x\nhdr_len: %u\ntype_off: %u\n"
 		    "type_len: %u\nstr_off: %u\nstr_len: %u\nbtf_total_size: %u\n",
 		    hdr.magic, hdr.version, hdr.flags, hdr.hdr_len, hdr.type_off, hdr.type_len,
 		    hdr.str_off, hdr.str_len, size);
@@ -80,8 +81,7 @@ static void verify_vprintf(void *arg, const char *fmt, va_list ap)
 	vlog_vprintf(arg, fmt, ap);
 }
 
-static int verify_types(const void *data, u32 size, const struct btf_header *hdr,
-			struct vlog *log)
+static int verify_types(const void *data, u32 size, const struct btf_header *hdr, struct vlog *log)
 {
 	const struct btf_vlog out = { .vprintf = verify_vprintf, .arg = log };
 
@@ -146,7 +146,7 @@ static int btf_obj_create(void *data, u32 size, struct btf *btf)
 		return err;
 	}
 	int fd = obj_fd_new(&b->obj, 0);
-	obj_put(&b->obj);  /* the descriptor holds it now (or it goes on failure) */
+	obj_put(&b->obj); /* the descriptor holds it now (or it goes on failure) */
 	return fd;
 }
 
@@ -192,7 +192,7 @@ struct btf_obj *btf_from_fd(int fd)
 	struct obj *o = obj_from_fd(fd, OBJ_BTF, NULL);
 
 	if (IS_ERR(o))
-		return (struct btf_obj *)o;  /* the error pointer */
+		return (struct btf_obj *)o; /* the error pointer */
 	return container_of(o, struct btf_obj, obj);
 }
 
@@ -209,7 +209,7 @@ int btf_get_info(struct btf_obj *b, struct bpf_btf_info *info)
 	info->btf_size = b->size;
 	info->id = b->obj.id;
 	info->kernel_btf = 0;
-	if (uname && copy_to_user(uname, "", 1))  /* loaded BTF has no name */
+	if (uname && copy_to_user(uname, "", 1)) /* loaded BTF has no name */
 		return -EFAULT;
 	info->name_len = 0;
 	return 0;
@@ -225,14 +225,14 @@ long btf_type_size(const struct btf_obj *b, u32 type_id)
 
 /* ---- special fields (the kinds of fields.h) ---- */
 
-#define NO_FIELD (-1)       /* absent */
-#define INVALID_FIELD (-2)  /* present but unusable: twice, in an array, misaligned */
+#define NO_FIELD (-1)      /* absent */
+#define INVALID_FIELD (-2) /* present but unusable: twice, in an array, misaligned */
 
 struct field_search {
 	const struct btf *btf;
 	const char *name;
 	u32 size, align;
-	int found;  /* offset, NO_FIELD or INVALID_FIELD */
+	int found; /* offset, NO_FIELD or INVALID_FIELD */
 };
 
 static const struct btf_type *skip_mods(const struct btf *btf, u32 *id)
@@ -311,8 +311,9 @@ static void search_members(struct field_search *s, const struct btf_type *t, u32
 static int find_field(const struct btf_obj *b, u32 type_id, const char *struct_name, u32 size,
 		      u32 align)
 {
-	struct field_search s = { .btf = b->btf, .name = struct_name, .size = size, .align = align,
-				  .found = NO_FIELD };
+	struct field_search s = {
+		.btf = b->btf, .name = struct_name, .size = size, .align = align, .found = NO_FIELD
+	};
 	const struct btf_type *t = skip_mods(b->btf, &type_id);
 
 	if (t && btf_is_composite(t))

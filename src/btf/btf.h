@@ -11,8 +11,8 @@ struct btf;
 
 struct btf_obj {
 	struct obj obj;
-	struct btf *btf;  /* libbpf's parsed form */
-	void *data;       /* the raw blob as loaded */
+	struct btf *btf; /* libbpf's parsed form */
+	void *data;      /* the raw blob as loaded */
 	u32 size;
 };
 
@@ -20,15 +20,18 @@ struct btf_obj {
 int btf_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 /* +1 refcnt or ERR_PTR */
 struct btf_obj *btf_from_fd(int fd);
-static inline void btf_obj_put(struct btf_obj *b) { if (b) obj_put(&b->obj); }
+static inline void btf_obj_put(struct btf_obj *b)
+{
+	if (b)
+		obj_put(&b->obj);
+}
 int btf_get_info(struct btf_obj *b, struct bpf_btf_info *info);
 
 /* The special fields (fields.h) of value type type_id, found once at map create: each
  * kind's struct as a member (nested structs included) at an aligned offset, at most once
  * and not in an array (else it is ordinary bytes).  -EINVAL when a field does not lie in
  * value_size bytes. */
-int btf_find_fields(const struct btf_obj *b, u32 type_id, u32 value_size,
-		    struct field_table *out);
+int btf_find_fields(const struct btf_obj *b, u32 type_id, u32 value_size, struct field_table *out);
 /* Size of a type id (resolving typedefs/modifiers), or -EINVAL. */
 long btf_type_size(const struct btf_obj *b, u32 type_id);
 

@@ -33,7 +33,7 @@ enum { NOT_VISITED, VISITED, RESOLVED };
 enum resolve_mode { RESOLVE_TBD, RESOLVE_PTR, RESOLVE_STRUCT_OR_ARRAY };
 
 struct resolved {
-	u32 id;    /* the type after modifiers (itself for others) */
+	u32 id; /* the type after modifiers (itself for others) */
 	u32 size;
 	u8 state;
 	bool sized;
@@ -43,12 +43,12 @@ struct bv {
 	const struct btf_vlog *log;
 	const char *strs;
 	u32 str_len;
-	const struct btf_type **types;  /* by id; types[0] (void) is NULL */
-	u32 nr;                         /* ids, void included */
+	const struct btf_type **types; /* by id; types[0] (void) is NULL */
+	u32 nr;                        /* ids, void included */
 	struct resolved *res;
 	enum resolve_mode mode;
 	u32 depth;
-	bool resolving;                 /* phase 2: member lines repeat their struct's line */
+	bool resolving; /* phase 2: member lines repeat their struct's line */
 };
 
 /* ---- the log ---- */
@@ -83,34 +83,54 @@ static bool has_name(const struct bv *v, u32 off)
 static const char *kind_str(u32 kind)
 {
 	static const char *const names[] = {
-		[BTF_KIND_UNKN] = "UNKNOWN", [BTF_KIND_INT] = "INT", [BTF_KIND_PTR] = "PTR",
-		[BTF_KIND_ARRAY] = "ARRAY", [BTF_KIND_STRUCT] = "STRUCT",
-		[BTF_KIND_UNION] = "UNION",
-		[BTF_KIND_ENUM] = "ENUM", [BTF_KIND_FWD] = "FWD", [BTF_KIND_TYPEDEF] = "TYPEDEF",
-		[BTF_KIND_VOLATILE] = "VOLATILE", [BTF_KIND_CONST] = "CONST",
-		[BTF_KIND_RESTRICT] = "RESTRICT", [BTF_KIND_FUNC] = "FUNC",
-		[BTF_KIND_FUNC_PROTO] = "FUNC_PROTO", [BTF_KIND_VAR] = "VAR",
-		[BTF_KIND_DATASEC] = "DATASEC", [BTF_KIND_FLOAT] = "FLOAT",
-		[BTF_KIND_DECL_TAG] = "DECL_TAG", [BTF_KIND_TYPE_TAG] = "TYPE_TAG",
-		[BTF_KIND_ENUM64] = "ENUM64",
+		[BTF_KIND_UNKN] = "UNKNOWN",      [BTF_KIND_INT] = "INT",
+		[BTF_KIND_PTR] = "PTR",           [BTF_KIND_ARRAY] = "ARRAY",
+		[BTF_KIND_STRUCT] = "STRUCT",     [BTF_KIND_UNION] = "UNION",
+		[BTF_KIND_ENUM] = "ENUM",         [BTF_KIND_FWD] = "FWD",
+		[BTF_KIND_TYPEDEF] = "TYPEDEF",   [BTF_KIND_VOLATILE] = "VOLATILE",
+		[BTF_KIND_CONST] = "CONST",       [BTF_KIND_RESTRICT] = "RESTRICT",
+		[BTF_KIND_FUNC] = "FUNC",         [BTF_KIND_FUNC_PROTO] = "FUNC_PROTO",
+		[BTF_KIND_VAR] = "VAR",           [BTF_KIND_DATASEC] = "DATASEC",
+		[BTF_KIND_FLOAT] = "FLOAT",       [BTF_KIND_DECL_TAG] = "DECL_TAG",
+		[BTF_KIND_TYPE_TAG] = "TYPE_TAG", [BTF_KIND_ENUM64] = "ENUM64",
 	};
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "UNKNOWN";
 }
 
-static u32 kind_of(const struct btf_type *t) { return BTF_INFO_KIND(t->info); }
-static u32 vlen_of(const struct btf_type *t) { return BTF_INFO_VLEN(t->info); }
-static bool kflag_of(const struct btf_type *t) { return BTF_INFO_KFLAG(t->info); }
-static const void *extra(const struct btf_type *t) { return t + 1; }
-static u32 int_data(const struct btf_type *t) { return *(const u32 *)extra(t); }
+static u32 kind_of(const struct btf_type *t)
+{
+	return BTF_INFO_KIND(t->info);
+}
+static u32 vlen_of(const struct btf_type *t)
+{
+	return BTF_INFO_VLEN(t->info);
+}
+static bool kflag_of(const struct btf_type *t)
+{
+	return BTF_INFO_KFLAG(t->info);
+}
+static const void *extra(const struct btf_type *t)
+{
+	return t + 1;
+}
+static u32 int_data(const struct btf_type *t)
+{
+	return *(const u32 *)extra(t);
+}
 
 static const char *int_encoding_str(u32 enc)
 {
 	switch (enc) {
-	case 0: return "(none)";
-	case BTF_INT_SIGNED: return "SIGNED";
-	case BTF_INT_CHAR: return "CHAR";
-	case BTF_INT_BOOL: return "BOOL";
-	default: return "UNKN";
+	case 0:
+		return "(none)";
+	case BTF_INT_SIGNED:
+		return "SIGNED";
+	case BTF_INT_CHAR:
+		return "CHAR";
+	case BTF_INT_BOOL:
+		return "BOOL";
+	default:
+		return "UNKN";
 	}
 }
 
@@ -137,8 +157,8 @@ static void log_details(const struct bv *v, const struct btf_type *t)
 	switch (kind_of(t)) {
 	case BTF_KIND_INT:
 		bv_log(v, " size=%u bits_offset=%u nr_bits=%u encoding=%s", t->size,
-		     BTF_INT_OFFSET(int_data(t)), BTF_INT_BITS(int_data(t)),
-		     int_encoding_str(BTF_INT_ENCODING(int_data(t))));
+		       BTF_INT_OFFSET(int_data(t)), BTF_INT_BITS(int_data(t)),
+		       int_encoding_str(BTF_INT_ENCODING(int_data(t))));
 		break;
 	case BTF_KIND_ARRAY: {
 		const struct btf_array *a = extra(t);
@@ -146,7 +166,10 @@ static void log_details(const struct bv *v, const struct btf_type *t)
 		       a->nelems);
 		break;
 	}
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_ENUM: case BTF_KIND_ENUM64:
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
 	case BTF_KIND_DATASEC:
 		bv_log(v, " size=%u vlen=%u", t->size, vlen_of(t));
 		break;
@@ -165,7 +188,7 @@ static void log_details(const struct bv *v, const struct btf_type *t)
 	case BTF_KIND_DECL_TAG:
 		bv_log(v, " type=%u component_idx=%d", t->type, *(const s32 *)extra(t));
 		break;
-	default:  /* ptr, modifiers, typedef, type_tag, func */
+	default: /* ptr, modifiers, typedef, type_tag, func */
 		bv_log(v, " type_id=%u", t->type);
 		break;
 	}
@@ -205,7 +228,7 @@ static int log_member(const struct bv *v, u32 id, u32 i, const char *msg)
 	bv_log(v, "\t%s type_id=%u", name_of(v, m->name_off), m->type);
 	if (kflag_of(t))
 		bv_log(v, " bitfield_size=%u bits_offset=%u", BTF_MEMBER_BITFIELD_SIZE(m->offset),
-		     BTF_MEMBER_BIT_OFFSET(m->offset));
+		       BTF_MEMBER_BIT_OFFSET(m->offset));
 	else
 		bv_log(v, " bits_offset=%u", m->offset);
 	if (msg)
@@ -384,7 +407,7 @@ static long meta_enum(const struct bv *v, u32 id, u32 left)
 		const u8 *e = (const u8 *)extra(t) + (size_t)i * esize;
 		u32 name_off = *(const u32 *)e;
 		if (!name_ok(v, name_off)) {
-			bv_log(v, "\tInvalid name_offset:%u", name_off);  /* sic: no newline */
+			bv_log(v, "\tInvalid name_offset:%u", name_off); /* sic: no newline */
 			return -EINVAL;
 		}
 		if (!has_name(v, name_off))
@@ -521,18 +544,32 @@ static long meta_decl_tag(const struct bv *v, u32 id, u32 left)
 static long check_kind_meta(const struct bv *v, u32 id, u32 left)
 {
 	switch (kind_of(v->types[id])) {
-	case BTF_KIND_INT: return meta_int(v, id, left);
-	case BTF_KIND_ARRAY: return meta_array(v, id, left);
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION: return meta_struct(v, id, left);
-	case BTF_KIND_ENUM: case BTF_KIND_ENUM64: return meta_enum(v, id, left);
-	case BTF_KIND_FWD: return meta_fwd(v, id);
-	case BTF_KIND_FUNC: return meta_func(v, id);
-	case BTF_KIND_FUNC_PROTO: return meta_func_proto(v, id, left);
-	case BTF_KIND_VAR: return meta_var(v, id, left);
-	case BTF_KIND_DATASEC: return meta_datasec(v, id, left);
-	case BTF_KIND_FLOAT: return meta_float(v, id);
-	case BTF_KIND_DECL_TAG: return meta_decl_tag(v, id, left);
-	default: return meta_ref(v, id);
+	case BTF_KIND_INT:
+		return meta_int(v, id, left);
+	case BTF_KIND_ARRAY:
+		return meta_array(v, id, left);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return meta_struct(v, id, left);
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return meta_enum(v, id, left);
+	case BTF_KIND_FWD:
+		return meta_fwd(v, id);
+	case BTF_KIND_FUNC:
+		return meta_func(v, id);
+	case BTF_KIND_FUNC_PROTO:
+		return meta_func_proto(v, id, left);
+	case BTF_KIND_VAR:
+		return meta_var(v, id, left);
+	case BTF_KIND_DATASEC:
+		return meta_datasec(v, id, left);
+	case BTF_KIND_FLOAT:
+		return meta_float(v, id);
+	case BTF_KIND_DECL_TAG:
+		return meta_decl_tag(v, id, left);
+	default:
+		return meta_ref(v, id);
 	}
 }
 
@@ -578,14 +615,38 @@ static bool is_kind(const struct btf_type *t, u32 kind)
 	return t != &void_type && kind_of(t) == kind;
 }
 
-static bool is_void(const struct btf_type *t) { return t == &void_type; }
-static bool is_ptr(const struct btf_type *t) { return is_kind(t, BTF_KIND_PTR); }
-static bool is_array(const struct btf_type *t) { return is_kind(t, BTF_KIND_ARRAY); }
-static bool is_int(const struct btf_type *t) { return is_kind(t, BTF_KIND_INT); }
-static bool is_fwd(const struct btf_type *t) { return is_kind(t, BTF_KIND_FWD); }
-static bool is_func(const struct btf_type *t) { return is_kind(t, BTF_KIND_FUNC); }
-static bool is_func_proto(const struct btf_type *t) { return is_kind(t, BTF_KIND_FUNC_PROTO); }
-static bool is_var(const struct btf_type *t) { return is_kind(t, BTF_KIND_VAR); }
+static bool is_void(const struct btf_type *t)
+{
+	return t == &void_type;
+}
+static bool is_ptr(const struct btf_type *t)
+{
+	return is_kind(t, BTF_KIND_PTR);
+}
+static bool is_array(const struct btf_type *t)
+{
+	return is_kind(t, BTF_KIND_ARRAY);
+}
+static bool is_int(const struct btf_type *t)
+{
+	return is_kind(t, BTF_KIND_INT);
+}
+static bool is_fwd(const struct btf_type *t)
+{
+	return is_kind(t, BTF_KIND_FWD);
+}
+static bool is_func(const struct btf_type *t)
+{
+	return is_kind(t, BTF_KIND_FUNC);
+}
+static bool is_func_proto(const struct btf_type *t)
+{
+	return is_kind(t, BTF_KIND_FUNC_PROTO);
+}
+static bool is_var(const struct btf_type *t)
+{
+	return is_kind(t, BTF_KIND_VAR);
+}
 
 static bool is_struct(const struct btf_type *t)
 {
@@ -673,8 +734,7 @@ static bool id_size(const struct bv *v, u32 id, u32 *rid, u32 *size)
 
 static void set_resolved(struct bv *v, u32 id, u32 rid, u32 size, bool sized)
 {
-	v->res[id] = (struct resolved){ .id = rid, .size = size, .state = RESOLVED,
-					.sized = sized };
+	v->res[id] = (struct resolved){ .id = rid, .size = size, .state = RESOLVED, .sized = sized };
 }
 
 static int resolve(struct bv *v, u32 id);
@@ -772,11 +832,11 @@ static int resolve_array(struct bv *v, u32 id)
  * the kernel's lines then show the resolved type id. */
 struct mcheck {
 	const struct bv *v;
-	u32 id, i;                  /* the struct and the member's index */
-	const struct btf_type *st;  /* the struct */
-	struct btf_member m;        /* the member, its type resolved */
-	const struct btf_type *mt;  /* the member's resolved type */
-	u32 size;                   /* its size */
+	u32 id, i;                 /* the struct and the member's index */
+	const struct btf_type *st; /* the struct */
+	struct btf_member m;       /* the member, its type resolved */
+	const struct btf_type *mt; /* the member's resolved type */
+	u32 size;                  /* its size */
 };
 
 static int mc_fail(const struct mcheck *c, const char *msg)
@@ -861,8 +921,9 @@ static int check_sized_member(const struct mcheck *c)
 static int check_member(const struct bv *v, u32 id, u32 i)
 {
 	const struct btf_type *st = v->types[id];
-	struct mcheck c = { .v = v, .id = id, .i = i, .st = st,
-			    .m = ((const struct btf_member *)extra(st))[i] };
+	struct mcheck c = {
+		.v = v, .id = id, .i = i, .st = st, .m = ((const struct btf_member *)extra(st))[i]
+	};
 	u32 rid;
 
 	if (!id_size(v, c.m.type, &rid, &c.size))
@@ -870,10 +931,15 @@ static int check_member(const struct bv *v, u32 id, u32 i)
 	c.m.type = rid;
 	c.mt = v->types[rid];
 	switch (kind_of(c.mt)) {
-	case BTF_KIND_INT: return check_int_member(&c);
-	case BTF_KIND_ENUM: case BTF_KIND_ENUM64: return check_enum_member(&c);
-	case BTF_KIND_FLOAT: return check_float_member(&c);
-	default: return check_sized_member(&c);
+	case BTF_KIND_INT:
+		return check_int_member(&c);
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return check_enum_member(&c);
+	case BTF_KIND_FLOAT:
+		return check_float_member(&c);
+	default:
+		return check_sized_member(&c);
 	}
 }
 
@@ -1079,7 +1145,9 @@ static int check_all_types(struct bv *v)
 
 /* ---- sections ---- */
 
-struct section { u32 off, len; };
+struct section {
+	u32 off, len;
+};
 
 /* The two sections, in offset order, start where the previous one ends and fill the blob
  * after the header (the kernel's btf_check_sec_info). */
@@ -1095,18 +1163,18 @@ static int check_sections(const struct bv *v, const struct btf_header *h, u32 si
 		s[1] = tmp;
 	}
 	for (int i = 0; i < 2; i++) {
-		const char *err = expected < s[i].off ? "Invalid section offset" :
-				  total < s[i].off ? "Unsupported section found" :
-				  total > s[i].off ? "Section overlap found" :
+		const char *err = expected < s[i].off         ? "Invalid section offset" :
+				  total < s[i].off            ? "Unsupported section found" :
+				  total > s[i].off            ? "Section overlap found" :
 				  expected - total < s[i].len ? "Total section length too long" :
-				  NULL;
+								NULL;
 		if (err) {
 			bv_log(v, "%s", err);
 			return -EINVAL;
 		}
 		total += s[i].len;
 	}
-	if (total != expected) {  /* bytes no section covers */
+	if (total != expected) { /* bytes no section covers */
 		bv_log(v, "Unsupported section found");
 		return -EINVAL;
 	}
@@ -1131,7 +1199,7 @@ static int check_strings(const struct bv *v, const struct btf_header *h, u32 siz
 /* Phase 1 over the type section (copied to aligned memory by the caller). */
 static int check_all_metas(struct bv *v, const u8 *types, u32 len)
 {
-	u32 cap = len / TYPE_SIZE + 1;  /* every type takes at least TYPE_SIZE bytes */
+	u32 cap = len / TYPE_SIZE + 1; /* every type takes at least TYPE_SIZE bytes */
 
 	v->types = calloc(cap + 1, sizeof(*v->types));
 	if (!v->types)
@@ -1146,8 +1214,7 @@ static int check_all_metas(struct bv *v, const u8 *types, u32 len)
 	return 0;
 }
 
-int btf_verify(const u8 *data, u32 size, const struct btf_header *hdr,
-	       const struct btf_vlog *log)
+int btf_verify(const u8 *data, u32 size, const struct btf_header *hdr, const struct btf_vlog *log)
 {
 	const struct btf_header h = *hdr;
 	struct bv v = { .log = log };

@@ -19,7 +19,6 @@ struct btf_vlog {
  * types, else -errno with the kernel's log line written.  Nothing past `size` is read,
  * no type id is used before it is checked, and no member or bit-field may lie outside
  * its struct. */
-int btf_verify(const u8 *data, u32 size, const struct btf_header *hdr,
-	       const struct btf_vlog *log);
+int btf_verify(const u8 *data, u32 size, const struct btf_header *hdr, const struct btf_vlog *log);
 
 #endif

@@ -22,8 +22,8 @@
 enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_KINDS };
 
 #define FIELD_BIT(kind) (1u << (kind))
-#define FIELD_NONE (-1)      /* field_table.off[] of a kind the value lacks */
-#define FIELDS_MAX FIELD_KINDS  /* each kind at most once, as the kernel allows today */
+#define FIELD_NONE (-1)        /* field_table.off[] of a kind the value lacks */
+#define FIELDS_MAX FIELD_KINDS /* each kind at most once, as the kernel allows today */
 
 /* What BTF names a kind and how it is laid out. */
 struct field_kind_info {
@@ -48,9 +48,9 @@ struct field {
 
 struct field_table {
 	u32 cnt;
-	u32 kinds;                 /* FIELD_BIT()s of the kinds present */
-	s32 off[FIELD_KINDS];      /* each kind's offset, when in kinds */
-	struct field f[FIELDS_MAX];  /* by offset */
+	u32 kinds;                  /* FIELD_BIT()s of the kinds present */
+	s32 off[FIELD_KINDS];       /* each kind's offset, when in kinds */
+	struct field f[FIELDS_MAX]; /* by offset */
 };
 
 /* An empty table (all zeros is one too). */

@@ -33,7 +33,7 @@ static uint64_t read_uint(struct span s, uint64_t size)
 {
 	uint64_t v = 0;
 
-	memcpy(&v, s.p, min_u64(min_u64(size, sizeof(v)), s.len));  /* little-endian host */
+	memcpy(&v, s.p, min_u64(min_u64(size, sizeof(v)), s.len)); /* little-endian host */
 	return v;
 }
 
@@ -88,7 +88,7 @@ static bool is_string(const struct btf *btf, const struct btf_array *a, struct s
 static void value_json(struct json *j, const struct btf *btf, uint32_t id, struct span s);
 
 static void array_json(struct json *j, const struct btf *btf, const struct btf_type *t,
-                       struct span s)
+		       struct span s)
 {
 	const struct btf_array *a = btf_array(t);
 	int64_t elem_size = btf__resolve_size(btf, a->type);
@@ -110,7 +110,7 @@ static uint64_t bitfield_value(struct span s, uint32_t bit_off, uint32_t bits)
 	uint64_t nbytes = (bit_off % 8 + bits + 7) / 8;
 	unsigned __int128 v = 0;
 
-	memcpy(&v, at.p, min_u64(min_u64(nbytes, sizeof(v)), at.len));  /* little-endian host */
+	memcpy(&v, at.p, min_u64(min_u64(nbytes, sizeof(v)), at.len)); /* little-endian host */
 	v >>= bit_off % 8;
 	return bits < 64 ? (uint64_t)v & ((1ull << bits) - 1) : (uint64_t)v;
 }
@@ -118,13 +118,14 @@ static uint64_t bitfield_value(struct span s, uint32_t bit_off, uint32_t bits)
 /* The members of a struct or union, into the object being written (anonymous struct and
  * union members are inlined; unnamed bit-fields are padding). */
 static void members_json(struct json *j, const struct btf *btf, const struct btf_type *t,
-                         struct span s)
+			 struct span s)
 {
 	const struct btf_member *m = btf_members(t);
 
 	for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
 		const char *name = btf__name_by_offset(btf, m->name_off);
-		uint32_t bit_off = btf_member_bit_offset(t, i), bits = btf_member_bitfield_size(t, i);
+		uint32_t bit_off = btf_member_bit_offset(t, i),
+			 bits = btf_member_bitfield_size(t, i);
 		if (bits) {
 			if (!name || !*name)
 				continue;
@@ -136,7 +137,8 @@ static void members_json(struct json *j, const struct btf *btf, const struct btf
 			continue;
 		}
 		if (!name || !*name) {
-			const struct btf_type *mt = btf__type_by_id(btf, btf__resolve_type(btf, m->type));
+			const struct btf_type *mt = btf__type_by_id(
+				btf, btf__resolve_type(btf, m->type));
 			if (mt && (btf_is_struct(mt) || btf_is_union(mt)))
 				members_json(j, btf, mt, span_from(s, bit_off / 8));
 			continue;
@@ -147,7 +149,7 @@ static void members_json(struct json *j, const struct btf *btf, const struct btf
 }
 
 static void enum_json(struct json *j, const struct btf *btf, const struct btf_type *t,
-                      struct span s)
+		      struct span s)
 {
 	int64_t v = (int64_t)read_uint(s, t->size);
 	const struct btf_enum *e = btf_enum(t);
@@ -163,7 +165,7 @@ static void enum_json(struct json *j, const struct btf *btf, const struct btf_ty
 }
 
 static void datasec_json(struct json *j, const struct btf *btf, const struct btf_type *t,
-                         struct span s)
+			 struct span s)
 {
 	const struct btf_var_secinfo *v = btf_var_secinfos(t);
 

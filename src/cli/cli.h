@@ -15,10 +15,10 @@
 
 #define BPFRUN_VERSION "0.1.0"
 
-int cmd_run(int argc, char **argv);      /* run.c: bpfrun run OBJ.o [options] */
-int cmd_prog(int argc, char **argv);     /* prog.c: bpfrun prog list|show */
-int cmd_map(int argc, char **argv);      /* map.c: bpfrun map list|dump|lookup|update|delete */
-int cmd_exec(int argc, char **argv);     /* exec.c: bpfrun exec -- CMD ARGS... */
+int cmd_run(int argc, char **argv);  /* run.c: bpfrun run OBJ.o [options] */
+int cmd_prog(int argc, char **argv); /* prog.c: bpfrun prog list|show */
+int cmd_map(int argc, char **argv);  /* map.c: bpfrun map list|dump|lookup|update|delete */
+int cmd_exec(int argc, char **argv); /* exec.c: bpfrun exec -- CMD ARGS... */
 int cmd_version(int argc, char **argv);
 
 /* One-line error on stderr: "bpfrun: <message>". */
@@ -37,8 +37,8 @@ bool cli_is_help(const char *arg);
  * elf_check_image() is the first step alone: 0, or -1 with the reason. */
 struct bpf_object;
 struct bpf_object *elf_open_file(const char *path, char *why, size_t len);
-struct bpf_object *elf_open_image(const void *img, size_t size, const char *name,
-				  char *why, size_t len);
+struct bpf_object *elf_open_image(const void *img, size_t size, const char *name, char *why,
+				  size_t len);
 int elf_check_image(const void *img, size_t size, char *why, size_t len);
 
 /* ---- pcap.c: packets of a capture file, in order ---- */
@@ -61,7 +61,7 @@ void json_begin_object(struct json *j);
 void json_end_object(struct json *j);
 void json_begin_array(struct json *j);
 void json_end_array(struct json *j);
-void json_key(struct json *j, const char *key);  /* the value follows */
+void json_key(struct json *j, const char *key); /* the value follows */
 void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
@@ -81,19 +81,19 @@ struct bpf_program;
 struct bpf_map;
 
 struct run_opts {
-	const char *prog_name;    /* --prog */
-	const char *section;      /* --section */
-	const char *data_path;    /* --data */
-	const char *pcap_path;    /* --pcap */
-	uint32_t packet_size;     /* --packet-size (generated packet) */
-	uint64_t repeat;          /* --repeat */
-	int64_t for_ns;           /* --for; -1: until no timer is armed */
-	enum { RUN_CLOCK_DEFAULT, RUN_CLOCK_REAL, RUN_CLOCK_VIRTUAL } clock;  /* --clock */
-	const char *pin_dir;      /* --pin-maps */
-	bool keep;                /* --keep: dump the maps after the run */
-	bool json;                /* --json */
-	bool verbose;             /* -v: libbpf's messages */
-	bool run_requested;       /* an option that asks for a run was given */
+	const char *prog_name; /* --prog */
+	const char *section;   /* --section */
+	const char *data_path; /* --data */
+	const char *pcap_path; /* --pcap */
+	uint32_t packet_size;  /* --packet-size (generated packet) */
+	uint64_t repeat;       /* --repeat */
+	int64_t for_ns;        /* --for; -1: until no timer is armed */
+	enum { RUN_CLOCK_DEFAULT, RUN_CLOCK_REAL, RUN_CLOCK_VIRTUAL } clock; /* --clock */
+	const char *pin_dir;                                                 /* --pin-maps */
+	bool keep;          /* --keep: dump the maps after the run */
+	bool json;          /* --json */
+	bool verbose;       /* -v: libbpf's messages */
+	bool run_requested; /* an option that asks for a run was given */
 };
 
 /* Parses argv[*i] (and its value) if it is a run option: 1 consumed, 0 not a run option,
@@ -132,8 +132,8 @@ struct bpf_object *inspect_open(const struct inspect_args *a);
 struct inspect_cmd {
 	const char *name;
 	const char *help;
-	const char *const *subs;    /* its subcommands, NULL-terminated */
-	const char *subs_text;      /* the same for the error message: "list or show" */
+	const char *const *subs; /* its subcommands, NULL-terminated */
+	const char *subs_text;   /* the same for the error message: "list or show" */
 	/* Checks the words before the object is loaded (NULL: any): 0, or 2 after reporting. */
 	int (*check)(const char *sub, const struct inspect_args *a);
 	/* The subcommand on the loaded (and possibly run) object: 0, or 1 after reporting. */

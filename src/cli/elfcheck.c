@@ -49,14 +49,22 @@
 static const char *machine_name(unsigned int m)
 {
 	switch (m) {
-	case EM_X86_64: return "x86-64";
-	case EM_386: return "i386";
-	case EM_AARCH64: return "aarch64";
-	case EM_ARM: return "arm";
-	case EM_RISCV: return "risc-v";
-	case EM_PPC64: return "ppc64";
-	case EM_S390: return "s390";
-	default: return NULL;
+	case EM_X86_64:
+		return "x86-64";
+	case EM_386:
+		return "i386";
+	case EM_AARCH64:
+		return "aarch64";
+	case EM_ARM:
+		return "arm";
+	case EM_RISCV:
+		return "risc-v";
+	case EM_PPC64:
+		return "ppc64";
+	case EM_S390:
+		return "s390";
+	default:
+		return NULL;
 	}
 }
 
@@ -91,19 +99,22 @@ static int check_header(const Elf64_Ehdr *eh, char *why, size_t len)
 	if (eh->e_machine != EM_BPF) {
 		const char *m = machine_name(eh->e_machine);
 		if (m)
-			snprintf(why, len, "ELF object for %s, not BPF (compile with clang -target bpf)", m);
+			snprintf(why, len,
+				 "ELF object for %s, not BPF (compile with clang -target bpf)", m);
 		else
 			snprintf(why, len, "ELF object for machine %u, not BPF (EM_BPF = %u)",
 				 eh->e_machine, EM_BPF);
 		return -1;
 	}
 	if (eh->e_type != ET_REL) {
-		snprintf(why, len, "BPF ELF file is not a relocatable object (e_type %u)", eh->e_type);
+		snprintf(why, len, "BPF ELF file is not a relocatable object (e_type %u)",
+			 eh->e_type);
 		return -1;
 	}
 	if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 ||
 	    eh->e_shstrndx >= eh->e_shnum) {
-		snprintf(why, len, "corrupt ELF header (section table entries %u of %u bytes, names in %u)",
+		snprintf(why, len,
+			 "corrupt ELF header (section table entries %u of %u bytes, names in %u)",
 			 eh->e_shnum, eh->e_shentsize, eh->e_shstrndx);
 		return -1;
 	}
@@ -118,15 +129,18 @@ int elf_check_image(const void *image, size_t size, char *why, size_t len)
 	if (check_ident(img, size, why, len))
 		return -1;
 	if (size < sizeof(eh)) {
-		snprintf(why, len, "truncated ELF file (%zu bytes, header needs %zu)", size, sizeof(eh));
+		snprintf(why, len, "truncated ELF file (%zu bytes, header needs %zu)", size,
+			 sizeof(eh));
 		return -1;
 	}
 	memcpy(&eh, img, sizeof(eh));
 	if (check_header(&eh, why, len))
 		return -1;
 	if (!range_ok(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), size)) {
-		snprintf(why, len, "truncated or corrupt ELF file: section table at %llu is past "
-			 "its end (%zu bytes)", (unsigned long long)eh.e_shoff, size);
+		snprintf(why, len,
+			 "truncated or corrupt ELF file: section table at %llu is past "
+			 "its end (%zu bytes)",
+			 (unsigned long long)eh.e_shoff, size);
 		return -1;
 	}
 	/* The table may sit at any offset (e_shoff is not checked for alignment): copy each entry. */
@@ -136,7 +150,8 @@ int elf_check_image(const void *image, size_t size, char *why, size_t len)
 		if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
 			continue;
 		if (!range_ok(sh.sh_offset, sh.sh_size, size)) {
-			snprintf(why, len, "truncated or corrupt ELF file: section %u lies past its end", i);
+			snprintf(why, len,
+				 "truncated or corrupt ELF file: section %u lies past its end", i);
 			return -1;
 		}
 	}
@@ -160,7 +175,8 @@ static void *read_file(const char *path, size_t *size, char *why, size_t len)
 		goto out;
 	}
 	if ((uint64_t)st.st_size > MAX_OBJECT_SIZE) {
-		snprintf(why, len, "too large for a BPF object (%lld bytes)", (long long)st.st_size);
+		snprintf(why, len, "too large for a BPF object (%lld bytes)",
+			 (long long)st.st_size);
 		goto out;
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
@@ -180,7 +196,7 @@ static void *read_file(const char *path, size_t *size, char *why, size_t len)
 			goto out;
 		}
 		if (n == 0)
-			break;     /* it shrank meanwhile: what was read is the object */
+			break; /* it shrank meanwhile: what was read is the object */
 		*size += (size_t)n;
 	}
 	if (buf && !*size) {
@@ -229,7 +245,8 @@ static int probe_open(const void *img, size_t size, const char *name, char *why,
 	    (WEXITSTATUS(status) == PROBE_OPENED || WEXITSTATUS(status) == PROBE_REFUSED))
 		return 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
-		snprintf(why, len, "corrupt BPF object: libbpf did not finish parsing it in %d s of CPU",
+		snprintf(why, len,
+			 "corrupt BPF object: libbpf did not finish parsing it in %d s of CPU",
 			 PROBE_CPU_SECONDS);
 	else if (WIFSIGNALED(status))
 		snprintf(why, len, "corrupt BPF object: libbpf crashes parsing it (SIG%s)",
@@ -240,8 +257,8 @@ static int probe_open(const void *img, size_t size, const char *name, char *why,
 	return -1;
 }
 
-struct bpf_object *elf_open_image(const void *img, size_t size, const char *name,
-				  char *why, size_t len)
+struct bpf_object *elf_open_image(const void *img, size_t size, const char *name, char *why,
+				  size_t len)
 {
 	if (elf_check_image(img, size, why, len) || probe_open(img, size, name, why, len))
 		return NULL;
@@ -264,6 +281,6 @@ struct bpf_object *elf_open_file(const char *path, char *why, size_t len)
 	snprintf(name, sizeof(name), "%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	name[strcspn(name, ".")] = 0;
 	struct bpf_object *obj = elf_open_image(img, size, name, why, len);
-	free(img);     /* libbpf 1.1 keeps no reference to the image once it is open */
+	free(img); /* libbpf 1.1 keeps no reference to the image once it is open */
 	return obj;
 }

@@ -17,7 +17,8 @@ static const char exec_usage[] =
 	"Usage: bpfrun exec [--] CMD [ARGS...]\n"
 	"Runs CMD with libbpfrun.so preloaded: the program's bpf() system calls (libbpf's\n"
 	"included) are served by bpfrun in its own process instead of the kernel.\n"
-	"BPFRUN_CLOCK=virtual selects the virtual clock, BPFRUN_TRACE=FILE the bpf_printk output.\n";
+	"BPFRUN_CLOCK=virtual selects the virtual clock, BPFRUN_TRACE=FILE the bpf_printk "
+	"output.\n";
 
 /* libbpfrun.so in the directory of /proc/self/exe. */
 static int library_path(char *out, size_t len)

@@ -24,7 +24,7 @@ static void json_open(struct json *j, char c)
 {
 	json_sep(j);
 	fputc(c, j->out);
-	j->depth++;  /* our output nests a few levels at most: far below the array size */
+	j->depth++; /* our output nests a few levels at most: far below the array size */
 	j->need_comma[j->depth] = false;
 }
 
@@ -37,10 +37,22 @@ static void json_close(struct json *j, char c)
 		fputc('\n', j->out);
 }
 
-void json_begin_object(struct json *j) { json_open(j, '{'); }
-void json_end_object(struct json *j) { json_close(j, '}'); }
-void json_begin_array(struct json *j) { json_open(j, '['); }
-void json_end_array(struct json *j) { json_close(j, ']'); }
+void json_begin_object(struct json *j)
+{
+	json_open(j, '{');
+}
+void json_end_object(struct json *j)
+{
+	json_close(j, '}');
+}
+void json_begin_array(struct json *j)
+{
+	json_open(j, '[');
+}
+void json_end_array(struct json *j)
+{
+	json_close(j, ']');
+}
 
 static void json_quoted(FILE *out, const char *s)
 {

@@ -57,11 +57,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run },
-	{ "prog", cmd_prog },
-	{ "map", cmd_map },
-	{ "exec", cmd_exec },
-	{ "version", cmd_version },
+	{ "run", cmd_run },   { "prog", cmd_prog },       { "map", cmd_map },
+	{ "exec", cmd_exec }, { "version", cmd_version },
 };
 
 int main(int argc, char **argv)

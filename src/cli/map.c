@@ -16,7 +16,8 @@ static const char map_help[] =
 	"Usage: bpfrun map list   OBJ.o [RUN OPTIONS]\n"
 	"       bpfrun map dump   OBJ.o MAP [RUN OPTIONS]\n"
 	"       bpfrun map lookup OBJ.o MAP key BYTES [RUN OPTIONS]\n"
-	"       bpfrun map update OBJ.o MAP key BYTES value BYTES [any|exist|noexist] [RUN OPTIONS]\n"
+	"       bpfrun map update OBJ.o MAP key BYTES value BYTES [any|exist|noexist] [RUN "
+	"OPTIONS]\n"
 	"       bpfrun map delete OBJ.o MAP key BYTES [RUN OPTIONS]\n"
 	"MAP   := name NAME | id ID | pinned PATH\n"
 	"BYTES := [hex] BYTE...  (bpftool's syntax: `key 1 0 0 0`, `key hex 01 00 00 00`)\n"
@@ -27,8 +28,8 @@ static const char map_help[] =
 struct map_ref {
 	int fd;
 	struct bpf_map_info info;
-	uint32_t value_len;  /* user-space value size (per-CPU: every CPU's copy) */
-	struct btf *btf;     /* for JSON's "formatted", when loaded (map_load_btf) */
+	uint32_t value_len; /* user-space value size (per-CPU: every CPU's copy) */
+	struct btf *btf;    /* for JSON's "formatted", when loaded (map_load_btf) */
 };
 
 static int map_describe(int fd, struct map_ref *m)
@@ -42,7 +43,8 @@ static int map_describe(int fd, struct map_ref *m)
 	m->value_len = m->info.value_size;
 	if (m->info.type == BPF_MAP_TYPE_PERCPU_ARRAY || m->info.type == BPF_MAP_TYPE_PERCPU_HASH ||
 	    m->info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH)
-		m->value_len = ((m->info.value_size + 7) & ~7u) * (uint32_t)libbpf_num_possible_cpus();
+		m->value_len = ((m->info.value_size + 7) & ~7u) *
+			       (uint32_t)libbpf_num_possible_cpus();
 	return 0;
 }
 
@@ -78,22 +80,32 @@ static void map_print_info(struct json *j, const struct map_ref *m)
 	const struct bpf_map_info *in = &m->info;
 
 	if (!j) {
-		printf("%u: %s  name %s  flags 0x%x\n", in->id, map_type_name(in->type), in->name, in->map_flags);
-		printf("\tkey %uB  value %uB  max_entries %u\n", in->key_size, in->value_size, in->max_entries);
+		printf("%u: %s  name %s  flags 0x%x\n", in->id, map_type_name(in->type), in->name,
+		       in->map_flags);
+		printf("\tkey %uB  value %uB  max_entries %u\n", in->key_size, in->value_size,
+		       in->max_entries);
 		if (in->btf_id)
 			printf("\tbtf_id %u\n", in->btf_id);
 		return;
 	}
 	json_begin_object(j);
-	json_key(j, "id"); json_uint(j, in->id);
-	json_key(j, "type"); json_string(j, map_type_name(in->type));
-	json_key(j, "name"); json_string(j, in->name);
-	json_key(j, "flags"); json_uint(j, in->map_flags);
-	json_key(j, "bytes_key"); json_uint(j, in->key_size);
-	json_key(j, "bytes_value"); json_uint(j, in->value_size);
-	json_key(j, "max_entries"); json_uint(j, in->max_entries);
+	json_key(j, "id");
+	json_uint(j, in->id);
+	json_key(j, "type");
+	json_string(j, map_type_name(in->type));
+	json_key(j, "name");
+	json_string(j, in->name);
+	json_key(j, "flags");
+	json_uint(j, in->map_flags);
+	json_key(j, "bytes_key");
+	json_uint(j, in->key_size);
+	json_key(j, "bytes_value");
+	json_uint(j, in->value_size);
+	json_key(j, "max_entries");
+	json_uint(j, in->max_entries);
 	if (in->btf_id) {
-		json_key(j, "btf_id"); json_uint(j, in->btf_id);
+		json_key(j, "btf_id");
+		json_uint(j, in->btf_id);
 	}
 	json_end_object(j);
 }
@@ -107,7 +119,7 @@ static int for_each_map(int (*fn)(struct map_ref *m, void *arg), void *arg)
 	while (!bpf_map_get_next_id(id, &id)) {
 		int fd = bpf_map_get_fd_by_id(id);
 		if (fd < 0)
-			continue;  /* freed meanwhile */
+			continue; /* freed meanwhile */
 		int r = map_describe(fd, &m) ? 0 : fn(&m, arg);
 		close(fd);
 		if (r)
@@ -131,7 +143,8 @@ static void hex_line(const uint8_t *p, uint32_t len)
 }
 
 /* bpftool's "formatted": {"key": ..., "value": ...} through the map's BTF. */
-static void print_formatted(struct json *j, const struct map_ref *m, const void *key, const void *value)
+static void print_formatted(struct json *j, const struct map_ref *m, const void *key,
+			    const void *value)
 {
 	if (!m->btf)
 		return;
@@ -148,7 +161,8 @@ static void print_formatted(struct json *j, const struct map_ref *m, const void 
 	json_end_object(j);
 }
 
-static void print_elem(struct json *j, const struct map_ref *m, const void *key, const uint8_t *value)
+static void print_elem(struct json *j, const struct map_ref *m, const void *key,
+		       const uint8_t *value)
 {
 	uint32_t cpus = map_is_percpu(m) ? (uint32_t)libbpf_num_possible_cpus() : 0;
 	uint32_t stride = (m->info.value_size + 7) & ~7u;
@@ -179,7 +193,8 @@ static void print_elem(struct json *j, const struct map_ref *m, const void *key,
 		json_begin_array(j);
 		for (uint32_t c = 0; c < cpus; c++) {
 			json_begin_object(j);
-			json_key(j, "cpu"); json_uint(j, c);
+			json_key(j, "cpu");
+			json_uint(j, c);
 			json_key(j, "value");
 			json_hex_bytes(j, value + (size_t)c * stride, m->info.value_size);
 			json_end_object(j);
@@ -208,7 +223,7 @@ static int map_dump(struct json *j, struct map_ref *m)
 		memcpy(key, next, m->info.key_size);
 		prev = key;
 		if (bpf_map_lookup_elem(m->fd, key, value))
-			continue;  /* deleted meanwhile (a timer callback) */
+			continue; /* deleted meanwhile (a timer callback) */
 		print_elem(j, m, key, value);
 		count++;
 	}
@@ -238,7 +253,8 @@ int map_dump_all(struct bpf_object *obj, bool json)
 		json_init(j, stdout);
 		json_begin_array(j);
 	}
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		int err = map_describe(bpf_map__fd(map), &m);
 		if (err) {
 			cli_error("map %s: %s", bpf_map__name(map), strerror(-err));
@@ -247,8 +263,10 @@ int map_dump_all(struct bpf_object *obj, bool json)
 		}
 		if (j) {
 			json_begin_object(j);
-			json_key(j, "id"); json_uint(j, m.info.id);
-			json_key(j, "name"); json_string(j, bpf_map__name(map));
+			json_key(j, "id");
+			json_uint(j, m.info.id);
+			json_key(j, "name");
+			json_string(j, bpf_map__name(map));
 			json_key(j, "elements");
 		} else {
 			printf("map %s (id %u):\n", bpf_map__name(map), m.info.id);
@@ -285,7 +303,8 @@ static int match_name(struct map_ref *m, void *arg)
 }
 
 /* Consumes the selector at words[*w]: 0 with a described map (its fd to close), or -1. */
-static int map_select(struct bpf_object *obj, const struct inspect_args *a, int *w, struct map_ref *m)
+static int map_select(struct bpf_object *obj, const struct inspect_args *a, int *w,
+		      struct map_ref *m)
 {
 	int fd = -1;
 
@@ -335,7 +354,8 @@ static bool is_keyword(const char *w)
 }
 
 /* `key|value [hex] BYTE...` at words[*w] into buf (exactly len bytes). */
-static int parse_bytes(const struct inspect_args *a, int *w, const char *what, uint8_t *buf, uint32_t len)
+static int parse_bytes(const struct inspect_args *a, int *w, const char *what, uint8_t *buf,
+		       uint32_t len)
 {
 	int base = 0;
 	uint32_t n = 0;
@@ -467,8 +487,11 @@ int cmd_map(int argc, char **argv)
 {
 	static const char *const subs[] = { "list", "dump", "lookup", "update", "delete", NULL };
 	static const struct inspect_cmd cmd = {
-		.name = "map", .help = map_help, .subs = subs,
-		.subs_text = "list, dump, lookup, update or delete", .run = map_inspect,
+		.name = "map",
+		.help = map_help,
+		.subs = subs,
+		.subs_text = "list, dump, lookup, update or delete",
+		.run = map_inspect,
 	};
 
 	return inspect_main(&cmd, argc, argv);

@@ -12,7 +12,8 @@ struct pcap_reader {
 struct pcap_reader *pcap_reader_open(const char *path, char *why, size_t len)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
+							    errbuf);
 
 	if (!p) {
 		snprintf(why, len, "%s", errbuf[0] ? errbuf : "cannot open it");

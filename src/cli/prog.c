@@ -65,19 +65,30 @@ static void prog_print_json(struct json *j, const struct prog_desc *d)
 
 	tag_string(in->tag, tag);
 	json_begin_object(j);
-	json_key(j, "id"); json_uint(j, in->id);
-	json_key(j, "type"); json_string(j, prog_type_name(in->type));
-	json_key(j, "name"); json_string(j, in->name);
-	json_key(j, "tag"); json_string(j, tag);
-	json_key(j, "gpl_compatible"); json_bool(j, in->gpl_compatible);
-	if (in->run_cnt) {  /* as bpftool: only when the program has run */
-		json_key(j, "run_time_ns"); json_uint(j, in->run_time_ns);
-		json_key(j, "run_cnt"); json_uint(j, in->run_cnt);
+	json_key(j, "id");
+	json_uint(j, in->id);
+	json_key(j, "type");
+	json_string(j, prog_type_name(in->type));
+	json_key(j, "name");
+	json_string(j, in->name);
+	json_key(j, "tag");
+	json_string(j, tag);
+	json_key(j, "gpl_compatible");
+	json_bool(j, in->gpl_compatible);
+	if (in->run_cnt) { /* as bpftool: only when the program has run */
+		json_key(j, "run_time_ns");
+		json_uint(j, in->run_time_ns);
+		json_key(j, "run_cnt");
+		json_uint(j, in->run_cnt);
 	}
-	json_key(j, "loaded_at"); json_int(j, loaded_at(in->load_time));
-	json_key(j, "uid"); json_uint(j, in->created_by_uid);
-	json_key(j, "bytes_xlated"); json_uint(j, in->xlated_prog_len);
-	json_key(j, "jited"); json_bool(j, in->jited_prog_len > 0);
+	json_key(j, "loaded_at");
+	json_int(j, loaded_at(in->load_time));
+	json_key(j, "uid");
+	json_uint(j, in->created_by_uid);
+	json_key(j, "bytes_xlated");
+	json_uint(j, in->xlated_prog_len);
+	json_key(j, "jited");
+	json_bool(j, in->jited_prog_len > 0);
 	if (in->nr_map_ids) {
 		json_key(j, "map_ids");
 		json_begin_array(j);
@@ -86,7 +97,8 @@ static void prog_print_json(struct json *j, const struct prog_desc *d)
 		json_end_array(j);
 	}
 	if (in->btf_id) {
-		json_key(j, "btf_id"); json_uint(j, in->btf_id);
+		json_key(j, "btf_id");
+		json_uint(j, in->btf_id);
 	}
 	json_end_object(j);
 }
@@ -102,8 +114,8 @@ static void prog_print_plain(const struct prog_desc *d)
 	printf("%u: %s  name %s  tag %s%s\n", in->id, prog_type_name(in->type), in->name, tag,
 	       in->gpl_compatible ? "  gpl" : "");
 	if (in->run_cnt)
-		printf("\trun_time_ns %" PRIu64 "  run_cnt %" PRIu64 "\n", (uint64_t)in->run_time_ns,
-		       (uint64_t)in->run_cnt);
+		printf("\trun_time_ns %" PRIu64 "  run_cnt %" PRIu64 "\n",
+		       (uint64_t)in->run_time_ns, (uint64_t)in->run_cnt);
 	printf("\tloaded_at %s  uid %u\n", when, in->created_by_uid);
 	printf("\txlated %uB", in->xlated_prog_len);
 	if (in->jited_prog_len)
@@ -135,7 +147,7 @@ static int prog_list(struct json *j)
 	while (!bpf_prog_get_next_id(id, &id)) {
 		int fd = bpf_prog_get_fd_by_id(id);
 		if (fd < 0)
-			continue;  /* freed meanwhile */
+			continue; /* freed meanwhile */
 		if (!prog_describe(fd, &d))
 			prog_print(j, &d);
 		close(fd);
@@ -219,8 +231,12 @@ int cmd_prog(int argc, char **argv)
 {
 	static const char *const subs[] = { "list", "show", NULL };
 	static const struct inspect_cmd cmd = {
-		.name = "prog", .help = prog_help, .subs = subs, .subs_text = "list or show",
-		.check = prog_check, .run = prog_command,
+		.name = "prog",
+		.help = prog_help,
+		.subs = subs,
+		.subs_text = "list or show",
+		.check = prog_check,
+		.run = prog_command,
 	};
 
 	return inspect_main(&cmd, argc, argv);

@@ -21,7 +21,7 @@
 #include "cli.h"
 
 #define NSEC_PER_SEC 1000000000ull
-#define MAX_RETVALS 8                       /* distinct return values counted per program */
+#define MAX_RETVALS 8                            /* distinct return values counted per program */
 #define VIRTUAL_STAY_LIMIT (3600 * NSEC_PER_SEC) /* waiting for timers on the virtual clock */
 #define VIRTUAL_STEP (NSEC_PER_SEC / 1000)
 #define PROGRESS_INTERVAL (NSEC_PER_SEC / 2)
@@ -47,7 +47,10 @@ struct prog_stats {
 	struct bpf_program *prog;
 	uint64_t runs, errors;
 	int first_error;
-	struct { uint32_t value; uint64_t count; } retvals[MAX_RETVALS];
+	struct {
+		uint32_t value;
+		uint64_t count;
+	} retvals[MAX_RETVALS];
 	unsigned int nr_retvals;
 	uint64_t other_retvals;
 };
@@ -67,11 +70,11 @@ struct run_state {
 /* Where trace lines go.  Static: timer callbacks may print after a run returns. */
 static struct {
 	FILE *out;
-	bool progress_shown;  /* atomic */
+	bool progress_shown; /* atomic */
 } sink;
 
 static volatile sig_atomic_t stop_requested;
-static bool timer_storm;   /* the virtual clock met a timer storm: the run stops, fails */
+static bool timer_storm; /* the virtual clock met a timer storm: the run stops, fails */
 
 static void on_sigint(int sig)
 {
@@ -89,9 +92,12 @@ static uint64_t real_now(void)
 
 int64_t parse_duration(const char *s)
 {
-	static const struct { const char *unit; double ns; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e9 },
-		{ "m", 60e9 }, { "h", 3600e9 },
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 },   { "s", 1e9 },
+		{ "", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
 	};
 	char *end;
 	double v;
@@ -115,7 +121,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 0);
 	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		cli_error("%s: '%s' is not a number from %" PRIu64 " to %" PRIu64, opt, s, min, max);
+		cli_error("%s: '%s' is not a number from %" PRIu64 " to %" PRIu64, opt, s, min,
+			  max);
 		return -1;
 	}
 	*out = v;
@@ -185,7 +192,7 @@ static int parse_valued(struct run_opts *o, const char *name, const char *v)
 			return -1;
 		}
 		o->clock = strcmp(v, "real") ? RUN_CLOCK_VIRTUAL : RUN_CLOCK_REAL;
-		return 1;  /* the clock alone does not ask for a run */
+		return 1; /* the clock alone does not ask for a run */
 	}
 	o->run_requested = o->run_requested || strcmp(name, "--pin-maps");
 	return 1;
@@ -194,8 +201,8 @@ static int parse_valued(struct run_opts *o, const char *name, const char *v)
 int run_opts_parse(struct run_opts *o, int argc, char **argv, int *i)
 {
 	static const char *const valued[] = {
-		"--prog", "--section", "--data", "--pcap", "--packet-size", "--repeat", "--for",
-		"--clock", "--pin-maps",
+		"--prog",   "--section", "--data",  "--pcap",     "--packet-size",
+		"--repeat", "--for",     "--clock", "--pin-maps",
 	};
 	const char *a = argv[*i];
 
@@ -236,9 +243,9 @@ int run_opts_check(const struct run_opts *o)
 static uint8_t *generated_packet(uint32_t size)
 {
 	static const uint8_t headers[] = {
-		0x02, 0, 0, 0, 0, 0x02,  0x02, 0, 0, 0, 0, 0x01,  0x08, 0x00,
-		0x45, 0, 0, 0,  0, 0, 0x40, 0,  64, 17, 0, 0,  10, 0, 0, 1,  10, 0, 0, 2,
-		0x04, 0x00,  0x00, 0x50,  0, 0,  0, 0,
+		0x02, 0, 0,  0, 0, 0x02, 0x02, 0,    0,    0,    0, 0x01, 0x08, 0x00,
+		0x45, 0, 0,  0, 0, 0,    0x40, 0,    64,   17,   0, 0,    10,   0,
+		0,    1, 10, 0, 0, 2,    0x04, 0x00, 0x00, 0x50, 0, 0,    0,    0,
 	};
 	uint8_t *p = calloc(1, size > sizeof(headers) ? size : sizeof(headers));
 
@@ -342,16 +349,13 @@ static int select_programs(struct run_state *s, struct bpf_object *obj)
 	struct bpf_program *p;
 	unsigned int n = 0;
 
-	bpf_object__for_each_program(p, obj)
-		n++;
+	bpf_object__for_each_program(p, obj) n++;
 	s->progs = calloc(n ? n : 1, sizeof(*s->progs));
 	if (!s->progs) {
 		cli_error("out of memory");
 		return -1;
 	}
-	bpf_object__for_each_program(p, obj)
-		if (selected(p, s->o))
-			s->progs[s->nr_progs++].prog = p;
+	bpf_object__for_each_program(p, obj) if (selected(p, s->o)) s->progs[s->nr_progs++].prog = p;
 	if (!s->nr_progs) {
 		cli_error("%s: no program of a test-runnable type (use --prog NAME)", s->path);
 		return -1;
@@ -388,7 +392,8 @@ static void virtual_advance(uint64_t ns, bool absolute)
 	}
 }
 
-static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8_t *data, uint32_t len)
+static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8_t *data,
+			 uint32_t len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 	enum bpf_prog_type t = bpf_program__type(ps->prog);
@@ -407,8 +412,8 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8
 	if (err) {
 		if (!ps->errors++) {
 			ps->first_error = -err;
-			cli_error("%s: test run of '%s' failed: %s", s->path, bpf_program__name(ps->prog),
-				  strerror(-err));
+			cli_error("%s: test run of '%s' failed: %s", s->path,
+				  bpf_program__name(ps->prog), strerror(-err));
 		}
 		return;
 	}
@@ -426,9 +431,11 @@ static void progress(struct run_state *s)
 		return;
 	s->last_progress = now;
 	bpfrun_timer_stats(&ts);
-	fprintf(stderr, "\r\033[K[bpfrun] %.1fs: %" PRIu64 " packets, %" PRIu64 " runs, timers fired %" PRIu64
-		", pending %" PRIu64, (double)(now - s->start_real) / NSEC_PER_SEC, s->packets, s->runs,
-		ts.fired, ts.pending);
+	fprintf(stderr,
+		"\r\033[K[bpfrun] %.1fs: %" PRIu64 " packets, %" PRIu64
+		" runs, timers fired %" PRIu64 ", pending %" PRIu64,
+		(double)(now - s->start_real) / NSEC_PER_SEC, s->packets, s->runs, ts.fired,
+		ts.pending);
 	__atomic_store_n(&sink.progress_shown, true, __ATOMIC_RELAXED);
 }
 
@@ -440,7 +447,7 @@ static void progress_clear(void)
 
 static void trace_line(const char *line, size_t len, void *arg)
 {
-	progress_clear();  /* the progress line shares the terminal with stdout */
+	progress_clear(); /* the progress line shares the terminal with stdout */
 	fprintf(sink.out, "%.*s\n", (int)len, line);
 	fflush(sink.out);
 }
@@ -485,7 +492,8 @@ static int run_pcap(struct run_state *s)
 		cli_error("%s: not a readable capture: %s", s->o->pcap_path, why);
 		return -1;
 	}
-	while (!stop_requested && (ret = pcap_reader_next(r, &data, &len, &ts, why, sizeof(why))) == 1) {
+	while (!stop_requested &&
+	       (ret = pcap_reader_next(r, &data, &len, &ts, why, sizeof(why))) == 1) {
 		follow_capture_time(s, ts);
 		run_input(s, data, len);
 	}
@@ -528,7 +536,8 @@ static void stay(struct run_state *s)
 			if (!ts.pending)
 				return;
 			if (waited >= VIRTUAL_STAY_LIMIT) {
-				cli_error("timers still armed after 1h of virtual time: stopping (use --for)");
+				cli_error("timers still armed after 1h of virtual time: stopping "
+					  "(use --for)");
 				return;
 			}
 			virtual_advance(VIRTUAL_STEP, false);
@@ -560,22 +569,26 @@ static void print_summary(struct run_state *s, uint64_t elapsed)
 		s->runs == 1 ? "" : "s", s->packets, s->packets == 1 ? "" : "s");
 	for (unsigned int k = 0; k < s->nr_progs; k++) {
 		struct prog_stats *ps = &s->progs[k];
-		fprintf(out, "%s: %" PRIu64 " run%s, return values:", bpf_program__name(ps->prog), ps->runs,
-			ps->runs == 1 ? "" : "s");
+		fprintf(out, "%s: %" PRIu64 " run%s, return values:", bpf_program__name(ps->prog),
+			ps->runs, ps->runs == 1 ? "" : "s");
 		for (unsigned int v = 0; v < ps->nr_retvals; v++)
 			fprintf(out, " %u x%" PRIu64, ps->retvals[v].value, ps->retvals[v].count);
 		if (ps->other_retvals)
 			fprintf(out, " others x%" PRIu64, ps->other_retvals);
 		if (ps->errors)
-			fprintf(out, " errors x%" PRIu64 " (%s)", ps->errors, strerror(ps->first_error));
+			fprintf(out, " errors x%" PRIu64 " (%s)", ps->errors,
+				strerror(ps->first_error));
 		fputc('\n', out);
 	}
-	fprintf(out, "timers: armed %" PRIu64 ", fired %" PRIu64 ", cancelled %" PRIu64 ", pending %" PRIu64 "\n",
+	fprintf(out,
+		"timers: armed %" PRIu64 ", fired %" PRIu64 ", cancelled %" PRIu64
+		", pending %" PRIu64 "\n",
 		ts.armed, ts.fired, ts.cancelled, ts.pending);
 	fprintf(out, "elapsed: %.3f s", (double)elapsed / NSEC_PER_SEC);
 	if (bpfrun_clock_is_virtual())
 		fprintf(out, " (virtual clock: %.3f s)",
-			(double)(bpfrun_clock_now(CLOCK_MONOTONIC) - s->virtual_base) / NSEC_PER_SEC);
+			(double)(bpfrun_clock_now(CLOCK_MONOTONIC) - s->virtual_base) /
+				NSEC_PER_SEC);
 	fputc('\n', out);
 	fflush(out);
 }
@@ -621,9 +634,12 @@ int cmd_run(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (cli_is_help(argv[i])) {
 			printf("Usage: bpfrun run OBJ.o [OPTIONS]\n"
-			       "Loads OBJ.o, test-runs its programs, keeps the runtime alive while timers\n"
-			       "are armed, prints bpf_printk lines (as trace_pipe does) and a summary.\n\n"
-			       "Options:\n%s", run_opts_help);
+			       "Loads OBJ.o, test-runs its programs, keeps the runtime alive while "
+			       "timers\n"
+			       "are armed, prints bpf_printk lines (as trace_pipe does) and a "
+			       "summary.\n\n"
+			       "Options:\n%s",
+			       run_opts_help);
 			return 0;
 		}
 		int r = run_opts_parse(&o, argc, argv, &i);

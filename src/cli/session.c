@@ -57,12 +57,14 @@ static void loader_log_print(void)
 
 static int select_clock(const struct run_opts *o)
 {
-	if (o->clock == RUN_CLOCK_VIRTUAL && !bpfrun_clock_is_virtual() && bpfrun_clock_set_virtual()) {
+	if (o->clock == RUN_CLOCK_VIRTUAL && !bpfrun_clock_is_virtual() &&
+	    bpfrun_clock_set_virtual()) {
 		cli_error("cannot switch to the virtual clock: %s", strerror(errno));
 		return -1;
 	}
 	if (o->clock == RUN_CLOCK_REAL && bpfrun_clock_is_virtual()) {
-		cli_error("--clock real: the virtual clock is already selected (BPFRUN_CLOCK=virtual)");
+		cli_error("--clock real: the virtual clock is already selected "
+			  "(BPFRUN_CLOCK=virtual)");
 		return -1;
 	}
 	return 0;
@@ -77,15 +79,19 @@ static int check_selection(struct bpf_object *obj, const char *path, const struc
 
 	if (!o->prog_name && !o->section)
 		return 0;
-	bpf_object__for_each_program(p, obj) {
-		const char *want = o->prog_name ? bpf_program__name(p) : bpf_program__section_name(p);
+	bpf_object__for_each_program(p, obj)
+	{
+		const char *want = o->prog_name ? bpf_program__name(p) :
+						  bpf_program__section_name(p);
 		if (!strcmp(want, o->prog_name ? o->prog_name : o->section))
 			return 0;
 		if (n < sizeof(names))
-			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", want);
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
+					      want);
 	}
-	cli_error("%s: no program %s '%s' (it has: %s)", path, o->prog_name ? "named" : "in section",
-		  o->prog_name ? o->prog_name : o->section, n ? names : "none");
+	cli_error("%s: no program %s '%s' (it has: %s)", path,
+		  o->prog_name ? "named" : "in section", o->prog_name ? o->prog_name : o->section,
+		  n ? names : "none");
 	return -1;
 }
 
@@ -138,8 +144,11 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 	if (o->pin_dir) {
 		err = bpf_object__pin_maps(obj, o->pin_dir);
 		if (err) {
-			cli_error("%s: cannot pin maps in %s: %s%s", path, o->pin_dir, strerror(-err),
-				  strncmp(o->pin_dir, "/sys/fs/bpf", 11) ? " (pins go under /sys/fs/bpf)" : "");
+			cli_error("%s: cannot pin maps in %s: %s%s", path, o->pin_dir,
+				  strerror(-err),
+				  strncmp(o->pin_dir, "/sys/fs/bpf", 11) ?
+					  " (pins go under /sys/fs/bpf)" :
+					  "");
 			goto fail;
 		}
 	}

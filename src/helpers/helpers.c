@@ -17,9 +17,10 @@ static const char *const header_names[] = { __BPF_FUNC_MAPPER(HELPER_NAME_FN) };
 
 /* Helpers of the running kernel that the installed header does not list. */
 #define NEWER_NAME(name, id) { id, "bpf_" #name },
-static const struct { u32 id; const char *name; } newer_names[] = {
-	BPF_NEWER_FUNC_MAPPER(NEWER_NAME)
-};
+static const struct {
+	u32 id;
+	const char *name;
+} newer_names[] = { BPF_NEWER_FUNC_MAPPER(NEWER_NAME) };
 
 #define NR_HELPER_IDS MAX(ARRAY_SIZE(header_names), 212u)
 
@@ -36,7 +37,10 @@ struct helper_impl {
 	bool gpl_only;
 };
 
-#define IMPL(name, gpl) { BPF_FUNC_##name, helper_##name, gpl }
+#define IMPL(name, gpl)                             \
+	{                                           \
+		BPF_FUNC_##name, helper_##name, gpl \
+	}
 
 static const struct helper_impl impls[] = {
 	IMPL(map_lookup_elem, false),

@@ -47,8 +47,8 @@ HELPER(snprintf);
  * (vsnprintf-like: at most size bytes, NUL included; out may be NULL if size is 0).
  * Returns the length the whole output has, without the NUL, or -EINVAL (bad format,
  * too few arguments) or -ENOSPC (arguments exceed BPRINTF_BIN_SIZE). */
-long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_size,
-	     const u64 *raw, u32 nr_raw);
+long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_size, const u64 *raw,
+	     u32 nr_raw);
 
 /* A readable range of program memory, or NULL WITHOUT faulting the run (for helpers
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */

@@ -75,7 +75,7 @@ HELPER(map_delete_elem)
 	if (!key || !map_writable_by_prog(x, m) ||
 	    !map_supports(x, m, m->ops->delete, "bpf_map_delete_elem"))
 		return 0;
-	return (u64)m->ops->delete(m, key);
+	return (u64)m->ops->delete (m, key);
 }
 
 HELPER(map_lookup_percpu_elem)
@@ -95,7 +95,7 @@ HELPER(map_lookup_percpu_elem)
 
 struct each_state {
 	struct exec_ctx *x;
-	u32 start;          /* callback's first instruction */
+	u32 start; /* callback's first instruction */
 	u64 callback_ctx;
 };
 

@@ -11,14 +11,26 @@
 #include "internal.h"
 #include "../timers/clock.h"
 
-HELPER(ktime_get_ns) { return clock_now(CLOCK_MONOTONIC); }
-HELPER(ktime_get_boot_ns) { return clock_now(CLOCK_BOOTTIME); }
-HELPER(ktime_get_coarse_ns) { return clock_now(CLOCK_MONOTONIC_COARSE); }
-HELPER(ktime_get_tai_ns) { return clock_now(CLOCK_TAI); }
+HELPER(ktime_get_ns)
+{
+	return clock_now(CLOCK_MONOTONIC);
+}
+HELPER(ktime_get_boot_ns)
+{
+	return clock_now(CLOCK_BOOTTIME);
+}
+HELPER(ktime_get_coarse_ns)
+{
+	return clock_now(CLOCK_MONOTONIC_COARSE);
+}
+HELPER(ktime_get_tai_ns)
+{
+	return clock_now(CLOCK_TAI);
+}
 
 /* ---- jiffies ---- */
 
-#define DEFAULT_HZ 250  /* CONFIG_HZ of the kernel bpfrun was measured against */
+#define DEFAULT_HZ 250 /* CONFIG_HZ of the kernel bpfrun was measured against */
 
 static u32 kernel_hz = DEFAULT_HZ;
 
@@ -82,14 +94,26 @@ HELPER(get_prandom_u32)
 
 /* ---- where and who ---- */
 
-HELPER(get_smp_processor_id) { return x->cpu; }
+HELPER(get_smp_processor_id)
+{
+	return x->cpu;
+}
 
 /* bpfrun's CPU ids are execution contexts, all on one memory node. */
-HELPER(get_numa_node_id) { return 0; }
+HELPER(get_numa_node_id)
+{
+	return 0;
+}
 
-HELPER(get_current_pid_tgid) { return (u64)getpid() << 32 | (u32)gettid(); }
+HELPER(get_current_pid_tgid)
+{
+	return (u64)getpid() << 32 | (u32)gettid();
+}
 
-HELPER(get_current_uid_gid) { return (u64)getgid() << 32 | (u32)getuid(); }
+HELPER(get_current_uid_gid)
+{
+	return (u64)getgid() << 32 | (u32)getuid();
+}
 
 HELPER(get_current_comm)
 {

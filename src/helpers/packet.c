@@ -13,8 +13,8 @@
 #include "helpers.h"
 #include "../pkt/pkt.h"
 
-#define XDP_FRAME_SIZE 40u        /* sizeof(struct xdp_frame): reserved at the page start */
-#define XDP_MAX_META 255u        /* skb_shared_info.meta_len is a u8 */
+#define XDP_FRAME_SIZE 40u /* sizeof(struct xdp_frame): reserved at the page start */
+#define XDP_MAX_META 255u  /* skb_shared_info.meta_len is a u8 */
 #define CSUM_MANGLED_0 0xffffu
 #define MAX_PKT_OFFSET 0x7fffffffu
 
@@ -60,8 +60,16 @@ static u16 csum_from32to16(u32 sum)
 	return (u16)sum;
 }
 
-static u16 load16(const u8 *p) { u16 v; memcpy(&v, p, 2); return v; }
-static void store16(u8 *p, u16 v) { memcpy(p, &v, 2); }
+static u16 load16(const u8 *p)
+{
+	u16 v;
+	memcpy(&v, p, 2);
+	return v;
+}
+static void store16(u8 *p, u16 v)
+{
+	memcpy(p, &v, 2);
+}
 
 static void csum_replace_by_diff(u8 *sum, u32 diff)
 {
@@ -116,8 +124,14 @@ static void *pkt_arg(struct exec_ctx *x, u64 ctx, enum pkt_kind kind)
 	return st;
 }
 
-static struct skb_state *skb_arg(struct exec_ctx *x, u64 ctx) { return pkt_arg(x, ctx, PKT_SKB); }
-static struct xdp_state *xdp_arg(struct exec_ctx *x, u64 ctx) { return pkt_arg(x, ctx, PKT_XDP); }
+static struct skb_state *skb_arg(struct exec_ctx *x, u64 ctx)
+{
+	return pkt_arg(x, ctx, PKT_SKB);
+}
+static struct xdp_state *xdp_arg(struct exec_ctx *x, u64 ctx)
+{
+	return pkt_arg(x, ctx, PKT_XDP);
+}
 
 static u32 pkt_len(const struct pkt_buf *p)
 {
@@ -139,7 +153,7 @@ u64 helper_skb_load_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 to, u64 l
 	if (!st || (!dst && n))
 		return 0;
 	if (off > MAX_PKT_OFFSET || (u64)off + n > pkt_len(&st->pkt)) {
-		if (n)  /* a zero-sized dst may be NULL: not even memset(NULL, 0, 0) */
+		if (n) /* a zero-sized dst may be NULL: not even memset(NULL, 0, 0) */
 			memset(dst, 0, n);
 		return (u64)-EFAULT;
 	}
@@ -163,7 +177,7 @@ u64 helper_skb_store_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 from, u6
 	u8 *dst = st->pkt.data + off;
 	if (flags & BPF_F_RECOMPUTE_CSUM)
 		skb_rcsum(st, dst, n, off, false);
-	if (n)  /* src may be NULL */
+	if (n) /* src may be NULL */
 		memmove(dst, src, n);
 	if (flags & BPF_F_RECOMPUTE_CSUM)
 		skb_rcsum(st, dst, n, off, true);
@@ -272,7 +286,8 @@ u64 helper_csum_diff(struct exec_ctx *x, u64 from, u64 from_size, u64 to, u64 to
 	if ((fs && !f) || (ts && !t))
 		return 0;
 	if (fs && ts)
-		return csum_from32to16(csum_sub(pkt_csum_partial(t, ts, (u32)seed), pkt_csum_partial(f, fs, 0)));
+		return csum_from32to16(
+			csum_sub(pkt_csum_partial(t, ts, (u32)seed), pkt_csum_partial(f, fs, 0)));
 	if (ts)
 		return csum_from32to16(pkt_csum_partial(t, ts, (u32)seed));
 	if (fs)
@@ -320,7 +335,7 @@ static long xdp_frags_adjust_tail(struct xdp_state *st, s32 delta)
 		f->total += (u32)delta;
 		return 0;
 	}
-	u32 shrink = (u32)-(s64)delta;
+	u32 shrink = (u32) - (s64)delta;
 	if ((s64)shrink > (s64)pkt_len(&st->pkt) + f->total - ETH_HLEN)
 		return -EINVAL;
 	while (f->nr && shrink) {

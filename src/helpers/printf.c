@@ -29,9 +29,18 @@
 
 /* ---- the kernel's character classes (ASCII, and Latin-1 above 0x7f) ---- */
 
-static bool k_isdigit(u8 c) { return c >= '0' && c <= '9'; }
-static bool k_isprint_ascii(u8 c) { return c >= 0x20 && c < 0x7f; }
-static bool k_isspace(u8 c) { return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0; }
+static bool k_isdigit(u8 c)
+{
+	return c >= '0' && c <= '9';
+}
+static bool k_isprint_ascii(u8 c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+static bool k_isspace(u8 c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
+}
 
 static bool k_isalnum(u8 c)
 {
@@ -51,12 +60,12 @@ static bool k_ispunct(u8 c)
 
 enum conv_kind {
 	CONV_BAD,
-	CONV_INT,   /* %d %i %u %x %X with l/ll */
-	CONV_CHAR,  /* %c */
-	CONV_STR,   /* %s, and %pks %pus (printed without width): text copied at prepare */
-	CONV_IP,    /* %pI4 %pi4 %pI6 %pi6: pre-formatted at prepare */
-	CONV_SYMB,  /* %pB: pre-formatted at prepare */
-	CONV_PTR,   /* %p %pK %px %ps %pS: the pointer value */
+	CONV_INT,  /* %d %i %u %x %X with l/ll */
+	CONV_CHAR, /* %c */
+	CONV_STR,  /* %s, and %pks %pus (printed without width): text copied at prepare */
+	CONV_IP,   /* %pI4 %pi4 %pI6 %pi6: pre-formatted at prepare */
+	CONV_SYMB, /* %pB: pre-formatted at prepare */
+	CONV_PTR,  /* %p %pK %px %ps %pS: the pointer value */
 };
 
 enum { F_LEFT = 1, F_PLUS = 2, F_SPACE = 4, F_ZERO = 8 };
@@ -66,26 +75,32 @@ enum { F_LEFT = 1, F_PLUS = 2, F_SPACE = 4, F_ZERO = 8 };
 struct conv {
 	enum conv_kind kind;
 	u8 flags;
-	int width;      /* -1: none (as the kernel's printf, a width that wraps to -1 is none) */
-	u8 size;        /* CONV_INT: 4 or 8 bytes */
+	int width; /* -1: none (as the kernel's printf, a width that wraps to -1 is none) */
+	u8 size;   /* CONV_INT: 4 or 8 bytes */
 	bool is_signed;
-	char conv;      /* 'd' 'u' 'x' 'X'; strings: 's' 'k' 'u'; pointers: 'p' 'K' 'x' 's' 'S';
+	char conv;     /* 'd' 'u' 'x' 'X'; strings: 's' 'k' 'u'; pointers: 'p' 'K' 'x' 's' 'S';
 			 * IP: 'I' 'i' */
-	u8 ip_version;  /* 4 or 6 */
-	u32 start;      /* format index of the '%' */
-	u32 end;        /* first format index after the conversion */
+	u8 ip_version; /* 4 or 6 */
+	u32 start;     /* format index of the '%' */
+	u32 end;       /* first format index after the conversion */
 };
 
 struct fmt {
 	const char *s;
-	u32 len;        /* bytes past len read as NUL */
+	u32 len; /* bytes past len read as NUL */
 };
 
 /* A byte of program memory: other threads may be writing it (a map value), so it is
  * read as the interpreter reads, with a relaxed atomic load. */
-static u8 prog_byte(const char *p) { return __atomic_load_n((const u8 *)p, __ATOMIC_RELAXED); }
+static u8 prog_byte(const char *p)
+{
+	return __atomic_load_n((const u8 *)p, __ATOMIC_RELAXED);
+}
 
-static u8 at(const struct fmt *f, u32 i) { return i < f->len ? prog_byte(f->s + i) : 0; }
+static u8 at(const struct fmt *f, u32 i)
+{
+	return i < f->len ? prog_byte(f->s + i) : 0;
+}
 
 /* %s (and %pks/%pus) must be followed by the end, a space or punctuation. */
 static void check_string_end(const struct fmt *f, u32 last, struct conv *c)
@@ -218,7 +233,7 @@ static void scan_conv(const struct fmt *f, u32 pct, struct conv *c)
 struct bprintf_args {
 	struct conv conv[BPRINTF_MAX_ARGS];
 	u32 nr;
-	int used;       /* bytes of bin consumed as the kernel counts them (may pass the end) */
+	int used; /* bytes of bin consumed as the kernel counts them (may pass the end) */
 	u8 bin[BPRINTF_BIN_SIZE];
 };
 
@@ -363,10 +378,9 @@ static int gather_arg(struct exec_ctx *x, struct bprintf_args *a, const struct c
 
 /* The kernel's bpf_bprintf_prepare(): validates the format and records its
  * conversions with their arguments in a.  Returns the format's length or -errno. */
-static long prepare(struct exec_ctx *x, struct bprintf_args *a, const struct fmt *f,
-		    const u64 *raw, u32 nr_raw)
+static long prepare(struct exec_ctx *x, struct bprintf_args *a, const struct fmt *f, const u64 *raw,
+		    u32 nr_raw)
 {
-
 	for (u32 i = 0; i < f->len; i++) {
 		u8 c = at(f, i);
 
@@ -401,7 +415,10 @@ struct sink {
 	u32 len;
 };
 
-static bool sink_full(const struct sink *s) { return s->len >= s->size; }
+static bool sink_full(const struct sink *s)
+{
+	return s->len >= s->size;
+}
 
 static void put_char(struct sink *s, char c)
 {
@@ -641,8 +658,8 @@ static u32 print(char *out, u32 size, const struct fmt *f, const struct bprintf_
 	return s.len;
 }
 
-long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_size,
-	     const u64 *raw, u32 nr_raw)
+long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_size, const u64 *raw,
+	     u32 nr_raw)
 {
 	u32 max = (u32)MIN(fmt_size, (u64)UINT32_MAX);
 	struct fmt f = { fmt, 0 };
@@ -650,7 +667,7 @@ long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_s
 
 	while (f.len < max && prog_byte(fmt + f.len))
 		f.len++;
-	if (f.len == max)  /* no NUL */
+	if (f.len == max) /* no NUL */
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	long err = prepare(x, &a, &f, raw, nr_raw);

@@ -59,10 +59,10 @@ static void open_trace_file(void)
 static const char *context_flags(const struct exec_ctx *x)
 {
 	if (x && x->running_timer)
-		return "..s21";  /* timer callback: softirq */
+		return "..s21"; /* timer callback: softirq */
 	if (x && x->prog && x->prog->type == BPF_PROG_TYPE_SYSCALL)
 		return "...11";
-	return "b..11";      /* packet programs' test runs disable bottom halves */
+	return "b..11"; /* packet programs' test runs disable bottom halves */
 }
 
 void trace_emit(struct exec_ctx *x, const char *msg, size_t len)
@@ -72,9 +72,11 @@ void trace_emit(struct exec_ctx *x, const char *msg, size_t len)
 	u64 now = clock_now(CLOCK_MONOTONIC);
 
 	prctl(PR_GET_NAME, comm);
-	int n = snprintf(line, sizeof(line), "%16s-%-7d [%03u] %s %5llu.%06llu: bpf_trace_printk: ",
-			 comm, (int)gettid(), x ? x->cpu : 0, context_flags(x),
-			 (unsigned long long)(now / 1000000000), (unsigned long long)(now % 1000000000 / 1000));
+	int n = snprintf(line, sizeof(line),
+			 "%16s-%-7d [%03u] %s %5llu.%06llu: bpf_trace_printk: ", comm,
+			 (int)gettid(), x ? x->cpu : 0, context_flags(x),
+			 (unsigned long long)(now / 1000000000),
+			 (unsigned long long)(now % 1000000000 / 1000));
 	if (n < 0)
 		return;
 	len = MIN(len, sizeof(line) - 1 - (size_t)n);
@@ -93,5 +95,5 @@ void trace_emit(struct exec_ctx *x, const char *msg, size_t len)
 	pthread_once(&file_once, open_trace_file);
 	line[n++] = '\n';
 	if (write(trace_fd, line, n) < 0)
-		return;  /* nowhere left to report it */
+		return; /* nowhere left to report it */
 }

@@ -21,10 +21,10 @@ typedef int64_t s64;
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ROUND_UP(x, a) (((x) + (a) - 1) / (a) * (a))
+#define ROUND_UP(x, a) (((x) + (a)-1) / (a) * (a))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* Kernel-internal errno not in libc headers. */
 #ifndef ENOTSUPP
@@ -42,13 +42,28 @@ typedef int64_t s64;
 /* Error pointers, as in the kernel: functions returning an object return either a valid
  * pointer or ERR_PTR(-errno). */
 #define MAX_ERRNO 4095
-static inline void *ERR_PTR(long err) { return (void *)err; }
-static inline long PTR_ERR(const void *p) { return (long)p; }
-static inline bool IS_ERR(const void *p) { return (uintptr_t)p >= (uintptr_t)-MAX_ERRNO; }
-static inline bool IS_ERR_OR_NULL(const void *p) { return !p || IS_ERR(p); }
+static inline void *ERR_PTR(long err)
+{
+	return (void *)err;
+}
+static inline long PTR_ERR(const void *p)
+{
+	return (long)p;
+}
+static inline bool IS_ERR(const void *p)
+{
+	return (uintptr_t)p >= (uintptr_t)-MAX_ERRNO;
+}
+static inline bool IS_ERR_OR_NULL(const void *p)
+{
+	return !p || IS_ERR(p);
+}
 
 /* Pointer stored in a u64 attr field. */
-static inline void *u64_to_ptr(u64 v) { return (void *)(uintptr_t)v; }
+static inline void *u64_to_ptr(u64 v)
+{
+	return (void *)(uintptr_t)v;
+}
 
 /* True when bytes [from, to) of buf are all zero. */
 bool mem_is_zero(const void *buf, size_t from, size_t to);

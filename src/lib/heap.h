@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HEAP_NO_INDEX UINT32_MAX   /* for an element's index while it is in no heap */
+#define HEAP_NO_INDEX UINT32_MAX /* for an element's index while it is in no heap */
 
 struct heap {
 	void **a;

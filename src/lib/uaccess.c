@@ -30,16 +30,16 @@
 
 #include "uaccess.h"
 
-#define CACHE_SLOTS 64   /* a power of two */
-#define PROBE_BATCH 64   /* pages probed per system call */
+#define CACHE_SLOTS 64 /* a power of two */
+#define PROBE_BATCH 64 /* pages probed per system call */
 
 struct page_cache {
-	uintptr_t page[CACHE_SLOTS];  /* page numbers known good, plus one (0: empty slot) */
+	uintptr_t page[CACHE_SLOTS]; /* page numbers known good, plus one (0: empty slot) */
 };
 
 static __thread struct page_cache readable_pages, writable_pages;
-static unsigned int page_shift;   /* atomic, set on first use */
-static bool probes_refused;       /* atomic: process_vm_* unavailable, pointers trusted */
+static unsigned int page_shift; /* atomic, set on first use */
+static bool probes_refused;     /* atomic: process_vm_* unavailable, pointers trusted */
 
 static unsigned int get_page_shift(void)
 {
@@ -93,7 +93,8 @@ static bool probe_batch(struct iovec *local, struct iovec *remote, unsigned long
 		return true;
 	if (done < 0 && (errno == ENOSYS || errno == EPERM)) {
 		if (!__atomic_exchange_n(&probes_refused, true, __ATOMIC_RELAXED))
-			bpfrun_warn("process_vm_readv/writev refused (%s): bpf() pointers are not checked",
+			bpfrun_warn("process_vm_readv/writev refused (%s): bpf() pointers are not "
+				    "checked",
 				    strerror(errno));
 		return true;
 	}
@@ -103,7 +104,7 @@ static bool probe_batch(struct iovec *local, struct iovec *remote, unsigned long
 struct probe {
 	struct page_cache *cache;
 	bool write;
-	unsigned long k;   /* pieces gathered */
+	unsigned long k; /* pieces gathered */
 	struct iovec local[PROBE_BATCH], remote[PROBE_BATCH];
 	uintptr_t pages[PROBE_BATCH];
 	u8 scratch[PROBE_BATCH];
@@ -116,7 +117,7 @@ static int probe_flush(struct probe *pr)
 		return -EFAULT;
 	for (unsigned long i = 0; i < pr->k; i++) {
 		remember(pr->cache, pr->pages[i]);
-		if (pr->write)  /* writable memory is readable too */
+		if (pr->write) /* writable memory is readable too */
 			remember(&readable_pages, pr->pages[i]);
 	}
 	pr->k = 0;
@@ -137,7 +138,9 @@ static int probe_pages(struct page_cache *c, uintptr_t uaddr, uintptr_t first, u
 			continue;
 		uintptr_t at = MAX(pg << shift, uaddr);
 		pr.remote[pr.k] = (struct iovec){ (void *)at, 1 };
-		pr.local[pr.k] = (struct iovec){ src ? (void *)(src + (at - uaddr)) : &pr.scratch[pr.k], 1 };
+		pr.local[pr.k] = (struct iovec){ src ? (void *)(src + (at - uaddr)) :
+						       &pr.scratch[pr.k],
+						 1 };
 		pr.pages[pr.k++] = pg;
 		if (pr.k == PROBE_BATCH && probe_flush(&pr))
 			return -EFAULT;

@@ -7,7 +7,7 @@
 #include "uaccess.h"
 #include "vlog.h"
 
-#define LOG_LEVEL_MASK 15u   /* BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED */
+#define LOG_LEVEL_MASK 15u /* BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2 | BPF_LOG_STATS | BPF_LOG_FIXED */
 #define LOG_FIXED 8u
 #define LOG_SIZE_MAX (UINT32_MAX >> 2)
 
@@ -53,7 +53,7 @@ static void vlog_keep_tail(struct vlog *log, const char *s, size_t n)
 	if (!max || !vlog_reserve(log, (size_t)MIN(log->total + n, (u64)max)))
 		return;
 	u64 from = log->total;
-	if (n > max) {  /* only its last max bytes can survive */
+	if (n > max) { /* only its last max bytes can survive */
 		from += n - max;
 		s += n - max;
 		n = max;
@@ -98,7 +98,7 @@ int vlog_init(struct vlog *log, u32 level, u64 ubuf, u32 size)
 	if (!!log->ubuf != !!log->usize || (log->ubuf && !log->level) ||
 	    (log->level & ~LOG_LEVEL_MASK) || log->usize > LOG_SIZE_MAX)
 		return -EINVAL;
-	if (!log->ubuf)  /* nowhere to write: the kernel keeps nothing */
+	if (!log->ubuf) /* nowhere to write: the kernel keeps nothing */
 		log->level = 0;
 	return 0;
 }

@@ -40,8 +40,8 @@
 
 #define PCPU_MIN_UNIT_SIZE (32 * 1024)
 #define SLOTS_PER_PAGE 512 /* prog array slots per bit of used_pages: a 4 KiB page of them */
-#define ARRAY_CREATE_FLAG_MASK                                                                   \
-	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG |  \
+#define ARRAY_CREATE_FLAG_MASK                                                                \
+	(BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | \
 	 BPF_F_WRONLY_PROG | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP)
 
 /* What a prog array is bound to: the properties of the first program that used it
@@ -55,14 +55,14 @@ struct prog_owner {
 struct bpf_array {
 	struct bpf_map map;
 	u64 elem_size;
-	u32 ncpus;           /* copies per element: num_possible_cpus() for per-CPU, else 1 */
+	u32 ncpus; /* copies per element: num_possible_cpus() for per-CPU, else 1 */
 	char *values;
-	size_t values_len;   /* bytes mapped at values */
-	struct bpf_prog **progs;  /* PROG_ARRAY: max_entries slots, zero pages until used */
-	u64 *used_pages;          /* PROG_ARRAY: bit p set once a slot of page p was stored;
+	size_t values_len;       /* bytes mapped at values */
+	struct bpf_prog **progs; /* PROG_ARRAY: max_entries slots, zero pages until used */
+	u64 *used_pages;         /* PROG_ARRAY: bit p set once a slot of page p was stored;
 				   * release visits only those pages */
-	struct prog_owner owner;  /* PROG_ARRAY: under owner_lock */
-	u32 owner_lock;           /* spinlock word (lib/spinlock.h); leaf lock */
+	struct prog_owner owner; /* PROG_ARRAY: under owner_lock */
+	u32 owner_lock;          /* spinlock word (lib/spinlock.h); leaf lock */
 };
 
 static struct bpf_array *array_of(const struct bpf_map *map)
@@ -86,7 +86,8 @@ static int array_alloc_check(const union bpf_attr *attr)
 	    (attr->map_flags & BPF_F_RDONLY_PROG && attr->map_flags & BPF_F_WRONLY_PROG) ||
 	    (percpu && (attr->map_flags & BPF_F_NUMA_NODE)))
 		return -EINVAL;
-	if (attr->map_type != BPF_MAP_TYPE_ARRAY && (attr->map_flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)))
+	if (attr->map_type != BPF_MAP_TYPE_ARRAY &&
+	    (attr->map_flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)))
 		return -EINVAL;
 	if (attr->map_flags & BPF_F_PRESERVE_ELEMS)
 		return -EINVAL;
@@ -128,7 +129,7 @@ static u64 array_kernel_bytes(const union bpf_attr *attr)
 static struct bpf_prog **reserve_slots(u32 n)
 {
 	void *p = sys_mmap(NULL, (size_t)n * sizeof(struct bpf_prog *), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -177,7 +178,9 @@ static struct bpf_map *array_alloc(const union bpf_attr *attr)
 	} else {
 		err = array_map_values(a, attr->map_flags & BPF_F_MMAPABLE);
 		a->map.region = (struct map_region){
-			.base = a->values, .stride = a->elem_size, .value_len = attr->value_size,
+			.base = a->values,
+			.stride = a->elem_size,
+			.value_len = attr->value_size,
 			.count = (u64)attr->max_entries * a->ncpus,
 		};
 	}
@@ -251,11 +254,13 @@ static void array_free(struct bpf_map *map)
 
 /* The kernel's array_map_check_btf: a 32-bit int key, or no key for the one-element
  * ARRAY of a .data/.bss/.rodata section. */
-static int array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u32 key_id, u32 value_id)
+static int array_check_btf(const struct bpf_map *map, const struct btf_obj *b, u32 key_id,
+			   u32 value_id)
 {
 	if (!key_id) {
 		const struct btf_type *v = btf__type_by_id(b->btf, value_id);
-		if (map->map_type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1 || !v || !btf_is_datasec(v))
+		if (map->map_type != BPF_MAP_TYPE_ARRAY || map->max_entries != 1 || !v ||
+		    !btf_is_datasec(v))
 			return -EINVAL;
 		return 0;
 	}
@@ -308,7 +313,8 @@ static void *percpu_array_lookup(struct bpf_map *map, const void *key)
 
 /* Program-side update (ARRAY from both sides): the flag and index checks of the kernel's
  * array_map_update_elem, then the copy, then the element's timer is freed. */
-static long array_update_at(struct bpf_map *map, const void *key, const void *value, u64 flags, u32 cpu)
+static long array_update_at(struct bpf_map *map, const void *key, const void *value, u64 flags,
+			    u32 cpu)
 {
 	u32 index = key_index(key);
 
@@ -366,11 +372,13 @@ static int percpu_array_lookup_user(struct bpf_map *map, const void *key, void *
 	if (index >= map->max_entries)
 		return -ENOENT;
 	for (u32 cpu = 0; cpu < a->ncpus; cpu++)
-		map_value_memcpy((char *)value + cpu * a->elem_size, elem(a, index, cpu), a->elem_size);
+		map_value_memcpy((char *)value + cpu * a->elem_size, elem(a, index, cpu),
+				 a->elem_size);
 	return 0;
 }
 
-static int percpu_array_update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
+static int percpu_array_update_user(struct bpf_map *map, const void *key, const void *value,
+				    u64 flags)
 {
 	struct bpf_array *a = array_of(map);
 	u32 index = key_index(key);
@@ -382,7 +390,8 @@ static int percpu_array_update_user(struct bpf_map *map, const void *key, const 
 	if (flags & BPF_NOEXIST)
 		return -EEXIST;
 	for (u32 cpu = 0; cpu < a->ncpus; cpu++)
-		map_value_memcpy(elem(a, index, cpu), (const char *)value + cpu * a->elem_size, a->elem_size);
+		map_value_memcpy(elem(a, index, cpu), (const char *)value + cpu * a->elem_size,
+				 a->elem_size);
 	return 0;
 }
 
@@ -413,7 +422,8 @@ static long array_for_each(struct bpf_map *map, map_each_fn fn, void *arg)
 	return visited;
 }
 
-static void array_for_each_value(struct bpf_map *map, void (*fn)(struct bpf_map *, void *, void *), void *arg)
+static void array_for_each_value(struct bpf_map *map, void (*fn)(struct bpf_map *, void *, void *),
+				 void *arg)
 {
 	struct bpf_array *a = array_of(map);
 
@@ -468,7 +478,8 @@ static bool prog_array_compatible(struct bpf_map *map, const struct bpf_prog *pr
 	return same;
 }
 
-static int prog_array_update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
+static int prog_array_update_user(struct bpf_map *map, const void *key, const void *value,
+				  u64 flags)
 {
 	struct bpf_array *a = array_of(map);
 	u32 index = key_index(key), fd;
@@ -522,7 +533,7 @@ static struct bpf_prog *prog_array_prog_at(struct bpf_map *map, u32 index)
 	readsec_begin();
 	struct bpf_prog *prog = __atomic_load_n(&a->progs[index], __ATOMIC_SEQ_CST);
 	if (prog)
-		prog_get(prog);  /* alive: the slot's reference is dropped only after our section */
+		prog_get(prog); /* alive: the slot's reference is dropped only after our section */
 	readsec_end();
 	return prog;
 }
@@ -576,7 +587,7 @@ const struct map_ops prog_array_map_ops = {
 	.alloc_check = prog_array_alloc_check,
 	.alloc = array_alloc,
 	.free = array_free,
-	.delete_user = prog_array_delete,  /* programs reach it only by tail calls */
+	.delete_user = prog_array_delete, /* programs reach it only by tail calls */
 	.lookup_user = prog_array_lookup_user,
 	.update_user = prog_array_update_user,
 	.get_next_key = array_get_next_key,

@@ -50,7 +50,7 @@
 #define KERNEL_HTAB_ELEM_SIZE 48 /* sizeof(struct htab_elem) in the kernel, for its E2BIG rule */
 #define KERNEL_BUCKET_SIZE 16
 #define POOL_SPARE 1024
-#define HTAB_CREATE_FLAG_MASK                                                                    \
+#define HTAB_CREATE_FLAG_MASK                                                                      \
 	(BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | \
 	 BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG | BPF_F_ZERO_SEED)
 #define SNAPSHOT 32 /* elements of a bucket handled per lock hold in for_each */
@@ -61,7 +61,7 @@ struct htab_elem {
 	struct htab_elem *next; /* bucket chain, or free list */
 	u32 hash;
 	u8 state;
-	u8 ref;                 /* LRU reference bit */
+	u8 ref; /* LRU reference bit */
 	char key[] __attribute__((aligned(8)));
 };
 
@@ -80,7 +80,7 @@ struct bpf_htab {
 	char *pool;
 	size_t pool_len;
 	u64 elem_size, value_off, capacity;
-	char *pcpu;              /* per-CPU values */
+	char *pcpu; /* per-CPU values */
 	size_t pcpu_len;
 	u64 pcpu_stride;
 	u32 ncpus;
@@ -102,12 +102,14 @@ static struct bpf_htab *htab_of(const struct bpf_map *map)
 
 static bool attr_percpu(const union bpf_attr *attr)
 {
-	return attr->map_type == BPF_MAP_TYPE_PERCPU_HASH || attr->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return attr->map_type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       attr->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
 static bool attr_lru(const union bpf_attr *attr)
 {
-	return attr->map_type == BPF_MAP_TYPE_LRU_HASH || attr->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return attr->map_type == BPF_MAP_TYPE_LRU_HASH ||
+	       attr->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
 static int htab_alloc_check(const union bpf_attr *attr)
@@ -228,13 +230,16 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 		h->pcpu = reserve(h->pcpu_len);
 		if (!h->pcpu)
 			goto fail;
-		h->map.region = (struct map_region){ .base = h->pcpu, .stride = h->pcpu_stride,
+		h->map.region = (struct map_region){ .base = h->pcpu,
+						     .stride = h->pcpu_stride,
 						     .value_len = attr->value_size,
 						     .count = h->capacity * h->ncpus };
 	} else {
-		h->map.region = (struct map_region){ .base = h->pool, .stride = h->elem_size,
+		h->map.region = (struct map_region){ .base = h->pool,
+						     .stride = h->elem_size,
 						     .value_off = (u32)h->value_off,
-						     .value_len = attr->value_size, .count = h->capacity };
+						     .value_len = attr->value_size,
+						     .count = h->capacity };
 	}
 	return &h->map;
 fail:
@@ -385,8 +390,8 @@ static struct bucket *bucket_of(const struct bpf_htab *h, u32 hash)
 
 /* e's key (stable: e is linked and its bucket is locked; its slot is padded with zeroes
  * to 8 bytes, never written) against the caller's, read as hash_key reads it. */
-static inline __attribute__((always_inline)) bool key_equal(const struct bpf_htab *h,
-							    const struct htab_elem *e, const void *key)
+static inline __attribute__((always_inline)) bool
+key_equal(const struct bpf_htab *h, const struct htab_elem *e, const void *key)
 {
 	const u8 *p = key;
 	u32 n = h->map.key_size;
@@ -517,14 +522,16 @@ struct update_src {
 
 /* Writes a per-CPU element's values: every CPU from user space, else the current CPU
  * (and zeroes for the others when the element is new). */
-static void write_percpu(struct bpf_htab *h, struct htab_elem *e, const struct update_src *src, bool fresh)
+static void write_percpu(struct bpf_htab *h, struct htab_elem *e, const struct update_src *src,
+			 bool fresh)
 {
 	u32 cur = src->user_percpu ? 0 : cpu_id();
 
 	for (u32 cpu = 0; cpu < h->ncpus; cpu++) {
 		void *dst = elem_pcpu(h, e, cpu);
 		if (src->user_percpu)
-			map_value_memcpy(dst, (const char *)src->value + cpu * h->pcpu_stride, h->pcpu_stride);
+			map_value_memcpy(dst, (const char *)src->value + cpu * h->pcpu_stride,
+					 h->pcpu_stride);
 		else if (cpu == cur)
 			map_value_memcpy(dst, src->value, h->map.value_size);
 		else if (fresh)
@@ -560,7 +567,8 @@ static int check_update_flags(bool exists, u64 flags)
 }
 
 /* In-place update of an existing element (per-CPU values, BPF_F_LOCK); bucket locked. */
-static void update_in_place(struct bpf_htab *h, struct htab_elem *e, const struct update_src *src, u64 flags)
+static void update_in_place(struct bpf_htab *h, struct htab_elem *e, const struct update_src *src,
+			    u64 flags)
 {
 	if (h->percpu)
 		write_percpu(h, e, src, false);
@@ -570,7 +578,8 @@ static void update_in_place(struct bpf_htab *h, struct htab_elem *e, const struc
 
 /* The update of every hash type.  A new key takes a place in the count first; an LRU
  * map that is full evicts (with no bucket lock held) and tries again. */
-static int htab_update_src(struct bpf_htab *h, const void *key, const struct update_src *src, u64 flags)
+static int htab_update_src(struct bpf_htab *h, const void *key, const struct update_src *src,
+			   u64 flags)
 {
 	u32 hash = hash_key(h, key);
 	struct bucket *b = bucket_of(h, hash);
@@ -592,7 +601,7 @@ again:
 		update_in_place(h, old, src, flags);
 		goto unlock;
 	}
-	if (old && counted) {  /* appeared while we evicted */
+	if (old && counted) { /* appeared while we evicted */
 		count_release(h);
 		counted = false;
 	}
@@ -636,7 +645,8 @@ static long htab_update(struct bpf_map *map, const void *key, const void *value,
 	return htab_update_src(htab_of(map), key, &src, flags);
 }
 
-static int htab_percpu_update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
+static int htab_percpu_update_user(struct bpf_map *map, const void *key, const void *value,
+				   u64 flags)
 {
 	struct update_src src = { .value = value, .user_percpu = true };
 
@@ -665,7 +675,8 @@ static void copy_out(struct bpf_htab *h, struct htab_elem *e, void *dst, u64 fla
 {
 	if (h->percpu) {
 		for (u32 cpu = 0; cpu < h->ncpus; cpu++)
-			map_value_memcpy((char *)dst + cpu * h->pcpu_stride, elem_pcpu(h, e, cpu), h->pcpu_stride);
+			map_value_memcpy((char *)dst + cpu * h->pcpu_stride, elem_pcpu(h, e, cpu),
+					 h->pcpu_stride);
 		return;
 	}
 	if (flags & BPF_F_LOCK)
@@ -791,7 +802,8 @@ static long htab_for_each(struct bpf_map *map, map_each_fn fn, void *arg)
 }
 
 /* Every live element's value, without locks (the fields' owner locks them itself). */
-static void htab_for_each_value(struct bpf_map *map, void (*fn)(struct bpf_map *, void *, void *), void *arg)
+static void htab_for_each_value(struct bpf_map *map, void (*fn)(struct bpf_map *, void *, void *),
+				void *arg)
 {
 	struct bpf_htab *h = htab_of(map);
 	u64 used = __atomic_load_n(&h->bump, __ATOMIC_ACQUIRE);
@@ -830,7 +842,7 @@ static void htab_free(struct bpf_map *map)
  * deleted by a lookup-and-delete, as in the kernel). */
 
 struct batch_io {
-	char *keys, *values;   /* the command's buffers: room for cap elements */
+	char *keys, *values; /* the command's buffers: room for cap elements */
 	u32 cap;
 	u32 vsize, max, total;
 	u64 elem_flags;
@@ -839,7 +851,8 @@ struct batch_io {
 /* Copies one bucket (locked) into the buffers; unlinks its elements onto *gone when
  * deleting.  Returns the number of elements, -ENOSPC when they do not fit the caller's
  * room, or -EAGAIN when they do not fit the buffers (io->cap is then what they need). */
-static int batch_bucket(struct bpf_htab *h, struct bucket *b, struct batch_io *io, struct htab_elem **gone)
+static int batch_bucket(struct bpf_htab *h, struct bucket *b, struct batch_io *io,
+			struct htab_elem **gone)
 {
 	u32 n = 0, k = 0;
 
@@ -901,9 +914,10 @@ static int batch_one(struct bpf_htab *h, u32 batch, struct batch_io *io, const u
 	} while (n == -EAGAIN && !batch_buffers(io, ks));
 	if (n == -EAGAIN)
 		return -ENOMEM;
-	if (n > 0 && (copy_to_user(u64_to_ptr(attr->batch.keys + (u64)io->total * ks), io->keys, (size_t)n * ks) ||
-		      copy_to_user(u64_to_ptr(attr->batch.values + (u64)io->total * io->vsize), io->values,
-				   (size_t)n * io->vsize)))
+	if (n > 0 && (copy_to_user(u64_to_ptr(attr->batch.keys + (u64)io->total * ks), io->keys,
+				   (size_t)n * ks) ||
+		      copy_to_user(u64_to_ptr(attr->batch.values + (u64)io->total * io->vsize),
+				   io->values, (size_t)n * io->vsize)))
 		return -EFAULT;
 	return n;
 }
@@ -912,7 +926,8 @@ static int htab_batch(struct bpf_map *map, union bpf_attr *attr, bool and_delete
 {
 	struct bpf_htab *h = htab_of(map);
 	struct batch_io io = {
-		.vsize = map_user_value_size(map), .max = attr->batch.count,
+		.vsize = map_user_value_size(map),
+		.max = attr->batch.count,
 		.elem_flags = attr->batch.elem_flags,
 	};
 	u32 batch = 0;
@@ -923,7 +938,8 @@ static int htab_batch(struct bpf_map *map, union bpf_attr *attr, bool and_delete
 	if (!io.max)
 		return 0;
 	attr->batch.count = 0;
-	if (attr->batch.in_batch && copy_from_user(&batch, u64_to_ptr(attr->batch.in_batch), sizeof(batch)))
+	if (attr->batch.in_batch &&
+	    copy_from_user(&batch, u64_to_ptr(attr->batch.in_batch), sizeof(batch)))
 		return -EFAULT;
 	if (batch >= h->n_buckets)
 		return -ENOENT;
@@ -963,22 +979,14 @@ static int htab_lookup_and_delete_batch(struct bpf_map *map, union bpf_attr *att
 	return htab_batch(map, attr, true);
 }
 
-#define HTAB_COMMON_OPS                                             \
-	.alloc_check = htab_alloc_check,                            \
-	.alloc = htab_alloc,                                        \
-	.free = htab_free,                                          \
-	.lookup = htab_lookup,                                      \
-	.update = htab_update,                                      \
-	.delete = htab_delete,                                      \
-	.for_each = htab_for_each,                                  \
-	.lookup_user = htab_lookup_user,                            \
-	.lookup_and_delete_user = htab_lookup_and_delete_user,      \
-	.get_next_key = htab_get_next_key,                          \
-	.for_each_value = htab_for_each_value,                      \
-	.lookup_batch = htab_lookup_batch,                          \
-	.lookup_and_delete_batch = htab_lookup_and_delete_batch,    \
-	.update_batch = map_generic_update_batch,                   \
-	.delete_batch = map_generic_delete_batch
+#define HTAB_COMMON_OPS                                                                           \
+	.alloc_check = htab_alloc_check, .alloc = htab_alloc, .free = htab_free,                  \
+	.lookup = htab_lookup, .update = htab_update, .delete = htab_delete,                      \
+	.for_each = htab_for_each, .lookup_user = htab_lookup_user,                               \
+	.lookup_and_delete_user = htab_lookup_and_delete_user, .get_next_key = htab_get_next_key, \
+	.for_each_value = htab_for_each_value, .lookup_batch = htab_lookup_batch,                 \
+	.lookup_and_delete_batch = htab_lookup_and_delete_batch,                                  \
+	.update_batch = map_generic_update_batch, .delete_batch = map_generic_delete_batch
 
 const struct map_ops htab_map_ops = {
 	HTAB_COMMON_OPS,

@@ -46,12 +46,17 @@ void map_value_memcpy(void *dst, const void *src, size_t n)
 
 	if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0)
 		for (; n >= 8; n -= 8, d += 8, s += 8)
-			__atomic_store_n((u64 *)d, __atomic_load_n((const u64 *)s, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+			__atomic_store_n((u64 *)d,
+					 __atomic_load_n((const u64 *)s, __ATOMIC_RELAXED),
+					 __ATOMIC_RELAXED);
 	if ((((uintptr_t)d | (uintptr_t)s) & 3) == 0)
 		for (; n >= 4; n -= 4, d += 4, s += 4)
-			__atomic_store_n((u32 *)d, __atomic_load_n((const u32 *)s, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+			__atomic_store_n((u32 *)d,
+					 __atomic_load_n((const u32 *)s, __ATOMIC_RELAXED),
+					 __ATOMIC_RELAXED);
 	for (; n; n--, d++, s++)
-		__atomic_store_n((u8 *)d, __atomic_load_n((const u8 *)s, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+		__atomic_store_n((u8 *)d, __atomic_load_n((const u8 *)s, __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
 }
 
 void map_value_memset0(void *dst, size_t n)
@@ -98,7 +103,7 @@ void map_clear_special(const struct bpf_map *map, void *value)
 
 void map_free_value_fields(struct bpf_map *map, void *value)
 {
-	if (map->fields.cnt)  /* values without fields: no call on the update path */
+	if (map->fields.cnt) /* values without fields: no call on the update path */
 		field_table_destroy(&map->fields, map, value);
 }
 
@@ -127,8 +132,7 @@ bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size)
 {
 	u64 value, in_value;
 
-	if (!map_value_at(map, addr, &value, &in_value) ||
-	    size > map->region.value_len - in_value)
+	if (!map_value_at(map, addr, &value, &in_value) || size > map->region.value_len - in_value)
 		return false;
 	return !overlaps_field(map, in_value, size);
 }
@@ -185,7 +189,7 @@ static bool numa_node_online(u32 node)
 
 static int check_create_attr(const union bpf_attr *attr)
 {
-	if (attr->btf_vmlinux_value_type_id)  /* only struct_ops maps, which we lack */
+	if (attr->btf_vmlinux_value_type_id) /* only struct_ops maps, which we lack */
 		return -EINVAL;
 	if (attr->btf_key_type_id && !attr->btf_value_type_id)
 		return -EINVAL;
@@ -251,17 +255,17 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		return -EINVAL;
 	if (ops->alloc_check && (err = ops->alloc_check(attr)))
 		return err;
-	if (attr->map_ifindex)  /* device offload: no such device here */
+	if (attr->map_ifindex) /* device offload: no such device here */
 		return -EOPNOTSUPP;
 	struct bpf_map *map = ops->alloc(attr);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	int memfd = map->obj.memfd;  /* set by alloc for mmapable maps; obj_init resets it */
+	int memfd = map->obj.memfd; /* set by alloc for mmapable maps; obj_init resets it */
 	map->ops = ops;
 	map->map_type = attr->map_type;
 	map->key_size = attr->key_size;
 	map->value_size = attr->value_size;
-	if (!map->max_entries)  /* the type may have adjusted it */
+	if (!map->max_entries) /* the type may have adjusted it */
 		map->max_entries = attr->max_entries;
 	map->map_flags = attr->map_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY);
 	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node : (u32)-1;
@@ -278,7 +282,7 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		return err;
 	}
 	int fd = obj_fd_new(&map->obj, attr->map_flags & (BPF_F_RDONLY | BPF_F_WRONLY));
-	map_put(map);  /* the descriptor holds it now, or it goes */
+	map_put(map); /* the descriptor holds it now, or it goes */
 	return fd;
 }
 
@@ -367,7 +371,7 @@ static int delete_user(struct bpf_map *map, const void *key)
 {
 	if (map->ops->delete_user)
 		return map->ops->delete_user(map, key);
-	return map->ops->delete ? (int)map->ops->delete(map, key) : -EINVAL;
+	return map->ops->delete ? (int)map->ops->delete (map, key) : -EINVAL;
 }
 
 static int update_user(struct bpf_map *map, const void *key, const void *value, u64 flags)
@@ -391,7 +395,9 @@ static struct bpf_map *elem_begin(u32 fd, int access, u64 lock_flags, u64 ukey, 
 
 	if (IS_ERR(map))
 		return map;
-	u32 room_size = room == ROOM_VALUE ? map_user_value_size(map) : room == ROOM_KEY ? map->key_size : 0;
+	u32 room_size = room == ROOM_VALUE ? map_user_value_size(map) :
+			room == ROOM_KEY   ? map->key_size :
+					     0;
 	int err = map_check_elem_flags(map, lock_flags);
 	if (!err)
 		err = kbuf_init(b, map->key_size, room_size);
@@ -422,7 +428,8 @@ int map_lookup_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 
 	if (attr->flags & ~(u64)BPF_F_LOCK)
 		return -EINVAL;
-	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ, attr->flags, attr->key, false, ROOM_VALUE, &b);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ, attr->flags, attr->key, false,
+					 ROOM_VALUE, &b);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
 	int err = lookup_user(map, b.key, b.value, attr->flags);
@@ -434,8 +441,8 @@ int map_lookup_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
-	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, attr->flags & BPF_F_LOCK, attr->key,
-					 false, ROOM_VALUE, &b);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, attr->flags & BPF_F_LOCK,
+					 attr->key, false, ROOM_VALUE, &b);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
@@ -448,7 +455,8 @@ int map_update_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 int map_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct kbuf b;
-	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, 0, attr->key, false, ROOM_NONE, &b);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_WRITE, 0, attr->key, false, ROOM_NONE,
+					 &b);
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
@@ -462,7 +470,7 @@ int map_get_next_key(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	const void *key = attr->key ? b.key : NULL;  /* no key: the first one */
+	const void *key = attr->key ? b.key : NULL; /* no key: the first one */
 	int err = map->ops->get_next_key ? map->ops->get_next_key(map, key, b.value) : -ENOTSUPP;
 	if (!err)
 		err = copy_to_user(u64_to_ptr(attr->next_key), b.value, map->key_size);
@@ -475,13 +483,14 @@ int map_lookup_and_delete_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 
 
 	if (attr->flags & ~(u64)BPF_F_LOCK)
 		return -EINVAL;
-	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ | ACC_WRITE, attr->flags, attr->key, false,
-					 ROOM_VALUE, &b);
+	struct bpf_map *map = elem_begin(attr->map_fd, ACC_READ | ACC_WRITE, attr->flags, attr->key,
+					 false, ROOM_VALUE, &b);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
 	int err = map->ops->lookup_and_delete_user ?
-			  map->ops->lookup_and_delete_user(map, b.key, b.value, attr->flags) : -ENOTSUPP;
-	if (!err)  /* as the kernel: the element is gone even when this fails */
+			  map->ops->lookup_and_delete_user(map, b.key, b.value, attr->flags) :
+			  -ENOTSUPP;
+	if (!err) /* as the kernel: the element is gone even when this fails */
 		err = copy_to_user(u64_to_ptr(attr->value), b.value, map_user_value_size(map));
 	return elem_end(map, &b, err);
 }
@@ -579,7 +588,7 @@ int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr)
 		return err;
 	attr->batch.count = 0;
 	size_t key_room = ROUND_UP((size_t)ks, 8);
-	err = kbuf_init(&b, 2 * key_room, vsize);  /* previous key, key; value */
+	err = kbuf_init(&b, 2 * key_room, vsize); /* previous key, key; value */
 	if (err)
 		return err;
 	char *prev = NULL, *prev_buf = b.key, *key = (char *)b.key + key_room;
@@ -598,7 +607,8 @@ int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr)
 			goto out;
 		if (!err) {
 			if (copy_to_user(user_elem(attr->batch.keys, cp, ks), key, ks) ||
-			    copy_to_user(user_elem(attr->batch.values, cp, vsize), b.value, vsize)) {
+			    copy_to_user(user_elem(attr->batch.values, cp, vsize), b.value,
+					 vsize)) {
 				err = -EFAULT;
 				goto out;
 			}
@@ -620,7 +630,8 @@ out:
  * fails; count reports the elements done. */
 static int generic_write_batch(struct bpf_map *map, union bpf_attr *attr, bool update)
 {
-	u32 ks = map->key_size, vsize = update ? map_user_value_size(map) : 0, max = attr->batch.count, cp;
+	u32 ks = map->key_size, vsize = update ? map_user_value_size(map) : 0,
+	    max = attr->batch.count, cp;
 	struct kbuf b;
 
 	if (!max)

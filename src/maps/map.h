@@ -76,7 +76,8 @@ struct map_ops {
 	/* Calls fn on the value of every element slot ever used, live or free (for timers:
 	 * cancel and free all; a program may have armed a timer in an element it had
 	 * deleted, as in the kernel, whose free path walks every preallocated element). */
-	void (*for_each_value)(struct bpf_map *map, void (*fn)(struct bpf_map *, void *value, void *arg), void *arg);
+	void (*for_each_value)(struct bpf_map *map,
+			       void (*fn)(struct bpf_map *, void *value, void *arg), void *arg);
 	/* Key of the element whose value is at `value` (hash: the element's key; array: the
 	 * index written to *tmp). Used to call timer callbacks with (map, key, value). */
 	void *(*key_of_value)(struct bpf_map *map, void *value, u32 *tmp);
@@ -101,8 +102,8 @@ struct map_ops {
 	int (*update_batch)(struct bpf_map *map, union bpf_attr *attr);
 	int (*delete_batch)(struct bpf_map *map, union bpf_attr *attr);
 
-	u32 field_kinds;   /* FIELD_BIT()s of the special fields values may hold */
-	bool can_mmap;     /* mmap(2) is possible (with BPF_F_MMAPABLE) */
+	u32 field_kinds; /* FIELD_BIT()s of the special fields values may hold */
+	bool can_mmap;   /* mmap(2) is possible (with BPF_F_MMAPABLE) */
 };
 
 int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr);
@@ -111,7 +112,6 @@ int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr);
 /* Checks common to the batch commands' elem_flags (BPF_F_LOCK only, and only with a
  * spin lock): 0 or -EINVAL. */
 int map_check_elem_flags(const struct bpf_map *map, u64 flags);
-
 
 struct bpf_map {
 	struct obj obj;
@@ -127,9 +127,9 @@ struct bpf_map {
 	struct field_table fields;
 
 	struct map_region region;
-	bool frozen;       /* under freeze_lock */
+	bool frozen;         /* under freeze_lock */
 	long writable_mmaps; /* for freeze vs mmap, under freeze_lock */
-	u32 freeze_lock;   /* spinlock word (lib/spinlock.h) */
+	u32 freeze_lock;     /* spinlock word (lib/spinlock.h) */
 };
 
 /* Registry of types, indexed by map_type; NULL entries are unsupported types. */
@@ -190,11 +190,26 @@ static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value,
 bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size);
 
 /* The kernel's BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG: what programs may do with values. */
-static inline bool map_prog_may_read(const struct bpf_map *m) { return !(m->map_flags & BPF_F_WRONLY_PROG); }
-static inline bool map_prog_may_write(const struct bpf_map *m) { return !(m->map_flags & BPF_F_RDONLY_PROG); }
-static inline struct bpf_map *map_of(struct obj *o) { return container_of(o, struct bpf_map, obj); }
-static inline void map_get(struct bpf_map *m) { obj_get(&m->obj); }
-static inline void map_put(struct bpf_map *m) { obj_put(&m->obj); }
+static inline bool map_prog_may_read(const struct bpf_map *m)
+{
+	return !(m->map_flags & BPF_F_WRONLY_PROG);
+}
+static inline bool map_prog_may_write(const struct bpf_map *m)
+{
+	return !(m->map_flags & BPF_F_RDONLY_PROG);
+}
+static inline struct bpf_map *map_of(struct obj *o)
+{
+	return container_of(o, struct bpf_map, obj);
+}
+static inline void map_get(struct bpf_map *m)
+{
+	obj_get(&m->obj);
+}
+static inline void map_put(struct bpf_map *m)
+{
+	obj_put(&m->obj);
+}
 static inline bool map_has_user_refs(const struct bpf_map *m)
 {
 	return __atomic_load_n(&m->obj.usercnt, __ATOMIC_ACQUIRE) > 0;
@@ -205,12 +220,14 @@ struct bpf_map *map_from_fd(int fd, u32 *fd_flags);
 /* Values in user-space layout for per-CPU maps. */
 static inline bool map_is_percpu(const struct bpf_map *m)
 {
-	return m->map_type == BPF_MAP_TYPE_PERCPU_ARRAY || m->map_type == BPF_MAP_TYPE_PERCPU_HASH ||
+	return m->map_type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       m->map_type == BPF_MAP_TYPE_PERCPU_HASH ||
 	       m->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 static inline u32 map_user_value_size(const struct bpf_map *m)
 {
-	return map_is_percpu(m) ? ROUND_UP(m->value_size, 8) * (u32)num_possible_cpus() : m->value_size;
+	return map_is_percpu(m) ? ROUND_UP(m->value_size, 8) * (u32)num_possible_cpus() :
+				  m->value_size;
 }
 
 /* mmap(2) of a map descriptor (called by the bridge, libbpfrun.so).  Returns 0 when a
@@ -242,6 +259,7 @@ int map_delete_batch(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int map_get_info(struct bpf_map *map, struct bpf_map_info *info);
 
 extern const struct map_ops array_map_ops, percpu_array_map_ops, prog_array_map_ops;
-extern const struct map_ops htab_map_ops, htab_percpu_map_ops, htab_lru_map_ops, htab_lru_percpu_map_ops;
+extern const struct map_ops htab_map_ops, htab_percpu_map_ops, htab_lru_map_ops,
+	htab_lru_percpu_map_ops;
 
 #endif

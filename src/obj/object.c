@@ -28,7 +28,10 @@
 #include "object.h"
 #include "../lib/sys.h"
 
-static bool sys_fd_is_open(int fd) { return sys_fcntl(fd, F_GETFD, 0) >= 0; }
+static bool sys_fd_is_open(int fd)
+{
+	return sys_fcntl(fd, F_GETFD, 0) >= 0;
+}
 
 int obj_name_copy(char *dst, const char *src, size_t len)
 {
@@ -47,18 +50,18 @@ int obj_name_copy(char *dst, const char *src, size_t len)
 
 struct id_entry {
 	u32 id;
-	bool published;  /* visible to GET_NEXT_ID / GET_FD_BY_ID once it has a descriptor */
+	bool published; /* visible to GET_NEXT_ID / GET_FD_BY_ID once it has a descriptor */
 	struct obj *obj;
 };
 
 struct id_space {
 	pthread_mutex_t lock;
-	struct id_entry *v;  /* sorted by id */
+	struct id_entry *v; /* sorted by id */
 	size_t n, cap;
-	u32 last;            /* last id handed out (cyclic allocation, as the kernel's idr) */
+	u32 last; /* last id handed out (cyclic allocation, as the kernel's idr) */
 };
 
-#define ID_MAX ((u32)INT32_MAX - 1)  /* ids are in [1, INT_MAX) */
+#define ID_MAX ((u32)INT32_MAX - 1) /* ids are in [1, INT_MAX) */
 
 static struct id_space id_spaces[OBJ_BTF + 1] = {
 	[OBJ_MAP] = { .lock = PTHREAD_MUTEX_INITIALIZER },
@@ -233,19 +236,19 @@ void obj_put_user(struct obj *o)
 /* ---- the descriptor table ---- */
 
 struct fd_slot {
-	struct obj *obj;  /* NULL: not an object descriptor */
-	u32 flags;        /* BPF_F_RDONLY / BPF_F_WRONLY of this descriptor */
+	struct obj *obj; /* NULL: not an object descriptor */
+	u32 flags;       /* BPF_F_RDONLY / BPF_F_WRONLY of this descriptor */
 };
 
 /* Two levels so that slots never move: chunks are allocated on first use and never freed,
  * which lets obj_fd_is_object() read without the lock. */
 #define FD_CHUNK_SHIFT 12
 #define FD_CHUNK_SIZE (1u << FD_CHUNK_SHIFT)
-#define FD_NR_CHUNKS (1u << 18)  /* descriptors up to 2^30, above fs.nr_open's maximum */
+#define FD_NR_CHUNKS (1u << 18) /* descriptors up to 2^30, above fs.nr_open's maximum */
 
 static struct fd_slot *fd_chunks[FD_NR_CHUNKS];
 static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
-static int fd_high;  /* highest descriptor ever entered, under fd_lock */
+static int fd_high; /* highest descriptor ever entered, under fd_lock */
 
 static bool fd_in_range(int fd)
 {
@@ -319,7 +322,7 @@ static int fd_open_real(struct obj *o, u32 fd_flags)
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", o->memfd);
 	int fd = open(path, mode | O_CLOEXEC);
-	if (fd < 0)  /* no /proc: a duplicate shares the same memory */
+	if (fd < 0) /* no /proc: a duplicate shares the same memory */
 		fd = sys_fcntl(o->memfd, F_DUPFD_CLOEXEC, 0);
 	return fd;
 }
@@ -337,14 +340,16 @@ int obj_fd_new(struct obj *o, u32 fd_flags)
 	obj_get_user(o);
 	pthread_mutex_lock(&fd_lock);
 	struct fd_slot *slot = fd_slot_make(fd);
-	struct obj *stale = slot ? fd_slot_set(slot, fd, o, fd_flags & (BPF_F_RDONLY | BPF_F_WRONLY)) : NULL;
+	struct obj *stale = slot ? fd_slot_set(slot, fd, o,
+					       fd_flags & (BPF_F_RDONLY | BPF_F_WRONLY)) :
+				   NULL;
 	pthread_mutex_unlock(&fd_lock);
 	if (!slot) {
 		sys_close(fd);
 		obj_put_user(o);
 		return -ENOMEM;
 	}
-	if (stale)  /* its descriptor was closed behind our back and the number reused */
+	if (stale) /* its descriptor was closed behind our back and the number reused */
 		obj_put_user(stale);
 	id_publish(o);
 	return fd;
@@ -372,7 +377,7 @@ struct obj *obj_from_fd(int fd, enum obj_type type, u32 *fd_flags)
 			obj_get(o);
 		pthread_mutex_unlock(&fd_lock);
 	}
-	if (!o)  /* the kernel: EBADF for a closed descriptor, EINVAL for another file */
+	if (!o) /* the kernel: EBADF for a closed descriptor, EINVAL for another file */
 		return ERR_PTR(sys_fd_is_open(fd) ? -EINVAL : -EBADF);
 	if (type && o->type != type) {
 		obj_put(o);
@@ -413,7 +418,7 @@ void obj_fd_dup_notify(int oldfd, int newfd)
 		}
 	}
 	pthread_mutex_unlock(&fd_lock);
-	if (prev)  /* dup2 over another object's descriptor closed it */
+	if (prev) /* dup2 over another object's descriptor closed it */
 		obj_put_user(prev);
 }
 
@@ -431,7 +436,7 @@ void obj_fd_close_range_notify(unsigned int lo, unsigned int hi)
 			cap = cap ? cap * 2 : 16;
 			struct obj **v = realloc(closed, cap * sizeof(*v));
 			if (!v)
-				break;  /* the rest stay as stale entries, replaced on reuse */
+				break; /* the rest stay as stale entries, replaced on reuse */
 			closed = v;
 		}
 		closed[n++] = fd_slot_take((int)fd);
@@ -469,7 +474,7 @@ int bpfrun_dup(int fd)
 
 int bpfrun_dup2(int oldfd, int newfd)
 {
-	if (oldfd == newfd)  /* dup2(2): newfd if valid, nothing else happens */
+	if (oldfd == newfd) /* dup2(2): newfd if valid, nothing else happens */
 		return sys_fd_is_open(oldfd) ? newfd : ret_errno(-EBADF);
 	int ret = sys_dup3(oldfd, newfd, 0);
 	if (ret >= 0)

@@ -20,24 +20,24 @@ enum obj_type { OBJ_MAP = 1, OBJ_PROG, OBJ_BTF };
 
 struct obj;
 struct obj_ops {
-	void (*free)(struct obj *o);          /* refcnt reached 0 */
-	void (*release_user)(struct obj *o);  /* usercnt reached 0 (may be NULL) */
+	void (*free)(struct obj *o);         /* refcnt reached 0 */
+	void (*release_user)(struct obj *o); /* usercnt reached 0 (may be NULL) */
 };
 
 struct obj {
 	enum obj_type type;
 	const struct obj_ops *ops;
-	long refcnt;   /* atomic */
-	long usercnt;  /* atomic */
-	u32 id;        /* from the type's id space, > 0 */
-	int memfd;     /* backing memory for mmapable maps, else -1 */
+	long refcnt;  /* atomic */
+	long usercnt; /* atomic */
+	u32 id;       /* from the type's id space, > 0 */
+	int memfd;    /* backing memory for mmapable maps, else -1 */
 };
 
 /* Initializes counts to refcnt=1, usercnt=0 and allocates an id. */
 int obj_init(struct obj *o, enum obj_type type, const struct obj_ops *ops);
 void obj_get(struct obj *o);
 void obj_put(struct obj *o);
-void obj_get_user(struct obj *o);  /* +1 usercnt, +1 refcnt */
+void obj_get_user(struct obj *o); /* +1 usercnt, +1 refcnt */
 void obj_put_user(struct obj *o);
 /* Takes a reference if the object is still alive (refcnt > 0); false otherwise. */
 bool obj_get_unless_zero(struct obj *o);
@@ -65,14 +65,14 @@ void obj_fd_close_range_notify(unsigned int lo, unsigned int hi);
 bool obj_fd_is_object(int fd);
 
 /* ---- ids ---- */
-struct obj *obj_by_id(enum obj_type type, u32 id);  /* +1 refcnt or NULL */
+struct obj *obj_by_id(enum obj_type type, u32 id); /* +1 refcnt or NULL */
 /* Smallest id > start of a live object of the type; 0 when none. */
 u32 obj_next_id(enum obj_type type, u32 start);
 
 /* ---- pins ---- */
-int pin_add(const char *path, struct obj *o);    /* takes a user reference */
-struct obj *pin_get(const char *path);          /* +1 refcnt, or ERR_PTR */
-int pin_remove(const char *path);               /* 0, or -ENOENT when not a pin */
+int pin_add(const char *path, struct obj *o); /* takes a user reference */
+struct obj *pin_get(const char *path);        /* +1 refcnt, or ERR_PTR */
+int pin_remove(const char *path);             /* 0, or -ENOENT when not a pin */
 bool pin_exists(const char *path);
 /* True when path is a directory that bpfrun treats as a BPF filesystem. */
 bool pin_dir_is_bpffs(const char *path);

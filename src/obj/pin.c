@@ -27,7 +27,7 @@
 
 struct pin {
 	char *path;
-	struct obj *obj;  /* NULL: a directory */
+	struct obj *obj; /* NULL: a directory */
 };
 
 static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -92,7 +92,8 @@ static bool is_below(const char *path, const char *dir)
 static bool real_is_bpffs(const char *norm)
 {
 	struct statfs st;
-	return sys_raw(SYS_statfs, (long)norm, (long)&st, 0, 0, 0, 0) == 0 && st.f_type == BPF_FS_MAGIC;
+	return sys_raw(SYS_statfs, (long)norm, (long)&st, 0, 0, 0, 0) == 0 &&
+	       st.f_type == BPF_FS_MAGIC;
 }
 
 /* True when norm is on a BPF filesystem for us. Caller holds pin_lock. */
@@ -101,7 +102,7 @@ static bool dir_is_bpffs_locked(const char *norm)
 	struct pin *p = pin_find(norm);
 	struct stat st;
 
-	if (p)  /* a pin too: statfs(2) of a file on bpffs reports it */
+	if (p) /* a pin too: statfs(2) of a file on bpffs reports it */
 		return true;
 	if (!strcmp(norm, BPFFS_ROOT))
 		return true;
@@ -128,7 +129,7 @@ static int walk_parents(const char *norm)
 			continue;
 		}
 		if (!strcmp(prefix, BPFFS_ROOT) || is_below(BPFFS_ROOT, prefix))
-			continue;  /* /sys/fs/bpf and its ancestors always exist for us */
+			continue; /* /sys/fs/bpf and its ancestors always exist for us */
 		if (stat(prefix, &st))
 			return -errno;
 		if (!S_ISDIR(st.st_mode))
@@ -314,5 +315,6 @@ bool pin_path_in_bpffs_root(const char *path)
 {
 	char norm[PATH_LEN];
 
-	return !path_normalize(path, norm) && (!strcmp(norm, BPFFS_ROOT) || is_below(norm, BPFFS_ROOT));
+	return !path_normalize(path, norm) &&
+	       (!strcmp(norm, BPFFS_ROOT) || is_below(norm, BPFFS_ROOT));
 }

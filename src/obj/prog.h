@@ -17,15 +17,15 @@ struct exec_ctx;
 struct helper_desc;
 struct helper_set;
 
-#define MAX_BPF_STACK 512   /* bytes of stack per frame */
+#define MAX_BPF_STACK 512 /* bytes of stack per frame */
 #define MAX_CALL_FRAMES 8
 #define MAX_TAIL_CALL_CNT 33
 
 /* A subprogram (function): the entry and every BPF_PSEUDO_CALL / BPF_PSEUDO_FUNC target. */
 struct subprog {
-	u32 start;        /* first instruction index */
-	u32 end;          /* one past the last */
-	u32 stack_depth;  /* bytes below R10 it uses (static estimate, rounded up to 8) */
+	u32 start;       /* first instruction index */
+	u32 end;         /* one past the last */
+	u32 stack_depth; /* bytes below R10 it uses (static estimate, rounded up to 8) */
 };
 
 struct bpf_prog {
@@ -44,23 +44,23 @@ struct bpf_prog {
 	struct subprog *subprogs;
 	u32 nr_subprogs;
 
-	struct bpf_map **used_maps;   /* referenced */
+	struct bpf_map **used_maps; /* referenced */
 	u32 nr_used_maps;
-	struct btf_obj *btf;          /* referenced, may be NULL */
-	void *func_info;              /* copies of what was loaded, for GET_INFO */
+	struct btf_obj *btf; /* referenced, may be NULL */
+	void *func_info;     /* copies of what was loaded, for GET_INFO */
 	u32 func_info_cnt, func_info_rec_size;
 	void *line_info;
 	u32 line_info_cnt, line_info_rec_size;
 
 	const struct prog_type_ops *tops;
 	u64 load_time_ns;
-	u64 run_cnt, run_time_ns;     /* atomic, for GET_INFO */
+	u64 run_cnt, run_time_ns; /* atomic, for GET_INFO */
 
 	/* The instructions as GET_INFO shows them (xlated_prog_insns): as loaded, with map
 	 * loads carrying map ids instead of descriptors, as the kernel dumps them. */
 	struct bpf_insn *xlated;
 	u32 created_by_uid;
-	u32 max_stack_depth;          /* deepest call chain's combined stack */
+	u32 max_stack_depth; /* deepest call chain's combined stack */
 	/* End of the furthest context access seen through R1 of the entry (the kernel's
 	 * max_ctx_offset; a static lower bound here). */
 	u32 max_ctx_offset;
@@ -87,16 +87,25 @@ struct prog_type_ops {
 	/* Load-time rules (NULL / false: none).  check_attach validates (and may default)
 	 * expected_attach_type: 0 or -EINVAL. */
 	int (*check_attach)(u32 *expected_attach_type);
-	bool tracing;         /* the kernel's is_tracing_prog_type (no bpf_timer maps) */
-	bool ld_abs;          /* BPF_LD_[ABS|IND] allowed (the kernel's may_access_skb) */
-	bool sleepable_only;  /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
-	bool pkt_readonly;    /* packet data may be read, not written (the kernel's
+	bool tracing;        /* the kernel's is_tracing_prog_type (no bpf_timer maps) */
+	bool ld_abs;         /* BPF_LD_[ABS|IND] allowed (the kernel's may_access_skb) */
+	bool sleepable_only; /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
+	bool pkt_readonly;   /* packet data may be read, not written (the kernel's
 			       * "cannot write into packet": CGROUP_SKB) */
 };
 
-static inline struct bpf_prog *prog_of(struct obj *o) { return container_of(o, struct bpf_prog, obj); }
-static inline void prog_get(struct bpf_prog *p) { obj_get(&p->obj); }
-static inline void prog_put(struct bpf_prog *p) { obj_put(&p->obj); }
+static inline struct bpf_prog *prog_of(struct obj *o)
+{
+	return container_of(o, struct bpf_prog, obj);
+}
+static inline void prog_get(struct bpf_prog *p)
+{
+	obj_get(&p->obj);
+}
+static inline void prog_put(struct bpf_prog *p)
+{
+	obj_put(&p->obj);
+}
 
 /* The program behind descriptor fd: +1 reference, or ERR_PTR. */
 static inline struct bpf_prog *prog_from_fd(int fd)

@@ -14,8 +14,8 @@ struct load_env {
 	const union bpf_attr *attr;
 	struct bpf_prog *prog;
 	struct vlog log;
-	struct bpf_map **insn_map;  /* map loaded by the ld_imm64 at each index, or NULL */
-	u8 *jump_target;            /* 1 where some jump lands */
+	struct bpf_map **insn_map; /* map loaded by the ld_imm64 at each index, or NULL */
+	u8 *jump_target;           /* 1 where some jump lands */
 };
 
 /* Everything the verifier would check that bpfrun can (0 or -errno, reason logged). */

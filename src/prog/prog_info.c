@@ -68,7 +68,8 @@ static int put_xlated(const struct bpf_prog *prog, struct bpf_prog_info *info)
 	u32 ulen = info->xlated_prog_len;
 
 	info->xlated_prog_len = prog->len * sizeof(struct bpf_insn);
-	return copy_to_user(u64_to_ptr(info->xlated_prog_insns), prog->xlated, MIN(ulen, info->xlated_prog_len));
+	return copy_to_user(u64_to_ptr(info->xlated_prog_insns), prog->xlated,
+			    MIN(ulen, info->xlated_prog_len));
 }
 
 /* One tag per function: the program's own for a single function. */
@@ -82,10 +83,12 @@ static int put_prog_tags(const struct bpf_prog *prog, struct bpf_prog_info *info
 		u8 digest[32];
 		const u8 *tag = prog->tag;
 		if (prog->nr_subprogs > 1) {
-			sha256_digest(prog->xlated + sp->start, (sp->end - sp->start) * sizeof(struct bpf_insn), digest);
+			sha256_digest(prog->xlated + sp->start,
+				      (sp->end - sp->start) * sizeof(struct bpf_insn), digest);
 			tag = digest;
 		}
-		if (copy_to_user(u64_to_ptr(info->prog_tags + (u64)i * BPF_TAG_SIZE), tag, BPF_TAG_SIZE))
+		if (copy_to_user(u64_to_ptr(info->prog_tags + (u64)i * BPF_TAG_SIZE), tag,
+				 BPF_TAG_SIZE))
 			return -EFAULT;
 	}
 	return 0;
@@ -121,8 +124,8 @@ int prog_get_info(struct bpf_prog *prog, struct bpf_prog_info *info)
 	info->nr_jited_ksyms = 0;
 	info->nr_jited_func_lens = 0;
 	info->nr_jited_line_info = 0;
-	err = put_records(info->func_info, &info->nr_func_info, prog->func_info, prog->func_info_cnt,
-			  sizeof(struct bpf_func_info));
+	err = put_records(info->func_info, &info->nr_func_info, prog->func_info,
+			  prog->func_info_cnt, sizeof(struct bpf_func_info));
 	if (!err)
 		err = put_records(info->line_info, &info->nr_line_info, prog->line_info,
 				  prog->line_info_cnt, sizeof(struct bpf_line_info));

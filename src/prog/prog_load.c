@@ -22,14 +22,17 @@
 #include "../vm/vm.h"
 
 #define COMPLEXITY_LIMIT_INSNS 1000000u
-#define KNOWN_PROG_FLAGS (BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT | BPF_F_TEST_RND_HI32 | \
-			  BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE | BPF_F_XDP_HAS_FRAGS | \
-			  (1u << 6) /* BPF_F_XDP_DEV_BOUND_ONLY */ | (1u << 7) /* BPF_F_TEST_REG_INVARIANTS */)
+#define KNOWN_PROG_FLAGS                                                      \
+	(BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT | BPF_F_TEST_RND_HI32 | \
+	 BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE | BPF_F_XDP_HAS_FRAGS |      \
+	 (1u << 6) /* BPF_F_XDP_DEV_BOUND_ONLY */ | (1u << 7) /* BPF_F_TEST_REG_INVARIANTS */)
 
 static bool license_is_gpl_compatible(const char *l)
 {
-	static const char *const gpl[] = { "GPL", "GPL v2", "GPL and additional rights",
-					   "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL" };
+	static const char *const gpl[] = {
+		"GPL",          "GPL v2",       "GPL and additional rights",
+		"Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(gpl); i++)
 		if (!strcmp(l, gpl[i]))
 			return true;
@@ -49,7 +52,8 @@ static void prog_calc_tag(const struct bpf_insn *insns, u32 len, u8 tag[BPF_TAG_
 	for (u32 i = 0; i < len; i++) {
 		dst[i] = insns[i];
 		if (!was_ld_map && is_ld_imm64(&dst[i]) &&
-		    (dst[i].src_reg == BPF_PSEUDO_MAP_FD || dst[i].src_reg == BPF_PSEUDO_MAP_VALUE)) {
+		    (dst[i].src_reg == BPF_PSEUDO_MAP_FD ||
+		     dst[i].src_reg == BPF_PSEUDO_MAP_VALUE)) {
 			was_ld_map = true;
 			dst[i].imm = 0;
 		} else if (was_ld_map && !dst[i].code && !dst[i].dst_reg && !dst[i].src_reg &&
@@ -74,13 +78,16 @@ static void log_stats(struct load_env *env, u64 start_ns)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		u64 now = (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 		vlog_printf(&env->log, "verification time %llu usec\nstack depth ",
-		     (unsigned long long)(now - start_ns) / 1000);
+			    (unsigned long long)(now - start_ns) / 1000);
 		for (u32 i = 0; i < prog->nr_subprogs; i++)
-			vlog_printf(&env->log, "%u%s", prog->subprogs[i].stack_depth, i + 1 < prog->nr_subprogs ? "+" : "");
+			vlog_printf(&env->log, "%u%s", prog->subprogs[i].stack_depth,
+				    i + 1 < prog->nr_subprogs ? "+" : "");
 		vlog_printf(&env->log, "\n");
 	}
-	vlog_printf(&env->log, "processed %u insns (limit %u) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n",
-	     prog->len, COMPLEXITY_LIMIT_INSNS);
+	vlog_printf(&env->log,
+		    "processed %u insns (limit %u) max_states_per_insn 0 total_states 0 "
+		    "peak_states 0 mark_read 0\n",
+		    prog->len, COMPLEXITY_LIMIT_INSNS);
 }
 
 /* bpf_check(): log, verification, log out.  A log that does not fit fails a load that
@@ -193,7 +200,8 @@ static int prog_copy_user(struct bpf_prog *prog, const union bpf_attr *attr)
 {
 	char lic[128];
 
-	if (copy_from_user(prog->insns, u64_to_ptr(attr->insns), sizeof(struct bpf_insn) * prog->len))
+	if (copy_from_user(prog->insns, u64_to_ptr(attr->insns),
+			   sizeof(struct bpf_insn) * prog->len))
 		return -EFAULT;
 	memcpy(prog->xlated, prog->insns, sizeof(struct bpf_insn) * prog->len);
 	long n = strncpy_from_user(lic, u64_to_ptr(attr->license), sizeof(lic) - 1);

@@ -21,8 +21,8 @@
 #include "../helpers/helpers.h"
 #include "../vm/vm.h"
 
-#define SKB_HEADROOM 64u   /* NET_SKB_PAD + NET_IP_ALIGN */
-#define SKB_TAILROOM 320u  /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
+#define SKB_HEADROOM 64u  /* NET_SKB_PAD + NET_IP_ALIGN */
+#define SKB_TAILROOM 320u /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
 #define GSO_MAX_SEGS 65535u
 #define GSO_LEGACY_MAX_SIZE 65536u
 #define NO_QUEUE_MAPPING 0xffffu
@@ -41,9 +41,10 @@ static bool skb_common_access_ok(u32 off, u32 size, bool write)
 		return false;
 	if (IN_RANGE(off, cb[0], cb[4]))
 		return off + size <= SKB_END(cb[4]);
-	if (IN_RANGE(off, remote_ip6[0], remote_ip6[3]) || IN_RANGE(off, local_ip6[0], local_ip6[3]) ||
-	    IN_FIELD(off, remote_ip4) || IN_FIELD(off, local_ip4) || IN_FIELD(off, data) ||
-	    IN_FIELD(off, data_meta) || IN_FIELD(off, data_end))
+	if (IN_RANGE(off, remote_ip6[0], remote_ip6[3]) ||
+	    IN_RANGE(off, local_ip6[0], local_ip6[3]) || IN_FIELD(off, remote_ip4) ||
+	    IN_FIELD(off, local_ip4) || IN_FIELD(off, data) || IN_FIELD(off, data_meta) ||
+	    IN_FIELD(off, data_end))
 		return size == 4;
 	if (IN_FIELD(off, flow_keys) || IN_FIELD(off, tstamp_type))
 		return false;
@@ -71,8 +72,8 @@ static bool filter_access_ok(u32 off, bool write)
 static bool tc_access_ok(u32 off, bool write)
 {
 	if (write && !(IN_FIELD(off, mark) || IN_FIELD(off, tc_index) || IN_FIELD(off, priority) ||
-		       IN_FIELD(off, tc_classid) || IN_RANGE(off, cb[0], cb[4]) || IN_FIELD(off, tstamp) ||
-		       IN_FIELD(off, queue_mapping)))
+		       IN_FIELD(off, tc_classid) || IN_RANGE(off, cb[0], cb[4]) ||
+		       IN_FIELD(off, tstamp) || IN_FIELD(off, queue_mapping)))
 		return false;
 	return !IN_RANGE(off, family, local_port);
 }
@@ -81,8 +82,8 @@ static bool cgroup_access_ok(u32 off, bool write)
 {
 	if (IN_FIELD(off, tc_classid) || IN_FIELD(off, data_meta) || IN_FIELD(off, wire_len))
 		return false;
-	return !write || IN_FIELD(off, mark) || IN_FIELD(off, priority) || IN_RANGE(off, cb[0], cb[4]) ||
-	       IN_FIELD(off, tstamp);
+	return !write || IN_FIELD(off, mark) || IN_FIELD(off, priority) ||
+	       IN_RANGE(off, cb[0], cb[4]) || IN_FIELD(off, tstamp);
 }
 
 static enum skb_flavor skb_flavor(const struct bpf_prog *prog)
@@ -101,7 +102,8 @@ static bool skb_access_ok(const struct exec_ctx *x, u32 off, u32 size, bool writ
 {
 	enum skb_flavor f = skb_flavor(x->prog);
 	bool ok = f == SKB_FILTER ? filter_access_ok(off, write) :
-		  f == SKB_TC ? tc_access_ok(off, write) : cgroup_access_ok(off, write);
+		  f == SKB_TC     ? tc_access_ok(off, write) :
+				    cgroup_access_ok(off, write);
 	return ok && skb_common_access_ok(off, size, write);
 }
 
@@ -321,13 +323,12 @@ static int cgroup_skb_check_attach(u32 *type)
 }
 
 /* The four __sk_buff types differ in their flavor, which each derives from prog->type. */
-#define SKB_TYPE(type_name, set) \
+#define SKB_TYPE(type_name, set)                                                 \
 	.name = type_name, .ctx_size = sizeof(struct __sk_buff), .helpers = set, \
 	.ctx_load = skb_ctx_load, .ctx_store = skb_ctx_store, .test_run = skb_test_run
 
-const struct prog_type_ops socket_filter_ops = {
-	SKB_TYPE("socket_filter", &sk_filter_helpers), .ld_abs = true
-};
+const struct prog_type_ops socket_filter_ops = { SKB_TYPE("socket_filter", &sk_filter_helpers),
+						 .ld_abs = true };
 const struct prog_type_ops sched_cls_ops = { SKB_TYPE("sched_cls", &tc_helpers), .ld_abs = true };
 const struct prog_type_ops sched_act_ops = { SKB_TYPE("sched_act", &tc_helpers), .ld_abs = true };
 const struct prog_type_ops cgroup_skb_ops = {

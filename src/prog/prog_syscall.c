@@ -28,13 +28,14 @@ static int syscall_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
 	return 0;
 }
 
-static int syscall_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr)
+static int syscall_test_run(struct bpf_prog *prog, const union bpf_attr *attr,
+			    union bpf_attr *uattr)
 {
 	u32 size = attr->test.ctx_size_in, retval = 0, duration;
 	void *ctx = NULL;
 
-	if (attr->test.data_in || attr->test.data_out || attr->test.ctx_out || attr->test.duration ||
-	    attr->test.repeat || attr->test.flags || attr->test.batch_size)
+	if (attr->test.data_in || attr->test.data_out || attr->test.ctx_out ||
+	    attr->test.duration || attr->test.repeat || attr->test.flags || attr->test.batch_size)
 		return -EINVAL;
 	if (size < prog->max_ctx_offset || size > SYSCALL_MAX_CTX)
 		return -EINVAL;

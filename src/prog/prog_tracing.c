@@ -39,8 +39,8 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 	u32 size = attr->test.ctx_size_in, cpu = attr->test.cpu, retval = 0, duration;
 	u64 args[MAX_FUNC_ARGS] = { 0 };
 
-	if (attr->test.data_in || attr->test.data_out || attr->test.ctx_out || attr->test.duration ||
-	    attr->test.repeat || attr->test.batch_size)
+	if (attr->test.data_in || attr->test.data_out || attr->test.ctx_out ||
+	    attr->test.duration || attr->test.repeat || attr->test.batch_size)
 		return -EINVAL;
 	if (size < prog->max_ctx_offset || size > sizeof(args))
 		return -EINVAL;
@@ -65,13 +65,13 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 }
 
 #define TRACING_TYPE(var, tname, set, load, run) \
-	const struct prog_type_ops var = { \
-		.name = tname, \
-		.helpers = set, \
-		.ctx_load = load, \
+	const struct prog_type_ops var = {       \
+		.name = tname,                   \
+		.helpers = set,                  \
+		.ctx_load = load,                \
 		.ctx_store = readonly_ctx_store, \
-		.test_run = run, \
-		.tracing = true, \
+		.test_run = run,                 \
+		.tracing = true,                 \
 	}
 
 TRACING_TYPE(kprobe_ops, "kprobe", &tracing_helpers, args_ctx_load, NULL);

@@ -35,8 +35,8 @@ static int add_subprog_start(struct load_env *env, u32 *starts, u32 *n, s64 targ
 	struct bpf_prog *prog = env->prog;
 
 	if (target < 0 || target >= prog->len ||
-	    (target > 0 && is_ld_imm64(&prog->insns[target - 1]) && !is_ld_imm64(&prog->insns[target]) &&
-	     !prog->insns[target].code)) {
+	    (target > 0 && is_ld_imm64(&prog->insns[target - 1]) &&
+	     !is_ld_imm64(&prog->insns[target]) && !prog->insns[target].code)) {
 		vlog_printf(&env->log, "call to invalid destination\n");
 		return -EINVAL;
 	}
@@ -61,8 +61,10 @@ static int find_subprogs(struct load_env *env)
 		const struct bpf_insn *insn = &prog->insns[i];
 		if (is_pseudo_call(insn)) {
 			err = add_subprog_start(env, starts, &n, (s64)i + insn->imm + 1);
-		} else if (insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-			vlog_printf(&env->log, "bpfrun: kfunc calls are not supported (insn %u)\n", i);
+		} else if (insn->code == (BPF_JMP | BPF_CALL) &&
+			   insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			vlog_printf(&env->log, "bpfrun: kfunc calls are not supported (insn %u)\n",
+				    i);
 			err = -EINVAL;
 		} else if (is_ld_imm64(insn)) {
 			if (insn->src_reg == BPF_PSEUDO_FUNC)
@@ -108,16 +110,22 @@ static int check_subprog_jumps(struct load_env *env)
 		for (u32 i = sp->start; i < sp->end; i++) {
 			const struct bpf_insn *insn = &prog->insns[i];
 			u8 cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
-			if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL && op != BPF_EXIT) {
-				s64 to = (s64)i + 1 + (insn->code == (BPF_JMP32 | BPF_JA) ? insn->imm : insn->off);
+			if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL &&
+			    op != BPF_EXIT) {
+				s64 to = (s64)i + 1 +
+					 (insn->code == (BPF_JMP32 | BPF_JA) ? insn->imm :
+									       insn->off);
 				if (to < sp->start || to >= sp->end) {
-					vlog_printf(&env->log, "jump out of range from insn %u to %lld\n", i, (long long)to);
+					vlog_printf(&env->log,
+						    "jump out of range from insn %u to %lld\n", i,
+						    (long long)to);
 					return -EINVAL;
 				}
 				env->jump_target[to] = 1;
 			}
 			if (i == sp->end - 1 && insn->code != (BPF_JMP | BPF_EXIT) &&
-			    insn->code != (BPF_JMP | BPF_JA) && insn->code != (BPF_JMP32 | BPF_JA)) {
+			    insn->code != (BPF_JMP | BPF_JA) &&
+			    insn->code != (BPF_JMP32 | BPF_JA)) {
 				vlog_printf(&env->log, "last insn is not an exit or jmp\n");
 				return -EINVAL;
 			}
@@ -160,7 +168,8 @@ static int check_func_info(struct load_env *env, struct btf_obj *btf)
 		return -EINVAL;
 	}
 	if (attr->func_info_cnt != prog->nr_subprogs) {
-		vlog_printf(&env->log, "number of funcs in func_info doesn't match number of subprogs\n");
+		vlog_printf(&env->log,
+			    "number of funcs in func_info doesn't match number of subprogs\n");
 		return -EINVAL;
 	}
 	struct bpf_func_info *fi = copy_info_records(attr->func_info, attr->func_info_cnt, rec,
@@ -172,16 +181,21 @@ static int check_func_info(struct load_env *env, struct btf_obj *btf)
 	prog->func_info_rec_size = sizeof(*fi);
 	for (u32 i = 0; i < prog->func_info_cnt; i++) {
 		if (!i && fi[i].insn_off) {
-			vlog_printf(&env->log, "nonzero insn_off %u for the first func info record\n", fi[i].insn_off);
+			vlog_printf(&env->log,
+				    "nonzero insn_off %u for the first func info record\n",
+				    fi[i].insn_off);
 			return -EINVAL;
 		}
 		if (i && fi[i].insn_off <= fi[i - 1].insn_off) {
-			vlog_printf(&env->log, "same or smaller insn offset (%u) than previous func info record (%u)",
-			     fi[i].insn_off, fi[i - 1].insn_off);
+			vlog_printf(&env->log,
+				    "same or smaller insn offset (%u) than previous func info "
+				    "record (%u)",
+				    fi[i].insn_off, fi[i - 1].insn_off);
 			return -EINVAL;
 		}
 		if (prog->subprogs[i].start != fi[i].insn_off) {
-			vlog_printf(&env->log, "func_info BTF section doesn't match subprog layout in BPF program\n");
+			vlog_printf(&env->log, "func_info BTF section doesn't match subprog layout "
+					       "in BPF program\n");
 			return -EINVAL;
 		}
 		const struct btf_type *t = btf__type_by_id(btf->btf, fi[i].type_id);
@@ -211,8 +225,10 @@ static int check_line_info(struct load_env *env)
 	prog->line_info_rec_size = sizeof(*li);
 	for (u32 i = 0; i < prog->line_info_cnt; i++) {
 		if ((i && li[i].insn_off <= li[i - 1].insn_off) || li[i].insn_off >= prog->len) {
-			vlog_printf(&env->log, "Invalid line_info[%u].insn_off:%u (prev_offset:%u prog->len:%u)\n",
-			     i, li[i].insn_off, i ? li[i - 1].insn_off : 0, prog->len);
+			vlog_printf(
+				&env->log,
+				"Invalid line_info[%u].insn_off:%u (prev_offset:%u prog->len:%u)\n",
+				i, li[i].insn_off, i ? li[i - 1].insn_off : 0, prog->len);
 			return -EINVAL;
 		}
 		if (s < prog->nr_subprogs && prog->subprogs[s].start == li[i].insn_off)
@@ -261,8 +277,9 @@ static int add_used_map(struct load_env *env, struct bpf_map *map)
 		return -EINVAL;
 	}
 	if (prog->nr_used_maps >= MAX_USED_MAPS) {
-		vlog_printf(&env->log, "The total number of maps per program has reached the limit of %u\n",
-		     MAX_USED_MAPS);
+		vlog_printf(&env->log,
+			    "The total number of maps per program has reached the limit of %u\n",
+			    MAX_USED_MAPS);
 		map_put(map);
 		return -E2BIG;
 	}
@@ -284,8 +301,9 @@ static int map_direct_value_addr(struct load_env *env, struct bpf_map *map, u32 
 	}
 	int err = map->max_entries != 1 ? -ENOTSUPP : off >= map->value_size ? -EINVAL : 0;
 	if (err) {
-		vlog_printf(&env->log, "invalid access to map value pointer, value_size=%u off=%u\n",
-		     map->value_size, off);
+		vlog_printf(&env->log,
+			    "invalid access to map value pointer, value_size=%u off=%u\n",
+			    map->value_size, off);
 		return err;
 	}
 	*addr = (u64)(uintptr_t)(map->region.base + map->region.value_off) + off;
@@ -304,14 +322,16 @@ static int ld_imm64_map_fd(struct load_env *env, const struct bpf_insn *insn, in
 		vlog_printf(&env->log, "fd_idx without fd_array is invalid\n");
 		return -EPROTO;
 	}
-	return copy_from_user(fd, u64_to_ptr(fd_array + (u64)(u32)insn->imm * sizeof(*fd)), sizeof(*fd));
+	return copy_from_user(fd, u64_to_ptr(fd_array + (u64)(u32)insn->imm * sizeof(*fd)),
+			      sizeof(*fd));
 }
 
 static int relocate_map_load(struct load_env *env, u32 i)
 {
 	struct bpf_prog *prog = env->prog;
 	struct bpf_insn *insn = &prog->insns[i], *xl = &prog->xlated[i];
-	bool value = insn->src_reg == BPF_PSEUDO_MAP_VALUE || insn->src_reg == BPF_PSEUDO_MAP_IDX_VALUE;
+	bool value = insn->src_reg == BPF_PSEUDO_MAP_VALUE ||
+		     insn->src_reg == BPF_PSEUDO_MAP_IDX_VALUE;
 	int fd, err;
 	u64 addr;
 
@@ -355,7 +375,8 @@ static int relocate_ld_imm64(struct load_env *env)
 		struct bpf_insn *insn = &prog->insns[i];
 		if (!is_ld_imm64(insn))
 			continue;
-		if (i == prog->len - 1 || insn[1].code || insn[1].dst_reg || insn[1].src_reg || insn[1].off) {
+		if (i == prog->len - 1 || insn[1].code || insn[1].dst_reg || insn[1].src_reg ||
+		    insn[1].off) {
 			vlog_printf(&env->log, "invalid bpf_ld_imm64 insn\n");
 			return -EINVAL;
 		}
@@ -367,7 +388,9 @@ static int relocate_ld_imm64(struct load_env *env)
 			 * reachable entry points): leave the relative form. */
 			break;
 		case BPF_PSEUDO_BTF_ID:
-			vlog_printf(&env->log, "bpfrun: ld_imm64 of a kernel BTF id (ksym) is not supported\n");
+			vlog_printf(
+				&env->log,
+				"bpfrun: ld_imm64 of a kernel BTF id (ksym) is not supported\n");
 			return -EINVAL;
 		case BPF_PSEUDO_MAP_FD:
 		case BPF_PSEUDO_MAP_VALUE:
@@ -389,7 +412,7 @@ static int relocate_ld_imm64(struct load_env *env)
 /* Registers known to hold R10 + constant, or a map loaded by ld_imm64, tracked through
  * straight-line code (reset at jump targets). */
 struct fp_track {
-	bool ctx[MAX_BPF_REG];      /* holds the entry's context pointer */
+	bool ctx[MAX_BPF_REG]; /* holds the entry's context pointer */
 	bool known[MAX_BPF_REG];
 	s64 off[MAX_BPF_REG];
 	struct bpf_map *map[MAX_BPF_REG];
@@ -406,11 +429,14 @@ static int check_helper_call(struct load_env *env, const struct fp_track *t, u32
 		return -EINVAL;
 	}
 	if (!prog->tops->helpers || !helper_in_set(prog->tops->helpers, id)) {
-		vlog_printf(&env->log, "program of this type cannot use helper %s#%u\n", h->name, id);
+		vlog_printf(&env->log, "program of this type cannot use helper %s#%u\n", h->name,
+			    id);
 		return -EINVAL;
 	}
 	if (h->gpl_only && !prog->gpl_compatible) {
-		vlog_printf(&env->log, "cannot call GPL-restricted function from non-GPL compatible program\n");
+		vlog_printf(
+			&env->log,
+			"cannot call GPL-restricted function from non-GPL compatible program\n");
 		return -EINVAL;
 	}
 	if (!h->fn) {
@@ -455,8 +481,8 @@ static int check_stack_access(struct load_env *env, struct fp_track *t, u32 reg,
 		return 0;
 	s64 at = t->off[reg] + off;
 	if (at < -MAX_BPF_STACK || at + size > 0) {
-		vlog_printf(&env->log, "invalid %s stack R%u off=%lld size=%u\n", write ? "write to" : "read from",
-		     reg, (long long)at, size);
+		vlog_printf(&env->log, "invalid %s stack R%u off=%lld size=%u\n",
+			    write ? "write to" : "read from", reg, (long long)at, size);
 		return -EACCES;
 	}
 	*depth = MAX(*depth, (u32)-at);
@@ -470,10 +496,10 @@ static void track_alu64(struct fp_track *t, const struct bpf_insn *insn)
 	if (d >= BPF_REG_10)
 		return;
 	t->map[d] = NULL;
-	t->ctx[d] = insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !insn->off && insn->src_reg < MAX_BPF_REG &&
-		    t->ctx[insn->src_reg];
-	if (insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !insn->off && insn->src_reg < MAX_BPF_REG &&
-	    t->known[insn->src_reg]) {
+	t->ctx[d] = insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !insn->off &&
+		    insn->src_reg < MAX_BPF_REG && t->ctx[insn->src_reg];
+	if (insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !insn->off &&
+	    insn->src_reg < MAX_BPF_REG && t->known[insn->src_reg]) {
 		t->known[d] = true;
 		t->off[d] = t->off[insn->src_reg];
 	} else if (insn->code == (BPF_ALU64 | BPF_ADD | BPF_K) && t->known[d]) {
@@ -495,10 +521,14 @@ static void note_ctx_access(struct load_env *env, const struct fp_track *t, u32 
 static u32 size_of(u8 code)
 {
 	switch (BPF_SIZE(code)) {
-	case BPF_B: return 1;
-	case BPF_H: return 2;
-	case BPF_W: return 4;
-	default: return 8;
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
 	}
 }
 
@@ -511,7 +541,8 @@ static int check_insn(struct load_env *env, u32 i, struct fp_track *t, u32 *dept
 	case BPF_LD:
 		if (BPF_MODE(insn->code) == BPF_ABS || BPF_MODE(insn->code) == BPF_IND) {
 			if (!env->prog->tops->ld_abs) {
-				vlog_printf(&env->log, "BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
+				vlog_printf(&env->log, "BPF_LD_[ABS|IND] instructions not allowed "
+						       "for this program type\n");
 				return -EINVAL;
 			}
 			fp_clobber_call(t);
@@ -523,14 +554,16 @@ static int check_insn(struct load_env *env, u32 i, struct fp_track *t, u32 *dept
 		return 0;
 	case BPF_LDX: {
 		note_ctx_access(env, t, insn->src_reg, insn->off, size_of(insn->code));
-		int err = check_stack_access(env, t, insn->src_reg, insn->off, size_of(insn->code), false, depth);
+		int err = check_stack_access(env, t, insn->src_reg, insn->off, size_of(insn->code),
+					     false, depth);
 		fp_write(t, insn->dst_reg);
 		return err;
 	}
 	case BPF_ST:
 	case BPF_STX: {
 		note_ctx_access(env, t, insn->dst_reg, insn->off, size_of(insn->code));
-		int err = check_stack_access(env, t, insn->dst_reg, insn->off, size_of(insn->code), true, depth);
+		int err = check_stack_access(env, t, insn->dst_reg, insn->off, size_of(insn->code),
+					     true, depth);
 		if (cls == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC) {
 			fp_write(t, insn->src_reg);
 			fp_write(t, BPF_REG_0);
@@ -578,7 +611,7 @@ static int check_subprog_body(struct load_env *env, struct subprog *sp)
  * recursion counts as a chain too deep, as the kernel finds it. */
 struct chain {
 	u32 frames, stack;
-	u8 state;   /* 0 unvisited, 1 on the current path, 2 done */
+	u8 state; /* 0 unvisited, 1 on the current path, 2 done */
 };
 
 static void chain_of(const struct bpf_prog *prog, u32 s, struct chain *ch)
@@ -612,11 +645,13 @@ static int check_chain(struct load_env *env, struct chain *ch, u32 root, u32 cal
 		chain_of(env->prog, root, ch);
 	u32 frames = ch[root].frames + caller_frames;
 	if (frames > MAX_CALL_FRAMES) {
-		vlog_printf(&env->log, "the call stack of %u frames is too deep !\n", MAX_CALL_FRAMES + 1);
+		vlog_printf(&env->log, "the call stack of %u frames is too deep !\n",
+			    MAX_CALL_FRAMES + 1);
 		return -E2BIG;
 	}
 	if (ch[root].stack > MAX_BPF_STACK) {
-		vlog_printf(&env->log, "combined stack size of %u calls is %u. Too large\n", frames, ch[root].stack);
+		vlog_printf(&env->log, "combined stack size of %u calls is %u. Too large\n", frames,
+			    ch[root].stack);
 		return -EACCES;
 	}
 	env->prog->max_stack_depth = MAX(env->prog->max_stack_depth, ch[root].stack);
@@ -654,7 +689,8 @@ static int check_sleepable(struct load_env *env)
 		return -EINVAL;
 	}
 	if (sleepable && !tops->sleepable_only) {
-		vlog_printf(&env->log, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n");
+		vlog_printf(&env->log, "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and "
+				       "struct_ops programs can be sleepable\n");
 		return -EINVAL;
 	}
 	return 0;

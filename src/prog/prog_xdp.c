@@ -14,8 +14,8 @@
 #include "../vm/vm.h"
 
 #define XDP_HEADROOM 256u
-#define XDP_TAILROOM 320u   /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
-#define XDP_MAX_META 255u   /* skb_shared_info.meta_len is a u8 */
+#define XDP_TAILROOM 320u /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
+#define XDP_MAX_META 255u /* skb_shared_info.meta_len is a u8 */
 
 #define XDP_OFF(f) offsetof(struct xdp_md, f)
 
@@ -53,8 +53,8 @@ static bool metalen_invalid(u32 len)
 /* Checks ctx_in (xdp_convert_md_to_buff and the checks before it). */
 static int xdp_check_ctx(const union bpf_attr *attr, const struct xdp_md *ctx)
 {
-	if (ctx->data_meta || ctx->data_end > attr->test.data_size_in || ctx->data > ctx->data_end ||
-	    metalen_invalid(ctx->data))
+	if (ctx->data_meta || ctx->data_end > attr->test.data_size_in ||
+	    ctx->data > ctx->data_end || metalen_invalid(ctx->data))
 		return -EINVAL;
 	if (ctx->egress_ifindex)
 		return -EINVAL;
@@ -111,7 +111,8 @@ static int xdp_build(struct xdp_state *st, const union bpf_attr *attr, const str
 	memcpy(st->pkt.meta, u64_to_ptr(attr->test.data_in), linear);
 	st->pkt.data = st->pkt.meta + meta;
 	st->pkt.data_end = st->pkt.meta + linear;
-	st->md.ingress_ifindex = ctx && ctx->ingress_ifindex ? ctx->ingress_ifindex : LOOPBACK_IFINDEX;
+	st->md.ingress_ifindex = ctx && ctx->ingress_ifindex ? ctx->ingress_ifindex :
+							       LOOPBACK_IFINDEX;
 	return xdp_build_frags(&st->frags, attr, linear);
 }
 
@@ -121,7 +122,8 @@ static int xdp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union
 	u32 retval = 0, duration = 0;
 	int err;
 
-	if (prog->expected_attach_type == BPF_XDP_DEVMAP || prog->expected_attach_type == BPF_XDP_CPUMAP)
+	if (prog->expected_attach_type == BPF_XDP_DEVMAP ||
+	    prog->expected_attach_type == BPF_XDP_CPUMAP)
 		return -EINVAL;
 	if (attr->test.flags & ~BPF_F_TEST_XDP_LIVE_FRAMES)
 		return -EINVAL;
@@ -144,8 +146,9 @@ static int xdp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, union
 	}
 	if (err)
 		goto out;
-	err = test_finish(attr, uattr, st.pkt.meta, (u32)(st.pkt.data_end - st.pkt.meta) + st.frags.total,
-			  &st.frags, retval, duration);
+	err = test_finish(attr, uattr, st.pkt.meta,
+			  (u32)(st.pkt.data_end - st.pkt.meta) + st.frags.total, &st.frags, retval,
+			  duration);
 	if (!err)
 		err = test_ctx_finish(attr, uattr, ctx, sizeof(*ctx));
 out:

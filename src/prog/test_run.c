@@ -99,7 +99,8 @@ int test_ctx_finish(const union bpf_attr *attr, union bpf_attr *uattr, const voi
 	return err;
 }
 
-struct exec_ctx *test_exec_ctx(const struct bpf_prog *prog, void *ctx, u32 ctx_size, void *type_data)
+struct exec_ctx *test_exec_ctx(const struct bpf_prog *prog, void *ctx, u32 ctx_size,
+			       void *type_data)
 {
 	struct exec_ctx *x = exec_ctx_get();
 
@@ -120,7 +121,8 @@ static u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
-int test_run_repeat(struct exec_ctx *x, struct bpf_prog *prog, u32 repeat, u32 *retval, u32 *duration)
+int test_run_repeat(struct exec_ctx *x, struct bpf_prog *prog, u32 repeat, u32 *retval,
+		    u32 *duration)
 {
 	u64 r1 = (u64)(uintptr_t)x->ctx, ret = 0;
 	u32 runs = 0;
@@ -157,8 +159,9 @@ static int check_data_in(const union bpf_attr *attr)
 	const u32 most_read = (PKT_MAX_FRAGS + 1) * TEST_PAGE_SIZE;
 
 	if (!attr->test.data_in)
-		return 0;  /* the types' own error */
-	return check_user_readable(u64_to_ptr(attr->test.data_in), MIN(attr->test.data_size_in, most_read));
+		return 0; /* the types' own error */
+	return check_user_readable(u64_to_ptr(attr->test.data_in),
+				   MIN(attr->test.data_size_in, most_read));
 }
 
 int prog_test_run(union bpf_attr *attr, union bpf_attr *uattr, u32 size)

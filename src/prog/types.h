@@ -18,7 +18,7 @@ extern const struct prog_type_ops kprobe_ops, tracepoint_ops, raw_tracepoint_ops
 
 /* Helper sets (helper_sets.c; helper_in_set in prog_types.c). */
 struct helper_set {
-	const u16 *ids;   /* BPF_FUNC_* ids, sorted */
+	const u16 *ids; /* BPF_FUNC_* ids, sorted */
 	u32 cnt;
 };
 /* True when set offers helper id. */

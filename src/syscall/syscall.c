@@ -50,7 +50,7 @@ static int obj_pin_path(union bpf_attr *a, union bpf_attr *u, u32 size)
 		return err;
 	struct obj *o = obj_from_fd((int)a->bpf_fd, 0, NULL);
 	if (IS_ERR(o))
-		return -EINVAL;  /* the kernel: any descriptor that is no map or program */
+		return -EINVAL; /* the kernel: any descriptor that is no map or program */
 	if (o->type == OBJ_BTF) {
 		obj_put(o);
 		return -EINVAL;
@@ -143,8 +143,10 @@ static int obj_get_info_by_fd(union bpf_attr *a, union bpf_attr *u, u32 size)
 	u32 ulen = a->info.info_len;
 	struct obj *o = obj_from_fd((int)a->info.bpf_fd, 0, NULL);
 	if (IS_ERR(o))
-		return PTR_ERR(o) == -EBADF ? -EBADFD : (int)PTR_ERR(o);  /* as the kernel */
-	size_t ksize = o->type == OBJ_MAP ? sizeof(info.map) : o->type == OBJ_PROG ? sizeof(info.prog) : sizeof(info.btf);
+		return PTR_ERR(o) == -EBADF ? -EBADFD : (int)PTR_ERR(o); /* as the kernel */
+	size_t ksize = o->type == OBJ_MAP  ? sizeof(info.map) :
+		       o->type == OBJ_PROG ? sizeof(info.prog) :
+					     sizeof(info.btf);
 	u32 len = (u32)MIN((size_t)ulen, ksize);
 	memset(&info, 0, sizeof(info));
 	int err = check_uarg_tail_zero(uinfo, ksize, ulen);
@@ -196,13 +198,14 @@ static const struct cmd_desc commands[] = {
 
 /* Copies the bytes of the caller's union that the command changed back into it (the
  * kernel's put_user of each output field). */
-static int write_back(union bpf_attr *uattr, const union bpf_attr *before, const union bpf_attr *after)
+static int write_back(union bpf_attr *uattr, const union bpf_attr *before,
+		      const union bpf_attr *after)
 {
 	const u8 *b = (const u8 *)before, *a = (const u8 *)after;
 	size_t first = 0, end = sizeof(*after);
 
 	if (!memcmp(before, after, sizeof(*after)))
-		return 0;  /* the common case: nothing to write */
+		return 0; /* the common case: nothing to write */
 	while (first < end && a[first] == b[first])
 		first++;
 	while (end > first && a[end - 1] == b[end - 1])

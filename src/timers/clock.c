@@ -55,7 +55,8 @@ bool clock_is_virtual(void)
 u64 clock_now(int clockid)
 {
 	if (clock_is_virtual())
-		return __atomic_load_n(&virtual_mono, __ATOMIC_ACQUIRE) + (u64)virtual_offset(clockid);
+		return __atomic_load_n(&virtual_mono, __ATOMIC_ACQUIRE) +
+		       (u64)virtual_offset(clockid);
 	return host_now(clockid);
 }
 

@@ -17,29 +17,29 @@ struct bpf_map;
 struct bpf_prog;
 
 #define TIMER_NOT_QUEUED UINT32_MAX
-#define TIMER_NEVER INT64_MAX   /* expiry of a timer that can never fire */
+#define TIMER_NEVER INT64_MAX /* expiry of a timer that can never fire */
 
 /* The state bpf_timer_init attaches to a struct bpf_timer. */
 struct bpfrun_timer {
 	/* Constant after init. */
 	struct bpf_map *map;
-	void *value;              /* the map value holding the timer */
-	int clockid;              /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	void *value; /* the map value holding the timer */
+	int clockid; /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
 
 	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
 	 * be read under either.  prog holds a reference while set. */
 	struct bpf_prog *prog;
-	u32 start;                /* first instruction of the callback function */
+	u32 start; /* first instruction of the callback function */
 
 	/* Engine state, under the lock of engine `cpu`. */
-	u32 cpu;                  /* engine owning the timer (atomic: read to find the lock) */
-	u32 heap_idx;             /* index in that engine's heap, or TIMER_NOT_QUEUED */
-	s64 expires;              /* CLOCK_MONOTONIC ns (virtual or real) */
-	u64 seq;                  /* arming order: breaks expiry ties deterministically */
-	s64 hold_until;           /* not before: the arming run's end, at the latest this */
+	u32 cpu;        /* engine owning the timer (atomic: read to find the lock) */
+	u32 heap_idx;   /* index in that engine's heap, or TIMER_NOT_QUEUED */
+	s64 expires;    /* CLOCK_MONOTONIC ns (virtual or real) */
+	u64 seq;        /* arming order: breaks expiry ties deterministically */
+	s64 hold_until; /* not before: the arming run's end, at the latest this */
 
-	int refcnt;               /* atomic: 1 while attached + 1 per callback running */
-	int cancelling;           /* atomic: callbacks now cancelling this timer */
+	int refcnt;     /* atomic: 1 while attached + 1 per callback running */
+	int cancelling; /* atomic: callbacks now cancelling this timer */
 };
 
 /* Callback of the timer running on this thread, or NULL (thread-local). */

@@ -24,7 +24,7 @@ struct held_timer {
 };
 static __thread struct held_timer *held;
 static __thread u32 held_first, held_cap;
-__thread u32 timers_held_by_thread;   /* entries in held[] from held_first */
+__thread u32 timers_held_by_thread; /* entries in held[] from held_first */
 
 static void release_hold(struct bpfrun_timer *t)
 {
@@ -63,7 +63,8 @@ static void fire_due_here(void)
 	e = engine_at(exec_ctx_get()->cpu);
 	pthread_mutex_lock(&e->lock);
 	while (e->q.nr && !e->running && !e->stop &&
-	       MAX(queue_head(e)->expires, queue_head(e)->hold_until) <= (s64)clock_now(CLOCK_MONOTONIC))
+	       MAX(queue_head(e)->expires, queue_head(e)->hold_until) <=
+		       (s64)clock_now(CLOCK_MONOTONIC))
 		fire_head_locked(e, exec_ctx_softirq());
 	pthread_mutex_unlock(&e->lock);
 }

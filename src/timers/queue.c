@@ -20,8 +20,8 @@ _Static_assert(HEAP_NO_INDEX == TIMER_NOT_QUEUED, "a timer in no queue has no he
 struct engine *engines;
 u32 nr_engines;
 static pthread_once_t engines_once = PTHREAD_ONCE_INIT;
-static u64 arm_seq;            /* atomic */
-static bool ever_armed;        /* atomic */
+static u64 arm_seq;     /* atomic */
+static bool ever_armed; /* atomic */
 static __thread struct bpfrun_timer *running_here;
 
 struct bpfrun_timer *timer_running_here(void)
@@ -210,7 +210,8 @@ static void run_callback(struct engine *e, struct exec_ctx *x, struct bpfrun_tim
 	vm_grant(x, key, map->key_size, false);
 	x->running_timer = t;
 	running_here = t;
-	vm_call(x, prog, start, (u64)(uintptr_t)map, (u64)(uintptr_t)key, (u64)(uintptr_t)t->value, 0, 0);
+	vm_call(x, prog, start, (u64)(uintptr_t)map, (u64)(uintptr_t)key, (u64)(uintptr_t)t->value,
+		0, 0);
 	running_here = NULL;
 	x->running_timer = NULL;
 	if (x->fault)
@@ -227,7 +228,7 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	u32 start = t->start;
 
 	queue_remove(e, t);
-	if (!prog)   /* callback dropped by a cancel that has not dequeued it yet */
+	if (!prog) /* callback dropped by a cancel that has not dequeued it yet */
 		return;
 	prog_get(prog);
 	timer_get(t);
@@ -241,7 +242,7 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	pthread_mutex_lock(&e->lock);
 	e->running = NULL;
 	e->running_x = NULL;
-	vm_reset_stop(x);   /* engine_stop's request, if any, was for this callback */
+	vm_reset_stop(x); /* engine_stop's request, if any, was for this callback */
 	pthread_cond_broadcast(&e->idle);
 	pthread_mutex_unlock(&e->lock);
 	prog_put(prog);

@@ -36,11 +36,11 @@ struct exec_ctx;
 
 struct engine {
 	pthread_mutex_t lock;
-	pthread_cond_t wake;    /* for the thread: new earliest timer, or stop */
-	pthread_cond_t idle;    /* for cancellers: a callback finished */
-	struct heap q;          /* of struct bpfrun_timer, by fires_before() */
-	struct bpfrun_timer *running;  /* callback running now (any thread) */
-	struct exec_ctx *running_x;    /* ... and the context it runs in */
+	pthread_cond_t wake;          /* for the thread: new earliest timer, or stop */
+	pthread_cond_t idle;          /* for cancellers: a callback finished */
+	struct heap q;                /* of struct bpfrun_timer, by fires_before() */
+	struct bpfrun_timer *running; /* callback running now (any thread) */
+	struct exec_ctx *running_x;   /* ... and the context it runs in */
 	u32 cpu;
 	bool thread_started;
 	bool stop;

@@ -50,14 +50,14 @@ static void *engine_main(void *arg)
 	struct engine *e = arg;
 
 	exec_ctx_set_cpu(exec_ctx_get(), e->cpu);
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);   /* wake at the expiry, not 50 us later */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* wake at the expiry, not 50 us later */
 	pthread_mutex_lock(&e->lock);
 	while (!e->stop) {
 		if (!e->q.nr) {
 			pthread_cond_wait(&e->wake, &e->lock);
 			continue;
 		}
-		if (e->running) {   /* a run's end is firing on its own thread */
+		if (e->running) { /* a run's end is firing on its own thread */
 			pthread_cond_wait(&e->idle, &e->lock);
 			continue;
 		}

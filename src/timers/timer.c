@@ -58,8 +58,8 @@ struct free_state {
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pool_chunk *pool_chunks;  /* newest first */
-static u32 pool_chunk_used;             /* states handed out from pool_chunks */
+static struct pool_chunk *pool_chunks; /* newest first */
+static u32 pool_chunk_used;            /* states handed out from pool_chunks */
 static struct free_state *pool_free;
 
 static void poison_state(struct bpfrun_timer *t, bool poison)
@@ -182,7 +182,9 @@ static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct b
 			return NULL;
 		}
 		if (only && m != only) {
-			vm_fault(x, "timer pointer in R1 map '%s' doesn't match map pointer in R2 map '%s'",
+			vm_fault(x,
+				 "timer pointer in R1 map '%s' doesn't match map pointer in R2 map "
+				 "'%s'",
 				 m->name, only->name);
 			return NULL;
 		}
@@ -204,8 +206,8 @@ u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map_reg, u64 flags, u64
 
 	if (!tk)
 		return err_ret(-EFAULT);
-	if (flags > 15 || (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC &&
-			   clockid != CLOCK_BOOTTIME))
+	if (flags > 15 ||
+	    (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC && clockid != CLOCK_BOOTTIME))
 		return err_ret(-EINVAL);
 	timer_lock(tk);
 	if (attached(tk)) {
@@ -319,7 +321,7 @@ u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u
 		return err_ret(-EINVAL);
 	}
 	if (cur == t) {
-		ret = -EDEADLK;   /* waiting for our own callback would never end */
+		ret = -EDEADLK; /* waiting for our own callback would never end */
 	} else if (cur) {
 		/* Cancelling from a callback: if someone is cancelling us meanwhile, one of
 		 * the two must give up or both wait forever. */

@@ -52,7 +52,7 @@ static bool storm(s64 at)
 	}
 	if (++storm_fired <= VIRT_STORM_FIRES)
 		return false;
-	storm_fired = 0;   /* a later advance may do one more bounded batch */
+	storm_fired = 0; /* a later advance may do one more bounded batch */
 	return true;
 }
 

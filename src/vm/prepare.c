@@ -17,7 +17,7 @@
 
 #include "vm_internal.h"
 
-#define BPF_MAX_REG 11   /* R0..R10 */
+#define BPF_MAX_REG 11 /* R0..R10 */
 
 struct checker {
 	const struct bpf_insn *insns;
@@ -113,8 +113,9 @@ static int check_functions(struct checker *c)
 			    code != (BPF_JMP | BPF_EXIT)) {
 				s64 target = (s64)i + jump_off(&in[i]) + 1;
 				if (target < start || target >= end)
-					return reject(c, -EINVAL, "jump out of range from insn %u to %lld",
-						      i, (long long)target);
+					return reject(c, -EINVAL,
+						      "jump out of range from insn %u to %lld", i,
+						      (long long)target);
 			}
 		}
 		u8 last = in[end - 1].code;
@@ -132,13 +133,14 @@ static int check_opcodes(struct checker *c)
 
 	for (u32 i = 0; i < c->len; i++) {
 		if (BPF_CLASS(in[i].code) == BPF_LDX &&
-		    ((BPF_MODE(in[i].code) != BPF_MEM && BPF_MODE(in[i].code) != BPF_MEMSX) || in[i].imm))
+		    ((BPF_MODE(in[i].code) != BPF_MEM && BPF_MODE(in[i].code) != BPF_MEMSX) ||
+		     in[i].imm))
 			return reject(c, -EINVAL, "BPF_LDX uses reserved fields");
 		if (is_ld_imm64(&in[i])) {
-			if (i == c->len - 1 || in[i + 1].code || in[i + 1].dst_reg || in[i + 1].src_reg ||
-			    in[i + 1].off)
+			if (i == c->len - 1 || in[i + 1].code || in[i + 1].dst_reg ||
+			    in[i + 1].src_reg || in[i + 1].off)
 				return reject(c, -EINVAL, "invalid bpf_ld_imm64 insn");
-			if (in[i].src_reg > 6)   /* BPF_PSEUDO_MAP_IDX_VALUE is the last kind */
+			if (in[i].src_reg > 6) /* BPF_PSEUDO_MAP_IDX_VALUE is the last kind */
 				return reject(c, -EINVAL, "unrecognized bpf_ld_imm64 insn");
 			i++;
 			continue;
@@ -199,9 +201,10 @@ static int check_cfg(struct checker *c)
 		u32 t = todo[--nr], n = successors(in, t, next);
 
 		for (u32 k = 0; k < n; k++) {
-			s64 w = next[k];   /* in range: check_functions saw every target */
+			s64 w = next[k]; /* in range: check_functions saw every target */
 			if (w > 0 && is_ld_imm64(&in[w - 1])) {
-				err = reject(c, -EINVAL, "jump into the middle of ldimm64 insn %lld",
+				err = reject(c, -EINVAL,
+					     "jump into the middle of ldimm64 insn %lld",
 					     (long long)(w - 1));
 				break;
 			}
@@ -259,10 +262,15 @@ static int check_alu(struct checker *c, const struct bpf_insn *in)
 	if (op == BPF_MOV) {
 		if (x && alu64 && in->off == BPF_ADDR_SPACE_CAST) {
 			if (in->imm != 1 && in->imm != 1 << 16)
-				return reject(c, -EINVAL, "addr_space_cast insn can only convert between address space 1 and 0");
-			return reject(c, -EINVAL, "addr_space_cast insn can only be used in a program that has an associated arena");
+				return reject(c, -EINVAL,
+					      "addr_space_cast insn can only convert between "
+					      "address space 1 and 0");
+			return reject(c, -EINVAL,
+				      "addr_space_cast insn can only be used in a program that has "
+				      "an associated arena");
 		}
-		bool sx_ok = in->off == 0 || in->off == 8 || in->off == 16 || (alu64 && in->off == 32);
+		bool sx_ok = in->off == 0 || in->off == 8 || in->off == 16 ||
+			     (alu64 && in->off == 32);
 		if (x ? (!sx_ok || in->imm) : (in->src_reg || in->off))
 			return reject(c, -EINVAL, "BPF_MOV uses reserved fields");
 		return check_regs(c, in, x, true);
@@ -280,9 +288,16 @@ static int check_atomic(struct checker *c, const struct bpf_insn *in)
 	int err;
 
 	switch (in->imm) {
-	case BPF_ADD: case BPF_OR: case BPF_AND: case BPF_XOR:
-	case BPF_ADD | BPF_FETCH: case BPF_OR | BPF_FETCH: case BPF_AND | BPF_FETCH:
-	case BPF_XOR | BPF_FETCH: case BPF_XCHG: case BPF_CMPXCHG:
+	case BPF_ADD:
+	case BPF_OR:
+	case BPF_AND:
+	case BPF_XOR:
+	case BPF_ADD | BPF_FETCH:
+	case BPF_OR | BPF_FETCH:
+	case BPF_AND | BPF_FETCH:
+	case BPF_XOR | BPF_FETCH:
+	case BPF_XCHG:
+	case BPF_CMPXCHG:
 		if (size != BPF_W && size != BPF_DW)
 			return reject(c, -EINVAL, "invalid atomic operand size");
 		err = check_regs(c, in, true, false);
@@ -386,9 +401,12 @@ static u16 decode_alu(const struct bpf_insn *in)
 	}
 	if (op == BPF_MOV && x && in->off) {
 		switch (in->off) {
-		case 8: return alu64 ? VM_MOVSX64_8 : VM_MOVSX32_8;
-		case 16: return alu64 ? VM_MOVSX64_16 : VM_MOVSX32_16;
-		default: return VM_MOVSX64_32;
+		case 8:
+			return alu64 ? VM_MOVSX64_8 : VM_MOVSX32_8;
+		case 16:
+			return alu64 ? VM_MOVSX64_16 : VM_MOVSX32_16;
+		default:
+			return VM_MOVSX64_32;
 		}
 	}
 	if (op == BPF_END) {
@@ -401,11 +419,20 @@ static u16 decode_alu(const struct bpf_insn *in)
 static u16 decode_atomic(const struct bpf_insn *in)
 {
 	static const s32 rmw[] = {
-		BPF_ADD, BPF_OR, BPF_AND, BPF_XOR, BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
-		BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG,
+		BPF_ADD,
+		BPF_OR,
+		BPF_AND,
+		BPF_XOR,
+		BPF_ADD | BPF_FETCH,
+		BPF_OR | BPF_FETCH,
+		BPF_AND | BPF_FETCH,
+		BPF_XOR | BPF_FETCH,
+		BPF_XCHG,
+		BPF_CMPXCHG,
 	};
-	static const u8 size_index[] = { [BPF_B >> 3] = 0, [BPF_H >> 3] = 1, [BPF_W >> 3] = 2,
-					 [BPF_DW >> 3] = 3 };
+	static const u8 size_index[] = {
+		[BPF_B >> 3] = 0, [BPF_H >> 3] = 1, [BPF_W >> 3] = 2, [BPF_DW >> 3] = 3
+	};
 	u32 sz = size_index[BPF_SIZE(in->code) >> 3];
 
 	if (in->imm == BPF_LOAD_ACQ)
@@ -415,7 +442,7 @@ static u16 decode_atomic(const struct bpf_insn *in)
 	for (u32 k = 0; k < ARRAY_SIZE(rmw); k++)
 		if (rmw[k] == in->imm)
 			return (sz == 3 ? VM_AADD_DW : VM_AADD_W) + k;
-	return VM_NOP;   /* not reached: check_atomic refused it */
+	return VM_NOP; /* not reached: check_atomic refused it */
 }
 
 static void decode_call(const struct bpf_insn *in, struct vm_insn *out,
@@ -452,8 +479,11 @@ static void decode(const struct bpf_prog *prog, struct vm_code *vc,
 		struct vm_insn *out = &vc->insns[i];
 		u8 cls = BPF_CLASS(in->code);
 
-		*out = (struct vm_insn){ .op = in->code, .dst = in->dst_reg, .src = in->src_reg,
-					 .off = in->off, .imm = (u64)(s64)in->imm };
+		*out = (struct vm_insn){ .op = in->code,
+					 .dst = in->dst_reg,
+					 .src = in->src_reg,
+					 .off = in->off,
+					 .imm = (u64)(s64)in->imm };
 		if (cls == BPF_ALU || cls == BPF_ALU64) {
 			out->op = decode_alu(in);
 		} else if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC) {
@@ -475,8 +505,8 @@ static void decode(const struct bpf_prog *prog, struct vm_code *vc,
 	}
 }
 
-int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id),
-	       char *msg, size_t msglen)
+int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id), char *msg,
+	       size_t msglen)
 {
 	struct checker c = { .insns = prog->insns, .len = prog->len, .msg = msg, .msglen = msglen };
 	struct vm_code *vc;

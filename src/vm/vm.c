@@ -66,7 +66,7 @@ struct exec_ctx *exec_ctx_get(void)
 		return x;
 	pthread_once(&ctx_key_once, ctx_key_init);
 	x = ctx_new(cpu_id());
-	pthread_setspecific(ctx_key, x);   /* frees it when the thread exits */
+	pthread_setspecific(ctx_key, x); /* frees it when the thread exits */
 	tls_ctx = x;
 	return x;
 }
@@ -104,7 +104,7 @@ void vm_reset_run(struct exec_ctx *x)
 /* ---- the work budget (see vm.h) ---- */
 
 static void (*run_end[VM_MAX_RUN_END])(void);
-static u32 nr_run_end;   /* written only by constructors, before any run */
+static u32 nr_run_end; /* written only by constructors, before any run */
 
 void vm_on_run_end(void (*fn)(void))
 {
@@ -115,7 +115,7 @@ void vm_on_run_end(void (*fn)(void))
 	run_end[nr_run_end++] = fn;
 }
 
-static u64 run_budget = VM_DEFAULT_BUDGET;   /* atomic */
+static u64 run_budget = VM_DEFAULT_BUDGET; /* atomic */
 
 void bpfrun_set_run_budget(uint64_t insns)
 {
@@ -161,7 +161,7 @@ static void budget_fault(struct exec_ctx *x, long insn, const char *why)
 
 bool vm_budget_refill(struct exec_ctx *x, long insn)
 {
-	u64 need = (u64)-x->budget_slice;   /* the slice is negative: overspent by need */
+	u64 need = (u64)-x->budget_slice; /* the slice is negative: overspent by need */
 	bool stopped = __atomic_load_n(&x->stop, __ATOMIC_RELAXED);
 	char why[128];
 
@@ -172,7 +172,8 @@ bool vm_budget_refill(struct exec_ctx *x, long insn)
 		if (stopped)
 			snprintf(why, sizeof(why), "run stopped: the runtime is shutting down");
 		else
-			snprintf(why, sizeof(why), "infinite loop detected (more than %llu instructions"
+			snprintf(why, sizeof(why),
+				 "infinite loop detected (more than %llu instructions"
 				 " in one run; see bpfrun_set_run_budget)",
 				 (unsigned long long)bpfrun_run_budget());
 		budget_fault(x, insn, why);
@@ -241,8 +242,8 @@ u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1)
 	return run_fresh(x, prog, 0, args);
 }
 
-u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
-	    u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
+u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, u64 r1, u64 r2, u64 r3,
+	    u64 r4, u64 r5)
 {
 	const u64 args[5] = { r1, r2, r3, r4, r5 };
 	const struct bpf_prog *caller;
@@ -265,7 +266,7 @@ void vm_fault(struct exec_ctx *x, const char *fmt, ...)
 	va_list ap;
 
 	if (x->fault)
-		return;   /* the first fault explains the run's end */
+		return; /* the first fault explains the run's end */
 	x->fault = -EFAULT;
 	va_start(ap, fmt);
 	vsnprintf(x->fault_msg, sizeof(x->fault_msg), fmt, ap);
@@ -365,7 +366,8 @@ void *vm_mem(struct exec_ctx *x, u64 addr, u64 size, bool write)
 	p = vm_region_check(x, addr, size, write, false);
 	if (!p)
 		vm_fault(x, "helper argument: invalid %s of size %llu at 0x%llx",
-			 write ? "write" : "read", (unsigned long long)size, (unsigned long long)addr);
+			 write ? "write" : "read", (unsigned long long)size,
+			 (unsigned long long)addr);
 	return p;
 }
 
@@ -406,7 +408,9 @@ bool vm_grant(struct exec_ctx *x, const void *p, u64 size, bool writable)
 	if (x->nr_grants == VM_MAX_GRANTS)
 		return false;
 	x->grants[x->nr_grants++] = (struct mem_grant){
-		.start = (u64)(uintptr_t)p, .end = (u64)(uintptr_t)p + size, .writable = writable,
+		.start = (u64)(uintptr_t)p,
+		.end = (u64)(uintptr_t)p + size,
+		.writable = writable,
 	};
 	return true;
 }

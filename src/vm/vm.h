@@ -30,27 +30,30 @@ struct exec_ctx;
 typedef u64 (*helper_fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 
 struct helper_desc {
-	const char *name;   /* "bpf_map_lookup_elem" */
-	helper_fn fn;       /* NULL: known to the kernel but not implemented by bpfrun */
+	const char *name; /* "bpf_map_lookup_elem" */
+	helper_fn fn;     /* NULL: known to the kernel but not implemented by bpfrun */
 	bool gpl_only;
 };
 
 #define VM_MAX_GRANTS 8
-#define VM_MAX_TAIL_REFS 33   /* MAX_TAIL_CALL_CNT: tail calls a run may take */
+#define VM_MAX_TAIL_REFS 33 /* MAX_TAIL_CALL_CNT: tail calls a run may take */
 
-struct mem_grant { u64 start, end; bool writable; };
+struct mem_grant {
+	u64 start, end;
+	bool writable;
+};
 
 struct exec_ctx {
-	u32 cpu;                 /* the thread's CPU id (lib/cpu.h), kept equal by exec_ctx_set_cpu */
+	u32 cpu; /* the thread's CPU id (lib/cpu.h), kept equal by exec_ctx_set_cpu */
 
 	/* ---- the run in progress (vm_run sets up; nested callbacks share it) ---- */
-	const struct bpf_prog *prog;   /* program whose instructions run now (tail calls change it) */
-	void *ctx;               /* context struct given to the program, and its size */
+	const struct bpf_prog *prog; /* program whose instructions run now (tail calls change it) */
+	void *ctx;                   /* context struct given to the program, and its size */
 	u32 ctx_size;
-	u64 pkt_start, pkt_end;  /* packet data [start, end) when the type has one */
-	u64 pkt_meta;            /* XDP data_meta (== pkt_start when none) */
-	void *type_data;         /* program-type state for helpers (skb/xdp buffers) */
-	u32 depth;               /* call frames in use */
+	u64 pkt_start, pkt_end; /* packet data [start, end) when the type has one */
+	u64 pkt_meta;           /* XDP data_meta (== pkt_start when none) */
+	void *type_data;        /* program-type state for helpers (skb/xdp buffers) */
+	u32 depth;              /* call frames in use */
 	u32 tail_calls;
 	bool in_run;
 
@@ -59,7 +62,7 @@ struct exec_ctx {
 	u32 nr_grants;
 
 	/* Fault: set by the interpreter or a helper; ends the run. */
-	int fault;               /* 0 or -errno (EFAULT for bad accesses) */
+	int fault; /* 0 or -errno (EFAULT for bad accesses) */
 	char fault_msg[160];
 
 	/* Timer callback running on this thread (for -EDEADLK), set by the timer engine. */
@@ -70,14 +73,18 @@ struct exec_ctx {
 
 	/* vm-private per-run state: the map value the last checked access fell in (valid
 	 * only while `prog` runs), and how many more times may_goto falls through. */
-	struct { const struct bpf_prog *prog; u64 lo, hi; bool readable, writable; } map_hit;
+	struct {
+		const struct bpf_prog *prog;
+		u64 lo, hi;
+		bool readable, writable;
+	} map_hit;
 	u32 may_goto_left;
 
 	/* The run's work budget, in instructions (vm_charge).  Only this thread touches the
 	 * two counters; `stop` is an atomic another thread sets to end the run soon. */
-	s64 budget_slice;        /* left before the next vm_budget_refill() */
-	u64 budget_rest;         /* left beyond the slice */
-	u32 stop;                /* atomic: vm_stop_run() was called */
+	s64 budget_slice; /* left before the next vm_budget_refill() */
+	u64 budget_rest;  /* left beyond the slice */
+	u32 stop;         /* atomic: vm_stop_run() was called */
 
 	/* Programs this run entered by tail calls (tail_calls of them), each with a reference
 	 * the run's end drops: a prog array slot replaced meanwhile cannot free them. */
@@ -102,8 +109,8 @@ u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1);
 /* Calls the function starting at instruction `start` of prog with R1..R5.  Inside a run
  * (bpf_loop, for_each_map_elem callbacks) it is a nested frame of that run; outside one
  * (timer callbacks) it is a fresh run. Returns R0. */
-u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
-	    u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, u64 r1, u64 r2, u64 r3,
+	    u64 r4, u64 r5);
 
 /* Run-end work of a layer above the vm (the timers: the timers a run armed may fire
  * once it ends), registered once at startup from a constructor: called on the running
@@ -122,10 +129,10 @@ void vm_reset_run(struct exec_ctx *x);
  * invocation, the map slots a walk examines, the bytes they read or write).  A run over
  * its budget ends with a fault.  The counters are per thread; a run takes its budget in
  * slices so that vm_stop_run() from another thread takes effect within one slice. */
-#define VM_DEFAULT_BUDGET (1ull << 30)   /* about a second of interpretation */
-#define VM_BUDGET_SLICE (1ll << 22)      /* work between two looks at x->stop */
-#define VM_CALLBACK_COST 8               /* entering and leaving a callback */
-#define VM_BYTES_PER_INSN 16             /* bytes a helper copies for the cost of one insn */
+#define VM_DEFAULT_BUDGET (1ull << 30) /* about a second of interpretation */
+#define VM_BUDGET_SLICE (1ll << 22)    /* work between two looks at x->stop */
+#define VM_CALLBACK_COST 8             /* entering and leaving a callback */
+#define VM_BYTES_PER_INSN 16           /* bytes a helper copies for the cost of one insn */
 
 /* bpfrun_set_run_budget() (bpfrun.h) sets the budget of the runs that start next. */
 /* The slice is spent: takes the next one, or faults (budget spent, or stopped) and
@@ -134,7 +141,7 @@ bool vm_budget_refill(struct exec_ctx *x, long insn);
 /* Charges n instructions' worth of work to the run; false after a fault. */
 static inline bool vm_charge(struct exec_ctx *x, u64 n)
 {
-	x->budget_slice -= (s64)MIN(n, 1ull << 62);   /* no budget is that large */
+	x->budget_slice -= (s64)MIN(n, 1ull << 62); /* no budget is that large */
 	return likely(x->budget_slice >= 0) || vm_budget_refill(x, -1);
 }
 /* Asks the run in progress on x (another thread's) to end with a fault at its next
@@ -171,8 +178,8 @@ void vm_fault(struct exec_ctx *x, const char *fmt, ...) __attribute__((format(pr
  * form (imm = displacement to the function) and vm_prepare computes vm_func_value().
  * Helper ids are not checked here (prog_load does): an id without an implementation
  * faults when called. */
-int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id),
-	       char *msg, size_t msglen);
+int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id), char *msg,
+	       size_t msglen);
 void vm_release(struct bpf_prog *prog);
 
 #endif

@@ -35,24 +35,63 @@
 /* Operations whose meaning the raw opcode does not fully give get their own number above
  * 0xff; every other operation keeps its raw opcode. */
 enum vm_op {
-	VM_SDIV32_K = 0x100, VM_SDIV32_X, VM_SMOD32_K, VM_SMOD32_X,
-	VM_SDIV64_K, VM_SDIV64_X, VM_SMOD64_K, VM_SMOD64_X,
-	VM_MOVSX32_8, VM_MOVSX32_16, VM_MOVSX64_8, VM_MOVSX64_16, VM_MOVSX64_32,
-	VM_LE16, VM_LE32, VM_LE64, VM_BE16, VM_BE32, VM_BE64,
-	VM_BSWAP16, VM_BSWAP32, VM_BSWAP64,
+	VM_SDIV32_K = 0x100,
+	VM_SDIV32_X,
+	VM_SMOD32_K,
+	VM_SMOD32_X,
+	VM_SDIV64_K,
+	VM_SDIV64_X,
+	VM_SMOD64_K,
+	VM_SMOD64_X,
+	VM_MOVSX32_8,
+	VM_MOVSX32_16,
+	VM_MOVSX64_8,
+	VM_MOVSX64_16,
+	VM_MOVSX64_32,
+	VM_LE16,
+	VM_LE32,
+	VM_LE64,
+	VM_BE16,
+	VM_BE32,
+	VM_BE64,
+	VM_BSWAP16,
+	VM_BSWAP32,
+	VM_BSWAP64,
 	/* atomics: read-modify-write on W and DW, then acquire/release on every size */
-	VM_AADD_W, VM_AOR_W, VM_AAND_W, VM_AXOR_W,
-	VM_AFADD_W, VM_AFOR_W, VM_AFAND_W, VM_AFXOR_W, VM_AXCHG_W, VM_ACMPXCHG_W,
-	VM_AADD_DW, VM_AOR_DW, VM_AAND_DW, VM_AXOR_DW,
-	VM_AFADD_DW, VM_AFOR_DW, VM_AFAND_DW, VM_AFXOR_DW, VM_AXCHG_DW, VM_ACMPXCHG_DW,
-	VM_LDACQ_B, VM_LDACQ_H, VM_LDACQ_W, VM_LDACQ_DW,
-	VM_STREL_B, VM_STREL_H, VM_STREL_W, VM_STREL_DW,
-	VM_CALL_HELPER,   /* imm: helper_fn, off: helper id */
-	VM_CALL_MISSING,  /* a helper bpfrun does not implement: faults */
-	VM_CALL_LOCAL,    /* off: displacement to the callee */
+	VM_AADD_W,
+	VM_AOR_W,
+	VM_AAND_W,
+	VM_AXOR_W,
+	VM_AFADD_W,
+	VM_AFOR_W,
+	VM_AFAND_W,
+	VM_AFXOR_W,
+	VM_AXCHG_W,
+	VM_ACMPXCHG_W,
+	VM_AADD_DW,
+	VM_AOR_DW,
+	VM_AAND_DW,
+	VM_AXOR_DW,
+	VM_AFADD_DW,
+	VM_AFOR_DW,
+	VM_AFAND_DW,
+	VM_AFXOR_DW,
+	VM_AXCHG_DW,
+	VM_ACMPXCHG_DW,
+	VM_LDACQ_B,
+	VM_LDACQ_H,
+	VM_LDACQ_W,
+	VM_LDACQ_DW,
+	VM_STREL_B,
+	VM_STREL_H,
+	VM_STREL_W,
+	VM_STREL_DW,
+	VM_CALL_HELPER,  /* imm: helper_fn, off: helper id */
+	VM_CALL_MISSING, /* a helper bpfrun does not implement: faults */
+	VM_CALL_LOCAL,   /* off: displacement to the callee */
 	VM_TAIL_CALL,
 	VM_MAY_GOTO,
-	VM_NOP,           /* second half of ld_imm64 (never reached) */
+	VM_NOP, /* second half of ld_imm64 (never reached) */
 	VM_NR_OPS
 };
 
@@ -61,13 +100,13 @@ enum vm_op {
 struct vm_insn {
 	u16 op;
 	u8 dst, src;
-	s32 off;   /* memory offset, or displacement to the next instruction for jumps/calls */
-	u64 imm;   /* sign-extended immediate, the ld_imm64 value, or the helper function */
+	s32 off; /* memory offset, or displacement to the next instruction for jumps/calls */
+	u64 imm; /* sign-extended immediate, the ld_imm64 value, or the helper function */
 };
 
 struct vm_code {
 	u32 len;
-	bool *func_start;   /* [len]: instruction i starts a function (entry, call or callback target) */
+	bool *func_start; /* [len]: instruction i starts a function (entry, call or callback target) */
 	struct vm_insn insns[];
 };
 

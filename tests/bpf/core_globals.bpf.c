@@ -17,9 +17,9 @@ struct {
 	__type(value, __u64);
 } core_hash SEC(".maps");
 
-__u64 counter = 7;                 /* .data */
-__u32 bumps;                       /* .bss */
-const volatile __u32 step = 42;    /* .rodata */
+__u64 counter = 7;              /* .data */
+__u32 bumps;                    /* .bss */
+const volatile __u32 step = 42; /* .rodata */
 
 SEC("xdp")
 int core_bump(struct xdp_md *ctx)

@@ -21,9 +21,9 @@ static __always_inline char *text_slot(__u32 idx)
 }
 
 /* One bpf_trace_printk call with a format on the stack. */
-#define P(idx, fmtstr, a, b, c)                                                    \
-	do {                                                                      \
-		char f_[] = fmtstr;                                               \
+#define P(idx, fmtstr, a, b, c)                                                                   \
+	do {                                                                                      \
+		char f_[] = fmtstr;                                                               \
 		store(idx, bpf_trace_printk(f_, sizeof(f_), (__u64)(a), (__u64)(b), (__u64)(c))); \
 	} while (0)
 
@@ -133,10 +133,10 @@ int widths(void *ctx)
 
 /* Widths past what the printing code's width field holds.  The kernel's trace buffer
  * is small until expanded (7 KiB), so these print nowhere: bpf_snprintf measures them. */
-#define W(idx, fmtstr, arg)                                                       \
-	do {                                                                      \
-		__u64 a_[1] = { (__u64)(arg) };                                   \
-		store(idx, bpf_snprintf(0, 0, fmtstr, a_, 8));                    \
+#define W(idx, fmtstr, arg)                                    \
+	do {                                                   \
+		__u64 a_[1] = { (__u64)(arg) };                \
+		store(idx, bpf_snprintf(0, 0, fmtstr, a_, 8)); \
 	} while (0)
 
 SEC("tc")

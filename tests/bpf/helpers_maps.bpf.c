@@ -122,7 +122,7 @@ static long visit(void *map, __u32 *key, __u64 *value, struct walk *w)
 }
 
 SEC("tc")
-int foreach(void *ctx)
+int foreach (void *ctx)
 {
 	struct walk w = { .stop_at = 1099 };
 

@@ -12,9 +12,9 @@ struct {
 } text SEC(".maps");
 
 /* One bpf_trace_printk call with a format on the stack. */
-#define P(idx, fmtstr, a, b, c)                                                    \
-	do {                                                                      \
-		char f_[] = fmtstr;                                               \
+#define P(idx, fmtstr, a, b, c)                                                                   \
+	do {                                                                                      \
+		char f_[] = fmtstr;                                                               \
 		store(idx, bpf_trace_printk(f_, sizeof(f_), (__u64)(a), (__u64)(b), (__u64)(c))); \
 	} while (0)
 

@@ -8,8 +8,8 @@
 
 char _license[] SEC("license") = "GPL";
 
-__u64 counter = 0;            /* .bss */
-__u32 seed = 7;               /* .data */
+__u64 counter = 0;             /* .bss */
+__u32 seed = 7;                /* .data */
 const volatile __u32 bias = 0; /* .rodata, set before load */
 
 struct {
@@ -48,8 +48,8 @@ int tc_fields(struct __sk_buff *skb)
 SEC("tc")
 int tc_narrow(struct __sk_buff *skb)
 {
-	__u8 b = *(volatile __u8 *)((void *)skb + 17);   /* protocol, second byte */
-	__u16 h = *(volatile __u16 *)((void *)skb + 2);   /* len, upper half */
+	__u8 b = *(volatile __u8 *)((void *)skb + 17);  /* protocol, second byte */
+	__u16 h = *(volatile __u16 *)((void *)skb + 2); /* len, upper half */
 	return b + (h << 8);
 }
 
@@ -70,9 +70,9 @@ int tc_helpers(struct __sk_buff *skb)
 	long r10 = bpf_l3_csum_replace(skb, 24, 1, 0, 0);
 	record(0, (buf[0] << 8) | buf[1]);
 	record(1, (__u64)(r1 & 0xff) | (__u64)(r2 & 0xff) << 8 | (__u64)(r3 & 0xff) << 16 |
-		  (__u64)(r4 & 0xff) << 24 | (__u64)(r5 & 0xff) << 32);
+			  (__u64)(r4 & 0xff) << 24 | (__u64)(r5 & 0xff) << 32);
 	record(2, (__u64)(r6 & 0xff) | (__u64)(r7 & 0xff) << 8 | (__u64)(r8 & 0xff) << 16 |
-		  (__u64)(r9 & 0xff) << 24 | (__u64)(r10 & 0xff) << 32);
+			  (__u64)(r9 & 0xff) << 24 | (__u64)(r10 & 0xff) << 32);
 	record(3, bpf_get_socket_uid(skb) + (bpf_get_socket_cookie(skb) ? 0x100000000ull : 0));
 	return 0;
 }
@@ -230,14 +230,23 @@ int tc_csum_complete(struct __sk_buff *skb)
 	__u8 x[3] = { 0x12, 0x34, 0x56 };
 
 	switch (skb->mark) {
-	case 0: return bpf_skb_store_bytes(skb, 31, x, 3, BPF_F_RECOMPUTE_CSUM);
-	case 1: return bpf_skb_store_bytes(skb, 31, x, 3, 0);
-	case 2: return bpf_skb_store_bytes(skb, 2, x, 3, 0);
-	case 3: return bpf_skb_store_bytes(skb, 2, x, 3, BPF_F_RECOMPUTE_CSUM);
-	case 4: return bpf_l4_csum_replace(skb, 40, 0x01020304, 0x0a0b0c0d, BPF_F_PSEUDO_HDR | 4);
-	case 5: return bpf_l4_csum_replace(skb, 40, 0x0102, 0x0a0b, BPF_F_PSEUDO_HDR | 2);
-	case 6: return bpf_l4_csum_replace(skb, 40, 0, 0x1234, BPF_F_PSEUDO_HDR);
-	case 7: return bpf_l3_csum_replace(skb, 24, 0x0102, 0x0a0b, 2);
-	default: return 0;
+	case 0:
+		return bpf_skb_store_bytes(skb, 31, x, 3, BPF_F_RECOMPUTE_CSUM);
+	case 1:
+		return bpf_skb_store_bytes(skb, 31, x, 3, 0);
+	case 2:
+		return bpf_skb_store_bytes(skb, 2, x, 3, 0);
+	case 3:
+		return bpf_skb_store_bytes(skb, 2, x, 3, BPF_F_RECOMPUTE_CSUM);
+	case 4:
+		return bpf_l4_csum_replace(skb, 40, 0x01020304, 0x0a0b0c0d, BPF_F_PSEUDO_HDR | 4);
+	case 5:
+		return bpf_l4_csum_replace(skb, 40, 0x0102, 0x0a0b, BPF_F_PSEUDO_HDR | 2);
+	case 6:
+		return bpf_l4_csum_replace(skb, 40, 0, 0x1234, BPF_F_PSEUDO_HDR);
+	case 7:
+		return bpf_l3_csum_replace(skb, 24, 0x0102, 0x0a0b, 2);
+	default:
+		return 0;
 	}
 }

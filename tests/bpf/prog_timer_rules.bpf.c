@@ -5,8 +5,14 @@
 
 char _license[] SEC("license") = "GPL";
 
-struct one { struct bpf_timer t; __u64 n; };
-struct two { struct bpf_timer a; struct bpf_timer b; };
+struct one {
+	struct bpf_timer t;
+	__u64 n;
+};
+struct two {
+	struct bpf_timer a;
+	struct bpf_timer b;
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -21,7 +21,7 @@ struct margs {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);   /* resized by user space before load */
+	__uint(max_entries, 1024); /* resized by user space before load */
 	__type(key, __u32);
 	__type(value, struct velem);
 } many SEC(".maps");

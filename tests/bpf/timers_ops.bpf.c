@@ -21,10 +21,10 @@ struct elem {
 
 struct args {
 	__u32 key;
-	__u32 cb;        /* 0: cb_main, 1: cb_other */
+	__u32 cb; /* 0: cb_main, 1: cb_other */
 	__u64 flags;
 	__u64 nsecs;
-	__u64 fill;      /* pattern written over the whole value by update ops */
+	__u64 fill; /* pattern written over the whole value by update ops */
 };
 
 enum action {
@@ -52,18 +52,18 @@ struct ctl {
 
 struct res {
 	__u64 fired;
-	__u64 other;        /* runs of cb_other */
-	__u64 fired_at;     /* ktime of the last run */
-	__u64 start_at;     /* ktime of the last op_start */
-	__u32 cpu;          /* CPU of the last run */
-	__u32 start_cpu;    /* CPU of the last op_start */
+	__u64 other;     /* runs of cb_other */
+	__u64 fired_at;  /* ktime of the last run */
+	__u64 start_at;  /* ktime of the last op_start */
+	__u32 cpu;       /* CPU of the last run */
+	__u32 start_cpu; /* CPU of the last op_start */
 	__u32 key_ok;
 	__u32 value_ok;
 	__s64 cb_result;
 	__s64 cb_result2;
 	__u32 done;
 	__u32 started;
-	__u64 order;        /* value of the global run counter at the last run */
+	__u64 order; /* value of the global run counter at the last run */
 };
 
 #define SLOTS 1024
@@ -139,7 +139,7 @@ static __always_inline struct res *res_of(__u32 slot)
 
 struct spin_ctx {
 	__u64 until;
-	__u32 watch;     /* slot whose `started` ends the wait, or SLOTS for none */
+	__u32 watch; /* slot whose `started` ends the wait, or SLOTS for none */
 };
 
 static long spin_step(__u32 i, struct spin_ctx *c)
@@ -186,7 +186,7 @@ static __always_inline int on_timer(void *m, __u32 *key, struct elem *val, int w
 	if (n)
 		r->order = ++*n;
 	if (which && c->action != ACT_REARM)
-		return 0;   /* cb_other only records (and re-arms) */
+		return 0; /* cb_other only records (and re-arms) */
 
 	switch (c->action) {
 	case ACT_REARM:
@@ -278,85 +278,85 @@ static __always_inline void note_start(__u32 slot)
 
 /* One set of callbacks and operation programs per map. */
 #define TIMER_OPS(NAME, MID)                                                              \
-static int cb_other_##NAME(void *m, __u32 *key, struct elem *val)                         \
-{                                                                                         \
-	return on_timer(&NAME, key, val, 1, cb_other_##NAME);                             \
-}                                                                                         \
-static int cb_main_##NAME(void *m, __u32 *key, struct elem *val)                          \
-{                                                                                         \
-	return on_timer(&NAME, key, val, 0, cb_other_##NAME);                             \
-}                                                                                         \
-SEC("tc") int init_##NAME(void *ctx)                                                      \
-{                                                                                         \
-	struct args *a = get_args();                                                      \
-	struct elem *e = a ? elem_of(&NAME, MID, a->key, true) : 0;                       \
+	static int cb_other_##NAME(void *m, __u32 *key, struct elem *val)                 \
+	{                                                                                 \
+		return on_timer(&NAME, key, val, 1, cb_other_##NAME);                     \
+	}                                                                                 \
+	static int cb_main_##NAME(void *m, __u32 *key, struct elem *val)                  \
+	{                                                                                 \
+		return on_timer(&NAME, key, val, 0, cb_other_##NAME);                     \
+	}                                                                                 \
+	SEC("tc") int init_##NAME(void *ctx)                                              \
+	{                                                                                 \
+		struct args *a = get_args();                                              \
+		struct elem *e = a ? elem_of(&NAME, MID, a->key, true) : 0;               \
                                                                                           \
-	return a && e ? bpf_timer_init(&e->t, &NAME, a->flags) : NO_ELEM;                 \
-}                                                                                         \
-SEC("tc") int setcb_##NAME(void *ctx)                                                     \
-{                                                                                         \
-	struct args *a = get_args();                                                      \
-	struct elem *e = a ? elem_of(&NAME, MID, a->key, false) : 0;                      \
+		return a && e ? bpf_timer_init(&e->t, &NAME, a->flags) : NO_ELEM;         \
+	}                                                                                 \
+	SEC("tc") int setcb_##NAME(void *ctx)                                             \
+	{                                                                                 \
+		struct args *a = get_args();                                              \
+		struct elem *e = a ? elem_of(&NAME, MID, a->key, false) : 0;              \
                                                                                           \
-	if (!a || !e)                                                                     \
-		return NO_ELEM;                                                           \
-	if (a->cb)                                                                        \
-		return bpf_timer_set_callback(&e->t, cb_other_##NAME);                    \
-	return bpf_timer_set_callback(&e->t, cb_main_##NAME);                             \
-}                                                                                         \
-SEC("tc") int start_##NAME(void *ctx)                                                     \
-{                                                                                         \
-	struct args *a = get_args();                                                      \
-	struct elem *e = a ? elem_of(&NAME, MID, a->key, false) : 0;                      \
+		if (!a || !e)                                                             \
+			return NO_ELEM;                                                   \
+		if (a->cb)                                                                \
+			return bpf_timer_set_callback(&e->t, cb_other_##NAME);            \
+		return bpf_timer_set_callback(&e->t, cb_main_##NAME);                     \
+	}                                                                                 \
+	SEC("tc") int start_##NAME(void *ctx)                                             \
+	{                                                                                 \
+		struct args *a = get_args();                                              \
+		struct elem *e = a ? elem_of(&NAME, MID, a->key, false) : 0;              \
                                                                                           \
-	if (!a || !e)                                                                     \
-		return NO_ELEM;                                                           \
-	note_start(MID * 256 + a->key);                                                   \
-	return bpf_timer_start(&e->t, a->nsecs, a->flags);                                \
-}                                                                                         \
-SEC("tc") int cancel_##NAME(void *ctx)                                                    \
-{                                                                                         \
-	struct args *a = get_args();                                                      \
-	struct elem *e = a ? elem_of(&NAME, MID, a->key, false) : 0;                      \
+		if (!a || !e)                                                             \
+			return NO_ELEM;                                                   \
+		note_start(MID * 256 + a->key);                                           \
+		return bpf_timer_start(&e->t, a->nsecs, a->flags);                        \
+	}                                                                                 \
+	SEC("tc") int cancel_##NAME(void *ctx)                                            \
+	{                                                                                 \
+		struct args *a = get_args();                                              \
+		struct elem *e = a ? elem_of(&NAME, MID, a->key, false) : 0;              \
                                                                                           \
-	return a && e ? bpf_timer_cancel(&e->t) : NO_ELEM;                                \
-}                                                                                         \
-SEC("tc") int update_##NAME(void *ctx)                                                    \
-{                                                                                         \
-	struct args *a = get_args();                                                      \
-	struct elem v;                                                                    \
+		return a && e ? bpf_timer_cancel(&e->t) : NO_ELEM;                        \
+	}                                                                                 \
+	SEC("tc") int update_##NAME(void *ctx)                                            \
+	{                                                                                 \
+		struct args *a = get_args();                                              \
+		struct elem v;                                                            \
                                                                                           \
-	if (!a)                                                                           \
-		return NO_ELEM;                                                           \
-	__builtin_memset(&v, 0, sizeof(v));                                               \
-	v.slot = MID * 256 + a->key;                                                      \
-	v.data = a->fill;                                                                 \
-	return bpf_map_update_elem(&NAME, &a->key, &v, a->flags);                         \
-}                                                                                         \
-SEC("tc") int delete_##NAME(void *ctx)                                                    \
-{                                                                                         \
-	struct args *a = get_args();                                                      \
+		if (!a)                                                                   \
+			return NO_ELEM;                                                   \
+		__builtin_memset(&v, 0, sizeof(v));                                       \
+		v.slot = MID * 256 + a->key;                                              \
+		v.data = a->fill;                                                         \
+		return bpf_map_update_elem(&NAME, &a->key, &v, a->flags);                 \
+	}                                                                                 \
+	SEC("tc") int delete_##NAME(void *ctx)                                            \
+	{                                                                                 \
+		struct args *a = get_args();                                              \
                                                                                           \
-	return a ? bpf_map_delete_elem(&NAME, &a->key) : NO_ELEM;                         \
-}                                                                                         \
-SEC("tc") int arm_##NAME(void *ctx)                                                       \
-{                                                                                         \
-	/* init (EBUSY tolerated) + set_callback + start: 0 or the first error */           \
-	struct args *a = get_args();                                                      \
-	struct elem *e = a ? elem_of(&NAME, MID, a->key, true) : 0;                       \
-	long err;                                                                         \
+		return a ? bpf_map_delete_elem(&NAME, &a->key) : NO_ELEM;                 \
+	}                                                                                 \
+	SEC("tc") int arm_##NAME(void *ctx)                                               \
+	{                                                                                 \
+		/* init (EBUSY tolerated) + set_callback + start: 0 or the first error */ \
+		struct args *a = get_args();                                              \
+		struct elem *e = a ? elem_of(&NAME, MID, a->key, true) : 0;               \
+		long err;                                                                 \
                                                                                           \
-	if (!a || !e)                                                                     \
-		return NO_ELEM;                                                           \
-	err = bpf_timer_init(&e->t, &NAME, CLOCK_MONOTONIC);                              \
-	if (err && err != -EBUSY)                                                         \
-		return err;                                                               \
-	err = bpf_timer_set_callback(&e->t, cb_main_##NAME);                              \
-	if (err)                                                                          \
-		return err;                                                               \
-	note_start(MID * 256 + a->key);                                                   \
-	return bpf_timer_start(&e->t, a->nsecs, a->flags);                                \
-}
+		if (!a || !e)                                                             \
+			return NO_ELEM;                                                   \
+		err = bpf_timer_init(&e->t, &NAME, CLOCK_MONOTONIC);                      \
+		if (err && err != -EBUSY)                                                 \
+			return err;                                                       \
+		err = bpf_timer_set_callback(&e->t, cb_main_##NAME);                      \
+		if (err)                                                                  \
+			return err;                                                       \
+		note_start(MID * 256 + a->key);                                           \
+		return bpf_timer_start(&e->t, a->nsecs, a->flags);                        \
+	}
 
 TIMER_OPS(arr, 0)
 TIMER_OPS(hash, 1)

@@ -21,14 +21,14 @@ struct {
 
 /* One struct, so that user space knows the layout of .bss. */
 struct {
-	__u64 delay;       /* set by user space: first expiry (0: 20 ms) */
-	__u64 period;      /* set by user space: the callback re-arms with it when not 0 */
+	__u64 delay;  /* set by user space: first expiry (0: 20 ms) */
+	__u64 period; /* set by user space: the callback re-arms with it when not 0 */
 	__u64 fired;
 	__u32 last_key, pad;
-	long same_slot;    /* the new key got the deleted element's slot */
-	long init_reused;  /* bpf_timer_init on the new element */
+	long same_slot;   /* the new key got the deleted element's slot */
+	long init_reused; /* bpf_timer_init on the new element */
 	long armed;
-	long skip_init;    /* set by user space: leave the new element alone */
+	long skip_init; /* set by user space: leave the new element alone */
 } st;
 
 static int cb(void *map, __u32 *key, struct elem *v)

@@ -3,14 +3,27 @@
 #include <linux/bpf.h>
 #include <time.h>
 #include <bpf/bpf_helpers.h>
-struct elem { struct bpf_timer t; __u64 data; };
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct elem); } arr SEC(".maps");
-static int cb(void *map, __u32 *key, struct elem *v) { v->data++; return 0; }
+struct elem {
+	struct bpf_timer t;
+	__u64 data;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct elem);
+} arr SEC(".maps");
+static int cb(void *map, __u32 *key, struct elem *v)
+{
+	v->data++;
+	return 0;
+}
 static __always_inline int arm(void)
 {
 	__u32 k = 0;
 	struct elem *v = bpf_map_lookup_elem(&arr, &k);
-	if (!v) return -1;
+	if (!v)
+		return -1;
 	bpf_timer_init(&v->t, &arr, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&v->t, cb);
 	bpf_timer_start(&v->t, 0, 0);

@@ -4,7 +4,10 @@
 #include <time.h>
 #include <bpf/bpf_helpers.h>
 
-struct elem { struct bpf_timer t; __u64 fired; };
+struct elem {
+	struct bpf_timer t;
+	__u64 fired;
+};
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

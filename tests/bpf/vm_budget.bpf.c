@@ -16,7 +16,10 @@ struct {
 	__type(value, __u64);
 } empty SEC(".maps");
 
-struct elem { struct bpf_timer t; __u64 started, fired; };
+struct elem {
+	struct bpf_timer t;
+	__u64 started, fired;
+};
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

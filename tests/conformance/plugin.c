@@ -24,7 +24,7 @@ static u64 unwind(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 {
 	if (r1 == 0) {
 		unwound = true;
-		vm_fault(x, "unwind");   /* ends the run; main() reports R0 = 0 */
+		vm_fault(x, "unwind"); /* ends the run; main() reports R0 = 0 */
 	}
 	return r1;
 }

@@ -31,14 +31,23 @@ struct bcase {
 	const char *name;
 	const __u32 *types;
 	__u32 types_len;
-	const char *strs;  /* NULL: STRS */
+	const char *strs; /* NULL: STRS */
 	__u32 strs_len;
-	int hdr_fix;       /* see fix_header() */
+	int hdr_fix; /* see fix_header() */
 };
 
-enum { FIX_NONE, FIX_TYPE_OFF_UNALIGNED, FIX_STR_UNTERMINATED, FIX_STR_NO_LEADING_NUL,
-       FIX_TYPES_TRUNCATED, FIX_BAD_MAGIC, FIX_NO_STRINGS,
-       FIX_TRAILING_BYTES, FIX_SHORT_HDR, FIX_EMPTY_STRS_FIRST };
+enum {
+	FIX_NONE,
+	FIX_TYPE_OFF_UNALIGNED,
+	FIX_STR_UNTERMINATED,
+	FIX_STR_NO_LEADING_NUL,
+	FIX_TYPES_TRUNCATED,
+	FIX_BAD_MAGIC,
+	FIX_NO_STRINGS,
+	FIX_TRAILING_BYTES,
+	FIX_SHORT_HDR,
+	FIX_EMPTY_STRS_FIRST
+};
 
 #define T(...) \
 	.types = (const __u32[]){ __VA_ARGS__ }, .types_len = sizeof((__u32[]){ __VA_ARGS__ })
@@ -106,19 +115,18 @@ static const struct bcase cases[] = {
 	{ "struct bitfield past size", T(INT32, S_S, INFO(STRUCT, 1, 1), 4, S_A, 1, BITF(8, 28)) },
 	{ "struct bitfield wider than int",
 	  T(INT32, S_S, INFO(STRUCT, 1, 1), 8, S_A, 1, BITF(33, 0)) },
-	{ "struct bitfield of a struct",
-	  T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0,
-	    S_F, INFO(STRUCT, 1, 1), 8, S_B, 2, BITF(4, 0)) },
+	{ "struct bitfield of a struct", T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0, S_F,
+					   INFO(STRUCT, 1, 1), 8, S_B, 2, BITF(4, 0)) },
 	{ "struct kflag byte member", T(INT32, S_S, INFO(STRUCT, 1, 1), 8, S_A, 1, BITF(0, 32)) },
 	{ "struct kflag member at bit 4",
 	  T(INT32, S_S, INFO(STRUCT, 1, 1), 8, S_A, 1, BITF(0, 4)) },
 	{ "struct holds itself", T(S_S, INFO(STRUCT, 0, 1), 8, S_A, 1, 0) },
-	{ "struct nested ok", T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0,
-				S_F, INFO(STRUCT, 0, 2), 8, S_A, 2, 0, S_B, 1, 32) },
+	{ "struct nested ok", T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0, S_F,
+				INFO(STRUCT, 0, 2), 8, S_A, 2, 0, S_B, 1, 32) },
 	{ "struct nested past size", T(INT32, S_S, INFO(STRUCT, 0, 2), 8, S_A, 1, 0, S_B, 1, 32,
 				       S_F, INFO(STRUCT, 0, 1), 8, S_A, 2, 32) },
-	{ "struct timer ok", T(U64, S_TIMER, INFO(STRUCT, 0, 2), 16, S_A, 1, 0, S_B, 1, 64,
-			       S_V, INFO(STRUCT, 0, 2), 24, S_A, 1, 0, S_B, 2, 64) },
+	{ "struct timer ok", T(U64, S_TIMER, INFO(STRUCT, 0, 2), 16, S_A, 1, 0, S_B, 1, 64, S_V,
+			       INFO(STRUCT, 0, 2), 24, S_A, 1, 0, S_B, 2, 64) },
 	{ "struct timer past end", T(U64, S_TIMER, INFO(STRUCT, 0, 2), 16, S_A, 1, 0, S_B, 1, 64,
 				     S_V, INFO(STRUCT, 0, 2), 8, S_A, 1, 0, S_B, 2, 64) },
 	{ "struct member via typedef past size",
@@ -162,20 +170,20 @@ static const struct bcase cases[] = {
 	{ "var linkage 5", T(INT32, S_V, INFO(VAR, 0, 0), 1, 5) },
 	{ "var to id 9", T(INT32, S_V, INFO(VAR, 0, 0), 9, 1) },
 	{ "var anonymous", T(INT32, 0, INFO(VAR, 0, 0), 1, 1) },
-	{ "datasec var past size", T(INT32, S_V, INFO(VAR, 0, 0), 1, 1,
-				     S_DATA, INFO(DATASEC, 0, 1), 4, 2, 2, 4) },
+	{ "datasec var past size",
+	  T(INT32, S_V, INFO(VAR, 0, 0), 1, 1, S_DATA, INFO(DATASEC, 0, 1), 4, 2, 2, 4) },
 	{ "datasec entry not a var", T(INT32, S_DATA, INFO(DATASEC, 0, 1), 4, 1, 0, 4) },
 	{ "datasec entry id 9", T(INT32, S_DATA, INFO(DATASEC, 0, 1), 4, 9, 0, 4) },
-	{ "datasec size smaller than var", T(INT32, S_V, INFO(VAR, 0, 0), 1, 1,
-					     S_DATA, INFO(DATASEC, 0, 1), 4, 2, 0, 2) },
+	{ "datasec size smaller than var",
+	  T(INT32, S_V, INFO(VAR, 0, 0), 1, 1, S_DATA, INFO(DATASEC, 0, 1), 4, 2, 0, 2) },
 	{ "datasec anonymous",
 	  T(INT32, S_V, INFO(VAR, 0, 0), 1, 1, 0, INFO(DATASEC, 0, 1), 4, 2, 0, 4) },
 	{ "datasec vlen 0", T(S_DATA, INFO(DATASEC, 0, 0), 4) },
 	/* tags */
-	{ "decl_tag ok", T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0,
-			   S_F, INFO(DECL_TAG, 0, 0), 2, 0) },
-	{ "decl_tag component past vlen", T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0,
-					    S_F, INFO(DECL_TAG, 0, 0), 2, 1) },
+	{ "decl_tag ok",
+	  T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0, S_F, INFO(DECL_TAG, 0, 0), 2, 0) },
+	{ "decl_tag component past vlen",
+	  T(INT32, S_S, INFO(STRUCT, 0, 1), 4, S_A, 1, 0, S_F, INFO(DECL_TAG, 0, 0), 2, 1) },
 	{ "decl_tag to id 9", T(INT32, S_F, INFO(DECL_TAG, 0, 0), 9, (__u32)-1) },
 	{ "type_tag ok", T(INT32, S_F, INFO(TYPE_TAG, 0, 0), 1, 0, INFO(PTR, 0, 0), 2) },
 	/* names */
@@ -204,23 +212,21 @@ static const struct bcase cases[] = {
 	  T(INT32, 0, INFO(FUNC_PROTO, 0, 0), 0, 0, INFO(ARRAY, 0, 0), 0, 2, 1, 2) },
 	{ "array of 2^30 u64", T(U64, 0, INFO(ARRAY, 0, 0), 0, 1, 1, 0x40000000u) },
 	{ "array index u64", T(U64, 0, INFO(ARRAY, 0, 0), 0, 1, 1, 4) },
-	{ "array index bitfield int", T(S_INT, INFO(INT, 0, 0), 4, BTF_INT_ENC(0, 0, 31),
-					0, INFO(ARRAY, 0, 0), 0, 1, 1, 4) },
+	{ "array index bitfield int",
+	  T(S_INT, INFO(INT, 0, 0), 4, BTF_INT_ENC(0, 0, 31), 0, INFO(ARRAY, 0, 0), 0, 1, 1, 4) },
 	{ "var of void", T(S_V, INFO(VAR, 0, 0), 0, 1) },
 	{ "var of func_proto", T(0, INFO(FUNC_PROTO, 0, 0), 0, S_V, INFO(VAR, 0, 0), 1, 1) },
-	{ "datasec entries overlap",
-	  T(INT32, S_V, INFO(VAR, 0, 0), 1, 1, S_A, INFO(VAR, 0, 0), 1, 1,
-				       S_DATA, INFO(DATASEC, 0, 2), 8, 2, 0, 4, 3, 2, 4) },
+	{ "datasec entries overlap", T(INT32, S_V, INFO(VAR, 0, 0), 1, 1, S_A, INFO(VAR, 0, 0), 1,
+				       1, S_DATA, INFO(DATASEC, 0, 2), 8, 2, 0, 4, 3, 2, 4) },
 	{ "datasec entry size 0",
 	  T(INT32, S_V, INFO(VAR, 0, 0), 1, 1, S_DATA, INFO(DATASEC, 0, 1), 4, 2, 0, 0) },
 	{ "float member misaligned",
 	  T(S_F, INFO(FLOAT, 0, 0), 8, S_S, INFO(STRUCT, 0, 1), 16, S_A, 1, 32) },
-	{ "enum member bitfield", T(S_F, INFO(ENUM, 0, 1), 4, S_A, 0,
-				    S_S, INFO(STRUCT, 1, 1), 4, S_A, 1, BITF(3, 0)) },
+	{ "enum member bitfield",
+	  T(S_F, INFO(ENUM, 0, 1), 4, S_A, 0, S_S, INFO(STRUCT, 1, 1), 4, S_A, 1, BITF(3, 0)) },
 	{ "func_proto vararg named", T(INT32, 0, INFO(FUNC_PROTO, 0, 1), 1, S_A, 0) },
-	{ "decl_tag on func arg past",
-	  T(INT32, 0, INFO(FUNC_PROTO, 0, 1), 1, S_A, 1, S_F, INFO(FUNC, 0, 0), 2,
-				       S_V, INFO(DECL_TAG, 0, 0), 3, 1) },
+	{ "decl_tag on func arg past", T(INT32, 0, INFO(FUNC_PROTO, 0, 1), 1, S_A, 1, S_F,
+					 INFO(FUNC, 0, 0), 2, S_V, INFO(DECL_TAG, 0, 0), 3, 1) },
 	{ "decl_tag on int", T(INT32, S_V, INFO(DECL_TAG, 0, 0), 1, -1) },
 	/* sections */
 	{ "type_off unaligned", T(INT32), .hdr_fix = FIX_TYPE_OFF_UNALIGNED },
@@ -231,8 +237,8 @@ static const struct bcase cases[] = {
 	{ "trailing bytes", T(INT32), .hdr_fix = FIX_TRAILING_BYTES },
 	{ "hdr_len 8 in 12 bytes", T(INT32), .hdr_fix = FIX_SHORT_HDR },
 	{ "empty strings before types", T(INT32), .hdr_fix = FIX_EMPTY_STRS_FIRST },
-	{ "types truncated",
-	  T(INT32, S_S, INFO(STRUCT, 0, 1), 8, S_A, 1, 0), .hdr_fix = FIX_TYPES_TRUNCATED },
+	{ "types truncated", T(INT32, S_S, INFO(STRUCT, 0, 1), 8, S_A, 1, 0),
+	  .hdr_fix = FIX_TYPES_TRUNCATED },
 };
 
 static char blob[4096];
@@ -244,9 +250,13 @@ static __u32 build(const struct bcase *c)
 	const char *strs = c->strs ? c->strs : STRS;
 	__u32 strs_len = c->strs ? c->strs_len : sizeof(STRS);
 	struct btf_header h = {
-		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
-		.type_off = 0, .type_len = c->types_len,
-		.str_off = c->types_len, .str_len = strs_len,
+		.magic = BTF_MAGIC,
+		.version = BTF_VERSION,
+		.hdr_len = sizeof(h),
+		.type_off = 0,
+		.type_len = c->types_len,
+		.str_off = c->types_len,
+		.str_len = strs_len,
 	};
 	char *types = blob + sizeof(h);
 	__u32 extra = 0;
@@ -254,7 +264,7 @@ static __u32 build(const struct bcase *c)
 	memcpy(types, c->types, c->types_len);
 	memcpy(types + c->types_len, strs, strs_len);
 	switch (c->hdr_fix) {
-	case FIX_TYPE_OFF_UNALIGNED:  /* two bytes of padding before the types */
+	case FIX_TYPE_OFF_UNALIGNED: /* two bytes of padding before the types */
 		memmove(types + 2, types, c->types_len + strs_len);
 		h.type_off = 2;
 		h.str_off += 2;
@@ -284,7 +294,7 @@ static __u32 build(const struct bcase *c)
 		break;
 	}
 	memcpy(blob, &h, sizeof(h));
-	if (c->hdr_fix == FIX_SHORT_HDR) {  /* a header shorter than struct btf_header */
+	if (c->hdr_fix == FIX_SHORT_HDR) { /* a header shorter than struct btf_header */
 		h.hdr_len = 8;
 		memcpy(blob, &h, 8);
 		return 12;
@@ -357,7 +367,7 @@ static void load_vmlinux(void)
  * the buffer's text, newlines shown as '|'. */
 static void load_small_logs(void)
 {
-	const struct bcase *c = &cases[0];  /* "int ok": a header dump and one type line */
+	const struct bcase *c = &cases[0]; /* "int ok": a header dump and one type line */
 	__u32 size = build(c);
 
 	for (int fixed = 0; fixed < 2; fixed++)
@@ -369,7 +379,7 @@ static void load_small_logs(void)
 			attr.btf_size = size;
 			attr.btf_log_buf = (__u64)(unsigned long)log_buf;
 			attr.btf_log_size = n;
-			attr.btf_log_level = fixed ? 1 | 8 : 1;  /* BPF_LOG_FIXED */
+			attr.btf_log_level = fixed ? 1 | 8 : 1; /* BPF_LOG_FIXED */
 			int fd = (int)syscall(__NR_bpf, BPF_BTF_LOAD, &attr, sizeof(attr));
 			int err = fd < 0 ? -errno : 0;
 			if (fd >= 0)

@@ -43,8 +43,10 @@ static void test_elements(enum bpf_map_type type, const char *name)
 		const char *b = bad_name[i];
 		out("%s lookup key %s: %d", name, b, R(bpf_map_lookup_elem(fd, bad[i], &got)));
 		out("%s lookup value %s: %d", name, b, R(bpf_map_lookup_elem(fd, &key, bad[i])));
-		out("%s update key %s: %d", name, b, R(bpf_map_update_elem(fd, bad[i], &value, BPF_ANY)));
-		out("%s update value %s: %d", name, b, R(bpf_map_update_elem(fd, &key, bad[i], BPF_ANY)));
+		out("%s update key %s: %d", name, b,
+		    R(bpf_map_update_elem(fd, bad[i], &value, BPF_ANY)));
+		out("%s update value %s: %d", name, b,
+		    R(bpf_map_update_elem(fd, &key, bad[i], BPF_ANY)));
 		out("%s delete key %s: %d", name, b, R(bpf_map_delete_elem(fd, bad[i])));
 		out("%s next key %s: %d", name, b, R(bpf_map_get_next_key(fd, bad[i], &next)));
 		out("%s next key out %s: %d", name, b, R(bpf_map_get_next_key(fd, NULL, bad[i])));
@@ -67,7 +69,8 @@ static void test_batches(enum bpf_map_type type, const char *name)
 	__u64 values[4] = { 10, 11, 12, 13 };
 
 	count = 4;
-	out("%s update batch: %d count %u", name, R(bpf_map_update_batch(fd, keys, values, &count, NULL)), count);
+	out("%s update batch: %d count %u", name,
+	    R(bpf_map_update_batch(fd, keys, values, &count, NULL)), count);
 	for (int i = 0; i < 3; i++) {
 		const char *b = bad_name[i];
 		count = 4;

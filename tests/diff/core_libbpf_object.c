@@ -57,7 +57,8 @@ static void user_space_maps(void)
 		bpf_map_update_elem(hash, &k, &v, BPF_NOEXIST);
 	}
 	k = 3;
-	out("hash noexist on existing: %s", err_str(ret_of(bpf_map_update_elem(hash, &k, &v, BPF_NOEXIST))));
+	out("hash noexist on existing: %s",
+	    err_str(ret_of(bpf_map_update_elem(hash, &k, &v, BPF_NOEXIST))));
 	out("hash delete 3: %s", err_str(ret_of(bpf_map_delete_elem(hash, &k))));
 	out("hash lookup 3: %s", err_str(ret_of(bpf_map_lookup_elem(hash, &k, &v))));
 	__u32 key, next, sum = 0, count = 0;
@@ -73,7 +74,8 @@ static void user_space_maps(void)
 static struct bpf_map *internal_map(const char *suffix)
 {
 	struct bpf_map *m;
-	bpf_object__for_each_map(m, obj) {
+	bpf_object__for_each_map(m, obj)
+	{
 		const char *name = bpf_map__name(m);
 		size_t n = strlen(name), s = strlen(suffix);
 		if (n >= s && !strcmp(name + n - s, suffix))
@@ -96,7 +98,8 @@ static __u32 *bumps;
 
 static void global_data(void)
 {
-	struct bpf_map *data = internal_map(".data"), *bss = internal_map(".bss"), *ro = internal_map(".rodata");
+	struct bpf_map *data = internal_map(".data"), *bss = internal_map(".bss"),
+		       *ro = internal_map(".rodata");
 	CHECK(data && bss && ro, "internal maps");
 	if (!data || !bss || !ro)
 		return;
@@ -106,14 +109,22 @@ static void global_data(void)
 	CHECK(counter && bumps && step, "mmap of the global data maps");
 	if (!counter || !bumps || !step)
 		exit(finish());
-	out("globals: counter %llu, bumps %u, step %u", (unsigned long long)*counter, *bumps, *step);
-	out("writable mapping of .rodata: %s", map_globals(ro, PROT_READ | PROT_WRITE) ? "ok" : err_str(-errno));
+	out("globals: counter %llu, bumps %u, step %u", (unsigned long long)*counter, *bumps,
+	    *step);
+	out("writable mapping of .rodata: %s",
+	    map_globals(ro, PROT_READ | PROT_WRITE) ? "ok" : err_str(-errno));
 	out("private mapping of .data: %s",
-	    mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, bpf_map__fd(data), 0) != MAP_FAILED ? "ok" : err_str(-errno));
+	    mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, bpf_map__fd(data), 0) != MAP_FAILED ?
+		    "ok" :
+		    err_str(-errno));
 	out("mapping past the end: %s",
-	    mmap(NULL, 8192, PROT_READ, MAP_SHARED, bpf_map__fd(data), 0) != MAP_FAILED ? "ok" : err_str(-errno));
+	    mmap(NULL, 8192, PROT_READ, MAP_SHARED, bpf_map__fd(data), 0) != MAP_FAILED ?
+		    "ok" :
+		    err_str(-errno));
 	out("mapping of the hash map: %s",
-	    mmap(NULL, 4096, PROT_READ, MAP_SHARED, map_fd(obj, "core_hash"), 0) != MAP_FAILED ? "ok" : err_str(-errno));
+	    mmap(NULL, 4096, PROT_READ, MAP_SHARED, map_fd(obj, "core_hash"), 0) != MAP_FAILED ?
+		    "ok" :
+		    err_str(-errno));
 
 	int fd = bpf_map__fd(data);
 	__u32 zero = 0;
@@ -126,7 +137,8 @@ static void global_data(void)
 	out("mapping after an update: %llu", (unsigned long long)*counter);
 	out("freeze of .data while mapped writable: %s", err_str(ret_of(bpf_map_freeze(fd))));
 	__u32 nstep = 1;
-	out(".rodata update: %s", err_str(ret_of(bpf_map_update_elem(bpf_map__fd(ro), &zero, &nstep, BPF_ANY))));
+	out(".rodata update: %s",
+	    err_str(ret_of(bpf_map_update_elem(bpf_map__fd(ro), &zero, &nstep, BPF_ANY))));
 	out(".rodata freeze again: %s", err_str(ret_of(bpf_map_freeze(bpf_map__fd(ro)))));
 }
 
@@ -137,8 +149,8 @@ static void run_program(void)
 	int err = run_prog(prog_fd(obj, "core_bump"), NULL, 0, &retval);
 	out("run: %s, retval %u", err_str(err), retval);
 	bpf_map_lookup_elem(map_fd(obj, "core_arr"), &zero, &v);
-	out("after the run: counter %llu, bumps %u, array[0] %llu", (unsigned long long)*counter, *bumps,
-	    (unsigned long long)v);
+	out("after the run: counter %llu, bumps %u, array[0] %llu", (unsigned long long)*counter,
+	    *bumps, (unsigned long long)v);
 }
 
 static __u32 map_id(int fd)
@@ -180,7 +192,8 @@ static void pinning(void)
 	out("unpin: %s", err_str(bpf_map__unpin(a, NULL)));
 	out("rmdir: %s", err_str(rmdir(dir) ? -errno : 0));
 	out("bpf_obj_get of a missing pin: %s", err_str(ret_of(bpf_obj_get(path))));
-	out("bpf_obj_pin outside a bpffs: %s", err_str(ret_of(bpf_obj_pin(bpf_map__fd(a), "/tmp/bpfrun_core_x"))));
+	out("bpf_obj_pin outside a bpffs: %s",
+	    err_str(ret_of(bpf_obj_pin(bpf_map__fd(a), "/tmp/bpfrun_core_x"))));
 }
 
 /* True when id is listed by BPF_MAP_GET_NEXT_ID. */
@@ -222,7 +235,8 @@ static void references(void)
 	fd = new_map();
 	id = map_id(fd);
 	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 100);
-	out("F_DUPFD_CLOEXEC: %d, cloexec %d", hi >= 100 && map_id(hi) == id, fcntl(hi, F_GETFD) == FD_CLOEXEC);
+	out("F_DUPFD_CLOEXEC: %d, cloexec %d", hi >= 100 && map_id(hi) == id,
+	    fcntl(hi, F_GETFD) == FD_CLOEXEC);
 	close(fd);
 	int hi2 = fcntl(hi, F_DUPFD, 200);
 	close(hi);

@@ -83,7 +83,8 @@ static void test_spinlock(void)
 		pthread_join(t[i], NULL);
 		CHECK(err[i] == 0, "spinlock thread %d runs", i);
 	}
-	CHECK(bpf_map_lookup_elem_flags(map_fd(obj, "locks"), &k, v, BPF_F_LOCK) == 0, "locked lookup");
+	CHECK(bpf_map_lookup_elem_flags(map_fd(obj, "locks"), &k, v, BPF_F_LOCK) == 0,
+	      "locked lookup");
 	out("spinlock: count %llu", v[1]);
 }
 

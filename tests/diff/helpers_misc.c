@@ -45,12 +45,14 @@ static void test_clocks(void)
 	unsigned long long mono = res_get(obj, 4), jiffies = res_get(obj, 5);
 	long hz = 250;
 	/* jiffies: 5 minutes before the 32-bit wrap at boot, HZ per second. */
-	long long expect = (long long)(4294967296ull - 300 * hz) + (long long)(mono / (1000000000 / hz));
+	long long expect = (long long)(4294967296ull - 300 * hz) +
+			   (long long)(mono / (1000000000 / hz));
 	res_print(obj, 4);
 	out("  ktime close to CLOCK_MONOTONIC: %d", now >= mono && now - mono < 1000000000ull);
 	out("  jiffies within a second of ktime: %d", llabs((long long)jiffies - expect) < hz);
 	out("  random values differ: %lld", res_get(obj, 6));
-	out("  cpu in range: %d", res_get(obj, 7) >= 0 && res_get(obj, 7) < libbpf_num_possible_cpus());
+	out("  cpu in range: %d",
+	    res_get(obj, 7) >= 0 && res_get(obj, 7) < libbpf_num_possible_cpus());
 	out("  numa node: %lld", res_get(obj, 8));
 }
 
@@ -65,7 +67,8 @@ static void test_ids(void)
 	int err = bpf_prog_test_run_opts(prog_fd(obj, "ids"), &opts);
 	out("ids: run %d, retval %u", err, opts.retval);
 	unsigned long long pid_tgid = res_get(obj, 0), uid_gid = res_get(obj, 1);
-	out("  pid_tgid matches: %d", pid_tgid == ((unsigned long long)getpid() << 32 | (unsigned)gettid()));
+	out("  pid_tgid matches: %d",
+	    pid_tgid == ((unsigned long long)getpid() << 32 | (unsigned)gettid()));
 	out("  uid_gid matches: %d", uid_gid == ((unsigned long long)getgid() << 32 | getuid()));
 	out("  comm returns %lld %lld", res_get(obj, 2), res_get(obj, 3));
 	prctl(PR_GET_NAME, comm);

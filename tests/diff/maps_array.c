@@ -53,8 +53,8 @@ static void test_array(void)
 	__u32 keys[8], n = 3, ob = 0;
 	__u64 vals[8];
 	err = R(bpf_map_lookup_batch(fd, NULL, &ob, keys, vals, &n, NULL));
-	out("lookup_batch 3: %d count %u out %u keys %u %u %u val2 %llu", err, n, ob, keys[0], keys[1], keys[2],
-	    (unsigned long long)vals[2]);
+	out("lookup_batch 3: %d count %u out %u keys %u %u %u val2 %llu", err, n, ob, keys[0],
+	    keys[1], keys[2], (unsigned long long)vals[2]);
 	n = 3;
 	err = R(bpf_map_lookup_batch(fd, &ob, &ob, keys, vals, &n, NULL));
 	out("lookup_batch rest: %d count %u out %u", err, n, ob);
@@ -69,7 +69,8 @@ static void test_array(void)
 	n = 2;
 	out("delete_batch: %d", R(bpf_map_delete_batch(fd, keys, &n, NULL)));
 	n = 2;
-	out("lookup_and_delete_batch: %d", R(bpf_map_lookup_and_delete_batch(fd, NULL, &ob, keys, vals, &n, NULL)));
+	out("lookup_and_delete_batch: %d",
+	    R(bpf_map_lookup_and_delete_batch(fd, NULL, &ob, keys, vals, &n, NULL)));
 	out("freeze: %d", R(bpf_map_freeze(fd)));
 	out("frozen update: %d", R(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
 	k = 0;
@@ -168,7 +169,8 @@ static void test_mmap(void)
 	bpf_obj_get_info_by_fd(fd, &info, &len);
 	int fd2 = bpf_map_get_fd_by_id(info.id);
 	__u64 *m2 = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd2, 0);
-	out("second descriptor's mapping shares: %llu", m2 == MAP_FAILED ? 0ull : (unsigned long long)m2[100]);
+	out("second descriptor's mapping shares: %llu",
+	    m2 == MAP_FAILED ? 0ull : (unsigned long long)m2[100]);
 	void *priv = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
 	out("private mapping: %d", priv == MAP_FAILED ? -errno : 0);
 	void *big = mmap(NULL, 16384, PROT_READ, MAP_SHARED, fd, 0);

@@ -37,28 +37,30 @@ static struct btf *build(struct ids *t)
 			      (int[]){ t->u64, t->u64 }, (__u32[]){ 0, 64 });
 	t->lock = add_struct(b, "bpf_spin_lock", 4, 1, (const char *[]){ "val" }, (int[]){ t->u32 },
 			     (__u32[]){ 0 });
-	t->ks = add_struct(b, "ks", 4, 1, (const char *[]){ "x" }, (int[]){ t->u32 }, (__u32[]){ 0 });
+	t->ks = add_struct(b, "ks", 4, 1, (const char *[]){ "x" }, (int[]){ t->u32 },
+			   (__u32[]){ 0 });
 	t->td_u32 = btf__add_typedef(b, "__u32", t->u32);
 	t->v_timer = add_struct(b, "vt", 32, 3, (const char *[]){ "a", "t", "b" },
 				(int[]){ t->u64, t->timer, t->u64 }, (__u32[]){ 0, 64, 192 });
 	t->v_lock = add_struct(b, "vl", 16, 3, (const char *[]){ "l", "pad", "x" },
 			       (int[]){ t->lock, t->u32, t->u64 }, (__u32[]){ 0, 32, 64 });
-	t->v_both = add_struct(b, "vb", 24, 2, (const char *[]){ "l", "t" }, (int[]){ t->lock, t->timer },
-			       (__u32[]){ 0, 64 });
+	t->v_both = add_struct(b, "vb", 24, 2, (const char *[]){ "l", "t" },
+			       (int[]){ t->lock, t->timer }, (__u32[]){ 0, 64 });
 	t->v_two_timers = add_struct(b, "v2", 32, 2, (const char *[]){ "t1", "t2" },
 				     (int[]){ t->timer, t->timer }, (__u32[]){ 0, 128 });
 	int arr = btf__add_array(b, t->u32, t->timer, 2);
-	t->v_timer_arr = add_struct(b, "va", 32, 1, (const char *[]){ "ts" }, (int[]){ arr }, (__u32[]){ 0 });
-	t->v_misaligned = add_struct(b, "vm", 20, 2, (const char *[]){ "x", "t" }, (int[]){ t->u32, t->timer },
-				     (__u32[]){ 0, 32 });
+	t->v_timer_arr = add_struct(b, "va", 32, 1, (const char *[]){ "ts" }, (int[]){ arr },
+				    (__u32[]){ 0 });
+	t->v_misaligned = add_struct(b, "vm", 20, 2, (const char *[]){ "x", "t" },
+				     (int[]){ t->u32, t->timer }, (__u32[]){ 0, 32 });
 	int var = btf__add_var(b, "g", BTF_VAR_GLOBAL_ALLOCATED, t->u64);
 	t->datasec = btf__add_datasec(b, ".data", 8);
 	btf__add_datasec_var_info(b, var, 0, 8);
 	return b;
 }
 
-static int create(const char *what, __u32 type, int btf_fd, __u32 key_id, __u32 key_size, __u32 value_id,
-		  __u32 value_size, __u32 max, __u32 flags)
+static int create(const char *what, __u32 type, int btf_fd, __u32 key_id, __u32 key_size,
+		  __u32 value_id, __u32 value_size, __u32 max, __u32 flags)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .btf_fd = btf_fd, .btf_key_type_id = key_id,
 		    .btf_value_type_id = value_id, .map_flags = flags);
@@ -77,10 +79,16 @@ static int create(const char *what, __u32 type, int btf_fd, __u32 key_id, __u32 
 
 static void creation(int bfd, const struct ids *t)
 {
-	static const struct { const char *name; __u32 type; } types[] = {
-		{ "hash", BPF_MAP_TYPE_HASH }, { "array", BPF_MAP_TYPE_ARRAY },
-		{ "lru", BPF_MAP_TYPE_LRU_HASH }, { "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH },
-		{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY }, { "lru_percpu", BPF_MAP_TYPE_LRU_PERCPU_HASH },
+	static const struct {
+		const char *name;
+		__u32 type;
+	} types[] = {
+		{ "hash", BPF_MAP_TYPE_HASH },
+		{ "array", BPF_MAP_TYPE_ARRAY },
+		{ "lru", BPF_MAP_TYPE_LRU_HASH },
+		{ "percpu_hash", BPF_MAP_TYPE_PERCPU_HASH },
+		{ "percpu_array", BPF_MAP_TYPE_PERCPU_ARRAY },
+		{ "lru_percpu", BPF_MAP_TYPE_LRU_PERCPU_HASH },
 	};
 	char what[64];
 	int fd;
@@ -93,7 +101,8 @@ static void creation(int bfd, const struct ids *t)
 		if ((fd = create(what, types[i].type, bfd, t->u32, 4, t->v_lock, 16, 4, 0)) >= 0)
 			close(fd);
 		snprintf(what, sizeof(what), "%s no_prealloc timer", types[i].name);
-		if ((fd = create(what, types[i].type, bfd, t->u32, 4, t->v_timer, 32, 4, BPF_F_NO_PREALLOC)) >= 0)
+		if ((fd = create(what, types[i].type, bfd, t->u32, 4, t->v_timer, 32, 4,
+				 BPF_F_NO_PREALLOC)) >= 0)
 			close(fd);
 	}
 	const struct {
@@ -114,20 +123,27 @@ static void creation(int bfd, const struct ids *t)
 		{ "array value only", BPF_MAP_TYPE_ARRAY, 0, 4, t->u64, 8, 1, 0, bfd },
 		{ "array datasec", BPF_MAP_TYPE_ARRAY, 0, 4, t->datasec, 8, 1, 0, bfd },
 		{ "array datasec max 2", BPF_MAP_TYPE_ARRAY, 0, 4, t->datasec, 8, 2, 0, bfd },
-		{ "percpu_array datasec", BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, t->datasec, 8, 1, 0, bfd },
+		{ "percpu_array datasec", BPF_MAP_TYPE_PERCPU_ARRAY, 0, 4, t->datasec, 8, 1, 0,
+		  bfd },
 		{ "prog_array btf", BPF_MAP_TYPE_PROG_ARRAY, t->u32, 4, t->u32, 4, 4, 0, bfd },
 		{ "hash timer+lock", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_both, 24, 4, 0, bfd },
 		{ "lru timer+lock", BPF_MAP_TYPE_LRU_HASH, t->u32, 4, t->v_both, 24, 4, 0, bfd },
 		{ "hash two timers", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_two_timers, 32, 4, 0, bfd },
-		{ "hash array of timers", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_timer_arr, 32, 4, 0, bfd },
-		{ "hash misaligned timer", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_misaligned, 20, 4, 0, bfd },
-		{ "hash timer rdonly_prog", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_timer, 32, 4, BPF_F_RDONLY_PROG, bfd },
-		{ "array lock wronly_prog", BPF_MAP_TYPE_ARRAY, t->u32, 4, t->v_lock, 16, 4, BPF_F_WRONLY_PROG, bfd },
-		{ "array lock mmapable", BPF_MAP_TYPE_ARRAY, t->u32, 4, t->v_lock, 16, 4, BPF_F_MMAPABLE, bfd },
+		{ "hash array of timers", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_timer_arr, 32, 4, 0,
+		  bfd },
+		{ "hash misaligned timer", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_misaligned, 20, 4, 0,
+		  bfd },
+		{ "hash timer rdonly_prog", BPF_MAP_TYPE_HASH, t->u32, 4, t->v_timer, 32, 4,
+		  BPF_F_RDONLY_PROG, bfd },
+		{ "array lock wronly_prog", BPF_MAP_TYPE_ARRAY, t->u32, 4, t->v_lock, 16, 4,
+		  BPF_F_WRONLY_PROG, bfd },
+		{ "array lock mmapable", BPF_MAP_TYPE_ARRAY, t->u32, 4, t->v_lock, 16, 4,
+		  BPF_F_MMAPABLE, bfd },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fd = create(cases[i].what, cases[i].type, cases[i].btf, cases[i].key_id, cases[i].key_size,
-			    cases[i].value_id, cases[i].value_size, cases[i].max, cases[i].flags);
+		fd = create(cases[i].what, cases[i].type, cases[i].btf, cases[i].key_id,
+			    cases[i].key_size, cases[i].value_id, cases[i].value_size, cases[i].max,
+			    cases[i].flags);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -174,7 +190,8 @@ static void special_values(int bfd, const struct ids *t)
 	v[8] = 0x01;
 	out("update F_LOCK: %d", R(bpf_map_update_elem(fd, &k, v, BPF_F_LOCK)));
 	out("update F_LOCK|EXIST: %d", R(bpf_map_update_elem(fd, &k, v, BPF_F_LOCK | BPF_EXIST)));
-	out("update F_LOCK|NOEXIST: %d", R(bpf_map_update_elem(fd, &k, v, BPF_F_LOCK | BPF_NOEXIST)));
+	out("update F_LOCK|NOEXIST: %d",
+	    R(bpf_map_update_elem(fd, &k, v, BPF_F_LOCK | BPF_NOEXIST)));
 	memset(got, 0x11, sizeof(got));
 	out("lookup: %d", R(bpf_map_lookup_elem(fd, &k, got)));
 	print_bytes("lock value", got, 16);
@@ -191,7 +208,8 @@ static void special_values(int bfd, const struct ids *t)
 	out("update F_LOCK new: %d", R(bpf_map_update_elem(fd, &k, v, BPF_F_LOCK)));
 	out("update F_LOCK existing: %d", R(bpf_map_update_elem(fd, &k, v, BPF_F_LOCK)));
 	memset(got, 0x11, sizeof(got));
-	out("lookup_and_delete F_LOCK: %d", R(bpf_map_lookup_and_delete_elem_flags(fd, &k, got, BPF_F_LOCK)));
+	out("lookup_and_delete F_LOCK: %d",
+	    R(bpf_map_lookup_and_delete_elem_flags(fd, &k, got, BPF_F_LOCK)));
 	print_bytes("lock value", got, 16);
 	close(fd);
 }
@@ -200,7 +218,11 @@ static void special_values(int bfd, const struct ids *t)
  * space sees of those bytes. */
 static void invalid_timers(int bfd, const struct ids *t)
 {
-	const struct { const char *what; int id; __u32 size; } cases[] = {
+	const struct {
+		const char *what;
+		int id;
+		__u32 size;
+	} cases[] = {
 		{ "two timers", t->v_two_timers, 32 },
 		{ "array of timers", t->v_timer_arr, 32 },
 		{ "misaligned timer", t->v_misaligned, 20 },
@@ -210,7 +232,8 @@ static void invalid_timers(int bfd, const struct ids *t)
 
 	memset(v, 0xcd, sizeof(v));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int fd = create(cases[i].what, BPF_MAP_TYPE_ARRAY, bfd, t->u32, 4, cases[i].id, cases[i].size, 1, 0);
+		int fd = create(cases[i].what, BPF_MAP_TYPE_ARRAY, bfd, t->u32, 4, cases[i].id,
+				cases[i].size, 1, 0);
 		out("update: %d", R(bpf_map_update_elem(fd, &k, v, BPF_ANY)));
 		memset(got, 0x11, sizeof(got));
 		out("lookup: %d", R(bpf_map_lookup_elem(fd, &k, got)));

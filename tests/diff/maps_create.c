@@ -13,7 +13,7 @@
 struct mc {
 	const char *what;
 	__u32 type, key, value, max, flags;
-	const char *name;     /* copied with memcpy (may lack a NUL) */
+	const char *name; /* copied with memcpy (may lack a NUL) */
 	__u32 numa, extra, inner, ifindex, vmlinux_id;
 	/* Huge cases: a lower bound of the one allocation (vmalloc) the kernel fails them on.
 	 * vmalloc refuses a size above the machine's RAM before allocating anything; where
@@ -25,7 +25,7 @@ struct mc {
 static bool fits_in_ram(const struct mc *c)
 {
 	return c->kbytes && c->kbytes <= (unsigned long long)sysconf(_SC_PHYS_PAGES) *
-						  (unsigned long long)sysconf(_SC_PAGESIZE);
+						 (unsigned long long)sysconf(_SC_PAGESIZE);
 }
 
 static void try_create(const struct mc *c)
@@ -57,9 +57,9 @@ static void try_create(const struct mc *c)
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	int err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	out("%-34s ok: info %d type %u key %u value %u max %u flags %#x name '%s' btf %u", c->what, err,
-	    info.type, info.key_size, info.value_size, info.max_entries, info.map_flags, info.name,
-	    info.btf_id);
+	out("%-34s ok: info %d type %u key %u value %u max %u flags %#x name '%s' btf %u", c->what,
+	    err, info.type, info.key_size, info.value_size, info.max_entries, info.map_flags,
+	    info.name, info.btf_id);
 	close(fd);
 }
 
@@ -75,12 +75,15 @@ int main(void)
 		{ "hash value 1M", BPF_MAP_TYPE_HASH, 4, 1 << 20, 2 },
 		{ "hash value 4M", BPF_MAP_TYPE_HASH, 4, 4 << 20, 2 },
 		{ "hash max 2^31+1", BPF_MAP_TYPE_HASH, 4, 8, (1u << 31) + 1 },
-		{ "hash max 2^30 no_prealloc", BPF_MAP_TYPE_HASH, 4, 8, 1u << 30, BPF_F_NO_PREALLOC },
-		{ "hash max 2^21 no_prealloc", BPF_MAP_TYPE_HASH, 4, 8, 1u << 21, BPF_F_NO_PREALLOC },
+		{ "hash max 2^30 no_prealloc", BPF_MAP_TYPE_HASH, 4, 8, 1u << 30,
+		  BPF_F_NO_PREALLOC },
+		{ "hash max 2^21 no_prealloc", BPF_MAP_TYPE_HASH, 4, 8, 1u << 21,
+		  BPF_F_NO_PREALLOC },
 		{ "hash unknown flag", BPF_MAP_TYPE_HASH, 4, 8, 16, 1u << 20 },
 		{ "hash mmapable", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_MMAPABLE },
 		{ "hash no_common_lru", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_NO_COMMON_LRU },
-		{ "hash rdonly_prog|wronly_prog", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG },
+		{ "hash rdonly_prog|wronly_prog", BPF_MAP_TYPE_HASH, 4, 8, 16,
+		  BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG },
 		{ "hash rdonly|wronly", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_RDONLY | BPF_F_WRONLY },
 		{ "hash rdonly", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_RDONLY },
 		{ "hash wronly_prog", BPF_MAP_TYPE_HASH, 4, 8, 16, BPF_F_WRONLY_PROG },
@@ -102,7 +105,8 @@ int main(void)
 		{ "lru ok", BPF_MAP_TYPE_LRU_HASH, 4, 8, 16 },
 		{ "lru no_prealloc", BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, BPF_F_NO_PREALLOC },
 		{ "lru no_common_lru max 5", BPF_MAP_TYPE_LRU_HASH, 4, 8, 5, BPF_F_NO_COMMON_LRU },
-		{ "lru no_common_lru numa", BPF_MAP_TYPE_LRU_HASH, 4, 8, 5, BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE },
+		{ "lru no_common_lru numa", BPF_MAP_TYPE_LRU_HASH, 4, 8, 5,
+		  BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE },
 		{ "lru_percpu ok", BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 16 },
 		{ "array ok", BPF_MAP_TYPE_ARRAY, 4, 8, 16 },
 		{ "array key 8", BPF_MAP_TYPE_ARRAY, 8, 8, 16 },
@@ -131,10 +135,12 @@ int main(void)
 		{ "array max 2^32-1", BPF_MAP_TYPE_ARRAY, 4, 8, ~0u, .kbytes = 8ull << 32 },
 		{ "array mmapable max 2^32-1", BPF_MAP_TYPE_ARRAY, 4, 8, ~0u, BPF_F_MMAPABLE,
 		  .kbytes = 8ull << 32 },
-		{ "array value 2^30 max 64", BPF_MAP_TYPE_ARRAY, 4, 1u << 30, 64, .kbytes = 1ull << 36 },
+		{ "array value 2^30 max 64", BPF_MAP_TYPE_ARRAY, 4, 1u << 30, 64,
+		  .kbytes = 1ull << 36 },
 		{ "percpu_array max 2^32-1", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, ~0u,
 		  .kbytes = 8ull << 32 },
-		{ "prog_array max 2^32-1", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, ~0u, .kbytes = 8ull << 32 },
+		{ "prog_array max 2^32-1", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, ~0u,
+		  .kbytes = 8ull << 32 },
 		{ "prog_array max 2^20", BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1u << 20 },
 		{ "hash max 2^28", BPF_MAP_TYPE_HASH, 4, 1024, 1u << 28 },
 		{ "hash max 2^28+1", BPF_MAP_TYPE_HASH, 4, 8, (1u << 28) + 1 },

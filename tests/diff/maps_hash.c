@@ -86,7 +86,11 @@ static void test_next_key(void)
 		bpf_map_update_elem(fd, &k, &k, BPF_ANY);
 	k = 5000;
 	out("missing key gives a key: %d", R(bpf_map_get_next_key(fd, &k, &next)));
-	out("it is the first: %d", ({ __u32 f; bpf_map_get_next_key(fd, NULL, &f); f == next; }));
+	out("it is the first: %d", ({
+		    __u32 f;
+		    bpf_map_get_next_key(fd, NULL, &f);
+		    f == next;
+	    }));
 	print_keys("20 keys", fd);
 	for (k = 100; k < 120; k += 2)
 		bpf_map_delete_elem(fd, &k);
@@ -109,7 +113,8 @@ static void test_lookup_and_delete(void)
 	int err = R(bpf_map_lookup_and_delete_elem(fd, &k, &got));
 	out("lookup_and_delete: %d val %llu", err, (unsigned long long)got);
 	out("again: %d", R(bpf_map_lookup_and_delete_elem(fd, &k, &got)));
-	out("flags F_LOCK no lock: %d", R(bpf_map_lookup_and_delete_elem_flags(fd, &k, &got, BPF_F_LOCK)));
+	out("flags F_LOCK no lock: %d",
+	    R(bpf_map_lookup_and_delete_elem_flags(fd, &k, &got, BPF_F_LOCK)));
 	out("flags 2: %d", R(bpf_map_lookup_and_delete_elem_flags(fd, &k, &got, 2)));
 	close(fd);
 }
@@ -156,7 +161,8 @@ static void test_lru(enum bpf_map_type type, __u32 flags, const char *name)
 		prev = &cur;
 		n++;
 	}
-	out("%s: 1000 inserts, %d failed, %s", name, fails, n > 0 && n <= 128 ? "count within max" : "count wrong");
+	out("%s: 1000 inserts, %d failed, %s", name, fails,
+	    n > 0 && n <= 128 ? "count within max" : "count wrong");
 	__u32 last = 999;
 	out("%s: newest key present: %d", name, R(bpf_map_lookup_elem(fd, &last, v)));
 	free(v);
@@ -184,7 +190,8 @@ static void test_batch(void)
 	for (__u32 i = 0; i < n; i++)
 		ok &= vals[i] == keys[i] * 100;
 	qsort(keys, n, sizeof(*keys), cmp_u32);
-	out("lookup_batch all: %d count %u values match %d first %u last %u", err, n, ok, keys[0], keys[n - 1]);
+	out("lookup_batch all: %d count %u values match %d first %u last %u", err, n, ok, keys[0],
+	    keys[n - 1]);
 
 	/* small pieces: the union is every key */
 	__u32 seen = 0, total = 0, in = 0;
@@ -203,17 +210,20 @@ static void test_batch(void)
 	out("lookup_batch by 8: end %d total %u all seen %d", err, total, seen == 0x1ffffe);
 
 	n = 0;
-	out("count 0: %d count %u", R(bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &n, &opts)), n);
+	out("count 0: %d count %u",
+	    R(bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &n, &opts)), n);
 	n = 4;
 	opts.elem_flags = BPF_F_LOCK;
-	out("elem_flags F_LOCK: %d", R(bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &n, &opts)));
+	out("elem_flags F_LOCK: %d",
+	    R(bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &n, &opts)));
 	opts.elem_flags = 0;
 	opts.flags = 1;
 	out("flags 1: %d", R(bpf_map_lookup_batch(fd, NULL, &out_batch, keys, vals, &n, &opts)));
 	opts.flags = 0;
 	in = 1u << 20;
 	n = 4;
-	out("in_batch past end: %d count %u", R(bpf_map_lookup_batch(fd, &in, &out_batch, keys, vals, &n, &opts)), n);
+	out("in_batch past end: %d count %u",
+	    R(bpf_map_lookup_batch(fd, &in, &out_batch, keys, vals, &n, &opts)), n);
 
 	__u32 del[3] = { 1, 2, 3 };
 	n = 3;
@@ -232,7 +242,8 @@ static void test_batch(void)
 	keys[1] = 1;
 	n = 2;
 	opts.elem_flags = BPF_NOEXIST;
-	out("update_batch NOEXIST: %d count %u", R(bpf_map_update_batch(fd, keys, vals, &n, &opts)), n);
+	out("update_batch NOEXIST: %d count %u", R(bpf_map_update_batch(fd, keys, vals, &n, &opts)),
+	    n);
 	close(fd);
 }
 
@@ -265,7 +276,8 @@ static void test_access(void)
 	out("frozen lookup: %d", R(bpf_map_lookup_elem(rw, &k, &v)));
 	__u32 keys[4], n = 4;
 	__u64 vals[4];
-	out("frozen lookup_and_delete_batch: %d", R(bpf_map_lookup_and_delete_batch(rw, NULL, &k, keys, vals, &n, NULL)));
+	out("frozen lookup_and_delete_batch: %d",
+	    R(bpf_map_lookup_and_delete_batch(rw, NULL, &k, keys, vals, &n, NULL)));
 	close(w);
 	close(rw);
 	close(fd);

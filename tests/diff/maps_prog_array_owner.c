@@ -23,7 +23,7 @@
 #define CALL(h) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, h)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-#define SKB_DATA 76     /* offsetof(struct __sk_buff, data) */
+#define SKB_DATA 76 /* offsetof(struct __sk_buff, data) */
 #define SKB_DATA_END 80
 
 static char log_buf[4096];
@@ -43,7 +43,7 @@ static int load_caller(enum bpf_prog_type type, enum bpf_attach_type attach, __u
 {
 	const struct bpf_insn insns[] = {
 		LD_MAP(2, array), MOV64_IMM(3, 0), CALL(BPF_FUNC_tail_call),
-		MOV64_IMM(0, 1), EXIT(),
+		MOV64_IMM(0, 1),  EXIT(),
 	};
 	return load(type, attach, flags, insns, sizeof(insns) / sizeof(insns[0]));
 }
@@ -53,7 +53,7 @@ static int load_writer(enum bpf_prog_type type)
 {
 	const struct bpf_insn insns[] = {
 		LDX_W(2, 1, SKB_DATA), LDX_W(3, 1, SKB_DATA_END), MOV64_REG(4, 2), ADD64_IMM(4, 1),
-		JGT_REG(4, 3, 1), ST_B(2, 0, 0xaa), MOV64_IMM(0, 7), EXIT(),
+		JGT_REG(4, 3, 1),      ST_B(2, 0, 0xaa),          MOV64_IMM(0, 7), EXIT(),
 	};
 	return load(type, 0, 0, insns, sizeof(insns) / sizeof(insns[0]));
 }

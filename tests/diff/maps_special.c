@@ -23,7 +23,8 @@ static void run(int prog, const char *what)
 	__u32 ret = 0;
 	int err = run_prog(prog, NULL, 0, &ret);
 
-	out("%s: run %d, init hash %d, init array %d", what, err, (int)(ret / 1000) - 100, (int)(ret % 1000) - 100);
+	out("%s: run %d, init hash %d, init array %d", what, err, (int)(ret / 1000) - 100,
+	    (int)(ret % 1000) - 100);
 }
 
 static void show(struct bpf_object *obj, const char *map)
@@ -59,7 +60,8 @@ int main(void)
 	show(obj, "tarray");
 	memset(&lv, 0x22, sizeof(lv));
 	int err = bpf_map_lookup_elem_flags(map_fd(obj, "larray"), &key, &lv, BPF_F_LOCK);
-	out("larray: lookup F_LOCK %d lock %x pad %u x %llu", err, lv.l, lv.pad, (unsigned long long)lv.x);
+	out("larray: lookup F_LOCK %d lock %x pad %u x %llu", err, lv.l, lv.pad,
+	    (unsigned long long)lv.x);
 	out("freeze thash: %d", bpf_map_freeze(map_fd(obj, "thash")) ? -errno : 0);
 	out("freeze larray: %d", bpf_map_freeze(map_fd(obj, "larray")) ? -errno : 0);
 	bpf_object__close(obj);

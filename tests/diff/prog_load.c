@@ -8,7 +8,8 @@
 
 #include "difftest.h"
 
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV0 I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0)
 #define MOVI(r, v) I(BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, v)
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
@@ -82,15 +83,21 @@ static void test_attrs(void)
 	try("prog_flags 1<<10", (struct load){ P(1, ok), .flags = 1 << 10 });
 	try("sleepable socket filter", (struct load){ P(1, ok), .flags = BPF_F_SLEEPABLE });
 	try("syscall not sleepable", (struct load){ P(BPF_PROG_TYPE_SYSCALL, ok) });
-	try("syscall sleepable", (struct load){ P(BPF_PROG_TYPE_SYSCALL, ok), .flags = BPF_F_SLEEPABLE });
-	try("syscall with attach type", (struct load){ P(BPF_PROG_TYPE_SYSCALL, ok), .flags = BPF_F_SLEEPABLE, .attach = 1 });
+	try("syscall sleepable",
+	    (struct load){ P(BPF_PROG_TYPE_SYSCALL, ok), .flags = BPF_F_SLEEPABLE });
+	try("syscall with attach type",
+	    (struct load){ P(BPF_PROG_TYPE_SYSCALL, ok), .flags = BPF_F_SLEEPABLE, .attach = 1 });
 	try("name ok", (struct load){ P(1, ok), .name = "a_b.c9" });
 	try("name with dash", (struct load){ P(1, ok), .name = "a-b" });
-	try("cgroup_skb ingress", (struct load){ P(BPF_PROG_TYPE_CGROUP_SKB, ok), .attach = BPF_CGROUP_INET_INGRESS });
-	try("cgroup_skb egress", (struct load){ P(BPF_PROG_TYPE_CGROUP_SKB, ok), .attach = BPF_CGROUP_INET_EGRESS });
-	try("cgroup_skb sock_create", (struct load){ P(BPF_PROG_TYPE_CGROUP_SKB, ok), .attach = BPF_CGROUP_INET_SOCK_CREATE });
+	try("cgroup_skb ingress",
+	    (struct load){ P(BPF_PROG_TYPE_CGROUP_SKB, ok), .attach = BPF_CGROUP_INET_INGRESS });
+	try("cgroup_skb egress",
+	    (struct load){ P(BPF_PROG_TYPE_CGROUP_SKB, ok), .attach = BPF_CGROUP_INET_EGRESS });
+	try("cgroup_skb sock_create", (struct load){ P(BPF_PROG_TYPE_CGROUP_SKB, ok),
+						     .attach = BPF_CGROUP_INET_SOCK_CREATE });
 	try("cgroup_sock default", (struct load){ P(BPF_PROG_TYPE_CGROUP_SOCK, ok) });
-	try("cgroup_sock egress", (struct load){ P(BPF_PROG_TYPE_CGROUP_SOCK, ok), .attach = BPF_CGROUP_INET_EGRESS });
+	try("cgroup_sock egress",
+	    (struct load){ P(BPF_PROG_TYPE_CGROUP_SOCK, ok), .attach = BPF_CGROUP_INET_EGRESS });
 	try("xdp with attach type 1234", (struct load){ P(BPF_PROG_TYPE_XDP, ok), .attach = 1234 });
 	try("kprobe", (struct load){ P(BPF_PROG_TYPE_KPROBE, ok) });
 	try("tracepoint", (struct load){ P(BPF_PROG_TYPE_TRACEPOINT, ok) });
@@ -104,17 +111,25 @@ static void test_log(void)
 	struct bpf_insn ok[] = { MOV0, EXIT };
 	char small[8];
 
-	try("log level 1 no buf", (struct load){ P(1, ok), .log_level = 1, .log_buf = NULL, .log_size = 0 });
-	try("log buf without level", (struct load){ P(1, ok), .log_level = 99, .log_buf = logbuf, .log_size = 100 });
-	try("log buf without size", (struct load){ P(1, ok), .log_level = 1, .log_buf = logbuf, .log_size = 0 });
+	try("log level 1 no buf",
+	    (struct load){ P(1, ok), .log_level = 1, .log_buf = NULL, .log_size = 0 });
+	try("log buf without level",
+	    (struct load){ P(1, ok), .log_level = 99, .log_buf = logbuf, .log_size = 100 });
+	try("log buf without size",
+	    (struct load){ P(1, ok), .log_level = 1, .log_buf = logbuf, .log_size = 0 });
 	try("log level 32", (struct load){ P(1, ok), .log_level = 32 });
-	try("log size 1<<30", (struct load){ P(1, ok), .log_level = 1, .log_buf = logbuf, .log_size = 1u << 30 });
-	try("log too small (rotating)", (struct load){ P(1, ok), .log_level = 1, .log_buf = small, .log_size = sizeof(small) });
-	try("log too small (fixed)", (struct load){ P(1, ok), .log_level = 9, .log_buf = small, .log_size = sizeof(small) });
+	try("log size 1<<30",
+	    (struct load){ P(1, ok), .log_level = 1, .log_buf = logbuf, .log_size = 1u << 30 });
+	try("log too small (rotating)",
+	    (struct load){ P(1, ok), .log_level = 1, .log_buf = small, .log_size = sizeof(small) });
+	try("log too small (fixed)",
+	    (struct load){ P(1, ok), .log_level = 9, .log_buf = small, .log_size = sizeof(small) });
 	try("log level 4 (stats)", (struct load){ P(1, ok), .log_level = 4 });
 	try("log level 2", (struct load){ P(1, ok), .log_level = 2 });
 	struct bpf_insn bad[] = { CALL(999), EXIT };
-	try("log too small and bad prog", (struct load){ P(1, bad), .log_level = 1, .log_buf = small, .log_size = sizeof(small) });
+	try("log too small and bad prog",
+	    (struct load){ P(1, bad), .log_level = 1, .log_buf = small,
+			   .log_size = sizeof(small) });
 }
 
 static void test_structure(void)
@@ -123,7 +138,9 @@ static void test_structure(void)
 	try("call to invalid destination", (struct load){ P(1, call_out) });
 	struct bpf_insn func_out[] = { LD64(2, BPF_PSEUDO_FUNC, 7), LD64B(0), MOV0, EXIT };
 	try("pseudo func out of range", (struct load){ P(1, func_out) });
-	struct bpf_insn jump_out[] = { I(BPF_JMP | BPF_JA, 0, 0, 2, 0), PCALL(1), MOV0, EXIT, MOV0, EXIT };
+	struct bpf_insn jump_out[] = {
+		I(BPF_JMP | BPF_JA, 0, 0, 2, 0), PCALL(1), MOV0, EXIT, MOV0, EXIT
+	};
 	try("jump out of subprog", (struct load){ P(1, jump_out) });
 	struct bpf_insn fall[] = { PCALL(1), MOV0, EXIT, MOV0, MOV0 };
 	try("last insn not exit", (struct load){ P(1, fall) });
@@ -154,15 +171,18 @@ static void test_structure(void)
 				      I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -600),
 				      I(BPF_ST | BPF_MEM | BPF_W, 1, 0, 0, 1), MOV0, EXIT };
 	try("store via R1 = R10-600", (struct load){ P(1, derived) });
-	struct bpf_insn combined[] = { I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -512, 1), PCALL(1), EXIT,
-				       I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 1), MOV0, EXIT };
+	struct bpf_insn combined[] = {
+		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -512, 1), PCALL(1), EXIT,
+		I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 1),   MOV0,     EXIT
+	};
 	try("combined stack 512+8", (struct load){ P(1, combined) });
-	struct bpf_insn ldabs[] = { I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0), I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0),
-				    EXIT };
+	struct bpf_insn ldabs[] = { I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
+				    I(BPF_LD | BPF_ABS | BPF_B, 0, 0, 0, 0), EXIT };
 	try("ld_abs in socket filter", (struct load){ P(1, ldabs) });
 	try("ld_abs in xdp", (struct load){ P(BPF_PROG_TYPE_XDP, ldabs) });
 	try("ld_abs in cgroup_skb", (struct load){ P(BPF_PROG_TYPE_CGROUP_SKB, ldabs) });
-	struct bpf_insn kf[] = { I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, 1234), MOV0, EXIT };
+	struct bpf_insn kf[] = { I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, 1234), MOV0,
+				 EXIT };
 	try("kfunc call", (struct load){ P(1, kf) });
 	struct bpf_insn btfid[] = { LD64(1, BPF_PSEUDO_BTF_ID, 1), LD64B(0), MOV0, EXIT };
 	try("ld_imm64 btf id", (struct load){ P(1, btfid) });
@@ -182,11 +202,15 @@ static void test_helpers(void)
 	try("skb_store_bytes in socket filter", (struct load){ P(1, store_in_sk) });
 	struct bpf_insn printk[] = { I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0),
 				     I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -8),
-				     I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0), MOVI(2, 8), CALL(BPF_FUNC_trace_printk),
-				     MOV0, EXIT };
+				     I(BPF_ST | BPF_MEM | BPF_DW, 10, 0, -8, 0),
+				     MOVI(2, 8),
+				     CALL(BPF_FUNC_trace_printk),
+				     MOV0,
+				     EXIT };
 	try("trace_printk from GPL", (struct load){ P(1, printk) });
 	try("trace_printk from MIT", (struct load){ P(1, printk), .license = "MIT" });
-	try("trace_printk from Dual MIT/GPL", (struct load){ P(1, printk), .license = "Dual MIT/GPL" });
+	try("trace_printk from Dual MIT/GPL",
+	    (struct load){ P(1, printk), .license = "Dual MIT/GPL" });
 	struct bpf_insn ktime[] = { CALL(BPF_FUNC_ktime_get_ns), MOV0, EXIT };
 	try("ktime_get_ns in xdp", (struct load){ P(BPF_PROG_TYPE_XDP, ktime) });
 }
@@ -217,19 +241,34 @@ static void test_maps(void)
 	try("map value of hash", (struct load){ P(1, valh) });
 	struct bpf_insn valp[] = { LD64(1, BPF_PSEUDO_MAP_VALUE, pcpu), LD64B(0), MOV0, EXIT };
 	try("map value of percpu array", (struct load){ P(1, valp) });
-	struct bpf_insn valbig[] = { LD64(1, BPF_PSEUDO_MAP_VALUE, arr1), LD64B(1 << 29), MOV0, EXIT };
+	struct bpf_insn valbig[] = { LD64(1, BPF_PSEUDO_MAP_VALUE, arr1), LD64B(1 << 29), MOV0,
+				     EXIT };
 	try("map value off 1<<29", (struct load){ P(1, valbig) });
-	struct bpf_insn idx[] = { LD64(1, BPF_PSEUDO_MAP_IDX, 1), LD64B(0), LD64(2, BPF_PSEUDO_MAP_IDX_VALUE, 0),
-				  LD64B(4), MOV0, EXIT };
+	struct bpf_insn idx[] = { LD64(1, BPF_PSEUDO_MAP_IDX, 1),
+				  LD64B(0),
+				  LD64(2, BPF_PSEUDO_MAP_IDX_VALUE, 0),
+				  LD64B(4),
+				  MOV0,
+				  EXIT };
 	int fds[2] = { arr1, hash };
 	try("map idx without fd_array", (struct load){ P(1, idx) });
-	struct bpf_insn idx2[] = { LD64(1, BPF_PSEUDO_MAP_IDX, 1), LD64B(0), LD64(2, BPF_PSEUDO_MAP_IDX_VALUE, 0),
-				   LD64B(4), MOV0, EXIT };
+	struct bpf_insn idx2[] = { LD64(1, BPF_PSEUDO_MAP_IDX, 1),
+				   LD64B(0),
+				   LD64(2, BPF_PSEUDO_MAP_IDX_VALUE, 0),
+				   LD64B(4),
+				   MOV0,
+				   EXIT };
 	try("map idx with fd_array", (struct load){ P(1, idx2), .fd_array = fds });
 
 	/* Info: map ids (deduplicated, in first-use order), xlated length, tag, name. */
-	struct bpf_insn two[] = { LD64(1, BPF_PSEUDO_MAP_FD, hash), LD64B(0), LD64(1, BPF_PSEUDO_MAP_VALUE, arr1),
-				  LD64B(4), LD64(1, BPF_PSEUDO_MAP_FD, hash), LD64B(0), MOV0, EXIT };
+	struct bpf_insn two[] = { LD64(1, BPF_PSEUDO_MAP_FD, hash),
+				  LD64B(0),
+				  LD64(1, BPF_PSEUDO_MAP_VALUE, arr1),
+				  LD64B(4),
+				  LD64(1, BPF_PSEUDO_MAP_FD, hash),
+				  LD64B(0),
+				  MOV0,
+				  EXIT };
 	struct load l = { P(BPF_PROG_TYPE_SCHED_CLS, two), .name = "info_prog" };
 	int fd = raw_load(&l);
 	struct bpf_prog_info info;
@@ -245,11 +284,13 @@ static void test_maps(void)
 	__u32 mlen = sizeof(mi);
 	memset(&mi, 0, sizeof(mi));
 	bpf_obj_get_info_by_fd(hash, &mi, &mlen);
-	out("info: err %d type %u name %s gpl %u nr_map_ids %u first is hash %d xlated %u tag %02x%02x%02x%02x%02x%02x%02x%02x",
+	out("info: err %d type %u name %s gpl %u nr_map_ids %u first is hash %d xlated %u tag "
+	    "%02x%02x%02x%02x%02x%02x%02x%02x",
 	    err, info.type, info.name, info.gpl_compatible, info.nr_map_ids, ids[0] == mi.id,
 	    info.xlated_prog_len, info.tag[0], info.tag[1], info.tag[2], info.tag[3], info.tag[4],
 	    info.tag[5], info.tag[6], info.tag[7]);
-	out("xlated ld_imm64: src %u imm is map id %d next imm %d", xl[2].src_reg, xl[0].imm == (int)mi.id, xl[3].imm);
+	out("xlated ld_imm64: src %u imm is map id %d next imm %d", xl[2].src_reg,
+	    xl[0].imm == (int)mi.id, xl[3].imm);
 	info.func_info_rec_size = 4;
 	out("bad func_info_rec_size: %d", bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ? -errno : 0);
 	close(fd);

@@ -23,12 +23,27 @@ enum { M_ARR, M_HASH, M_HASHNP, M_LRU, NR_MAPS };
 static const char *const drv_map_names[NR_MAPS] = { "arr", "hash", "hashnp", "lru" };
 
 enum {
-	ACT_NONE, ACT_REARM, ACT_CANCEL_SELF, ACT_DELETE_SELF, ACT_UPDATE_SELF,
-	ACT_SET_OTHER_CB, ACT_CANCEL_OTHER, ACT_SPIN, ACT_PRINT, ACT_MUTUAL, ACT_INIT_OTHER,
+	ACT_NONE,
+	ACT_REARM,
+	ACT_CANCEL_SELF,
+	ACT_DELETE_SELF,
+	ACT_UPDATE_SELF,
+	ACT_SET_OTHER_CB,
+	ACT_CANCEL_OTHER,
+	ACT_SPIN,
+	ACT_PRINT,
+	ACT_MUTUAL,
+	ACT_INIT_OTHER,
 };
 
-struct drv_args { uint32_t key, cb; uint64_t flags, nsecs, fill; };
-struct drv_ctl { uint32_t action, arg, arg2, pad; uint64_t nsecs, flags; };
+struct drv_args {
+	uint32_t key, cb;
+	uint64_t flags, nsecs, fill;
+};
+struct drv_ctl {
+	uint32_t action, arg, arg2, pad;
+	uint64_t nsecs, flags;
+};
 struct drv_res {
 	uint64_t fired, other, fired_at, start_at;
 	uint32_t cpu, start_cpu, key_ok, value_ok;
@@ -36,7 +51,11 @@ struct drv_res {
 	uint32_t done, started;
 	uint64_t order;
 };
-struct drv_elem { uint8_t timer[16]; uint32_t slot, pad; uint64_t data; };
+struct drv_elem {
+	uint8_t timer[16];
+	uint32_t slot, pad;
+	uint64_t data;
+};
 
 struct drv {
 	struct bpf_object *obj;
@@ -58,13 +77,18 @@ static inline struct drv drv_open(void)
 	return d;
 }
 
-static inline uint32_t drv_slot(int m, uint32_t key) { return (uint32_t)m * 256 + key; }
+static inline uint32_t drv_slot(int m, uint32_t key)
+{
+	return (uint32_t)m * 256 + key;
+}
 
 /* Runs program OP_MAP with the arguments; returns its return value (helper result). */
 static inline int drv_op(struct drv *d, const char *op, int m, uint32_t key, uint64_t flags,
 			 uint64_t nsecs)
 {
-	struct drv_args a = { .key = key, .cb = d->cb, .flags = flags, .nsecs = nsecs, .fill = d->fill };
+	struct drv_args a = {
+		.key = key, .cb = d->cb, .flags = flags, .nsecs = nsecs, .fill = d->fill
+	};
 	uint32_t zero = 0, ret = 0;
 	char name[64];
 
@@ -109,29 +133,41 @@ static inline const char *errname(long v)
 	char *b = buf[n++ % 8];
 
 	switch (v) {
-	case 0: return "0";
-	case 1: return "1";
-	case -EINVAL: return "-EINVAL";
-	case -EBUSY: return "-EBUSY";
-	case -EPERM: return "-EPERM";
-	case -EDEADLK: return "-EDEADLK";
-	case -ENOENT: return "-ENOENT";
-	case -ENOMEM: return "-ENOMEM";
-	case -EEXIST: return "-EEXIST";
-	case -E2BIG: return "-E2BIG";
-	case -EOPNOTSUPP: return "-EOPNOTSUPP";
-	case -524: return "-ENOTSUPP";
+	case 0:
+		return "0";
+	case 1:
+		return "1";
+	case -EINVAL:
+		return "-EINVAL";
+	case -EBUSY:
+		return "-EBUSY";
+	case -EPERM:
+		return "-EPERM";
+	case -EDEADLK:
+		return "-EDEADLK";
+	case -ENOENT:
+		return "-ENOENT";
+	case -ENOMEM:
+		return "-ENOMEM";
+	case -EEXIST:
+		return "-EEXIST";
+	case -E2BIG:
+		return "-E2BIG";
+	case -EOPNOTSUPP:
+		return "-EOPNOTSUPP";
+	case -524:
+		return "-ENOTSUPP";
 	}
 	snprintf(b, 32, "%ld", v);
 	return b;
 }
 
 /* Prints "EXPR = RESULT" and checks the result against want. */
-#define EXPECT(expr, want)                                                          \
-	do {                                                                        \
-		long got_ = (expr);                                                 \
-		out("%s = %s", #expr, errname(got_));                               \
-		CHECK(got_ == (want), "want %s", errname(want));                    \
+#define EXPECT(expr, want)                                       \
+	do {                                                     \
+		long got_ = (expr);                              \
+		out("%s = %s", #expr, errname(got_));            \
+		CHECK(got_ == (want), "want %s", errname(want)); \
 	} while (0)
 
 static inline void sleep_ms(unsigned int ms)

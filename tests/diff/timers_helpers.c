@@ -31,13 +31,13 @@ static void init_errors(void)
 	EXPECT(OP("init", M_ARR, 1, CLOCK_MONOTONIC, 0), 0);
 	EXPECT(OP("init", M_ARR, 1, CLOCK_MONOTONIC, 0), -EBUSY);
 	EXPECT(OP("init", M_ARR, 1, CLOCK_REALTIME, 0), -EBUSY);
-	EXPECT(OP("init", M_ARR, 1, 16, 0), -EINVAL);      /* flags before EBUSY */
+	EXPECT(OP("init", M_ARR, 1, 16, 0), -EINVAL); /* flags before EBUSY */
 	EXPECT(OP("init", M_ARR, 2, CLOCK_REALTIME, 0), 0);
 	EXPECT(OP("init", M_ARR, 3, CLOCK_BOOTTIME, 0), 0);
 	out("# bpf_timer_start errors");
-	EXPECT(OP("start", M_ARR, 1, 0, 0), -EINVAL);       /* no callback */
+	EXPECT(OP("start", M_ARR, 1, 0, 0), -EINVAL); /* no callback */
 	EXPECT(OP("setcb", M_ARR, 1, 0, 0), 0);
-	EXPECT(OP("start", M_ARR, 1, 4, 0), -EINVAL);       /* unknown flag */
+	EXPECT(OP("start", M_ARR, 1, 4, 0), -EINVAL); /* unknown flag */
 	EXPECT(OP("start", M_ARR, 4, 4, 0), -EINVAL);
 	EXPECT(OP("start", M_ARR, 1, 0, 5000 * MS), 0);
 	EXPECT(OP("cancel", M_ARR, 1, 0, 0), 1);
@@ -55,10 +55,10 @@ static void fire_once(int m)
 	    r.value_ok, r.fired_at >= r.start_at + 10 * MS);
 	CHECK(r.fired == 1 && r.key_ok && r.value_ok, "callback once with its key and value");
 	EXPECT(OP("cancel", m, 2, 0, 0), 0);
-	EXPECT(OP("start", m, 2, 0, 0), -EINVAL);           /* cancel dropped the callback */
+	EXPECT(OP("start", m, 2, 0, 0), -EINVAL); /* cancel dropped the callback */
 	EXPECT(OP("init", m, 2, CLOCK_MONOTONIC, 0), -EBUSY);
 	EXPECT(OP("setcb", m, 2, 0, 0), 0);
-	EXPECT(OP("start", m, 2, 0, 0), 0);                 /* 0 = as soon as possible */
+	EXPECT(OP("start", m, 2, 0, 0), 0); /* 0 = as soon as possible */
 	sleep_ms(200);
 	out("fired=%llu", (unsigned long long)drv_res(&d, m, 2).fired);
 }
@@ -71,11 +71,12 @@ static void cancel_pending_and_rearm(void)
 	EXPECT(OP("start", M_HASH, 4, 0, 10 * MS), -EINVAL);
 	EXPECT(OP("setcb", M_HASH, 4, 0, 0), 0);
 	EXPECT(OP("start", M_HASH, 4, 0, 5000 * MS), 0);
-	EXPECT(OP("start", M_HASH, 4, 0, 10 * MS), 0);    /* re-arm earlier */
+	EXPECT(OP("start", M_HASH, 4, 0, 10 * MS), 0); /* re-arm earlier */
 	EXPECT(OP("arm", M_HASH, 5, 0, 10 * MS), 0);
-	EXPECT(OP("start", M_HASH, 5, 0, 5000 * MS), 0);  /* re-arm later */
+	EXPECT(OP("start", M_HASH, 5, 0, 5000 * MS), 0); /* re-arm later */
 	sleep_ms(300);
-	out("earlier: fired=%llu  later: fired=%llu", (unsigned long long)drv_res(&d, M_HASH, 4).fired,
+	out("earlier: fired=%llu  later: fired=%llu",
+	    (unsigned long long)drv_res(&d, M_HASH, 4).fired,
 	    (unsigned long long)drv_res(&d, M_HASH, 5).fired);
 	EXPECT(OP("cancel", M_HASH, 5, 0, 0), 1);
 	out("# relative times that never fire (negative, overflowing)");
@@ -113,7 +114,7 @@ static void absolute_times(void)
 	absolute(6, CLOCK_BOOTTIME, CLOCK_BOOTTIME, "boottime");
 	absolute(7, CLOCK_REALTIME, CLOCK_MONOTONIC, "realtime at a monotonic instant");
 	absolute(8, CLOCK_REALTIME, CLOCK_REALTIME, "realtime at a wall-clock instant");
-	EXPECT(OP("arm", M_ARR, 0, BPF_F_TIMER_ABS, 1), 0);   /* in the past: at once */
+	EXPECT(OP("arm", M_ARR, 0, BPF_F_TIMER_ABS, 1), 0); /* in the past: at once */
 	sleep_ms(200);
 	out("past absolute: fired=%llu", (unsigned long long)drv_res(&d, M_ARR, 0).fired);
 }
@@ -140,14 +141,15 @@ static void callbacks(void)
 {
 	out("# set_callback replaces the function, also from the callback");
 	d.cb = 1;
-	EXPECT(OP("arm", M_ARR, 9, 0, 30 * MS), 0);  /* arm sets cb_main ... */
+	EXPECT(OP("arm", M_ARR, 9, 0, 30 * MS), 0); /* arm sets cb_main ... */
 	EXPECT(OP("setcb", M_ARR, 9, 0, 0), 0);     /* ... replaced by cb_other */
 	d.cb = 0;
 	drv_ctl(&d, M_ARR, 10, ACT_SET_OTHER_CB, 0, 10 * MS);
 	EXPECT(OP("arm", M_ARR, 10, 0, 10 * MS), 0);
 	sleep_ms(300);
 	struct drv_res r9 = drv_res(&d, M_ARR, 9), r10 = drv_res(&d, M_ARR, 10);
-	out("replaced: main=%llu other=%llu", (unsigned long long)r9.fired, (unsigned long long)r9.other);
+	out("replaced: main=%llu other=%llu", (unsigned long long)r9.fired,
+	    (unsigned long long)r9.other);
 	out("from callback: main=%llu other=%llu set=%s start=%s", (unsigned long long)r10.fired,
 	    (unsigned long long)r10.other, errname(r10.cb_result), errname(r10.cb_result2));
 
@@ -156,15 +158,16 @@ static void callbacks(void)
 	EXPECT(OP("arm", M_HASHNP, 1, 0, 5 * MS), 0);
 	sleep_ms(400);
 	struct drv_res rp = drv_res(&d, M_HASHNP, 1);
-	out("re-armed: fired=%llu last start=%s", (unsigned long long)rp.fired, errname(rp.cb_result));
+	out("re-armed: fired=%llu last start=%s", (unsigned long long)rp.fired,
+	    errname(rp.cb_result));
 
 	out("# cancel of its own timer from the callback");
 	drv_ctl(&d, M_ARR, 11, ACT_CANCEL_SELF, 0, 10 * MS);
 	EXPECT(OP("arm", M_ARR, 11, 0, 10 * MS), 0);
 	sleep_ms(300);
 	struct drv_res rc = drv_res(&d, M_ARR, 11);
-	out("fired=%llu cancel=%s start after=%s", (unsigned long long)rc.fired, errname(rc.cb_result),
-	    errname(rc.cb_result2));
+	out("fired=%llu cancel=%s start after=%s", (unsigned long long)rc.fired,
+	    errname(rc.cb_result), errname(rc.cb_result2));
 
 	out("# a callback deletes / updates its own element");
 	drv_ctl(&d, M_HASH, 8, ACT_DELETE_SELF, 0, 10 * MS);
@@ -174,14 +177,15 @@ static void callbacks(void)
 	drv_ctl(&d, M_LRU, 4, ACT_UPDATE_SELF, 0, 10 * MS);
 	EXPECT(OP("arm", M_LRU, 4, 0, 10 * MS), 0);
 	sleep_ms(300);
-	struct drv_res rd = drv_res(&d, M_HASH, 8), ru = drv_res(&d, M_ARR, 12), rl = drv_res(&d, M_LRU, 4);
+	struct drv_res rd = drv_res(&d, M_HASH, 8), ru = drv_res(&d, M_ARR, 12),
+		       rl = drv_res(&d, M_LRU, 4);
 	out("hash delete: fired=%llu delete=%s start=%s", (unsigned long long)rd.fired,
 	    errname(rd.cb_result), errname(rd.cb_result2));
 	out("array update: fired=%llu update=%s start=%s", (unsigned long long)ru.fired,
 	    errname(ru.cb_result), errname(ru.cb_result2));
 	out("lru update: fired=%llu update=%s start=%s", (unsigned long long)rl.fired,
 	    errname(rl.cb_result), errname(rl.cb_result2));
-	EXPECT(OP("init", M_ARR, 12, CLOCK_MONOTONIC, 0), 0);   /* the update reset it */
+	EXPECT(OP("init", M_ARR, 12, CLOCK_MONOTONIC, 0), 0); /* the update reset it */
 
 	out("# a callback cancels another timer");
 	EXPECT(OP("arm", M_ARR, 14, 0, 5000 * MS), 0);
@@ -197,8 +201,8 @@ static void callbacks(void)
 	EXPECT(OP("arm", M_HASHNP, 2, 0, 10 * MS), 0);
 	sleep_ms(300);
 	struct drv_res ri = drv_res(&d, M_HASHNP, 2), ro = drv_res(&d, M_HASHNP, 3);
-	out("init other=%s set+start=%s other ran=%llu", errname(ri.cb_result), errname(ri.cb_result2),
-	    (unsigned long long)ro.other);
+	out("init other=%s set+start=%s other ran=%llu", errname(ri.cb_result),
+	    errname(ri.cb_result2), (unsigned long long)ro.other);
 }
 
 static void cancel_waits(void)

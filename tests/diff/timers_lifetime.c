@@ -7,15 +7,18 @@
 
 #include "timers_driver.h"
 
-static long sys_ret(int r) { return r < 0 ? -errno : r; }
+static long sys_ret(int r)
+{
+	return r < 0 ? -errno : r;
+}
 
 /* Arms key with a 300 ms timer, does `what`, waits, and reports whether it fired. */
-#define AFTER_ARMING(d, m, key, what)                                               \
-	do {                                                                        \
-		drv_res_clear(&(d), m, key);                                        \
-		EXPECT(drv_op(&(d), "arm", m, key, 0, 300 * MS), 0);                \
-		what;                                                               \
-		sleep_ms(600);                                                      \
+#define AFTER_ARMING(d, m, key, what)                                                 \
+	do {                                                                          \
+		drv_res_clear(&(d), m, key);                                          \
+		EXPECT(drv_op(&(d), "arm", m, key, 0, 300 * MS), 0);                  \
+		what;                                                                 \
+		sleep_ms(600);                                                        \
 		out("  fired=%llu", (unsigned long long)drv_res(&(d), m, key).fired); \
 	} while (0)
 
@@ -50,10 +53,14 @@ static void element_lifetime(struct drv *d)
 	out("# array update from user space resets the timer (every flag)");
 	key = 1;
 	e.slot = drv_slot(M_ARR, 1);
-	AFTER_ARMING(*d, M_ARR, 1, EXPECT(sys_ret(bpf_map_update_elem(d->maps[M_ARR], &key, &e, BPF_ANY)), 0));
+	AFTER_ARMING(*d, M_ARR, 1,
+		     EXPECT(sys_ret(bpf_map_update_elem(d->maps[M_ARR], &key, &e, BPF_ANY)), 0));
 	EXPECT(drv_op(d, "init", M_ARR, 1, CLOCK_MONOTONIC, 0), 0);
-	AFTER_ARMING(*d, M_ARR, 1, EXPECT(sys_ret(bpf_map_update_elem(d->maps[M_ARR], &key, &e, BPF_EXIST)), 0));
-	AFTER_ARMING(*d, M_ARR, 1, EXPECT(sys_ret(bpf_map_update_elem(d->maps[M_ARR], &key, &e, BPF_NOEXIST)), -EEXIST));
+	AFTER_ARMING(*d, M_ARR, 1,
+		     EXPECT(sys_ret(bpf_map_update_elem(d->maps[M_ARR], &key, &e, BPF_EXIST)), 0));
+	AFTER_ARMING(*d, M_ARR, 1,
+		     EXPECT(sys_ret(bpf_map_update_elem(d->maps[M_ARR], &key, &e, BPF_NOEXIST)),
+			    -EEXIST));
 	out("# array update from BPF resets the timer");
 	AFTER_ARMING(*d, M_ARR, 2, EXPECT(drv_op(d, "update", M_ARR, 2, BPF_ANY, 0), 0));
 	EXPECT(drv_op(d, "init", M_ARR, 2, CLOCK_MONOTONIC, 0), 0);
@@ -65,7 +72,9 @@ static void element_lifetime(struct drv *d)
 		out("# %s: replace and delete free the timer", drv_map_names[m]);
 		key = 3;
 		e.slot = drv_slot(m, 3);
-		AFTER_ARMING(*d, m, 3, EXPECT(sys_ret(bpf_map_update_elem(d->maps[m], &key, &e, BPF_EXIST)), 0));
+		AFTER_ARMING(
+			*d, m, 3,
+			EXPECT(sys_ret(bpf_map_update_elem(d->maps[m], &key, &e, BPF_EXIST)), 0));
 		EXPECT(drv_op(d, "init", m, 3, CLOCK_MONOTONIC, 0), 0);
 		AFTER_ARMING(*d, m, 3, EXPECT(drv_op(d, "update", m, 3, BPF_ANY, 0), 0));
 		AFTER_ARMING(*d, m, 3, EXPECT(sys_ret(bpf_map_delete_elem(d->maps[m], &key)), 0));
@@ -131,10 +140,10 @@ static void user_references(void)
 	out("# unpinned with no descriptor left: every timer cancelled and freed");
 	AFTER_ARMING(d, M_ARR, 5, unlink(pin));
 	EXPECT(drv_op(&d, "init", M_ARR, 5, CLOCK_MONOTONIC, 0), -EPERM);
-	EXPECT(drv_op(&d, "init", M_ARR, 5, CLOCK_MONOTONIC, 0), -EPERM);   /* undone each time */
+	EXPECT(drv_op(&d, "init", M_ARR, 5, CLOCK_MONOTONIC, 0), -EPERM); /* undone each time */
 	EXPECT(drv_op(&d, "start", M_ARR, 5, 0, 0), -EINVAL);
 	EXPECT(drv_op(&d, "arm", M_ARR, 6, 0, 0), -EPERM);
-	EXPECT(drv_op(&d, "arm", M_HASH, 6, 0, 10 * MS), 0);                  /* other maps unaffected */
+	EXPECT(drv_op(&d, "arm", M_HASH, 6, 0, 10 * MS), 0); /* other maps unaffected */
 	sleep_ms(200);
 	out("hash timer fired=%llu", (unsigned long long)drv_res(&d, M_HASH, 6).fired);
 	close(devnull);
@@ -147,9 +156,7 @@ static void program_kept_alive(void)
 	int devnull = open("/dev/null", O_RDONLY);
 
 	out("# the timer keeps its callback's program alive");
-	AFTER_ARMING(d, M_HASH, 2, {
-		dup2(devnull, prog_fd(d.obj, "arm_hash"));
-	});
+	AFTER_ARMING(d, M_HASH, 2, { dup2(devnull, prog_fd(d.obj, "arm_hash")); });
 	close(devnull);
 	bpf_object__close(d.obj);
 }

@@ -59,7 +59,8 @@ static void without_user_refs(const char *name)
 		CHECK(err == 0 && ret == 1, "bpf_timer_init -EPERM makes it return 1");
 	}
 	sleep_ms(200);
-	out("%s without user references: callback lines=%d", name, count_lines(trace_messages(), MSG));
+	out("%s without user references: callback lines=%d", name,
+	    count_lines(trace_messages(), MSG));
 	bpf_object__close(obj);
 }
 

@@ -18,7 +18,7 @@
 #include "fuzz_common.h"
 
 #define ATTR_BUF 512
-#define RESERVED (FUZZ_RW_SIZE - 512)   /* rw's last 512 bytes: strings for paths, license */
+#define RESERVED (FUZZ_RW_SIZE - 512) /* rw's last 512 bytes: strings for paths, license */
 #define MAX_OPS 64
 
 enum kind { FD, PTR, PATH, INFO, PROG_INSNS, LICENSE, SMALL };
@@ -29,46 +29,76 @@ struct field {
 	unsigned char kind;
 };
 
-#define F(c, member, k) { c, offsetof(union bpf_attr, member), k }
+#define F(c, member, k)                                \
+	{                                              \
+		c, offsetof(union bpf_attr, member), k \
+	}
 static const struct field fields[] = {
-	F(BPF_MAP_CREATE, btf_fd, FD), F(BPF_MAP_CREATE, inner_map_fd, FD),
+	F(BPF_MAP_CREATE, btf_fd, FD),
+	F(BPF_MAP_CREATE, inner_map_fd, FD),
 	F(BPF_MAP_CREATE, max_entries, SMALL),
-	F(BPF_MAP_LOOKUP_ELEM, map_fd, FD), F(BPF_MAP_LOOKUP_ELEM, key, PTR),
+	F(BPF_MAP_LOOKUP_ELEM, map_fd, FD),
+	F(BPF_MAP_LOOKUP_ELEM, key, PTR),
 	F(BPF_MAP_LOOKUP_ELEM, value, PTR),
-	F(BPF_MAP_UPDATE_ELEM, map_fd, FD), F(BPF_MAP_UPDATE_ELEM, key, PTR),
+	F(BPF_MAP_UPDATE_ELEM, map_fd, FD),
+	F(BPF_MAP_UPDATE_ELEM, key, PTR),
 	F(BPF_MAP_UPDATE_ELEM, value, PTR),
-	F(BPF_MAP_DELETE_ELEM, map_fd, FD), F(BPF_MAP_DELETE_ELEM, key, PTR),
-	F(BPF_MAP_GET_NEXT_KEY, map_fd, FD), F(BPF_MAP_GET_NEXT_KEY, key, PTR),
+	F(BPF_MAP_DELETE_ELEM, map_fd, FD),
+	F(BPF_MAP_DELETE_ELEM, key, PTR),
+	F(BPF_MAP_GET_NEXT_KEY, map_fd, FD),
+	F(BPF_MAP_GET_NEXT_KEY, key, PTR),
 	F(BPF_MAP_GET_NEXT_KEY, next_key, PTR),
 	F(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map_fd, FD),
-	F(BPF_MAP_LOOKUP_AND_DELETE_ELEM, key, PTR), F(BPF_MAP_LOOKUP_AND_DELETE_ELEM, value, PTR),
+	F(BPF_MAP_LOOKUP_AND_DELETE_ELEM, key, PTR),
+	F(BPF_MAP_LOOKUP_AND_DELETE_ELEM, value, PTR),
 	F(BPF_MAP_FREEZE, map_fd, FD),
-#define BATCH(c) F(c, batch.map_fd, FD), F(c, batch.in_batch, PTR), F(c, batch.out_batch, PTR), \
-	F(c, batch.keys, PTR), F(c, batch.values, PTR), F(c, batch.count, SMALL)
-	BATCH(BPF_MAP_LOOKUP_BATCH), BATCH(BPF_MAP_LOOKUP_AND_DELETE_BATCH),
-	BATCH(BPF_MAP_UPDATE_BATCH), BATCH(BPF_MAP_DELETE_BATCH),
-	F(BPF_PROG_LOAD, insns, PROG_INSNS), F(BPF_PROG_LOAD, license, LICENSE),
-	F(BPF_PROG_LOAD, log_buf, PTR), F(BPF_PROG_LOAD, prog_btf_fd, FD),
-	F(BPF_PROG_LOAD, func_info, PTR), F(BPF_PROG_LOAD, line_info, PTR),
-	F(BPF_PROG_LOAD, attach_prog_fd, FD), F(BPF_PROG_LOAD, fd_array, PTR),
+#define BATCH(c)                                                                       \
+	F(c, batch.map_fd, FD), F(c, batch.in_batch, PTR), F(c, batch.out_batch, PTR), \
+		F(c, batch.keys, PTR), F(c, batch.values, PTR), F(c, batch.count, SMALL)
+	BATCH(BPF_MAP_LOOKUP_BATCH),
+	BATCH(BPF_MAP_LOOKUP_AND_DELETE_BATCH),
+	BATCH(BPF_MAP_UPDATE_BATCH),
+	BATCH(BPF_MAP_DELETE_BATCH),
+	F(BPF_PROG_LOAD, insns, PROG_INSNS),
+	F(BPF_PROG_LOAD, license, LICENSE),
+	F(BPF_PROG_LOAD, log_buf, PTR),
+	F(BPF_PROG_LOAD, prog_btf_fd, FD),
+	F(BPF_PROG_LOAD, func_info, PTR),
+	F(BPF_PROG_LOAD, line_info, PTR),
+	F(BPF_PROG_LOAD, attach_prog_fd, FD),
+	F(BPF_PROG_LOAD, fd_array, PTR),
 	F(BPF_PROG_LOAD, core_relos, PTR),
-	F(BPF_PROG_TEST_RUN, test.prog_fd, FD), F(BPF_PROG_TEST_RUN, test.data_in, PTR),
-	F(BPF_PROG_TEST_RUN, test.data_out, PTR), F(BPF_PROG_TEST_RUN, test.ctx_in, PTR),
-	F(BPF_PROG_TEST_RUN, test.ctx_out, PTR), F(BPF_PROG_TEST_RUN, test.repeat, SMALL),
-	F(BPF_OBJ_PIN, pathname, PATH), F(BPF_OBJ_PIN, bpf_fd, FD),
+	F(BPF_PROG_TEST_RUN, test.prog_fd, FD),
+	F(BPF_PROG_TEST_RUN, test.data_in, PTR),
+	F(BPF_PROG_TEST_RUN, test.data_out, PTR),
+	F(BPF_PROG_TEST_RUN, test.ctx_in, PTR),
+	F(BPF_PROG_TEST_RUN, test.ctx_out, PTR),
+	F(BPF_PROG_TEST_RUN, test.repeat, SMALL),
+	F(BPF_OBJ_PIN, pathname, PATH),
+	F(BPF_OBJ_PIN, bpf_fd, FD),
 	F(BPF_OBJ_GET, pathname, PATH),
-	F(BPF_OBJ_GET_INFO_BY_FD, info.bpf_fd, FD), F(BPF_OBJ_GET_INFO_BY_FD, info.info, INFO),
-	F(BPF_MAP_GET_FD_BY_ID, map_id, SMALL), F(BPF_PROG_GET_FD_BY_ID, prog_id, SMALL),
+	F(BPF_OBJ_GET_INFO_BY_FD, info.bpf_fd, FD),
+	F(BPF_OBJ_GET_INFO_BY_FD, info.info, INFO),
+	F(BPF_MAP_GET_FD_BY_ID, map_id, SMALL),
+	F(BPF_PROG_GET_FD_BY_ID, prog_id, SMALL),
 	F(BPF_BTF_GET_FD_BY_ID, btf_id, SMALL),
-	F(BPF_BTF_LOAD, btf, PTR), F(BPF_BTF_LOAD, btf_log_buf, PTR),
+	F(BPF_BTF_LOAD, btf, PTR),
+	F(BPF_BTF_LOAD, btf_log_buf, PTR),
 };
 #undef F
 #undef BATCH
 
 /* Pin names: what the kernel accepts and what it refuses. */
 static const char *const paths[] = {
-	"/sys/fs/bpf/fz0", "/sys/fs/bpf/fz1", "/sys/fs/bpf//fz2/", "/sys/fs/bpf/../bpf/fz0",
-	"/sys/fs/bpf/nodir/fz", "/sys/fs/bpf", "relative", "/tmp/fz", "",
+	"/sys/fs/bpf/fz0",
+	"/sys/fs/bpf/fz1",
+	"/sys/fs/bpf//fz2/",
+	"/sys/fs/bpf/../bpf/fz0",
+	"/sys/fs/bpf/nodir/fz",
+	"/sys/fs/bpf",
+	"relative",
+	"/tmp/fz",
+	"",
 };
 #define NR_PATHS (sizeof(paths) / sizeof(paths[0]))
 
@@ -76,21 +106,31 @@ static const char *const paths[] = {
 static const unsigned short info_ptrs[] = {
 	offsetof(struct bpf_prog_info, jited_prog_insns),
 	offsetof(struct bpf_prog_info, xlated_prog_insns),
-	offsetof(struct bpf_prog_info, map_ids), offsetof(struct bpf_prog_info, jited_ksyms),
-	offsetof(struct bpf_prog_info, jited_func_lens), offsetof(struct bpf_prog_info, func_info),
+	offsetof(struct bpf_prog_info, map_ids),
+	offsetof(struct bpf_prog_info, jited_ksyms),
+	offsetof(struct bpf_prog_info, jited_func_lens),
+	offsetof(struct bpf_prog_info, func_info),
 	offsetof(struct bpf_prog_info, line_info),
-	offsetof(struct bpf_prog_info, jited_line_info), offsetof(struct bpf_prog_info, prog_tags),
-	offsetof(struct bpf_btf_info, btf), offsetof(struct bpf_btf_info, name),
+	offsetof(struct bpf_prog_info, jited_line_info),
+	offsetof(struct bpf_prog_info, prog_tags),
+	offsetof(struct bpf_btf_info, btf),
+	offsetof(struct bpf_btf_info, name),
 };
 
-static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
 
 static uint32_t small(struct fuzz_in *in)
 {
 	uint8_t sel = in_u8(in);
 
-	return sel < 240 ? sel % 65 : in_u32(in);   /* now and then any value */
+	return sel < 240 ? sel % 65 : in_u32(in); /* now and then any value */
 }
 
 static void write_reserved(void)
@@ -142,15 +182,28 @@ static void patch(int cmd, uint8_t *attr, struct fuzz_fds *fds, struct fuzz_in *
 		if (f->cmd != cmd)
 			continue;
 		switch (f->kind) {
-		case FD: put_u32(at, (uint32_t)fds_pick(fds, in)); break;
-		case PTR: put_u64(at, fuzz_ptr(in)); break;
-		case PATH: put_u64(at, path_ptr(in)); break;
-		case INFO: put_u64(at, info_ptr(in)); break;
-		case PROG_INSNS: put_u64(at, insns_ptr(in, attr)); break;
-		case LICENSE:
-			put_u64(at, in_u8(in) < 200 ? (uintptr_t)(arena.rw + RESERVED) : fuzz_ptr(in));
+		case FD:
+			put_u32(at, (uint32_t)fds_pick(fds, in));
 			break;
-		case SMALL: put_u32(at, small(in)); break;
+		case PTR:
+			put_u64(at, fuzz_ptr(in));
+			break;
+		case PATH:
+			put_u64(at, path_ptr(in));
+			break;
+		case INFO:
+			put_u64(at, info_ptr(in));
+			break;
+		case PROG_INSNS:
+			put_u64(at, insns_ptr(in, attr));
+			break;
+		case LICENSE:
+			put_u64(at,
+				in_u8(in) < 200 ? (uintptr_t)(arena.rw + RESERVED) : fuzz_ptr(in));
+			break;
+		case SMALL:
+			put_u32(at, small(in));
+			break;
 		}
 	}
 	if (cmd == BPF_PROG_LOAD)
@@ -160,13 +213,18 @@ static void patch(int cmd, uint8_t *attr, struct fuzz_fds *fds, struct fuzz_in *
 /* ---- macros: valid objects for the raw commands to act on ---- */
 
 static const uint32_t map_types[] = {
-	BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_PERCPU_HASH,
-	BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH,
+	BPF_MAP_TYPE_HASH,
+	BPF_MAP_TYPE_ARRAY,
+	BPF_MAP_TYPE_PROG_ARRAY,
+	BPF_MAP_TYPE_PERCPU_HASH,
+	BPF_MAP_TYPE_PERCPU_ARRAY,
+	BPF_MAP_TYPE_LRU_HASH,
+	BPF_MAP_TYPE_LRU_PERCPU_HASH,
 };
 static const uint32_t prog_types[] = {
-	BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_SCHED_CLS,
-	BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_XDP,
-	BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_CGROUP_SOCK,
+	BPF_PROG_TYPE_SOCKET_FILTER,  BPF_PROG_TYPE_KPROBE,     BPF_PROG_TYPE_SCHED_CLS,
+	BPF_PROG_TYPE_SCHED_ACT,      BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_XDP,
+	BPF_PROG_TYPE_PERF_EVENT,     BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_CGROUP_SOCK,
 	BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_SYSCALL,
 };
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -207,7 +265,7 @@ static void macro_prog(struct fuzz_fds *fds, struct fuzz_in *in)
 	a.prog_type = prog_types[in_u8(in) % ARRAY_SIZE(prog_types)];
 	a.insns = (uintptr_t)insns;
 	a.insn_cnt = 2;
-	a.license = (uintptr_t)"GPL";
+	a.license = (uintptr_t) "GPL";
 	fds_add(fds, (int)fuzz_bpf(BPF_PROG_LOAD, &a));
 }
 
@@ -238,9 +296,15 @@ static void one_op(struct fuzz_fds *fds, struct fuzz_in *in)
 		return;
 	case 7:
 		switch (c & 3) {
-		case 0: macro_prog(fds, in); return;
-		case 1: macro_btf(fds); return;
-		default: macro_bytes(in); return;
+		case 0:
+			macro_prog(fds, in);
+			return;
+		case 1:
+			macro_btf(fds);
+			return;
+		default:
+			macro_bytes(in);
+			return;
 		}
 	}
 	int cmd = c % 40;
@@ -253,7 +317,7 @@ static void one_op(struct fuzz_fds *fds, struct fuzz_in *in)
 	else if (size_sel >= 192)
 		size = (size_sel - 192) * 4;
 	if (size > sizeof(union bpf_attr) && (size_sel & 2))
-		attr[size - 1] = in_u8(in);   /* a non-zero byte past the union */
+		attr[size - 1] = in_u8(in); /* a non-zero byte past the union */
 	patch(cmd, attr, fds, in);
 	write_reserved();
 	long ret = fuzz_bpf_sized(cmd, (union bpf_attr *)attr, size);
@@ -276,10 +340,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in in = { data, size };
 	struct fuzz_fds fds = { .n = 0 };
 
-	in_bytes(&in, arena.rw, in_u8(&in) * 8);   /* initial contents for keys and values */
+	in_bytes(&in, arena.rw, in_u8(&in) * 8); /* initial contents for keys and values */
 	for (int i = 0; i < MAX_OPS && !in_empty(&in); i++)
 		one_op(&fds, &in);
-	bpfrun_clock_advance(1000000000);   /* timers armed by the input's runs fire */
+	bpfrun_clock_advance(1000000000); /* timers armed by the input's runs fire */
 	fds_close_all(&fds);
 	for (size_t i = 0; i < NR_PATHS; i++)
 		pin_remove(paths[i]);

@@ -70,19 +70,19 @@ uint64_t fuzz_ptr(struct fuzz_in *in)
 	switch (sel % 16) {
 	case 0:
 		return 0;
-	case 1:   /* the tail of rw: a long copy runs into the unmapped page */
+	case 1: /* the tail of rw: a long copy runs into the unmapped page */
 		return (uintptr_t)(arena.rw + FUZZ_RW_SIZE - (in_u8(in) % 64));
 	case 2:
 		return (uintptr_t)arena.ro + in_u8(in);
 	case 3:
 		return (uintptr_t)arena.unmapped + in_u8(in);
 	case 4:
-		return 0xffff888000001000ull;        /* a kernel address */
+		return 0xffff888000001000ull; /* a kernel address */
 	case 5:
-		return 0x0000800000000000ull;        /* the first non-canonical address */
-	case 6:   /* raw bits, but never user space: a write must not land in our memory */
+		return 0x0000800000000000ull; /* the first non-canonical address */
+	case 6: /* raw bits, but never user space: a write must not land in our memory */
 		return (in_u64(in) & 0xffffffff3fffffffull) | 0x8000000000000000ull;
-	default:  /* most often: good memory, 8-byte aligned or not */
+	default: /* most often: good memory, 8-byte aligned or not */
 		return (uintptr_t)(arena.rw + (in_u16(in) % (FUZZ_RW_SIZE - 512)));
 	}
 }
@@ -98,7 +98,7 @@ void fds_add(struct fuzz_fds *f, int fd)
 	f->fd[f->n++] = fd;
 }
 
-static int other_fd = -1;  /* /dev/null: a descriptor that is not bpfrun's */
+static int other_fd = -1; /* /dev/null: a descriptor that is not bpfrun's */
 
 int fds_pick(struct fuzz_fds *f, struct fuzz_in *in)
 {
@@ -132,7 +132,7 @@ static volatile uint8_t trace_sum;
 static void trace_sink(const char *line, size_t len, void *arg)
 {
 	(void)arg;
-	for (size_t i = 0; i < len; i++)   /* ASan sees a line that is not all there */
+	for (size_t i = 0; i < len; i++) /* ASan sees a line that is not all there */
 		trace_sum += (uint8_t)line[i];
 }
 
@@ -143,10 +143,10 @@ static struct {
 
 static void print_counts(void)
 {
-	if (counts.calls)   /* fuzz_elf's calls come through libbpf and the bridge */
+	if (counts.calls) /* fuzz_elf's calls come through libbpf and the bridge */
 		fuzz_report("fuzz: %lu bpf() calls; %lu program loads (%lu accepted), %lu test "
-			    "runs (%lu completed)", counts.calls, counts.loads, counts.loaded,
-			    counts.runs, counts.ran);
+			    "runs (%lu completed)",
+			    counts.calls, counts.loads, counts.loaded, counts.runs, counts.ran);
 }
 
 void fuzz_report(const char *fmt, ...)
@@ -261,7 +261,7 @@ int fuzz_special_btf(uint32_t *val_type)
 		btf__add_field(b, "pad", arr, 256, 0);
 		if (i32 != 1 || val_id < 0)
 			abort();
-		raw = btf__raw_data(b, &raw_size);   /* b stays alive: it owns raw */
+		raw = btf__raw_data(b, &raw_size); /* b stays alive: it owns raw */
 	}
 	*val_type = (uint32_t)val_id;
 	return fuzz_btf_load(raw, raw_size, NULL, 0, 0);

@@ -25,7 +25,10 @@ uint32_t in_u32(struct fuzz_in *in);
 uint64_t in_u64(struct fuzz_in *in);
 /* Copies up to len bytes into dst and zero-fills the rest; returns the bytes taken. */
 size_t in_bytes(struct fuzz_in *in, void *dst, size_t len);
-static inline bool in_empty(const struct fuzz_in *in) { return in->n == 0; }
+static inline bool in_empty(const struct fuzz_in *in)
+{
+	return in->n == 0;
+}
 
 /* Memory for pointers in attrs. arena.rw: FUZZ_RW_SIZE writable bytes, followed by an
  * unmapped page; arena.ro: a read-only page. They never change mapping (bpfrun caches the

@@ -28,8 +28,8 @@
 #include "cli/cli.h"
 #include "fuzz_common.h"
 
-#define PROBE_SECONDS 5          /* a child that takes longer is stuck in libbpf */
-#define PROBE_SANITIZER_EXIT 77  /* the child's status after a sanitizer report */
+#define PROBE_SECONDS 5         /* a child that takes longer is stuck in libbpf */
+#define PROBE_SANITIZER_EXIT 77 /* the child's status after a sanitizer report */
 
 static int file_fd = -1, null_fd = -1;
 static char file_path[64];
@@ -39,7 +39,8 @@ static unsigned long libbpf_deaths, loaded;
 static void print_counts(void)
 {
 	fuzz_report("fuzz_elf: %lu objects loaded and run; %lu inputs killed libbpf's open "
-		    "(not handed to the CLI)", loaded, libbpf_deaths);
+		    "(not handed to the CLI)",
+		    loaded, libbpf_deaths);
 }
 
 /* The input as the file the CLI opens. */
@@ -125,7 +126,7 @@ static int make_opts(struct run_opts *o, bool json)
 	for (int i = 0; i < argc; i++)
 		if (run_opts_parse(o, argc, argv, &i) != 1)
 			return -1;
-	o->verbose = true;   /* libbpf's messages straight to stderr, none kept between inputs */
+	o->verbose = true; /* libbpf's messages straight to stderr, none kept between inputs */
 	return run_opts_check(o);
 }
 

@@ -31,20 +31,20 @@
 #define LOG_SIZE 8192
 
 static const uint32_t prog_types[] = {
-	BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_SCHED_CLS,
-	BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_XDP,
-	BPF_PROG_TYPE_PERF_EVENT, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_CGROUP_SOCK,
+	BPF_PROG_TYPE_SOCKET_FILTER,  BPF_PROG_TYPE_KPROBE,     BPF_PROG_TYPE_SCHED_CLS,
+	BPF_PROG_TYPE_SCHED_ACT,      BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_XDP,
+	BPF_PROG_TYPE_PERF_EVENT,     BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_CGROUP_SOCK,
 	BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_SYSCALL,
 };
 #define NR_TYPES (sizeof(prog_types) / sizeof(prog_types[0]))
 
 struct header {
-	uint8_t type;      /* prog_types[type % NR_TYPES] */
-	uint8_t flags;     /* H_* */
-	uint8_t data_len;  /* packet bytes (the rest of the input supplies them) */
-	uint8_t ctx_len;   /* context bytes, 0: none */
+	uint8_t type;     /* prog_types[type % NR_TYPES] */
+	uint8_t flags;    /* H_* */
+	uint8_t data_len; /* packet bytes (the rest of the input supplies them) */
+	uint8_t ctx_len;  /* context bytes, 0: none */
 	uint8_t repeat;
-	uint8_t advance;   /* the virtual clock moves advance ms after the run */
+	uint8_t advance; /* the virtual clock moves advance ms after the run */
 	uint8_t log_level;
 	uint8_t expected_attach_type;
 };
@@ -59,7 +59,7 @@ static bool valid_code[256];
 static uint8_t codes[256];
 static unsigned int nr_codes;
 static bool no_loops;
-static bool debug;   /* FUZZ_DEBUG=1: what each load and run gave, on stderr */
+static bool debug; /* FUZZ_DEBUG=1: what each load and run gave, on stderr */
 
 /* The opcodes the ISA defines (RFC 9669), whether or not bpfrun accepts each. */
 static bool code_exists(uint8_t c)
@@ -67,7 +67,8 @@ static bool code_exists(uint8_t c)
 	uint8_t cls = c & 7, op = c & 0xf0, mode = c & 0xe0, size = c & 0x18;
 
 	switch (cls) {
-	case BPF_ALU: case BPF_ALU64:
+	case BPF_ALU:
+	case BPF_ALU64:
 		return op <= 0xd0;
 	case BPF_JMP:
 		return op <= 0xd0 && !((op == BPF_CALL || op == BPF_EXIT) && (c & BPF_X));
@@ -77,19 +78,18 @@ static bool code_exists(uint8_t c)
 		return c == (BPF_LD | BPF_IMM | BPF_DW) ||
 		       ((mode == BPF_ABS || mode == BPF_IND) && size != BPF_DW);
 	case BPF_LDX:
-		return mode == BPF_MEM || (mode == 0x80 && size != BPF_DW);   /* 0x80: MEMSX */
+		return mode == BPF_MEM || (mode == 0x80 && size != BPF_DW); /* 0x80: MEMSX */
 	case BPF_ST:
 		return mode == BPF_MEM;
-	default:  /* BPF_STX */
-		return mode == BPF_MEM ||
-		       (mode == BPF_ATOMIC && (size == BPF_W || size == BPF_DW));
+	default: /* BPF_STX */
+		return mode == BPF_MEM || (mode == BPF_ATOMIC && (size == BPF_W || size == BPF_DW));
 	}
 }
 
 struct input_maps {
 	int fd[NR_MAPS];
 	int btf;
-	int prog_array;   /* index in fd[] */
+	int prog_array; /* index in fd[] */
 };
 
 static int map_create(uint32_t type, uint32_t key, uint32_t value, uint32_t max, int btf,
@@ -193,12 +193,13 @@ static void clear_reserved(struct bpf_insn *x)
 	bool reg_src = x->code & BPF_X;
 
 	switch (cls) {
-	case BPF_ALU: case BPF_ALU64:
+	case BPF_ALU:
+	case BPF_ALU64:
 		if (reg_src)
 			x->imm = 0;
 		else
 			x->src_reg = 0;
-		if (op == BPF_MOV)   /* movsx now and then */
+		if (op == BPF_MOV) /* movsx now and then */
 			x->off = reg_src ? movsx_off[(uint16_t)x->off % 8] : 0;
 		else if (op == BPF_DIV || op == BPF_MOD)
 			x->off &= 1;
@@ -215,7 +216,8 @@ static void clear_reserved(struct bpf_insn *x)
 		if ((x->code & 0xe0) == BPF_MEM)
 			x->imm = 0;
 		break;
-	case BPF_JMP: case BPF_JMP32:
+	case BPF_JMP:
+	case BPF_JMP32:
 		if (op == BPF_EXIT || op == BPF_JA) {
 			x->dst_reg = x->src_reg = 0;
 			x->imm = 0;
@@ -257,7 +259,8 @@ static void fix_insns(struct bpf_insn *in, uint32_t n, const struct input_maps *
 			}
 		} else if (x->code == (BPF_JMP | BPF_CALL)) {
 			fix_call(x, i, n);
-		} else if ((cls == BPF_JMP || cls == BPF_JMP32) && x->code != (BPF_JMP | BPF_EXIT)) {
+		} else if ((cls == BPF_JMP || cls == BPF_JMP32) &&
+			   x->code != (BPF_JMP | BPF_EXIT)) {
 			x->off = (int16_t)rel_target((uint16_t)x->off, i, n);
 		}
 	}
@@ -275,12 +278,12 @@ static int prog_load(const struct header *h, uint32_t type, struct bpf_insn *ins
 	a.license = (uintptr_t)(h->flags & H_PROPRIETARY ? "Proprietary" : "GPL");
 	a.fd_array = (uintptr_t)m->fd;
 	a.expected_attach_type = h->expected_attach_type % 8;
-	if (!(h->flags & H_SLEEPABLE) != !(type == BPF_PROG_TYPE_SYSCALL))   /* syscall: sleepable */
+	if (!(h->flags & H_SLEEPABLE) != !(type == BPF_PROG_TYPE_SYSCALL)) /* syscall: sleepable */
 		a.prog_flags = BPF_F_SLEEPABLE;
 	if (h->log_level & 3) {
 		a.log_level = h->log_level & 3;
 		a.log_buf = (uintptr_t)log;
-		a.log_size = (h->log_level & 0x1c) == 0x1c ? 64 : LOG_SIZE;   /* now and then short */
+		a.log_size = (h->log_level & 0x1c) == 0x1c ? 64 : LOG_SIZE; /* now and then short */
 	}
 	return (int)fuzz_bpf(BPF_PROG_LOAD, &a);
 }
@@ -305,7 +308,7 @@ static void test_run(const struct header *h, int prog, struct fuzz_in *in)
 	in_bytes(in, data, h->data_len);
 	in_bytes(in, ctx, h->ctx_len);
 	a.test.prog_fd = (uint32_t)prog;
-	if (h->data_len) {   /* syscall programs take none */
+	if (h->data_len) { /* syscall programs take none */
 		a.test.data_in = (uintptr_t)data;
 		a.test.data_size_in = h->data_len;
 		a.test.data_out = (uintptr_t)data_out;
@@ -320,8 +323,8 @@ static void test_run(const struct header *h, int prog, struct fuzz_in *in)
 	a.test.repeat = h->repeat % 4;
 	long ret = fuzz_bpf(BPF_PROG_TEST_RUN, &a);
 	if (debug)
-		fprintf(stderr, "test run: %ld (%s), retval %u\n", ret, ret ? strerror(errno) : "ok",
-			a.test.retval);
+		fprintf(stderr, "test run: %ld (%s), retval %u\n", ret,
+			ret ? strerror(errno) : "ok", a.test.retval);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -353,8 +356,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int p = 0; p < MAX_PROGS && !in_empty(&in); p++) {
 		uint16_t cnt = in_u16(&in);
 		uint32_t n = 1 + cnt % MAX_INSNS;
-		uint32_t type = prog_types[(h.flags & H_TYPE_PER_PROG ? cnt >> 9 : h.type) % NR_TYPES];
-		if (cnt == 0xffff)   /* the end of the programs */
+		uint32_t type =
+			prog_types[(h.flags & H_TYPE_PER_PROG ? cnt >> 9 : h.type) % NR_TYPES];
+		if (cnt == 0xffff) /* the end of the programs */
 			break;
 		in_bytes(&in, insns, n * sizeof(insns[0]));
 		if (!(h.flags & H_RAW))
@@ -362,7 +366,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int fd = prog_load(&h, type, insns, n, &m, log);
 		if (debug)
 			fprintf(stderr, "prog %d: type %u, %u insns: %d (%s) %s\n", p, type, n, fd,
-				fd < 0 ? strerror(errno) : "ok", fd < 0 && (h.log_level & 3) ? log : "");
+				fd < 0 ? strerror(errno) : "ok",
+				fd < 0 && (h.log_level & 3) ? log : "");
 		if (fd < 0)
 			continue;
 		prog_array_add(&m, (uint32_t)nr_progs, fd);

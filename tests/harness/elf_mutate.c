@@ -45,23 +45,51 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
-static uint64_t below(uint64_t n) { return n ? rnd() % n : 0; }
+static uint64_t below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
 
 /* A value that tends to sit on a boundary: 0, 1, -1, sizes, or near the old value. */
 static uint64_t interesting(uint64_t old)
 {
-	static const uint64_t v[] = { 0, 1, 2, 3, 4, 7, 8, 16, 24, 64, 0x7f, 0x80, 0xff, 0x100,
-				      0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff,
-				      0xffffffffffffffffULL, 0x8000000000000000ULL };
+	static const uint64_t v[] = { 0,
+				      1,
+				      2,
+				      3,
+				      4,
+				      7,
+				      8,
+				      16,
+				      24,
+				      64,
+				      0x7f,
+				      0x80,
+				      0xff,
+				      0x100,
+				      0x7fff,
+				      0xffff,
+				      0x7fffffff,
+				      0x80000000,
+				      0xffffffff,
+				      0xffffffffffffffffULL,
+				      0x8000000000000000ULL };
 	switch (below(4)) {
-	case 0: return v[below(sizeof(v) / sizeof(v[0]))];
-	case 1: return old + 1 + below(16);
-	case 2: return old - 1 - below(16);
-	default: return rnd() >> below(64);
+	case 0:
+		return v[below(sizeof(v) / sizeof(v[0]))];
+	case 1:
+		return old + 1 + below(16);
+	case 2:
+		return old - 1 - below(16);
+	default:
+		return rnd() >> below(64);
 	}
 }
 
-static void put(uint8_t *p, size_t width, uint64_t v) { memcpy(p, &v, width); }
+static void put(uint8_t *p, size_t width, uint64_t v)
+{
+	memcpy(p, &v, width);
+}
 static uint64_t get(const uint8_t *p, size_t width)
 {
 	uint64_t v = 0;
@@ -82,8 +110,7 @@ static const Elf64_Shdr *section(const struct mutant *m, unsigned int i, size_t 
 	static Elf64_Shdr sh;
 
 	memcpy(&eh, m->img, sizeof(eh));
-	if (i >= eh.e_shnum || eh.e_shoff > m->size ||
-	    (i + 1) * sizeof(sh) > m->size - eh.e_shoff)
+	if (i >= eh.e_shnum || eh.e_shoff > m->size || (i + 1) * sizeof(sh) > m->size - eh.e_shoff)
 		return NULL;
 	*off = eh.e_shoff + i * sizeof(sh);
 	memcpy(&sh, m->img + *off, sizeof(sh));
@@ -136,10 +163,12 @@ static const Elf64_Shdr *named_section(const struct mutant *m, const char *name)
 
 static void mutate_ehdr(struct mutant *m)
 {
-	static const struct { size_t off, width; } f[] = {
-		{ offsetof(Elf64_Ehdr, e_shoff), 8 }, { offsetof(Elf64_Ehdr, e_shnum), 2 },
+	static const struct {
+		size_t off, width;
+	} f[] = {
+		{ offsetof(Elf64_Ehdr, e_shoff), 8 },    { offsetof(Elf64_Ehdr, e_shnum), 2 },
 		{ offsetof(Elf64_Ehdr, e_shstrndx), 2 }, { offsetof(Elf64_Ehdr, e_flags), 4 },
-		{ offsetof(Elf64_Ehdr, e_phoff), 8 }, { offsetof(Elf64_Ehdr, e_phnum), 2 },
+		{ offsetof(Elf64_Ehdr, e_phoff), 8 },    { offsetof(Elf64_Ehdr, e_phnum), 2 },
 	};
 	unsigned int i = (unsigned int)below(sizeof(f) / sizeof(f[0]));
 	mutate_field(m, f[i].off, f[i].width);
@@ -147,11 +176,13 @@ static void mutate_ehdr(struct mutant *m)
 
 static void mutate_shdr(struct mutant *m)
 {
-	static const struct { size_t off, width; } f[] = {
-		{ offsetof(Elf64_Shdr, sh_name), 4 }, { offsetof(Elf64_Shdr, sh_type), 4 },
-		{ offsetof(Elf64_Shdr, sh_flags), 8 }, { offsetof(Elf64_Shdr, sh_offset), 8 },
-		{ offsetof(Elf64_Shdr, sh_size), 8 }, { offsetof(Elf64_Shdr, sh_link), 4 },
-		{ offsetof(Elf64_Shdr, sh_info), 4 }, { offsetof(Elf64_Shdr, sh_addralign), 8 },
+	static const struct {
+		size_t off, width;
+	} f[] = {
+		{ offsetof(Elf64_Shdr, sh_name), 4 },    { offsetof(Elf64_Shdr, sh_type), 4 },
+		{ offsetof(Elf64_Shdr, sh_flags), 8 },   { offsetof(Elf64_Shdr, sh_offset), 8 },
+		{ offsetof(Elf64_Shdr, sh_size), 8 },    { offsetof(Elf64_Shdr, sh_link), 4 },
+		{ offsetof(Elf64_Shdr, sh_info), 4 },    { offsetof(Elf64_Shdr, sh_addralign), 8 },
 		{ offsetof(Elf64_Shdr, sh_entsize), 8 },
 	};
 	size_t hoff;
@@ -162,8 +193,8 @@ static void mutate_shdr(struct mutant *m)
 }
 
 /* One field of one entry of a table section (symbols, relocations). */
-static void mutate_entry(struct mutant *m, uint32_t type, size_t entsize,
-			 const size_t *offs, const size_t *widths, size_t nr_fields)
+static void mutate_entry(struct mutant *m, uint32_t type, size_t entsize, const size_t *offs,
+			 const size_t *widths, size_t nr_fields)
 {
 	size_t hoff;
 	const Elf64_Shdr *sh = pick_section(m, type, &hoff);
@@ -209,13 +240,16 @@ static void mutate_bytes(struct mutant *m)
 	}
 }
 
-static void truncate_image(struct mutant *m) { m->size = below(m->size); }
+static void truncate_image(struct mutant *m)
+{
+	m->size = below(m->size);
+}
 
 static void mutate(struct mutant *m)
 {
 	static void (*const op[])(struct mutant *) = {
-		mutate_ehdr, mutate_shdr, mutate_shdr, mutate_shdr, mutate_symbol, mutate_symbol,
-		mutate_reloc, mutate_reloc, mutate_btf, mutate_btf, mutate_btf, mutate_bytes,
+		mutate_ehdr,  mutate_shdr,  mutate_shdr, mutate_shdr, mutate_symbol, mutate_symbol,
+		mutate_reloc, mutate_reloc, mutate_btf,  mutate_btf,  mutate_btf,    mutate_bytes,
 	};
 	for (uint64_t n = 1 + below(3); n--;)
 		op[below(sizeof(op) / sizeof(op[0]))](m);
@@ -223,7 +257,10 @@ static void mutate(struct mutant *m)
 		truncate_image(m);
 }
 
-static int silent(enum libbpf_print_level level, const char *fmt, va_list ap) { return 0; }
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
 
 /* The mutant's object: through the CLI's open path, or libbpf's alone. */
 static struct bpf_object *open_mutant(const struct mutant *m, bool cli_path)
@@ -282,7 +319,8 @@ static bool read_seed(const char *path, struct seed *s)
 	s->path = path;
 	s->size = n > 0 ? (size_t)n : 0;
 	s->img = malloc(s->size);
-	bool ok = s->img && fread(s->img, 1, s->size, f) == s->size && s->size >= sizeof(Elf64_Ehdr);
+	bool ok = s->img && fread(s->img, 1, s->size, f) == s->size &&
+		  s->size >= sizeof(Elf64_Ehdr);
 	fclose(f);
 	return ok;
 }
@@ -296,13 +334,24 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "n:s:clo:")) != -1) {
 		switch (c) {
-		case 'n': iterations = strtoul(optarg, NULL, 0); break;
-		case 's': rng_state = strtoull(optarg, NULL, 0) * 0x9e3779b97f4a7c15ULL | 1; break;
-		case 'c': cli_path = true; break;
-		case 'l': load = true; break;
-		case 'o': out = optarg; break;
+		case 'n':
+			iterations = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			rng_state = strtoull(optarg, NULL, 0) * 0x9e3779b97f4a7c15ULL | 1;
+			break;
+		case 'c':
+			cli_path = true;
+			break;
+		case 'l':
+			load = true;
+			break;
+		case 'o':
+			out = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-n N] [-s SEED] [-c] [-l] [-o DIR] OBJECT...\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n N] [-s SEED] [-c] [-l] [-o DIR] OBJECT...\n",
+				argv[0]);
 			return 2;
 		}
 	}

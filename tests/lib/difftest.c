@@ -47,7 +47,10 @@ struct bpf_program *find_prog(struct bpf_object *obj, const char *name)
 	return p;
 }
 
-int prog_fd(struct bpf_object *obj, const char *name) { return bpf_program__fd(find_prog(obj, name)); }
+int prog_fd(struct bpf_object *obj, const char *name)
+{
+	return bpf_program__fd(find_prog(obj, name));
+}
 
 int map_fd(struct bpf_object *obj, const char *name)
 {
@@ -103,7 +106,10 @@ int finish(void)
 	return failed ? 1 : 0;
 }
 
-bool under_bpfrun(void) { return getenv("BPFRUN_TRACE") != NULL; }
+bool under_bpfrun(void)
+{
+	return getenv("BPFRUN_TRACE") != NULL;
+}
 
 /* Mounts a file system of `type` on dir unless one is there already.  Tests run in
  * parallel: the lock on the directory makes the check and the mount one step, so that a
@@ -117,8 +123,7 @@ static void mount_once(const char *dir, const char *type, long magic)
 	if (fd < 0)
 		return;
 	flock(fd, LOCK_EX);
-	if (statfs(dir, &st) == 0 && st.f_type != magic &&
-	    mount(type, dir, type, 0, NULL) != 0)
+	if (statfs(dir, &st) == 0 && st.f_type != magic && mount(type, dir, type, 0, NULL) != 0)
 		fprintf(stderr, "mount %s on %s: %s\n", type, dir, strerror(errno));
 	close(fd);
 }

@@ -9,10 +9,22 @@
 
 static int app_calls;
 
-int map_create(void) { return ++app_calls; }
-int prog_load(void) { return ++app_calls; }
-int copy_to_user(void) { return ++app_calls; }
-void vlog(void) { app_calls++; }
+int map_create(void)
+{
+	return ++app_calls;
+}
+int prog_load(void)
+{
+	return ++app_calls;
+}
+int copy_to_user(void)
+{
+	return ++app_calls;
+}
+void vlog(void)
+{
+	app_calls++;
+}
 
 int main(void)
 {

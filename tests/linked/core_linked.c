@@ -10,7 +10,8 @@ static void served_by_bpfrun(void)
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "core_linked", 4, 8, 1, NULL);
 	char link[64], target[256] = "";
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	CHECK(fd >= 0 && readlink(link, target, sizeof(target) - 1) > 0 && strstr(target, "memfd:bpf-map"),
+	CHECK(fd >= 0 && readlink(link, target, sizeof(target) - 1) > 0 &&
+		      strstr(target, "memfd:bpf-map"),
 	      "map fd is bpfrun's: %s", target);
 	close(fd);
 }

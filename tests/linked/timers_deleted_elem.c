@@ -15,11 +15,13 @@ int main(void)
 	bpfrun_timer_stats(&s0);
 	bpfrun_clock_advance(10 * 1000000ull);
 	bpfrun_timer_stats(&s1);
-	CHECK(s1.fired - s0.fired == 10, "fires every 1 ms: %llu", (unsigned long long)(s1.fired - s0.fired));
+	CHECK(s1.fired - s0.fired == 10, "fires every 1 ms: %llu",
+	      (unsigned long long)(s1.fired - s0.fired));
 	bpf_object__close(obj);
 	bpfrun_clock_advance(10 * 1000000ull);
 	bpfrun_timer_stats(&s2);
-	CHECK(s2.fired == s1.fired && s2.pending == 0, "freed with the map: fired %llu more, pending %llu",
+	CHECK(s2.fired == s1.fired && s2.pending == 0,
+	      "freed with the map: fired %llu more, pending %llu",
 	      (unsigned long long)(s2.fired - s1.fired), (unsigned long long)s2.pending);
 	return finish();
 }

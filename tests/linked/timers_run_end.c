@@ -11,7 +11,8 @@
 static int run(int fd, unsigned repeat, unsigned *retval)
 {
 	char pkt[64] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .repeat = repeat);
 	int err = bpf_prog_test_run_opts(fd, &opts);
 
 	*retval = opts.retval;

@@ -8,11 +8,13 @@
 #include "difftest.h"
 
 #define MS 1000000ULL
-#define STORM (1ULL << 20)   /* callbacks within 1 ms of virtual time: a storm */
+#define STORM (1ULL << 20) /* callbacks within 1 ms of virtual time: a storm */
 
 static uint64_t fired(struct bpf_object *obj)
 {
-	struct { uint64_t t[2], fired; } v = { 0 };
+	struct {
+		uint64_t t[2], fired;
+	} v = { 0 };
 	uint32_t zero = 0;
 
 	bpf_map_lookup_elem(map_fd(obj, "storm"), &zero, &v);
@@ -42,7 +44,7 @@ int main(void)
 	CHECK(fired(obj) > n && fired(obj) <= 2 * n, "bounded again: %llu",
 	      (unsigned long long)fired(obj));
 
-	bpf_object__close(obj);   /* frees the map: its timer is cancelled */
+	bpf_object__close(obj); /* frees the map: its timer is cancelled */
 	CHECK(bpfrun_clock_advance(MS) == 0, "without the storm the clock moves");
 	CHECK(bpfrun_clock_now(CLOCK_MONOTONIC) == start + MS, "to its target");
 	return finish();

@@ -16,7 +16,7 @@
 
 static struct bpf_object *obj;
 static atomic_bool stop;
-static atomic_ulong failed_runs;   /* CHECK is for the main thread only */
+static atomic_ulong failed_runs; /* CHECK is for the main thread only */
 
 static void *program_thread(void *arg)
 {
@@ -32,7 +32,10 @@ static void *program_thread(void *arg)
 static void *user_thread(void *arg)
 {
 	int maps[2] = { map_fd(obj, "shash"), map_fd(obj, "sarr") };
-	struct { uint8_t timer[16]; uint64_t n; } v = { .n = 1 };
+	struct {
+		uint8_t timer[16];
+		uint64_t n;
+	} v = { .n = 1 };
 	unsigned int seed = 1;
 
 	while (!atomic_load(&stop)) {
@@ -75,7 +78,11 @@ static void chaos(void)
 }
 
 /* Two callbacks on different CPUs cancel each other: one gets -EDEADLK, none hangs. */
-struct mutual { struct drv *d; uint32_t key; uint64_t at; };
+struct mutual {
+	struct drv *d;
+	uint32_t key;
+	uint64_t at;
+};
 
 static void *arm_pinned(void *arg)
 {
@@ -84,9 +91,10 @@ static void *arm_pinned(void *arg)
 
 	CPU_ZERO(&set);
 	CPU_SET(m->key % 2, &set);
-	sched_setaffinity(0, sizeof(set), &set);   /* the kernel's CPU is the thread's */
+	sched_setaffinity(0, sizeof(set), &set); /* the kernel's CPU is the thread's */
 
-	CHECK(drv_op(m->d, "arm", M_ARR, m->key, BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN, m->at) == 0, "arm");
+	CHECK(drv_op(m->d, "arm", M_ARR, m->key, BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN, m->at) == 0,
+	      "arm");
 	return NULL;
 }
 
@@ -115,8 +123,8 @@ static void mutual_cancel(void)
 	}
 	sleep_ms(1500);
 	struct drv_res ra = drv_res(&d, M_ARR, 12), rb = drv_res(&d, M_ARR, 13);
-	out("mutual cancel: %s / %s, both finished: %d", errname(ra.cb_result), errname(rb.cb_result),
-	    ra.done && rb.done);
+	out("mutual cancel: %s / %s, both finished: %d", errname(ra.cb_result),
+	    errname(rb.cb_result), ra.done && rb.done);
 	CHECK(ra.done && rb.done, "both callbacks finished");
 	CHECK(ra.cb_result == -EDEADLK || rb.cb_result == -EDEADLK, "one of them gave up");
 	bpf_object__close(d.obj);
@@ -148,6 +156,6 @@ int main(void)
 	mutual_cancel();
 	free_while_firing();
 	bpfrun_shutdown();
-	bpfrun_shutdown();   /* idempotent */
+	bpfrun_shutdown(); /* idempotent */
 	return finish();
 }

@@ -13,7 +13,10 @@ static struct drv d;
 #define MONO() bpfrun_clock_now(CLOCK_MONOTONIC)
 #define ADVANCE(ns) CHECK(bpfrun_clock_advance(ns) == 0, "advance")
 
-static uint64_t fired(int m, uint32_t key) { return drv_res(&d, m, key).fired; }
+static uint64_t fired(int m, uint32_t key)
+{
+	return drv_res(&d, m, key).fired;
+}
 
 static void clocks(void)
 {
@@ -22,7 +25,8 @@ static void clocks(void)
 	CHECK(bpfrun_clock_is_virtual(), "virtual");
 	CHECK(bpfrun_clock_set_virtual() == 0, "set again");
 	CHECK(bpfrun_clock_now(CLOCK_BOOTTIME) - mono == 1000000000ULL, "boottime offset");
-	CHECK(bpfrun_clock_now(CLOCK_TAI) - bpfrun_clock_now(CLOCK_REALTIME) == 37000000000ULL, "tai");
+	CHECK(bpfrun_clock_now(CLOCK_TAI) - bpfrun_clock_now(CLOCK_REALTIME) == 37000000000ULL,
+	      "tai");
 	ADVANCE(12345);
 	CHECK(MONO() == mono + 12345, "advance with nothing due moves the clock");
 	CHECK(bpfrun_clock_advance_to(mono) == 0 && MONO() == mono + 12345, "never backwards");
@@ -77,7 +81,8 @@ static void ordering(void)
 	ADVANCE(50 * MS);
 	base = drv_res(&d, M_HASHNP, 5).order - 1;
 	for (uint32_t k = 0; k < 4; k++)
-		CHECK(drv_res(&d, M_HASHNP, 4 + k).order - base == want[k], "order of key %u", 4 + k);
+		CHECK(drv_res(&d, M_HASHNP, 4 + k).order - base == want[k], "order of key %u",
+		      4 + k);
 }
 
 static void absolute(void)
@@ -86,16 +91,19 @@ static void absolute(void)
 
 	CHECK(OP("init", M_ARR, 3, CLOCK_BOOTTIME, 0) == 0, "init boottime");
 	CHECK(OP("setcb", M_ARR, 3, 0, 0) == 0, "setcb");
-	CHECK(OP("start", M_ARR, 3, BPF_F_TIMER_ABS, bpfrun_clock_now(CLOCK_BOOTTIME) + 50 * MS) == 0, "start");
+	CHECK(OP("start", M_ARR, 3, BPF_F_TIMER_ABS, bpfrun_clock_now(CLOCK_BOOTTIME) + 50 * MS) ==
+		      0,
+	      "start");
 	CHECK(OP("init", M_ARR, 4, CLOCK_REALTIME, 0) == 0, "init realtime");
 	CHECK(OP("setcb", M_ARR, 4, 0, 0) == 0, "setcb");
-	CHECK(OP("start", M_ARR, 4, BPF_F_TIMER_ABS, t) == 0, "start");   /* monotonic instant */
+	CHECK(OP("start", M_ARR, 4, BPF_F_TIMER_ABS, t) == 0, "start"); /* monotonic instant */
 	CHECK(OP("arm", M_ARR, 5, BPF_F_TIMER_ABS, t) == 0, "arm monotonic");
 	ADVANCE(50 * MS - 1);
 	CHECK(fired(M_ARR, 3) + fired(M_ARR, 4) + fired(M_ARR, 5) == 0, "not early");
 	ADVANCE(1);
 	for (uint32_t k = 3; k <= 5; k++)
-		CHECK(fired(M_ARR, k) == 1 && drv_res(&d, M_ARR, k).fired_at == t, "absolute key %u", k);
+		CHECK(fired(M_ARR, k) == 1 && drv_res(&d, M_ARR, k).fired_at == t,
+		      "absolute key %u", k);
 	CHECK(OP("arm", M_ARR, 6, BPF_F_TIMER_ABS, 1) == 0, "past");
 	ADVANCE(0);
 	CHECK(fired(M_ARR, 6) == 1, "past instant fires at once");
@@ -141,7 +149,10 @@ static void callbacks_deterministic(void)
 static void many_in_one_run(uint32_t count)
 {
 	struct bpf_object *obj = bpf_object__open_file(obj_path("timers_many"), NULL);
-	struct margs { uint32_t count, first; uint64_t nsecs, ok, enomem, other; } a = { .count = count, .nsecs = MS };
+	struct margs {
+		uint32_t count, first;
+		uint64_t nsecs, ok, enomem, other;
+	} a = { .count = count, .nsecs = MS };
 	uint32_t zero = 0, ret = 0;
 	uint64_t nfired = 0;
 

@@ -20,7 +20,7 @@
 #include "difftest.h"
 
 #define BODY 500000
-#define MAX_SECONDS 20.0   /* "within seconds": the default budget takes one or two */
+#define MAX_SECONDS 20.0 /* "within seconds": the default budget takes one or two */
 
 static double now_s(void)
 {
@@ -70,10 +70,13 @@ static void long_callback(void)
 	size_t cnt = 7 + BODY + 2;
 	struct bpf_insn *insns = calloc(cnt, sizeof(*insns));
 
-	insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1,
+	insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+				      .dst_reg = 1,
 				      .imm = 8 << 20 };
-	insns[1] = (struct bpf_insn){ .code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 2,
-				      .src_reg = BPF_PSEUDO_FUNC, .imm = 5 };
+	insns[1] = (struct bpf_insn){ .code = BPF_LD | BPF_IMM | BPF_DW,
+				      .dst_reg = 2,
+				      .src_reg = BPF_PSEUDO_FUNC,
+				      .imm = 5 };
 	insns[3] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3 };
 	insns[4] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 4 };
 	insns[5] = (struct bpf_insn){ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_loop };
@@ -93,7 +96,9 @@ static void long_callback(void)
 
 static uint64_t started(struct bpf_object *obj)
 {
-	struct { uint64_t t[2], started, fired; } v = { 0 };
+	struct {
+		uint64_t t[2], started, fired;
+	} v = { 0 };
 	uint32_t zero = 0;
 
 	bpf_map_lookup_elem(map_fd(obj, "timers"), &zero, &v);
@@ -176,7 +181,7 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } cases[] = {
-	{ "exit", exit_during_callback },   /* first: forks before any thread starts */
+	{ "exit", exit_during_callback }, /* first: forks before any thread starts */
 	{ "long_body", long_body },
 	{ "long_callback", long_callback },
 	{ "walk_empty", walk_empty },

@@ -32,8 +32,11 @@ static long call(int cmd, union bpf_attr *a)
 static int btf_load_raw(const void *data, unsigned int size, char *log, unsigned int log_size,
 			unsigned int level)
 {
-	union bpf_attr a = { .btf = (uintptr_t)data, .btf_size = size, .btf_log_buf = (uintptr_t)log,
-			     .btf_log_size = log_size, .btf_log_level = level };
+	union bpf_attr a = { .btf = (uintptr_t)data,
+			     .btf_size = size,
+			     .btf_log_buf = (uintptr_t)log,
+			     .btf_log_size = log_size,
+			     .btf_log_level = level };
 	return (int)call(BPF_BTF_LOAD, &a);
 }
 
@@ -55,21 +58,27 @@ static int small_btf(void)
 
 static int array_map(void)
 {
-	union bpf_attr a = { .map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4 };
+	union bpf_attr a = {
+		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4
+	};
 	return (int)call(BPF_MAP_CREATE, &a);
 }
 
 static u32 btf_id_of(int fd)
 {
 	struct bpf_btf_info info = { 0 };
-	union bpf_attr a = { .info = { .bpf_fd = (u32)fd, .info_len = sizeof(info), .info = (uintptr_t)&info } };
+	union bpf_attr a = {
+		.info = { .bpf_fd = (u32)fd, .info_len = sizeof(info), .info = (uintptr_t)&info }
+	};
 	return call(BPF_OBJ_GET_INFO_BY_FD, &a) ? 0 : info.id;
 }
 
 static u32 map_id_of(int fd)
 {
 	struct bpf_map_info info = { 0 };
-	union bpf_attr a = { .info = { .bpf_fd = (u32)fd, .info_len = sizeof(info), .info = (uintptr_t)&info } };
+	union bpf_attr a = {
+		.info = { .bpf_fd = (u32)fd, .info_len = sizeof(info), .info = (uintptr_t)&info }
+	};
 	return call(BPF_OBJ_GET_INFO_BY_FD, &a) ? 0 : info.id;
 }
 
@@ -93,11 +102,14 @@ static void test_descriptors(void)
 	CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC, "close-on-exec as the kernel's");
 	char link[64], target[256] = "";
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	CHECK(readlink(link, target, sizeof(target) - 1) > 0 && strstr(target, "btf"), "%s", target);
+	CHECK(readlink(link, target, sizeof(target) - 1) > 0 && strstr(target, "btf"), "%s",
+	      target);
 	CHECK(obj_fd_is_object(fd) && !obj_fd_is_object(file), "table");
 
 	struct bpf_btf_info info = { 0 };
-	union bpf_attr a = { .info = { .bpf_fd = (u32)file, .info_len = sizeof(info), .info = (uintptr_t)&info } };
+	union bpf_attr a = {
+		.info = { .bpf_fd = (u32)file, .info_len = sizeof(info), .info = (uintptr_t)&info }
+	};
 	CHECK(call(BPF_OBJ_GET_INFO_BY_FD, &a) == -EINVAL, "info of a file");
 	a.info.bpf_fd = 999;
 	CHECK(call(BPF_OBJ_GET_INFO_BY_FD, &a) == -EBADFD, "info of a closed fd");
@@ -118,7 +130,8 @@ static void test_ids(void)
 		fds[i] = small_btf();
 		ids[i] = btf_id_of(fds[i]);
 	}
-	CHECK(ids[0] > 0 && ids[1] > ids[0] && ids[2] > ids[1], "increasing ids %u %u %u", ids[0], ids[1], ids[2]);
+	CHECK(ids[0] > 0 && ids[1] > ids[0] && ids[2] > ids[1], "increasing ids %u %u %u", ids[0],
+	      ids[1], ids[2]);
 	CHECK(id_listed(BPF_BTF_GET_NEXT_ID, ids[1]), "listed");
 	bpfrun_close(fds[1]);
 	CHECK(!id_listed(BPF_BTF_GET_NEXT_ID, ids[1]), "closed id disappears");
@@ -169,10 +182,12 @@ static void test_attr_size(void)
 	errno = 0;
 	CHECK(bpfrun_bpf(BPF_MAP_CREATE, a, 4097) == -1 && errno == E2BIG, "size above a page");
 	big[200] = 1;
-	CHECK(bpfrun_bpf(BPF_MAP_CREATE, a, 4096) == -1 && errno == E2BIG, "non-zero byte past the union");
+	CHECK(bpfrun_bpf(BPF_MAP_CREATE, a, 4096) == -1 && errno == E2BIG,
+	      "non-zero byte past the union");
 	big[200] = 0;
 	big[100] = 1;
-	CHECK(bpfrun_bpf(BPF_MAP_CREATE, a, sizeof(*a)) == -1 && errno == EINVAL, "past the command's fields");
+	CHECK(bpfrun_bpf(BPF_MAP_CREATE, a, sizeof(*a)) == -1 && errno == EINVAL,
+	      "past the command's fields");
 	big[100] = 0;
 	union bpf_attr f = { .map_fd = 1 };
 	((char *)&f)[5] = 1;
@@ -187,9 +202,17 @@ static void test_attr_size(void)
 
 static void test_btf_load(void)
 {
-	struct { struct btf_header h; u32 t[4]; char s[5]; } __attribute__((packed)) blob = {
-		.h = { .magic = BTF_MAGIC, .version = 1, .hdr_len = sizeof(struct btf_header),
-		       .type_len = 16, .str_off = 16, .str_len = 5 },
+	struct {
+		struct btf_header h;
+		u32 t[4];
+		char s[5];
+	} __attribute__((packed)) blob = {
+		.h = { .magic = BTF_MAGIC,
+		       .version = 1,
+		       .hdr_len = sizeof(struct btf_header),
+		       .type_len = 16,
+		       .str_off = 16,
+		       .str_len = 5 },
 		.t = { 1, BTF_KIND_INT << 24, 4, 32 },
 		.s = "\0int",
 	};
@@ -198,22 +221,26 @@ static void test_btf_load(void)
 	CHECK(fd >= 0 && strstr(log, "magic: 0xeb9f\n"), "log at level 1: %s", log);
 	bpfrun_close(fd);
 	CHECK(btf_load_raw(&blob, sizeof(blob), NULL, 0, 1) >= 3, "level without buffer");
-	CHECK(btf_load_raw(&blob, sizeof(blob), log, sizeof(log), 0) == -EINVAL, "buffer without level");
+	CHECK(btf_load_raw(&blob, sizeof(blob), log, sizeof(log), 0) == -EINVAL,
+	      "buffer without level");
 	CHECK(btf_load_raw(&blob, sizeof(blob), log, 0, 1) == -EINVAL, "buffer of size 0");
 	CHECK(btf_load_raw(&blob, sizeof(blob), log, sizeof(log), 16) == -EINVAL, "level 16");
-	CHECK(btf_load_raw(&blob, sizeof(blob), log, 10, 1) == -ENOSPC && strlen(log) == 9, "tail of a short log");
+	CHECK(btf_load_raw(&blob, sizeof(blob), log, 10, 1) == -ENOSPC && strlen(log) == 9,
+	      "tail of a short log");
 	CHECK(btf_load_raw(&blob, 0, NULL, 0, 0) == -EINVAL, "size 0");
 	CHECK(btf_load_raw(NULL, sizeof(blob), NULL, 0, 0) == -EFAULT, "NULL data");
 	CHECK(btf_load_raw(&blob, 0x7fffffff, NULL, 0, 0) == -E2BIG, "huge");
 	blob.h.magic = 0x1234;
-	CHECK(btf_load_raw(&blob, sizeof(blob), log, sizeof(log), 1) == -EINVAL && strstr(log, "Invalid magic"),
+	CHECK(btf_load_raw(&blob, sizeof(blob), log, sizeof(log), 1) == -EINVAL &&
+		      strstr(log, "Invalid magic"),
 	      "bad magic: %s", log);
 	blob.h.magic = BTF_MAGIC;
 	blob.t[1] = BTF_KIND_PTR << 24;
 	blob.t[2] = 5;
 	blob.t[0] = 0;
 	blob.h.type_len = 12;
-	CHECK(btf_load_raw(&blob, sizeof(blob), log, sizeof(log), 1) == -EINVAL, "ptr to a missing type");
+	CHECK(btf_load_raw(&blob, sizeof(blob), log, sizeof(log), 1) == -EINVAL,
+	      "ptr to a missing type");
 }
 
 /* The BTF kinds libbpf 1.1 probes the kernel for: a modern kernel takes them all. */
@@ -288,8 +315,9 @@ static void test_special_fields(void)
 	CHECK(timer_at(o, in_array, 32) == FIELD_NONE, "array");
 	CHECK(timer_at(o, misaligned, 20) == FIELD_NONE, "misaligned");
 	struct field_table t;
-	CHECK(!btf_find_fields(o, (u32)plain, 24, &t) && field_off(&t, FIELD_SPIN_LOCK) == FIELD_NONE &&
-	      t.cnt == 1, "absent");
+	CHECK(!btf_find_fields(o, (u32)plain, 24, &t) &&
+		      field_off(&t, FIELD_SPIN_LOCK) == FIELD_NONE && t.cnt == 1,
+	      "absent");
 	CHECK(timer_at(o, u64_id, 8) == FIELD_NONE, "scalar");
 	CHECK(btf_find_fields(o, (u32)nested, 24, &t) == -EINVAL, "a field past the value");
 	btf_obj_put(o);
@@ -321,7 +349,8 @@ static void test_pins(void)
 	snprintf(pin_path, sizeof(pin_path), "/sys/fs/bpf/bpfrun_core_%d", getpid());
 	CHECK(pin(fd, pin_path) == 0, "pin");
 	CHECK(pin(fd, pin_path) == -EEXIST, "pin again");
-	CHECK(pin(999, "/sys/fs/bpf/x") == -EINVAL && pin(1, "/sys/fs/bpf/x") == -EINVAL, "no object");
+	CHECK(pin(999, "/sys/fs/bpf/x") == -EINVAL && pin(1, "/sys/fs/bpf/x") == -EINVAL,
+	      "no object");
 	int btf = small_btf();
 	CHECK(pin(btf, "/sys/fs/bpf/x") == -EINVAL, "BTF cannot be pinned");
 	bpfrun_close(btf);
@@ -334,7 +363,8 @@ static void test_pins(void)
 	CHECK(pin(fd, under) == -ENOTDIR, "below a pin");
 	CHECK(get("/sys/fs/bpf/bpfrun_none", 0) == -ENOENT, "get missing");
 	CHECK(get("/tmp", 0) == -EACCES && get("/sys/fs/bpf", 0) == -EACCES, "get a directory");
-	CHECK(get(pin_path, BPF_F_RDONLY | BPF_F_WRONLY) == -EINVAL && get(pin_path, 4) == -EINVAL, "get flags");
+	CHECK(get(pin_path, BPF_F_RDONLY | BPF_F_WRONLY) == -EINVAL && get(pin_path, 4) == -EINVAL,
+	      "get flags");
 	bpfrun_close(fd);
 	CHECK(id_listed(BPF_MAP_GET_NEXT_ID, id), "the pin keeps the map");
 	char odd[96];
@@ -351,9 +381,11 @@ static void test_pins(void)
 	snprintf(in_dir, sizeof(in_dir), "%s/m", dir);
 	fd = array_map();
 	CHECK(pin_mkdir(dir) == 0 && pin_mkdir(dir) == -EEXIST, "mkdir");
-	CHECK(pin_dir_is_bpffs(dir) && pin_dir_is_bpffs("/sys/fs/bpf") && !pin_dir_is_bpffs("/tmp"), "bpffs dirs");
+	CHECK(pin_dir_is_bpffs(dir) && pin_dir_is_bpffs("/sys/fs/bpf") && !pin_dir_is_bpffs("/tmp"),
+	      "bpffs dirs");
 	CHECK(pin(fd, in_dir) == 0, "pin in a directory");
-	CHECK(pin_rmdir(dir) == -ENOTEMPTY && pin_remove(dir) == -EISDIR && pin_rmdir(in_dir) == -ENOTDIR,
+	CHECK(pin_rmdir(dir) == -ENOTEMPTY && pin_remove(dir) == -EISDIR &&
+		      pin_rmdir(in_dir) == -ENOTDIR,
 	      "rmdir/unlink errors");
 	CHECK(pin_remove(in_dir) == 0 && pin_rmdir(dir) == 0, "cleanup");
 	bpfrun_close(fd);

@@ -38,7 +38,8 @@ static void test_integers(void)
 {
 	ok("int %d %i %u", -5, -5, -5, "int -5 -5 4294967291");
 	ok("%x %X %lx", 255, 255, -1, "ff FF ffffffffffffffff");
-	ok("%lld %llu %llx", -1, -1, 0x123456789abcdefULL, "-1 18446744073709551615 123456789abcdef");
+	ok("%lld %llu %llx", -1, -1, 0x123456789abcdefULL,
+	   "-1 18446744073709551615 123456789abcdef");
 	ok("|%5d|%-5d|%05d|", 42, 42, (u64)-42, "|   42|42   |-0042|");
 	ok("|%+d|% d|%+u|", 5, 5, 5, "|+5| 5|5|");
 	ok("|%-05d|%+05d|%12x|", 3, 3, 0xabc, "|3    |+0003|         abc|");
@@ -59,7 +60,8 @@ static void test_hashed_pointer(void)
 
 	CHECK(fmt3(a, sizeof(a), "%p", 0x1234, 0, 0, 3) == 16, "hashed %%p is 16 digits");
 	fmt3(b, sizeof(b), "%pK", 0x1234, 0, 0, 3);
-	CHECK(strcmp(a, b) == 0 && strncmp(a, "00000000", 8) == 0 && strcmp(a, "0000000000001234") != 0,
+	CHECK(strcmp(a, b) == 0 && strncmp(a, "00000000", 8) == 0 &&
+		      strcmp(a, "0000000000001234") != 0,
 	      "%%p and %%pK hash alike [%s] [%s]", a, b);
 }
 
@@ -92,9 +94,10 @@ static void test_pointer_then_conversion(void)
 
 static void test_invalid(void)
 {
-	const char *fmts[] = { "%o", "%f", "%.2d", "%hd", "%lllx", "%#x", "%sa", "%pz", "%*d",
-			       "%d %d %d %d", "trailing %", "ctl \x01", "del \x7f", "%ls", "%n",
-			       "%pI5", "%lc", "%zu", "%\xc3", "%--------" };
+	const char *fmts[] = { "%o",         "%f",       "%.2d",     "%hd",   "%lllx",
+			       "%#x",        "%sa",      "%pz",      "%*d",   "%d %d %d %d",
+			       "trailing %", "ctl \x01", "del \x7f", "%ls",   "%n",
+			       "%pI5",       "%lc",      "%zu",      "%\xc3", "%--------" };
 
 	for (unsigned i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
 		bad(fmts[i], -EINVAL);
@@ -109,7 +112,8 @@ static void test_truncation(void)
 	char out[8];
 
 	memset(out, 'z', sizeof(out));
-	CHECK(fmt3(out, 5, "%d-%d", 123, 456, 0, 3) == 7 && strcmp(out, "123-") == 0 && out[5] == 'z',
+	CHECK(fmt3(out, 5, "%d-%d", 123, 456, 0, 3) == 7 && strcmp(out, "123-") == 0 &&
+		      out[5] == 'z',
 	      "truncated to size [%s]", out);
 	CHECK(fmt3(NULL, 0, "%1000d%1000d", 1, 2, 0, 3) == 2000, "size 0 measures");
 	CHECK(fmt3(out, 1, "abc", 0, 0, 0, 3) == 3 && out[0] == 0, "size 1 is the NUL only");

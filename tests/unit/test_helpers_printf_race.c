@@ -10,8 +10,8 @@
 #include "difftest.h"
 #include "unit_load.h"
 
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
-					      .off = (o), .imm = (i) })
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV(d, imm) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)
 #define MOV_REG(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD(d, imm) I(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, imm)
@@ -23,7 +23,7 @@
 #define ROUNDS 3000
 
 static int value_map;
-static int stop;  /* atomic */
+static int stop; /* atomic */
 
 static void drop_line(const char *line, size_t len, void *arg)
 {
@@ -69,11 +69,19 @@ int main(void)
 	/* r0 = value of key 0; trace_printk(value, 32, value + 32, 7) */
 	const struct bpf_insn prog[] = {
 		I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),
-		LD_MAP_FD(1, value_map), MOV_REG(2, 10), ADD(2, -4),
+		LD_MAP_FD(1, value_map),
+		MOV_REG(2, 10),
+		ADD(2, -4),
 		CALL(BPF_FUNC_map_lookup_elem),
-		I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 1, 0), EXIT,
-		MOV_REG(1, 0), MOV(2, 32), MOV_REG(3, 0), ADD(3, 32), MOV(4, 7),
-		CALL(BPF_FUNC_trace_printk), EXIT,
+		I(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 1, 0),
+		EXIT,
+		MOV_REG(1, 0),
+		MOV(2, 32),
+		MOV_REG(3, 0),
+		ADD(3, 32),
+		MOV(4, 7),
+		CALL(BPF_FUNC_trace_printk),
+		EXIT,
 	};
 	int fd = load_insns(BPF_PROG_TYPE_SCHED_CLS, prog, sizeof(prog) / sizeof(prog[0]));
 	CHECK(fd >= 0, "load");

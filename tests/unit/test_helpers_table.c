@@ -13,7 +13,8 @@ static void check_name(u32 id, const char *name)
 {
 	const char *got = helper_name(id);
 
-	CHECK(got && strcmp(got, name) == 0, "helper %u is %s (got %s)", id, name, got ? got : "NULL");
+	CHECK(got && strcmp(got, name) == 0, "helper %u is %s (got %s)", id, name,
+	      got ? got : "NULL");
 }
 
 static void check_impl(u32 id, bool gpl_only)
@@ -34,10 +35,12 @@ static void test_names(void)
 	check_name(210, "bpf_cgrp_storage_get");
 	check_name(211, "bpf_cgrp_storage_delete");
 	CHECK(helper_get(0) == NULL, "id 0 is not a helper");
-	CHECK(helper_get(212) == NULL && helper_name(212) == NULL, "ids past the kernel's are unknown");
+	CHECK(helper_get(212) == NULL && helper_name(212) == NULL,
+	      "ids past the kernel's are unknown");
 	CHECK(helper_get(100000) == NULL, "huge id unknown");
 	for (u32 id = 1; id < 212; id++)
-		CHECK(helper_name(id) && strncmp(helper_name(id), "bpf_", 4) == 0, "id %u named", id);
+		CHECK(helper_name(id) && strncmp(helper_name(id), "bpf_", 4) == 0, "id %u named",
+		      id);
 }
 
 static void test_implemented(void)
@@ -86,12 +89,14 @@ static void test_trace_line(void)
 	CHECK(lines == 1, "one line delivered");
 	snprintf(pid, sizeof(pid), "%-7d", (int)gettid());
 	snprintf(prefix, sizeof(prefix), "       tracetest-%s [000] b..11 ", pid);
-	CHECK(strncmp(last_line, prefix, strlen(prefix)) == 0, "prefix [%s] of [%s]", prefix, last_line);
+	CHECK(strncmp(last_line, prefix, strlen(prefix)) == 0, "prefix [%s] of [%s]", prefix,
+	      last_line);
 	const char *ts = last_line + strlen(prefix);
 	size_t tslen = strspn(ts, " 0123456789.");
 	CHECK(tslen >= 12 && ts[tslen] == ':' && ts[tslen - 7] == '.', "timestamp field [%s]", ts);
 	const char *msg = strstr(last_line, ": bpf_trace_printk: ");
-	CHECK(msg && strcmp(msg, ": bpf_trace_printk: hello world") == 0, "message [%s]", last_line);
+	CHECK(msg && strcmp(msg, ": bpf_trace_printk: hello world") == 0, "message [%s]",
+	      last_line);
 }
 
 int main(void)

@@ -10,8 +10,8 @@
 #include "difftest.h"
 #include "unit_load.h"
 
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
-					      .off = (o), .imm = (i) })
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV(d, imm) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)
 #define CALL(id) I(BPF_JMP | BPF_CALL, 0, 0, 0, id)
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
@@ -46,36 +46,43 @@ static void test_skb_bytes(void)
 					    CALL(BPF_FUNC_skb_load_bytes), EXIT };
 	CHECK(run(load_in, 5) == 0, "skb_load_bytes of 0 bytes into NULL");
 
-	const struct bpf_insn store[] = { MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0),
-					  CALL(BPF_FUNC_skb_store_bytes), EXIT };
+	const struct bpf_insn store[] = {
+		MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 0), CALL(BPF_FUNC_skb_store_bytes), EXIT
+	};
 	CHECK(run(store, 6) == 0, "skb_store_bytes of 0 bytes from NULL");
 }
 
 static void test_other_helpers(void)
 {
 	/* bpf_csum_diff(NULL, 0, NULL, 0, 7) is the seed */
-	const struct bpf_insn csum[] = { MOV(1, 0), MOV(2, 0), MOV(3, 0), MOV(4, 0), MOV(5, 7),
-					 CALL(BPF_FUNC_csum_diff), EXIT };
+	const struct bpf_insn csum[] = { MOV(1, 0), MOV(2, 0), MOV(3, 0),
+					 MOV(4, 0), MOV(5, 7), CALL(BPF_FUNC_csum_diff),
+					 EXIT };
 	CHECK(run(csum, 7) == 7, "csum_diff of nothing");
 
 	/* bpf_snprintf(NULL, 0, "ab", NULL, 0) measures "ab" */
 	const struct bpf_insn snprint[] = {
 		I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -8, 'a' | 'b' << 8),
-		MOV(1, 0), MOV(2, 0),
+		MOV(1, 0),
+		MOV(2, 0),
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 3, 10, 0, 0),
 		I(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, -8),
-		MOV(4, 0), MOV(5, 0),
-		CALL(BPF_FUNC_snprintf), EXIT,
+		MOV(4, 0),
+		MOV(5, 0),
+		CALL(BPF_FUNC_snprintf),
+		EXIT,
 	};
 	CHECK(run(snprint, 9) == 3, "snprintf into NULL, 0 bytes");
 
 	/* bpf_strncmp(NULL, 0, "") compares nothing */
 	const struct bpf_insn cmp[] = {
 		I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -8, 0),
-		MOV(1, 0), MOV(2, 0),
+		MOV(1, 0),
+		MOV(2, 0),
 		I(BPF_ALU64 | BPF_MOV | BPF_X, 3, 10, 0, 0),
 		I(BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, -8),
-		CALL(BPF_FUNC_strncmp), EXIT,
+		CALL(BPF_FUNC_strncmp),
+		EXIT,
 	};
 	CHECK(run(cmp, 7) == 0, "strncmp of 0 bytes at NULL");
 }

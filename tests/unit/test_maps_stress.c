@@ -37,15 +37,20 @@ static long sys(int cmd, union bpf_attr *a)
 
 static int create(struct map_desc *m)
 {
-	union bpf_attr a = { .map_type = m->type, .key_size = 4, .value_size = WORDS * 8,
-			     .max_entries = m->max, .map_flags = m->flags };
+	union bpf_attr a = { .map_type = m->type,
+			     .key_size = 4,
+			     .value_size = WORDS * 8,
+			     .max_entries = m->max,
+			     .map_flags = m->flags };
 	return (int)bpfrun_bpf(BPF_MAP_CREATE, &a, sizeof(a));
 }
 
 static long elem(int cmd, int fd, __u32 *key, void *value, __u64 flags)
 {
-	union bpf_attr a = { .map_fd = (__u32)fd, .key = (__u64)(uintptr_t)key,
-			     .value = (__u64)(uintptr_t)value, .flags = flags };
+	union bpf_attr a = { .map_fd = (__u32)fd,
+			     .key = (__u64)(uintptr_t)key,
+			     .value = (__u64)(uintptr_t)value,
+			     .flags = flags };
 	return sys(cmd, &a);
 }
 
@@ -77,7 +82,8 @@ static void one_op(struct map_desc *m, unsigned *seed, __u64 gen)
 		cmd = BPF_MAP_DELETE_ELEM;
 		err = elem(cmd, m->fd, &key, NULL, 0);
 	} else if (op < 6) {
-		union bpf_attr a = { .map_fd = (__u32)m->fd, .key = (__u64)(uintptr_t)&key,
+		union bpf_attr a = { .map_fd = (__u32)m->fd,
+				     .key = (__u64)(uintptr_t)&key,
 				     .next_key = (__u64)(uintptr_t)&next };
 		cmd = BPF_MAP_GET_NEXT_KEY;
 		err = sys(cmd, &a);

@@ -12,7 +12,8 @@
 #include "difftest.h"
 #include "unit_load.h"
 
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 static int test_run(int fd, unsigned repeat, unsigned *retval)
@@ -119,7 +120,8 @@ static void test_parallel_runs(void)
 	a.info.bpf_fd = fd;
 	a.info.info_len = sizeof(info);
 	a.info.info = (unsigned long)&info;
-	CHECK(bpfrun_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) == 0 && info.run_cnt == 4 * 2000 * 3,
+	CHECK(bpfrun_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) == 0 &&
+		      info.run_cnt == 4 * 2000 * 3,
 	      "run_cnt %llu", (unsigned long long)info.run_cnt);
 	bpfrun_close(fd);
 }

@@ -21,7 +21,8 @@ static void real_clock(void)
 	errno = 0;
 	CHECK(bpfrun_clock_advance_to(1) == -1 && errno == EINVAL, "no advance_to either");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t host = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec, ours = clock_now(CLOCK_MONOTONIC);
+	uint64_t host = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec,
+		 ours = clock_now(CLOCK_MONOTONIC);
 	CHECK(ours >= host && ours - host < SEC, "host monotonic time");
 }
 
@@ -37,8 +38,10 @@ static void virtual_clock(void)
 	CHECK(clock_now(CLOCK_TAI) == clock_now(CLOCK_REALTIME) + 37 * SEC, "tai");
 	CHECK(bpfrun_clock_advance(5) == 0 && clock_now(CLOCK_MONOTONIC) == mono + 5, "advance");
 	CHECK(clock_now(CLOCK_BOOTTIME) == mono + 5 + SEC, "offsets kept");
-	CHECK(bpfrun_clock_advance_to(mono) == 0 && clock_now(CLOCK_MONOTONIC) == mono + 5, "not back");
-	CHECK(bpfrun_clock_advance_to(mono + 100) == 0 && clock_now(CLOCK_MONOTONIC) == mono + 100, "to");
+	CHECK(bpfrun_clock_advance_to(mono) == 0 && clock_now(CLOCK_MONOTONIC) == mono + 5,
+	      "not back");
+	CHECK(bpfrun_clock_advance_to(mono + 100) == 0 && clock_now(CLOCK_MONOTONIC) == mono + 100,
+	      "to");
 	CHECK(bpfrun_clock_advance(UINT64_MAX) == 0, "saturates");
 	CHECK(clock_now(CLOCK_MONOTONIC) == INT64_MAX - 1, "stops before never");
 }
@@ -56,7 +59,7 @@ static void stats_and_shutdown(void)
 
 int main(void)
 {
-	if (!bpfrun_clock_is_virtual())   /* BPFRUN_CLOCK=virtual in the environment */
+	if (!bpfrun_clock_is_virtual()) /* BPFRUN_CLOCK=virtual in the environment */
 		real_clock();
 	virtual_clock();
 	stats_and_shutdown();

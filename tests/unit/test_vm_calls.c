@@ -47,8 +47,8 @@ static void test_deep_calls(void)
 	build_chain(&p, MAX_CALL_FRAMES + 1);
 	vm_reset_run(x);
 	CHECK(test_run(&p, 0, 0) == 0 && x->fault &&
-	      strstr(x->fault_msg, "the call stack of 9 frames is too deep"), "9 frames: '%s'",
-	      x->fault_msg);
+		      strstr(x->fault_msg, "the call stack of 9 frames is too deep"),
+	      "9 frames: '%s'", x->fault_msg);
 	CHECK(x->depth == 0, "depth restored after the fault");
 	test_prog_free(&p);
 }
@@ -77,8 +77,11 @@ static void set_index(struct exec_ctx *x, u32 index)
 
 static void test_tail_calls(void)
 {
-	struct bpf_map array = { .map_type = BPF_MAP_TYPE_PROG_ARRAY, .ops = &prog_array_ops,
-				 .key_size = 4, .value_size = 4, .max_entries = 4 };
+	struct bpf_map array = { .map_type = BPF_MAP_TYPE_PROG_ARRAY,
+				 .ops = &prog_array_ops,
+				 .key_size = 4,
+				 .value_size = 4,
+				 .max_entries = 4 };
 	struct bpf_map *used[] = { &array };
 	struct exec_ctx *x = exec_ctx_get();
 	u64 count = 0;
@@ -91,7 +94,7 @@ static void test_tail_calls(void)
 	self.used_maps = used;
 	self.nr_used_maps = 1;
 	PROG(&other, MOV_IMM(0, 5), EXIT);
-	self.obj.refcnt = other.obj.refcnt = 1;  /* the slots' references */
+	self.obj.refcnt = other.obj.refcnt = 1; /* the slots' references */
 
 	/* self-recursion: the first run and 33 tail calls, then the call falls through */
 	slots[0] = &self;
@@ -125,7 +128,8 @@ static void test_tail_calls(void)
 	vm_reset_run(x);
 	vm_grant(x, &count, sizeof(count), true);
 	vm_run(x, &self, 0);
-	CHECK(x->fault && strstr(x->fault_msg, "is not a map of the program"), "'%s'", x->fault_msg);
+	CHECK(x->fault && strstr(x->fault_msg, "is not a map of the program"), "'%s'",
+	      x->fault_msg);
 	test_prog_free(&self);
 	test_prog_free(&other);
 }
@@ -207,7 +211,7 @@ static double now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);   /* other load on the machine does not count */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* other load on the machine does not count */
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -217,7 +221,7 @@ static void measure(const char *name, struct bpf_prog *p, u64 insns_per_run, u64
 	double t, best = 1e300;
 	u64 r0 = 0;
 
-	for (int i = 0; i < 3; i++) {   /* the best of three */
+	for (int i = 0; i < 3; i++) { /* the best of three */
 		vm_reset_run(x);
 		t = now_ns();
 		r0 = test_run(p, 0, 0);
@@ -234,9 +238,8 @@ static void test_speed(void)
 	struct bpf_prog p;
 
 	/* r0 += r1; r0 ^= 3; r1 -= 1; if r1 != 0 goto loop: 4 instructions per iteration */
-	PROG(&p, MOV_IMM(0, 0), MOV_IMM(1, N),
-	     ADD_REG(0, 1), I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3), ADD_IMM(1, -1),
-	     JNE_IMM(1, 0, -4), EXIT);
+	PROG(&p, MOV_IMM(0, 0), MOV_IMM(1, N), ADD_REG(0, 1),
+	     I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3), ADD_IMM(1, -1), JNE_IMM(1, 0, -4), EXIT);
 	u64 expect = 0;
 	for (u64 i = N; i; i--)
 		expect = (expect + i) ^ 3;
@@ -244,22 +247,25 @@ static void test_speed(void)
 	test_prog_free(&p);
 
 	/* the same with a stack store and load each iteration: 6 per iteration */
-	PROG(&p, MOV_IMM(0, 0), MOV_IMM(1, N),
-	     STX(BPF_DW, 10, 1, -8), LDX(BPF_DW, 2, 10, -8), ADD_REG(0, 2),
-	     I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3), ADD_IMM(1, -1), JNE_IMM(1, 0, -6), EXIT);
+	PROG(&p, MOV_IMM(0, 0), MOV_IMM(1, N), STX(BPF_DW, 10, 1, -8), LDX(BPF_DW, 2, 10, -8),
+	     ADD_REG(0, 2), I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3), ADD_IMM(1, -1),
+	     JNE_IMM(1, 0, -6), EXIT);
 	measure("stack_loop", &p, 6ull * N, expect);
 	test_prog_free(&p);
 
 	/* the same through a map value (the checked path: last-hit cache) */
 	static u64 value[4];
 	struct bpf_map map = {
-		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 32, .max_entries = 1,
+		.map_type = BPF_MAP_TYPE_ARRAY,
+		.key_size = 4,
+		.value_size = 32,
+		.max_entries = 1,
 		.region = { .base = (char *)value, .stride = 32, .value_len = 32, .count = 1 },
 	};
 	struct bpf_map *used[] = { &map };
-	PROG(&p, MOV_IMM(0, 0), MOV_IMM(1, N), LD_PTR(3, &value[2]),
-	     STX(BPF_DW, 3, 1, 0), LDX(BPF_DW, 2, 3, 0), ADD_REG(0, 2),
-	     I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3), ADD_IMM(1, -1), JNE_IMM(1, 0, -6), EXIT);
+	PROG(&p, MOV_IMM(0, 0), MOV_IMM(1, N), LD_PTR(3, &value[2]), STX(BPF_DW, 3, 1, 0),
+	     LDX(BPF_DW, 2, 3, 0), ADD_REG(0, 2), I(BPF_ALU64 | BPF_XOR | BPF_K, 0, 0, 0, 3),
+	     ADD_IMM(1, -1), JNE_IMM(1, 0, -6), EXIT);
 	p.used_maps = used;
 	p.nr_used_maps = 1;
 	measure("map_value_loop", &p, 6ull * N, expect);

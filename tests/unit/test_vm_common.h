@@ -14,7 +14,8 @@
 #include "helpers/helpers.h"
 #include "maps/map.h"
 
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV_IMM(d, imm) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)
 #define MOV_REG(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD_IMM(d, imm) I(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, imm)
@@ -28,8 +29,9 @@
 #define CALL(id) I(BPF_JMP | BPF_CALL, 0, 0, 0, id)
 #define CALL_LOCAL(off) I(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, off)
 #define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-#define LD_IMM64_SRC(d, s, v) \
-	I(BPF_LD | BPF_IMM | BPF_DW, d, s, 0, (s32)(u32)(u64)(v)), I(0, 0, 0, 0, (s32)((u64)(v) >> 32))
+#define LD_IMM64_SRC(d, s, v)                                      \
+	I(BPF_LD | BPF_IMM | BPF_DW, d, s, 0, (s32)(u32)(u64)(v)), \
+		I(0, 0, 0, 0, (s32)((u64)(v) >> 32))
 #define LD_IMM64(d, v) LD_IMM64_SRC(d, 0, v)
 #define LD_PTR(d, p) LD_IMM64(d, (u64)(uintptr_t)(p))
 
@@ -52,7 +54,9 @@ static inline int no_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
 }
 
 static const struct prog_type_ops no_ctx_type = {
-	.name = "test", .ctx_load = no_ctx_load, .ctx_store = no_ctx_store,
+	.name = "test",
+	.ctx_load = no_ctx_load,
+	.ctx_store = no_ctx_store,
 };
 
 /* A program over a copy of insns; 0 or vm_prepare's error (message in msg). */
@@ -71,15 +75,15 @@ static inline void test_prog_free(struct bpf_prog *p)
 	free(p->insns);
 }
 
-#define PROG(p, ...) \
-	do { \
-		const struct bpf_insn insns_[] = { __VA_ARGS__ }; \
-		char msg_[160]; \
+#define PROG(p, ...)                                                                          \
+	do {                                                                                  \
+		const struct bpf_insn insns_[] = { __VA_ARGS__ };                             \
+		char msg_[160];                                                               \
 		int err_ = test_prog_init(p, insns_, ARRAY_SIZE(insns_), msg_, sizeof(msg_)); \
-		if (err_) { \
-			fprintf(stderr, "vm_prepare: %s\n", msg_); \
-			exit(2); \
-		} \
+		if (err_) {                                                                   \
+			fprintf(stderr, "vm_prepare: %s\n", msg_);                            \
+			exit(2);                                                              \
+		}                                                                             \
 	} while (0)
 
 /* Fresh run of p with R1, R2 on this thread's context, after the caller's set-up. */

@@ -24,8 +24,8 @@ static u64 run_expect(struct bpf_prog *p, void *buf, size_t len, bool ro, const 
 		vm_grant(x, buf, len, !ro);
 	r0 = test_run(p, (u64)(uintptr_t)buf, len);
 	if (fault)
-		CHECK(x->fault == -EFAULT && strstr(x->fault_msg, fault), "want fault '%s', got %d '%s'",
-		      fault, x->fault, x->fault_msg);
+		CHECK(x->fault == -EFAULT && strstr(x->fault_msg, fault),
+		      "want fault '%s', got %d '%s'", fault, x->fault, x->fault_msg);
 	else
 		CHECK(x->fault == 0, "unexpected fault '%s'", x->fault_msg);
 	CHECK(x->depth == 0 && !x->in_run, "run state left behind: depth %u", x->depth);
@@ -157,7 +157,9 @@ static int test_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
 }
 
 static const struct prog_type_ops ctx_type = {
-	.name = "ctx-test", .ctx_load = test_ctx_load, .ctx_store = test_ctx_store,
+	.name = "ctx-test",
+	.ctx_load = test_ctx_load,
+	.ctx_store = test_ctx_store,
 };
 
 static void test_ctx(void)
@@ -185,7 +187,8 @@ static void test_ctx(void)
 	PROG(&p, MOV_IMM(2, 1), ATOMIC(BPF_DW, BPF_ADD, 1, 2, 8), EXIT);
 	p.tops = &ctx_type;
 	vm_run(x, &p, (u64)(uintptr_t)ctx);
-	CHECK(x->fault && strstr(x->fault_msg, "invalid atomic"), "atomic on ctx: '%s'", x->fault_msg);
+	CHECK(x->fault && strstr(x->fault_msg, "invalid atomic"), "atomic on ctx: '%s'",
+	      x->fault_msg);
 	test_prog_free(&p);
 }
 
@@ -229,7 +232,10 @@ static void test_map_values(void)
 	/* two slots of 32 bytes, a 16-byte timer at offset 16 of each value */
 	static u64 values[8];
 	struct bpf_map map = {
-		.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 32, .max_entries = 2,
+		.map_type = BPF_MAP_TYPE_ARRAY,
+		.key_size = 4,
+		.value_size = 32,
+		.max_entries = 2,
 		.region = { .base = (char *)values, .stride = 32, .value_len = 32, .count = 2 },
 	};
 	struct bpf_map *used[] = { &map };

@@ -14,7 +14,8 @@
 #include "difftest.h"
 #include "unit_load.h"
 
-#define I(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define I(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define MOV_IMM(d, imm) I(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, imm)
 #define MOV_REG(d, s) I(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD_IMM(d, imm) I(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, imm)
@@ -26,9 +27,9 @@
 enum { RUNNERS = 3, SWAPS = 1500, REPEAT = 20 };
 
 static int prog_array;
-static int stop;              /* atomic */
-static unsigned stored;       /* atomic: highest target number the writer has stored */
-static int bad_runs;          /* atomic */
+static int stop;        /* atomic */
+static unsigned stored; /* atomic: highest target number the writer has stored */
+static int bad_runs;    /* atomic */
 
 /* A target that loops a little (so runs overlap the writer) and returns 100 + n. */
 static int load_target(int n)
@@ -121,10 +122,12 @@ int main(void)
 	CHECK(prog_array >= 0, "prog array: errno %d", errno);
 	/* entry: r6 = ctx; bpf_tail_call(ctx, prog_array, 0); return 1 */
 	const struct bpf_insn entry_insns[] = {
-		MOV_REG(6, 1), LD_MAP_FD(2, prog_array), MOV_IMM(3, 0), MOV_REG(1, 6),
-		CALL(BPF_FUNC_tail_call), MOV_IMM(0, 1), EXIT,
+		MOV_REG(6, 1), LD_MAP_FD(2, prog_array), MOV_IMM(3, 0),
+		MOV_REG(1, 6), CALL(BPF_FUNC_tail_call), MOV_IMM(0, 1),
+		EXIT,
 	};
-	int entry = load_insns(BPF_PROG_TYPE_SOCKET_FILTER, entry_insns, sizeof(entry_insns) / sizeof(entry_insns[0]));
+	int entry = load_insns(BPF_PROG_TYPE_SOCKET_FILTER, entry_insns,
+			       sizeof(entry_insns) / sizeof(entry_insns[0]));
 	CHECK(entry >= 0, "entry program: errno %d", errno);
 
 	for (long i = 0; i < RUNNERS; i++)
@@ -137,7 +140,7 @@ int main(void)
 			break;
 		}
 		__atomic_store_n(&stored, (unsigned)n, __ATOMIC_RELEASE);
-		bpfrun_close(fd);  /* the slot holds the only reference now */
+		bpfrun_close(fd); /* the slot holds the only reference now */
 		if (n % 7 == 0 && slot_delete(0))
 			failures++;
 	}

@@ -10,9 +10,12 @@ const struct helper_desc *test_helpers[256];
 
 enum { THREADS = 4, RUNS = 20000 };
 
-static u64 value[2];   /* one array slot: [0] updated atomically, [1] with load + store */
+static u64 value[2]; /* one array slot: [0] updated atomically, [1] with load + store */
 static struct bpf_map map = {
-	.map_type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 16, .max_entries = 1,
+	.map_type = BPF_MAP_TYPE_ARRAY,
+	.key_size = 4,
+	.value_size = 16,
+	.max_entries = 1,
 	.region = { .base = (char *)value, .stride = 16, .value_len = 16, .count = 1 },
 };
 static struct bpf_prog prog;
