@@ -58,7 +58,7 @@ static void print_json(const struct btf *btf, uint32_t id, const uint8_t *value,
 		return;
 	memcpy(copy, value, size);
 	json_init(&j, devnull);
-	json_btf_value(&j, btf, id, copy);
+	json_btf_value(&j, btf, id, copy, size);
 	free(copy);
 }
 

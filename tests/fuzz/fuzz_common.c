@@ -168,7 +168,7 @@ void fuzz_report(const char *fmt, ...)
 /* A run's bound (instructions and helper work), low enough that a run lasts well under
  * a second under the sanitizers: a hang report then means the bound itself failed, not
  * that a program is merely slow. */
-#define FUZZ_RUN_BUDGET (1ull << 22)
+#define FUZZ_RUN_BUDGET (1ull << 16)
 
 static void cap_runs(void)
 {
