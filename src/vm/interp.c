@@ -477,7 +477,7 @@ a32_neg:
 	NEXT;
 
 /* signed division: by zero gives 0, modulo by zero keeps dst; x / -1 is -x, which
-	 * also covers INT_MIN / -1 without overflowing in C */
+ * also covers INT_MIN / -1 without overflowing in C */
 sdiv64_k:
 	DST = sdiv64(DST, IMM);
 	NEXT;
