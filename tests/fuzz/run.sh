@@ -46,7 +46,7 @@ sum_reports() {
 	}' "$1"
 }
 
-status=0
+status=0 passed=0 failed=0
 for t in "$@"; do
 	findings=$build/fuzz-findings/$t log=$build/fuzz-$t.log
 	export FUZZ_REPORT=$build/fuzz-$t.report   # what the target counted (fuzz_report)
@@ -86,6 +86,11 @@ for t in "$@"; do
 	[ -f "$FUZZ_REPORT" ] && sum_reports "$FUZZ_REPORT"
 	if [ $rc -ne 0 ] || [ "$found" -gt 0 ]; then
 		status=1
+		failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
 	fi
 done
+# the closing count, one target a test
+echo "fuzz: $passed passed, $failed failed"
 exit $status
