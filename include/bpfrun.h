@@ -88,6 +88,13 @@ uint64_t bpfrun_run_budget(void);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+/* The load-time verifier (on by default): BPF_PROG_LOAD refuses what the kernel's verifier
+ * refuses, with its errno and log line.  Off (0), programs are only checked structurally
+ * and every access is checked at run time, which is what tests of the run-time checks
+ * want.  The environment variable BPFRUN_VERIFIER=0 turns it off at start-up; the switch
+ * applies to loads that start afterwards. */
+void bpfrun_set_verifier(int on);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,7 @@
 #include "../maps/map.h"
 #include "../vm/vm.h"
 #include "../helpers/helpers.h"
+#include "../verifier/verifier.h"
 
 #define MAX_SUBPROGS 256
 #define MAX_VAR_OFF (1u << 29)
@@ -716,6 +717,8 @@ static int verify_steps(struct load_env *env)
 		err = check_subprog_body(env, &prog->subprogs[s]);
 	if (!err)
 		err = check_call_depth(env);
+	if (!err && verifier_enabled())
+		err = verifier_run(prog, env->insn_map, &env->log, &env->vstats);
 	if (!err) {
 		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
