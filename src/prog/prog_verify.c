@@ -1,8 +1,9 @@
-/* The checks of BPF_PROG_LOAD that stand in for the verifier: subprograms and the jumps
- * within them, BTF func/line info, ld_imm64 relocation (maps, map values, callbacks),
- * helper availability, static stack bounds and call chains; then the interpreter's own
- * instruction checks (vm_prepare).  Whatever cannot be decided statically is checked at
- * run time.  No locking: the program under construction belongs to the loading thread.
+/* The checks of BPF_PROG_LOAD: subprograms and the jumps within them, BTF func/line info,
+ * ld_imm64 relocation (maps, map values, callbacks), helper availability, static stack
+ * bounds and call chains; then the interpreter's own instruction checks (vm_prepare);
+ * then the verifier (src/verifier), which follows every path.  Whatever it does not
+ * prove is checked at run time.  No locking: the program under construction belongs to
+ * the loading thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -717,13 +718,15 @@ static int verify_steps(struct load_env *env)
 		err = check_subprog_body(env, &prog->subprogs[s]);
 	if (!err)
 		err = check_call_depth(env);
-	if (!err && verifier_enabled())
-		err = verifier_run(prog, env->insn_map, &env->log, &env->vstats);
 	if (!err) {
 		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
 			vlog_printf(&env->log, "%s\n", msg);
 	}
+	/* After vm_prepare, which checks the instructions' form (registers, opcodes,
+	 * reachability): the verifier judges well-formed programs only. */
+	if (!err && verifier_enabled())
+		err = verifier_run(prog, env->insn_map, &env->log, &env->vstats);
 	return err;
 }
 

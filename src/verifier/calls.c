@@ -16,6 +16,7 @@ struct call_meta {
 	const struct bpf_map *map;       /* from ARG_MAP, or the timer's map */
 	const struct bpf_map *timer_map; /* the map of an ARG_TIMER value */
 	u32 func;                        /* ARG_FUNC's subprogram */
+	bool key_in_array;               /* ARG_KEY: a constant key below an array's max_entries */
 };
 
 static int type_error(struct venv *env, u32 regno, const char *expected)
@@ -30,8 +31,32 @@ static bool is_null(const struct vreg *r)
 	return reg_is_const(r) && !r->var_off.value;
 }
 
+/* The kernel knows that an array lookup with a constant key below max_entries (zeroed
+ * stack bytes, or a spilled constant) cannot fail. */
+static bool const_array_key(struct venv *env, const struct vreg *r, const struct bpf_map *map)
+{
+	u64 key = 0;
+
+	if ((map->map_type != BPF_MAP_TYPE_ARRAY && map->map_type != BPF_MAP_TYPE_PERCPU_ARRAY) ||
+	    r->type != PTR_STACK || !tnum_is_const(r->var_off) || map->key_size != 4)
+		return false;
+	const struct vframe *fr = env->cur.fr[r->frame];
+	s64 at = (s64)r->off + (s64)r->var_off.value + MAX_BPF_STACK;
+	if (fr->slot[at] == SLOT_SPILL) {
+		const struct vreg *sp = &fr->spill[at / 8];
+		if (at % 8 || !reg_is_const(sp))
+			return false;
+		key = (u32)sp->var_off.value;
+	} else {
+		for (u32 i = 0; i < 4; i++)
+			if (fr->slot[at + i] != SLOT_ZERO)
+				return false;
+	}
+	return key < map->max_entries;
+}
+
 /* Argument regno of map memory (key or value) of the map of ARG_MAP. */
-static int check_map_arg_mem(struct venv *env, u32 regno, const struct call_meta *m, bool key)
+static int check_map_arg_mem(struct venv *env, u32 regno, struct call_meta *m, bool key)
 {
 	const struct vreg *r = &cur_regs(env)[regno];
 
@@ -43,8 +68,11 @@ static int check_map_arg_mem(struct venv *env, u32 regno, const struct call_meta
 		return type_error(env, regno,
 				  "fp, pkt, pkt_meta, map_key, map_value, mem, "
 				  "ringbuf_mem, buf, trusted_ptr_");
-	return check_helper_mem(env, regno, key ? m->map->key_size : m->map->value_size, false,
-				false);
+	int err = check_helper_mem(env, regno, key ? m->map->key_size : m->map->value_size, false,
+				   false);
+	if (!err && key)
+		m->key_in_array = const_array_key(env, r, m->map);
+	return err;
 }
 
 /* ARG_MEM-like argument regno with its size in regno + 1. */
@@ -66,8 +94,7 @@ static int check_mem_size_pair(struct venv *env, u32 regno, u8 arg, u8 size_arg)
 		return type_error(env, regno + 1, "scalar");
 	if (sz->smin < 0)
 		return vfail(env, sz, -EACCES,
-			     "R%u min value is negative, either use unsigned index or do a if "
-			     "(index >=0) check.",
+			     "R%u min value is negative, either use unsigned or 'var &= const'",
 			     regno + 1);
 	if (!sz->umin && !zero_ok)
 		return vfail(env, sz, -EACCES, "R%u invalid zero-sized read: u64=[%llu,%llu]",
@@ -234,10 +261,11 @@ int check_helper_call(struct venv *env, const struct bpf_insn *insn)
 	if (p->ret == RET_VOID) {
 		*r0 = (struct vreg){ .type = NOT_INIT };
 	} else if (p->ret == RET_MAP_VALUE_OR_NULL) {
+		bool null = !m.key_in_array;
 		*r0 = (struct vreg){ .type = PTR_MAP_VALUE,
-				     .maybe_null = true,
+				     .maybe_null = null,
 				     .map = m.map,
-				     .id = ++env->id_gen,
+				     .id = null ? ++env->id_gen : 0,
 				     .var_off = tnum_const(0) };
 	} else {
 		r0->fuzzy = false;

@@ -4,6 +4,7 @@
 #ifndef BPFRUN_VERIFIER_ENV_H
 #define BPFRUN_VERIFIER_ENV_H
 
+#include "caps.h"
 #include "state.h"
 #include "verifier.h"
 
@@ -52,8 +53,9 @@ struct venv {
 		const struct bpf_map *map;
 	} async_seen[64];
 	u32 nasync;
-	bool state_freq; /* BPF_F_TEST_STATE_FREQ */
-	char msg[512];   /* the refusal's log text */
+	bool state_freq;  /* BPF_F_TEST_STATE_FREQ */
+	struct caps caps; /* the loader's */
+	char msg[512];    /* the refusal's log text */
 };
 
 /* Refusal: logs the kernel's text (kept until the verdict) and returns -err; gives up

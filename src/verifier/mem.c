@@ -2,6 +2,7 @@
  * byte by byte (spilled registers, misc, zero, invalid), map values and keys against
  * their sizes and special fields, packets against the range proven by comparisons with
  * data_end.  Messages and errnos are the kernel's.  No locking (one verification). */
+#include <stdio.h>
 #include <string.h>
 
 #include "env.h"
@@ -118,7 +119,7 @@ static int stack_read(struct venv *env, struct vframe *fr, s32 at, u32 size, str
 	}
 	for (u32 i = 0; i < size; i++) {
 		u8 t = fr->slot[idx + i];
-		if (t == SLOT_INVALID)
+		if (t == SLOT_INVALID && !env->caps.perfmon)
 			return vfail(env, NULL, -EACCES,
 				     "invalid read from stack off %d+%u size %u", at, i, size);
 		if (t == SLOT_SPILL) {
@@ -126,7 +127,7 @@ static int stack_read(struct venv *env, struct vframe *fr, s32 at, u32 size, str
 				return vfail(env, NULL, -EACCES, "invalid size of register fill");
 			zero = false;
 		}
-		zero &= t == SLOT_ZERO;
+		zero &= t == SLOT_ZERO; /* invalid bytes read (privileged) are unknown */
 	}
 	if (zero)
 		reg_mark_const(val, 0);
@@ -146,14 +147,16 @@ static int stack_bounds(struct venv *env, u32 regno, const struct vreg *r, s32 o
 	s64 a = (s64)r->off + (s64)(s32)r->var_off.value + off;
 	if (!helper && a % (s64)size) {
 		tnum_str(tn, sizeof(tn), r->var_off);
+		if (tnum_is_const(r->var_off))
+			snprintf(tn, sizeof(tn), "%lld", (long long)r->var_off.value);
 		return vfail(env, r, -EACCES, "misaligned stack access off %s+%d+%d size %u", tn,
 			     r->off, off, size);
 	}
 	if (a < -MAX_BPF_STACK || a + size > 0 || (helper && !size && a >= 0)) {
-		const char *what = helper ? " indirect access to" :
-				   write  ? " write to" :
-					    " read from";
-		return vfail(env, r, -EACCES, "invalid%s stack R%u off=%lld size=%u", what, regno,
+		/* a helper's access fails with EINVAL, the program's own with EACCES */
+		return vfail(env, r, helper ? -EINVAL : -EACCES,
+			     "invalid %s stack R%u off=%lld size=%u",
+			     write ? "write to" : "read from", regno,
 			     (long long)(a - (s64)(s32)r->var_off.value), size);
 	}
 	*at = (s32)a;
@@ -327,8 +330,9 @@ int check_mem(struct venv *env, u32 regno, s32 off, u32 size, bool write, struct
 {
 	const struct vreg *r = &cur_regs(env)[regno];
 
-	if (r->maybe_null || r->type == PTR_PKT_END || r->type == SCALAR || r->type == CONST_MAP ||
-	    r->type == PTR_FUNC)
+	if (r->type == CONST_MAP) /* struct bpf_map fields, through the kernel's BTF */
+		return vgiveup(env, "load from a map pointer");
+	if (r->maybe_null || r->type == PTR_PKT_END || r->type == SCALAR || r->type == PTR_FUNC)
 		return vfail(env, r, -EACCES, "R%u invalid mem access '%s'", regno,
 			     reg_type_str(r));
 	switch (r->type) {
@@ -363,7 +367,7 @@ static int helper_stack(struct venv *env, u32 regno, u32 size, bool write)
 		if (write) {
 			scrub_slot(fr, (idx + i) / 8);
 			fr->slot[idx + i] = SLOT_MISC;
-		} else if (fr->slot[idx + i] == SLOT_INVALID) {
+		} else if (fr->slot[idx + i] == SLOT_INVALID && !env->caps.perfmon) {
 			return vfail(env, r, -EACCES,
 				     "invalid indirect read from stack R%u off %d+%u size %u",
 				     regno, at, i, size);

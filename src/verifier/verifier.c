@@ -341,22 +341,21 @@ static int check_mov(struct venv *env, const struct bpf_insn *insn, bool alu64)
 static const char *const alu_names[16] = { "+=",  "-=",  "*=", "/=", "|=", "&=",   "<<=",
 					   ">>=", "neg", "%=", "^=", "=",  "s>>=", "endian" };
 
-static int ptr_sane_offset(struct venv *env, const struct vreg *off_reg, const struct vreg *ptr,
-			   u32 dst)
+/* The kernel's check_reg_sane_offset (failures are EINVAL). */
+static int ptr_sane_offset(struct venv *env, const struct vreg *off_reg, const struct vreg *ptr)
 {
 	const char *t = reg_type_str(ptr);
 
 	if (reg_is_const(off_reg) && ((s64)off_reg->var_off.value >= (1ll << 29) ||
 				      (s64)off_reg->var_off.value <= -(1ll << 29)))
-		return vfail(env, off_reg, -EACCES,
+		return vfail(env, off_reg, -EINVAL,
 			     "math between %s pointer and %lld is not allowed", t,
 			     (long long)off_reg->var_off.value);
 	if (off_reg->smin == INT64_MIN)
-		return vfail(env, off_reg, -EACCES,
+		return vfail(env, off_reg, -EINVAL,
 			     "math between %s pointer and register with unbounded min value is not "
 			     "allowed",
 			     t);
-	(void)dst;
 	return 0;
 }
 
@@ -383,8 +382,8 @@ static int ptr_arith(struct venv *env, const struct bpf_insn *insn, struct vreg 
 				     "R%u pointer arithmetic with %s operator prohibited",
 			     d, alu_names[op >> 4]);
 	if (op == BPF_SUB && ptr == off)
-		return vfail(env, NULL, -EACCES, "R%u tried to subtract pointer from scalar", d);
-	int err = ptr_sane_offset(env, off, ptr, d);
+		return vfail(env, NULL, -EINVAL, "R%u tried to subtract pointer from scalar", d);
+	int err = ptr_sane_offset(env, off, ptr);
 	if (err)
 		return err;
 	struct vreg res = *ptr;
@@ -392,7 +391,7 @@ static int ptr_arith(struct venv *env, const struct bpf_insn *insn, struct vreg 
 		s64 v = (s64)off->var_off.value;
 		s64 no = (s64)ptr->off + (op == BPF_ADD ? v : -v);
 		if (no >= (1ll << 29) || no <= -(1ll << 29))
-			return vfail(env, off, -EACCES,
+			return vfail(env, off, -EINVAL,
 				     "value %lld makes %s pointer be out of bounds", (long long)no,
 				     reg_type_str(ptr));
 		res.off = (s32)no;
@@ -474,6 +473,9 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 	}
 	if ((op == BPF_DIV || op == BPF_MOD) && BPF_SRC(insn->code) == BPF_K && !insn->imm)
 		return vfail(env, NULL, -EINVAL, "div by zero");
+	if ((op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) && BPF_SRC(insn->code) == BPF_K &&
+	    (u32)insn->imm >= (alu64 ? 64u : 32u))
+		return vfail(env, NULL, -EINVAL, "invalid shift %d", insn->imm);
 	scalar_alu(dst, src, op, !alu64);
 	return 0;
 }
@@ -926,10 +928,15 @@ int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct 
 	env.kept = calloc(prog->len, sizeof(*env.kept));
 	env.nkept = calloc(prog->len, sizeof(*env.nkept));
 	env.prune_point = calloc(prog->len, 1);
+	caps_read(&env.caps);
 	if (env.kept && env.nkept && env.prune_point) {
 		mark_prune_points(&env);
 		err = init_entry(&env);
 	}
+	/* Unprivileged loads follow many more rules (pointer leaks, speculation): not
+	 * modelled, so left to the run-time checks. */
+	if (!err && (!env.caps.perfmon || !env.caps.bpf))
+		err = vgiveup(&env, "unprivileged loader");
 	if (!err)
 		err = explore(&env);
 	env_free(&env);
