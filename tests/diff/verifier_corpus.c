@@ -387,19 +387,6 @@ static void create_maps(void)
 		}
 }
 
-/* The last line before "processed ...", or "" */
-static const char *error_line(char *log)
-{
-	char *p = strstr(log, "\nprocessed ");
-	if (!p)
-		p = strstr(log, "processed ") == log ? log : NULL;
-	if (!p || p == log)
-		return "";
-	*p = 0;
-	char *nl = strrchr(log, '\n');
-	return nl ? nl + 1 : log;
-}
-
 static void load_case(const struct ccase *c)
 {
 	static char log[1 << 20];
@@ -426,7 +413,7 @@ static void load_case(const struct ccase *c)
 		close(fd);
 		return;
 	}
-	out("%-24s %s: %s", c->name, strerror(err), c->verdict_only ? "-" : error_line(log));
+	out("%-24s %s: %s", c->name, strerror(err), c->verdict_only ? "-" : log_error_line(log));
 }
 
 int main(void)
