@@ -115,7 +115,7 @@ int init_other_map(struct __sk_buff *skb)
 
 /* An async callback starts a call chain of its own: 8 frames in all, which the kernel
  * allows (it does not count the frame that set the callback). */
-#define CHAIN(name, next)                                     \
+#define CHAIN(name, next)                                         \
 	static __attribute__((noinline)) int name(volatile int x) \
 	{                                                         \
 		return next(x + 1) + 1;                           \
