@@ -436,20 +436,36 @@ static int cmp_taken(const struct vreg *a, const struct vreg *b, u8 op)
 	}
 }
 
+/* The low 32 bits of r as a 64-bit scalar, sign-extended for signed comparisons. */
+static struct vreg sub32(const struct vreg *r, bool sign)
+{
+	struct vreg v = view32(r);
+
+	if (!sign)
+		return v;
+	if (v.umax <= 0x7fffffffull)
+		return v;
+	if (v.umin >= 0x80000000ull) { /* all negative */
+		v.smin = (s64)(s32)(u32)v.umin;
+		v.smax = (s64)(s32)(u32)v.umax;
+	} else {
+		v.smin = INT32_MIN;
+		v.smax = INT32_MAX;
+	}
+	v.var_off = tnum_is_const(v.var_off) ? tnum_const((u64)v.smin) : TNUM_UNKNOWN;
+	v.umin = 0;
+	v.umax = UINT64_MAX;
+	reg_sync(&v);
+	return v;
+}
+
 int scalar_branch_taken(const struct vreg *dst, const struct vreg *src, u8 op, bool jmp32)
 {
 	if (!jmp32)
 		return cmp_taken(dst, src, op);
-	if (fits32(dst, op) && fits32(src, op))
-		return cmp_taken(dst, src, op);
-	struct tnum a = tnum_subreg(dst->var_off), b = tnum_subreg(src->var_off);
-	if (!tnum_is_const(a) || !tnum_is_const(b))
-		return -1;
-	struct vreg ca, cb;
 	bool sign = op == BPF_JSGT || op == BPF_JSGE || op == BPF_JSLT || op == BPF_JSLE;
-	reg_mark_const(&ca, sign ? (u64)(s64)(s32)a.value : a.value);
-	reg_mark_const(&cb, sign ? (u64)(s64)(s32)b.value : b.value);
-	return cmp_taken(&ca, &cb, op);
+	struct vreg a = sub32(dst, sign), b = sub32(src, sign);
+	return cmp_taken(&a, &b, op);
 }
 
 bool scalar_within(const struct vreg *old, const struct vreg *cur)

@@ -370,6 +370,10 @@ static int ptr_arith(struct venv *env, const struct bpf_insn *insn, struct vreg 
 		return vfail(env, NULL, -EACCES,
 			     "R%u pointer arithmetic on %s prohibited, null-check it first", d,
 			     reg_type_str(ptr));
+	if (ptr->type == CONST_MAP && op == BPF_ADD && reg_is_const(off) && !off->var_off.value) {
+		*dst = *ptr; /* adding a known zero keeps the map pointer */
+		return 0;
+	}
 	if (ptr->type == CONST_MAP || ptr->type == PTR_PKT_END || ptr->type == PTR_FUNC)
 		return vfail(env, NULL, -EACCES, "R%u pointer arithmetic on %s prohibited", d,
 			     reg_type_str(ptr));
@@ -451,9 +455,17 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 		reg_mark_const(&k, alu64 ? (u64)(s64)insn->imm : (u32)insn->imm);
 	}
 	bool dptr = dst->type != SCALAR, sptr = src->type != SCALAR;
-	if ((dptr || sptr) && !alu64)
+	if ((dptr || sptr) && !alu64) {
+		if (op == BPF_SUB) { /* privileged: a meaningless number */
+			reg_mark_unknown(dst);
+			dst->var_off = tnum_subreg(TNUM_UNKNOWN);
+			dst->umax = 0xffffffffull;
+			reg_sync(dst);
+			return 0;
+		}
 		return vfail(env, NULL, -EACCES, "R%u 32-bit pointer arithmetic prohibited",
 			     insn->dst_reg);
+	}
 	if (dptr && sptr) {
 		if (op == BPF_SUB) { /* privileged: the difference is a number */
 			reg_mark_unknown(dst);
