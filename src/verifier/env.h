@@ -53,9 +53,10 @@ struct venv {
 		const struct bpf_map *map;
 	} async_seen[64];
 	u32 nasync;
-	bool state_freq;  /* BPF_F_TEST_STATE_FREQ */
-	struct caps caps; /* the loader's */
-	char msg[512];    /* the refusal's log text */
+	bool state_freq;   /* BPF_F_TEST_STATE_FREQ */
+	struct caps caps;  /* the loader's */
+	bool strict_align; /* BPF_F_STRICT_ALIGNMENT, or an atomic being checked */
+	char msg[512];     /* the refusal's log text */
 };
 
 /* Refusal: logs the kernel's text (kept until the verdict) and returns -err; gives up

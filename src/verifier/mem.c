@@ -140,18 +140,9 @@ static int stack_read(struct venv *env, struct vframe *fr, s32 at, u32 size, str
 static int stack_bounds(struct venv *env, u32 regno, const struct vreg *r, s32 off, u32 size,
 			bool write, bool helper, s32 *at)
 {
-	char tn[48];
-
 	if (!tnum_is_const(r->var_off))
 		return vgiveup(env, "variable stack offset");
 	s64 a = (s64)r->off + (s64)(s32)r->var_off.value + off;
-	if (!helper && a % (s64)size) {
-		tnum_str(tn, sizeof(tn), r->var_off);
-		if (tnum_is_const(r->var_off))
-			snprintf(tn, sizeof(tn), "%lld", (long long)r->var_off.value);
-		return vfail(env, r, -EACCES, "misaligned stack access off %s+%d+%d size %u", tn,
-			     r->off, off, size);
-	}
 	if (a < -MAX_BPF_STACK || a + size > 0 || (helper && !size && a >= 0)) {
 		/* a helper's access fails with EINVAL, the program's own with EACCES */
 		return vfail(env, r, helper ? -EINVAL : -EACCES,
@@ -292,6 +283,10 @@ static int check_map_mem(struct venv *env, u32 regno, s32 off, u32 size, bool wr
 		return vfail(env, NULL, -EACCES,
 			     "write into map forbidden, value_size=%u off=%d size=%u", rg.limit,
 			     r->off + off, size);
+	if (!write && !key && (r->map->map_flags & BPF_F_WRONLY_PROG))
+		return vfail(env, NULL, -EACCES,
+			     "read from map forbidden, value_size=%u off=%d size=%u", rg.limit,
+			     r->off + off, size);
 	int err = check_region(env, regno, off, size, &rg, zero_ok);
 	if (!err && !key)
 		err = check_special_fields(env, r, off, size);
@@ -326,9 +321,40 @@ static int check_pkt(struct venv *env, u32 regno, s32 off, u32 size, bool write,
 	return 0;
 }
 
+/* The kernel's check_ptr_alignment: stack accesses, atomics and BPF_F_STRICT_ALIGNMENT
+ * loads must be aligned to their size (x86 has no NET_IP_ALIGN). */
+static int check_alignment(struct venv *env, const struct vreg *r, s32 off, u32 size)
+{
+	static const char *const desc[] = { [PTR_CTX] = "context ",
+					    [PTR_STACK] = "stack ",
+					    [PTR_MAP_VALUE] = "value ",
+					    [PTR_MAP_KEY] = "key " };
+	bool strict = env->strict_align || r->type == PTR_STACK;
+	char tn[48];
+
+	if (!strict || size == 1)
+		return 0;
+	struct tnum at = tnum_add(r->var_off, tnum_const((u64)(s64)(r->off + off)));
+	if (!(at.value & (size - 1)) && !(at.mask & (size - 1)))
+		return 0;
+	tnum_str(tn, sizeof(tn), r->var_off);
+	if (tnum_is_const(r->var_off))
+		snprintf(tn, sizeof(tn), "%lld", (long long)r->var_off.value);
+	if (r->type == PTR_PKT || r->type == PTR_PKT_META)
+		return vfail(env, r, -EACCES, "misaligned packet access off 0+%s+%d+%d size %u", tn,
+			     r->off, off, size);
+	return vfail(env, r, -EACCES, "misaligned %saccess off %s+%d+%d size %u",
+		     r->type < ARRAY_SIZE(desc) && desc[r->type] ? desc[r->type] : "", tn, r->off,
+		     off, size);
+}
+
 int check_mem(struct venv *env, u32 regno, s32 off, u32 size, bool write, struct vreg *val)
 {
 	const struct vreg *r = &cur_regs(env)[regno];
+	int err = r->type == SCALAR || r->type == NOT_INIT ? 0 : check_alignment(env, r, off, size);
+
+	if (err)
+		return err;
 
 	if (r->type == CONST_MAP) /* struct bpf_map fields, through the kernel's BTF */
 		return vgiveup(env, "load from a map pointer");

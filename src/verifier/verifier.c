@@ -386,7 +386,10 @@ static int ptr_arith(struct venv *env, const struct bpf_insn *insn, struct vreg 
 				     "R%u pointer arithmetic with %s operator prohibited",
 			     d, alu_names[op >> 4]);
 	if (op == BPF_SUB && ptr == off)
-		return vfail(env, NULL, -EINVAL, "R%u tried to subtract pointer from scalar", d);
+		return vfail(env, NULL, -EACCES, "R%u tried to subtract pointer from scalar", d);
+	if (op == BPF_SUB && ptr->type == PTR_STACK)
+		return vfail(env, NULL, -EACCES, "R%u subtraction from stack pointer prohibited",
+			     d);
 	int err = ptr_sane_offset(env, off, ptr);
 	if (err)
 		return err;
@@ -532,9 +535,12 @@ static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 		return vgiveup(env, "atomic with a pointer operand");
 	if (insn->imm == BPF_CMPXCHG && (err = check_reg_init(env, BPF_REG_0)))
 		return err;
+	bool strict = env->strict_align;
+	env->strict_align = true; /* atomics are always aligned */
 	err = check_mem(env, insn->dst_reg, insn->off, size, false, &val);
 	if (!err)
 		err = check_mem(env, insn->dst_reg, insn->off, size, true, &regs[insn->src_reg]);
+	env->strict_align = strict;
 	if (err)
 		return err;
 	/* the stored value is unknown: the slot holds a number */
@@ -937,6 +943,7 @@ int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct 
 
 	memset(stats, 0, sizeof(*stats));
 	env.state_freq = prog->prog_flags & BPF_F_TEST_STATE_FREQ;
+	env.strict_align = prog->prog_flags & BPF_F_STRICT_ALIGNMENT;
 	env.kept = calloc(prog->len, sizeof(*env.kept));
 	env.nkept = calloc(prog->len, sizeof(*env.nkept));
 	env.prune_point = calloc(prog->len, 1);

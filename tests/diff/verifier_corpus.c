@@ -39,7 +39,7 @@
 	I(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_VALUE, 0, m), I(0, 0, 0, 0, off)
 #define RET0 MOV_IMM(0, 0), EXIT
 
-enum { M_ARRAY, M_HASH, M_RDONLY, M_ONE, NR_MAPS };
+enum { M_ARRAY, M_HASH, M_RDONLY, M_ONE, M_WRONLY, NR_MAPS };
 
 struct ccase {
 	const char *name;
@@ -163,6 +163,21 @@ static const struct ccase cases[] = {
 	{ "map_rdonly_read_ok",
 	  TC,
 	  { LOOKUP(M_RDONLY), JMP_IMM(BPF_JEQ, 0, 0, 1), LDX(BPF_DW, 0, 0, 0), RET0 } },
+	{ "map_wronly_read_bad",
+	  TC,
+	  { LOOKUP(M_WRONLY), JMP_IMM(BPF_JEQ, 0, 0, 1), LDX(BPF_DW, 0, 0, 0), RET0 } },
+	{ "map_wronly_write_ok",
+	  TC,
+	  { LOOKUP(M_WRONLY), JMP_IMM(BPF_JEQ, 0, 0, 1), ST(BPF_DW, 0, 0, 1), RET0 } },
+	{ "atomic_ok",
+	  TC,
+	  { LOOKUP(M_ARRAY), JMP_IMM(BPF_JEQ, 0, 0, 2), MOV_IMM(1, 1),
+	    I(BPF_STX | BPF_ATOMIC | BPF_DW, 0, 1, 0, BPF_ADD), RET0 } },
+	{ "atomic_misaligned_bad",
+	  TC,
+	  { LOOKUP(M_ARRAY), JMP_IMM(BPF_JEQ, 0, 0, 2), MOV_IMM(1, 1),
+	    I(BPF_STX | BPF_ATOMIC | BPF_W, 0, 1, 2, BPF_ADD), RET0 } },
+	{ "stack_sub_bad", TC, { MOV_REG(1, 10), ALU_IMM(BPF_SUB, 1, 8), RET0 } },
 	{ "map_direct_ok", TC, { LD_MAP_VALUE(1, M_ONE, 0), LDX(BPF_DW, 0, 1, 0), EXIT } },
 	{ "map_direct_bad", TC, { LD_MAP_VALUE(1, M_ONE, 4), LDX(BPF_DW, 0, 1, 0), EXIT } },
 	{ "map_ptr_deref_bad", TC, { LD_MAP(1, M_ARRAY), LDX(BPF_DW, 0, 1, 0), EXIT } },
@@ -372,6 +387,7 @@ static int map_fds[NR_MAPS];
 static void create_maps(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, ro, .map_flags = BPF_F_RDONLY_PROG);
+	LIBBPF_OPTS(bpf_map_create_opts, wo, .map_flags = BPF_F_WRONLY_PROG);
 	__u32 k = 0;
 	__u64 v = 0;
 
@@ -379,6 +395,7 @@ static void create_maps(void)
 	map_fds[M_HASH] = bpf_map_create(BPF_MAP_TYPE_HASH, "corpus_hash", 4, 8, 4, NULL);
 	map_fds[M_RDONLY] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "corpus_ro", 4, 8, 4, &ro);
 	map_fds[M_ONE] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "corpus_one", 4, 8, 1, NULL);
+	map_fds[M_WRONLY] = bpf_map_create(BPF_MAP_TYPE_ARRAY, "corpus_wo", 4, 8, 4, &wo);
 	bpf_map_update_elem(map_fds[M_ONE], &k, &v, 0);
 	for (int i = 0; i < NR_MAPS; i++)
 		if (map_fds[i] < 0) {
