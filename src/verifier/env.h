@@ -45,6 +45,9 @@ struct venv {
 	u32 nopen, open_cap;
 	u32 id_gen;
 	u32 total_kept;
+	/* The kernel keeps a state only after 2 jumps and 8 instructions since the last
+	 * one (or at every prune point with BPF_F_TEST_STATE_FREQ). */
+	u32 jmps, prev_jmps, prev_insns;
 	/* Timer callbacks already queued for verification: their entry state depends only
 	 * on (subprogram, map), so each pair is verified once (a callback that re-arms
 	 * itself is not a loop). */

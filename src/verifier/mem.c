@@ -180,8 +180,8 @@ static int region_error(struct venv *env, const struct vreg *r, u32 regno, s64 o
 {
 	if (r->type == PTR_PKT || r->type == PTR_PKT_META) {
 		vfail(env, r, -EACCES,
-		      "invalid access to packet, off=%lld size=%u, R%u(id=%u,off=%d,r=%u)",
-		      (long long)off, size, regno, r->id, r->off, r->range);
+		      "invalid access to packet, off=%lld size=%u, R%u(id=%u,off=%lld,r=%u)",
+		      (long long)off, size, regno, r->id, (long long)off, r->range);
 		return -EACCES;
 	}
 	if (r->type == PTR_MAP_KEY)

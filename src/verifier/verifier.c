@@ -243,8 +243,14 @@ static bool state_covers(const struct vstate *o, const struct vstate *c, bool ex
 
 static int keep_state(struct venv *env)
 {
+	u32 processed = env->stats->insn_processed;
+
+	if (!env->state_freq && (env->jmps - env->prev_jmps < 2 || processed - env->prev_insns < 8))
+		return 0;
 	if (env->total_kept >= MAX_KEPT_TOTAL || env->nkept[env->insn] >= MAX_KEPT_PER_INSN)
 		return 0;
+	env->prev_jmps = env->jmps;
+	env->prev_insns = processed;
 	if (env->nopen == env->open_cap) {
 		u32 cap = env->open_cap ? env->open_cap * 2 : 64;
 		struct open_kept *o = realloc(env->open, cap * sizeof(*o));
@@ -824,6 +830,7 @@ static int step(struct venv *env)
 	default:
 		break;
 	}
+	env->jmps++;
 	if (op == BPF_JA) {
 		env->insn += cls == BPF_JMP32 ? insn->imm : insn->off;
 		return 0;
