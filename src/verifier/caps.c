@@ -1,8 +1,10 @@
 /* The loader's capabilities as the kernel weighs them for the verifier: CAP_PERFMON (or
  * CAP_SYS_ADMIN) lets a program read uninitialised stack and leak pointers (the kernel's
  * allow_uninit_stack and allow_ptr_leaks), CAP_BPF (or CAP_SYS_ADMIN) lifts the
- * unprivileged limits.  Read from the calling thread's effective set at each load.
+ * unprivileged limits, CAP_NET_ADMIN and CAP_PERFMON gate the network and tracing program
+ * types.  Read from the calling thread's effective set at each load.
  * No state, no locking. */
+#include <stdio.h>
 #include <linux/capability.h>
 
 #include "caps.h"
@@ -32,5 +34,18 @@ void caps_read(struct caps *c)
 	bool admin = has(d, CAP_SYS_ADMIN);
 	c->bpf = admin || has(d, CAP_BPF);
 	c->perfmon = admin || has(d, CAP_PERFMON);
-	c->net_admin = has(d, CAP_NET_ADMIN);
+	c->net_admin = admin || has(d, CAP_NET_ADMIN);
+}
+
+int caps_unprivileged_bpf_disabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/unprivileged_bpf_disabled", "r");
+	int v = 2; /* unknown: as Debian's default, disabled */
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 2;
+		fclose(f);
+	}
+	return v;
 }
