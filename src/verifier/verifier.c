@@ -528,7 +528,7 @@ static int check_ldx(struct venv *env, const struct bpf_insn *insn)
 static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 {
 	u32 size = size_bytes(insn->code);
-	struct vreg *regs = cur_regs(env), val;
+	struct vreg *regs = cur_regs(env), val = { 0 };
 	int err = check_reg_init(env, insn->src_reg);
 
 	if (!err)
@@ -551,7 +551,7 @@ static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 		return err;
 	/* the stored value is unknown: the slot holds a number */
 	if (regs[insn->dst_reg].type == PTR_STACK) {
-		struct vreg unk;
+		struct vreg unk = { 0 };
 		reg_mark_unknown(&unk);
 		check_mem(env, insn->dst_reg, insn->off, size, true, size == 8 ? &unk : NULL);
 	}
