@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "bpfrun.h"
@@ -127,13 +128,19 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 
 	loader_log.verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
+	if (o->btf_path && access(o->btf_path, R_OK)) {
+		cli_error("%s: %s", o->btf_path, strerror(errno));
+		return NULL;
+	}
+	elf_set_open_paths(o->btf_path, o->pin_root);
 	struct bpf_object *obj = elf_open_file(path, why, sizeof(why));
 	if (!obj) {
 		cli_error("%s: %s", path, why);
 		loader_log_print();
 		return NULL;
 	}
-	if (check_inputs(o) || select_clock(o) || check_selection(obj, path, o))
+	if (check_inputs(o) || select_clock(o) || check_selection(obj, path, o) ||
+	    setup_before_load(obj, path, o))
 		goto fail;
 	err = bpf_object__load(obj);
 	if (err) {
@@ -141,6 +148,8 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 		loader_log_print();
 		goto fail;
 	}
+	if (setup_after_load(obj, path, o))
+		goto fail;
 	if (o->pin_dir) {
 		err = bpf_object__pin_maps(obj, o->pin_dir);
 		if (err) {
@@ -203,7 +212,7 @@ struct bpf_object *inspect_open(const struct inspect_args *a)
 {
 	struct bpf_object *obj = session_load(a->path, &a->o);
 
-	if (obj && a->o.run_requested && session_run(obj, a->path, &a->o, stderr)) {
+	if (obj && a->o.run_requested && session_run(obj, a->path, &a->o, stderr, NULL)) {
 		session_close(obj);
 		return NULL;
 	}
@@ -226,7 +235,8 @@ int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv)
 	int ret = 2;
 
 	if (argc < 2 || cli_is_help(argv[1]) || (argc > 2 && cli_is_help(argv[2]))) {
-		printf("%s%s", cmd->help, run_opts_help);
+		printf("%s", cmd->help);
+		run_opts_print_help(stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	const char *sub = inspect_sub(cmd, argv[1]);
@@ -246,5 +256,6 @@ int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv)
 	}
 out:
 	free(a.words);
+	run_opts_free(&a.o);
 	return ret;
 }
