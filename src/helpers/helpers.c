@@ -85,6 +85,8 @@ static const struct helper_impl impls[] = {
 	IMPL(xdp_adjust_meta, false),
 	IMPL(get_socket_cookie, false),
 	IMPL(get_socket_uid, false),
+
+	IMPL(sys_bpf, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

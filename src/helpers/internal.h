@@ -31,6 +31,9 @@ HELPER(get_current_comm);
 HELPER(strncmp);
 HELPER(loop);
 
+/* sysbpf.c: bpf_sys_bpf */
+HELPER(sys_bpf);
+
 /* printf.c: bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf */
 HELPER(trace_printk);
 HELPER(trace_vprintk);
