@@ -132,9 +132,9 @@ static void text_prog(FILE *out, const struct prog_stats *ps)
 	if (ps->errors)
 		fprintf(out, " errors x%" PRIu64 " (%s)", ps->errors, strerror(ps->first_error));
 	fputc('\n', out);
-	if (ps->runs == 1 && !ps->errors && ps->data_out)
+	if (ps->runs == 1 && !ps->errors && ps->data_out_len)
 		hex_out(out, "data out", ps->data_out, ps->data_out_len);
-	if (ps->runs == 1 && !ps->errors && ps->ctx_out)
+	if (ps->runs == 1 && !ps->errors && ps->ctx_out_len)
 		hex_out(out, "ctx out", ps->ctx_out, ps->ctx_out_len);
 }
 
@@ -187,11 +187,11 @@ static void json_prog(struct json *j, const struct prog_stats *ps)
 		json_key(j, "error");
 		json_string(j, strerror(ps->first_error));
 	}
-	if (ps->runs == 1 && !ps->errors && ps->data_out) {
+	if (ps->runs == 1 && !ps->errors && ps->data_out_len) {
 		json_key(j, "data_out");
 		json_hex_bytes(j, ps->data_out, ps->data_out_len);
 	}
-	if (ps->runs == 1 && !ps->errors && ps->ctx_out) {
+	if (ps->runs == 1 && !ps->errors && ps->ctx_out_len) {
 		json_key(j, "ctx_out");
 		json_hex_bytes(j, ps->ctx_out, ps->ctx_out_len);
 	}

@@ -121,6 +121,23 @@ static int check_inputs(const struct run_opts *o)
 	return 0;
 }
 
+/* After a failed load: the maps whose type bpfrun does not serve, named (libbpf's own
+ * message says only "failed to create: Invalid argument"). */
+static void explain_map_types(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		enum bpf_map_type t = bpf_map__type(map);
+		if (libbpf_probe_bpf_map_type(t, NULL) == 0)
+			fprintf(stderr,
+				"bpfrun: map '%s': bpfrun does not support map type %s "
+				"(BPF_MAP_TYPE %d) yet\n",
+				bpf_map__name(map), libbpf_bpf_map_type_str(t) ?: "unknown", t);
+	}
+}
+
 struct bpf_object *session_load(const char *path, const struct run_opts *o)
 {
 	char why[256];
@@ -146,6 +163,7 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 	if (err) {
 		cli_error("%s: loading failed: %s", path, strerror(-err));
 		loader_log_print();
+		explain_map_types(obj);
 		goto fail;
 	}
 	if (setup_after_load(obj, path, o))

@@ -82,13 +82,14 @@ static bool is_test_section(const struct bpf_program *p)
 	return !strncmp(bpf_program__section_name(p), "test/", 5);
 }
 
-static bool type_targets(const struct bpf_program *p, const struct run_opts *o)
+/* Is p one of the programs the run selects (--prog, --section, or all)? */
+static bool type_selected(const struct bpf_program *p, const struct run_opts *o)
 {
 	if (o->prog_name)
 		return !strcmp(bpf_program__name(p), o->prog_name);
 	if (o->section)
 		return !strcmp(bpf_program__section_name(p), o->section);
-	return bpf_program__type(p) == BPF_PROG_TYPE_UNSPEC;
+	return true;
 }
 
 static int set_type(struct bpf_program *p, enum bpf_prog_type t)
@@ -108,10 +109,13 @@ static int setup_types(struct bpf_object *obj, const char *path, const struct ru
 	bpf_object__for_each_program(p, obj)
 	{
 		int err = 0;
+		bool unknown = bpf_program__type(p) == BPF_PROG_TYPE_UNSPEC;
 		if (is_test_section(p))
 			err = set_type(p, BPF_PROG_TYPE_SYSCALL);
-		else if (o->prog_type && type_targets(p, o))
+		else if (o->prog_type && (unknown || (o->prog_name && type_selected(p, o))))
 			err = set_type(p, (enum bpf_prog_type)o->prog_type);
+		else if (unknown && !type_selected(p, o))
+			err = bpf_program__set_autoload(p, false); /* not run: not loaded */
 		if (err) {
 			cli_error("%s: program '%s': cannot set its type: %s", path,
 				  bpf_program__name(p), strerror(-err));
