@@ -85,6 +85,15 @@ void bpfrun_shutdown(void);
 void bpfrun_set_run_budget(uint64_t insns);
 uint64_t bpfrun_run_budget(void);
 
+/* ---- Kernel BTF --------------------------------------------------------------------
+ * Programs name kernel functions and types by their ids in the kernel's BTF (attach
+ * targets, kfuncs, typed ksyms).  bpfrun reads it from /sys/kernel/btf/vmlinux, or from
+ * the file the environment variable BPFRUN_KERNEL_BTF names, or from the file given here
+ * (raw BTF or an ELF file with a .BTF section), where that file is missing or another
+ * kernel's is wanted.  Call it before loading programs: once bpfrun has read the kernel's
+ * BTF it returns -EBUSY.  NULL restores the default. */
+int bpfrun_set_kernel_btf(const char *path);
+
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
