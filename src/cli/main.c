@@ -41,7 +41,13 @@ bool cli_is_help(const char *arg)
 int cmd_version(int argc, char **argv)
 {
 	if (argc > 1 && cli_is_help(argv[1])) {
-		printf("Usage: bpfrun version\nPrints bpfrun's version and the libbpf it uses.\n");
+		printf("Usage: bpfrun version [--json]\nPrints bpfrun's version and the libbpf it "
+		       "uses.\n");
+		return 0;
+	}
+	if (argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j"))) {
+		printf("{\"version\":\"%s\",\"libbpf\":\"%s\"}\n", BPFRUN_VERSION,
+		       libbpf_version_string());
 		return 0;
 	}
 	if (argc > 1) {

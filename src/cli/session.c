@@ -146,7 +146,13 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 	loader_log.verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
 	if (o->btf_path && access(o->btf_path, R_OK)) {
-		cli_error("%s: %s", o->btf_path, strerror(errno));
+		cli_error("--btf %s: %s", o->btf_path, strerror(errno));
+		return NULL;
+	}
+	/* libbpf's CO-RE relocations and the runtime's kernel types read the same file */
+	int berr = o->btf_path ? bpfrun_set_kernel_btf(o->btf_path) : 0;
+	if (berr) {
+		cli_error("--btf %s: %s", o->btf_path, strerror(-berr));
 		return NULL;
 	}
 	elf_set_open_paths(o->btf_path, o->pin_root);

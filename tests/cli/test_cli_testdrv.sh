@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 cc_bpf() { clang -O2 -g -mcpu=v3 -target bpf -D__x86_64__ -I/usr/include/x86_64-linux-gnu \
 	-I"$here/../../include" -c "$here/$1.bpf.c" -o "$work/$1.bpf.o"; }
-cc_bpf testdrv_progs; cc_bpf testdrv_ringbuf; cc_bpf testdrv_suite
+cc_bpf testdrv_progs; cc_bpf testdrv_ringbuf; cc_bpf testdrv_suite; cc_bpf testdrv_core
 progs=$work/testdrv_progs.bpf.o
 idle=$examples/flow_idle.bpf.o
 flows=$examples/flow_idle.pcap
@@ -108,6 +108,26 @@ expect_json test-json "[t['ok'] for t in j['tests']] == [True, True, True]"
 run "$bpfrun" test "$work/testdrv_suite.bpf.o" --fail bpf_map_update_elem=ENOMEM
 expect_out test-fault "^not ok 1 - new_flow_passes_and_is_tracked$"
 expect_out test-fault-diag "^  # bpf_map_update_elem: 2 of 2 calls failed$"
+
+# --btf: CO-RE where /sys/kernel/btf/vmlinux is missing (hidden in a mount namespace)
+core=$work/testdrv_core.bpf.o
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	cp /sys/kernel/btf/vmlinux "$work/vmlinux.btf"
+	nobtf() { unshare -m bash -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' nobtf "$@"; }
+	expect_error no-btf "loading failed" nobtf "$bpfrun" run "$core" --pin-root /sys/fs/bpf/td
+	expect_ok btf nobtf "$bpfrun" run "$core" --btf "$work/vmlinux.btf" --pin-root /sys/fs/bpf/td
+	expect_out btf "^core_len: 1 run, return values: 4 x1$"
+fi
+expect_error btf-missing "--btf $work/nope: No such file" "$bpfrun" run "$core" --btf "$work/nope"
+# --pin-root: the map pinned by name goes there (bpfrun's pins, in this process)
+expect_ok pin-root "$bpfrun" map dump "$core" pinned /sys/fs/bpf/td/pinned_cfg --pin-root /sys/fs/bpf/td
+expect_out pin-root "^Found 1 element$"
+# --ctx beside the packet: __sk_buff's mark goes in and comes out
+python3 -c "import sys; sys.stdout.buffer.write(bytes(8) + (5).to_bytes(4, 'little') + bytes(180))" >"$work/skb"
+expect_ok ctx "$bpfrun" run "$progs" --prog mark --ctx "$work/skb" --json
+expect_json ctx "j['programs'][0]['retvals'] == [{'value': 6, 'count': 1}] and j['programs'][0]['ctx_out'][8:12] == ['0x06', '0x00', '0x00', '0x00']"
+expect_ok version-json "$bpfrun" version --json
+expect_json version-json "j['version'] and j['libbpf']"
 
 # a map type bpfrun does not serve is named
 expect_error ringbuf "loading failed" "$bpfrun" run "$work/testdrv_ringbuf.bpf.o"

@@ -51,6 +51,14 @@ int jumper(struct xdp_md *ctx)
 	return 1;
 }
 
+/* tc: with --ctx, the mark given in __sk_buff, plus one (written back). */
+SEC("tc")
+int mark(struct __sk_buff *skb)
+{
+	skb->mark += 1;
+	return skb->mark;
+}
+
 /* raw_tp: returns its first argument + its second. */
 SEC("raw_tp/sys_enter")
 int raw_args(__u64 *args)
