@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 cc_bpf() { clang -O2 -g -mcpu=v3 -target bpf -D__x86_64__ -I/usr/include/x86_64-linux-gnu \
 	-I"$here/../../include" -c "$here/$1.bpf.c" -o "$work/$1.bpf.o"; }
-cc_bpf testdrv_progs; cc_bpf testdrv_ringbuf; cc_bpf testdrv_suite; cc_bpf testdrv_core
+cc_bpf testdrv_progs; cc_bpf testdrv_ringbuf; cc_bpf testdrv_suite; cc_bpf testdrv_core; cc_bpf testdrv_badptr
 progs=$work/testdrv_progs.bpf.o
 idle=$examples/flow_idle.bpf.o
 flows=$examples/flow_idle.pcap
@@ -108,6 +108,15 @@ expect_json test-json "[t['ok'] for t in j['tests']] == [True, True, True]"
 run "$bpfrun" test "$work/testdrv_suite.bpf.o" --fail bpf_map_update_elem=ENOMEM
 expect_out test-fault "^not ok 1 - new_flow_passes_and_is_tracked$"
 expect_out test-fault-diag "^  # bpf_map_update_elem: 2 of 2 calls failed$"
+
+# bpf_sys_bpf checks the attr's pointers against the run's memory; nesting is bounded
+run "$bpfrun" test "$work/testdrv_badptr.bpf.o"
+[ "$rc" -eq 1 ] && pass || fail "badptr: exit $rc"
+expect_out badptr-host "^not ok 1 - host_address$"
+expect_count badptr-fault 2 "^  # test run failed: Bad address$"
+grep -q "helper argument: invalid read of size 64 at 0x400000" "$work/err" && pass ||
+	fail "badptr: the fault is not reported"
+expect_out badptr-recurse "^  # returned 16$" # EBUSY past 4 nested runs
 
 # --btf: CO-RE where /sys/kernel/btf/vmlinux is missing (hidden in a mount namespace)
 core=$work/testdrv_core.bpf.o
