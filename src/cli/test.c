@@ -19,8 +19,9 @@
 
 struct test_result {
 	const char *name;
-	int err;         /* the test run's error (-errno), 0 when it ran */
-	uint32_t retval; /* its return value */
+	int err;          /* the test run's error (-errno), 0 when it ran */
+	uint32_t retval;  /* its return value */
+	char faults[512]; /* the injected faults during the test, as TAP diagnostics */
 };
 
 static bool is_test(const struct bpf_program *p)
@@ -75,21 +76,31 @@ static void run_test(struct bpf_program *p, const uint8_t *ctx, uint32_t ctx_len
 	free(copy);
 }
 
-/* The fault rules' counts, as TAP diagnostics ("# bpf_timer_init: 1 of 3 calls failed"). */
-static void print_faults(const struct run_opts *o)
+/* The calls the fault rules failed during one test (the counts grew by), as TAP
+ * diagnostics ("  # bpf_timer_init: 1 of 3 calls failed").  seen[] keeps each rule's
+ * counts from the test before. */
+static void note_faults(const struct run_opts *o, uint64_t (*seen)[2], struct test_result *r)
 {
+	size_t n = 0;
+
 	for (int k = 0; k < o->fails.nr; k++) {
 		char what[128];
 		uint64_t calls, fails;
 		const char *rule = o->fails.v[k];
 		snprintf(what, sizeof(what), "%.*s", (int)strcspn(rule, "="), rule);
-		if (!bpfrun_fail_stats(what, &calls, &fails))
-			printf("  # %s: %" PRIu64 " of %" PRIu64 " call%s failed\n", what, fails,
-			       calls, calls == 1 ? "" : "s");
+		if (bpfrun_fail_stats(what, &calls, &fails))
+			continue;
+		uint64_t dc = calls - seen[k][0], df = fails - seen[k][1];
+		seen[k][0] = calls;
+		seen[k][1] = fails;
+		if (df && n < sizeof(r->faults))
+			n += (size_t)snprintf(r->faults + n, sizeof(r->faults) - n,
+					      "  # %s: %" PRIu64 " of %" PRIu64 " call%s failed\n",
+					      what, df, dc, dc == 1 ? "" : "s");
 	}
 }
 
-static void print_tap(const struct test_result *r, int n, const struct run_opts *o)
+static void print_tap(const struct test_result *r, int n)
 {
 	printf("TAP version 13\n1..%d\n", n);
 	for (int k = 0; k < n; k++) {
@@ -99,8 +110,7 @@ static void print_tap(const struct test_result *r, int n, const struct run_opts 
 			printf("  # test run failed: %s\n", strerror(-r[k].err));
 		else if (r[k].retval)
 			printf("  # returned %u\n", r[k].retval);
-		if (!ok)
-			print_faults(o);
+		fputs(r[k].faults, stdout);
 	}
 }
 
@@ -148,19 +158,29 @@ static int run_suite(struct bpf_object *obj, const char *path, const struct run_
 	    (o->ctx_path && !(ctx = cli_read_file(o->ctx_path, &ctx_len))))
 		return 1;
 	r = calloc((size_t)n, sizeof(*r));
-	if (!r) {
+	uint64_t(*seen)[2] = calloc((size_t)o->fails.nr + 1, sizeof(*seen));
+	if (!r || !seen) {
 		cli_error("out of memory");
+		free(r);
+		free(seen);
 		free(ctx);
 		return 1;
 	}
 	n = 0;
-	bpf_object__for_each_program(p, obj) if (is_test(p)) run_test(p, ctx, ctx_len, &r[n++]);
+	bpf_object__for_each_program(p, obj)
+	{
+		if (!is_test(p))
+			continue;
+		run_test(p, ctx, ctx_len, &r[n]);
+		note_faults(o, seen, &r[n++]);
+	}
+	free(seen);
 	for (int k = 0; k < n; k++)
 		failed += r[k].err || r[k].retval;
 	if (o->json)
 		print_json(r, n);
 	else
-		print_tap(r, n, o);
+		print_tap(r, n);
 	fflush(stdout);
 	if (o->coverage && coverage_write(obj, o->coverage))
 		failed++;

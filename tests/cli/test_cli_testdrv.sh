@@ -107,7 +107,12 @@ expect_ok test-pass "$bpfrun" test "$work/testdrv_suite.bpf.o" --set expect_fail
 expect_json test-json "[t['ok'] for t in j['tests']] == [True, True, True]"
 run "$bpfrun" test "$work/testdrv_suite.bpf.o" --fail bpf_map_update_elem=ENOMEM
 expect_out test-fault "^not ok 1 - new_flow_passes_and_is_tracked$"
-expect_out test-fault-diag "^  # bpf_map_update_elem: 2 of 2 calls failed$"
+expect_out test-fault-diag "^  # bpf_map_update_elem: 1 of 1 call failed$"
+expect_count test-fault-diag2 2 "^  # bpf_map_update_elem: 1 of 1 call failed$"
+
+# the example's own suite passes
+expect_ok example-suite "$bpfrun" test "$examples/flow_idle_test.bpf.o"
+expect_count example-suite 3 "^ok [1-3] - "
 
 # bpf_sys_bpf checks the attr's pointers against the run's memory; nesting is bounded
 run "$bpfrun" test "$work/testdrv_badptr.bpf.o"
