@@ -121,6 +121,7 @@ expect_out badptr-host "^not ok 1 - host_address$"
 expect_count badptr-fault 2 "^  # test run failed: Bad address$"
 grep -q "helper argument: invalid read of size 64 at 0x400000" "$work/err" && pass ||
 	fail "badptr: the fault is not reported"
+expect_out badptr-size "^ok 3 - data_out_needs_a_size$"
 expect_out badptr-recurse "^  # returned 16$" # EBUSY past 4 nested runs
 
 # --btf: CO-RE where /sys/kernel/btf/vmlinux is missing (hidden in a mount namespace)
