@@ -141,6 +141,8 @@ expect_out pin-root "^Found 1 element$"
 python3 -c "import sys; sys.stdout.buffer.write(bytes(8) + (5).to_bytes(4, 'little') + bytes(180))" >"$work/skb"
 expect_ok ctx "$bpfrun" run "$progs" --prog mark --ctx "$work/skb" --json
 expect_json ctx "j['programs'][0]['retvals'] == [{'value': 6, 'count': 1}] and j['programs'][0]['ctx_out'][8:12] == ['0x06', '0x00', '0x00', '0x00']"
+expect_ok lookup-keep-json "$bpfrun" map lookup "$idle" name expired key 0 0 0 0 --keep --json
+expect_json lookup-keep-json "j['result']['formatted'] == {'key': 0, 'value': 0} and len(j['maps']) >= 2"
 expect_ok version-json "$bpfrun" version --json
 expect_json version-json "j['version'] and j['libbpf']"
 
