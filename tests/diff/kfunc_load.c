@@ -130,6 +130,10 @@ static void test_object(void)
 	err = run_prog(prog_fd(obj, "rcu"), NULL, 0, &ret);
 	out("rcu: run %d, ret %u", err, ret);
 	res_print(obj, 2);
+	res_clear(obj);
+	err = run_prog(prog_fd(obj, "iter_num"), NULL, 0, &ret);
+	out("iter_num: run %d, ret %u", err, ret);
+	res_print(obj, 21);
 	bpf_object__close(obj);
 }
 
