@@ -15,8 +15,17 @@
 
 #include "kfunc.h"
 
+#define T(type) (1ull << BPF_PROG_TYPE_##type)
+
 /* common_btf_ids: every program type. */
 #define SET_COMMON (~0ull)
+/* bpf_kfunc_set_skb (bpf_dynptr_from_skb): measured. */
+#define SET_SKB                                                                                \
+	(T(SOCKET_FILTER) | T(SCHED_CLS) | T(SCHED_ACT) | T(TRACEPOINT) | T(PERF_EVENT) |      \
+	 T(CGROUP_SKB) | T(CGROUP_SOCK) | T(LWT_IN) | T(LWT_OUT) | T(LWT_XMIT) | T(SOCK_OPS) | \
+	 T(SK_SKB) | T(CGROUP_DEVICE) | T(LWT_SEG6LOCAL) | T(CGROUP_SYSCTL))
+/* bpf_kfunc_set_xdp (bpf_dynptr_from_xdp): measured. */
+#define SET_XDP T(XDP)
 
 #define KFUNC(name, flags, set) u64 kfunc_##name(struct exec_ctx *, u64, u64, u64, u64, u64);
 #include "kfunc_list.h"
