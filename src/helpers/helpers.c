@@ -85,6 +85,11 @@ static const struct helper_impl impls[] = {
 	IMPL(xdp_adjust_meta, false),
 	IMPL(get_socket_cookie, false),
 	IMPL(get_socket_uid, false),
+
+	IMPL(dynptr_from_mem, false),
+	IMPL(dynptr_read, false),
+	IMPL(dynptr_write, false),
+	IMPL(dynptr_data, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

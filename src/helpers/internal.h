@@ -31,6 +31,12 @@ HELPER(get_current_comm);
 HELPER(strncmp);
 HELPER(loop);
 
+/* dynptr.c: dynptrs */
+HELPER(dynptr_from_mem);
+HELPER(dynptr_read);
+HELPER(dynptr_write);
+HELPER(dynptr_data);
+
 /* printf.c: bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf */
 HELPER(trace_printk);
 HELPER(trace_vprintk);
