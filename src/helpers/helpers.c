@@ -90,6 +90,7 @@ static const struct helper_impl impls[] = {
 	IMPL(dynptr_read, false),
 	IMPL(dynptr_write, false),
 	IMPL(dynptr_data, false),
+	IMPL(sys_bpf, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];
@@ -112,7 +113,7 @@ const struct helper_desc *helper_get(u32 id)
 {
 	if (id >= NR_HELPER_IDS || !table[id].name)
 		return NULL;
-	return &table[id];
+	return fault_bind(&table[id], id); /* a fault rule's wrapper, when one names it */
 }
 
 const char *helper_name(u32 id)

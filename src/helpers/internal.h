@@ -36,6 +36,8 @@ HELPER(dynptr_from_mem);
 HELPER(dynptr_read);
 HELPER(dynptr_write);
 HELPER(dynptr_data);
+/* sysbpf.c: bpf_sys_bpf */
+HELPER(sys_bpf);
 
 /* printf.c: bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf */
 HELPER(trace_printk);
@@ -59,5 +61,9 @@ long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_s
 /* A readable range of program memory, or NULL WITHOUT faulting the run (for helpers
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */
 const void *helper_probe_mem(struct exec_ctx *x, u64 addr, u64 size);
+
+/* fault.c: d itself, or the wrapper of the active fault rule on helper id (the binding
+ * helper_get hands to the loader). */
+const struct helper_desc *fault_bind(const struct helper_desc *d, u32 id);
 
 #endif

@@ -252,10 +252,10 @@ static bool charge_back(struct exec_ctx *x, const struct vm_insn *pc, s64 n)
 #define DST r[pc->dst]
 #define SRC r[pc->src]
 #define IMM pc->imm
-#define NEXT                          \
-	do {                          \
-		pc++;                 \
-		goto *labels[pc->op]; \
+#define NEXT                            \
+	do {                            \
+		pc++;                   \
+		goto *dispatch[pc->op]; \
 	} while (0)
 /* The work budget (vm.h) without a check on straight-line code: every instruction moves
  * pc forward by one or more, except the transfers that move it back (a taken backward
@@ -281,7 +281,7 @@ static bool charge_back(struct exec_ctx *x, const struct vm_insn *pc, s64 n)
 		} else {                               \
 			pc++;                          \
 		}                                      \
-		goto *labels[pc->op];                  \
+		goto *dispatch[pc->op];                \
 	} while (0)
 
 u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
@@ -421,6 +421,13 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 		[VM_MAY_GOTO] = &&may_goto,
 	};
 #pragma GCC diagnostic pop
+	/* Coverage (coverage.c): with counters, every instruction passes through `count`
+	 * first; without, the dispatch goes straight to the instruction (the one place the
+	 * interpreter knows about coverage). */
+	static const void *const counting[VM_NR_OPS] = { [0 ... VM_NR_OPS - 1] = &&count };
+	const void *const *dispatch = ((const struct vm_code *)prog->vm_code)->cov ? counting :
+										     labels;
+	const struct vm_insn *cov_jump = NULL; /* the conditional jump executed last */
 	const u32 entry_depth = x->depth;
 	const u64 stack_top = vm_stack_top(x);
 	struct frame frames[MAX_CALL_FRAMES];
@@ -440,7 +447,7 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	r[10] = stack_lo + MAX_BPF_STACK;
 	x->prog = prog;
 	pc = &((const struct vm_code *)prog->vm_code)->insns[start];
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 	/* ---- ALU ---- */
 #define ALU64(name, expr_k, expr_x)      \
@@ -552,7 +559,7 @@ bswap64:
 ld_imm64:
 	DST = IMM;
 	pc += 2;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 	/* ---- jumps ---- */
 	/* cls: j64 or j32; w: the width the comparison sees; u, s: its unsigned, signed type */
@@ -755,7 +762,7 @@ tail_call : {
 	x->prog = target;
 	r[1] = (u64)(uintptr_t)x->ctx;
 	pc = ((const struct vm_code *)target->vm_code)->insns;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 }
 call_local:
 	if (x->depth >= MAX_CALL_FRAMES) {
@@ -772,7 +779,7 @@ call_local:
 	if (pc->off < 0 && !charge_back(x, pc, -(s64)pc->off))
 		goto out;
 	pc += pc->off + 1;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 exit:
 	/* the frame's way back to its caller, or the run's from its entry to here (a
@@ -790,12 +797,16 @@ exit:
 	x->depth--;
 	r[10] = stack_lo + 2 * MAX_BPF_STACK;
 	stack_lo += MAX_BPF_STACK;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 refill_jump:
 	if (!vm_budget_refill(x, insn_index(x, pc)))
 		goto out;
 	pc += pc->off + 1;
+	goto *dispatch[pc->op];
+
+count:
+	cov_jump = vm_coverage_count(x->prog->vm_code, pc, cov_jump);
 	goto *labels[pc->op];
 
 bad_op:

@@ -87,6 +87,19 @@ void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu)
 	cpu_id_set(cpu);
 }
 
+int bpfrun_set_cpu(int cpu)
+{
+	struct exec_ctx *x;
+
+	if (cpu < 0 || cpu >= num_possible_cpus())
+		return set_errno(EINVAL);
+	x = exec_ctx_get();
+	if (!x)
+		return set_errno(ENOMEM);
+	exec_ctx_set_cpu(x, (u32)cpu);
+	return 0;
+}
+
 void vm_reset_run(struct exec_ctx *x)
 {
 	x->ctx = NULL;
