@@ -97,6 +97,24 @@ int bpfrun_set_kernel_btf(const char *path);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+/* ---- Firing attached programs ------------------------------------------------------
+ * Runs the programs a loader attached to a hook, in attach order, as the kernel would
+ * when the event happens, so that kprobe, tracepoint, raw tracepoint, fentry-family and
+ * LSM programs can be unit-tested.  The hook is spelled as libbpf's section names:
+ *   "kprobe/FUNC", "kretprobe/FUNC"       ctx: struct pt_regs
+ *   "uprobe/PATH:OFFSET", "uretprobe/..." ctx: struct pt_regs (OFFSET: the file offset)
+ *   "tracepoint/CAT/NAME" ("tp/...")      ctx: the tracepoint's record
+ *   "raw_tp/NAME" ("raw_tracepoint/", "tp_btf/")   ctx: the u64 arguments
+ *   "fentry/FUNC", "fexit/FUNC", "fmod_ret/FUNC", "lsm/HOOK"
+ *                                         ctx: the u64 arguments; the whole trampoline
+ *                                         runs (fentry, fmod_ret, fexit programs); the
+ *                                         function itself returns *ret as given
+ * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
+ * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
+ * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
+ * set; the fentry family: the function's return value as the programs left it). */
+int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
+
 #ifdef __cplusplus
 }
 #endif

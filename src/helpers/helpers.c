@@ -85,6 +85,21 @@ static const struct helper_impl impls[] = {
 	IMPL(xdp_adjust_meta, false),
 	IMPL(get_socket_cookie, false),
 	IMPL(get_socket_uid, false),
+
+	IMPL(probe_read, true),
+	IMPL(probe_read_kernel, true),
+	IMPL(probe_read_user, true),
+	IMPL(probe_read_str, true),
+	IMPL(probe_read_kernel_str, true),
+	IMPL(probe_read_user_str, true),
+	IMPL(get_func_ip, false),
+	IMPL(get_attach_cookie, false),
+	IMPL(get_func_arg, false),
+	IMPL(get_func_ret, false),
+	IMPL(get_func_arg_cnt, false),
+	IMPL(override_return, true),
+	IMPL(send_signal, false),
+	IMPL(send_signal_thread, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

@@ -64,6 +64,13 @@ struct bpf_prog {
 	/* End of the furthest context access seen through R1 of the entry (the kernel's
 	 * max_ctx_offset; a static lower bound here). */
 	u32 max_ctx_offset;
+
+	/* Tracing targets (TRACING, LSM, tp_btf; prog_trampoline.c): the kernel BTF's type id
+	 * given as attach_btf_id, the function (or raw tracepoint) it names, and its number
+	 * of arguments. */
+	u32 attach_btf_id;
+	char attach_func[128];
+	u32 attach_nr_args;
 };
 
 /* A memory range of the context that a program type exposes. */
@@ -92,6 +99,8 @@ struct prog_type_ops {
 	bool sleepable_only; /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
 	bool pkt_readonly;   /* packet data may be read, not written (the kernel's
 			       * "cannot write into packet": CGROUP_SKB) */
+	bool trace_info;     /* runs carry a struct trace_info (helpers/trace_info.h) in
+			      * exec_ctx.type_data, or NULL */
 };
 
 static inline struct bpf_prog *prog_of(struct obj *o)

@@ -72,6 +72,7 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 		.ctx_store = readonly_ctx_store, \
 		.test_run = run,                 \
 		.tracing = true,                 \
+		.trace_info = true,              \
 	}
 
 TRACING_TYPE(kprobe_ops, "kprobe", &tracing_helpers, args_ctx_load, NULL);
