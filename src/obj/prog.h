@@ -16,6 +16,7 @@ struct btf_obj;
 struct exec_ctx;
 struct helper_desc;
 struct helper_set;
+struct load_env;
 
 #define MAX_BPF_STACK 512 /* bytes of stack per frame */
 #define MAX_CALL_FRAMES 8
@@ -99,6 +100,9 @@ struct prog_type_ops {
 	bool sleepable_only; /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
 	bool pkt_readonly;   /* packet data may be read, not written (the kernel's
 			       * "cannot write into packet": CGROUP_SKB) */
+	/* Resolves the program's attach target at load (attach_btf_id: TRACING, LSM), with
+	 * the reason in the load's log: 0 or -errno.  NULL: the type takes no target. */
+	int (*load_target)(struct load_env *env);
 	bool trace_info;     /* runs carry a struct trace_info (helpers/trace_info.h) in
 			      * exec_ctx.type_data, or NULL */
 };
