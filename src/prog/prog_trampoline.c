@@ -26,9 +26,9 @@
 /* ---- the helper set: the kprobe family's plus what trampolines add ---- */
 
 static const u16 trampoline_extra_ids[] = {
-	BPF_FUNC_get_func_ip,	BPF_FUNC_get_attach_cookie, BPF_FUNC_get_func_arg,
-	BPF_FUNC_get_func_ret,	BPF_FUNC_get_func_arg_cnt,  BPF_FUNC_d_path,
-	BPF_FUNC_skb_output,	BPF_FUNC_xdp_output,	    BPF_FUNC_sk_storage_get,
+	BPF_FUNC_get_func_ip,       BPF_FUNC_get_attach_cookie, BPF_FUNC_get_func_arg,
+	BPF_FUNC_get_func_ret,      BPF_FUNC_get_func_arg_cnt,  BPF_FUNC_d_path,
+	BPF_FUNC_skb_output,        BPF_FUNC_xdp_output,        BPF_FUNC_sk_storage_get,
 	BPF_FUNC_sk_storage_delete,
 };
 static u16 trampoline_ids[256];
@@ -59,8 +59,8 @@ __attribute__((constructor)) static void trampoline_helpers_build(void)
  * test functions, system calls) and security_* hooks. */
 static bool modifiable(const char *name)
 {
-	static const char *const prefixes[] = { "security_", "bpf_modify_return_test",
-						"__x64_sys_", "__ia32_sys_" };
+	static const char *const prefixes[] = { "security_", "bpf_modify_return_test", "__x64_sys_",
+						"__ia32_sys_" };
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
 			return true;
@@ -88,7 +88,8 @@ static int resolve_raw_tp(struct load_env *env, const struct btf *btf, u32 id,
 		return -EINVAL;
 	}
 	if (strncmp(tname, BTF_TRACE_PREFIX, strlen(BTF_TRACE_PREFIX))) {
-		vlog_printf(&env->log, "attach_btf_id %u points to wrong type name %s\n", id, tname);
+		vlog_printf(&env->log, "attach_btf_id %u points to wrong type name %s\n", id,
+			    tname);
 		return -EINVAL;
 	}
 	const struct btf_type *proto = raw_tp_proto(btf, t);
@@ -228,16 +229,16 @@ static int trampoline_test_run(struct bpf_prog *prog, const union bpf_attr *attr
 }
 
 /* LSM programs have no test run (ENOTSUPP), as in the kernel. */
-#define TRAMPOLINE_TYPE(var, tname, check, run)         \
-	const struct prog_type_ops var = {              \
-		.name = tname,                          \
-		.helpers = &trampoline_helpers,         \
-		.ctx_load = trampoline_ctx_load,        \
-		.ctx_store = trampoline_ctx_store,      \
-		.test_run = run,                        \
-		.check_attach = check,                  \
-		.load_target = trampoline_load_target,  \
-		.trace_info = true,                     \
+#define TRAMPOLINE_TYPE(var, tname, check, run)        \
+	const struct prog_type_ops var = {             \
+		.name = tname,                         \
+		.helpers = &trampoline_helpers,        \
+		.ctx_load = trampoline_ctx_load,       \
+		.ctx_store = trampoline_ctx_store,     \
+		.test_run = run,                       \
+		.check_attach = check,                 \
+		.load_target = trampoline_load_target, \
+		.trace_info = true,                    \
 	}
 
 TRAMPOLINE_TYPE(tracing_ops, "tracing", tracing_check_attach, trampoline_test_run);

@@ -17,8 +17,7 @@ static void regs_from_args(struct pt_regs *regs, const u64 *args, u32 nr)
 		*slot[i] = args[i];
 }
 
-u64 test_func_call(const char *name, u64 (*fn)(const u64 *args), u32 nr_args,
-		   const u64 *args)
+u64 test_func_call(const char *name, u64 (*fn)(const u64 *args), u32 nr_args, const u64 *args)
 {
 	struct pt_regs regs = { 0 };
 	struct tramp_result res;
@@ -110,8 +109,8 @@ static u64 modify_return_test2(const u64 *a)
 		       (int)a[6]);
 }
 
-#define CALL(fn, ...)                                                                     \
-	((int)test_func_call("bpf_" #fn, fn, ARRAY_SIZE(((u64[]){ __VA_ARGS__ })),        \
+#define CALL(fn, ...)                                                              \
+	((int)test_func_call("bpf_" #fn, fn, ARRAY_SIZE(((u64[]){ __VA_ARGS__ })), \
 			     (u64[]){ __VA_ARGS__ }))
 #define PTR(p) ((u64)(uintptr_t)(p))
 
@@ -123,9 +122,9 @@ static bool fentry_tests_pass(void)
 	return CALL(fentry_test1, 1) == 2 && CALL(fentry_test2, 2, 3) == 5 &&
 	       CALL(fentry_test3, 4, 5, 6) == 15 && CALL(fentry_test4, 7, 8, 9, 10) == 34 &&
 	       CALL(fentry_test5, 11, 12, 13, 14, 15) == 65 &&
-	       CALL(fentry_test6, 16, 17, 18, 19, 20, 21) == 111 &&
-	       CALL(fentry_test7, 0) == 0 && CALL(fentry_test8, PTR(&arg)) == 0 &&
-	       CALL(fentry_test9, PTR(&zero)) == 0 && CALL(fentry_test10, 0) == 0;
+	       CALL(fentry_test6, 16, 17, 18, 19, 20, 21) == 111 && CALL(fentry_test7, 0) == 0 &&
+	       CALL(fentry_test8, PTR(&arg)) == 0 && CALL(fentry_test9, PTR(&zero)) == 0 &&
+	       CALL(fentry_test10, 0) == 0;
 }
 
 /* bpf_modify_return_test(1, &b) and bpf_modify_return_test2(1, &b, 3, 4, 5, 6, 7), each

@@ -15,7 +15,6 @@ int test_funcs_run(u32 type, u32 *retval);
 
 /* Calls function `name` (fn with nr_args u64 arguments) as the kernel would, with what is
  * attached to it firing around it; returns its (possibly modified) return value. */
-u64 test_func_call(const char *name, u64 (*fn)(const u64 *args), u32 nr_args,
-		   const u64 *args);
+u64 test_func_call(const char *name, u64 (*fn)(const u64 *args), u32 nr_args, const u64 *args);
 
 #endif

@@ -68,7 +68,8 @@ static int tp_event(const char *cat_name)
 	if (!f || !fgets(text, sizeof(text), f))
 		return -1;
 	fclose(f);
-	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr),
+	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT,
+					.size = sizeof(attr),
 					.config = strtoull(text, NULL, 10) };
 	return (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 }
