@@ -85,3 +85,30 @@ u64 ksym_addr(const char *name)
 	text_file_lines("/proc/kallsyms", kallsyms_line, &q);
 	return q.addr;
 }
+
+struct ksym_rquery {
+	u64 addr;
+	char *name;
+	size_t len;
+};
+
+static bool kallsyms_rline(const char *line, void *arg)
+{
+	struct ksym_rquery *q = arg;
+	char sym[256], type;
+	unsigned long long a;
+
+	if (sscanf(line, "%llx %c %255s", &a, &type, sym) != 3 || a != q->addr)
+		return false;
+	snprintf(q->name, q->len, "%s", sym);
+	return true;
+}
+
+int ksym_name(u64 addr, char *name, size_t len)
+{
+	struct ksym_rquery q = { addr, name, len };
+
+	if (!addr || !len)
+		return -ENOENT;
+	return text_file_lines("/proc/kallsyms", kallsyms_rline, &q);
+}

@@ -22,4 +22,7 @@ int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *ar
  * unreadable, hides addresses, or has no such symbol. */
 u64 ksym_addr(const char *name);
 
+/* The name of the kernel symbol at addr, in name (len bytes): 0, or -ENOENT. */
+int ksym_name(u64 addr, char *name, size_t len);
+
 #endif

@@ -15,6 +15,7 @@
 #include "link.h"
 #include "perf_event.h"
 #include "../btf/kernel_btf.h"
+#include "../lib/ksyms.h"
 #include "../lib/uaccess.h"
 #include "../prog/attach.h"
 
@@ -25,14 +26,20 @@
 static void link_detach_now(struct bpf_link *link)
 {
 	pthread_mutex_lock(&link->lock);
-	struct attachment *att = link->att;
+	struct attachment *att = link->att, **multi = link->multi;
 	struct perf_event *ev = link->perf_event;
 	struct bpf_prog *prog = link->prog;
+	u32 nr_multi = link->nr_multi;
 	link->att = NULL;
+	link->multi = NULL;
+	link->nr_multi = 0;
 	link->perf_event = NULL;
 	link->prog = NULL;
 	pthread_mutex_unlock(&link->lock);
 	attach_del(att);
+	for (u32 i = 0; i < nr_multi; i++)
+		attach_del(multi[i]);
+	free(multi);
 	if (ev) {
 		perf_event_clear_prog(ev);
 		perf_event_put(ev);
@@ -162,6 +169,78 @@ static int perf_link_attach(struct bpf_prog *prog, int event_fd, u64 cookie)
 	return link_publish(link);
 }
 
+#define MAX_KPROBE_MULTI_CNT (1u << 20)
+#define KSYM_NAME_LEN 512
+
+/* The i-th function name of a kprobe.multi link: syms is a user array of string
+ * pointers, or addrs one of kernel addresses (named through kallsyms). */
+static int multi_sym(u64 syms, u64 addrs, u32 i, char *name)
+{
+	u64 uptr;
+
+	if (copy_from_user(&uptr, u64_to_ptr((syms ? syms : addrs) + (u64)i * sizeof(u64)),
+			   sizeof(uptr)))
+		return -EFAULT;
+	if (!syms)
+		return ksym_name(uptr, name, KSYM_NAME_LEN) ? -EINVAL : 0;
+	long n = strncpy_from_user(name, u64_to_ptr(uptr), KSYM_NAME_LEN);
+	if (n < 0)
+		return -EFAULT;
+	return n == KSYM_NAME_LEN ? -E2BIG : 0;
+}
+
+/* One attachment per function, with its cookie (cookies: user array of u64, optional). */
+static int multi_attach_all(struct bpf_link *link, const union bpf_attr *attr, bool ret)
+{
+	u64 syms = attr->link_create.kprobe_multi.syms,
+	    addrs = attr->link_create.kprobe_multi.addrs;
+	u64 cookies = attr->link_create.kprobe_multi.cookies;
+	char name[KSYM_NAME_LEN];
+
+	for (u32 i = 0; i < link->nr_multi; i++) {
+		u64 cookie = 0;
+		int err = multi_sym(syms, addrs, i, name);
+		if (!err && cookies &&
+		    copy_from_user(&cookie, u64_to_ptr(cookies + (u64)i * 8), sizeof(cookie)))
+			err = -EFAULT;
+		if (err)
+			return err;
+		link->multi[i] = attach_add(HOOK_KPROBE, name, BPF_TRACE_KPROBE_MULTI, ret,
+					    link->prog, cookie);
+		if (!link->multi[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* bpf_kprobe_multi_link_attach: functions by name or by kallsyms address. */
+static int kprobe_multi_attach(struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	u32 flags = attr->link_create.kprobe_multi.flags, cnt = attr->link_create.kprobe_multi.cnt;
+	bool syms = attr->link_create.kprobe_multi.syms,
+	     addrs = attr->link_create.kprobe_multi.addrs;
+
+	if (prog->expected_attach_type != BPF_TRACE_KPROBE_MULTI)
+		return -EINVAL;
+	if (flags & ~(u32)BPF_F_KPROBE_MULTI_RETURN || syms == addrs || !cnt)
+		return -EINVAL;
+	if (cnt > MAX_KPROBE_MULTI_CNT)
+		return -E2BIG;
+	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_KPROBE_MULTI, BPF_TRACE_KPROBE_MULTI,
+					   prog);
+	if (IS_ERR(link))
+		return (int)PTR_ERR(link);
+	link->multi = calloc(cnt, sizeof(*link->multi));
+	link->nr_multi = cnt;
+	int err = link->multi ? multi_attach_all(link, attr, flags & BPF_F_KPROBE_MULTI_RETURN) :
+				-ENOMEM;
+	if (err) {
+		obj_put(&link->obj);
+		return err;
+	}
+	return link_publish(link);
+}
+
 static bool is_trampoline_type(u32 attach_type)
 {
 	return attach_type == BPF_TRACE_FENTRY || attach_type == BPF_TRACE_FEXIT ||
@@ -186,6 +265,9 @@ static int link_create_for(struct bpf_prog *prog, const union bpf_attr *attr)
 				      attr->link_create.tracing.target_btf_id,
 				      attr->link_create.tracing.cookie);
 	case BPF_PROG_TYPE_KPROBE:
+		if (type == BPF_TRACE_KPROBE_MULTI)
+			return kprobe_multi_attach(prog, attr);
+		/* fall through */
 	case BPF_PROG_TYPE_TRACEPOINT:
 	case BPF_PROG_TYPE_PERF_EVENT:
 		if (type != BPF_PERF_EVENT)

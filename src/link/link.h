@@ -21,6 +21,8 @@ struct bpf_link {
 	pthread_mutex_t lock;
 	struct bpf_prog *prog;         /* referenced; NULL once detached */
 	struct attachment *att;        /* NULL once detached, or for perf links */
+	struct attachment **multi;     /* kprobe.multi links: one per function */
+	u32 nr_multi;
 	struct perf_event *perf_event; /* perf links: referenced, the event holds the prog */
 	char *tp_name;                 /* raw tracepoint links */
 	u32 target_btf_id;             /* tracing links */

@@ -49,4 +49,18 @@ int rtp(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+SEC("kprobe.multi/bpf_fentry_test1")
+int kpm(struct pt_regs *ctx)
+{
+	bump(5, PT_REGS_PARM1(ctx));
+	return 0;
+}
+
+SEC("uprobe")
+int up(struct pt_regs *ctx)
+{
+	bump(6, PT_REGS_PARM2(ctx));
+	return 0;
+}
+
 char _license[] SEC("license") = "GPL";
