@@ -91,6 +91,20 @@ static const struct helper_impl impls[] = {
 	IMPL(dynptr_write, false),
 	IMPL(dynptr_data, false),
 	IMPL(sys_bpf, false),
+	IMPL(probe_read, true),
+	IMPL(probe_read_kernel, true),
+	IMPL(probe_read_user, true),
+	IMPL(probe_read_str, true),
+	IMPL(probe_read_kernel_str, true),
+	IMPL(probe_read_user_str, true),
+	IMPL(get_func_ip, false),
+	IMPL(get_attach_cookie, false),
+	IMPL(get_func_arg, false),
+	IMPL(get_func_ret, false),
+	IMPL(get_func_arg_cnt, false),
+	IMPL(override_return, true),
+	IMPL(send_signal, false),
+	IMPL(send_signal_thread, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

@@ -44,6 +44,22 @@ HELPER(trace_printk);
 HELPER(trace_vprintk);
 HELPER(snprintf);
 
+/* probe.c: checked reads, what fired the run, override_return, signals */
+HELPER(probe_read);
+HELPER(probe_read_kernel);
+HELPER(probe_read_user);
+HELPER(probe_read_str);
+HELPER(probe_read_kernel_str);
+HELPER(probe_read_user_str);
+HELPER(get_func_ip);
+HELPER(get_attach_cookie);
+HELPER(get_func_arg);
+HELPER(get_func_ret);
+HELPER(get_func_arg_cnt);
+HELPER(override_return);
+HELPER(send_signal);
+HELPER(send_signal_thread);
+
 /* ---- formatted output (printf.c) ---- */
 #define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
 #define BPRINTF_BIN_SIZE 512  /* room for the arguments, copied strings included */

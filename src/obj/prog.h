@@ -16,6 +16,7 @@ struct btf_obj;
 struct exec_ctx;
 struct helper_desc;
 struct helper_set;
+struct load_env;
 
 #define MAX_BPF_STACK 512 /* bytes of stack per frame */
 #define MAX_CALL_FRAMES 8
@@ -77,6 +78,13 @@ struct bpf_prog {
 	/* Kernel functions the program calls, one entry per (imm, off). */
 	struct kfunc_bind *kfuncs;
 	u32 nr_kfuncs;
+
+	/* Tracing targets (TRACING, LSM, tp_btf; prog_trampoline.c): the kernel BTF's type id
+	 * given as attach_btf_id, the function (or raw tracepoint) it names, and its number
+	 * of arguments. */
+	u32 attach_btf_id;
+	char attach_func[128];
+	u32 attach_nr_args;
 };
 
 /* The binding of the kfunc call (imm, off) of prog, or NULL. */
@@ -114,6 +122,11 @@ struct prog_type_ops {
 	bool sleepable_only; /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
 	bool pkt_readonly;   /* packet data may be read, not written (the kernel's
 			       * "cannot write into packet": CGROUP_SKB) */
+	/* Resolves the program's attach target at load (attach_btf_id: TRACING, LSM), with
+	 * the reason in the load's log: 0 or -errno.  NULL: the type takes no target. */
+	int (*load_target)(struct load_env *env);
+	bool trace_info;     /* runs carry a struct trace_info (helpers/trace_info.h) in
+			      * exec_ctx.type_data, or NULL */
 };
 
 static inline struct bpf_prog *prog_of(struct obj *o)
