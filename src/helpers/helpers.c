@@ -85,6 +85,20 @@ static const struct helper_impl impls[] = {
 	IMPL(xdp_adjust_meta, false),
 	IMPL(get_socket_cookie, false),
 	IMPL(get_socket_uid, false),
+
+	IMPL(ringbuf_output, false),
+	IMPL(ringbuf_reserve, false),
+	IMPL(ringbuf_submit, false),
+	IMPL(ringbuf_discard, false),
+	IMPL(ringbuf_query, false),
+	IMPL(ringbuf_reserve_dynptr, false),
+	IMPL(ringbuf_submit_dynptr, false),
+	IMPL(ringbuf_discard_dynptr, false),
+	IMPL(user_ringbuf_drain, false),
+	IMPL(dynptr_from_mem, false),
+	IMPL(dynptr_read, false),
+	IMPL(dynptr_write, false),
+	IMPL(dynptr_data, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

@@ -4,6 +4,7 @@
 #define BPFRUN_HELPERS_INTERNAL_H
 
 #include "helpers.h"
+#include "../maps/map.h"
 
 #define HELPER(name) u64 helper_##name(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 
@@ -35,6 +36,39 @@ HELPER(loop);
 HELPER(trace_printk);
 HELPER(trace_vprintk);
 HELPER(snprintf);
+
+/* ringbuf.c: ring buffers (maps/ringbuf.h) */
+HELPER(ringbuf_output);
+HELPER(ringbuf_reserve);
+HELPER(ringbuf_submit);
+HELPER(ringbuf_discard);
+HELPER(ringbuf_query);
+HELPER(ringbuf_reserve_dynptr);
+HELPER(ringbuf_submit_dynptr);
+HELPER(ringbuf_discard_dynptr);
+HELPER(user_ringbuf_drain);
+
+/* dynptr.c: dynptrs over memory */
+HELPER(dynptr_from_mem);
+HELPER(dynptr_read);
+HELPER(dynptr_write);
+HELPER(dynptr_data);
+
+/* struct bpf_dynptr as the kernel fills it (its bpf_dynptr_kern): the data pointer, the
+ * size with the type and read-only bits above it, and an offset into the data. */
+struct dynptr {
+	u64 data;
+	u32 size;
+	u32 offset;
+};
+#define DYNPTR_SIZE_MASK 0xffffffu
+#define DYNPTR_TYPE_SHIFT 28
+#define DYNPTR_RDONLY_BIT (1u << 31)
+enum { DYNPTR_TYPE_INVALID, DYNPTR_TYPE_LOCAL, DYNPTR_TYPE_RINGBUF };
+void dynptr_init(struct dynptr *d, void *data, u32 type, u32 size);
+void dynptr_set_null(struct dynptr *d);
+/* -E2BIG when size exceeds what a dynptr holds (2^24 - 1), else 0. */
+long dynptr_check_size(u32 size);
 
 /* ---- formatted output (printf.c) ---- */
 #define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
