@@ -38,16 +38,17 @@
 
 struct ringbuf {
 	struct bpf_map map;
-	char *area;   /* consumer page, producer page, data twice */
-	size_t len;   /* bytes mapped at area */
-	char *data;   /* area + 2 pages */
-	u64 mask;     /* max_entries - 1 */
-	u64 prod_pos; /* RINGBUF: the true producer position, under lock */
-	u64 pend_pos; /* RINGBUF: oldest record that may still be BUSY, under lock */
-	u32 lock;     /* RINGBUF producers */
-	u32 busy;     /* USER_RINGBUF drainer */
-	int eventfd;  /* readiness for epoll (ringbuf.h), or -1 */
-	bool polled;  /* in poll_list (under poll_lock) */
+	char *area;    /* consumer page, producer page, data twice */
+	size_t len;    /* bytes mapped at area */
+	char *data;    /* area + 2 pages */
+	u64 mask;      /* max_entries - 1 */
+	u64 prod_pos;  /* RINGBUF: the true producer position, under lock */
+	u64 pend_pos;  /* RINGBUF: oldest record that may still be BUSY, under lock */
+	u32 lock;      /* RINGBUF producers */
+	u32 busy;      /* USER_RINGBUF drainer */
+	int eventfd;   /* readiness for epoll (ringbuf.h), or -1 */
+	u32 signalled; /* atomic: eventfd written since the last rearm cleared it */
+	bool polled;   /* in poll_list (under poll_lock) */
 	struct ringbuf *poll_next;
 };
 
@@ -294,10 +295,14 @@ void *ringbuf_reserve(struct bpf_map *map, u64 size)
 	return hdr + 2;
 }
 
+/* Signals the eventfd, once until ringbuf_poll_rearm clears it: like the kernel's
+ * irq_work, a burst of wake-ups costs one (here: one system call). */
 static void wake(struct ringbuf *rb)
 {
 	u64 one = 1;
 
+	if (__atomic_exchange_n(&rb->signalled, 1, __ATOMIC_SEQ_CST))
+		return;
 	if (write(rb->eventfd, &one, sizeof(one)) < 0) {
 		/* the counter is full: the ring is signalled already */
 	}
@@ -428,9 +433,10 @@ void ringbuf_poll_rearm(void)
 		return;
 	pthread_mutex_lock(&poll_lock);
 	for (struct ringbuf *rb = poll_list; rb; rb = rb->poll_next) {
-		/* clear, then look: a wake-up after the look finds the eventfd cleared */
+		/* clear the eventfd, then the flag, then look: a wake-up before the flag is
+		 * cleared is caught by the look, one after it writes the eventfd again */
 		if (read(rb->eventfd, &count, sizeof(count)) == sizeof(count)) {
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			__atomic_store_n(&rb->signalled, 0, __ATOMIC_SEQ_CST);
 			if (ring_ready(rb))
 				wake(rb);
 		}
