@@ -4,6 +4,7 @@
 #define BPFRUN_HELPERS_INTERNAL_H
 
 #include "helpers.h"
+#include "../maps/map.h"
 
 #define HELPER(name) u64 helper_##name(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 
@@ -59,6 +60,17 @@ HELPER(get_func_arg_cnt);
 HELPER(override_return);
 HELPER(send_signal);
 HELPER(send_signal_thread);
+
+/* ringbuf.c: ring buffers (maps/ringbuf.h) */
+HELPER(ringbuf_output);
+HELPER(ringbuf_reserve);
+HELPER(ringbuf_submit);
+HELPER(ringbuf_discard);
+HELPER(ringbuf_query);
+HELPER(ringbuf_reserve_dynptr);
+HELPER(ringbuf_submit_dynptr);
+HELPER(ringbuf_discard_dynptr);
+HELPER(user_ringbuf_drain);
 
 /* ---- formatted output (printf.c) ---- */
 #define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
