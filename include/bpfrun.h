@@ -129,6 +129,23 @@ void bpfrun_set_coverage(int on);
  * length.  Returns the number of instructions, or -1/ENODATA when the program was loaded
  * without coverage (EBADF, EINVAL as BPF_OBJ_GET_INFO_BY_FD). */
 long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t cnt);
+/* ---- Firing attached programs ------------------------------------------------------
+ * Runs the programs a loader attached to a hook, in attach order, as the kernel would
+ * when the event happens, so that kprobe, tracepoint, raw tracepoint, fentry-family and
+ * LSM programs can be unit-tested.  The hook is spelled as libbpf's section names:
+ *   "kprobe/FUNC", "kretprobe/FUNC"       ctx: struct pt_regs
+ *   "uprobe/PATH:OFFSET", "uretprobe/..." ctx: struct pt_regs (OFFSET: the file offset)
+ *   "tracepoint/CAT/NAME" ("tp/...")      ctx: the tracepoint's record
+ *   "raw_tp/NAME" ("raw_tracepoint/", "tp_btf/")   ctx: the u64 arguments
+ *   "fentry/FUNC", "fexit/FUNC", "fmod_ret/FUNC", "lsm/HOOK"
+ *                                         ctx: the u64 arguments; the whole trampoline
+ *                                         runs (fentry, fmod_ret, fexit programs); the
+ *                                         function itself returns *ret as given
+ * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
+ * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
+ * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
+ * set; the fentry family: the function's return value as the programs left it). */
+int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 
 #include "bpfrun.h"
 #include "internal.h"
+#include "../lib/ksyms.h"
 #include "../timers/clock.h"
 
 HELPER(ktime_get_ns)
@@ -35,26 +36,26 @@ HELPER(ktime_get_tai_ns)
 
 static u32 kernel_hz = DEFAULT_HZ;
 
+static bool config_hz_line(const char *line, void *arg)
+{
+	unsigned int n;
+
+	if (sscanf(line, "CONFIG_HZ=%u", &n) != 1 || !n || n > 10000)
+		return false;
+	kernel_hz = n;
+	return true;
+}
+
 /* CONFIG_HZ of the running kernel from /boot/config-<release>, read once at load. */
 __attribute__((constructor)) static void read_kernel_hz(void)
 {
 	struct utsname u;
-	char path[128 + sizeof(u.release)], line[128];
-	unsigned int n;
+	char path[128 + sizeof(u.release)];
 
 	if (uname(&u) != 0)
 		return;
 	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "CONFIG_HZ=%u", &n) == 1 && n > 0 && n <= 10000) {
-			kernel_hz = n;
-			break;
-		}
-	}
-	fclose(f);
+	text_file_lines(path, config_hz_line, NULL); /* no stdio: the bridge has fopen */
 }
 
 /* The kernel starts jiffies 5 minutes before wrapping 32 bits (INITIAL_JIFFIES) and

@@ -11,6 +11,7 @@
  * No lock, no allocation.
  */
 #include <string.h>
+#include <linux/filter.h>
 
 #include "vm_internal.h"
 #include "../maps/map.h"
@@ -150,12 +151,22 @@ static __attribute__((noinline)) void *atomic_ptr(struct exec_ctx *x, const stru
 	return (void *)(uintptr_t)addr;
 }
 
-/* Packet bytes for BPF_LD_ABS/IND, big-endian; false when outside the packet. */
-static bool ld_packet(const struct exec_ctx *x, u64 off, u32 size, u64 *val)
+/* Packet bytes for BPF_LD_ABS/IND at k, big-endian; false when outside the packet.  As
+ * the kernel's bpf_skb_load_helper_*: a negative k counts from the network header
+ * (k >= SKF_NET_OFF) or from the link-layer header (k >= SKF_LL_OFF) when the packet has
+ * one; either may lie before data, in the headroom, and the bytes may then be read up
+ * to the end of the packet. */
+static bool ld_packet(const struct exec_ctx *x, s32 k, u32 size, u64 *val)
 {
-	u64 len = x->pkt_end - x->pkt_start;
+	s64 len = (s64)(x->pkt_end - x->pkt_start), off = k;
 
-	if (off >= len || len - off < size)
+	if (k < 0 && k >= SKF_NET_OFF && x->pkt_net)
+		off = (s64)k - SKF_NET_OFF + (s64)(x->pkt_net - x->pkt_start);
+	else if (k < 0 && k >= SKF_LL_OFF && x->pkt_mac)
+		off = (s64)k - SKF_LL_OFF + (s64)(x->pkt_mac - x->pkt_start);
+	else if (k < 0)
+		return false;
+	if (len - off < size)
 		return false;
 	u64 v = 0;
 	for (u32 i = 0; i < size; i++)
@@ -637,17 +648,17 @@ stx_dw:
 	}                                      \
 	NEXT;
 ld_abs_b:
-	LD_PKT(1, (u64)(s64)(s32)IMM)
+	LD_PKT(1, (s32)IMM)
 ld_abs_h:
-	LD_PKT(2, (u64)(s64)(s32)IMM)
+	LD_PKT(2, (s32)IMM)
 ld_abs_w:
-	LD_PKT(4, (u64)(s64)(s32)IMM)
+	LD_PKT(4, (s32)IMM)
 ld_ind_b:
-	LD_PKT(1, (u64)(s64)(s32)(SRC + IMM))
+	LD_PKT(1, (s32)(SRC + IMM))
 ld_ind_h:
-	LD_PKT(2, (u64)(s64)(s32)(SRC + IMM))
+	LD_PKT(2, (s32)(SRC + IMM))
 ld_ind_w:
-	LD_PKT(4, (u64)(s64)(s32)(SRC + IMM))
+	LD_PKT(4, (s32)(SRC + IMM))
 
 	/* ---- atomics ---- */
 #define ATOMIC_PTR(size)                             \

@@ -105,6 +105,7 @@ void vm_reset_run(struct exec_ctx *x)
 	x->ctx = NULL;
 	x->ctx_size = 0;
 	x->pkt_start = x->pkt_end = x->pkt_meta = 0;
+	x->pkt_mac = x->pkt_net = 0;
 	x->type_data = NULL;
 	x->nr_grants = 0;
 	x->fault = 0;

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 cc_bpf() { clang -O2 -g -mcpu=v3 -target bpf -D__x86_64__ -I/usr/include/x86_64-linux-gnu \
 	-I"$here/../../include" -c "$here/$1.bpf.c" -o "$work/$1.bpf.o"; }
-cc_bpf testdrv_progs; cc_bpf testdrv_ringbuf; cc_bpf testdrv_suite; cc_bpf testdrv_core; cc_bpf testdrv_badptr
+cc_bpf testdrv_progs; cc_bpf testdrv_unsupported_map; cc_bpf testdrv_suite; cc_bpf testdrv_core; cc_bpf testdrv_badptr
 progs=$work/testdrv_progs.bpf.o
 idle=$examples/flow_idle.bpf.o
 flows=$examples/flow_idle.pcap
@@ -147,8 +147,8 @@ expect_ok version-json "$bpfrun" version --json
 expect_json version-json "j['version'] and j['libbpf']"
 
 # a map type bpfrun does not serve is named
-expect_error ringbuf "loading failed" "$bpfrun" run "$work/testdrv_ringbuf.bpf.o"
-grep -q "map 'rb': bpfrun does not support map type ringbuf" "$work/err" && pass ||
-	fail "ringbuf: the map type is not named"
+expect_error unsupported_map "loading failed" "$bpfrun" run "$work/testdrv_unsupported_map.bpf.o"
+grep -q "map 'socks': bpfrun does not support map type reuseport_sockarray" "$work/err" && pass ||
+	fail "unsupported_map: the map type is not named"
 
 finish
