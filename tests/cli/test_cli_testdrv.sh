@@ -91,7 +91,14 @@ html_line "$work/fail.info" 58 lineNoCov
 # the 2nd call only: one flow (B, the 2nd new one) never expires
 expect_ok fail-nth "$bpfrun" run "$idle" --pcap "$flows" --clock virtual --fail bpf_timer_init=-12@2
 expect_out fail-nth "^timers: armed 6, fired 4, cancelled 0, pending 0$"
-expect_error fail-name "no helper 'bpf_nope'" "$bpfrun" run "$idle" --fail bpf_nope=ENOMEM
+# kfuncs too: bpf_dynptr_from_xdp fails with -EINVAL (100 - 22), a pointer one takes NULL
+expect_ok fail-kfunc "$bpfrun" run "$progs" --prog dynptr --fail bpf_dynptr_from_xdp=EINVAL
+expect_out fail-kfunc "^dynptr: 1 run, return values: 78 x1$"
+expect_ok kfunc "$bpfrun" run "$progs" --prog dynptr
+expect_out kfunc "^dynptr: 1 run, return values: 1 x1$"
+expect_error fail-kfunc-ptr "returns a pointer" "$bpfrun" run "$progs" --prog dynptr \
+	--fail bpf_dynptr_slice=ENOMEM
+expect_error fail-name "no helper or kfunc 'bpf_nope'" "$bpfrun" run "$idle" --fail bpf_nope=ENOMEM
 expect_error fail-ptr "returns a pointer" "$bpfrun" run "$idle" --fail bpf_map_lookup_elem=ENOMEM
 expect_error fail-errno "is not an errno" "$bpfrun" run "$idle" --fail bpf_timer_init=EWHAT
 
