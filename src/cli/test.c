@@ -4,9 +4,9 @@
  * sections load as sleepable syscall programs, setup.c), then every global
  * `bpfrun_fd_<prog>` (include/bpfrun_test.h's BPFRUN_PROG_FD) receives the descriptor of
  * that program, then each test runs once, in the object's order, with --ctx FILE as its
- * context if given; it passes when it returns 0.  --keep dumps the maps after the suite.  Timers the tests arm fire as in `run`
- * (at each run's end when due; the virtual clock stands still).  The exit status is 0 when
- * every test passed.  Single-threaded. */
+ * context if given; it passes when it returns 0.  --keep dumps the maps after the suite.
+ * Timers the tests arm fire as in `run` (at each run's end when due; the virtual clock
+ * stands still).  The exit status is 0 when every test passed.  Single-threaded. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>

@@ -7,7 +7,9 @@
 source "$(dirname "$0")/lib.sh"
 cc_bpf() { clang -O2 -g -mcpu=v3 -target bpf -D__x86_64__ -I/usr/include/x86_64-linux-gnu \
 	-I"$here/../../include" -c "$here/$1.bpf.c" -o "$work/$1.bpf.o"; }
-cc_bpf testdrv_progs; cc_bpf testdrv_unsupported_map; cc_bpf testdrv_suite; cc_bpf testdrv_core; cc_bpf testdrv_badptr
+for o in testdrv_progs testdrv_unsupported_map testdrv_suite testdrv_core testdrv_badptr; do
+	cc_bpf $o
+done
 progs=$work/testdrv_progs.bpf.o
 idle=$examples/flow_idle.bpf.o
 flows=$examples/flow_idle.pcap
