@@ -82,6 +82,7 @@ html_line "$work/idle.info" 58 lineCov
 expect_ok fail-timer "$bpfrun" run "$idle" --pcap "$flows" --clock virtual \
 	--fail bpf_timer_init=ENOMEM --coverage "$work/fail.info"
 expect_out fail-timer "^timers: armed 0, fired 0, cancelled 0, pending 0$"
+expect_out fail-timer-count "^faults: bpf_timer_init failed 4 of 4 calls$"
 expect_no_out fail-timer "flow expired"
 # 4 new flows now (C's entry never expires, so it is not created again)
 for want in "DA:75,4" "DA:76,0" "DA:52,0" "FNDA:0,flow_idle"; do
@@ -93,6 +94,7 @@ html_line "$work/fail.info" 58 lineNoCov
 # the 2nd call only: one flow (B, the 2nd new one) never expires
 expect_ok fail-nth "$bpfrun" run "$idle" --pcap "$flows" --clock virtual --fail bpf_timer_init=-12@2
 expect_out fail-nth "^timers: armed 6, fired 4, cancelled 0, pending 0$"
+expect_out fail-nth-count "^faults: bpf_timer_init failed 1 of 5 calls$"
 # kfuncs too: bpf_dynptr_from_xdp fails with -EINVAL (100 - 22), a pointer one takes NULL
 expect_ok fail-kfunc "$bpfrun" run "$progs" --prog dynptr --fail bpf_dynptr_from_xdp=EINVAL
 expect_out fail-kfunc "^dynptr: 1 run, return values: 78 x1$"
