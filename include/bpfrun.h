@@ -98,14 +98,15 @@ int bpfrun_set_kernel_btf(const char *path);
 int bpfrun_num_possible_cpus(void);
 
 /* ---- Testing: fault injection, determinism, coverage ------------------------------
- * Fault injection: helper `name` ("bpf_timer_init") returns err, a negative errno, instead
- * of doing its work, on its nth call from now (1 is the next call), or on every call when
- * nth is 0.  Helpers that return a pointer (bpf_map_lookup_elem, bpf_ringbuf_reserve...)
+ * Fault injection: helper or kfunc `name` ("bpf_timer_init", "bpf_dynptr_from_xdp")
+ * returns err, a negative errno, instead of doing its work, on its nth call from now (1 is
+ * the next call), or on every call when nth is 0.  Functions that return a pointer
+ * (bpf_map_lookup_elem, bpf_ringbuf_reserve, kfuncs flagged KF_RET_NULL or KF_ACQUIRE)
  * take err 0: they return NULL.  A rule binds when a program is loaded: programs loaded
  * before it do not see it.  Programs loaded without any rule pay nothing.  Setting a rule
- * on the same helper again replaces it and restarts its count.  -1/ENOENT: no helper of
- * that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for a pointer;
- * -1/ENOSPC: rules on 16 different helpers already. */
+ * on the same function again replaces it and restarts its count.  -1/ENOENT: no helper
+ * or kfunc of that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for
+ * a pointer; -1/ENOSPC: rules on 16 different functions already. */
 int bpfrun_fail_helper(const char *name, int err, uint64_t nth);
 /* Drops every rule: the helpers work again, also in programs loaded under a rule. */
 void bpfrun_fail_clear(void);

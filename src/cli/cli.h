@@ -69,6 +69,8 @@ void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+/* A value already written as JSON text (a whole document another writer made). */
+void json_raw(struct json *j, const char *text);
 /* ["0x00","0x01",...] as bpftool prints raw bytes. */
 void json_hex_bytes(struct json *j, const void *p, size_t len);
 

@@ -259,7 +259,7 @@ static const struct run_opt table[] = {
 	  "bytes words) in .rodata, .data or .bss",
 	  parse_set, false },
 	{ "--fail", NULL, "WHAT=ERR[@N]", 1,
-	  "make helper WHAT return -ERR (ENOMEM, 12; NULL for pointers)\n"
+	  "helper or kfunc WHAT returns -ERR (ENOMEM, 12; NULL for pointers)\n"
 	  "on its Nth call, or on every call without @N",
 	  parse_fail, false },
 	{ "--seed", NULL, "N", 1, "seed bpf_get_prandom_u32 (the same numbers every time)",

@@ -121,6 +121,20 @@ static void hex_out(FILE *out, const char *what, const uint8_t *p, uint32_t len)
 	fputs(len > HEX_OUT_MAX ? " ...\n" : "\n", out);
 }
 
+/* The fault rules (--fail): name, calls and failures of each, for the summary. */
+struct fault_count {
+	char name[128];
+	uint64_t calls, fails;
+};
+
+static bool fault_count(const struct run_opts *o, int k, struct fault_count *f)
+{
+	const char *rule = o->fails.v[k];
+
+	snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(rule, "="), rule);
+	return bpfrun_fail_stats(f->name, &f->calls, &f->fails) == 0;
+}
+
 static void text_prog(FILE *out, const struct prog_stats *ps)
 {
 	fprintf(out, "%s: %" PRIu64 " run%s, return values:", bpf_program__name(ps->prog), ps->runs,
@@ -150,6 +164,12 @@ static void text_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 		"timers: armed %" PRIu64 ", fired %" PRIu64 ", cancelled %" PRIu64
 		", pending %" PRIu64 "\n",
 		ts->armed, ts->fired, ts->cancelled, ts->pending);
+	for (int k = 0; k < s->o->fails.nr; k++) {
+		struct fault_count f;
+		if (fault_count(s->o, k, &f))
+			fprintf(out, "faults: %s failed %" PRIu64 " of %" PRIu64 " call%s\n",
+				f.name, f.fails, f.calls, f.calls == 1 ? "" : "s");
+	}
 	fprintf(out, "elapsed: %.3f s", (double)elapsed / NSEC_PER_SEC);
 	if (bpfrun_clock_is_virtual())
 		fprintf(out, " (virtual clock: %.3f s)",
@@ -224,6 +244,22 @@ static void json_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 	json_key(j, "pending");
 	json_uint(j, ts->pending);
 	json_end_object(j);
+	json_key(j, "faults");
+	json_begin_array(j);
+	for (int k = 0; k < s->o->fails.nr; k++) {
+		struct fault_count f;
+		if (!fault_count(s->o, k, &f))
+			continue;
+		json_begin_object(j);
+		json_key(j, "name");
+		json_string(j, f.name);
+		json_key(j, "calls");
+		json_uint(j, f.calls);
+		json_key(j, "failed");
+		json_uint(j, f.fails);
+		json_end_object(j);
+	}
+	json_end_array(j);
 	json_key(j, "elapsed_ns");
 	json_uint(j, elapsed);
 	if (bpfrun_clock_is_virtual()) {

@@ -212,6 +212,7 @@ struct run_input {
 	const uint8_t *data, *ctx;
 	uint32_t len, ctx_len;
 	uint64_t ts_ns;
+	bool user_data; /* data from --data or --pcap (not the generated packet) */
 };
 
 static void test_run_one(struct run_state *s, struct prog_stats *ps, const struct run_input *in)
@@ -219,8 +220,9 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const struc
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	enum bpf_prog_type t = bpf_program__type(ps->prog);
 	bool packet = prog_type_takes_packet(t);
-	const uint8_t *ctx = packet ? in->ctx : (in->ctx ? in->ctx : in->data);
-	uint32_t ctx_len = packet ? in->ctx_len : (in->ctx ? in->ctx_len : in->len);
+	/* raw_tp and syscall: --ctx, else the input the user gave, else no context */
+	const uint8_t *ctx = packet || in->ctx ? in->ctx : in->user_data ? in->data : NULL;
+	uint32_t ctx_len = packet || in->ctx ? in->ctx_len : in->user_data ? in->len : 0;
 
 	if (out_buffers(ps, packet ? in->len : 0, ctx_len)) {
 		cli_error("out of memory");
@@ -328,7 +330,8 @@ static int run_pcap(struct run_state *s, struct run_input *in)
 static int run_inputs(struct run_state *s)
 {
 	struct run_input in = { .len = s->o->packet_size,
-				.ts_ns = bpfrun_clock_now(CLOCK_REALTIME) };
+				.ts_ns = bpfrun_clock_now(CLOCK_REALTIME),
+				.user_data = s->o->data_path || s->o->pcap_path };
 	uint8_t *data = NULL, *ctx = NULL;
 	int ret = -1;
 

@@ -136,7 +136,7 @@ const struct helper_desc *helper_get(u32 id)
 {
 	if (id >= NR_HELPER_IDS || !table[id].name)
 		return NULL;
-	return fault_bind(&table[id], id); /* a fault rule's wrapper, when one names it */
+	return fault_bind(&table[id]); /* a fault rule's wrapper, when one names it */
 }
 
 const char *helper_name(u32 id)

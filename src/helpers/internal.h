@@ -90,8 +90,8 @@ long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_s
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */
 const void *helper_probe_mem(struct exec_ctx *x, u64 addr, u64 size);
 
-/* fault.c: d itself, or the wrapper of the active fault rule on helper id (the binding
+/* fault.c: d itself, or the wrapper of the active fault rule on d's name (the binding
  * helper_get hands to the loader). */
-const struct helper_desc *fault_bind(const struct helper_desc *d, u32 id);
+const struct helper_desc *fault_bind(const struct helper_desc *d);
 
 #endif
