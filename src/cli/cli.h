@@ -90,10 +90,11 @@ struct run_opts {
 	int64_t for_ns;        /* --for; -1: until no timer is armed */
 	enum { RUN_CLOCK_DEFAULT, RUN_CLOCK_REAL, RUN_CLOCK_VIRTUAL } clock; /* --clock */
 	const char *pin_dir;                                                 /* --pin-maps */
-	bool keep;          /* --keep: dump the maps after the run */
-	bool json;          /* --json */
-	bool verbose;       /* -v: libbpf's messages */
-	bool run_requested; /* an option that asks for a run was given */
+	const char *fire_hook; /* --fire: attach the programs, fire this hook (fire.c) */
+	bool keep;             /* --keep: dump the maps after the run */
+	bool json;             /* --json */
+	bool verbose;          /* -v: libbpf's messages */
+	bool run_requested;    /* an option that asks for a run was given */
 };
 
 /* Parses argv[*i] (and its value) if it is a run option: 1 consumed, 0 not a run option,
@@ -111,6 +112,10 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o);
 /* Runs the object as `bpfrun run` does.  Trace lines and the summary go to `out`.
  * 0, or 1 after reporting an error. */
 int session_run(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out);
+/* `bpfrun run --fire HOOK` (fire.c): attaches every program of the object as its loader
+ * would, then fires HOOK --repeat times with the context --data gives (else zeros), and
+ * prints what ran.  0, or 1 after reporting an error. */
+int fire_session(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out);
 /* Closes the object and stops the runtime. */
 void session_close(struct bpf_object *obj);
 

@@ -39,6 +39,8 @@ const char run_opts_help[] =
 	"  --clock real|virtual the runtime's clock (default real, or $BPFRUN_CLOCK). Virtual\n"
 	"                       with --pcap: the packets' timestamps drive it\n"
 	"  --pin-maps DIR       pin the object's maps under DIR (this process's pins)\n"
+	"  --fire HOOK          attach the programs and fire HOOK (kprobe/FUNC, tp/CAT/NAME,\n"
+	"                       raw_tp/NAME, fentry/FUNC, lsm/HOOK...) with --data as context\n"
 	"  --keep               dump every map after the run\n"
 	"  --json               JSON output (bpftool's shape)\n"
 	"  -v, --verbose        show libbpf's messages\n";
@@ -173,6 +175,8 @@ static int parse_valued(struct run_opts *o, const char *name, const char *v)
 		o->pcap_path = v;
 	else if (!strcmp(name, "--pin-maps"))
 		o->pin_dir = v;
+	else if (!strcmp(name, "--fire"))
+		o->fire_hook = v;
 	else if (!strcmp(name, "--packet-size")) {
 		if (parse_u64(name, v, 1, 65535, &n))
 			return -1;
@@ -202,7 +206,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, int *i)
 {
 	static const char *const valued[] = {
 		"--prog",   "--section", "--data",  "--pcap",     "--packet-size",
-		"--repeat", "--for",     "--clock", "--pin-maps",
+		"--repeat", "--for",     "--clock", "--pin-maps", "--fire",
 	};
 	const char *a = argv[*i];
 
@@ -599,6 +603,8 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 	struct sigaction sa = { .sa_handler = on_sigint };
 	int ret = 1;
 
+	if (o->fire_hook)
+		return fire_session(obj, path, o, out);
 	if (select_programs(&s, obj))
 		goto out;
 	sink.out = out;

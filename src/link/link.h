@@ -19,9 +19,9 @@ struct bpf_link {
 	u32 type;        /* BPF_LINK_TYPE_* */
 	u32 attach_type; /* BPF_TRACE_FENTRY, BPF_PERF_EVENT ... */
 	pthread_mutex_t lock;
-	struct bpf_prog *prog;         /* referenced; NULL once detached */
-	struct attachment *att;        /* NULL once detached, or for perf links */
-	struct attachment **multi;     /* kprobe.multi links: one per function */
+	struct bpf_prog *prog;     /* referenced; NULL once detached */
+	struct attachment *att;    /* NULL once detached, or for perf links */
+	struct attachment **multi; /* kprobe.multi links: one per function */
 	u32 nr_multi;
 	struct perf_event *perf_event; /* perf links: referenced, the event holds the prog */
 	char *tp_name;                 /* raw tracepoint links */

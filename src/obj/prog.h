@@ -103,7 +103,7 @@ struct prog_type_ops {
 	/* Resolves the program's attach target at load (attach_btf_id: TRACING, LSM), with
 	 * the reason in the load's log: 0 or -errno.  NULL: the type takes no target. */
 	int (*load_target)(struct load_env *env);
-	bool trace_info;     /* runs carry a struct trace_info (helpers/trace_info.h) in
+	bool trace_info; /* runs carry a struct trace_info (helpers/trace_info.h) in
 			      * exec_ctx.type_data, or NULL */
 };
 
