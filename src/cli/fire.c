@@ -1,6 +1,6 @@
 /* `bpfrun run OBJ.o --fire HOOK`: attaches every program of the object (as its loader
  * would: bpf_program__attach, by section name), fires HOOK through bpfrun_fire() with
- * the bytes of --data as the context (else a zeroed context of the hook's usual size),
+ * the bytes of --ctx (or --data) as the context (else a zeroed context of the hook's usual size),
  * --repeat times, and prints each firing's return value.  Programs libbpf cannot attach
  * by their section alone are reported and left out.  No locking (one thread). */
 #include <errno.h>
@@ -32,12 +32,14 @@ static void *load_ctx(const struct run_opts *o, size_t *size)
 {
 	uint8_t *buf = calloc(1, MAX_CTX);
 
+	const char *path = o->ctx_path ? o->ctx_path : o->data_path;
+
 	*size = default_ctx_size(o->fire_hook);
-	if (!buf || !o->data_path)
+	if (!buf || !path)
 		return buf;
-	FILE *f = fopen(o->data_path, "rb");
+	FILE *f = fopen(path, "rb");
 	if (!f) {
-		cli_error("%s: %s", o->data_path, strerror(errno));
+		cli_error("%s: %s", path, strerror(errno));
 		free(buf);
 		return NULL;
 	}

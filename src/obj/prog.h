@@ -29,6 +29,16 @@ struct subprog {
 	u32 stack_depth; /* bytes below R10 it uses (static estimate, rounded up to 8) */
 };
 
+/* A kernel function the program calls (an entry of the kernel's kfunc_tab): the calls'
+ * imm (its BTF id) and off (module BTF slot), its kernel name and bpfrun's implementation
+ * (NULL when there is none: the load fails).  prog/prog_kfunc.c fills it at load. */
+struct kfunc_bind {
+	s32 imm;
+	s16 off;
+	const char *name; /* in the kernel's BTF, which lives as long as the process */
+	const struct helper_desc *desc;
+};
+
 struct bpf_prog {
 	struct obj obj;
 	u32 type, expected_attach_type, prog_flags;
@@ -65,6 +75,9 @@ struct bpf_prog {
 	/* End of the furthest context access seen through R1 of the entry (the kernel's
 	 * max_ctx_offset; a static lower bound here). */
 	u32 max_ctx_offset;
+	/* Kernel functions the program calls, one entry per (imm, off). */
+	struct kfunc_bind *kfuncs;
+	u32 nr_kfuncs;
 
 	/* Tracing targets (TRACING, LSM, tp_btf; prog_trampoline.c): the kernel BTF's type id
 	 * given as attach_btf_id, the function (or raw tracepoint) it names, and its number
@@ -73,6 +86,15 @@ struct bpf_prog {
 	char attach_func[128];
 	u32 attach_nr_args;
 };
+
+/* The binding of the kfunc call (imm, off) of prog, or NULL. */
+static inline const struct kfunc_bind *prog_kfunc(const struct bpf_prog *prog, s32 imm, s16 off)
+{
+	for (u32 i = 0; i < prog->nr_kfuncs; i++)
+		if (prog->kfuncs[i].imm == imm && prog->kfuncs[i].off == off)
+			return &prog->kfuncs[i];
+	return NULL;
+}
 
 /* A memory range of the context that a program type exposes. */
 struct ctx_desc;

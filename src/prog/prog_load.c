@@ -168,6 +168,7 @@ static void prog_obj_free(struct obj *o)
 	btf_obj_put(prog->btf);
 	free(prog->used_maps);
 	free(prog->subprogs);
+	free(prog->kfuncs);
 	free(prog->func_info);
 	free(prog->line_info);
 	free(prog->insns);
