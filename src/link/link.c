@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <linux/btf.h>
+#include <linux/if_link.h>
 #include <string.h>
 
 #include "commands.h"
@@ -18,6 +19,7 @@
 #include "../lib/ksyms.h"
 #include "../lib/uaccess.h"
 #include "../prog/attach.h"
+#include "../prog/test_run.h"
 
 #define BPF_MAX_TRAMP_LINKS 38 /* the kernel's limit of programs per trampoline */
 #define RAW_TP_NAME_MAX 128
@@ -241,6 +243,35 @@ static int kprobe_multi_attach(struct bpf_prog *prog, const union bpf_attr *attr
 	return link_publish(link);
 }
 
+#define XDP_FLAGS_MODES (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE | XDP_FLAGS_HW_MODE)
+
+/* bpf_xdp_link_attach: one XDP program per device (EBUSY), on a device the host has
+ * (EINVAL, as dev_get_by_index failing); hardware offload is not modelled (EINVAL, as
+ * without a capable driver). */
+static int xdp_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	u32 flags = attr->link_create.flags, ifindex = attr->link_create.target_ifindex;
+	char name[16];
+
+	if (flags & ~(u32)XDP_FLAGS_MODES || flags & XDP_FLAGS_HW_MODE)
+		return -EINVAL;
+	if (!ifindex || !netdev_exists(ifindex))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%u", ifindex);
+	if (attach_count(HOOK_XDP, name, NULL))
+		return -EBUSY;
+	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_XDP, BPF_XDP, prog);
+	if (IS_ERR(link))
+		return (int)PTR_ERR(link);
+	link->ifindex = ifindex;
+	link->att = attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0);
+	if (!link->att) {
+		obj_put(&link->obj);
+		return -ENOMEM;
+	}
+	return link_publish(link);
+}
+
 static bool is_trampoline_type(u32 attach_type)
 {
 	return attach_type == BPF_TRACE_FENTRY || attach_type == BPF_TRACE_FEXIT ||
@@ -274,6 +305,8 @@ static int link_create_for(struct bpf_prog *prog, const union bpf_attr *attr)
 			return -EINVAL;
 		return perf_link_attach(prog, (int)attr->link_create.target_fd,
 					attr->link_create.perf_event.bpf_cookie);
+	case BPF_PROG_TYPE_XDP:
+		return type == BPF_XDP ? xdp_link_attach(prog, attr) : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -333,25 +366,56 @@ static struct bpf_link *link_from_fd(int fd)
 	return IS_ERR(o) ? (struct bpf_link *)o : link_of(o);
 }
 
-/* None of the links bpfrun makes can change program (the kernel's tracing, raw
- * tracepoint and perf links have no update_prog): EINVAL after the argument checks. */
+/* bpf_xdp_link_update: a program of the link's type (EINVAL), the old one named with
+ * BPF_F_REPLACE (EPERM when it is not the link's), on a link not detached (ENOLINK). */
+static int xdp_link_update(struct bpf_link *link, struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	int err = 0;
+
+	if (prog->type != BPF_PROG_TYPE_XDP)
+		return -EINVAL;
+	pthread_mutex_lock(&link->lock);
+	if (!link->att) {
+		err = -ENOLINK;
+	} else if (attr->link_update.flags & BPF_F_REPLACE) {
+		struct bpf_prog *old = prog_from_fd((int)attr->link_update.old_prog_fd);
+		err = IS_ERR(old) ? (int)PTR_ERR(old) : old != link->prog ? -EPERM : 0;
+		if (!IS_ERR(old))
+			prog_put(old);
+	}
+	if (!err) {
+		attach_set_prog(link->att, prog);
+		prog_get(prog);
+		prog_put(link->prog);
+		link->prog = prog;
+	}
+	pthread_mutex_unlock(&link->lock);
+	return err;
+}
+
+/* Only XDP links change program; the kernel's tracing, raw tracepoint and perf links
+ * have no update_prog: EINVAL after the argument checks. */
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	if (attr->link_update.flags & ~(u32)BPF_F_REPLACE)
+		return -EINVAL;
+	if (!(attr->link_update.flags & BPF_F_REPLACE) && attr->link_update.old_prog_fd)
 		return -EINVAL;
 	struct bpf_link *link = link_from_fd((int)attr->link_update.link_fd);
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	struct bpf_prog *prog = prog_from_fd((int)attr->link_update.new_prog_fd);
 	int err = IS_ERR(prog) ? (int)PTR_ERR(prog) : -EINVAL;
+	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_XDP)
+		err = xdp_link_update(link, prog, attr);
 	if (!IS_ERR(prog))
 		prog_put(prog);
 	obj_put(&link->obj);
 	return err;
 }
 
-/* The kernel's link_detach: only link types with a detach operation (tracing links since
- * 6.x; not raw tracepoint or perf links: EOPNOTSUPP). */
+/* The kernel's link_detach: only link types with a detach operation (tracing and XDP
+ * links; not raw tracepoint or perf links: EOPNOTSUPP). */
 int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct bpf_link *link = link_from_fd((int)attr->link_detach.link_fd);
@@ -359,7 +423,7 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	int err = -EOPNOTSUPP;
-	if (link->type == BPF_LINK_TYPE_TRACING) {
+	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP) {
 		link_detach_now(link);
 		err = 0;
 	}
@@ -423,6 +487,9 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	switch (link->type) {
 	case BPF_LINK_TYPE_RAW_TRACEPOINT:
 		return info_tp_name(info, link->tp_name);
+	case BPF_LINK_TYPE_XDP:
+		info->xdp.ifindex = link->att ? link->ifindex : 0;
+		return 0;
 	case BPF_LINK_TYPE_TRACING:
 		info->tracing.attach_type = link->attach_type;
 		info->tracing.target_obj_id = 0; /* the kernel's vmlinux BTF has no id here */
