@@ -3,7 +3,8 @@
  * part of BPF_OBJ_GET_INFO_BY_FD, with the kernel's errnos (kernel/bpf/syscall.c,
  * bpf_trampoline.c, trace/bpf_trace.c).
  *
- * Locking: link->lock (link.h); the attach layer and perf events lock themselves.
+ * Locking: link->lock (link.h); raw_tp_lock guards the cache of raw tracepoint names; the
+ * attach layer and perf events lock themselves.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -122,13 +123,41 @@ static int tracing_attach(struct bpf_prog *prog, u32 target_fd, u32 btf_id, u64 
 	return link_publish(link);
 }
 
+/* Raw tracepoint names found in the kernel's BTF, so that attaching again does not
+ * search its 100,000 types (a linear search, half a millisecond) each time.  Under
+ * raw_tp_lock; the kernel's BTF never changes, so an entry stays true. */
+#define RAW_TP_CACHE 64
+static pthread_mutex_t raw_tp_lock = PTHREAD_MUTEX_INITIALIZER;
+static char raw_tp_known[RAW_TP_CACHE][RAW_TP_NAME_MAX];
+static u32 raw_tp_next;
+
+static bool raw_tp_cached(const char *name)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&raw_tp_lock);
+	for (u32 i = 0; i < RAW_TP_CACHE && !hit; i++)
+		hit = !strcmp(raw_tp_known[i], name);
+	pthread_mutex_unlock(&raw_tp_lock);
+	return hit;
+}
+
 /* A raw tracepoint exists when the kernel's BTF has its btf_trace_<name> typedef. */
 static bool raw_tp_exists(const char *name)
 {
 	char type_name[RAW_TP_NAME_MAX + 16];
 
+	if (!*name || strlen(name) >= RAW_TP_NAME_MAX)
+		return false;
+	if (raw_tp_cached(name))
+		return true;
 	snprintf(type_name, sizeof(type_name), "btf_trace_%s", name);
-	return kernel_btf_find(type_name, BTF_KIND_TYPEDEF) > 0;
+	if (kernel_btf_find(type_name, BTF_KIND_TYPEDEF) <= 0)
+		return false;
+	pthread_mutex_lock(&raw_tp_lock);
+	snprintf(raw_tp_known[raw_tp_next++ % RAW_TP_CACHE], RAW_TP_NAME_MAX, "%s", name);
+	pthread_mutex_unlock(&raw_tp_lock);
+	return true;
 }
 
 static int raw_tp_attach(struct bpf_prog *prog, const char *name, u64 cookie)
