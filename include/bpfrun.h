@@ -142,6 +142,9 @@ long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t
  *                                         ctx: the u64 arguments; the whole trampoline
  *                                         runs (fentry, fmod_ret, fexit programs); the
  *                                         function itself returns *ret as given
+ *   "xdp/DEV" (a name or an ifindex)     ctx: a packet, run through the device's XDP
+ *                                         program as BPF_PROG_TEST_RUN runs it; *ret:
+ *                                         its action (ENOENT: nothing attached)
  * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
  * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
  * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return

@@ -79,6 +79,7 @@ static const char **string_slot(struct run_opts *o, const char *name)
 		{ "--btf", offsetof(struct run_opts, btf_path) },
 		{ "--pcap-out", offsetof(struct run_opts, pcap_out) },
 		{ "--coverage", offsetof(struct run_opts, coverage) },
+		{ "--fire", offsetof(struct run_opts, fire_hook) },
 	};
 
 	for (size_t k = 0; k < sizeof(slots) / sizeof(slots[0]); k++)
@@ -281,6 +282,11 @@ static const struct run_opt table[] = {
 	{ "--coverage", NULL, "FILE", 1,
 	  "write line coverage of the BPF C sources (lcov tracefile;\n"
 	  "genhtml renders it)",
+	  parse_string, true },
+	{ "--fire", NULL, "HOOK", 1,
+	  "attach the programs and fire HOOK (kprobe/FUNC, tp/CAT/NAME,\n"
+	  "raw_tp/NAME, fentry/FUNC, lsm/HOOK...) with --ctx or --data\n"
+	  "as the context",
 	  parse_string, true },
 	{ "--keep", NULL, NULL, 0, "dump every map after the run", set_flag, false },
 	{ "--json", "-j", NULL, 0, "JSON output: one document", set_flag, false },

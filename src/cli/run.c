@@ -409,6 +409,8 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 	struct sigaction sa = { .sa_handler = on_sigint };
 	int ret = 1;
 
+	if (o->fire_hook)
+		return fire_session(obj, path, o, out);
 	if (select_programs(&s, obj))
 		goto out;
 	if (o->pcap_out && !(s.pcap_out = pcap_writer_open(o->pcap_out)))

@@ -114,6 +114,8 @@ static const struct helper_impl impls[] = {
 	IMPL(override_return, true),
 	IMPL(send_signal, false),
 	IMPL(send_signal_thread, false),
+	IMPL(get_current_task, false),
+	IMPL(get_current_task_btf, true),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

@@ -61,6 +61,10 @@ HELPER(override_return);
 HELPER(send_signal);
 HELPER(send_signal_thread);
 
+/* task.c: the current task, a per-thread task_struct image */
+HELPER(get_current_task);
+HELPER(get_current_task_btf);
+
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);
 HELPER(ringbuf_reserve);
