@@ -1,6 +1,7 @@
 /* Timer benchmarks (ordinary libbpf program: the same code measures the kernel and, under
  * `bpfrun exec`, bpfrun):
  *   ns per set_callback+start+cancel on one timer;
+ *   ns per init, set_callback, start and cancel (loops that differ by that call);
  *   ns per timer armed (update+lookup+init+set_callback+start) when one run arms 1,000
  *   and 1,000,000 timers, and how many of those succeeded;
  *   firing lateness (actual - requested) p50/p99 at 100 us and 10 ms;
@@ -85,6 +86,67 @@ static void bench_pairs(struct bpf_object *obj)
 	uint64_t t0 = now_ns();
 	run_prog(prog_fd(obj, "pairs"), NULL, 0, NULL);
 	metric("timer_setcb_start_cancel", (double)(now_ns() - t0) / n, "ns/op");
+}
+
+/* Time of one run of program `name` (the fastest of 3: the machine is shared). */
+static double run_ns(struct bpf_object *obj, const char *name)
+{
+	double best = 0;
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t t0 = now_ns();
+
+		run_prog(prog_fd(obj, name), NULL, 0, NULL);
+		double t = (double)(now_ns() - t0);
+		if (!i || t < best)
+			best = t;
+	}
+	return best;
+}
+
+static void metric_diff(const char *name, double with, double without, uint32_t n)
+{
+	metric(name, (with - without) / n, "ns/op");
+}
+
+static void bench_ops(struct bpf_object *obj)
+{
+	const uint32_t n = 100000;
+
+	set_args(obj, (struct bargs){ .count = n });
+	double empty = run_ns(obj, "op_empty");
+	double setcb = run_ns(obj, "op_setcb");
+	double start = run_ns(obj, "op_start");
+	double setcb_start = run_ns(obj, "op_setcb_start");
+	double all = run_ns(obj, "pairs");
+
+	metric_diff("timer_op_set_callback", setcb, empty, n);
+	metric_diff("timer_op_start", start, empty, n);
+	metric_diff("timer_op_cancel", all, setcb_start, n);
+}
+
+/* init: runs that init the 64 timers of `fresh`, against runs that only look them up;
+ * user space frees the timers between runs (an array update resets the timer). */
+static void bench_init(struct bpf_object *obj)
+{
+	const uint32_t per_run = 64, runs = 200;
+	int fd = map_fd(obj, "fresh");
+	double with = 0, without = 0;
+	char zero[64] = { 0 };
+
+	for (uint32_t r = 0; r < runs; r++) {
+		uint64_t t0 = now_ns();
+
+		run_prog(prog_fd(obj, "op_lookup"), NULL, 0, NULL);
+		uint64_t t1 = now_ns();
+		run_prog(prog_fd(obj, "op_init"), NULL, 0, NULL);
+		uint64_t t2 = now_ns();
+		without += (double)(t1 - t0);
+		with += (double)(t2 - t1);
+		for (uint32_t k = 0; k < per_run; k++)
+			bpf_map_update_elem(fd, &k, zero, BPF_ANY);
+	}
+	metric_diff("timer_op_init", with, without, per_run * runs);
 }
 
 static void bench_arm(uint32_t count, const char *name)
@@ -190,6 +252,8 @@ int main(void)
 	struct bpf_object *obj = open_bench(16);
 
 	bench_pairs(obj);
+	bench_ops(obj);
+	bench_init(obj);
 	bpf_object__close(obj);
 	bench_arm(1000, "1k");
 	bench_arm(1000000, "1m");
