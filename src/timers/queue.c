@@ -102,6 +102,8 @@ struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *pr
 	struct engine *e = engine_at(timer_cpu(t));
 	struct bpf_prog *old;
 
+	if (t->prog == prog && t->start == start)
+		return NULL; /* nothing changes (both are read under the timer lock too) */
 	pthread_mutex_lock(&e->lock);
 	old = t->prog;
 	t->prog = prog;
@@ -124,17 +126,11 @@ static struct engine *move_to(struct engine *from, struct bpfrun_timer *t, u32 c
 	return to;
 }
 
-int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
+int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
 {
 	struct engine *e = engine_at(timer_cpu(t));
-	s64 until = 0;
+	s64 until = hold && !clock_is_virtual() ? hold_timer(t, now) : 0;
 	int err;
-
-	if (hold && !clock_is_virtual()) {
-		until = (s64)clock_now(CLOCK_MONOTONIC) + HOLD_MAX_NS;
-		if (!add_hold(t, until))
-			until = 0;
-	}
 
 	pthread_mutex_lock(&e->lock);
 	if (t->heap_idx != TIMER_NOT_QUEUED)
@@ -161,17 +157,24 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
 	return err;
 }
 
-bool engine_dequeue(struct bpfrun_timer *t)
+int engine_drop(struct bpfrun_timer *t, struct bpf_prog **old)
 {
-	struct engine *e = lock_owner(t);
-	bool queued = t->heap_idx != TIMER_NOT_QUEUED;
+	struct engine *e = engine_at(timer_cpu(t)); /* stable under the timer lock */
+	int ret = 0;
 
-	if (queued) {
+	pthread_mutex_lock(&e->lock);
+	*old = t->prog;
+	t->prog = NULL;
+	t->start = 0;
+	if (t->heap_idx != TIMER_NOT_QUEUED) {
 		queue_remove(e, t);
 		e->cancelled++;
+		ret = 1;
+	} else if (e->running == t) {
+		ret = -EINPROGRESS;
 	}
 	pthread_mutex_unlock(&e->lock);
-	return queued;
+	return ret;
 }
 
 int engine_cancel_sync(struct bpfrun_timer *t)

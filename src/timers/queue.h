@@ -10,7 +10,6 @@
  *   stats.c    bpfrun_timer_stats()
  *
  * Locking:
- * Locking:
  *   engine->lock protects the heap, every queued or running timer's heap_idx, expires,
  *   seq and cpu fields, engine->running(_x) and the statistics.  It nests inside the timer
  *   lock (timer.c): timer lock -> engine lock.  Never two engine locks at once.
@@ -74,9 +73,10 @@ static inline struct bpfrun_timer *queue_head(const struct engine *e)
 /* softirq.c: starts e's thread if the real clock needs one.  Under e->lock. */
 void start_thread_locked(struct engine *e);
 
-/* hold.c: remembers that t is held until this thread's run ends, at the latest `until`;
- * false when out of memory. */
+/* hold.c: holds t until this thread's run ends, at the latest HOLD_MAX_NS after `now`
+ * (a timer the run already holds keeps its hold).  Returns the hold's end, or 0 when
+ * out of memory (no hold). */
 #define HOLD_MAX_NS 10000000LL
-bool add_hold(struct bpfrun_timer *t, s64 until);
+s64 hold_timer(struct bpfrun_timer *t, s64 now);
 
 #endif

@@ -268,9 +268,10 @@ u64 helper_timer_set_callback(struct exec_ctx *x, u64 timer, u64 fn, u64 r3, u64
 	return err_ret(err);
 }
 
-/* Expiry on the engine's CLOCK_MONOTONIC base, as hrtimer computes it: a relative time
- * that is negative or overflows never fires; an absolute time in the past fires now. */
-static s64 expiry_of(const struct bpfrun_timer *t, u64 nsecs, u64 flags)
+/* Expiry on the engine's CLOCK_MONOTONIC base (`now` on it), as hrtimer computes it: a
+ * relative time that is negative or overflows never fires; an absolute time in the past
+ * fires now. */
+static s64 expiry_of(const struct bpfrun_timer *t, u64 nsecs, u64 flags, s64 now)
 {
 	s64 ns = (s64)nsecs, mono;
 
@@ -279,7 +280,7 @@ static s64 expiry_of(const struct bpfrun_timer *t, u64 nsecs, u64 flags)
 			return ns < 0 ? 0 : TIMER_NEVER;
 		return mono < 0 ? 0 : mono;
 	}
-	if (ns < 0 || __builtin_add_overflow((s64)clock_now(CLOCK_MONOTONIC), ns, &mono))
+	if (ns < 0 || __builtin_add_overflow(now, ns, &mono))
 		return TIMER_NEVER;
 	return mono;
 }
@@ -288,18 +289,21 @@ u64 helper_timer_start(struct exec_ctx *x, u64 timer, u64 nsecs, u64 flags, u64 
 {
 	struct timer_kern *tk = timer_arg(x, timer, NULL);
 	struct bpfrun_timer *t;
+	s64 now;
 	int err;
 
 	if (!tk)
 		return err_ret(-EFAULT);
 	if (flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN))
 		return err_ret(-EINVAL);
+	now = (s64)clock_now(CLOCK_MONOTONIC);
 	timer_lock(tk);
 	t = attached(tk);
 	if (!t || !t->prog)
 		err = -EINVAL;
 	else
-		err = engine_arm(t, expiry_of(t, nsecs, flags), x->cpu, !x->running_timer);
+		err = engine_arm(t, expiry_of(t, nsecs, flags, now), x->cpu, !x->running_timer,
+				 now);
 	timer_unlock(tk);
 	return err_ret(err);
 }
@@ -331,17 +335,20 @@ u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u
 			ret = -EDEADLK;
 	}
 	if (!ret)
-		old = engine_set_callback(t, NULL, 0);
-	timer_get(t);
+		ret = engine_drop(t, &old);
+	bool keep = counted || ret == -EINPROGRESS; /* t is used after the unlock */
+	if (keep)
+		timer_get(t);
 	timer_unlock(tk);
 
-	if (!ret)
+	if (ret == -EINPROGRESS) /* its callback runs on another thread: wait for it */
 		ret = engine_cancel_sync(t);
 	if (counted)
 		__atomic_sub_fetch(&t->cancelling, 1, __ATOMIC_SEQ_CST);
+	if (keep)
+		timer_put(t);
 	if (old)
 		prog_put(old);
-	timer_put(t);
 	return err_ret(ret);
 }
 
@@ -364,6 +371,7 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 	struct timer_kern *tk = timer;
 	struct bpfrun_timer *t;
 	struct bpf_prog *old;
+	int ret;
 
 	if (!__atomic_load_n(&tk->t, __ATOMIC_SEQ_CST))
 		return;
@@ -373,16 +381,14 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 		timer_unlock(tk);
 		return;
 	}
-	old = engine_set_callback(t, NULL, 0);
+	ret = engine_drop(t, &old);
 	__atomic_store_n(&tk->t, NULL, __ATOMIC_RELEASE);
 	timer_unlock(tk);
 
-	/* Detached: nothing can arm it again.  From inside a callback (its own or another
-	 * timer's) waiting could deadlock: just dequeue; a callback of t still running
-	 * elsewhere keeps the state alive until it returns. */
-	if (timer_running_here())
-		engine_dequeue(t);
-	else
+	/* Detached: nothing can arm it again.  A callback of t still running elsewhere
+	 * keeps the state alive until it returns; wait for it, except from inside a
+	 * callback (its own or another timer's), where waiting could deadlock. */
+	if (ret == -EINPROGRESS && !timer_running_here())
 		engine_cancel_sync(t);
 	if (old)
 		prog_put(old);
