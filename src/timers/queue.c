@@ -148,7 +148,7 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
 		 * thread then, if the timer is still queued (a start+cancel in one run, as
 		 * in the documentation's example, never wakes it). */
 		if (t->heap_idx == 0 && !until)
-			pthread_cond_signal(&e->wake);
+			engine_kick_locked(e);
 		start_thread_locked(e);
 		if (!__atomic_load_n(&ever_armed, __ATOMIC_RELAXED))
 			__atomic_store_n(&ever_armed, true, __ATOMIC_RELEASE);
@@ -197,9 +197,20 @@ int engine_cancel_sync(struct bpfrun_timer *t)
 	}
 }
 
-/* Runs t's callback on this thread as engine e's CPU. */
 /* ---- firing ---- */
 
+void spin_locked(struct engine *e, s64 due)
+{
+	u32 kicks = __atomic_load_n(&e->kicks, __ATOMIC_ACQUIRE);
+
+	pthread_mutex_unlock(&e->lock);
+	while ((s64)clock_now(CLOCK_MONOTONIC) < due &&
+	       __atomic_load_n(&e->kicks, __ATOMIC_ACQUIRE) == kicks)
+		__builtin_ia32_pause();
+	pthread_mutex_lock(&e->lock);
+}
+
+/* Runs t's callback on this thread as engine e's CPU. */
 static void run_callback(struct engine *e, struct exec_ctx *x, struct bpfrun_timer *t,
 			 struct bpf_prog *prog, u32 start)
 {

@@ -41,6 +41,7 @@ struct engine {
 	struct bpfrun_timer *running; /* callback running now (any thread) */
 	struct exec_ctx *running_x;   /* ... and the context it runs in */
 	u32 cpu;
+	u32 kicks; /* atomic: bumped with each signal of wake */
 	bool thread_started;
 	bool stop;
 	pthread_t thread;
@@ -69,6 +70,24 @@ static inline struct bpfrun_timer *queue_head(const struct engine *e)
 {
 	return e->q.a[0];
 }
+
+/* When the head may fire: its expiry, unless a run still holds it. */
+static inline s64 head_due(const struct engine *e)
+{
+	return MAX(queue_head(e)->expires, queue_head(e)->hold_until);
+}
+
+/* Tells e's thread that the head changed or it must stop: it may be asleep on e->wake or
+ * spinning towards a near expiry with no lock held (softirq.c).  Under e->lock. */
+static inline void engine_kick_locked(struct engine *e)
+{
+	__atomic_add_fetch(&e->kicks, 1, __ATOMIC_RELEASE);
+	pthread_cond_signal(&e->wake);
+}
+
+/* Spins until `due` (CLOCK_MONOTONIC) or until e is kicked.  Called and returns with
+ * e->lock held; drops it meanwhile. */
+void spin_locked(struct engine *e, s64 due);
 
 /* softirq.c: starts e's thread if the real clock needs one.  Under e->lock. */
 void start_thread_locked(struct engine *e);
