@@ -20,6 +20,7 @@ int cmd_prog(int argc, char **argv); /* prog.c: bpfrun prog list|show */
 int cmd_map(int argc, char **argv);  /* map.c: bpfrun map list|dump|lookup|update|delete */
 int cmd_exec(int argc, char **argv); /* exec.c: bpfrun exec -- CMD ARGS... */
 int cmd_version(int argc, char **argv);
+int cmd_timer(int argc, char **argv); /* timer.c: bpfrun timer list */
 
 /* One-line error on stderr: "bpfrun: <message>". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,6 +95,7 @@ struct run_opts {
 	bool json;          /* --json */
 	bool verbose;       /* -v: libbpf's messages */
 	bool run_requested; /* an option that asks for a run was given */
+	bool timeline;      /* --timeline: print each timer firing */
 };
 
 /* Parses argv[*i] (and its value) if it is a run option: 1 consumed, 0 not a run option,
@@ -142,6 +144,11 @@ struct inspect_cmd {
 };
 /* Help, subcommand and argument checks, loading, the subcommand, cleanup: the exit status. */
 int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv);
+
+/* timer.c: one line of `bpfrun run --timeline`: a timer callback about to run, `since_ns`
+ * after the run's start. */
+struct bpfrun_timer_info;
+void timer_print_firing(const struct bpfrun_timer_info *t, uint64_t since_ns, FILE *out);
 
 /* map.c: dumps every map of obj (after a run with --keep). */
 int map_dump_all(struct bpf_object *obj, bool json);

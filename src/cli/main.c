@@ -58,7 +58,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run },   { "prog", cmd_prog },       { "map", cmd_map },
-	{ "exec", cmd_exec }, { "version", cmd_version },
+	{ "exec", cmd_exec }, { "version", cmd_version }, { "timer", cmd_timer },
 };
 
 int main(int argc, char **argv)

@@ -40,6 +40,9 @@ const char run_opts_help[] =
 	"                       with --pcap: the packets' timestamps drive it\n"
 	"  --pin-maps DIR       pin the object's maps under DIR (this process's pins)\n"
 	"  --keep               dump every map after the run\n"
+	"  --timeline           print each timer callback as it fires (time since the\n"
+	"                       start, CPU, map, key, program/callback); exact on the virtual\n"
+	"                       clock\n"
 	"  --json               JSON output (bpftool's shape)\n"
 	"  -v, --verbose        show libbpf's messages\n";
 
@@ -218,6 +221,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, int *i)
 		o->json = true;
 	else if (!strcmp(a, "--verbose") || !strcmp(a, "-v"))
 		o->verbose = true;
+	else if (!strcmp(a, "--timeline"))
+		o->timeline = true;
 	else
 		return 0;
 	return 1;
@@ -452,6 +457,16 @@ static void trace_line(const char *line, size_t len, void *arg)
 	fflush(sink.out);
 }
 
+/* A timer callback about to run (bpfrun_set_timer_fire_callback), for --timeline. */
+static void timeline_line(const struct bpfrun_timer_info *t, uint64_t now_ns, void *arg)
+{
+	uint64_t base = *(const uint64_t *)arg;
+
+	progress_clear();
+	timer_print_firing(t, now_ns > base ? now_ns - base : 0, sink.out);
+	fflush(sink.out);
+}
+
 /* ---- the run ---- */
 
 static void run_input(struct run_state *s, const uint8_t *data, uint32_t len)
@@ -609,6 +624,10 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 	sigaction(SIGINT, &sa, NULL);
 	s.start_real = s.last_progress = real_now();
 	s.virtual_base = bpfrun_clock_now(CLOCK_MONOTONIC);
+	static uint64_t timeline_base; /* read by engine threads until the runtime stops */
+	timeline_base = s.virtual_base;
+	if (o->timeline)
+		bpfrun_set_timer_fire_callback(timeline_line, &timeline_base);
 	if (run_inputs(&s) == 0) {
 		stay(&s);
 		ret = 0;

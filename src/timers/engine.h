@@ -23,8 +23,13 @@ struct bpf_prog;
 struct bpfrun_timer {
 	/* Constant after init. */
 	struct bpf_map *map;
-	void *value; /* the map value holding the timer */
-	int clockid; /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	void *value;      /* the map value holding the timer */
+	int clockid;      /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	int user_clockid; /* as bpf_timer_init was given it (for the listing) */
+
+	/* bpf_timer_start's flags, for the listing (atomic: written under the timer lock,
+	 * read under the engine lock). */
+	u32 start_flags;
 
 	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
 	 * be read under either.  prog holds a reference while set. */

@@ -23,6 +23,14 @@ static pthread_once_t engines_once = PTHREAD_ONCE_INIT;
 static u64 arm_seq;     /* atomic */
 static bool ever_armed; /* atomic */
 static __thread struct bpfrun_timer *running_here;
+static bpfrun_timer_fire_fn fire_observer; /* atomic */
+static void *fire_observer_arg;
+
+void bpfrun_set_timer_fire_callback(bpfrun_timer_fire_fn fn, void *arg)
+{
+	fire_observer_arg = arg;
+	__atomic_store_n(&fire_observer, fn, __ATOMIC_RELEASE);
+}
 
 struct bpfrun_timer *timer_running_here(void)
 {
@@ -244,6 +252,14 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	queue_remove(e, t);
 	if (!prog) /* callback dropped by a cancel that has not dequeued it yet */
 		return;
+	bpfrun_timer_fire_fn observe = __atomic_load_n(&fire_observer, __ATOMIC_ACQUIRE);
+	struct bpfrun_timer_info info;
+	s64 now = 0;
+
+	if (unlikely(observe)) {
+		now = (s64)clock_now(CLOCK_MONOTONIC);
+		timer_info_locked(&info, e, t, BPFRUN_TIMER_RUNNING, now);
+	}
 	prog_get(prog);
 	timer_get(t);
 	e->running = t;
@@ -251,6 +267,8 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	e->fired++;
 	pthread_mutex_unlock(&e->lock);
 
+	if (unlikely(observe))
+		observe(&info, (u64)now, fire_observer_arg);
 	run_callback(e, x, t, prog, start);
 
 	pthread_mutex_lock(&e->lock);

@@ -89,6 +89,11 @@ static inline void engine_kick_locked(struct engine *e)
  * e->lock held; drops it meanwhile. */
 void spin_locked(struct engine *e, s64 due);
 
+/* walk.c: what the listing shows of t, queued on or running in e (under e->lock). */
+struct bpfrun_timer_info;
+void timer_info_locked(struct bpfrun_timer_info *i, const struct engine *e,
+		       const struct bpfrun_timer *t, u32 state, s64 now);
+
 /* softirq.c: starts e's thread if the real clock needs one.  Under e->lock. */
 void start_thread_locked(struct engine *e);
 
