@@ -241,16 +241,17 @@ int cmd_timer(int argc, char **argv)
 	return inspect_main(&cmd, argc, argv);
 }
 
-void timer_print_firing(const struct bpfrun_timer_info *t, uint64_t since_ns, FILE *out)
+int timer_format_firing(const struct bpfrun_timer_info *t, uint64_t since_ns, char *buf, size_t len)
 {
 	uint64_t late = (uint64_t)(t->remaining_ns < 0 ? -t->remaining_ns : 0);
+	char key[3 * BPFRUN_TIMER_KEY_MAX + 1] = "", late_text[40] = "";
 
-	fprintf(out, "timeline +%" PRIu64 ".%09" PRIu64 " s  cpu %u  map \"%s\" key",
-		since_ns / 1000000000, since_ns % 1000000000, t->cpu, t->map_name);
 	for (uint32_t i = 0; i < key_len(t); i++)
-		fprintf(out, " %02x", t->key[i]);
-	fprintf(out, "  %s/%s", t->prog_name, t->callback);
+		snprintf(key + 3 * i, sizeof(key) - 3 * i, " %02x", t->key[i]);
 	if (late)
-		fprintf(out, "  late %" PRIu64 " ns", late);
-	fputc('\n', out);
+		snprintf(late_text, sizeof(late_text), "  late %" PRIu64 " ns", late);
+	return snprintf(buf, len,
+			"timeline +%" PRIu64 ".%09" PRIu64 " s  cpu %u  map \"%s\" key%s  %s/%s%s",
+			since_ns / 1000000000, since_ns % 1000000000, t->cpu, t->map_name, key,
+			t->prog_name, t->callback, late_text);
 }
