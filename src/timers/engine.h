@@ -11,6 +11,7 @@
 #ifndef BPFRUN_TIMER_ENGINE_H
 #define BPFRUN_TIMER_ENGINE_H
 
+#include "../btf/fields.h"
 #include "../lib/common.h"
 
 struct bpf_map;
@@ -51,6 +52,13 @@ struct bpfrun_timer {
 	int refcnt;     /* atomic: 1 while attached + 1 per callback running */
 	int cancelling; /* atomic: callbacks now cancelling this timer */
 };
+
+/* The struct bpf_timer or bpf_wq (kind) a program passed in R1: it must point exactly at
+ * that field of a value of a map the program uses (of `only` when not NULL), as the
+ * kernel's verifier checks.  Anything else faults the run (NULL). */
+struct exec_ctx;
+void *async_field_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only,
+		      enum field_kind kind);
 
 /* Callback of the timer running on this thread, or NULL (thread-local). */
 struct bpfrun_timer *timer_running_here(void);

@@ -29,6 +29,7 @@
 #include "bpfrun.h"
 #include "clock.h"
 #include "queue.h"
+#include "wq.h"
 #include "../vm/vm.h"
 
 #define WAKE_LATE_START 50000LL /* first guess of a wake-up's lateness */
@@ -188,4 +189,5 @@ void bpfrun_shutdown(void)
 	engine_at(0);
 	for (u32 i = 0; i < nr_engines; i++)
 		engine_stop(&engines[i]);
+	wq_shutdown();
 }

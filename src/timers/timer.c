@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "timer.h"
+#include "wq.h"
 #include "../lib/spinlock.h"
 #include "../maps/map.h"
 #include "../obj/prog.h"
@@ -158,11 +159,10 @@ static u64 err_ret(int err)
 	return (u64)(s64)err;
 }
 
-/* The timer a program passed: it must point exactly at the bpf_timer field of a value
- * of a map the program uses (of `only` when not NULL), as the kernel's verifier checks.
- * Anything else faults the run. */
-static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only)
+void *async_field_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only,
+		      enum field_kind kind)
 {
+	const char *type = field_kinds[kind].btf_name;
 	const struct bpf_prog *prog = x->prog;
 
 	for (u32 i = 0; prog && i < prog->nr_used_maps; i++) {
@@ -171,27 +171,31 @@ static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct b
 
 		if (!map_value_at(m, addr, &value, &off))
 			continue;
-		s32 timer_off = map_field_off(m, FIELD_TIMER);
-		if (timer_off == FIELD_NONE) {
-			vm_fault(x, "map '%s' has no valid bpf_timer", m->name);
+		s32 field_off = map_field_off(m, kind);
+		if (field_off == FIELD_NONE) {
+			vm_fault(x, "map '%s' has no valid %s", m->name, type);
 			return NULL;
 		}
-		if (off != (u64)timer_off) {
-			vm_fault(x, "off %llu doesn't point to 'struct bpf_timer' that is at %d",
-				 (unsigned long long)off, timer_off);
+		if (off != (u64)field_off) {
+			vm_fault(x, "off %llu doesn't point to 'struct %s' that is at %d",
+				 (unsigned long long)off, type, field_off);
 			return NULL;
 		}
 		if (only && m != only) {
-			vm_fault(x,
-				 "timer pointer in R1 map '%s' doesn't match map pointer in R2 map "
-				 "'%s'",
-				 m->name, only->name);
+			vm_fault(
+				x, "%s pointer in R1 map '%s' doesn't match map pointer in R2 map '%s'",
+				kind == FIELD_TIMER ? "timer" : "wq", m->name, only->name);
 			return NULL;
 		}
 		return u64_to_ptr(addr);
 	}
-	vm_fault(x, "R1 is not a pointer to a struct bpf_timer in a map value");
+	vm_fault(x, "R1 is not a pointer to a struct %s in a map value", type);
 	return NULL;
+}
+
+static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only)
+{
+	return async_field_arg(x, addr, only, FIELD_TIMER);
 }
 
 /* ---- the helpers ---- */
@@ -401,6 +405,7 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 static void timers_run_end(void)
 {
 	timer_run_end();
+	wq_run_end();
 }
 
 /* The timers' work in the vm below: letting the timers a run armed fire when it ends. */
