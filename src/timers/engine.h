@@ -79,8 +79,9 @@ struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *pr
  * is the monotonic time the caller read.  The caller holds the timer lock.  0 or
  * -ENOMEM. */
 int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now);
-/* Drops t's callback (*old: the program whose reference the caller now owns, or NULL)
- * and dequeues t, in one section under the engine lock; the caller holds the timer lock.
+/* Drops t's callback (*old: the program whose reference the caller now owns, or NULL;
+ * with old NULL the callback stays: hrtimer_try_to_cancel) and dequeues t, in one
+ * section under the engine lock; the caller holds the timer lock.
  * 1 if t was queued, 0 if not, -EINPROGRESS if its callback is running now (the caller
  * may wait for it with engine_cancel_sync once it has let go of the timer lock). */
 int engine_drop(struct bpfrun_timer *t, struct bpf_prog **old);

@@ -171,9 +171,11 @@ int engine_drop(struct bpfrun_timer *t, struct bpf_prog **old)
 	int ret = 0;
 
 	pthread_mutex_lock(&e->lock);
-	*old = t->prog;
-	t->prog = NULL;
-	t->start = 0;
+	if (old) {
+		*old = t->prog;
+		t->prog = NULL;
+		t->start = 0;
+	}
 	if (t->heap_idx != TIMER_NOT_QUEUED) {
 		queue_remove(e, t);
 		e->cancelled++;

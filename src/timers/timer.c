@@ -359,6 +359,25 @@ u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u
 	return err_ret(ret);
 }
 
+/* The bpf_timer_cancel_async kfunc (Linux 7.0): hrtimer_try_to_cancel.  Never waits and
+ * keeps the callback: 1 if the timer was pending (now stopped), 0 if not, -1 if its
+ * callback is running (here or elsewhere; it stays armed if that callback re-arms it),
+ * -EINVAL if not initialized. */
+u64 kfunc_bpf_timer_cancel_async(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	struct timer_kern *tk = timer_arg(x, timer, NULL);
+	struct bpfrun_timer *t;
+	int ret;
+
+	if (!tk)
+		return err_ret(-EFAULT);
+	timer_lock(tk);
+	t = attached(tk);
+	ret = t ? engine_drop(t, NULL) : -EINVAL;
+	timer_unlock(tk);
+	return err_ret(ret == -EINPROGRESS ? -1 : ret);
+}
+
 static void timer_field_destroy(void *map, void *timer)
 {
 	timer_cancel_and_free(map, timer);
