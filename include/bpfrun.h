@@ -97,6 +97,50 @@ int bpfrun_set_kernel_btf(const char *path);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+/* ---- Armed timers, listed ------------------------------------------------------------
+ * Neither the kernel nor bpftool can list armed BPF timers; bpfrun can.
+ * bpfrun_timer_walk() calls fn once for every timer that is armed or whose callback is
+ * running, CPU by CPU (engine by engine), each CPU's in firing order.  It copies what it
+ * reports under the engines' locks and calls fn with no lock held, so fn may call any
+ * bpfrun function.  Returns 0, fn's first non-zero return value (the walk stops there),
+ * or -1 with errno ENOMEM.  `bpfrun timer list` prints this list, for an object it runs
+ * or for a process started with `bpfrun exec`. */
+#define BPFRUN_TIMER_KEY_MAX 64
+enum bpfrun_timer_state {
+	BPFRUN_TIMER_ARMED = 0,   /* waiting for its expiry */
+	BPFRUN_TIMER_HELD = 1,    /* armed by a program run still in progress */
+	BPFRUN_TIMER_RUNNING = 2, /* its callback runs now */
+};
+struct bpfrun_timer_info {
+	uint32_t kind;   /* 0: bpf_timer */
+	uint32_t state;  /* enum bpfrun_timer_state */
+	uint32_t map_id; /* the map holding it */
+	char map_name[16];
+	uint32_t key_size; /* the map's key size; key[] holds up to BPFRUN_TIMER_KEY_MAX */
+	uint8_t key[BPFRUN_TIMER_KEY_MAX];
+	uint32_t prog_id; /* the program of its callback (0: none) */
+	char prog_name[16];
+	char callback[64]; /* the callback's name (the program's BTF), or "func@INSN" */
+	int32_t clockid;   /* as bpf_timer_init was given it */
+	uint32_t flags;    /* bpf_timer_start's flags (BPF_F_TIMER_ABS, _CPU_PIN) */
+	uint32_t cpu;      /* the CPU id (engine) it fires on */
+	uint32_t pad;
+	uint64_t expires_ns;  /* absolute, on `clockid` */
+	int64_t remaining_ns; /* expires - now (0 or less: due) */
+};
+typedef int (*bpfrun_timer_walk_fn)(const struct bpfrun_timer_info *t, void *arg);
+int bpfrun_timer_walk(bpfrun_timer_walk_fn fn, void *arg);
+/* The same walk in another process that runs on libbpfrun.so with the environment
+ * variable BPFRUN_TIMER_SOCKET=1 (`bpfrun exec` sets it): such a process answers on the
+ * abstract unix socket "bpfrun-timers.PID", to its own user and to root only.  -1 with
+ * errno ECONNREFUSED when process `pid` does not answer, EACCES when it refuses. */
+int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg);
+/* Called as each timer callback is about to run, on the thread that runs it, with the
+ * timer as the listing shows it (state RUNNING; remaining_ns: 0 or less, how late) and
+ * the time on CLOCK_MONOTONIC: `bpfrun run --timeline` prints a timeline of firings with
+ * it.  NULL removes it.  Set it before timers fire (the firing path reads it unlocked). */
+typedef void (*bpfrun_timer_fire_fn)(const struct bpfrun_timer_info *t, uint64_t now_ns, void *arg);
+void bpfrun_set_timer_fire_callback(bpfrun_timer_fire_fn fn, void *arg);
 /* ---- Testing: fault injection, determinism, coverage ------------------------------
  * Fault injection: helper or kfunc `name` ("bpf_timer_init", "bpf_dynptr_from_xdp")
  * returns err, a negative errno, instead of doing its work, on its nth call from now (1 is

@@ -64,8 +64,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run },   { "prog", cmd_prog },       { "map", cmd_map },
-	{ "exec", cmd_exec }, { "version", cmd_version }, { "test", cmd_test },
+	{ "run", cmd_run },     { "prog", cmd_prog },       { "map", cmd_map },
+	{ "exec", cmd_exec },   { "version", cmd_version }, { "test", cmd_test },
+	{ "timer", cmd_timer },
 };
 
 int main(int argc, char **argv)

@@ -91,6 +91,11 @@ static void trace_line(const char *line, size_t len, void *arg)
 	fflush(sink.out);
 }
 
+void output_trace_line(const char *line, size_t len)
+{
+	trace_line(line, len, NULL);
+}
+
 void output_trace_begin(FILE *out, bool keep_for_json)
 {
 	sink.out = out;

@@ -402,6 +402,17 @@ static void free_stats(struct run_state *s)
 	free(s->progs);
 }
 
+/* A timer callback about to run (bpfrun_set_timer_fire_callback), for --timeline. */
+static void timeline_line(const struct bpfrun_timer_info *t, uint64_t now_ns, void *arg)
+{
+	uint64_t base = *(const uint64_t *)arg;
+	char line[512];
+	int n = timer_format_firing(t, now_ns > base ? now_ns - base : 0, line, sizeof(line));
+
+	if (n > 0)
+		output_trace_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 int session_run(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out,
 		struct json *j)
 {
@@ -421,6 +432,10 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 	sigaction(SIGINT, &sa, NULL);
 	s.start_real = s.last_progress = real_now();
 	s.virtual_base = bpfrun_clock_now(CLOCK_MONOTONIC);
+	static uint64_t timeline_base; /* read by engine threads until the runtime stops */
+	timeline_base = s.virtual_base;
+	if (o->timeline)
+		bpfrun_set_timer_fire_callback(timeline_line, &timeline_base);
 	if (run_inputs(&s) == 0) {
 		stay(&s);
 		ret = 0;

@@ -43,6 +43,8 @@ struct run_state {
 /* Trace lines: printed to out as they come, or kept for the JSON document. */
 void output_trace_begin(FILE *out, bool keep_for_json);
 void output_trace_end(void);
+/* One more line among the trace lines (the --timeline lines). */
+void output_trace_line(const char *line, size_t len);
 /* The progress line on stderr (a terminal only), and its removal. */
 void output_progress(struct run_state *s);
 void output_progress_clear(void);

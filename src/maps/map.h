@@ -182,7 +182,8 @@ static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value,
 	const struct map_region *r = &map->region;
 	u64 base = (u64)(uintptr_t)r->base;
 
-	if (addr < base || !r->stride)
+	/* the range test first: callers try each map in turn, and most miss (no division) */
+	if (addr < base || !r->stride || addr - base >= r->stride * r->count)
 		return false;
 	u64 slot = (addr - base) / r->stride;
 	u64 in_slot = addr - base - slot * r->stride;
