@@ -8,6 +8,7 @@
  * progress line).  `stop_requested` is set by SIGINT and by a timer storm on the
  * virtual clock (this thread). */
 #include <errno.h>
+#include <net/if.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -53,6 +54,11 @@ struct prog_stats {
 	} retvals[MAX_RETVALS];
 	unsigned int nr_retvals;
 	uint64_t other_retvals;
+	struct { /* where redirected packets went (bpfrun_last_redirect) */
+		struct bpfrun_redirect to;
+		uint64_t count;
+	} redirects[MAX_RETVALS];
+	unsigned int nr_redirects;
 };
 
 struct run_state {
@@ -392,6 +398,46 @@ static void virtual_advance(uint64_t ns, bool absolute)
 	}
 }
 
+/* Counts the run's redirect target, if it redirected (targets beyond MAX_RETVALS are
+ * counted with the last one). */
+static void count_redirect(struct prog_stats *ps)
+{
+	struct bpfrun_redirect r;
+
+	if (bpfrun_last_redirect(&r))
+		return;
+	for (unsigned int k = 0; k < ps->nr_redirects; k++)
+		if (ps->redirects[k].to.how == r.how && ps->redirects[k].to.ifindex == r.ifindex &&
+		    ps->redirects[k].to.cpu == r.cpu && ps->redirects[k].to.xsk == r.xsk) {
+			ps->redirects[k].count++;
+			return;
+		}
+	if (ps->nr_redirects == MAX_RETVALS) {
+		ps->redirects[MAX_RETVALS - 1].count++;
+		return;
+	}
+	ps->redirects[ps->nr_redirects].to = r;
+	ps->redirects[ps->nr_redirects++].count = 1;
+}
+
+static void print_redirect(FILE *out, const struct bpfrun_redirect *r, uint64_t count)
+{
+	static const char *const how[] = { "device", "device ingress", "peer of device",
+					   "neighbour via device", "broadcast over map" };
+	char name[IF_NAMESIZE] = "?";
+
+	if (r->cpu >= 0)
+		fprintf(out, " CPU %d", r->cpu);
+	else if (r->xsk >= 0)
+		fprintf(out, " AF_XDP socket slot %d", r->xsk);
+	else if (r->how == BPFRUN_REDIRECT_BROADCAST)
+		fprintf(out, " %s %u", how[r->how], r->map_id);
+	else
+		fprintf(out, " %s %u (%s)", how[r->how < 4 ? r->how : 0], r->ifindex,
+			if_indextoname(r->ifindex, name) ? name : "no such device");
+	fprintf(out, " x%" PRIu64, count);
+}
+
 static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8_t *data,
 			 uint32_t len)
 {
@@ -418,6 +464,7 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const uint8
 		return;
 	}
 	count_retval(ps, opts.retval);
+	count_redirect(ps);
 }
 
 /* ---- progress (stderr, only on a terminal) ---- */
@@ -579,6 +626,12 @@ static void print_summary(struct run_state *s, uint64_t elapsed)
 			fprintf(out, " errors x%" PRIu64 " (%s)", ps->errors,
 				strerror(ps->first_error));
 		fputc('\n', out);
+		if (ps->nr_redirects)
+			fprintf(out, "%s: redirected to:", bpf_program__name(ps->prog));
+		for (unsigned int v = 0; v < ps->nr_redirects; v++)
+			print_redirect(out, &ps->redirects[v].to, ps->redirects[v].count);
+		if (ps->nr_redirects)
+			fputc('\n', out);
 	}
 	fprintf(out,
 		"timers: armed %" PRIu64 ", fired %" PRIu64 ", cancelled %" PRIu64

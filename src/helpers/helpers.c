@@ -86,6 +86,11 @@ static const struct helper_impl impls[] = {
 	IMPL(get_socket_cookie, false),
 	IMPL(get_socket_uid, false),
 
+	IMPL(redirect, false),
+	IMPL(redirect_map, false),
+	IMPL(redirect_peer, false),
+	IMPL(redirect_neigh, false),
+
 	IMPL(dynptr_from_mem, false),
 	IMPL(dynptr_read, false),
 	IMPL(dynptr_write, false),

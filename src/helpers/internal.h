@@ -31,6 +31,12 @@ HELPER(get_current_comm);
 HELPER(strncmp);
 HELPER(loop);
 
+/* redirect.c: redirects */
+HELPER(redirect);
+HELPER(redirect_map);
+HELPER(redirect_peer);
+HELPER(redirect_neigh);
+
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
 HELPER(dynptr_read);

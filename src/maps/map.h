@@ -102,8 +102,9 @@ struct map_ops {
 	int (*update_batch)(struct bpf_map *map, union bpf_attr *attr);
 	int (*delete_batch)(struct bpf_map *map, union bpf_attr *attr);
 
-	u32 field_kinds; /* FIELD_BIT()s of the special fields values may hold */
-	bool can_mmap;   /* mmap(2) is possible (with BPF_F_MMAPABLE) */
+	u32 forced_flags; /* map_flags the type always sets (devmaps: BPF_F_RDONLY_PROG) */
+	u32 field_kinds;  /* FIELD_BIT()s of the special fields values may hold */
+	bool can_mmap;    /* mmap(2) is possible (with BPF_F_MMAPABLE) */
 };
 
 int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr);
