@@ -97,6 +97,14 @@ int bpfrun_set_kernel_btf(const char *path);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+/* ---- What bpfrun runs ----------------------------------------------------------
+ * bpfrun implements part of the kernel's program and map types.  A type it does not
+ * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also
+ * name it in the verifier log ("bpfrun: program type lwt_in (10) is not supported").
+ * BPF_MAP_CREATE has no log: these tell a loader why its map was refused. */
+int bpfrun_prog_type_supported(uint32_t prog_type);
+int bpfrun_map_type_supported(uint32_t map_type);
+
 /* ---- Redirects -------------------------------------------------------------------
  * A test run returns what the program returns, as the kernel's does, and moves no
  * packet; where the packet would have gone is recorded per thread.  After an XDP or tc
