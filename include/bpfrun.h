@@ -194,6 +194,38 @@ long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t
  * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
  * set; the fentry family: the function's return value as the programs left it). */
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
+/* ---- What bpfrun runs ----------------------------------------------------------
+ * bpfrun implements part of the kernel's program and map types.  A type it does not
+ * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also
+ * name it in the verifier log ("bpfrun: program type lwt_in (10) is not supported").
+ * BPF_MAP_CREATE has no log: these tell a loader why its map was refused. */
+int bpfrun_prog_type_supported(uint32_t prog_type);
+int bpfrun_map_type_supported(uint32_t map_type);
+
+/* ---- Redirects -------------------------------------------------------------------
+ * A test run returns what the program returns, as the kernel's does, and moves no
+ * packet; where the packet would have gone is recorded per thread.  After an XDP or tc
+ * BPF_PROG_TEST_RUN whose program returned XDP_REDIRECT / TC_ACT_REDIRECT, the target the
+ * redirect helpers set (the last call wins, as in the kernel) is: */
+struct bpfrun_redirect {
+	uint32_t action;   /* the program's return value: XDP_REDIRECT or TC_ACT_REDIRECT */
+	uint32_t ifindex;  /* the device (bpf_redirect*, or a devmap entry's), else 0 */
+	int32_t cpu;       /* a CPUMAP target (its key), else -1 */
+	int32_t xsk;       /* an XSKMAP target (its key), else -1 */
+	uint32_t map_id;   /* the map bpf_redirect_map used, else 0 */
+	uint32_t map_type; /* and its type */
+	uint32_t key;      /* and the key */
+	uint32_t how;      /* BPFRUN_REDIRECT_* */
+	uint64_t flags;    /* the helper's flags (BPF_F_INGRESS, BPF_F_BROADCAST ...) */
+};
+#define BPFRUN_REDIRECT_EGRESS 0    /* bpf_redirect, bpf_redirect_map */
+#define BPFRUN_REDIRECT_INGRESS 1   /* bpf_redirect with BPF_F_INGRESS */
+#define BPFRUN_REDIRECT_PEER 2      /* bpf_redirect_peer */
+#define BPFRUN_REDIRECT_NEIGH 3     /* bpf_redirect_neigh */
+#define BPFRUN_REDIRECT_BROADCAST 4 /* bpf_redirect_map with BPF_F_BROADCAST */
+/* Fills *out for the calling thread's last test run: 0, or -ENOENT when it did not
+ * redirect (no test run yet, another verdict, or no redirect helper call). */
+int bpfrun_last_redirect(struct bpfrun_redirect *out);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
  * `sink.kept` under `sink.lock`.  progress_shown is atomic: whoever clears it erases the
  * progress line. */
 #include <inttypes.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,24 @@ static bool fault_count(const struct run_opts *o, int k, struct fault_count *f)
 	return bpfrun_fail_stats(f->name, &f->calls, &f->fails) == 0;
 }
 
+static void print_redirect(FILE *out, const struct bpfrun_redirect *r, uint64_t count)
+{
+	static const char *const how[] = { "device", "device ingress", "peer of device",
+					   "neighbour via device", "broadcast over map" };
+	char name[IF_NAMESIZE] = "?";
+
+	if (r->cpu >= 0)
+		fprintf(out, " CPU %d", r->cpu);
+	else if (r->xsk >= 0)
+		fprintf(out, " AF_XDP socket slot %d", r->xsk);
+	else if (r->how == BPFRUN_REDIRECT_BROADCAST)
+		fprintf(out, " %s %u", how[r->how], r->map_id);
+	else
+		fprintf(out, " %s %u (%s)", how[r->how < 4 ? r->how : 0], r->ifindex,
+			if_indextoname(r->ifindex, name) ? name : "no such device");
+	fprintf(out, " x%" PRIu64, count);
+}
+
 static void text_prog(FILE *out, const struct prog_stats *ps)
 {
 	fprintf(out, "%s: %" PRIu64 " run%s, return values:", bpf_program__name(ps->prog), ps->runs,
@@ -151,6 +170,12 @@ static void text_prog(FILE *out, const struct prog_stats *ps)
 	if (ps->errors)
 		fprintf(out, " errors x%" PRIu64 " (%s)", ps->errors, strerror(ps->first_error));
 	fputc('\n', out);
+	if (ps->nr_redirects) {
+		fprintf(out, "%s: redirected to:", bpf_program__name(ps->prog));
+		for (unsigned int v = 0; v < ps->nr_redirects; v++)
+			print_redirect(out, &ps->redirects[v].to, ps->redirects[v].count);
+		fputc('\n', out);
+	}
 	if (ps->runs == 1 && !ps->errors && ps->data_out_len)
 		hex_out(out, "data out", ps->data_out, ps->data_out_len);
 	if (ps->runs == 1 && !ps->errors && ps->ctx_out_len)

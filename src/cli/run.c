@@ -179,6 +179,28 @@ static void count_retval(struct prog_stats *ps, uint32_t v)
 	ps->retvals[ps->nr_retvals++].count = 1;
 }
 
+/* Counts the run's redirect target, if it redirected (targets beyond MAX_RETVALS are
+ * counted with the last one). */
+static void count_redirect(struct prog_stats *ps)
+{
+	struct bpfrun_redirect r;
+
+	if (bpfrun_last_redirect(&r))
+		return;
+	for (unsigned int k = 0; k < ps->nr_redirects; k++)
+		if (ps->redirects[k].to.how == r.how && ps->redirects[k].to.ifindex == r.ifindex &&
+		    ps->redirects[k].to.cpu == r.cpu && ps->redirects[k].to.xsk == r.xsk) {
+			ps->redirects[k].count++;
+			return;
+		}
+	if (ps->nr_redirects == MAX_RETVALS) {
+		ps->redirects[MAX_RETVALS - 1].count++;
+		return;
+	}
+	ps->redirects[ps->nr_redirects].to = r;
+	ps->redirects[ps->nr_redirects++].count = 1;
+}
+
 /* Advances the virtual clock by ns (to the instant ns with `absolute`).  A timer storm
  * (callbacks due faster than a CPU could run them) stops the run instead of spinning. */
 static void virtual_advance(uint64_t ns, bool absolute)
@@ -262,6 +284,7 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const struc
 		return;
 	}
 	count_retval(ps, opts.retval);
+	count_redirect(ps);
 	ps->data_out_len = packet ? opts.data_size_out : 0;
 	if (ps->data_out_len > in->len + DATA_OUT_ROOM)
 		ps->data_out_len = in->len + DATA_OUT_ROOM;

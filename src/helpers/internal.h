@@ -32,6 +32,28 @@ HELPER(get_current_comm);
 HELPER(strncmp);
 HELPER(loop);
 
+/* skb.c: reshaping and metadata of skbs */
+HELPER(skb_adjust_room);
+HELPER(skb_change_tail);
+HELPER(skb_change_head);
+HELPER(skb_change_proto);
+HELPER(skb_change_type);
+HELPER(skb_vlan_push);
+HELPER(skb_vlan_pop);
+HELPER(get_hash_recalc);
+HELPER(set_hash);
+HELPER(set_hash_invalid);
+HELPER(csum_level);
+HELPER(skb_ecn_set_ce);
+HELPER(check_mtu);
+HELPER(fib_lookup);
+
+/* redirect.c: redirects */
+HELPER(redirect);
+HELPER(redirect_map);
+HELPER(redirect_peer);
+HELPER(redirect_neigh);
+
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
 HELPER(dynptr_read);

@@ -110,8 +110,9 @@ struct map_ops {
 	void *(*mmap)(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
 		      u64 off);
 
-	u32 field_kinds; /* FIELD_BIT()s of the special fields values may hold */
-	bool can_mmap;   /* mmap(2) is possible (with BPF_F_MMAPABLE) */
+	u32 forced_flags; /* map_flags the type always sets (devmaps: BPF_F_RDONLY_PROG) */
+	u32 field_kinds;  /* FIELD_BIT()s of the special fields values may hold */
+	bool can_mmap;    /* mmap(2) is possible (with BPF_F_MMAPABLE) */
 };
 
 int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr);
