@@ -885,7 +885,8 @@ static struct jit_image *build_image(struct jc *c)
 		goto fail;
 	}
 	memcpy(code, c->hot.p, c->hot.len);
-	memcpy(code + c->hot.len, c->cold.p, c->cold.len);
+	if (c->cold.len) /* no cold code: no buffer */
+		memcpy(code + c->hot.len, c->cold.p, c->cold.len);
 	resolve(c, code);
 	if (sys_raw(SYS_mprotect, (long)code, (long)map_len, PROT_READ | PROT_EXEC, 0, 0, 0))
 		goto fail;
