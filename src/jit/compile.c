@@ -8,8 +8,9 @@
  *
  * Semantics are the interpreter's, instruction by instruction (interp.c):
  *   - loads and stores: an access at a constant offset of R10 inside the frame needs no
- *     check (R10 cannot be written); any other goes inline through the stack, packet (loads)
- *     and last-map-value checks, else to the vm's full check (faults and their messages);
+ *     check (R10 cannot be written), nor one a verifier proved safe (prog->proven_safe);
+ *     any other goes inline through the stack, packet (loads) and last-map-value checks,
+ *     else to the vm's full check (faults and their messages);
  *   - the work budget: the same charges at the same instructions (backward jumps, calls,
  *     exits, tail calls), budget_slice kept in r9;
  *   - helpers keep R1..R5 (the interpreter does), and are refused under a bpf_spin_lock;
@@ -257,32 +258,39 @@ static bool frame_access(u8 base, s32 off, u32 size)
 	return base == 10 && off >= -MAX_BPF_STACK && off + (s32)size <= 0;
 }
 
-/* r10 = the address; jumps to `ok` (a position list) when it lies in the frames in use,
- * in the packet (loads) or in the last map value hit; falls through to `slow` otherwise. */
-static void emit_checks(struct jc *c, u32 size, bool write, u32 ok[3], u32 *slow_fx)
+/* Has a verifier proven the access at i safe (obj/prog.h's proven_safe)? */
+static bool proven(const struct jc *c, u32 i)
+{
+	return c->prog->proven_safe && c->prog->proven_safe[i];
+}
+
+/* r10 = the address; jumps to one of `ok` (patched by land_checks) when it lies in the
+ * packet (loads only: the packet loops read byte by byte, so that check comes first), in
+ * the frames in use or in the last map value hit; falls through to the slow jumps. */
+static void emit_checks(struct jc *c, u32 size, bool write, u32 ok[2], u32 *slow_fx)
 {
 	struct jbuf *b = &c->hot;
 
+	ok[0] = ~0u;
+	if (!write) {
+		x86_rm(b, W64, 0x3b, R10, R12, XOFF(pkt_meta));
+		u32 below = x86_jcc(b, CC_B);
+		x86_rm(b, W64, 0x8b, R11, R12, XOFF(pkt_end));
+		x86_rr(b, W64, 0x39, R11, R10);
+		u32 above = x86_jcc(b, CC_AE);
+		x86_rr(b, W64, 0x29, R10, R11);
+		x86_alu_ri(b, W64, 7, R11, (s32)size);
+		ok[0] = x86_jcc(b, CC_AE);
+		x86_here(b, below);
+		x86_here(b, above);
+	}
 	x86_lea(b, R11, RBP, -MAX_BPF_STACK);
 	x86_rr(b, W64, 0x39, R11, R10);
 	u32 not_stack = x86_jcc(b, CC_B);
 	x86_lea(b, R11, R12, X_TOP - (s32)size);
 	x86_rr(b, W64, 0x39, R11, R10);
-	ok[0] = x86_jcc(b, CC_BE);
+	ok[1] = x86_jcc(b, CC_BE);
 	x86_here(b, not_stack);
-	ok[1] = ~0u;
-	if (!write) {
-		x86_rm(b, W64, 0x3b, R10, R12, XOFF(pkt_meta));
-		u32 a = x86_jcc(b, CC_B);
-		x86_rm(b, W64, 0x8b, R11, R12, XOFF(pkt_end));
-		x86_rr(b, W64, 0x39, R11, R10);
-		u32 d = x86_jcc(b, CC_AE);
-		x86_rr(b, W64, 0x29, R10, R11);
-		x86_alu_ri(b, W64, 7, R11, (s32)size);
-		ok[1] = x86_jcc(b, CC_AE);
-		x86_here(b, a);
-		x86_here(b, d);
-	}
 	/* the last map value hit: same program, lo <= addr < hi, size fits, allowed */
 	x86_rm(b, W64, 0x8b, R11, R12, XOFF(map_hit.prog));
 	x86_rm(b, W64, 0x3b, R11, R12, XOFF(prog));
@@ -298,13 +306,12 @@ static void emit_checks(struct jc *c, u32 size, bool write, u32 ok[3], u32 *slow
 	x86_rm(b, W32, 0x80, 7, R12, write ? XOFF(map_hit.writable) : XOFF(map_hit.readable));
 	emit1(b, 0);
 	slow_fx[4] = jump(c, b, CC_E, TO_COLD, 0);
-	ok[2] = ~0u;
 }
 
 /* Points the checks' jumps: ok ones here (hot), slow ones at the cold buffer's end. */
-static void land_checks(struct jc *c, u32 ok[3], u32 slow_fx[5])
+static void land_checks(struct jc *c, u32 ok[2], u32 slow_fx[5])
 {
-	for (u32 k = 0; k < 3; k++)
+	for (u32 k = 0; k < 2; k++)
 		if (ok[k] != ~0u)
 			x86_here(&c->hot, ok[k]);
 	for (u32 k = 0; k < 5; k++)
@@ -313,11 +320,15 @@ static void land_checks(struct jc *c, u32 ok[3], u32 slow_fx[5])
 
 static void emit_load(struct jc *c, u32 i, const struct vm_insn *pc, u32 size, bool sx)
 {
-	u32 ok[3], slow[5];
+	u32 ok[2], slow[5];
 	int dst = reg_of[pc->dst];
 
 	if (frame_access(pc->src, pc->off, size)) {
 		emit_ld(&c->hot, dst, RBP, pc->off, size, sx);
+		return;
+	}
+	if (proven(c, i)) {
+		emit_ld(&c->hot, dst, reg_of[pc->src], pc->off, size, sx);
 		return;
 	}
 	x86_lea(&c->hot, R10, reg_of[pc->src], pc->off);
@@ -342,11 +353,11 @@ static void store_value(struct jc *c, struct jbuf *b, const struct vm_insn *pc, 
 
 static void emit_store(struct jc *c, u32 i, const struct vm_insn *pc, u32 size, bool imm)
 {
-	u32 ok[3], slow[5];
+	u32 ok[2], slow[5];
 	int base = reg_of[pc->dst], disp = 0;
 
-	if (frame_access(pc->dst, pc->off, size)) {
-		base = RBP;
+	if (frame_access(pc->dst, pc->off, size) || proven(c, i)) {
+		base = frame_access(pc->dst, pc->off, size) ? RBP : base;
 		disp = pc->off;
 	} else {
 		x86_lea(&c->hot, R10, base, pc->off);
@@ -666,6 +677,8 @@ static bool emit_cond_jump(struct jc *c, u32 i, const struct vm_insn *pc)
 		if (jset) {
 			x86_rr(b, w, 0xf7, 0, dst);
 			emit4(b, (u32)pc->imm);
+		} else if (pc->imm == 0) {
+			x86_rr(b, w, 0x85, dst, dst); /* test: every flag as cmp with 0 sets it */
 		} else {
 			x86_alu_ri(b, w, 7, dst, (s32)pc->imm);
 		}

@@ -47,6 +47,11 @@ struct bpf_prog {
 	u64 (*native)(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 		      const u64 args[5]);
 	void *jit;
+	/* Hook for a verifier (NULL: none): proven_safe[i] set means instruction i, a load or
+	 * store, was proven to touch only memory the run may access with a plain access (the
+	 * stack, packet data, a map value: never the context).  Set before jit_compile, which
+	 * then emits such accesses without their checks. */
+	const u8 *proven_safe;
 
 	struct subprog *subprogs;
 	u32 nr_subprogs;

@@ -150,6 +150,23 @@ static void test_image(void)
 	CHECK(same(&p, "blinded").r0 == 0x82828282, "blinded immediates");
 }
 
+/* an access a verifier proved safe (prog->proven_safe) is emitted without its checks */
+static void test_proven_safe(void)
+{
+	static const u8 safe[3] = { [0] = 1 };
+	struct bpf_prog p;
+	u32 checked, unchecked;
+
+	PROG(&p, LDX(BPF_DW, 0, 1, 8), ADD_IMM(0, 1), EXIT);
+	jit_code(&p, &checked);
+	jit_release(&p);
+	p.proven_safe = safe;
+	jit_compile(&p);
+	jit_code(&p, &unchecked);
+	CHECK(unchecked < checked, "no checks: %u bytes against %u", unchecked, checked);
+	CHECK(same(&p, "proven load").r0 == 3, "proven load reads");
+}
+
 /* GET_INFO reports the machine code; with the JIT off a program is not compiled */
 static void test_info(void)
 {
@@ -180,6 +197,7 @@ int main(void)
 	test_every_kind();
 	test_budget_and_depth();
 	test_image();
+	test_proven_safe();
 	test_info();
 	return finish();
 }
