@@ -38,7 +38,7 @@ static const struct vm_insn *insn_at(const struct exec_ctx *x, u64 c)
 	return &((const struct vm_code *)x->prog->vm_code)->insns[JIT_IDX(c)];
 }
 
-static struct jit_ret ret(u64 val, bool ok)
+static struct jit_ret ret(u64 val, u64 ok)
 {
 	return (struct jit_ret){ val, ok };
 }

@@ -167,6 +167,52 @@ static void test_proven_safe(void)
 	CHECK(same(&p, "proven load").r0 == 3, "proven load reads");
 }
 
+/* BPF_PROG_TEST_RUN's retval of prog fd on a 64-byte packet */
+static u32 test_run_fd(int fd)
+{
+	u8 pkt[64] = { 0 };
+	union bpf_attr a = { .test = { .prog_fd = (u32)fd,
+				       .data_in = (u64)(uintptr_t)pkt,
+				       .data_size_in = sizeof(pkt) } };
+
+	CHECK(bpfrun_bpf(BPF_PROG_TEST_RUN, &a, sizeof(a)) == 0, "test run");
+	return a.test.retval;
+}
+
+/* A tail call from native code into a program loaded while the JIT was off (so not
+ * compiled) runs the target in the interpreter, as the frame's rest. */
+static void test_tail_call_to_interpreted(void)
+{
+	union bpf_attr m = { .map_type = BPF_MAP_TYPE_PROG_ARRAY,
+			     .key_size = 4,
+			     .value_size = 4,
+			     .max_entries = 1 };
+	int map = (int)bpfrun_bpf(BPF_MAP_CREATE, &m, sizeof(m));
+	const struct bpf_insn callee[] = { MOV_IMM(0, 7), ADD_IMM(0, 35), EXIT };
+	const struct bpf_insn caller[] = { LD_IMM64_SRC(2, BPF_PSEUDO_MAP_FD, (u32)map),
+					   MOV_IMM(3, 0), CALL(BPF_FUNC_tail_call), MOV_IMM(0, 1),
+					   EXIT };
+	u32 key = 0;
+
+	bpfrun_set_jit(0);
+	int target = load_insns(BPF_PROG_TYPE_SCHED_CLS, callee, ARRAY_SIZE(callee));
+	bpfrun_set_jit(1);
+	int fd = load_insns(BPF_PROG_TYPE_SCHED_CLS, caller, ARRAY_SIZE(caller));
+	union bpf_attr u = { .map_fd = (u32)map,
+			     .key = (u64)(uintptr_t)&key,
+			     .value = (u64)(uintptr_t)&target };
+	CHECK(map >= 0 && target >= 0 && fd >= 0 &&
+		      bpfrun_bpf(BPF_MAP_UPDATE_ELEM, &u, sizeof(u)) == 0,
+	      "set-up");
+	CHECK(test_run_fd(fd) == 42, "native caller, interpreted target");
+	bpfrun_set_jit(0);
+	CHECK(test_run_fd(fd) == 42, "both interpreted");
+	bpfrun_set_jit(1);
+	bpfrun_close(fd);
+	bpfrun_close(target);
+	bpfrun_close(map);
+}
+
 /* GET_INFO reports the machine code; with the JIT off a program is not compiled */
 static void test_info(void)
 {
@@ -199,5 +245,6 @@ int main(void)
 	test_image();
 	test_proven_safe();
 	test_info();
+	test_tail_call_to_interpreted();
 	return finish();
 }
