@@ -931,8 +931,8 @@ void jit_compile(struct bpf_prog *prog)
 #ifndef __x86_64__
 	return; /* no JIT for this architecture: the interpreter runs everything */
 #endif
-	if (!vc)
-		return;
+	if (!vc || vc->cov)
+		return; /* counting coverage is the interpreter's (vm/coverage.c) */
 	c.key64 = random_key();
 	c.key32 = (u32)(c.key64 >> 16) | 1;
 	c.addr = calloc(vc->len, sizeof(u32));

@@ -168,7 +168,7 @@ struct jit_ret jit_rt_atomic(struct exec_ctx *x, u64 addr, u64 src, u64 c, u64 r
 struct jit_ret jit_rt_ld_pkt(struct exec_ctx *x, u64 off, u64 b, u64 c, u64 r0)
 {
 	u64 v = 0;
-	bool ok = vm_ld_packet(x, off, JIT_ARG(c), &v);
+	bool ok = vm_ld_packet(x, (s32)off, JIT_ARG(c), &v);
 
 	return ret(v, ok);
 }
