@@ -85,6 +85,13 @@ void bpfrun_shutdown(void);
 void bpfrun_set_run_budget(uint64_t insns);
 uint64_t bpfrun_run_budget(void);
 
+/* The x86-64 JIT: on by default where it supports a program (an unsupported one is
+ * interpreted); off (0) forces the interpreter for every run from now on and for the
+ * programs loaded afterwards; on again (1) lets programs compiled meanwhile run native.
+ * BPFRUN_JIT=0 in the environment turns it off at start-up.  Results, faults and the
+ * work budget are the same either way. */
+void bpfrun_set_jit(int on);
+
 /* ---- Kernel BTF --------------------------------------------------------------------
  * Programs name kernel functions and types by their ids in the kernel's BTF (attach
  * targets, kfuncs, typed ksyms).  bpfrun reads it from /sys/kernel/btf/vmlinux, or from

@@ -200,8 +200,7 @@ static int setup_runtime(const struct run_opts *o)
 		cli_error("--cpu %d: %s", o->cpu, strerror(errno));
 		return -1;
 	}
-	/* counting needs the interpreter: a JIT, once bpfrun has one, is to be turned off
-	 * here (bpfrun_set_jit(0)) */
+	/* counting needs the interpreter: the JIT leaves programs with counters to it */
 	bpfrun_set_coverage(o->coverage != NULL);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
+#include "../jit/jit.h"
 
 #define COMPLEXITY_LIMIT_INSNS 1000000u
 #define KNOWN_PROG_FLAGS                                                      \
@@ -162,6 +163,7 @@ static void prog_obj_free(struct obj *o)
 {
 	struct bpf_prog *prog = prog_of(o);
 
+	jit_release(prog);
 	if (prog->vm_code)
 		vm_release(prog);
 	for (u32 i = 0; i < prog->nr_used_maps; i++)
