@@ -537,7 +537,7 @@ static int dev_mtu(u32 ifindex)
 		else
 			s = fresh;
 	}
-	if (!if_indextoname(ifindex, ifr.ifr_name) || ioctl(s, SIOCGIFMTU, &ifr))
+	if (!if_indextoname(ifindex, ifr.ifr_name) || sys_ioctl(s, SIOCGIFMTU, &ifr))
 		return -ENODEV;
 	return ifr.ifr_mtu;
 }
