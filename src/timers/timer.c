@@ -163,10 +163,8 @@ static u64 err_ret(int err)
  * Anything else faults the run. */
 static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only)
 {
-	const struct bpf_prog *prog = x->prog;
-
-	for (u32 i = 0; prog && i < prog->nr_used_maps; i++) {
-		const struct bpf_map *m = prog->used_maps[i];
+	for (u32 i = 0, n = vm_nr_maps(x); i < n; i++) {
+		const struct bpf_map *m = vm_map_nth(x, i);
 		u64 value, off;
 
 		if (!map_value_at(m, addr, &value, &off))
