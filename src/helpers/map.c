@@ -44,6 +44,10 @@ HELPER(map_lookup_elem)
 	struct bpf_map *m;
 	const void *key = map_key_arg(x, r1, r2, &m);
 
+	if (key && m->ops->lookup_map) { /* a map of maps: the run reaches the inner map */
+		struct bpf_map *inner = m->ops->lookup_map(m, key);
+		return inner && vm_use_map(x, inner) ? (u64)(uintptr_t)inner : 0;
+	}
 	if (!key || !map_supports(x, m, m->ops->lookup, "bpf_map_lookup_elem"))
 		return 0;
 	return (u64)(uintptr_t)m->ops->lookup(m, key);

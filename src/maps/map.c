@@ -32,6 +32,8 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = &htab_lru_percpu_map_ops,
 	[BPF_MAP_TYPE_RINGBUF] = &ringbuf_map_ops,
 	[BPF_MAP_TYPE_USER_RINGBUF] = &ringbuf_map_ops,
+	[BPF_MAP_TYPE_ARRAY_OF_MAPS] = &map_in_map_ops,
+	[BPF_MAP_TYPE_HASH_OF_MAPS] = &map_in_map_ops,
 };
 
 const struct map_ops *map_ops_for_type(u32 map_type)

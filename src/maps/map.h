@@ -4,7 +4,7 @@
  * attributes common to all maps, finds the special fields in the value's BTF, and calls
  * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
  * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH), ringbuf.c (RINGBUF,
- * USER_RINGBUF).
+ * USER_RINGBUF), map_in_map.c (ARRAY_OF_MAPS, HASH_OF_MAPS).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
@@ -58,6 +58,9 @@ struct map_ops {
 	/* Update from a program: per-CPU maps write the current CPU's copy. */
 	long (*update)(struct bpf_map *map, const void *key, const void *value, u64 flags);
 	long (*delete)(struct bpf_map *map, const void *key);
+	/* Maps of maps: the inner map at key with a reference for the caller, or NULL (a
+	 * program's lookup returns the map itself). */
+	struct bpf_map *(*lookup_map)(struct bpf_map *map, const void *key);
 	/* Per-CPU maps: pointer to cpu's copy, or NULL. */
 	void *(*lookup_percpu)(struct bpf_map *map, const void *key, u32 cpu);
 	/* bpf_for_each_map_elem: returns the number of elements visited. */
@@ -270,5 +273,6 @@ extern const struct map_ops array_map_ops, percpu_array_map_ops, prog_array_map_
 extern const struct map_ops htab_map_ops, htab_percpu_map_ops, htab_lru_map_ops,
 	htab_lru_percpu_map_ops;
 extern const struct map_ops ringbuf_map_ops; /* RINGBUF and USER_RINGBUF */
+extern const struct map_ops map_in_map_ops;  /* ARRAY_OF_MAPS and HASH_OF_MAPS */
 
 #endif
