@@ -99,6 +99,9 @@ static const struct helper_impl impls[] = {
 	IMPL(dynptr_read, false),
 	IMPL(dynptr_write, false),
 	IMPL(dynptr_data, false),
+	IMPL(map_push_elem, false),
+	IMPL(map_pop_elem, false),
+	IMPL(map_peek_elem, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

@@ -16,6 +16,9 @@ HELPER(map_lookup_percpu_elem);
 HELPER(for_each_map_elem);
 HELPER(spin_lock);
 HELPER(spin_unlock);
+HELPER(map_push_elem);
+HELPER(map_pop_elem);
+HELPER(map_peek_elem);
 
 /* misc.c: time, identity, random numbers, strings, bpf_loop */
 HELPER(ktime_get_ns);
