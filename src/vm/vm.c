@@ -408,9 +408,14 @@ bool vm_use_map(struct exec_ctx *x, struct bpf_map *map)
 
 struct bpf_map *vm_map_arg(struct exec_ctx *x, u64 reg)
 {
-	for (u32 i = 0, n = vm_nr_maps(x); i < n; i++)
-		if ((u64)(uintptr_t)vm_map_nth(x, i) == reg)
-			return vm_map_nth(x, i);
+	const struct bpf_prog *prog = x->prog;
+
+	for (u32 i = 0; prog && i < prog->nr_used_maps; i++)
+		if ((u64)(uintptr_t)prog->used_maps[i] == reg)
+			return prog->used_maps[i];
+	for (u32 i = 0; i < x->nr_run_maps; i++)
+		if ((u64)(uintptr_t)x->run_maps[i] == reg)
+			return x->run_maps[i];
 	vm_fault(x, "helper argument: 0x%llx is not a map of the program", (unsigned long long)reg);
 	return NULL;
 }
