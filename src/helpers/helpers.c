@@ -102,6 +102,8 @@ static const struct helper_impl impls[] = {
 	IMPL(map_push_elem, false),
 	IMPL(map_pop_elem, false),
 	IMPL(map_peek_elem, false),
+	IMPL(current_task_under_cgroup, false),
+	IMPL(skb_under_cgroup, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

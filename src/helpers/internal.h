@@ -51,6 +51,10 @@ HELPER(ringbuf_submit_dynptr);
 HELPER(ringbuf_discard_dynptr);
 HELPER(user_ringbuf_drain);
 
+/* cgroup.c: cgroup arrays */
+HELPER(current_task_under_cgroup);
+HELPER(skb_under_cgroup);
+
 /* dynptr.c: dynptrs over memory */
 HELPER(dynptr_from_mem);
 HELPER(dynptr_read);
