@@ -104,6 +104,56 @@ int bpfrun_set_cgroup(const char *path);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+/* ---- Testing: fault injection, determinism, coverage ------------------------------
+ * Fault injection: helper `name` ("bpf_timer_init") returns err, a negative errno, instead
+ * of doing its work, on its nth call from now (1 is the next call), or on every call when
+ * nth is 0.  Helpers that return a pointer (bpf_map_lookup_elem, bpf_ringbuf_reserve...)
+ * take err 0: they return NULL.  A rule binds when a program is loaded: programs loaded
+ * before it do not see it.  Programs loaded without any rule pay nothing.  Setting a rule
+ * on the same helper again replaces it and restarts its count.  -1/ENOENT: no helper of
+ * that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for a pointer;
+ * -1/ENOSPC: rules on 16 different helpers already. */
+int bpfrun_fail_helper(const char *name, int err, uint64_t nth);
+/* Drops every rule: the helpers work again, also in programs loaded under a rule. */
+void bpfrun_fail_clear(void);
+/* The calls of the helper since its rule was set, and how many of them failed.
+ * -1/ENOENT when no rule names it. */
+int bpfrun_fail_stats(const char *name, uint64_t *calls, uint64_t *fails);
+
+/* bpf_get_prandom_u32 from now on draws the sequence this seed gives (each thread the
+ * same sequence, restarted by every call). */
+void bpfrun_set_prandom_seed(uint64_t seed);
+/* The calling thread runs programs as CPU id cpu (bpf_get_smp_processor_id, per-CPU
+ * maps, the timers its runs arm).  -1/EINVAL when cpu >= bpfrun_num_possible_cpus(). */
+int bpfrun_set_cpu(int cpu);
+
+/* Coverage: programs loaded while it is on count how often each instruction runs, over
+ * every run (timer callbacks included); the interpreter runs them (a JIT is not used). */
+void bpfrun_set_coverage(int on);
+/* The counts of program prog_fd: hits[i], how often instruction i ran (the instructions
+ * as loaded, the indexes of line_info's insn_off), and taken[i], how often conditional
+ * jump i jumped (hits[i] - taken[i] fell through).  Either may be NULL; cnt is their
+ * length.  Returns the number of instructions, or -1/ENODATA when the program was loaded
+ * without coverage (EBADF, EINVAL as BPF_OBJ_GET_INFO_BY_FD). */
+long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t cnt);
+/* ---- Firing attached programs ------------------------------------------------------
+ * Runs the programs a loader attached to a hook, in attach order, as the kernel would
+ * when the event happens, so that kprobe, tracepoint, raw tracepoint, fentry-family and
+ * LSM programs can be unit-tested.  The hook is spelled as libbpf's section names:
+ *   "kprobe/FUNC", "kretprobe/FUNC"       ctx: struct pt_regs
+ *   "uprobe/PATH:OFFSET", "uretprobe/..." ctx: struct pt_regs (OFFSET: the file offset)
+ *   "tracepoint/CAT/NAME" ("tp/...")      ctx: the tracepoint's record
+ *   "raw_tp/NAME" ("raw_tracepoint/", "tp_btf/")   ctx: the u64 arguments
+ *   "fentry/FUNC", "fexit/FUNC", "fmod_ret/FUNC", "lsm/HOOK"
+ *                                         ctx: the u64 arguments; the whole trampoline
+ *                                         runs (fentry, fmod_ret, fexit programs); the
+ *                                         function itself returns *ret as given
+ * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
+ * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
+ * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
+ * set; the fentry family: the function's return value as the programs left it). */
+int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
+
 #ifdef __cplusplus
 }
 #endif

@@ -242,17 +242,14 @@ out:
 }
 
 /* Every map of obj, by name, after a run (--keep). */
-int map_dump_all(struct bpf_object *obj, bool json)
+int map_dump_all(struct bpf_object *obj, struct json *j)
 {
-	struct json js, *j = json ? &js : NULL;
 	struct bpf_map *map;
 	struct map_ref m;
 	int ret = 0;
 
-	if (j) {
-		json_init(j, stdout);
+	if (j)
 		json_begin_array(j);
-	}
 	bpf_object__for_each_map(map, obj)
 	{
 		int err = map_describe(bpf_map__fd(map), &m);
@@ -478,8 +475,12 @@ static int map_inspect(struct bpf_object *obj, const char *sub, const struct ins
 {
 	int ret = map_command(obj, sub, a, j);
 
-	if (!ret && a->o.keep)
-		ret = map_dump_all(obj, a->o.json);
+	if (!ret && a->o.keep) {
+		struct json js;
+		if (a->o.json)
+			json_init(&js, stdout);
+		ret = map_dump_all(obj, a->o.json ? &js : NULL);
+	}
 	return ret;
 }
 

@@ -99,6 +99,21 @@ static const struct helper_impl impls[] = {
 	IMPL(dynptr_read, false),
 	IMPL(dynptr_write, false),
 	IMPL(dynptr_data, false),
+	IMPL(sys_bpf, false),
+	IMPL(probe_read, true),
+	IMPL(probe_read_kernel, true),
+	IMPL(probe_read_user, true),
+	IMPL(probe_read_str, true),
+	IMPL(probe_read_kernel_str, true),
+	IMPL(probe_read_user_str, true),
+	IMPL(get_func_ip, false),
+	IMPL(get_attach_cookie, false),
+	IMPL(get_func_arg, false),
+	IMPL(get_func_ret, false),
+	IMPL(get_func_arg_cnt, false),
+	IMPL(override_return, true),
+	IMPL(send_signal, false),
+	IMPL(send_signal_thread, false),
 	IMPL(map_push_elem, false),
 	IMPL(map_pop_elem, false),
 	IMPL(map_peek_elem, false),
@@ -126,7 +141,7 @@ const struct helper_desc *helper_get(u32 id)
 {
 	if (id >= NR_HELPER_IDS || !table[id].name)
 		return NULL;
-	return &table[id];
+	return fault_bind(&table[id], id); /* a fault rule's wrapper, when one names it */
 }
 
 const char *helper_name(u32 id)

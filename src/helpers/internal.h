@@ -35,10 +35,34 @@ HELPER(get_current_comm);
 HELPER(strncmp);
 HELPER(loop);
 
+/* dynptr.c: dynptrs */
+HELPER(dynptr_from_mem);
+HELPER(dynptr_read);
+HELPER(dynptr_write);
+HELPER(dynptr_data);
+/* sysbpf.c: bpf_sys_bpf */
+HELPER(sys_bpf);
+
 /* printf.c: bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf */
 HELPER(trace_printk);
 HELPER(trace_vprintk);
 HELPER(snprintf);
+
+/* probe.c: checked reads, what fired the run, override_return, signals */
+HELPER(probe_read);
+HELPER(probe_read_kernel);
+HELPER(probe_read_user);
+HELPER(probe_read_str);
+HELPER(probe_read_kernel_str);
+HELPER(probe_read_user_str);
+HELPER(get_func_ip);
+HELPER(get_attach_cookie);
+HELPER(get_func_arg);
+HELPER(get_func_ret);
+HELPER(get_func_arg_cnt);
+HELPER(override_return);
+HELPER(send_signal);
+HELPER(send_signal_thread);
 
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);
@@ -54,28 +78,6 @@ HELPER(user_ringbuf_drain);
 /* cgroup.c: cgroup arrays */
 HELPER(current_task_under_cgroup);
 HELPER(skb_under_cgroup);
-
-/* dynptr.c: dynptrs over memory */
-HELPER(dynptr_from_mem);
-HELPER(dynptr_read);
-HELPER(dynptr_write);
-HELPER(dynptr_data);
-
-/* struct bpf_dynptr as the kernel fills it (its bpf_dynptr_kern): the data pointer, the
- * size with the type and read-only bits above it, and an offset into the data. */
-struct dynptr {
-	u64 data;
-	u32 size;
-	u32 offset;
-};
-#define DYNPTR_SIZE_MASK 0xffffffu
-#define DYNPTR_TYPE_SHIFT 28
-#define DYNPTR_RDONLY_BIT (1u << 31)
-enum { DYNPTR_TYPE_INVALID, DYNPTR_TYPE_LOCAL, DYNPTR_TYPE_RINGBUF };
-void dynptr_init(struct dynptr *d, void *data, u32 type, u32 size);
-void dynptr_set_null(struct dynptr *d);
-/* -E2BIG when size exceeds what a dynptr holds (2^24 - 1), else 0. */
-long dynptr_check_size(u32 size);
 
 /* ---- formatted output (printf.c) ---- */
 #define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
@@ -94,5 +96,9 @@ long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_s
 /* A readable range of program memory, or NULL WITHOUT faulting the run (for helpers
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */
 const void *helper_probe_mem(struct exec_ctx *x, u64 addr, u64 size);
+
+/* fault.c: d itself, or the wrapper of the active fault rule on helper id (the binding
+ * helper_get hands to the loader). */
+const struct helper_desc *fault_bind(const struct helper_desc *d, u32 id);
 
 #endif

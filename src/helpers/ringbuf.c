@@ -12,6 +12,7 @@
  * Locking: the reservation list is per thread; the rings lock themselves.
  */
 #include "internal.h"
+#include "dynptr.h"
 #include "../maps/ringbuf.h"
 #include "../obj/prog.h"
 
@@ -146,32 +147,31 @@ HELPER(ringbuf_query)
 HELPER(ringbuf_reserve_dynptr)
 {
 	struct bpf_map *m = ring_arg(x, r1, false, "bpf_ringbuf_reserve_dynptr");
-	struct dynptr *d = m ? vm_mem(x, r4, sizeof(*d), true) : NULL;
 	u32 size = (u32)r2;
-	long err = r3 ? -EINVAL : dynptr_check_size(size);
+	long err = r3 ? -EINVAL : size > DYNPTR_MAX_SIZE ? -E2BIG : 0;
 	void *sample = NULL;
 
-	if (!d)
+	if (!m || !vm_mem(x, r4, sizeof(struct dynptr_kern), true))
 		return 0;
 	if (!err && !(sample = reserve(x, m, size)))
 		err = -EINVAL;
 	if (err) {
-		dynptr_set_null(d);
+		dynptr_set_null(x, r4);
 		return (u64)err;
 	}
-	dynptr_init(d, sample, DYNPTR_TYPE_RINGBUF, size);
+	dynptr_init(x, r4, (u64)(uintptr_t)sample, DYNPTR_RINGBUF, size, false);
 	return 0;
 }
 
 static u64 commit_dynptr(struct exec_ctx *x, u64 reg, u64 flags, bool discard, const char *fn)
 {
-	struct dynptr *d = vm_mem(x, reg, sizeof(*d), true);
+	struct dynptr_kern *d = vm_mem(x, reg, sizeof(*d), true);
 	u64 data = d ? __atomic_load_n(&d->data, __ATOMIC_RELAXED) : 0;
 
 	if (!data)
 		return 0;
 	commit(x, data, flags, discard, fn);
-	dynptr_set_null(d);
+	dynptr_set_null(x, reg);
 	return 0;
 }
 
@@ -192,9 +192,9 @@ HELPER(ringbuf_discard_dynptr)
 /* One sample to the callback: a dynptr over it, both granted for the call. */
 static u64 drain_one(struct exec_ctx *x, s64 start, void *sample, u32 size, u64 ctx)
 {
-	struct dynptr d;
+	struct dynptr_kern d = { (u64)(uintptr_t)sample, size | DYNPTR_LOCAL << DYNPTR_TYPE_SHIFT,
+				 0 };
 
-	dynptr_init(&d, sample, DYNPTR_TYPE_LOCAL, size);
 	if (!vm_grant(x, &d, sizeof(d), false)) {
 		vm_fault(x, "bpfrun: too many regions granted at once");
 		return 1;

@@ -7,6 +7,7 @@
  * Locking: lock (a spinlock word per map, leaf) guards the slots; a replaced path is freed
  * after it is released.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,15 +71,40 @@ static struct bpf_map *cg_alloc(const union bpf_attr *attr)
 	return &a->map;
 }
 
+/* The whole of a small file (malloc'd, NUL-terminated), or NULL.  open/read: fopen is
+ * interposed by the bridge. */
+static char *read_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 16384, len = 0;
+	char *buf = fd >= 0 ? malloc(cap) : NULL;
+	ssize_t n = 0;
+
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap && cap < (1u << 22)) {
+			char *more = realloc(buf, cap *= 2);
+			if (!more)
+				break;
+			buf = more;
+		}
+	}
+	if (fd >= 0)
+		sys_close(fd);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
 /* The mount of a cgroup2 file system (device dev) whose mount point holds path: its
  * root in the hierarchy and its mount point, from /proc/self/mountinfo. */
 static bool cgroup2_mount_of(dev_t dev, const char *path, char *root, char *point)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
+	char *info = read_file("/proc/self/mountinfo"), *save = NULL;
 	bool found = false;
 
-	while (f && !found && fgets(line, sizeof(line), f)) {
+	for (char *line = info ? strtok_r(info, "\n", &save) : NULL; line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned maj, min;
 		char *sep = strstr(line, " - ");
 		if (!sep || strncmp(sep, " - cgroup2 ", 11) ||
@@ -88,8 +114,7 @@ static bool cgroup2_mount_of(dev_t dev, const char *path, char *root, char *poin
 		found = makedev(maj, min) == dev && !strncmp(path, point, n) &&
 			(path[n] == '/' || path[n] == 0 || n == 1);
 	}
-	if (f)
-		fclose(f);
+	free(info);
 	return found;
 }
 

@@ -16,6 +16,7 @@ struct btf_obj;
 struct exec_ctx;
 struct helper_desc;
 struct helper_set;
+struct load_env;
 
 #define MAX_BPF_STACK 512 /* bytes of stack per frame */
 #define MAX_CALL_FRAMES 8
@@ -26,6 +27,16 @@ struct subprog {
 	u32 start;       /* first instruction index */
 	u32 end;         /* one past the last */
 	u32 stack_depth; /* bytes below R10 it uses (static estimate, rounded up to 8) */
+};
+
+/* A kernel function the program calls (an entry of the kernel's kfunc_tab): the calls'
+ * imm (its BTF id) and off (module BTF slot), its kernel name and bpfrun's implementation
+ * (NULL when there is none: the load fails).  prog/prog_kfunc.c fills it at load. */
+struct kfunc_bind {
+	s32 imm;
+	s16 off;
+	const char *name; /* in the kernel's BTF, which lives as long as the process */
+	const struct helper_desc *desc;
 };
 
 struct bpf_prog {
@@ -64,7 +75,26 @@ struct bpf_prog {
 	/* End of the furthest context access seen through R1 of the entry (the kernel's
 	 * max_ctx_offset; a static lower bound here). */
 	u32 max_ctx_offset;
+	/* Kernel functions the program calls, one entry per (imm, off). */
+	struct kfunc_bind *kfuncs;
+	u32 nr_kfuncs;
+
+	/* Tracing targets (TRACING, LSM, tp_btf; prog_trampoline.c): the kernel BTF's type id
+	 * given as attach_btf_id, the function (or raw tracepoint) it names, and its number
+	 * of arguments. */
+	u32 attach_btf_id;
+	char attach_func[128];
+	u32 attach_nr_args;
 };
+
+/* The binding of the kfunc call (imm, off) of prog, or NULL. */
+static inline const struct kfunc_bind *prog_kfunc(const struct bpf_prog *prog, s32 imm, s16 off)
+{
+	for (u32 i = 0; i < prog->nr_kfuncs; i++)
+		if (prog->kfuncs[i].imm == imm && prog->kfuncs[i].off == off)
+			return &prog->kfuncs[i];
+	return NULL;
+}
 
 /* A memory range of the context that a program type exposes. */
 struct ctx_desc;
@@ -92,6 +122,11 @@ struct prog_type_ops {
 	bool sleepable_only; /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
 	bool pkt_readonly;   /* packet data may be read, not written (the kernel's
 			       * "cannot write into packet": CGROUP_SKB) */
+	/* Resolves the program's attach target at load (attach_btf_id: TRACING, LSM), with
+	 * the reason in the load's log: 0 or -errno.  NULL: the type takes no target. */
+	int (*load_target)(struct load_env *env);
+	bool trace_info; /* runs carry a struct trace_info (helpers/trace_info.h) in
+			      * exec_ctx.type_data, or NULL */
 };
 
 static inline struct bpf_prog *prog_of(struct obj *o)

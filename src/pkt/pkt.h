@@ -22,6 +22,7 @@ struct pkt_buf {
 	u8 *meta;     /* XDP data_meta (== data when none) */
 	u8 *data;
 	u8 *data_end;
+	u8 *mac, *net; /* skb: link-layer and network headers (NULL for XDP) */
 };
 
 struct skb_state {
@@ -66,6 +67,8 @@ static inline void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt)
 	x->pkt_start = (u64)(uintptr_t)pkt->data;
 	x->pkt_end = (u64)(uintptr_t)pkt->data_end;
 	x->pkt_meta = (u64)(uintptr_t)pkt->meta;
+	x->pkt_mac = (u64)(uintptr_t)pkt->mac;
+	x->pkt_net = (u64)(uintptr_t)pkt->net;
 }
 
 #endif

@@ -254,6 +254,8 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 	memcpy(frame, u64_to_ptr(attr->test.data_in), size);
 	st->pkt.data_end = frame + size;
 	st->pkt.data = frame + ETH_HLEN;
+	st->pkt.mac = frame; /* eth_type_trans, then skb_reset_network_header */
+	st->pkt.net = st->pkt.data;
 	st->md.ifindex = LOOPBACK_IFINDEX;
 	eth_classify(st, (const struct ethhdr *)frame);
 	sock_from_l3(st, st->pkt.data, size - ETH_HLEN);

@@ -11,6 +11,7 @@
  * No lock, no allocation.
  */
 #include <string.h>
+#include <linux/filter.h>
 
 #include "vm_internal.h"
 #include "../maps/map.h"
@@ -150,12 +151,22 @@ static __attribute__((noinline)) void *atomic_ptr(struct exec_ctx *x, const stru
 	return (void *)(uintptr_t)addr;
 }
 
-/* Packet bytes for BPF_LD_ABS/IND, big-endian; false when outside the packet. */
-static bool ld_packet(const struct exec_ctx *x, u64 off, u32 size, u64 *val)
+/* Packet bytes for BPF_LD_ABS/IND at k, big-endian; false when outside the packet.  As
+ * the kernel's bpf_skb_load_helper_*: a negative k counts from the network header
+ * (k >= SKF_NET_OFF) or from the link-layer header (k >= SKF_LL_OFF) when the packet has
+ * one; either may lie before data, in the headroom, and the bytes may then be read up
+ * to the end of the packet. */
+static bool ld_packet(const struct exec_ctx *x, s32 k, u32 size, u64 *val)
 {
-	u64 len = x->pkt_end - x->pkt_start;
+	s64 len = (s64)(x->pkt_end - x->pkt_start), off = k;
 
-	if (off >= len || len - off < size)
+	if (k < 0 && k >= SKF_NET_OFF && x->pkt_net)
+		off = (s64)k - SKF_NET_OFF + (s64)(x->pkt_net - x->pkt_start);
+	else if (k < 0 && k >= SKF_LL_OFF && x->pkt_mac)
+		off = (s64)k - SKF_LL_OFF + (s64)(x->pkt_mac - x->pkt_start);
+	else if (k < 0)
+		return false;
+	if (len - off < size)
 		return false;
 	u64 v = 0;
 	for (u32 i = 0; i < size; i++)
@@ -241,10 +252,10 @@ static bool charge_back(struct exec_ctx *x, const struct vm_insn *pc, s64 n)
 #define DST r[pc->dst]
 #define SRC r[pc->src]
 #define IMM pc->imm
-#define NEXT                          \
-	do {                          \
-		pc++;                 \
-		goto *labels[pc->op]; \
+#define NEXT                            \
+	do {                            \
+		pc++;                   \
+		goto *dispatch[pc->op]; \
 	} while (0)
 /* The work budget (vm.h) without a check on straight-line code: every instruction moves
  * pc forward by one or more, except the transfers that move it back (a taken backward
@@ -270,7 +281,7 @@ static bool charge_back(struct exec_ctx *x, const struct vm_insn *pc, s64 n)
 		} else {                               \
 			pc++;                          \
 		}                                      \
-		goto *labels[pc->op];                  \
+		goto *dispatch[pc->op];                \
 	} while (0)
 
 u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
@@ -410,6 +421,13 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 		[VM_MAY_GOTO] = &&may_goto,
 	};
 #pragma GCC diagnostic pop
+	/* Coverage (coverage.c): with counters, every instruction passes through `count`
+	 * first; without, the dispatch goes straight to the instruction (the one place the
+	 * interpreter knows about coverage). */
+	static const void *const counting[VM_NR_OPS] = { [0 ... VM_NR_OPS - 1] = &&count };
+	const void *const *dispatch = ((const struct vm_code *)prog->vm_code)->cov ? counting :
+										     labels;
+	const struct vm_insn *cov_jump = NULL; /* the conditional jump executed last */
 	const u32 entry_depth = x->depth;
 	const u64 stack_top = vm_stack_top(x);
 	struct frame frames[MAX_CALL_FRAMES];
@@ -429,7 +447,7 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	r[10] = stack_lo + MAX_BPF_STACK;
 	x->prog = prog;
 	pc = &((const struct vm_code *)prog->vm_code)->insns[start];
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 	/* ---- ALU ---- */
 #define ALU64(name, expr_k, expr_x)      \
@@ -541,7 +559,7 @@ bswap64:
 ld_imm64:
 	DST = IMM;
 	pc += 2;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 	/* ---- jumps ---- */
 	/* cls: j64 or j32; w: the width the comparison sees; u, s: its unsigned, signed type */
@@ -630,17 +648,17 @@ stx_dw:
 	}                                      \
 	NEXT;
 ld_abs_b:
-	LD_PKT(1, (u64)(s64)(s32)IMM)
+	LD_PKT(1, (s32)IMM)
 ld_abs_h:
-	LD_PKT(2, (u64)(s64)(s32)IMM)
+	LD_PKT(2, (s32)IMM)
 ld_abs_w:
-	LD_PKT(4, (u64)(s64)(s32)IMM)
+	LD_PKT(4, (s32)IMM)
 ld_ind_b:
-	LD_PKT(1, (u64)(s64)(s32)(SRC + IMM))
+	LD_PKT(1, (s32)(SRC + IMM))
 ld_ind_h:
-	LD_PKT(2, (u64)(s64)(s32)(SRC + IMM))
+	LD_PKT(2, (s32)(SRC + IMM))
 ld_ind_w:
-	LD_PKT(4, (u64)(s64)(s32)(SRC + IMM))
+	LD_PKT(4, (s32)(SRC + IMM))
 
 	/* ---- atomics ---- */
 #define ATOMIC_PTR(size)                             \
@@ -744,7 +762,7 @@ tail_call : {
 	x->prog = target;
 	r[1] = (u64)(uintptr_t)x->ctx;
 	pc = ((const struct vm_code *)target->vm_code)->insns;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 }
 call_local:
 	if (x->depth >= MAX_CALL_FRAMES) {
@@ -761,7 +779,7 @@ call_local:
 	if (pc->off < 0 && !charge_back(x, pc, -(s64)pc->off))
 		goto out;
 	pc += pc->off + 1;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 exit:
 	/* the frame's way back to its caller, or the run's from its entry to here (a
@@ -779,12 +797,16 @@ exit:
 	x->depth--;
 	r[10] = stack_lo + 2 * MAX_BPF_STACK;
 	stack_lo += MAX_BPF_STACK;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 refill_jump:
 	if (!vm_budget_refill(x, insn_index(x, pc)))
 		goto out;
 	pc += pc->off + 1;
+	goto *dispatch[pc->op];
+
+count:
+	cov_jump = vm_coverage_count(x->prog->vm_code, pc, cov_jump);
 	goto *labels[pc->op];
 
 bad_op:

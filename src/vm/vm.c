@@ -87,11 +87,25 @@ void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu)
 	cpu_id_set(cpu);
 }
 
+int bpfrun_set_cpu(int cpu)
+{
+	struct exec_ctx *x;
+
+	if (cpu < 0 || cpu >= num_possible_cpus())
+		return set_errno(EINVAL);
+	x = exec_ctx_get();
+	if (!x)
+		return set_errno(ENOMEM);
+	exec_ctx_set_cpu(x, (u32)cpu);
+	return 0;
+}
+
 void vm_reset_run(struct exec_ctx *x)
 {
 	x->ctx = NULL;
 	x->ctx_size = 0;
 	x->pkt_start = x->pkt_end = x->pkt_meta = 0;
+	x->pkt_mac = x->pkt_net = 0;
 	x->type_data = NULL;
 	x->nr_grants = 0;
 	x->fault = 0;

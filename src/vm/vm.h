@@ -53,6 +53,7 @@ struct exec_ctx {
 	u32 ctx_size;
 	u64 pkt_start, pkt_end; /* packet data [start, end) when the type has one */
 	u64 pkt_meta;           /* XDP data_meta (== pkt_start when none) */
+	u64 pkt_mac, pkt_net;   /* skb link-layer and network headers (0: none), for LD_ABS */
 	void *type_data;        /* program-type state for helpers (skb/xdp buffers) */
 	u32 depth;              /* call frames in use */
 	u32 tail_calls;

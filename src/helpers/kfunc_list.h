@@ -1,0 +1,17 @@
+/* The kfuncs bpfrun implements, one line each: KFUNC(name, KF_* flags, kernel kfunc set).
+ * Included twice by kfunc.c only (no include guard): kfunc.c's header says how to add one. */
+KFUNC(bpf_rcu_read_lock, 0, SET_COMMON)
+KFUNC(bpf_rcu_read_unlock, 0, SET_COMMON)
+KFUNC(bpf_rdonly_cast, KF_FASTCALL, SET_COMMON)
+KFUNC(bpf_iter_num_new, KF_ITER_NEW, SET_COMMON)
+KFUNC(bpf_iter_num_next, KF_ITER_NEXT | KF_RET_NULL, SET_COMMON)
+KFUNC(bpf_iter_num_destroy, KF_ITER_DESTROY, SET_COMMON)
+KFUNC(bpf_dynptr_from_skb, 0, SET_SKB)
+KFUNC(bpf_dynptr_from_xdp, 0, SET_XDP)
+KFUNC(bpf_dynptr_slice, KF_RET_NULL, SET_COMMON)
+KFUNC(bpf_dynptr_slice_rdwr, KF_RET_NULL, SET_COMMON)
+KFUNC(bpf_dynptr_adjust, 0, SET_COMMON)
+KFUNC(bpf_dynptr_is_null, 0, SET_COMMON)
+KFUNC(bpf_dynptr_is_rdonly, 0, SET_COMMON)
+KFUNC(bpf_dynptr_size, 0, SET_COMMON)
+KFUNC(bpf_dynptr_clone, 0, SET_COMMON)
