@@ -101,6 +101,13 @@ void bpfrun_set_jit(int on);
  * BTF it returns -EBUSY.  NULL restores the default. */
 int bpfrun_set_kernel_btf(const char *path);
 
+/* ---- Cgroup of the current task ----------------------------------------------------
+ * bpf_current_task_under_cgroup tests the current task's cgroup v2 path: by default the
+ * process's own (the "0::" line of /proc/self/cgroup, read at each call); this assigns
+ * another, "/" being the hierarchy's root, as /proc/<pid>/cgroup writes them.  NULL
+ * restores the default.  0, or -EINVAL for a path that does not start with '/'. */
+int bpfrun_set_cgroup(const char *path);
+
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 

@@ -136,6 +136,11 @@ static const struct helper_impl impls[] = {
 	IMPL(send_signal_thread, false),
 	IMPL(get_current_task, false),
 	IMPL(get_current_task_btf, true),
+	IMPL(map_push_elem, false),
+	IMPL(map_pop_elem, false),
+	IMPL(map_peek_elem, false),
+	IMPL(current_task_under_cgroup, false),
+	IMPL(skb_under_cgroup, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

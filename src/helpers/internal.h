@@ -16,6 +16,9 @@ HELPER(map_lookup_percpu_elem);
 HELPER(for_each_map_elem);
 HELPER(spin_lock);
 HELPER(spin_unlock);
+HELPER(map_push_elem);
+HELPER(map_pop_elem);
+HELPER(map_peek_elem);
 
 /* misc.c: time, identity, random numbers, strings, bpf_loop */
 HELPER(ktime_get_ns);
@@ -97,6 +100,10 @@ HELPER(ringbuf_reserve_dynptr);
 HELPER(ringbuf_submit_dynptr);
 HELPER(ringbuf_discard_dynptr);
 HELPER(user_ringbuf_drain);
+
+/* cgroup.c: cgroup arrays */
+HELPER(current_task_under_cgroup);
+HELPER(skb_under_cgroup);
 
 /* ---- formatted output (printf.c) ---- */
 #define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
