@@ -194,6 +194,7 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_PROG_GET_FD_BY_ID, prog_get_fd_by_id, prog_id),
 	CMD(BPF_BTF_GET_FD_BY_ID, btf_get_fd_by_id, btf_id),
 	CMD(BPF_BTF_LOAD, btf_load, btf_log_level),
+	CMD(BPF_PROG_BIND_MAP, prog_bind_map, prog_bind_map.flags),
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the
