@@ -16,6 +16,7 @@ static const char usage[] =
 	"  map list|dump|lookup|update|delete OBJ.o ...\n"
 	"                                 the maps of an object (after an optional run)\n"
 	"  exec -- CMD [ARGS...]          run an unmodified libbpf program on bpfrun\n"
+	"  runtime status|stop            the per-user runtime that `exec` commands share\n"
 	"  version                        print the version\n"
 	"\n"
 	"`bpfrun COMMAND --help` describes each command.\n";
@@ -58,7 +59,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run },   { "prog", cmd_prog },       { "map", cmd_map },
-	{ "exec", cmd_exec }, { "version", cmd_version },
+	{ "exec", cmd_exec }, { "version", cmd_version }, { "runtime", cmd_runtime },
 };
 
 int main(int argc, char **argv)
