@@ -7,6 +7,11 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+/* Names: procs_*, or the includer's (tests/bpf/procs_solo.bpf.c), so that a test can tell
+ * its objects from those of tests running in parallel. */
+#ifndef PROCS
+#define PROCS(x) procs_##x
+#endif
 #define CLOCK_MONOTONIC 1
 #define EBUSY 16
 #define PERIOD_NS 10000000
@@ -20,19 +25,19 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct elem);
-} procs_tmap SEC(".maps");
+} PROCS(tmap) SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} procs_count SEC(".maps");
+} PROCS(count) SEC(".maps");
 
 static int tick(void *map, __u32 *key, struct elem *e)
 {
 	__u32 k = 0;
-	__u64 *c = bpf_map_lookup_elem(&procs_count, &k);
+	__u64 *c = bpf_map_lookup_elem(&PROCS(count), &k);
 
 	if (c)
 		__sync_fetch_and_add(c, 1);
@@ -41,14 +46,14 @@ static int tick(void *map, __u32 *key, struct elem *e)
 }
 
 SEC("tc")
-int procs_arm(struct __sk_buff *skb)
+int PROCS(arm)(struct __sk_buff *skb)
 {
 	__u32 k = 0;
-	struct elem *e = bpf_map_lookup_elem(&procs_tmap, &k);
+	struct elem *e = bpf_map_lookup_elem(&PROCS(tmap), &k);
 
 	if (!e)
 		return 100;
-	int err = bpf_timer_init(&e->t, &procs_tmap, CLOCK_MONOTONIC);
+	int err = bpf_timer_init(&e->t, &PROCS(tmap), CLOCK_MONOTONIC);
 	if (err && err != -EBUSY)
 		return -err;
 	bpf_timer_set_callback(&e->t, tick);
@@ -56,14 +61,14 @@ int procs_arm(struct __sk_buff *skb)
 }
 
 SEC("tc")
-int procs_init(struct __sk_buff *skb)
+int PROCS(init)(struct __sk_buff *skb)
 {
 	__u32 k = 0;
-	struct elem *e = bpf_map_lookup_elem(&procs_tmap, &k);
+	struct elem *e = bpf_map_lookup_elem(&PROCS(tmap), &k);
 
 	if (!e)
 		return 100;
-	return -bpf_timer_init(&e->t, &procs_tmap, CLOCK_MONOTONIC);
+	return -bpf_timer_init(&e->t, &PROCS(tmap), CLOCK_MONOTONIC);
 }
 
 char LICENSE[] SEC("license") = "GPL";
