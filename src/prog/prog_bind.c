@@ -33,8 +33,8 @@ static int bind(struct bpf_prog *prog, struct bpf_map *map)
 	if (uses_map(prog, map)) {
 		map_put(map);
 	} else {
-		struct bpf_map **v =
-			realloc(prog->bound_maps, (prog->nr_bound_maps + 1) * sizeof(*v));
+		struct bpf_map **v = realloc(prog->bound_maps,
+					     (prog->nr_bound_maps + 1) * sizeof(*v));
 		if (v) {
 			prog->bound_maps = v;
 			v[prog->nr_bound_maps++] = map;
