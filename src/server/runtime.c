@@ -30,13 +30,19 @@
  * connection, no pin and no handed-out descriptor is left (nothing can then reach its
  * objects), or on `bpfrun runtime stop`.  It waits in epoll_wait: idle, it uses no CPU.
  *
- * Locking: one thread serves everything (a call is answered before the next is read);
- * the timer engine's threads run callbacks as in any bpfrun process.
+ * Threads and locking: the main thread waits in epoll_wait on the socket, its connections
+ * and handout.c's inotify descriptor; each filter's listener has a thread of its own
+ * (listener_main).  Whatever they serve, they serve under serve_lock, one call at a time
+ * (a long BPF_PROG_TEST_RUN delays the others).  The timer engine's threads run callbacks
+ * as in any bpfrun process, under its own locks.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -54,9 +60,17 @@
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
 
-enum source { SRC_SOCKET, SRC_INOTIFY, SRC_CLIENT, SRC_LISTENER };
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux 6.6 */
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
-static int epfd = -1;
+enum source { SRC_SOCKET, SRC_INOTIFY, SRC_CLIENT, SRC_WAKE };
+
+/* serve_lock: every trapped call, socket request and inotify drain runs under it, so the
+ * runtime's state (handout.c's table, the counts here) is used by one thread at a time. */
+static pthread_mutex_t serve_lock = PTHREAD_MUTEX_INITIALIZER;
+static int epfd = -1, wake_fd = -1;
 static size_t nr_clients, nr_listeners;
 static bool stopping;
 static struct seccomp_notif_sizes sizes;
@@ -352,6 +366,47 @@ static int received_fd(struct msghdr *msg)
 	return fd;
 }
 
+/* One thread per filter, waiting in poll(2) on its listener: a trapped call wakes it on
+ * the caller's CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), which is what keeps a
+ * round trip short on a busy machine.  When no process uses the filter any more the
+ * listener hangs up and the thread ends. */
+static void *listener_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	u64 one = 1;
+
+	while (poll(&p, 1, -1) >= 0 || errno == EINTR) {
+		if (p.revents & POLLIN) {
+			pthread_mutex_lock(&serve_lock);
+			serve_notification(fd);
+			pthread_mutex_unlock(&serve_lock);
+		} else if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			break;
+		}
+	}
+	pthread_mutex_lock(&serve_lock);
+	sys_close(fd);
+	nr_listeners--;
+	pthread_mutex_unlock(&serve_lock);
+	if (write(wake_fd, &one, sizeof(one)) < 0) /* the main loop checks whether it is idle */
+		bpfrun_warn("runtime: wake: %m");
+	return NULL;
+}
+
+static int start_listener(int fd)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int err = pthread_create(&t, &attr, listener_main, (void *)(intptr_t)fd);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
 static void serve_client(int sock, const char *dir)
 {
 	char word[16] = "", status[RT_MSG_MAX];
@@ -372,7 +427,7 @@ static void serve_client(int sock, const char *dir)
 		nr_clients--;
 		return;
 	}
-	if (!strcmp(word, "join") && fd >= 0 && !watch(SRC_LISTENER, fd)) {
+	if (!strcmp(word, "join") && fd >= 0 && !start_listener(fd)) {
 		nr_listeners++;
 		reply(sock, "ok", 2);
 		return;
@@ -425,14 +480,12 @@ static void dispatch(const struct epoll_event *ev, int lsock, const char *dir)
 	case SRC_CLIENT:
 		serve_client(fd, dir);
 		break;
-	case SRC_LISTENER:
-		if (ev->events & EPOLLIN)
-			serve_notification(fd);
-		else if (ev->events & (EPOLLHUP | EPOLLERR)) { /* no process uses it any more */
-			unwatch(fd);
-			nr_listeners--;
-		}
+	case SRC_WAKE: {
+		u64 n;
+		if (read(wake_fd, &n, sizeof(n)) < 0)
+			bpfrun_warn("runtime: wake: %m");
 		break;
+	}
 	}
 }
 
@@ -485,20 +538,26 @@ int runtime_serve(const char *dir)
 	}
 	int lsock = bind_socket(dir), ino = handout_init();
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (lsock < 0 || ino < 0 || epfd < 0 || watch(SRC_SOCKET, lsock) ||
-	    watch(SRC_INOTIFY, ino)) {
+	wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (lsock < 0 || ino < 0 || epfd < 0 || wake_fd < 0 || watch(SRC_SOCKET, lsock) ||
+	    watch(SRC_INOTIFY, ino) || watch(SRC_WAKE, wake_fd)) {
 		bpfrun_warn("runtime: cannot serve in %s: %m", dir);
 		return 1;
 	}
 	/* Idle, the runtime waits a little for the client that started it, then goes. */
+	pthread_mutex_lock(&serve_lock);
 	for (;;) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), idle() ? 5000 : -1);
+		int timeout = idle() ? 5000 : -1;
+		pthread_mutex_unlock(&serve_lock);
+		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), timeout);
+		pthread_mutex_lock(&serve_lock);
 		for (int i = 0; i < n; i++)
 			dispatch(&evs[i], lsock, dir);
 		if (stopping || (n >= 0 && idle()))
 			break;
 	}
+	/* serve_lock stays held: no listener thread serves a call while the runtime goes */
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/" RT_SOCK, dir);
 	sys_raw(SYS_unlink, (long)path, 0, 0, 0, 0, 0);
