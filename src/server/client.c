@@ -125,13 +125,13 @@ static int runtime_connect(const char *dir, bool start)
 {
 	int sock = connect_to(dir);
 
-	if (sock >= 0 || !start || (sock != -ENOENT && sock != -ECONNREFUSED))
-		return sock;
-	int err = start_runtime(dir);
-	if (err)
-		return err;
-	for (int i = 0; i < 500 && sock < 0; i++) { /* up to 5 s for it to bind */
+	/* Up to 5 s for a runtime to bind.  One that was stopping (idle) still holds the lock
+	 * that makes a new one give way, so a new one is started again every 0.5 s. */
+	for (int i = 0; i < 500 && start && (sock == -ENOENT || sock == -ECONNREFUSED); i++) {
 		struct timespec ms10 = { 0, 10000000 };
+		int err = i % 50 ? 0 : start_runtime(dir);
+		if (err)
+			return err;
 		nanosleep(&ms10, NULL);
 		sock = connect_to(dir);
 	}
@@ -236,20 +236,30 @@ static int fail_setup(int err)
 
 int bpfrun_runtime_exec(char *const argv[])
 {
-	char dir[4096], answer[16];
+	char dir[4096], answer[16] = "";
 	int err = runtime_dir(dir, sizeof(dir), true);
 
 	if (err)
 		return fail_setup(err);
-	int sock = runtime_connect(dir, true);
-	if (sock < 0)
-		return fail_setup(sock);
-	int listener = install_filter();
+	/* A runtime that found itself idle may go just as we connect: "hello" tells that the
+	 * connection was accepted (the runtime does not go while it is open); until then
+	 * another runtime may be started, which the filter would forbid (it would inherit it). */
+	int sock = -ECONNREFUSED;
+	ssize_t n = 0;
+	for (int tries = 0; tries < 3 && (n != 2 || memcmp(answer, "ok", 2)); tries++) {
+		if (sock >= 0)
+			sys_close(sock);
+		sock = runtime_connect(dir, true);
+		if (sock < 0)
+			return fail_setup(sock);
+		n = request(sock, "hello", -1, answer, sizeof(answer));
+	}
+	int listener = n == 2 && !memcmp(answer, "ok", 2) ? install_filter() : -ECONNREFUSED;
 	if (listener < 0) {
 		sys_close(sock);
 		return fail_setup(listener);
 	}
-	ssize_t n = request(sock, "join", listener, answer, sizeof(answer));
+	n = request(sock, "join", listener, answer, sizeof(answer));
 	sys_close(listener);
 	sys_close(sock);
 	if (n != 2 || memcmp(answer, "ok", 2))

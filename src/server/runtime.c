@@ -434,7 +434,9 @@ static void serve_client(int sock, const char *dir)
 	}
 	if (fd >= 0)
 		sys_close(fd);
-	if (!strcmp(word, "status")) {
+	if (!strcmp(word, "hello")) {
+		reply(sock, "ok", 2);
+	} else if (!strcmp(word, "status")) {
 		reply(sock, status, status_text(status, sizeof(status), dir));
 	} else if (!strcmp(word, "stop")) {
 		stopping = true;
