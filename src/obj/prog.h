@@ -71,6 +71,8 @@ struct bpf_prog {
 
 	struct bpf_map **used_maps; /* referenced */
 	u32 nr_used_maps;
+	struct bpf_map **bound_maps; /* BPF_PROG_BIND_MAP's, referenced (prog/prog_bind.c) */
+	u32 nr_bound_maps;
 	struct btf_obj *btf; /* referenced, may be NULL */
 	void *func_info;     /* copies of what was loaded, for GET_INFO */
 	u32 func_info_cnt, func_info_rec_size;

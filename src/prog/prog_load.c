@@ -170,6 +170,7 @@ static void prog_obj_free(struct obj *o)
 		vm_release(prog);
 	for (u32 i = 0; i < prog->nr_used_maps; i++)
 		map_put(prog->used_maps[i]);
+	prog_unbind_maps(prog);
 	btf_obj_put(prog->btf);
 	free(prog->used_maps);
 	free(prog->subprogs);

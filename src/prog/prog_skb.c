@@ -19,6 +19,7 @@
 #include "types.h"
 #include "test_run.h"
 #include "../helpers/helpers.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define SKB_HEADROOM 64u  /* NET_SKB_PAD + NET_IP_ALIGN */
@@ -264,7 +265,8 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 	if (err)
 		return err;
 	u8 *frame = st->pkt.head + SKB_HEADROOM;
-	memcpy(frame, u64_to_ptr(attr->test.data_in), size);
+	if (copy_from_user(frame, u64_to_ptr(attr->test.data_in), size))
+		return -EFAULT;
 	st->pkt.data_end = frame + size;
 	st->pkt.data = frame + ETH_HLEN;
 	st->pkt.mac = frame; /* eth_type_trans, then skb_reset_network_header */
