@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <ctype.h>
+#include <bpf/libbpf.h>
 
 #include "load.h"
 #include "types.h"
@@ -21,6 +22,7 @@
 #include "../maps/map.h"
 #include "../verifier/caps.h"
 #include "../vm/vm.h"
+#include "../jit/jit.h"
 
 #define COMPLEXITY_LIMIT_INSNS 1000000u
 #define BPF_PROG_TYPE_NETFILTER_ID 32 /* BPF_PROG_TYPE_NETFILTER, newer than our headers */
@@ -106,17 +108,23 @@ static int check_prog(struct load_env *env)
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	err = prog_verify(env);
+	err = env->prog->tops->load_target ? env->prog->tops->load_target(env) : 0;
+	if (!err)
+		err = prog_verify(env);
 	log_stats(env, (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec);
 	int log_err = vlog_finish(&env->log);
 	return log_err ? log_err : err; /* a truncated log wins, as in the kernel */
 }
 
-/* attach_prog_fd / attach_btf_id: only tracing-style types (which bpfrun does not run)
- * take them; for every supported type the kernel answers EINVAL, or ENOTSUPP for a
- * program's own BTF given as attach_btf_obj_fd. */
+/* attach_prog_fd / attach_btf_id: only types with a load_target (TRACING, LSM) take
+ * them, and check them there; for every other type the kernel answers EINVAL, or
+ * ENOTSUPP for a program's own BTF given as attach_btf_obj_fd. */
 static int check_attach_target(const union bpf_attr *attr)
 {
+	const struct prog_type_ops *ops = prog_type_ops_for(attr->prog_type);
+
+	if (ops && ops->load_target)
+		return 0;
 	if (attr->attach_prog_fd) {
 		struct bpf_prog *dst = prog_from_fd((int)attr->attach_prog_fd);
 		if (!IS_ERR(dst)) {
@@ -229,13 +237,16 @@ static void prog_obj_free(struct obj *o)
 {
 	struct bpf_prog *prog = prog_of(o);
 
+	jit_release(prog);
 	if (prog->vm_code)
 		vm_release(prog);
 	for (u32 i = 0; i < prog->nr_used_maps; i++)
 		map_put(prog->used_maps[i]);
+	prog_unbind_maps(prog);
 	btf_obj_put(prog->btf);
 	free(prog->used_maps);
 	free(prog->subprogs);
+	free(prog->kfuncs);
 	free(prog->func_info);
 	free(prog->line_info);
 	free(prog->insns);
@@ -299,6 +310,20 @@ static int check_tail_call_maps(const struct bpf_prog *prog)
 	return 0;
 }
 
+/* A program type the kernel has and bpfrun does not run: said in the log, which the
+ * refusal (EINVAL, as for a type the kernel does not know) would otherwise leave empty. */
+static void log_unsupported_type(const union bpf_attr *attr)
+{
+	const char *name = libbpf_bpf_prog_type_str(attr->prog_type);
+	struct vlog log;
+
+	if (!name || prog_type_ops_for(attr->prog_type) ||
+	    vlog_init(&log, attr->log_level, attr->log_buf, attr->log_size))
+		return;
+	vlog_printf(&log, "bpfrun: program type %s (%u) is not supported\n", name, attr->prog_type);
+	vlog_finish(&log);
+}
+
 int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct prog_type_ops *tops;
@@ -306,6 +331,8 @@ int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	u32 attach_type;
 
 	int err = check_load_attr(attr, &tops, &attach_type);
+	if (err == -EINVAL)
+		log_unsupported_type(attr);
 	if (err)
 		return err;
 	struct bpf_prog *prog = prog_alloc(attr, tops, attach_type);

@@ -19,6 +19,7 @@
 #include "types.h"
 #include "test_run.h"
 #include "../helpers/helpers.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define SKB_HEADROOM 64u  /* NET_SKB_PAD + NET_IP_ALIGN */
@@ -264,9 +265,12 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 	if (err)
 		return err;
 	u8 *frame = st->pkt.head + SKB_HEADROOM;
-	memcpy(frame, u64_to_ptr(attr->test.data_in), size);
+	if (copy_from_user(frame, u64_to_ptr(attr->test.data_in), size))
+		return -EFAULT;
 	st->pkt.data_end = frame + size;
 	st->pkt.data = frame + ETH_HLEN;
+	st->pkt.mac = frame; /* eth_type_trans, then skb_reset_network_header */
+	st->pkt.net = st->pkt.data;
 	st->md.ifindex = LOOPBACK_IFINDEX;
 	eth_classify(st, (const struct ethhdr *)frame);
 	sock_from_l3(st, st->pkt.data, size - ETH_HLEN);
@@ -281,7 +285,7 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 /* The checksum of the packet from the network header on (skb_checksum). */
 static u32 skb_l3_csum(const struct skb_state *st)
 {
-	const u8 *l3 = st->pkt.head + SKB_HEADROOM + ETH_HLEN;
+	const u8 *l3 = st->pkt.net; /* packet helpers may have moved it */
 	return pkt_csum_partial(l3, (u32)(st->pkt.data_end - l3), 0);
 }
 

@@ -15,6 +15,7 @@
 #include "../btf/btf.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
+#include "../jit/jit.h"
 #include "../helpers/helpers.h"
 #include "../verifier/verifier.h"
 
@@ -63,11 +64,8 @@ static int find_subprogs(struct load_env *env)
 		const struct bpf_insn *insn = &prog->insns[i];
 		if (is_pseudo_call(insn)) {
 			err = add_subprog_start(env, starts, &n, (s64)i + insn->imm + 1);
-		} else if (insn->code == (BPF_JMP | BPF_CALL) &&
-			   insn->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-			vlog_printf(&env->log, "bpfrun: kfunc calls are not supported (insn %u)\n",
-				    i);
-			err = -EINVAL;
+		} else if (is_kfunc_call(insn)) {
+			err = prog_kfunc_add(env, i);
 		} else if (is_ld_imm64(insn)) {
 			if (insn->src_reg == BPF_PSEUDO_FUNC)
 				err = add_subprog_start(env, starts, &n, (s64)i + insn->imm + 1);
@@ -581,7 +579,11 @@ static int check_insn(struct load_env *env, u32 i, struct fp_track *t, u32 *dept
 	default:
 		if (insn->code != (BPF_JMP | BPF_CALL))
 			return 0;
-		int err = insn->src_reg == 0 ? check_helper_call(env, t, i) : 0;
+		int err = 0;
+		if (insn->src_reg == 0)
+			err = check_helper_call(env, t, i);
+		else if (is_kfunc_call(insn))
+			err = prog_kfunc_check_call(env, i);
 		fp_clobber_call(t);
 		return err;
 	}
@@ -749,6 +751,8 @@ static int verify_steps(struct load_env *env)
 		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
 			vlog_printf(&env->log, "%s\n", msg);
+		else if (vm_native_enabled())
+			jit_compile(prog); /* or the interpreter runs it */
 	}
 	/* After vm_prepare, which checks the instructions' form (registers, opcodes,
 	 * reachability): the verifier judges well-formed programs only. */

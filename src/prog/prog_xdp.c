@@ -11,6 +11,7 @@
 
 #include "types.h"
 #include "test_run.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define XDP_HEADROOM 256u
@@ -91,7 +92,10 @@ static int xdp_build_frags(struct pkt_frags *frags, const union bpf_attr *attr, 
 		u8 *page = malloc(TEST_PAGE_SIZE);
 		if (!page)
 			return -ENOMEM;
-		memcpy(page, in + done, n);
+		if (copy_from_user(page, in + done, n)) {
+			free(page);
+			return -EFAULT;
+		}
 		frags->page[frags->nr] = page;
 		frags->len[frags->nr++] = n;
 		frags->total += n;
@@ -124,7 +128,8 @@ static int xdp_build(struct xdp_state *st, const union bpf_attr *attr, const str
 	if (err)
 		return err;
 	st->pkt.meta = st->pkt.head + headroom;
-	memcpy(st->pkt.meta, u64_to_ptr(attr->test.data_in), linear);
+	if (copy_from_user(st->pkt.meta, u64_to_ptr(attr->test.data_in), linear))
+		return -EFAULT;
 	st->pkt.data = st->pkt.meta + meta;
 	st->pkt.data_end = st->pkt.meta + linear;
 	st->md.ingress_ifindex = ctx && ctx->ingress_ifindex ? ctx->ingress_ifindex :

@@ -260,6 +260,12 @@ int check_helper_call(struct venv *env, const struct bpf_insn *insn)
 	struct vreg *r0 = &regs[BPF_REG_0];
 	if (p->ret == RET_VOID) {
 		*r0 = (struct vreg){ .type = NOT_INIT };
+	} else if (p->ret == RET_MAP_VALUE_OR_NULL && m.map &&
+		   (m.map->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+		    m.map->map_type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
+		/* The kernel's result is the inner map (CONST_PTR_TO_MAP after the NULL check),
+		 * which this verifier does not model yet. */
+		return vgiveup(env, "lookup in a map of maps");
 	} else if (p->ret == RET_MAP_VALUE_OR_NULL) {
 		bool null = !m.key_in_array;
 		*r0 = (struct vreg){ .type = PTR_MAP_VALUE,

@@ -6,7 +6,11 @@ bpfrun=$build/bpfrun
 examples=$build/examples
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# `bpfrun exec` serves commands from a runtime: a private one (tests run in parallel),
+# stopped at the end so that no daemon outlives the test.
+export BPFRUN_RUNTIME_DIR=$work/runtime
+mkdir -m 0700 "$BPFRUN_RUNTIME_DIR"
+trap '"$bpfrun" runtime stop >/dev/null 2>&1; rm -rf "$work"' EXIT
 passed=0
 failed=0
 
@@ -73,7 +77,13 @@ finish() {
 	[ "$failed" -eq 0 ]
 }
 
-# keep_json: cut the last run's stdout down to the --keep --json dump that ends it.
+# keep_json: cut the last run's stdout down to the --keep --json dump of the maps: the
+# "maps" member of `run`'s document, or the array that ends an inspection command's output.
 keep_json() {
-	sed -n '/^\[{"id"/,$p' "$work/out" >"$work/json" && mv "$work/json" "$work/out"
+	if head -c 1 "$work/out" | grep -q '{'; then
+		python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(json.dumps(j["maps"]))' \
+			"$work/out" >"$work/json" && mv "$work/json" "$work/out"
+	else
+		sed -n '/^\[{"id"/,$p' "$work/out" >"$work/json" && mv "$work/json" "$work/out"
+	fi
 }
