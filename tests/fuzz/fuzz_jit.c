@@ -307,8 +307,8 @@ static void gen_call(struct gen *g, u32 cb)
 	}
 }
 
-/* One instruction (or a short sequence) of a function [lo, hi); rmax: registers it may
- * write (the callback keeps r6..r9 for its caller's benefit only by chance). */
+/* One instruction (or a short sequence) of a function [lo, hi): it may write R0..R9 (R10
+ * would be refused); cb is the callback's start, in_cb whether this is the callback. */
 static void gen_one(struct gen *g, u32 lo, u32 hi, u32 cb, bool in_cb)
 {
 	struct fuzz_in *f = g->f;
