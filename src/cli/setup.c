@@ -178,7 +178,7 @@ static int setup_fail(const char *rule)
 	if (bpfrun_fail_helper(what, err, nth) == 0)
 		return 0;
 	if (errno == ENOENT)
-		cli_error("--fail %s: no helper '%s' (bpfrun's helpers by kernel name, e.g. "
+		cli_error("--fail %s: no helper or kfunc '%s' (bpfrun's, by kernel name, e.g. "
 			  "bpf_timer_init)",
 			  rule, what);
 	else if (errno == EINVAL)
