@@ -85,6 +85,13 @@ void bpfrun_shutdown(void);
 void bpfrun_set_run_budget(uint64_t insns);
 uint64_t bpfrun_run_budget(void);
 
+/* The x86-64 JIT: on by default where it supports a program (an unsupported one is
+ * interpreted); off (0) forces the interpreter for every run from now on and for the
+ * programs loaded afterwards; on again (1) lets programs compiled meanwhile run native.
+ * BPFRUN_JIT=0 in the environment turns it off at start-up.  Results, faults and the
+ * work budget are the same either way. */
+void bpfrun_set_jit(int on);
+
 /* ---- Kernel BTF --------------------------------------------------------------------
  * Programs name kernel functions and types by their ids in the kernel's BTF (attach
  * targets, kfuncs, typed ksyms).  bpfrun reads it from /sys/kernel/btf/vmlinux, or from
@@ -93,6 +100,13 @@ uint64_t bpfrun_run_budget(void);
  * kernel's is wanted.  Call it before loading programs: once bpfrun has read the kernel's
  * BTF it returns -EBUSY.  NULL restores the default. */
 int bpfrun_set_kernel_btf(const char *path);
+
+/* ---- Cgroup of the current task ----------------------------------------------------
+ * bpf_current_task_under_cgroup tests the current task's cgroup v2 path: by default the
+ * process's own (the "0::" line of /proc/self/cgroup, read at each call); this assigns
+ * another, "/" being the hierarchy's root, as /proc/<pid>/cgroup writes them.  NULL
+ * restores the default.  0, or -EINVAL for a path that does not start with '/'. */
+int bpfrun_set_cgroup(const char *path);
 
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
@@ -142,14 +156,15 @@ int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg);
 typedef void (*bpfrun_timer_fire_fn)(const struct bpfrun_timer_info *t, uint64_t now_ns, void *arg);
 void bpfrun_set_timer_fire_callback(bpfrun_timer_fire_fn fn, void *arg);
 /* ---- Testing: fault injection, determinism, coverage ------------------------------
- * Fault injection: helper `name` ("bpf_timer_init") returns err, a negative errno, instead
- * of doing its work, on its nth call from now (1 is the next call), or on every call when
- * nth is 0.  Helpers that return a pointer (bpf_map_lookup_elem, bpf_ringbuf_reserve...)
+ * Fault injection: helper or kfunc `name` ("bpf_timer_init", "bpf_dynptr_from_xdp")
+ * returns err, a negative errno, instead of doing its work, on its nth call from now (1 is
+ * the next call), or on every call when nth is 0.  Functions that return a pointer
+ * (bpf_map_lookup_elem, bpf_ringbuf_reserve, kfuncs flagged KF_RET_NULL or KF_ACQUIRE)
  * take err 0: they return NULL.  A rule binds when a program is loaded: programs loaded
  * before it do not see it.  Programs loaded without any rule pay nothing.  Setting a rule
- * on the same helper again replaces it and restarts its count.  -1/ENOENT: no helper of
- * that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for a pointer;
- * -1/ENOSPC: rules on 16 different helpers already. */
+ * on the same function again replaces it and restarts its count.  -1/ENOENT: no helper
+ * or kfunc of that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for
+ * a pointer; -1/ENOSPC: rules on 16 different functions already. */
 int bpfrun_fail_helper(const char *name, int err, uint64_t nth);
 /* Drops every rule: the helpers work again, also in programs loaded under a rule. */
 void bpfrun_fail_clear(void);
@@ -185,11 +200,46 @@ long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t
  *                                         ctx: the u64 arguments; the whole trampoline
  *                                         runs (fentry, fmod_ret, fexit programs); the
  *                                         function itself returns *ret as given
+ *   "xdp/DEV" (a name or an ifindex)     ctx: a packet, run through the device's XDP
+ *                                         program as BPF_PROG_TEST_RUN runs it; *ret:
+ *                                         its action (ENOENT: nothing attached)
  * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
  * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
  * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
  * set; the fentry family: the function's return value as the programs left it). */
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
+/* ---- What bpfrun runs ----------------------------------------------------------
+ * bpfrun implements part of the kernel's program and map types.  A type it does not
+ * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also
+ * name it in the verifier log ("bpfrun: program type lwt_in (10) is not supported").
+ * BPF_MAP_CREATE has no log: these tell a loader why its map was refused. */
+int bpfrun_prog_type_supported(uint32_t prog_type);
+int bpfrun_map_type_supported(uint32_t map_type);
+
+/* ---- Redirects -------------------------------------------------------------------
+ * A test run returns what the program returns, as the kernel's does, and moves no
+ * packet; where the packet would have gone is recorded per thread.  After an XDP or tc
+ * BPF_PROG_TEST_RUN whose program returned XDP_REDIRECT / TC_ACT_REDIRECT, the target the
+ * redirect helpers set (the last call wins, as in the kernel) is: */
+struct bpfrun_redirect {
+	uint32_t action;   /* the program's return value: XDP_REDIRECT or TC_ACT_REDIRECT */
+	uint32_t ifindex;  /* the device (bpf_redirect*, or a devmap entry's), else 0 */
+	int32_t cpu;       /* a CPUMAP target (its key), else -1 */
+	int32_t xsk;       /* an XSKMAP target (its key), else -1 */
+	uint32_t map_id;   /* the map bpf_redirect_map used, else 0 */
+	uint32_t map_type; /* and its type */
+	uint32_t key;      /* and the key */
+	uint32_t how;      /* BPFRUN_REDIRECT_* */
+	uint64_t flags;    /* the helper's flags (BPF_F_INGRESS, BPF_F_BROADCAST ...) */
+};
+#define BPFRUN_REDIRECT_EGRESS 0    /* bpf_redirect, bpf_redirect_map */
+#define BPFRUN_REDIRECT_INGRESS 1   /* bpf_redirect with BPF_F_INGRESS */
+#define BPFRUN_REDIRECT_PEER 2      /* bpf_redirect_peer */
+#define BPFRUN_REDIRECT_NEIGH 3     /* bpf_redirect_neigh */
+#define BPFRUN_REDIRECT_BROADCAST 4 /* bpf_redirect_map with BPF_F_BROADCAST */
+/* Fills *out for the calling thread's last test run: 0, or -ENOENT when it did not
+ * redirect (no test run yet, another verdict, or no redirect helper call). */
+int bpfrun_last_redirect(struct bpfrun_redirect *out);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,8 @@ void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+/* A value already written as JSON text (a whole document another writer made). */
+void json_raw(struct json *j, const char *text);
 /* ["0x00","0x01",...] as bpftool prints raw bytes. */
 void json_hex_bytes(struct json *j, const void *p, size_t len);
 
@@ -101,6 +103,7 @@ struct run_opts {
 	int64_t for_ns;        /* --for; -1: until no timer is armed */
 	enum { RUN_CLOCK_DEFAULT, RUN_CLOCK_REAL, RUN_CLOCK_VIRTUAL } clock; /* --clock */
 	const char *pin_dir;                                                 /* --pin-maps */
+	const char *fire_hook; /* --fire: attach the programs, fire this hook (fire.c) */
 	const char *pin_root;  /* --pin-root: where the maps' own pin paths go */
 	int prog_type;         /* --type (0: libbpf's, from the section) */
 	const char *type_name; /* --type as given */
@@ -144,6 +147,10 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o);
  * maps, before closing it).  0, or 1 after reporting an error. */
 int session_run(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out,
 		struct json *j);
+/* `bpfrun run --fire HOOK` (fire.c): attaches every program of the object as its loader
+ * would, then fires HOOK --repeat times with the context --ctx or --data gives (else
+ * zeros), and prints what ran.  0, or 1 after reporting an error. */
+int fire_session(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out);
 /* Closes the object and stops the runtime. */
 void session_close(struct bpf_object *obj);
 

@@ -79,6 +79,7 @@ static const char **string_slot(struct run_opts *o, const char *name)
 		{ "--btf", offsetof(struct run_opts, btf_path) },
 		{ "--pcap-out", offsetof(struct run_opts, pcap_out) },
 		{ "--coverage", offsetof(struct run_opts, coverage) },
+		{ "--fire", offsetof(struct run_opts, fire_hook) },
 	};
 
 	for (size_t k = 0; k < sizeof(slots) / sizeof(slots[0]); k++)
@@ -261,7 +262,7 @@ static const struct run_opt table[] = {
 	  "bytes words) in .rodata, .data or .bss",
 	  parse_set, false },
 	{ "--fail", NULL, "WHAT=ERR[@N]", 1,
-	  "make helper WHAT return -ERR (ENOMEM, 12; NULL for pointers)\n"
+	  "helper or kfunc WHAT returns -ERR (ENOMEM, 12; NULL for pointers)\n"
 	  "on its Nth call, or on every call without @N",
 	  parse_fail, false },
 	{ "--seed", NULL, "N", 1, "seed bpf_get_prandom_u32 (the same numbers every time)",
@@ -283,6 +284,11 @@ static const struct run_opt table[] = {
 	{ "--coverage", NULL, "FILE", 1,
 	  "write line coverage of the BPF C sources (lcov tracefile;\n"
 	  "genhtml renders it)",
+	  parse_string, true },
+	{ "--fire", NULL, "HOOK", 1,
+	  "attach the programs and fire HOOK (kprobe/FUNC, tp/CAT/NAME,\n"
+	  "raw_tp/NAME, fentry/FUNC, lsm/HOOK...) with --ctx or --data\n"
+	  "as the context",
 	  parse_string, true },
 	{ "--keep", NULL, NULL, 0, "dump every map after the run", set_flag, false },
 	{ "--timeline", NULL, NULL, 0,

@@ -37,6 +37,8 @@ struct kfunc_bind {
 	s16 off;
 	const char *name; /* in the kernel's BTF, which lives as long as the process */
 	const struct helper_desc *desc;
+	/* what the calls run (vm.h's helper_fn): desc's function, or a fault rule's wrapper */
+	u64 (*fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 };
 
 struct bpf_prog {
@@ -51,6 +53,18 @@ struct bpf_prog {
 	u32 len;
 	/* Pre-decoded form for the interpreter, owned by vm (vm_prepare/vm_release). */
 	void *vm_code;
+	/* Native code (jit/): set by the prog layer after vm_prepare when the JIT compiled the
+	 * program, NULL otherwise.  `native` has vm_interp's contract (vm_internal.h); the vm
+	 * calls it instead of the interpreter when the JIT is on.  `jit` is its image, owned by
+	 * jit/ (jit_release). */
+	u64 (*native)(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
+		      const u64 args[5]);
+	void *jit;
+	/* Hook for a verifier (NULL: none): proven_safe[i] set means instruction i, a load or
+	 * store, was proven to touch only memory the run may access with a plain access (the
+	 * stack, packet data, a map value: never the context).  Set before jit_compile, which
+	 * then emits such accesses without their checks. */
+	const u8 *proven_safe;
 
 	struct subprog *subprogs;
 	u32 nr_subprogs;

@@ -270,7 +270,7 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 /* The checksum of the packet from the network header on (skb_checksum). */
 static u32 skb_l3_csum(const struct skb_state *st)
 {
-	const u8 *l3 = st->pkt.head + SKB_HEADROOM + ETH_HLEN;
+	const u8 *l3 = st->pkt.net; /* packet helpers may have moved it */
 	return pkt_csum_partial(l3, (u32)(st->pkt.data_end - l3), 0);
 }
 

@@ -232,6 +232,8 @@ static void run_callback(struct engine *e, struct exec_ctx *x, struct bpfrun_tim
 		exec_ctx_set_cpu(x, e->cpu);
 	vm_reset_run(x);
 	vm_grant(x, key, map->key_size, false);
+	map_get(map); /* an inner map is not among the program's maps: the run reaches it */
+	vm_use_map(x, map);
 	x->running_timer = t;
 	running_here = t;
 	vm_call(x, prog, start, (u64)(uintptr_t)map, (u64)(uintptr_t)key, (u64)(uintptr_t)t->value,

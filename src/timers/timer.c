@@ -163,10 +163,9 @@ void *async_field_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only,
 		      enum field_kind kind)
 {
 	const char *type = field_kinds[kind].btf_name;
-	const struct bpf_prog *prog = x->prog;
 
-	for (u32 i = 0; prog && i < prog->nr_used_maps; i++) {
-		const struct bpf_map *m = prog->used_maps[i];
+	for (u32 i = 0, n = vm_nr_maps(x); i < n; i++) {
+		const struct bpf_map *m = vm_map_nth(x, i);
 		u64 value, off;
 
 		if (!map_value_at(m, addr, &value, &off))
