@@ -9,8 +9,9 @@
  * and server of the same build talk (the size is checked).
  *
  * Threads: one listener thread per process, started by a constructor when the variable
- * is set; it sleeps in accept() (no CPU while idle) and answers one client at a time.
- * It dies with the process.  Only a peer of the same user, or root, gets an answer
+ * is set, or by bpfrun_timer_socket_start() (the per-user runtime of `bpfrun exec` calls
+ * it: its timers are those of every command it serves); it sleeps in accept() (no CPU
+ * while idle) and answers one client at a time.  It dies with the process.  Only a peer of the same user, or root, gets an answer
  * (SO_PEERCRED): timers name maps, keys and programs.
  */
 #include <errno.h>
@@ -92,24 +93,39 @@ static void *listener(void *arg)
 	}
 }
 
-__attribute__((constructor)) static void timer_socket_start(void)
+static int listening; /* atomic: 0 not yet, 1 listening, -1 failed */
+
+static void listen_once(void)
 {
-	const char *on = getenv("BPFRUN_TIMER_SOCKET");
 	struct sockaddr_un a;
 	pthread_t th;
-	int fd;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	if (!on || strcmp(on, "1"))
-		return;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (bind(fd, (struct sockaddr *)&a, socket_addr(getpid(), &a)) || listen(fd, 4) ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, socket_addr(getpid(), &a)) || listen(fd, 4) ||
 	    pthread_create(&th, NULL, listener, (void *)(intptr_t)fd)) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
+		__atomic_store_n(&listening, -1, __ATOMIC_RELEASE);
 		return;
 	}
 	pthread_detach(th);
+	__atomic_store_n(&listening, 1, __ATOMIC_RELEASE);
+}
+
+int bpfrun_timer_socket_start(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, listen_once);
+	return __atomic_load_n(&listening, __ATOMIC_ACQUIRE) > 0 ? 0 : -1;
+}
+
+__attribute__((constructor)) static void timer_socket_from_environment(void)
+{
+	const char *on = getenv("BPFRUN_TIMER_SOCKET");
+
+	if (on && !strcmp(on, "1"))
+		bpfrun_timer_socket_start();
 }
 
 /* ---- the client ---- */
