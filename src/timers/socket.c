@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bpfrun.h"
+#include "../lib/sys.h"
 
 static const char magic[8] = "BPFRUNT1";
 
@@ -76,7 +77,7 @@ static void answer(int fd)
 	if (peer_allowed(fd) && write_all(fd, magic, sizeof(magic)) &&
 	    write_all(fd, &size, sizeof(size)))
 		bpfrun_timer_walk(send_record, &fd);
-	close(fd);
+	sys_close(fd);
 }
 
 static void *listener(void *arg)
@@ -104,7 +105,7 @@ static void listen_once(void)
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, socket_addr(getpid(), &a)) || listen(fd, 4) ||
 	    pthread_create(&th, NULL, listener, (void *)(intptr_t)fd)) {
 		if (fd >= 0)
-			close(fd);
+			sys_close(fd);
 		__atomic_store_n(&listening, -1, __ATOMIC_RELEASE);
 		return;
 	}
@@ -174,13 +175,13 @@ int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&a, socket_addr(pid, &a))) {
 		err = errno;
-		close(fd);
+		sys_close(fd);
 		errno = err;
 		return -1;
 	}
 	ret = walk_records(fd, fn, arg);
 	err = errno;
-	close(fd);
+	sys_close(fd);
 	errno = err;
 	return ret;
 }
