@@ -79,6 +79,7 @@ static const char **string_slot(struct run_opts *o, const char *name)
 		{ "--btf", offsetof(struct run_opts, btf_path) },
 		{ "--pcap-out", offsetof(struct run_opts, pcap_out) },
 		{ "--coverage", offsetof(struct run_opts, coverage) },
+		{ "--fire", offsetof(struct run_opts, fire_hook) },
 	};
 
 	for (size_t k = 0; k < sizeof(slots) / sizeof(slots[0]); k++)
@@ -215,6 +216,8 @@ static int set_flag(struct run_opts *o, const char *name, char **v)
 		o->keep = true;
 	else if (!strcmp(name, "--json"))
 		o->json = true;
+	else if (!strcmp(name, "--timeline"))
+		o->timeline = true;
 	else
 		o->verbose = true;
 	return 0;
@@ -259,7 +262,7 @@ static const struct run_opt table[] = {
 	  "bytes words) in .rodata, .data or .bss",
 	  parse_set, false },
 	{ "--fail", NULL, "WHAT=ERR[@N]", 1,
-	  "make helper WHAT return -ERR (ENOMEM, 12; NULL for pointers)\n"
+	  "helper or kfunc WHAT returns -ERR (ENOMEM, 12; NULL for pointers)\n"
 	  "on its Nth call, or on every call without @N",
 	  parse_fail, false },
 	{ "--seed", NULL, "N", 1, "seed bpf_get_prandom_u32 (the same numbers every time)",
@@ -282,7 +285,16 @@ static const struct run_opt table[] = {
 	  "write line coverage of the BPF C sources (lcov tracefile;\n"
 	  "genhtml renders it)",
 	  parse_string, true },
+	{ "--fire", NULL, "HOOK", 1,
+	  "attach the programs and fire HOOK (kprobe/FUNC, tp/CAT/NAME,\n"
+	  "raw_tp/NAME, fentry/FUNC, lsm/HOOK...) with --ctx or --data\n"
+	  "as the context",
+	  parse_string, true },
 	{ "--keep", NULL, NULL, 0, "dump every map after the run", set_flag, false },
+	{ "--timeline", NULL, NULL, 0,
+	  "print each timer callback as it fires (time since the start,\n"
+	  "CPU, map, key, program/callback); exact on the virtual clock",
+	  set_flag, false },
 	{ "--json", "-j", NULL, 0, "JSON output: one document", set_flag, false },
 	{ "--verbose", "-v", NULL, 0, "show libbpf's messages", set_flag, false },
 };

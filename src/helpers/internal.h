@@ -35,6 +35,28 @@ HELPER(get_current_comm);
 HELPER(strncmp);
 HELPER(loop);
 
+/* skb.c: reshaping and metadata of skbs */
+HELPER(skb_adjust_room);
+HELPER(skb_change_tail);
+HELPER(skb_change_head);
+HELPER(skb_change_proto);
+HELPER(skb_change_type);
+HELPER(skb_vlan_push);
+HELPER(skb_vlan_pop);
+HELPER(get_hash_recalc);
+HELPER(set_hash);
+HELPER(set_hash_invalid);
+HELPER(csum_level);
+HELPER(skb_ecn_set_ce);
+HELPER(check_mtu);
+HELPER(fib_lookup);
+
+/* redirect.c: redirects */
+HELPER(redirect);
+HELPER(redirect_map);
+HELPER(redirect_peer);
+HELPER(redirect_neigh);
+
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
 HELPER(dynptr_read);
@@ -63,6 +85,10 @@ HELPER(get_func_arg_cnt);
 HELPER(override_return);
 HELPER(send_signal);
 HELPER(send_signal_thread);
+
+/* task.c: the current task, a per-thread task_struct image */
+HELPER(get_current_task);
+HELPER(get_current_task_btf);
 
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);
@@ -97,8 +123,8 @@ long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_s
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */
 const void *helper_probe_mem(struct exec_ctx *x, u64 addr, u64 size);
 
-/* fault.c: d itself, or the wrapper of the active fault rule on helper id (the binding
+/* fault.c: d itself, or the wrapper of the active fault rule on d's name (the binding
  * helper_get hands to the loader). */
-const struct helper_desc *fault_bind(const struct helper_desc *d, u32 id);
+const struct helper_desc *fault_bind(const struct helper_desc *d);
 
 #endif

@@ -3,12 +3,14 @@
  * part of BPF_OBJ_GET_INFO_BY_FD, with the kernel's errnos (kernel/bpf/syscall.c,
  * bpf_trampoline.c, trace/bpf_trace.c).
  *
- * Locking: link->lock (link.h); the attach layer and perf events lock themselves.
+ * Locking: link->lock (link.h); raw_tp_lock guards the cache of raw tracepoint names; the
+ * attach layer and perf events lock themselves.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <linux/btf.h>
+#include <linux/if_link.h>
 #include <string.h>
 
 #include "commands.h"
@@ -18,6 +20,7 @@
 #include "../lib/ksyms.h"
 #include "../lib/uaccess.h"
 #include "../prog/attach.h"
+#include "../prog/test_run.h"
 
 #define BPF_MAX_TRAMP_LINKS 38 /* the kernel's limit of programs per trampoline */
 #define RAW_TP_NAME_MAX 128
@@ -120,13 +123,41 @@ static int tracing_attach(struct bpf_prog *prog, u32 target_fd, u32 btf_id, u64 
 	return link_publish(link);
 }
 
+/* Raw tracepoint names found in the kernel's BTF, so that attaching again does not
+ * search its 100,000 types (a linear search, half a millisecond) each time.  Under
+ * raw_tp_lock; the kernel's BTF never changes, so an entry stays true. */
+#define RAW_TP_CACHE 64
+static pthread_mutex_t raw_tp_lock = PTHREAD_MUTEX_INITIALIZER;
+static char raw_tp_known[RAW_TP_CACHE][RAW_TP_NAME_MAX];
+static u32 raw_tp_next;
+
+static bool raw_tp_cached(const char *name)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&raw_tp_lock);
+	for (u32 i = 0; i < RAW_TP_CACHE && !hit; i++)
+		hit = !strcmp(raw_tp_known[i], name);
+	pthread_mutex_unlock(&raw_tp_lock);
+	return hit;
+}
+
 /* A raw tracepoint exists when the kernel's BTF has its btf_trace_<name> typedef. */
 static bool raw_tp_exists(const char *name)
 {
 	char type_name[RAW_TP_NAME_MAX + 16];
 
+	if (!*name || strlen(name) >= RAW_TP_NAME_MAX)
+		return false;
+	if (raw_tp_cached(name))
+		return true;
 	snprintf(type_name, sizeof(type_name), "btf_trace_%s", name);
-	return kernel_btf_find(type_name, BTF_KIND_TYPEDEF) > 0;
+	if (kernel_btf_find(type_name, BTF_KIND_TYPEDEF) <= 0)
+		return false;
+	pthread_mutex_lock(&raw_tp_lock);
+	snprintf(raw_tp_known[raw_tp_next++ % RAW_TP_CACHE], RAW_TP_NAME_MAX, "%s", name);
+	pthread_mutex_unlock(&raw_tp_lock);
+	return true;
 }
 
 static int raw_tp_attach(struct bpf_prog *prog, const char *name, u64 cookie)
@@ -241,6 +272,35 @@ static int kprobe_multi_attach(struct bpf_prog *prog, const union bpf_attr *attr
 	return link_publish(link);
 }
 
+#define XDP_FLAGS_MODES (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE | XDP_FLAGS_HW_MODE)
+
+/* bpf_xdp_link_attach: one XDP program per device (EBUSY), on a device the host has
+ * (EINVAL, as dev_get_by_index failing); hardware offload is not modelled (EINVAL, as
+ * without a capable driver). */
+static int xdp_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	u32 flags = attr->link_create.flags, ifindex = attr->link_create.target_ifindex;
+	char name[16];
+
+	if (flags & ~(u32)XDP_FLAGS_MODES || flags & XDP_FLAGS_HW_MODE)
+		return -EINVAL;
+	if (!ifindex || !netdev_exists(ifindex))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%u", ifindex);
+	if (attach_count(HOOK_XDP, name, NULL))
+		return -EBUSY;
+	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_XDP, BPF_XDP, prog);
+	if (IS_ERR(link))
+		return (int)PTR_ERR(link);
+	link->ifindex = ifindex;
+	link->att = attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0);
+	if (!link->att) {
+		obj_put(&link->obj);
+		return -ENOMEM;
+	}
+	return link_publish(link);
+}
+
 static bool is_trampoline_type(u32 attach_type)
 {
 	return attach_type == BPF_TRACE_FENTRY || attach_type == BPF_TRACE_FEXIT ||
@@ -274,6 +334,8 @@ static int link_create_for(struct bpf_prog *prog, const union bpf_attr *attr)
 			return -EINVAL;
 		return perf_link_attach(prog, (int)attr->link_create.target_fd,
 					attr->link_create.perf_event.bpf_cookie);
+	case BPF_PROG_TYPE_XDP:
+		return type == BPF_XDP ? xdp_link_attach(prog, attr) : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -333,25 +395,56 @@ static struct bpf_link *link_from_fd(int fd)
 	return IS_ERR(o) ? (struct bpf_link *)o : link_of(o);
 }
 
-/* None of the links bpfrun makes can change program (the kernel's tracing, raw
- * tracepoint and perf links have no update_prog): EINVAL after the argument checks. */
+/* bpf_xdp_link_update: a program of the link's type (EINVAL), the old one named with
+ * BPF_F_REPLACE (EPERM when it is not the link's), on a link not detached (ENOLINK). */
+static int xdp_link_update(struct bpf_link *link, struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	int err = 0;
+
+	if (prog->type != BPF_PROG_TYPE_XDP)
+		return -EINVAL;
+	pthread_mutex_lock(&link->lock);
+	if (!link->att) {
+		err = -ENOLINK;
+	} else if (attr->link_update.flags & BPF_F_REPLACE) {
+		struct bpf_prog *old = prog_from_fd((int)attr->link_update.old_prog_fd);
+		err = IS_ERR(old) ? (int)PTR_ERR(old) : old != link->prog ? -EPERM : 0;
+		if (!IS_ERR(old))
+			prog_put(old);
+	}
+	if (!err) {
+		attach_set_prog(link->att, prog);
+		prog_get(prog);
+		prog_put(link->prog);
+		link->prog = prog;
+	}
+	pthread_mutex_unlock(&link->lock);
+	return err;
+}
+
+/* Only XDP links change program; the kernel's tracing, raw tracepoint and perf links
+ * have no update_prog: EINVAL after the argument checks. */
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	if (attr->link_update.flags & ~(u32)BPF_F_REPLACE)
+		return -EINVAL;
+	if (!(attr->link_update.flags & BPF_F_REPLACE) && attr->link_update.old_prog_fd)
 		return -EINVAL;
 	struct bpf_link *link = link_from_fd((int)attr->link_update.link_fd);
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	struct bpf_prog *prog = prog_from_fd((int)attr->link_update.new_prog_fd);
 	int err = IS_ERR(prog) ? (int)PTR_ERR(prog) : -EINVAL;
+	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_XDP)
+		err = xdp_link_update(link, prog, attr);
 	if (!IS_ERR(prog))
 		prog_put(prog);
 	obj_put(&link->obj);
 	return err;
 }
 
-/* The kernel's link_detach: only link types with a detach operation (tracing links since
- * 6.x; not raw tracepoint or perf links: EOPNOTSUPP). */
+/* The kernel's link_detach: only link types with a detach operation (tracing and XDP
+ * links; not raw tracepoint or perf links: EOPNOTSUPP). */
 int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct bpf_link *link = link_from_fd((int)attr->link_detach.link_fd);
@@ -359,7 +452,7 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	int err = -EOPNOTSUPP;
-	if (link->type == BPF_LINK_TYPE_TRACING) {
+	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP) {
 		link_detach_now(link);
 		err = 0;
 	}
@@ -423,6 +516,9 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	switch (link->type) {
 	case BPF_LINK_TYPE_RAW_TRACEPOINT:
 		return info_tp_name(info, link->tp_name);
+	case BPF_LINK_TYPE_XDP:
+		info->xdp.ifindex = link->att ? link->ifindex : 0;
+		return 0;
 	case BPF_LINK_TYPE_TRACING:
 		info->tracing.attach_type = link->attach_type;
 		info->tracing.target_obj_id = 0; /* the kernel's vmlinux BTF has no id here */

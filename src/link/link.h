@@ -26,6 +26,7 @@ struct bpf_link {
 	struct perf_event *perf_event; /* perf links: referenced, the event holds the prog */
 	char *tp_name;                 /* raw tracepoint links */
 	u32 target_btf_id;             /* tracing links */
+	u32 ifindex;                   /* XDP links */
 };
 
 static inline struct bpf_link *link_of(struct obj *o)

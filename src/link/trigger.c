@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 
 #include "bpfrun.h"
 #include "../lib/ksyms.h"
@@ -13,7 +14,7 @@
 
 #define MAX_CTX_SIZE 4096u
 
-enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP };
+enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP, FIRE_PACKET };
 
 static const struct {
 	const char *prefix;
@@ -33,6 +34,7 @@ static const struct {
 	{ "fexit/", HOOK_TRAMP, FIRE_TRAMP },
 	{ "fmod_ret/", HOOK_TRAMP, FIRE_TRAMP },
 	{ "lsm/", HOOK_TRAMP, FIRE_TRAMP },
+	{ "xdp/", HOOK_XDP, FIRE_PACKET },
 };
 
 /* "CAT/NAME" -> the id tracefs gives the tracepoint, as text: 0 or -ENOENT. */
@@ -71,8 +73,38 @@ static int uprobe_name(const char *spec, char *out, size_t len)
 	return n > 0 && (size_t)n < len ? 0 : -EINVAL;
 }
 
+/* A device by name or index -> its index in decimal, as XDP attachments name it. */
+static int netdev_name(const char *spec, char *out, size_t len)
+{
+	char *end;
+	unsigned long idx = strtoul(spec, &end, 10);
+
+	if (*end || end == spec)
+		idx = if_nametoindex(spec);
+	if (!idx)
+		return -ENODEV;
+	snprintf(out, len, "%lu", idx);
+	return 0;
+}
+
+/* A packet through the XDP program attached to a device: its action in *ret. */
+static int fire_packet(const char *name, void *ctx, size_t ctx_size, u64 *ret)
+{
+	struct bpf_prog *prog = attach_first_prog(HOOK_XDP, name);
+	u32 retval = 0;
+
+	if (!prog)
+		return -ENOENT;
+	int err = attach_run_packet(prog, ctx, (u32)ctx_size, &retval);
+	prog_put(prog);
+	*ret = retval;
+	return err;
+}
+
 static int hook_name(enum hook_kind kind, const char *spec, char *out, size_t len)
 {
+	if (kind == HOOK_XDP)
+		return netdev_name(spec, out, len);
 	if (kind == HOOK_TRACEPOINT)
 		return tracepoint_id(spec, out, len);
 	if (kind == HOOK_UPROBE)
@@ -97,7 +129,9 @@ static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 		int err = hook_name(prefixes[i].kind, hook + n, name, sizeof(name));
 		if (err)
 			return err;
-		if (prefixes[i].how == FIRE_TRAMP) {
+		if (prefixes[i].how == FIRE_PACKET) {
+			err = fire_packet(name, ctx, ctx_size, &r);
+		} else if (prefixes[i].how == FIRE_TRAMP) {
 			u64 args[MAX_FUNC_ARGS] = { 0 };
 			if (ctx_size > sizeof(args))
 				return -EINVAL;

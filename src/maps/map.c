@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "map.h"
+#include "redirect.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
 #include "../lib/uaccess.h"
@@ -32,6 +33,10 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = &htab_lru_percpu_map_ops,
 	[BPF_MAP_TYPE_RINGBUF] = &ringbuf_map_ops,
 	[BPF_MAP_TYPE_USER_RINGBUF] = &ringbuf_map_ops,
+	[BPF_MAP_TYPE_DEVMAP] = &devmap_ops,
+	[BPF_MAP_TYPE_DEVMAP_HASH] = &devmap_hash_ops,
+	[BPF_MAP_TYPE_CPUMAP] = &cpumap_ops,
+	[BPF_MAP_TYPE_XSKMAP] = &xskmap_ops,
 	[BPF_MAP_TYPE_ARRAY_OF_MAPS] = &map_in_map_ops,
 	[BPF_MAP_TYPE_HASH_OF_MAPS] = &map_in_map_ops,
 	[BPF_MAP_TYPE_QUEUE] = &queue_stack_map_ops,
@@ -283,6 +288,7 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (!map->max_entries) /* the type may have adjusted it */
 		map->max_entries = attr->max_entries;
 	map->map_flags = attr->map_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY);
+	map->map_flags |= ops->forced_flags;
 	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node : (u32)-1;
 	field_table_init(&map->fields);
 	err = obj_name_copy(map->name, attr->map_name, sizeof(attr->map_name));

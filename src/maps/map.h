@@ -119,8 +119,9 @@ struct map_ops {
 	void *(*mmap)(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
 		      u64 off);
 
-	u32 field_kinds; /* FIELD_BIT()s of the special fields values may hold */
-	bool can_mmap;   /* mmap(2) is possible (with BPF_F_MMAPABLE) */
+	u32 forced_flags; /* map_flags the type always sets (devmaps: BPF_F_RDONLY_PROG) */
+	u32 field_kinds;  /* FIELD_BIT()s of the special fields values may hold */
+	bool can_mmap;    /* mmap(2) is possible (with BPF_F_MMAPABLE) */
 	/* BPF_MAP_LOOKUP_ELEM reads the caller's value and writes nothing back (a bloom
 	 * filter's membership test). */
 	bool lookup_reads_value;
@@ -194,7 +195,8 @@ static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value,
 	const struct map_region *r = &map->region;
 	u64 base = (u64)(uintptr_t)r->base;
 
-	if (addr < base || !r->stride)
+	/* the range test first: callers try each map in turn, and most miss (no division) */
+	if (addr < base || !r->stride || addr - base >= r->stride * r->count)
 		return false;
 	u64 slot = (addr - base) / r->stride;
 	u64 in_slot = addr - base - slot * r->stride;

@@ -141,6 +141,36 @@ static void snapshot_put(struct snapshot *s)
 	free(s->v);
 }
 
+struct bpf_prog *attach_first_prog(enum hook_kind kind, const char *name)
+{
+	struct bpf_prog *prog = NULL;
+
+	pthread_mutex_lock(&attach_lock);
+	for (struct attachment *a = attachments; a && !prog; a = a->next)
+		if (hook_matches(a, kind, name)) {
+			prog = a->prog;
+			prog_get(prog);
+		}
+	pthread_mutex_unlock(&attach_lock);
+	return prog;
+}
+
+int attach_run_packet(struct bpf_prog *prog, const void *data, u32 size, u32 *retval)
+{
+	union bpf_attr attr = { 0 }, out;
+
+	if (!prog->tops->test_run)
+		return -ENOTSUPP;
+	attr.test.data_in = (u64)(uintptr_t)data;
+	attr.test.data_size_in = size;
+	attr.test.repeat = 1;
+	out = attr;
+	int err = prog->tops->test_run(prog, &attr, &out);
+	if (!err)
+		*retval = out.test.retval;
+	return err;
+}
+
 u32 attach_count(enum hook_kind kind, const char *name, const struct bpf_prog *prog)
 {
 	u32 n = 0;

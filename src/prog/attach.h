@@ -8,6 +8,8 @@
  *   HOOK_RAW_TP      tracepoint name: raw_tp and tp_btf programs, u64 arguments
  *   HOOK_TRAMP       BTF function name: fentry, fexit, fmod_ret and LSM programs, u64
  *                    arguments and the return value after them
+ *   HOOK_XDP         the device's ifindex, in decimal: the XDP program of a device (one),
+ *                    run on a packet by attach_run_packet
  *
  * Programs fire in the order they were attached.  The kernel's own test functions
  * (bpf_fentry_test1.., bpf_modify_return_test) call attach_tramp_call.
@@ -20,7 +22,7 @@
 
 #include "../obj/prog.h"
 
-enum hook_kind { HOOK_KPROBE, HOOK_UPROBE, HOOK_TRACEPOINT, HOOK_RAW_TP, HOOK_TRAMP };
+enum hook_kind { HOOK_KPROBE, HOOK_UPROBE, HOOK_TRACEPOINT, HOOK_RAW_TP, HOOK_TRAMP, HOOK_XDP };
 
 #define MAX_FUNC_ARGS 12u
 
@@ -56,6 +58,12 @@ struct tramp_result {
  * the return value. */
 u64 attach_tramp_call(const char *func, const u64 *args, u32 nr_args, u64 (*orig)(const u64 *args),
 		      u64 orig_ret, struct tramp_result *res);
+
+/* The first program attached at (kind, name), referenced, or NULL. */
+struct bpf_prog *attach_first_prog(enum hook_kind kind, const char *name);
+/* Runs prog's test run on a packet (data, size bytes; XDP, tc): 0 and *retval, or
+ * -errno. */
+int attach_run_packet(struct bpf_prog *prog, const void *data, u32 size, u32 *retval);
 
 /* How many programs are attached at (kind, name); only those that are prog when prog is
  * not NULL. */
