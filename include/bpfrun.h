@@ -240,6 +240,12 @@ struct bpfrun_redirect {
 /* Fills *out for the calling thread's last test run: 0, or -ENOENT when it did not
  * redirect (no test run yet, another verdict, or no redirect helper call). */
 int bpfrun_last_redirect(struct bpfrun_redirect *out);
+/* The load-time verifier (on by default): BPF_PROG_LOAD refuses what the kernel's verifier
+ * refuses, with its errno and log line.  Off (0), programs are only checked structurally
+ * and every access is checked at run time, which is what tests of the run-time checks
+ * want.  The environment variable BPFRUN_VERIFIER=0 turns it off at start-up; the switch
+ * applies to loads that start afterwards. */
+void bpfrun_set_verifier(int on);
 
 #ifdef __cplusplus
 }

@@ -20,8 +20,9 @@ int cmd_prog(int argc, char **argv); /* prog.c: bpfrun prog list|show */
 int cmd_map(int argc, char **argv);  /* map.c: bpfrun map list|dump|lookup|update|delete */
 int cmd_exec(int argc, char **argv); /* exec.c: bpfrun exec -- CMD ARGS... */
 int cmd_version(int argc, char **argv);
-int cmd_timer(int argc, char **argv); /* timer.c: bpfrun timer list */
-int cmd_test(int argc, char **argv);  /* test.c: bpfrun test OBJ.o [options] */
+int cmd_timer(int argc, char **argv);   /* timer.c: bpfrun timer list */
+int cmd_test(int argc, char **argv);    /* test.c: bpfrun test OBJ.o [options] */
+int cmd_runtime(int argc, char **argv); /* runtime.c: bpfrun runtime status|stop */
 
 /* One-line error on stderr: "bpfrun: <message>". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -71,6 +71,8 @@ struct bpf_prog {
 
 	struct bpf_map **used_maps; /* referenced */
 	u32 nr_used_maps;
+	struct bpf_map **bound_maps; /* BPF_PROG_BIND_MAP's, referenced (prog/prog_bind.c) */
+	u32 nr_bound_maps;
 	struct btf_obj *btf; /* referenced, may be NULL */
 	void *func_info;     /* copies of what was loaded, for GET_INFO */
 	u32 func_info_cnt, func_info_rec_size;
@@ -109,6 +111,14 @@ static inline const struct kfunc_bind *prog_kfunc(const struct bpf_prog *prog, s
 			return &prog->kfuncs[i];
 	return NULL;
 }
+/* What a context load yields, for the verifier (prog_type_ops.ctx_access). */
+enum ctx_kind {
+	CTX_SCALAR,   /* a number */
+	CTX_PKT,      /* data: packet pointer */
+	CTX_PKT_END,  /* data_end */
+	CTX_PKT_META, /* data_meta */
+	CTX_PTR,      /* another pointer (e.g. __sk_buff.sk): the verifier does not model it */
+};
 
 /* A memory range of the context that a program type exposes. */
 struct ctx_desc;
@@ -125,6 +135,11 @@ struct prog_type_ops {
 	 * NULL: every access refused. */
 	int (*ctx_load)(struct exec_ctx *x, u32 off, u32 size, u64 *val);
 	int (*ctx_store)(struct exec_ctx *x, u32 off, u32 size, u64 val);
+	/* The same rules at load time, for the verifier (the kernel's is_valid_access): 0 when
+	 * a load (write false) or store of size bytes at off is allowed, with what a load
+	 * yields in *kind (enum ctx_kind); -EACCES when refused.  NULL: the verifier does
+	 * not judge context accesses of the type (it gives up on them). */
+	int (*ctx_access)(const struct bpf_prog *prog, u32 off, u32 size, bool write, u8 *kind);
 	/* BPF_PROG_TEST_RUN for this type; NULL: -ENOTSUPP as the kernel. */
 	int (*test_run)(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr);
 

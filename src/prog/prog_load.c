@@ -86,10 +86,12 @@ static void log_stats(struct load_env *env, u64 start_ns)
 				    i + 1 < prog->nr_subprogs ? "+" : "");
 		vlog_printf(&env->log, "\n");
 	}
+	const struct verifier_stats *vs = &env->vstats;
 	vlog_printf(&env->log,
-		    "processed %u insns (limit %u) max_states_per_insn 0 total_states 0 "
-		    "peak_states 0 mark_read 0\n",
-		    prog->len, COMPLEXITY_LIMIT_INSNS);
+		    "processed %u insns (limit %u) max_states_per_insn %u total_states %u "
+		    "peak_states %u mark_read 0\n",
+		    vs->insn_processed ? vs->insn_processed : prog->len, COMPLEXITY_LIMIT_INSNS,
+		    vs->max_states_per_insn, vs->total_states, vs->peak_states);
 }
 
 /* bpf_check(): log, verification, log out.  A log that does not fit fails a load that
@@ -168,6 +170,7 @@ static void prog_obj_free(struct obj *o)
 		vm_release(prog);
 	for (u32 i = 0; i < prog->nr_used_maps; i++)
 		map_put(prog->used_maps[i]);
+	prog_unbind_maps(prog);
 	btf_obj_put(prog->btf);
 	free(prog->used_maps);
 	free(prog->subprogs);
