@@ -29,6 +29,10 @@ run_bpfrun() {
 }
 
 run_bpfrun "$@"; rc_b=$?
+"$build/bpfrun" runtime stop >/dev/null
+if grep -q -E "Sanitizer|runtime error" "$BPFRUN_RUNTIME_DIR/log" 2>/dev/null; then
+	echo "the runtime's log has a sanitizer report:"; cat "$BPFRUN_RUNTIME_DIR/log"; exit 1
+fi
 if [ -n "${BPFRUN_SANITIZE:-}" ]; then
 	echo "bpfrun only (sanitizer build): exit $rc_b"
 	[ $rc_b -eq 0 ] || { cat "$work/bpfrun.out" "$work/bpfrun.err"; exit 1; }
