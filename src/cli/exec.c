@@ -101,6 +101,8 @@ int cmd_exec(int argc, char **argv)
 		fputs(exec_usage, stderr);
 		return 2;
 	}
+	/* `bpfrun timer list --pid` asks the process for its timers (bridge/timer_socket.c) */
+	setenv("BPFRUN_TIMER_SOCKET", "1", 0);
 	fflush(NULL);
 	if (!in_process) {
 		if (bpfrun_runtime_exec(argv + first) == -2) {

@@ -16,4 +16,11 @@ static inline bool is_pseudo_call(const struct bpf_insn *insn)
 	return insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_CALL;
 }
 
+/* A call of a kernel function (kfunc): imm is its BTF id, off the fd_array slot of the
+ * module BTF that has it (0: the kernel's own BTF). */
+static inline bool is_kfunc_call(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_JMP | BPF_CALL) && insn->src_reg == BPF_PSEUDO_KFUNC_CALL;
+}
+
 #endif

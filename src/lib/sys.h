@@ -29,6 +29,10 @@ static inline int sys_fcntl(int fd, int cmd, long arg)
 {
 	return (int)sys_raw(SYS_fcntl, fd, cmd, arg, 0, 0, 0);
 }
+static inline int sys_ioctl(int fd, unsigned long req, void *arg)
+{
+	return (int)sys_raw(SYS_ioctl, fd, (long)req, (long)arg, 0, 0, 0);
+}
 /* MAP_FAILED and errno on failure, as mmap(2). */
 static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {

@@ -22,14 +22,18 @@ struct pkt_buf {
 	u8 *meta;     /* XDP data_meta (== data when none) */
 	u8 *data;
 	u8 *data_end;
+	u8 *mac, *net; /* skb: link-layer and network headers (NULL for XDP) */
 };
 
 struct skb_state {
 	struct pkt_buf pkt;
-	struct __sk_buff md; /* the fields a program reads; data pointers come from pkt */
-	u64 sock_cookie;     /* 0 until bpf_get_socket_cookie asks */
-	bool csum_complete;  /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
-	u32 csum;            /* then: skb->csum, over the packet from the network header */
+	struct __sk_buff md;   /* the fields a program reads; data pointers come from pkt */
+	u64 sock_cookie;       /* 0 until bpf_get_socket_cookie asks */
+	bool csum_complete;    /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
+	u32 csum;              /* then: skb->csum, over the packet from the network header */
+	bool sw_hash;          /* md.hash was set by bpf_set_hash (not computed) */
+	bool csum_unnecessary; /* CHECKSUM_UNNECESSARY (bpf_csum_level), with csum_level */
+	u8 csum_level;
 };
 
 /* Fragments of a multi-buffer packet (XDP frames larger than the page's linear room):
@@ -66,6 +70,8 @@ static inline void pkt_sync(struct exec_ctx *x, const struct pkt_buf *pkt)
 	x->pkt_start = (u64)(uintptr_t)pkt->data;
 	x->pkt_end = (u64)(uintptr_t)pkt->data_end;
 	x->pkt_meta = (u64)(uintptr_t)pkt->meta;
+	x->pkt_mac = (u64)(uintptr_t)pkt->mac;
+	x->pkt_net = (u64)(uintptr_t)pkt->net;
 }
 
 #endif

@@ -7,6 +7,7 @@
 #include "../lib/vlog.h"
 #include "../obj/prog.h"
 #include "commands.h"
+#include "../verifier/verifier.h"
 
 #define MAX_USED_MAPS 64
 
@@ -16,10 +17,17 @@ struct load_env {
 	struct vlog log;
 	struct bpf_map **insn_map; /* map loaded by the ld_imm64 at each index, or NULL */
 	u8 *jump_target;           /* 1 where some jump lands */
+	struct verifier_stats vstats;
 };
 
 /* Everything the verifier would check that bpfrun can (0 or -errno, reason logged). */
 int prog_verify(struct load_env *env);
+
+/* Kfunc calls (prog_kfunc.c).  prog_kfunc_add: the call at insn i, in the first pass
+ * (license, BTF id; binds it in prog->kfuncs).  prog_kfunc_check_call: in the main pass
+ * (the program's type may call it, bpfrun implements it).  0 or -errno, reason logged. */
+int prog_kfunc_add(struct load_env *env, u32 i);
+int prog_kfunc_check_call(struct load_env *env, u32 i);
 
 /* Subprogram that starts at insn index, or NULL (prog_info.c). */
 const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn);

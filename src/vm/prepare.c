@@ -20,6 +20,7 @@
 #define BPF_MAX_REG 11 /* R0..R10 */
 
 struct checker {
+	const struct bpf_prog *prog;
 	const struct bpf_insn *insns;
 	u32 len;
 	bool *func_start;
@@ -314,14 +315,29 @@ static int check_atomic(struct checker *c, const struct bpf_insn *in)
 	return reject(c, -EINVAL, "BPF_ATOMIC uses invalid atomic opcode %02x", in->imm);
 }
 
+/* The implementation the loader bound kfunc call `in` to (prog->kfuncs), or NULL. */
+static helper_fn kfunc_fn(const struct bpf_prog *prog, const struct bpf_insn *in)
+{
+	const struct kfunc_bind *b = prog_kfunc(prog, in->imm, in->off);
+
+	return b ? b->fn : NULL;
+}
+
 static int check_jmp(struct checker *c, const struct bpf_insn *in)
 {
 	bool jmp32 = BPF_CLASS(in->code) == BPF_JMP32, x = BPF_SRC(in->code) == BPF_X;
 
 	switch (BPF_OP(in->code)) {
 	case BPF_CALL:
-		if (in->src_reg == BPF_PSEUDO_KFUNC_CALL)
-			return reject(c, -EINVAL, "calling kernel functions is not supported");
+		if (in->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+			/* off names the module BTF: the loader bound the call, or refused it */
+			if (in->dst_reg)
+				return reject(c, -EINVAL, "BPF_CALL uses reserved fields");
+			if (!kfunc_fn(c->prog, in))
+				return reject(c, -EINVAL,
+					      "calling kernel functions is not supported");
+			return 0;
+		}
 		if (in->off || (in->src_reg && in->src_reg != BPF_PSEUDO_CALL) || in->dst_reg)
 			return reject(c, -EINVAL, "BPF_CALL uses reserved fields");
 		return 0;
@@ -445,7 +461,7 @@ static u16 decode_atomic(const struct bpf_insn *in)
 	return VM_NOP; /* not reached: check_atomic refused it */
 }
 
-static void decode_call(const struct bpf_insn *in, struct vm_insn *out,
+static void decode_call(const struct bpf_prog *prog, const struct bpf_insn *in, struct vm_insn *out,
 			const struct helper_desc *(*lookup)(u32 id))
 {
 	const struct helper_desc *h;
@@ -453,6 +469,12 @@ static void decode_call(const struct bpf_insn *in, struct vm_insn *out,
 	if (in->src_reg == BPF_PSEUDO_CALL) {
 		out->op = VM_CALL_LOCAL;
 		out->off = in->imm;
+		return;
+	}
+	if (in->src_reg == BPF_PSEUDO_KFUNC_CALL) {
+		/* check_jmp made sure it is bound: called as a helper is */
+		out->op = VM_CALL_HELPER;
+		out->imm = (u64)(uintptr_t)kfunc_fn(prog, in);
 		return;
 	}
 	out->off = in->imm;
@@ -489,7 +511,7 @@ static void decode(const struct bpf_prog *prog, struct vm_code *vc,
 		} else if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC) {
 			out->op = decode_atomic(in);
 		} else if (in->code == (BPF_JMP | BPF_CALL)) {
-			decode_call(in, out, lookup);
+			decode_call(prog, in, out, lookup);
 		} else if (in->code == (BPF_JMP32 | BPF_JA)) {
 			out->op = BPF_JMP | BPF_JA;
 			out->off = in->imm;
@@ -508,7 +530,9 @@ static void decode(const struct bpf_prog *prog, struct vm_code *vc,
 int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id), char *msg,
 	       size_t msglen)
 {
-	struct checker c = { .insns = prog->insns, .len = prog->len, .msg = msg, .msglen = msglen };
+	struct checker c = {
+		.prog = prog, .insns = prog->insns, .len = prog->len, .msg = msg, .msglen = msglen
+	};
 	struct vm_code *vc;
 	int err;
 
@@ -533,6 +557,10 @@ int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id
 		goto fail;
 	vc->len = prog->len;
 	vc->func_start = c.func_start;
+	if (vm_coverage_alloc(vc)) {
+		err = reject(&c, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	decode(prog, vc, lookup);
 	prog->vm_code = vc;
 	return 0;
@@ -549,6 +577,7 @@ void vm_release(struct bpf_prog *prog)
 	if (!vc)
 		return;
 	free(vc->func_start);
+	vm_coverage_free(vc);
 	free(vc);
 	prog->vm_code = NULL;
 }
