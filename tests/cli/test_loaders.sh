@@ -6,12 +6,14 @@ source "$(dirname "$0")/lib.sh"
 objdir=${BPFRUN_TEST_OBJDIR:?}
 loader=$build/tests/loaders/bootstrap_style
 
-expect_ok minimal "$bpfrun" exec -- "$loader" minimal "$objdir/bootstrap_style.bpf.o"
+# --in-process: attaching goes through the preloaded bridge's perf_event_open and ioctl
+# interposers, which the per-user runtime does not route (docs/ARCHITECTURE.md).
+expect_ok minimal "$bpfrun" exec --in-process -- "$loader" minimal "$objdir/bootstrap_style.bpf.o"
 expect_out minimal-count "^minimal: 1 event\(s\), last argument 1$"
-expect_ok kprobe "$bpfrun" exec -- "$loader" kprobe "$objdir/bootstrap_style.bpf.o"
+expect_ok kprobe "$bpfrun" exec --in-process -- "$loader" kprobe "$objdir/bootstrap_style.bpf.o"
 expect_out kprobe-count "^kprobe: 1 event\(s\), last argument -100$"
-expect_ok fentry "$bpfrun" exec -- "$loader" fentry "$objdir/bootstrap_style.bpf.o"
+expect_ok fentry "$bpfrun" exec --in-process -- "$loader" fentry "$objdir/bootstrap_style.bpf.o"
 expect_out fentry-count "^fentry: 1 event\(s\), last argument -100$"
-expect_ok uprobe "$bpfrun" exec -- "$loader" uprobe "$objdir/bootstrap_style.bpf.o"
+expect_ok uprobe "$bpfrun" exec --in-process -- "$loader" uprobe "$objdir/bootstrap_style.bpf.o"
 expect_out uprobe-count "^uprobe: 1 event\(s\), last argument 42$"
 finish
