@@ -7,7 +7,7 @@
 # of bpfrun's objects may reach the kernel, and the runtime must go once nothing is left.
 . "$(dirname "$0")/lib.sh"
 
-obj=$build/tests/bpf/procs_solo.bpf.o
+obj=$build/tests/procs/solo.bpf.o
 head -c 64 /dev/zero >"$work/pkt"
 kernel=no
 if "$build/tests/bpf_permitted" 2>/dev/null && [ -z "${BPFRUN_SANITIZE:-}" ] &&
