@@ -84,12 +84,12 @@ static int watch(enum source src, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ev_data(src, fd) };
 
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	return (int)sys_raw(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fd, (long)&ev, 0, 0);
 }
 
 static void unwatch(int fd)
 {
-	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+	sys_raw(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, 0, 0, 0);
 	sys_close(fd);
 }
 
@@ -108,22 +108,23 @@ static bool enter_cwd(pid_t pid)
  * (the kernel runs it in the caller's context). */
 static void read_task(pid_t pid, struct task_ident *t)
 {
-	char path[64], line[256];
+	char path[64], buf[4096], *save;
 
 	*t = (struct task_ident){ .pid = (u32)pid, .tgid = (u32)pid };
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	while (fgets(line, sizeof(line), f)) {
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	sys_close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "Name:\t", 6))
-			snprintf(t->comm, sizeof(t->comm), "%.*s", (int)strcspn(line + 6, "\n"),
-				 line + 6);
+			snprintf(t->comm, sizeof(t->comm), "%s", line + 6);
 		sscanf(line, "Tgid: %u", &t->tgid);
 		sscanf(line, "Uid: %u", &t->uid);
 		sscanf(line, "Gid: %u", &t->gid);
 	}
-	fclose(f);
 }
 
 static void serve_bpf(int listener, const struct seccomp_notif *req,
@@ -270,10 +271,10 @@ static void serve_notification(int listener)
 		u8 bytes[512];
 	} out = { 0 };
 
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &in.req))
+	if (notif_ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &in.req))
 		return; /* the caller was interrupted, or the filter has no user left */
 	out.resp.id = in.req.id;
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &in.req.id))
+	if (notif_ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &in.req.id))
 		return; /* the caller is gone: its pid may already be another process's */
 	if (in.req.data.nr == __NR_bpf)
 		serve_bpf(listener, &in.req, &out.resp);
@@ -281,7 +282,7 @@ static void serve_notification(int listener)
 		serve_mmap(listener, &in.req, &out.resp);
 	else
 		serve_path(listener, &in.req, &out.resp);
-	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &out.resp);
+	notif_ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &out.resp);
 }
 
 /* ---- status ---- */
@@ -399,7 +400,8 @@ static int start_listener(int fd)
 	pthread_t t;
 	pthread_attr_t attr;
 
-	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	sys_raw(SYS_ioctl, fd, (long)SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		(long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0, 0, 0);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	int err = pthread_create(&t, &attr, listener_main, (void *)(intptr_t)fd);
@@ -553,7 +555,8 @@ int runtime_serve(const char *dir)
 		struct epoll_event evs[16];
 		int timeout = idle() ? 5000 : -1;
 		pthread_mutex_unlock(&serve_lock);
-		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), timeout);
+		int n = (int)sys_raw(SYS_epoll_wait, epfd, (long)evs, ARRAY_SIZE(evs), timeout, 0,
+				     0);
 		pthread_mutex_lock(&serve_lock);
 		for (int i = 0; i < n; i++)
 			dispatch(&evs[i], lsock, dir);

@@ -7,7 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-/* Names: procs_*, or the includer's (tests/bpf/procs_solo.bpf.c), so that a test can tell
+/* Names: procs_*, or the includer's (tests/procs/solo.bpf.c), so that a test can tell
  * its objects from those of tests running in parallel. */
 #ifndef PROCS
 #define PROCS(x) procs_##x

@@ -73,6 +73,14 @@ expect_json() {
 }
 
 finish() {
+	# the runtime's own errors (a sanitizer build's reports) are in its log
+	"$bpfrun" runtime stop >/dev/null 2>&1
+	if grep -q -E "Sanitizer|runtime error" "$BPFRUN_RUNTIME_DIR/log" 2>/dev/null; then
+		rc=1
+		cp "$BPFRUN_RUNTIME_DIR/log" "$work/err"
+		: >"$work/out"
+		fail "the runtime's log has a sanitizer report"
+	fi
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }

@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 objdir=${BPFRUN_TEST_OBJDIR:?}
 loader=$build/tests/loaders/bootstrap_style
 
+# --in-process: attaching goes through the preloaded bridge's perf_event_open and ioctl
+# interposers, which the per-user runtime does not route (docs/ARCHITECTURE.md).
 expect_ok minimal "$bpfrun" exec --in-process -- "$loader" minimal "$objdir/bootstrap_style.bpf.o"
 expect_out minimal-count "^minimal: 1 event\(s\), last argument 1$"
 expect_ok kprobe "$bpfrun" exec --in-process -- "$loader" kprobe "$objdir/bootstrap_style.bpf.o"

@@ -11,7 +11,8 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
 fi
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-"$bpfrun" exec -- sleep 3 & # a command under it keeps the runtime up
+"$bpfrun" exec -- sleep 60 & # a command under it keeps the runtime up
+sleeper=$!
 for _ in $(seq 50); do [ -S "$BPFRUN_RUNTIME_DIR/sock" ] && break; sleep 0.1; done
 run "$bpfrun" runtime status
 expect_out "the owner sees the runtime" "^runtime: pid"
@@ -38,5 +39,6 @@ expect_no_out "another user's connection gets no answer" "runtime: pid"
 expect_out "it is closed" "answer: b''|error"
 run "$bpfrun" runtime stop
 expect_out "the owner stops it" "stopped"
+kill "$sleeper"
 wait
 finish

@@ -16,17 +16,18 @@ export BPFRUN_RUNTIME_DIR="$work/runtime"
 mkdir -m 0700 "$BPFRUN_RUNTIME_DIR"
 trap '"$build/bpfrun" runtime stop >/dev/null; rm -rf "$work"' EXIT
 
-# What the runtime does not serve yet runs with the preloaded bridge (docs/ARCHITECTURE.md,
-# "Every process"): it does not see munmap, so it cannot count writable mappings
-# (BPF_MAP_FREEZE's EBUSY: core_libbpf_object, maps_array); it does not route
-# perf_event_open, ioctl, epoll or netlink (link_tracing, maps_ringbuf); it does not fetch
-# the caller's own descriptors of cgroups and sockets (maps_cgroup, maps_redirect); the
-# current task's fields (helpers_task) are the caller's only in part.
+# What the per-user runtime does not do yet (docs/ARCHITECTURE.md, "Every process"), tested
+# with the preloaded bridge instead:
+# - it does not see munmap, so it cannot count writable mappings (BPF_MAP_FREEZE's EBUSY):
+#   core_libbpf_object, maps_array;
+# - it does not route perf_event_open, ioctl or epoll, and takes other descriptors than its
+#   own (cgroups, sockets) as the runtime's, not the caller's: link_tracing, maps_cgroup,
+#   maps_redirect, maps_ringbuf;
+# - the task helpers beyond pid, uid and comm see the runtime's task: helpers_task.
 case $(basename "$bin") in
-diff_core_libbpf_object | diff_maps_array | diff_link_tracing | diff_maps_ringbuf | \
-	diff_maps_cgroup | diff_maps_redirect | diff_helpers_task)
-	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process}
-	;;
+diff_core_libbpf_object | diff_maps_array | diff_link_tracing | diff_maps_cgroup | \
+	diff_maps_redirect | diff_maps_ringbuf | diff_helpers_task)
+	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
 
 run_bpfrun() {
@@ -35,6 +36,10 @@ run_bpfrun() {
 }
 
 run_bpfrun "$@"; rc_b=$?
+"$build/bpfrun" runtime stop >/dev/null
+if grep -q -E "Sanitizer|runtime error" "$BPFRUN_RUNTIME_DIR/log" 2>/dev/null; then
+	echo "the runtime's log has a sanitizer report:"; cat "$BPFRUN_RUNTIME_DIR/log"; exit 1
+fi
 if [ -n "${BPFRUN_SANITIZE:-}" ]; then
 	echo "bpfrun only (sanitizer build): exit $rc_b"
 	[ $rc_b -eq 0 ] || { cat "$work/bpfrun.out" "$work/bpfrun.err"; exit 1; }

@@ -1,5 +1,5 @@
 /* A libbpf loader for tests/cli/test_runtime.sh, linked statically (its bpf() calls are
- * raw system calls that no preloaded library sees): loads OBJ (procs_solo.bpf.o), pins
+ * raw system calls that no preloaded library sees): loads OBJ (solo.bpf.o), pins
  * its maps under DIR, arms the self-re-arming timer, checks that it fires, and exits,
  * leaving the pinned timer map to keep firing.  Prints results only, so that the kernel's
  * run and bpfrun's compare line by line.  Usage: loader OBJ DIR */

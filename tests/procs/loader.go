@@ -1,5 +1,5 @@
 // A cilium/ebpf loader for tests/cli/test_runtime.sh: the Go runtime makes its bpf()
-// calls itself, with no libc.  The same steps as loader.c: load OBJ (procs_solo.bpf.o),
+// calls itself, with no libc.  The same steps as loader.c: load OBJ (solo.bpf.o),
 // pin the maps under DIR, arm the timer, check that it fires, exit.
 // Usage: loader OBJ DIR
 package main
