@@ -15,6 +15,8 @@
 #define MAX_CTX_SIZE 4096u
 
 enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP, FIRE_PACKET };
+/* LSM hooks are trampolines on bpf_lsm_<hook>: a spelling of this file only. */
+#define HOOK_LSM ((enum hook_kind)(HOOK_XDP + 1))
 
 static const struct {
 	const char *prefix;
@@ -33,7 +35,7 @@ static const struct {
 	{ "fentry/", HOOK_TRAMP, FIRE_TRAMP },
 	{ "fexit/", HOOK_TRAMP, FIRE_TRAMP },
 	{ "fmod_ret/", HOOK_TRAMP, FIRE_TRAMP },
-	{ "lsm/", HOOK_TRAMP, FIRE_TRAMP },
+	{ "lsm/", HOOK_LSM, FIRE_TRAMP },
 	{ "xdp/", HOOK_XDP, FIRE_PACKET },
 };
 
@@ -103,6 +105,8 @@ static int fire_packet(const char *name, void *ctx, size_t ctx_size, u64 *ret)
 
 static int hook_name(enum hook_kind kind, const char *spec, char *out, size_t len)
 {
+	if (kind == HOOK_LSM) /* LSM programs attach to the hook's bpf_lsm_ function */
+		return snprintf(out, len, "bpf_lsm_%s", spec) < (int)len && *spec ? 0 : -EINVAL;
 	if (kind == HOOK_XDP)
 		return netdev_name(spec, out, len);
 	if (kind == HOOK_TRACEPOINT)
@@ -127,6 +131,7 @@ static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 		if (strncmp(hook, prefixes[i].prefix, n))
 			continue;
 		int err = hook_name(prefixes[i].kind, hook + n, name, sizeof(name));
+		enum hook_kind kind = prefixes[i].kind == HOOK_LSM ? HOOK_TRAMP : prefixes[i].kind;
 		if (err)
 			return err;
 		if (prefixes[i].how == FIRE_PACKET) {
@@ -140,8 +145,7 @@ static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 			r = attach_tramp_call(name, args, (u32)(ctx_size / 8), NULL, r, &res);
 			err = res.faults ? -EFAULT : 0;
 		} else {
-			int n_run = attach_fire(prefixes[i].kind, name,
-						prefixes[i].how == FIRE_RETPROBE, ctx,
+			int n_run = attach_fire(kind, name, prefixes[i].how == FIRE_RETPROBE, ctx,
 						(u32)ctx_size, &r, NULL);
 			err = n_run < 0 ? n_run : 0;
 		}
