@@ -85,6 +85,13 @@ void bpfrun_shutdown(void);
 void bpfrun_set_run_budget(uint64_t insns);
 uint64_t bpfrun_run_budget(void);
 
+/* The x86-64 JIT: on by default where it supports a program (an unsupported one is
+ * interpreted); off (0) forces the interpreter for every run from now on and for the
+ * programs loaded afterwards; on again (1) lets programs compiled meanwhile run native.
+ * BPFRUN_JIT=0 in the environment turns it off at start-up.  Results, faults and the
+ * work budget are the same either way. */
+void bpfrun_set_jit(int on);
+
 /* ---- Kernel BTF --------------------------------------------------------------------
  * Programs name kernel functions and types by their ids in the kernel's BTF (attach
  * targets, kfuncs, typed ksyms).  bpfrun reads it from /sys/kernel/btf/vmlinux, or from
@@ -94,18 +101,70 @@ uint64_t bpfrun_run_budget(void);
  * BTF it returns -EBUSY.  NULL restores the default. */
 int bpfrun_set_kernel_btf(const char *path);
 
+/* ---- Cgroup of the current task ----------------------------------------------------
+ * bpf_current_task_under_cgroup tests the current task's cgroup v2 path: by default the
+ * process's own (the "0::" line of /proc/self/cgroup, read at each call); this assigns
+ * another, "/" being the hierarchy's root, as /proc/<pid>/cgroup writes them.  NULL
+ * restores the default.  0, or -EINVAL for a path that does not start with '/'. */
+int bpfrun_set_cgroup(const char *path);
+
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+/* ---- Armed timers, listed ------------------------------------------------------------
+ * Neither the kernel nor bpftool can list armed BPF timers; bpfrun can.
+ * bpfrun_timer_walk() calls fn once for every timer that is armed or whose callback is
+ * running, CPU by CPU (engine by engine), each CPU's in firing order.  It copies what it
+ * reports under the engines' locks and calls fn with no lock held, so fn may call any
+ * bpfrun function.  Returns 0, fn's first non-zero return value (the walk stops there),
+ * or -1 with errno ENOMEM.  `bpfrun timer list` prints this list, for an object it runs
+ * or for a process started with `bpfrun exec`. */
+#define BPFRUN_TIMER_KEY_MAX 64
+enum bpfrun_timer_state {
+	BPFRUN_TIMER_ARMED = 0,   /* waiting for its expiry */
+	BPFRUN_TIMER_HELD = 1,    /* armed by a program run still in progress */
+	BPFRUN_TIMER_RUNNING = 2, /* its callback runs now */
+};
+struct bpfrun_timer_info {
+	uint32_t kind;   /* 0: bpf_timer */
+	uint32_t state;  /* enum bpfrun_timer_state */
+	uint32_t map_id; /* the map holding it */
+	char map_name[16];
+	uint32_t key_size; /* the map's key size; key[] holds up to BPFRUN_TIMER_KEY_MAX */
+	uint8_t key[BPFRUN_TIMER_KEY_MAX];
+	uint32_t prog_id; /* the program of its callback (0: none) */
+	char prog_name[16];
+	char callback[64]; /* the callback's name (the program's BTF), or "func@INSN" */
+	int32_t clockid;   /* as bpf_timer_init was given it */
+	uint32_t flags;    /* bpf_timer_start's flags (BPF_F_TIMER_ABS, _CPU_PIN) */
+	uint32_t cpu;      /* the CPU id (engine) it fires on */
+	uint32_t pad;
+	uint64_t expires_ns;  /* absolute, on `clockid` */
+	int64_t remaining_ns; /* expires - now (0 or less: due) */
+};
+typedef int (*bpfrun_timer_walk_fn)(const struct bpfrun_timer_info *t, void *arg);
+int bpfrun_timer_walk(bpfrun_timer_walk_fn fn, void *arg);
+/* The same walk in another process that runs on libbpfrun.so with the environment
+ * variable BPFRUN_TIMER_SOCKET=1 (`bpfrun exec` sets it): such a process answers on the
+ * abstract unix socket "bpfrun-timers.PID", to its own user and to root only.  -1 with
+ * errno ECONNREFUSED when process `pid` does not answer, EACCES when it refuses. */
+int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg);
+/* Called as each timer callback is about to run, on the thread that runs it, with the
+ * timer as the listing shows it (state RUNNING; remaining_ns: 0 or less, how late) and
+ * the time on CLOCK_MONOTONIC: `bpfrun run --timeline` prints a timeline of firings with
+ * it.  NULL removes it.  Set it before timers fire (the firing path reads it unlocked). */
+typedef void (*bpfrun_timer_fire_fn)(const struct bpfrun_timer_info *t, uint64_t now_ns, void *arg);
+void bpfrun_set_timer_fire_callback(bpfrun_timer_fire_fn fn, void *arg);
 /* ---- Testing: fault injection, determinism, coverage ------------------------------
- * Fault injection: helper `name` ("bpf_timer_init") returns err, a negative errno, instead
- * of doing its work, on its nth call from now (1 is the next call), or on every call when
- * nth is 0.  Helpers that return a pointer (bpf_map_lookup_elem, bpf_ringbuf_reserve...)
+ * Fault injection: helper or kfunc `name` ("bpf_timer_init", "bpf_dynptr_from_xdp")
+ * returns err, a negative errno, instead of doing its work, on its nth call from now (1 is
+ * the next call), or on every call when nth is 0.  Functions that return a pointer
+ * (bpf_map_lookup_elem, bpf_ringbuf_reserve, kfuncs flagged KF_RET_NULL or KF_ACQUIRE)
  * take err 0: they return NULL.  A rule binds when a program is loaded: programs loaded
  * before it do not see it.  Programs loaded without any rule pay nothing.  Setting a rule
- * on the same helper again replaces it and restarts its count.  -1/ENOENT: no helper of
- * that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for a pointer;
- * -1/ENOSPC: rules on 16 different helpers already. */
+ * on the same function again replaces it and restarts its count.  -1/ENOENT: no helper
+ * or kfunc of that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for
+ * a pointer; -1/ENOSPC: rules on 16 different functions already. */
 int bpfrun_fail_helper(const char *name, int err, uint64_t nth);
 /* Drops every rule: the helpers work again, also in programs loaded under a rule. */
 void bpfrun_fail_clear(void);
@@ -149,6 +208,44 @@ long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t
  * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
  * set; the fentry family: the function's return value as the programs left it). */
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
+/* ---- What bpfrun runs ----------------------------------------------------------
+ * bpfrun implements part of the kernel's program and map types.  A type it does not
+ * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also
+ * name it in the verifier log ("bpfrun: program type lwt_in (10) is not supported").
+ * BPF_MAP_CREATE has no log: these tell a loader why its map was refused. */
+int bpfrun_prog_type_supported(uint32_t prog_type);
+int bpfrun_map_type_supported(uint32_t map_type);
+
+/* ---- Redirects -------------------------------------------------------------------
+ * A test run returns what the program returns, as the kernel's does, and moves no
+ * packet; where the packet would have gone is recorded per thread.  After an XDP or tc
+ * BPF_PROG_TEST_RUN whose program returned XDP_REDIRECT / TC_ACT_REDIRECT, the target the
+ * redirect helpers set (the last call wins, as in the kernel) is: */
+struct bpfrun_redirect {
+	uint32_t action;   /* the program's return value: XDP_REDIRECT or TC_ACT_REDIRECT */
+	uint32_t ifindex;  /* the device (bpf_redirect*, or a devmap entry's), else 0 */
+	int32_t cpu;       /* a CPUMAP target (its key), else -1 */
+	int32_t xsk;       /* an XSKMAP target (its key), else -1 */
+	uint32_t map_id;   /* the map bpf_redirect_map used, else 0 */
+	uint32_t map_type; /* and its type */
+	uint32_t key;      /* and the key */
+	uint32_t how;      /* BPFRUN_REDIRECT_* */
+	uint64_t flags;    /* the helper's flags (BPF_F_INGRESS, BPF_F_BROADCAST ...) */
+};
+#define BPFRUN_REDIRECT_EGRESS 0    /* bpf_redirect, bpf_redirect_map */
+#define BPFRUN_REDIRECT_INGRESS 1   /* bpf_redirect with BPF_F_INGRESS */
+#define BPFRUN_REDIRECT_PEER 2      /* bpf_redirect_peer */
+#define BPFRUN_REDIRECT_NEIGH 3     /* bpf_redirect_neigh */
+#define BPFRUN_REDIRECT_BROADCAST 4 /* bpf_redirect_map with BPF_F_BROADCAST */
+/* Fills *out for the calling thread's last test run: 0, or -ENOENT when it did not
+ * redirect (no test run yet, another verdict, or no redirect helper call). */
+int bpfrun_last_redirect(struct bpfrun_redirect *out);
+/* The load-time verifier (on by default): BPF_PROG_LOAD refuses what the kernel's verifier
+ * refuses, with its errno and log line.  Off (0), programs are only checked structurally
+ * and every access is checked at run time, which is what tests of the run-time checks
+ * want.  The environment variable BPFRUN_VERIFIER=0 turns it off at start-up; the switch
+ * applies to loads that start afterwards. */
+void bpfrun_set_verifier(int on);
 
 #ifdef __cplusplus
 }

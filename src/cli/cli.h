@@ -20,7 +20,9 @@ int cmd_prog(int argc, char **argv); /* prog.c: bpfrun prog list|show */
 int cmd_map(int argc, char **argv);  /* map.c: bpfrun map list|dump|lookup|update|delete */
 int cmd_exec(int argc, char **argv); /* exec.c: bpfrun exec -- CMD ARGS... */
 int cmd_version(int argc, char **argv);
-int cmd_test(int argc, char **argv); /* test.c: bpfrun test OBJ.o [options] */
+int cmd_timer(int argc, char **argv);   /* timer.c: bpfrun timer list */
+int cmd_test(int argc, char **argv);    /* test.c: bpfrun test OBJ.o [options] */
+int cmd_runtime(int argc, char **argv); /* runtime.c: bpfrun runtime status|stop */
 
 /* One-line error on stderr: "bpfrun: <message>". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -69,6 +71,8 @@ void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+/* A value already written as JSON text (a whole document another writer made). */
+void json_raw(struct json *j, const char *text);
 /* ["0x00","0x01",...] as bpftool prints raw bytes. */
 void json_hex_bytes(struct json *j, const void *p, size_t len);
 
@@ -117,6 +121,7 @@ struct run_opts {
 	bool json;          /* --json */
 	bool verbose;       /* -v: libbpf's messages */
 	bool run_requested; /* an option that asks for a run was given */
+	bool timeline;      /* --timeline: print each timer firing */
 };
 
 /* ---- options.c: the run options, one table row each ---- */
@@ -198,6 +203,12 @@ struct inspect_cmd {
 };
 /* Help, subcommand and argument checks, loading, the subcommand, cleanup: the exit status. */
 int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv);
+
+/* timer.c: one line of `bpfrun run --timeline` (no newline) into buf: a timer callback
+ * about to run, `since_ns` after the run's start.  snprintf's return value. */
+struct bpfrun_timer_info;
+int timer_format_firing(const struct bpfrun_timer_info *t, uint64_t since_ns, char *buf,
+			size_t len);
 
 /* map.c: dumps every map of obj (after a run with --keep); with j, as a JSON array
  * written into j. */

@@ -1,8 +1,14 @@
-/* bpfrun exec -- CMD ARGS...: runs CMD with libbpfrun.so preloaded, so that its bpf()
- * system calls are served by bpfrun.  The library is the one next to the bpfrun binary;
- * it goes first in LD_PRELOAD (an existing LD_PRELOAD is kept after it).  When bpfrun
- * itself runs with a sanitizer runtime, that runtime is preloaded before it, as the
- * sanitizers require to come first. */
+/* bpfrun exec -- CMD ARGS...: runs CMD so that its bpf() system calls are served by bpfrun.
+ *
+ * By default CMD and all its descendants are served by the user's runtime
+ * (include/bpfrun_runtime.h, src/server/): every bpf() call, whatever issues it, and the
+ * objects, pins and timers are shared by every `bpfrun exec` and outlive CMD.
+ *
+ * With --in-process, CMD runs with libbpfrun.so preloaded instead: its objects live in its
+ * own process, and only calls through libc's syscall() are served.  The library is the one
+ * next to the bpfrun binary; it goes first in LD_PRELOAD (an existing LD_PRELOAD is kept
+ * after it).  When bpfrun itself runs with a sanitizer runtime, that runtime is preloaded
+ * before it, as the sanitizers require to come first. */
 #include <errno.h>
 #include <limits.h>
 #include <link.h>
@@ -11,14 +17,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpfrun_runtime.h"
 #include "cli.h"
 
 static const char exec_usage[] =
-	"Usage: bpfrun exec [--] CMD [ARGS...]\n"
-	"Runs CMD with libbpfrun.so preloaded: the program's bpf() system calls (libbpf's\n"
-	"included) are served by bpfrun in its own process instead of the kernel.\n"
-	"BPFRUN_CLOCK=virtual selects the virtual clock, BPFRUN_TRACE=FILE the bpf_printk "
-	"output.\n";
+	"Usage: bpfrun exec [--in-process] [--] CMD [ARGS...]\n"
+	"Runs CMD so that every bpf() system call of it and its descendants (libc's, a static\n"
+	"binary's, the Go runtime's) is served by the user's bpfrun runtime, started if\n"
+	"needed: objects, pins and timers are shared by every `bpfrun exec` and outlive CMD\n"
+	"(`bpfrun runtime status|stop`).\n"
+	"  --in-process   preload libbpfrun.so instead: objects live in CMD's own process,\n"
+	"                 and only calls through libc's syscall() are served\n"
+	"BPFRUN_CLOCK=virtual selects the virtual clock, BPFRUN_TRACE=FILE the bpf_printk\n"
+	"output (for the runtime: when it starts; else they go to its directory's log);\n"
+	"BPFRUN_RUNTIME_DIR the runtime directory.\n";
 
 /* libbpfrun.so in the directory of /proc/self/exe. */
 static int library_path(char *out, size_t len)
@@ -72,22 +84,36 @@ int cmd_exec(int argc, char **argv)
 {
 	char lib[PATH_MAX];
 	int first = 1;
+	bool in_process = false;
 
 	if (argc > 1 && cli_is_help(argv[1])) {
 		fputs(exec_usage, stdout);
 		return 0;
 	}
-	if (argc > 1 && !strcmp(argv[1], "--"))
-		first = 2;
+	if (first < argc && !strcmp(argv[first], "--in-process")) {
+		in_process = true;
+		first++;
+	}
+	if (first < argc && !strcmp(argv[first], "--"))
+		first++;
 	if (first >= argc) {
 		cli_error("exec: missing command");
 		fputs(exec_usage, stderr);
 		return 2;
 	}
-	if (library_path(lib, sizeof(lib)) || set_preload(lib))
-		return 2;
+	/* `bpfrun timer list --pid` asks the process for its timers (bridge/timer_socket.c) */
+	setenv("BPFRUN_TIMER_SOCKET", "1", 0);
 	fflush(NULL);
-	execvp(argv[first], argv + first);
+	if (!in_process) {
+		if (bpfrun_runtime_exec(argv + first) == -2) {
+			cli_error("exec: the runtime: %s", strerror(errno));
+			return 2;
+		}
+	} else if (library_path(lib, sizeof(lib)) || set_preload(lib)) {
+		return 2;
+	} else {
+		execvp(argv[first], argv + first);
+	}
 	int err = errno;
 	cli_error("exec: %s: %s", argv[first], err == ENOENT ? "command not found" : strerror(err));
 	return err == ENOENT ? 127 : 126;

@@ -17,6 +17,7 @@ static const char usage[] =
 	"                                 the maps of an object (after an optional run)\n"
 	"  exec -- CMD [ARGS...]          run an unmodified libbpf program on bpfrun\n"
 	"  test OBJ.o [OPTIONS]           run the object's SEC(\"test/NAME\") programs, print TAP\n"
+	"  runtime status|stop            the per-user runtime that `exec` commands share\n"
 	"  version                        print the version\n"
 	"\n"
 	"`bpfrun COMMAND --help` describes each command.\n";
@@ -64,8 +65,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run },   { "prog", cmd_prog },       { "map", cmd_map },
-	{ "exec", cmd_exec }, { "version", cmd_version }, { "test", cmd_test },
+	{ "run", cmd_run },     { "prog", cmd_prog },       { "map", cmd_map },
+	{ "exec", cmd_exec },   { "version", cmd_version }, { "test", cmd_test },
+	{ "timer", cmd_timer }, { "runtime", cmd_runtime },
 };
 
 int main(int argc, char **argv)

@@ -216,6 +216,8 @@ static int set_flag(struct run_opts *o, const char *name, char **v)
 		o->keep = true;
 	else if (!strcmp(name, "--json"))
 		o->json = true;
+	else if (!strcmp(name, "--timeline"))
+		o->timeline = true;
 	else
 		o->verbose = true;
 	return 0;
@@ -260,7 +262,7 @@ static const struct run_opt table[] = {
 	  "bytes words) in .rodata, .data or .bss",
 	  parse_set, false },
 	{ "--fail", NULL, "WHAT=ERR[@N]", 1,
-	  "make helper WHAT return -ERR (ENOMEM, 12; NULL for pointers)\n"
+	  "helper or kfunc WHAT returns -ERR (ENOMEM, 12; NULL for pointers)\n"
 	  "on its Nth call, or on every call without @N",
 	  parse_fail, false },
 	{ "--seed", NULL, "N", 1, "seed bpf_get_prandom_u32 (the same numbers every time)",
@@ -289,6 +291,10 @@ static const struct run_opt table[] = {
 	  "as the context",
 	  parse_string, true },
 	{ "--keep", NULL, NULL, 0, "dump every map after the run", set_flag, false },
+	{ "--timeline", NULL, NULL, 0,
+	  "print each timer callback as it fires (time since the start,\n"
+	  "CPU, map, key, program/callback); exact on the virtual clock",
+	  set_flag, false },
 	{ "--json", "-j", NULL, 0, "JSON output: one document", set_flag, false },
 	{ "--verbose", "-v", NULL, 0, "show libbpf's messages", set_flag, false },
 };

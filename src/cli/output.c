@@ -6,6 +6,7 @@
  * `sink.kept` under `sink.lock`.  progress_shown is atomic: whoever clears it erases the
  * progress line. */
 #include <inttypes.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,11 @@ static void trace_line(const char *line, size_t len, void *arg)
 	fflush(sink.out);
 }
 
+void output_trace_line(const char *line, size_t len)
+{
+	trace_line(line, len, NULL);
+}
+
 void output_trace_begin(FILE *out, bool keep_for_json)
 {
 	sink.out = out;
@@ -121,6 +127,38 @@ static void hex_out(FILE *out, const char *what, const uint8_t *p, uint32_t len)
 	fputs(len > HEX_OUT_MAX ? " ...\n" : "\n", out);
 }
 
+/* The fault rules (--fail): name, calls and failures of each, for the summary. */
+struct fault_count {
+	char name[128];
+	uint64_t calls, fails;
+};
+
+static bool fault_count(const struct run_opts *o, int k, struct fault_count *f)
+{
+	const char *rule = o->fails.v[k];
+
+	snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(rule, "="), rule);
+	return bpfrun_fail_stats(f->name, &f->calls, &f->fails) == 0;
+}
+
+static void print_redirect(FILE *out, const struct bpfrun_redirect *r, uint64_t count)
+{
+	static const char *const how[] = { "device", "device ingress", "peer of device",
+					   "neighbour via device", "broadcast over map" };
+	char name[IF_NAMESIZE] = "?";
+
+	if (r->cpu >= 0)
+		fprintf(out, " CPU %d", r->cpu);
+	else if (r->xsk >= 0)
+		fprintf(out, " AF_XDP socket slot %d", r->xsk);
+	else if (r->how == BPFRUN_REDIRECT_BROADCAST)
+		fprintf(out, " %s %u", how[r->how], r->map_id);
+	else
+		fprintf(out, " %s %u (%s)", how[r->how < 4 ? r->how : 0], r->ifindex,
+			if_indextoname(r->ifindex, name) ? name : "no such device");
+	fprintf(out, " x%" PRIu64, count);
+}
+
 static void text_prog(FILE *out, const struct prog_stats *ps)
 {
 	fprintf(out, "%s: %" PRIu64 " run%s, return values:", bpf_program__name(ps->prog), ps->runs,
@@ -132,6 +170,12 @@ static void text_prog(FILE *out, const struct prog_stats *ps)
 	if (ps->errors)
 		fprintf(out, " errors x%" PRIu64 " (%s)", ps->errors, strerror(ps->first_error));
 	fputc('\n', out);
+	if (ps->nr_redirects) {
+		fprintf(out, "%s: redirected to:", bpf_program__name(ps->prog));
+		for (unsigned int v = 0; v < ps->nr_redirects; v++)
+			print_redirect(out, &ps->redirects[v].to, ps->redirects[v].count);
+		fputc('\n', out);
+	}
 	if (ps->runs == 1 && !ps->errors && ps->data_out_len)
 		hex_out(out, "data out", ps->data_out, ps->data_out_len);
 	if (ps->runs == 1 && !ps->errors && ps->ctx_out_len)
@@ -150,6 +194,12 @@ static void text_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 		"timers: armed %" PRIu64 ", fired %" PRIu64 ", cancelled %" PRIu64
 		", pending %" PRIu64 "\n",
 		ts->armed, ts->fired, ts->cancelled, ts->pending);
+	for (int k = 0; k < s->o->fails.nr; k++) {
+		struct fault_count f;
+		if (fault_count(s->o, k, &f))
+			fprintf(out, "faults: %s failed %" PRIu64 " of %" PRIu64 " call%s\n",
+				f.name, f.fails, f.calls, f.calls == 1 ? "" : "s");
+	}
 	fprintf(out, "elapsed: %.3f s", (double)elapsed / NSEC_PER_SEC);
 	if (bpfrun_clock_is_virtual())
 		fprintf(out, " (virtual clock: %.3f s)",
@@ -224,6 +274,22 @@ static void json_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 	json_key(j, "pending");
 	json_uint(j, ts->pending);
 	json_end_object(j);
+	json_key(j, "faults");
+	json_begin_array(j);
+	for (int k = 0; k < s->o->fails.nr; k++) {
+		struct fault_count f;
+		if (!fault_count(s->o, k, &f))
+			continue;
+		json_begin_object(j);
+		json_key(j, "name");
+		json_string(j, f.name);
+		json_key(j, "calls");
+		json_uint(j, f.calls);
+		json_key(j, "failed");
+		json_uint(j, f.fails);
+		json_end_object(j);
+	}
+	json_end_array(j);
 	json_key(j, "elapsed_ns");
 	json_uint(j, elapsed);
 	if (bpfrun_clock_is_virtual()) {

@@ -179,6 +179,28 @@ static void count_retval(struct prog_stats *ps, uint32_t v)
 	ps->retvals[ps->nr_retvals++].count = 1;
 }
 
+/* Counts the run's redirect target, if it redirected (targets beyond MAX_RETVALS are
+ * counted with the last one). */
+static void count_redirect(struct prog_stats *ps)
+{
+	struct bpfrun_redirect r;
+
+	if (bpfrun_last_redirect(&r))
+		return;
+	for (unsigned int k = 0; k < ps->nr_redirects; k++)
+		if (ps->redirects[k].to.how == r.how && ps->redirects[k].to.ifindex == r.ifindex &&
+		    ps->redirects[k].to.cpu == r.cpu && ps->redirects[k].to.xsk == r.xsk) {
+			ps->redirects[k].count++;
+			return;
+		}
+	if (ps->nr_redirects == MAX_RETVALS) {
+		ps->redirects[MAX_RETVALS - 1].count++;
+		return;
+	}
+	ps->redirects[ps->nr_redirects].to = r;
+	ps->redirects[ps->nr_redirects++].count = 1;
+}
+
 /* Advances the virtual clock by ns (to the instant ns with `absolute`).  A timer storm
  * (callbacks due faster than a CPU could run them) stops the run instead of spinning. */
 static void virtual_advance(uint64_t ns, bool absolute)
@@ -212,6 +234,7 @@ struct run_input {
 	const uint8_t *data, *ctx;
 	uint32_t len, ctx_len;
 	uint64_t ts_ns;
+	bool user_data; /* data from --data or --pcap (not the generated packet) */
 };
 
 static void test_run_one(struct run_state *s, struct prog_stats *ps, const struct run_input *in)
@@ -219,8 +242,9 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const struc
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	enum bpf_prog_type t = bpf_program__type(ps->prog);
 	bool packet = prog_type_takes_packet(t);
-	const uint8_t *ctx = packet ? in->ctx : (in->ctx ? in->ctx : in->data);
-	uint32_t ctx_len = packet ? in->ctx_len : (in->ctx ? in->ctx_len : in->len);
+	/* raw_tp and syscall: --ctx, else the input the user gave, else no context */
+	const uint8_t *ctx = packet || in->ctx ? in->ctx : in->user_data ? in->data : NULL;
+	uint32_t ctx_len = packet || in->ctx ? in->ctx_len : in->user_data ? in->len : 0;
 
 	if (out_buffers(ps, packet ? in->len : 0, ctx_len)) {
 		cli_error("out of memory");
@@ -260,6 +284,7 @@ static void test_run_one(struct run_state *s, struct prog_stats *ps, const struc
 		return;
 	}
 	count_retval(ps, opts.retval);
+	count_redirect(ps);
 	ps->data_out_len = packet ? opts.data_size_out : 0;
 	if (ps->data_out_len > in->len + DATA_OUT_ROOM)
 		ps->data_out_len = in->len + DATA_OUT_ROOM;
@@ -328,7 +353,8 @@ static int run_pcap(struct run_state *s, struct run_input *in)
 static int run_inputs(struct run_state *s)
 {
 	struct run_input in = { .len = s->o->packet_size,
-				.ts_ns = bpfrun_clock_now(CLOCK_REALTIME) };
+				.ts_ns = bpfrun_clock_now(CLOCK_REALTIME),
+				.user_data = s->o->data_path || s->o->pcap_path };
 	uint8_t *data = NULL, *ctx = NULL;
 	int ret = -1;
 
@@ -399,6 +425,17 @@ static void free_stats(struct run_state *s)
 	free(s->progs);
 }
 
+/* A timer callback about to run (bpfrun_set_timer_fire_callback), for --timeline. */
+static void timeline_line(const struct bpfrun_timer_info *t, uint64_t now_ns, void *arg)
+{
+	uint64_t base = *(const uint64_t *)arg;
+	char line[512];
+	int n = timer_format_firing(t, now_ns > base ? now_ns - base : 0, line, sizeof(line));
+
+	if (n > 0)
+		output_trace_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 int session_run(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out,
 		struct json *j)
 {
@@ -418,6 +455,10 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 	sigaction(SIGINT, &sa, NULL);
 	s.start_real = s.last_progress = real_now();
 	s.virtual_base = bpfrun_clock_now(CLOCK_MONOTONIC);
+	static uint64_t timeline_base; /* read by engine threads until the runtime stops */
+	timeline_base = s.virtual_base;
+	if (o->timeline)
+		bpfrun_set_timer_fire_callback(timeline_line, &timeline_base);
 	if (run_inputs(&s) == 0) {
 		stay(&s);
 		ret = 0;

@@ -4,6 +4,7 @@
 #ifndef BPFRUN_CLI_RUN_H
 #define BPFRUN_CLI_RUN_H
 
+#include "bpfrun.h"
 #include "cli.h"
 
 #define MAX_RETVALS 8 /* distinct return values counted per program */
@@ -18,6 +19,11 @@ struct prog_stats {
 	} retvals[MAX_RETVALS];
 	unsigned int nr_retvals;
 	uint64_t other_retvals;
+	struct { /* where redirected packets went (bpfrun_last_redirect) */
+		struct bpfrun_redirect to;
+		uint64_t count;
+	} redirects[MAX_RETVALS];
+	unsigned int nr_redirects;
 	/* The last run's data and context out (shown for a single run). */
 	uint8_t *data_out, *ctx_out;
 	uint32_t data_out_len, ctx_out_len;
@@ -43,6 +49,8 @@ struct run_state {
 /* Trace lines: printed to out as they come, or kept for the JSON document. */
 void output_trace_begin(FILE *out, bool keep_for_json);
 void output_trace_end(void);
+/* One more line among the trace lines (the --timeline lines). */
+void output_trace_line(const char *line, size_t len);
 /* The progress line on stderr (a terminal only), and its removal. */
 void output_progress(struct run_state *s);
 void output_progress_clear(void);

@@ -178,7 +178,7 @@ static int setup_fail(const char *rule)
 	if (bpfrun_fail_helper(what, err, nth) == 0)
 		return 0;
 	if (errno == ENOENT)
-		cli_error("--fail %s: no helper '%s' (bpfrun's helpers by kernel name, e.g. "
+		cli_error("--fail %s: no helper or kfunc '%s' (bpfrun's, by kernel name, e.g. "
 			  "bpf_timer_init)",
 			  rule, what);
 	else if (errno == EINVAL)
@@ -200,8 +200,7 @@ static int setup_runtime(const struct run_opts *o)
 		cli_error("--cpu %d: %s", o->cpu, strerror(errno));
 		return -1;
 	}
-	/* counting needs the interpreter: a JIT, once bpfrun has one, is to be turned off
-	 * here (bpfrun_set_jit(0)) */
+	/* counting needs the interpreter: the JIT leaves programs with counters to it */
 	bpfrun_set_coverage(o->coverage != NULL);
 	return 0;
 }

@@ -4,9 +4,9 @@
  * sections load as sleepable syscall programs, setup.c), then every global
  * `bpfrun_fd_<prog>` (include/bpfrun_test.h's BPFRUN_PROG_FD) receives the descriptor of
  * that program, then each test runs once, in the object's order, with --ctx FILE as its
- * context if given; it passes when it returns 0.  Timers the tests arm fire as in `run`
- * (at each run's end when due; the virtual clock stands still).  The exit status is 0 when
- * every test passed.  Single-threaded. */
+ * context if given; it passes when it returns 0.  --keep dumps the maps after the suite.
+ * Timers the tests arm fire as in `run` (at each run's end when due; the virtual clock
+ * stands still).  The exit status is 0 when every test passed.  Single-threaded. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -114,7 +114,7 @@ static void print_tap(const struct test_result *r, int n)
 	}
 }
 
-static void print_json(const struct test_result *r, int n)
+static void print_json(const struct test_result *r, int n, struct bpf_object *obj, bool keep)
 {
 	struct json j;
 
@@ -137,6 +137,10 @@ static void print_json(const struct test_result *r, int n)
 		json_end_object(&j);
 	}
 	json_end_array(&j);
+	if (keep) {
+		json_key(&j, "maps");
+		map_dump_all(obj, &j);
+	}
 	json_end_object(&j);
 }
 
@@ -177,10 +181,13 @@ static int run_suite(struct bpf_object *obj, const char *path, const struct run_
 	free(seen);
 	for (int k = 0; k < n; k++)
 		failed += r[k].err || r[k].retval;
-	if (o->json)
-		print_json(r, n);
-	else
+	if (o->json) {
+		print_json(r, n, obj, o->keep);
+	} else {
 		print_tap(r, n);
+		if (o->keep) /* after the TAP lines, which harnesses read up to the plan's end */
+			map_dump_all(obj, NULL);
+	}
 	fflush(stdout);
 	if (o->coverage && coverage_write(obj, o->coverage))
 		failed++;

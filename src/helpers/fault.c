@@ -1,33 +1,34 @@
-/* Fault injection: a helper named by a rule returns an error (or NULL) on its Nth call, or
- * on every call, instead of doing its work, so that tests reach a program's error paths
- * (bpfrun_fail_helper, bpfrun.h; `bpfrun run --fail`).
+/* Fault injection: a helper or kfunc named by a rule returns an error (or NULL) on its Nth
+ * call, or on every call, instead of doing its work, so that tests reach a program's
+ * error paths (bpfrun_fail_helper, bpfrun.h; `bpfrun run --fail`).
  *
- * No cost without a rule: a helper call is bound at load to a function (helper_get), and
- * only a helper some rule names is bound to a wrapper, one per rule slot (a helper_fn has
- * no room for the rule it belongs to).  A slot belongs to one helper for the life of the
- * process: programs bound to its wrapper may run at any time, so clearing the rules only
- * deactivates them (the wrapper then calls the helper), and a later rule on the same
- * helper takes the same slot again.
+ * No cost without a rule: a call is bound at load to a function (helper_get for helpers,
+ * the kfunc binding of prog/prog_kfunc.c for kfuncs), and only a function some rule names
+ * is bound to a wrapper, one per rule slot (a helper_fn has no room for the rule it
+ * belongs to).  A slot belongs to one function, by name, for the life of the process:
+ * programs bound to its wrapper may run at any time, so clearing the rules only
+ * deactivates them (the wrapper then calls the function), and a later rule on the same
+ * name takes the same slot again.
  *
- * Locking: `lock` serialises the rule set-up and the load-time lookup; the wrappers read
+ * Locking: `lock` serialises the rule set-up and the load-time lookups; the wrappers read
  * a slot's fields with atomics (active, err, nth) or fields that never change once the
- * slot is taken (fn, id), and count calls with atomics. */
+ * slot is taken (fn, desc), and count calls with atomics. */
 #include <pthread.h>
 #include <string.h>
 
 #include "bpfrun.h"
 #include "internal.h"
+#include "kfunc.h"
 
 #define FAULT_SLOTS 16
 
 struct fault_rule {
-	struct helper_desc desc; /* the wrapper, under the helper's name */
-	helper_fn fn;            /* the helper itself */
-	u32 id;
-	bool active;      /* atomic */
-	s64 err;          /* atomic: what the call returns */
-	u64 nth;          /* atomic: the call that fails, 0: every call */
-	u64 calls, fails; /* atomic, since the rule was set */
+	struct helper_desc desc; /* the wrapper, under the function's name */
+	helper_fn fn;            /* the helper or kfunc itself */
+	bool active;             /* atomic */
+	s64 err;                 /* atomic: what the call returns */
+	u64 nth;                 /* atomic: the call that fails, 0: every call */
+	u64 calls, fails;        /* atomic, since the rule was set */
 };
 
 static struct fault_rule rules[FAULT_SLOTS];
@@ -76,21 +77,38 @@ static const helper_fn wrappers[FAULT_SLOTS] = {
 	fault_call_12, fault_call_13, fault_call_14, fault_call_15,
 };
 
-const struct helper_desc *fault_bind(const struct helper_desc *d, u32 id)
+/* The active rule's slot for function `name`, or NULL.  Under lock. */
+static struct fault_rule *active_rule(const char *name)
+{
+	for (u32 k = 0; k < nr_rules; k++)
+		if (!strcmp(rules[k].desc.name, name) && rules[k].active)
+			return &rules[k];
+	return NULL;
+}
+
+const struct helper_desc *fault_bind(const struct helper_desc *d)
 {
 	const struct helper_desc *bound = d;
 
 	if (!__atomic_load_n(&nr_active, __ATOMIC_ACQUIRE) || !d->fn)
 		return d;
 	pthread_mutex_lock(&lock);
-	for (u32 k = 0; k < nr_rules; k++)
-		if (rules[k].id == id && rules[k].active)
-			bound = &rules[k].desc;
+	struct fault_rule *r = active_rule(d->name);
+	if (r)
+		bound = &r->desc;
 	pthread_mutex_unlock(&lock);
 	return bound;
 }
 
-/* Helpers that return a pointer (or NULL): a failure is NULL, never an errno. */
+helper_fn fault_kfunc_fn(const char *name, helper_fn fn)
+{
+	if (!__atomic_load_n(&nr_active, __ATOMIC_ACQUIRE) || !fn)
+		return fn;
+	return fault_bind(&(struct helper_desc){ .name = name, .fn = fn })->fn;
+}
+
+/* Helpers that return a pointer (or NULL): a failure is NULL, never an errno.  (kfuncs
+ * say so with their flags.) */
 static bool returns_pointer(const char *name)
 {
 	static const char *const names[] = {
@@ -110,26 +128,32 @@ static bool returns_pointer(const char *name)
 	return false;
 }
 
-static s64 helper_id_by_name(const char *name)
+/* The helper, or else the kfunc, of that name that bpfrun implements (NULL: none);
+ * *pointer: it returns a pointer. */
+static const struct helper_desc *function_by_name(const char *name, bool *pointer)
 {
 	for (u32 id = 1; id < 1024; id++) {
 		const char *n = helper_name(id);
-		if (n && !strcmp(n, name))
-			return id;
+		if (n && !strcmp(n, name)) {
+			const struct helper_desc *d = helper_get(id);
+			*pointer = returns_pointer(name);
+			return d && d->fn ? d : NULL;
+		}
 	}
-	return -1;
+	const struct kfunc_desc *k = kfunc_get(name);
+	*pointer = k && (k->flags & (KF_RET_NULL | KF_ACQUIRE));
+	return k ? &k->h : NULL;
 }
 
-/* The slot of helper id, taken if it has none: NULL when every slot is taken. */
-static struct fault_rule *slot_for(u32 id, const struct helper_desc *d)
+/* The slot of function d, taken if it has none: NULL when every slot is taken. */
+static struct fault_rule *slot_for(const struct helper_desc *d)
 {
 	for (u32 k = 0; k < nr_rules; k++)
-		if (rules[k].id == id)
+		if (!strcmp(rules[k].desc.name, d->name))
 			return &rules[k];
 	if (nr_rules == FAULT_SLOTS)
 		return NULL;
 	struct fault_rule *r = &rules[nr_rules];
-	r->id = id;
 	r->fn = d->fn;
 	r->desc = (struct helper_desc){ .name = d->name,
 					.fn = wrappers[nr_rules],
@@ -140,15 +164,15 @@ static struct fault_rule *slot_for(u32 id, const struct helper_desc *d)
 
 int bpfrun_fail_helper(const char *name, int err, uint64_t nth)
 {
-	s64 id = name ? helper_id_by_name(name) : -1;
-	const struct helper_desc *d = id > 0 ? helper_get((u32)id) : NULL;
+	bool pointer = false;
+	const struct helper_desc *d = name ? function_by_name(name, &pointer) : NULL;
 
 	if (!d || !d->fn)
 		return set_errno(ENOENT);
-	if (err > 0 || (err && returns_pointer(name)))
+	if (err > 0 || (err && pointer))
 		return set_errno(EINVAL);
 	pthread_mutex_lock(&lock);
-	struct fault_rule *r = slot_for((u32)id, d);
+	struct fault_rule *r = slot_for(d);
 	if (r) {
 		__atomic_store_n(&r->err, (s64)err, __ATOMIC_RELAXED);
 		__atomic_store_n(&r->nth, nth, __ATOMIC_RELAXED);

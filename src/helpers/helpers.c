@@ -95,6 +95,26 @@ static const struct helper_impl impls[] = {
 	IMPL(ringbuf_submit_dynptr, false),
 	IMPL(ringbuf_discard_dynptr, false),
 	IMPL(user_ringbuf_drain, false),
+	IMPL(skb_adjust_room, false),
+	IMPL(skb_change_tail, false),
+	IMPL(skb_change_head, false),
+	IMPL(skb_change_proto, false),
+	IMPL(skb_change_type, false),
+	IMPL(skb_vlan_push, false),
+	IMPL(skb_vlan_pop, false),
+	IMPL(get_hash_recalc, false),
+	IMPL(set_hash, false),
+	IMPL(set_hash_invalid, false),
+	IMPL(csum_level, false),
+	IMPL(skb_ecn_set_ce, false),
+	IMPL(check_mtu, false),
+	IMPL(fib_lookup, false),
+
+	IMPL(redirect, false),
+	IMPL(redirect_map, false),
+	IMPL(redirect_peer, false),
+	IMPL(redirect_neigh, false),
+
 	IMPL(dynptr_from_mem, false),
 	IMPL(dynptr_read, false),
 	IMPL(dynptr_write, false),
@@ -116,6 +136,11 @@ static const struct helper_impl impls[] = {
 	IMPL(send_signal_thread, false),
 	IMPL(get_current_task, false),
 	IMPL(get_current_task_btf, true),
+	IMPL(map_push_elem, false),
+	IMPL(map_pop_elem, false),
+	IMPL(map_peek_elem, false),
+	IMPL(current_task_under_cgroup, false),
+	IMPL(skb_under_cgroup, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];
@@ -138,7 +163,7 @@ const struct helper_desc *helper_get(u32 id)
 {
 	if (id >= NR_HELPER_IDS || !table[id].name)
 		return NULL;
-	return fault_bind(&table[id], id); /* a fault rule's wrapper, when one names it */
+	return fault_bind(&table[id]); /* a fault rule's wrapper, when one names it */
 }
 
 const char *helper_name(u32 id)

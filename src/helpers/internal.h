@@ -16,6 +16,9 @@ HELPER(map_lookup_percpu_elem);
 HELPER(for_each_map_elem);
 HELPER(spin_lock);
 HELPER(spin_unlock);
+HELPER(map_push_elem);
+HELPER(map_pop_elem);
+HELPER(map_peek_elem);
 
 /* misc.c: time, identity, random numbers, strings, bpf_loop */
 HELPER(ktime_get_ns);
@@ -31,6 +34,28 @@ HELPER(get_current_uid_gid);
 HELPER(get_current_comm);
 HELPER(strncmp);
 HELPER(loop);
+
+/* skb.c: reshaping and metadata of skbs */
+HELPER(skb_adjust_room);
+HELPER(skb_change_tail);
+HELPER(skb_change_head);
+HELPER(skb_change_proto);
+HELPER(skb_change_type);
+HELPER(skb_vlan_push);
+HELPER(skb_vlan_pop);
+HELPER(get_hash_recalc);
+HELPER(set_hash);
+HELPER(set_hash_invalid);
+HELPER(csum_level);
+HELPER(skb_ecn_set_ce);
+HELPER(check_mtu);
+HELPER(fib_lookup);
+
+/* redirect.c: redirects */
+HELPER(redirect);
+HELPER(redirect_map);
+HELPER(redirect_peer);
+HELPER(redirect_neigh);
 
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
@@ -64,6 +89,9 @@ HELPER(send_signal_thread);
 /* task.c: the current task, a per-thread task_struct image */
 HELPER(get_current_task);
 HELPER(get_current_task_btf);
+/* The current task image's bytes [addr, addr+size) of this thread, or NULL: probe reads
+ * find them there even where caller memory is another process's (the shared runtime). */
+const void *task_image_at(u64 addr, u64 size);
 
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);
@@ -75,6 +103,10 @@ HELPER(ringbuf_reserve_dynptr);
 HELPER(ringbuf_submit_dynptr);
 HELPER(ringbuf_discard_dynptr);
 HELPER(user_ringbuf_drain);
+
+/* cgroup.c: cgroup arrays */
+HELPER(current_task_under_cgroup);
+HELPER(skb_under_cgroup);
 
 /* ---- formatted output (printf.c) ---- */
 #define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
@@ -94,8 +126,8 @@ long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_s
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */
 const void *helper_probe_mem(struct exec_ctx *x, u64 addr, u64 size);
 
-/* fault.c: d itself, or the wrapper of the active fault rule on helper id (the binding
+/* fault.c: d itself, or the wrapper of the active fault rule on d's name (the binding
  * helper_get hands to the loader). */
-const struct helper_desc *fault_bind(const struct helper_desc *d, u32 id);
+const struct helper_desc *fault_bind(const struct helper_desc *d);
 
 #endif

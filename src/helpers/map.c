@@ -44,6 +44,10 @@ HELPER(map_lookup_elem)
 	struct bpf_map *m;
 	const void *key = map_key_arg(x, r1, r2, &m);
 
+	if (key && m->ops->lookup_map) { /* a map of maps: the run reaches the inner map */
+		struct bpf_map *inner = m->ops->lookup_map(m, key);
+		return inner && vm_use_map(x, inner) ? (u64)(uintptr_t)inner : 0;
+	}
 	if (!key || !map_supports(x, m, m->ops->lookup, "bpf_map_lookup_elem"))
 		return 0;
 	return (u64)(uintptr_t)m->ops->lookup(m, key);
@@ -76,6 +80,55 @@ HELPER(map_delete_elem)
 	    !map_supports(x, m, m->ops->delete, "bpf_map_delete_elem"))
 		return 0;
 	return (u64)m->ops->delete (m, key);
+}
+
+/* ---- keyless maps: bpf_map_push_elem, bpf_map_pop_elem, bpf_map_peek_elem ---- */
+
+enum keyless_op { KEYLESS_PUSH, KEYLESS_POP, KEYLESS_PEEK };
+
+/* The map of map_reg, if it has the operation, and its value argument: read (push, a
+ * bloom filter's peek) or written (pop, a queue's peek); NULL after a fault. */
+static void *keyless_arg(struct exec_ctx *x, u64 map_reg, u64 value_reg, enum keyless_op op,
+			 struct bpf_map **map)
+{
+	static const char *const names[] = { "bpf_map_push_elem", "bpf_map_pop_elem",
+					     "bpf_map_peek_elem" };
+	struct bpf_map *m = *map = vm_map_arg(x, map_reg);
+
+	if (!m)
+		return NULL;
+	const void *fn = op == KEYLESS_PUSH ? (const void *)m->ops->push :
+			 op == KEYLESS_POP  ? (const void *)m->ops->pop :
+					      (const void *)m->ops->peek;
+	if (!map_supports(x, m, fn, names[op]) ||
+	    (op != KEYLESS_PEEK && !map_writable_by_prog(x, m)))
+		return NULL;
+	bool write = op == KEYLESS_POP || (op == KEYLESS_PEEK && !m->ops->lookup_reads_value);
+	return vm_mem(x, value_reg, m->value_size, write);
+}
+
+HELPER(map_push_elem)
+{
+	struct bpf_map *m;
+	void *value = keyless_arg(x, r1, r2, KEYLESS_PUSH, &m);
+
+	return value ? (u64)m->ops->push(m, value, r3) : 0;
+}
+
+HELPER(map_pop_elem)
+{
+	struct bpf_map *m;
+	void *value = keyless_arg(x, r1, r2, KEYLESS_POP, &m);
+
+	return value ? (u64)m->ops->pop(m, value) : 0;
+}
+
+HELPER(map_peek_elem)
+{
+	struct bpf_map *m;
+	void *value = keyless_arg(x, r1, r2, KEYLESS_PEEK, &m);
+
+	return value ? (u64)m->ops->peek(m, value) : 0;
 }
 
 HELPER(map_lookup_percpu_elem)

@@ -11,6 +11,7 @@
 #include "bpfrun.h"
 #include "internal.h"
 #include "../lib/ksyms.h"
+#include "../lib/task.h"
 #include "../timers/clock.h"
 
 HELPER(ktime_get_ns)
@@ -128,12 +129,16 @@ HELPER(get_numa_node_id)
 
 HELPER(get_current_pid_tgid)
 {
-	return (u64)getpid() << 32 | (u32)gettid();
+	const struct task_ident *t = task_remote();
+
+	return t ? (u64)t->tgid << 32 | t->pid : (u64)getpid() << 32 | (u32)gettid();
 }
 
 HELPER(get_current_uid_gid)
 {
-	return (u64)getgid() << 32 | (u32)getuid();
+	const struct task_ident *t = task_remote();
+
+	return t ? (u64)t->gid << 32 | t->uid : (u64)getgid() << 32 | (u32)getuid();
 }
 
 HELPER(get_current_comm)
@@ -146,7 +151,10 @@ HELPER(get_current_comm)
 	char *buf = vm_mem(x, r1, size, true);
 	if (!buf)
 		return 0;
-	prctl(PR_GET_NAME, comm);
+	if (task_remote())
+		memcpy(comm, task_remote()->comm, sizeof(task_remote()->comm));
+	else
+		prctl(PR_GET_NAME, comm);
 	size_t n = MIN(strnlen(comm, 16), (size_t)size - 1);
 	memcpy(buf, comm, n);
 	memset(buf + n, 0, size - n);

@@ -3,8 +3,9 @@
  * other programs (`bpfrun test`'s suites do).  The kernel limits it to tracing programs
  * and a context; bpfrun also takes packet data for every test-runnable type.  Every
  * pointer of the attr must lie in memory the calling run may use (its stack, its maps'
- * values, its context): checked here, the run faults otherwise, as for any helper.  Other
- * commands return -EINVAL (not served).
+ * values, its context): checked here, the run faults otherwise, as for any helper; and
+ * data_out needs its size (the kernel's command copies the whole packet without one, and
+ * -EINVAL here).  Other commands return -EINVAL (not served).
  *
  * The test run itself belongs to the program layer above, which registers it
  * (helper_sys_bpf_register: a hook set by a constructor, read without a lock). */
@@ -40,6 +41,10 @@ HELPER(sys_bpf)
 		return 0; /* faulted */
 	memset(&attr, 0, sizeof(attr));
 	memcpy(&attr, uattr, size);
+	/* without a size, BPF_PROG_TEST_RUN copies the whole packet out: the program must
+	 * say how much room it has */
+	if (attr.test.data_out && !attr.test.data_size_out)
+		return (u64)-EINVAL;
 	if (!run_memory(x, attr.test.data_in, attr.test.data_size_in, false) ||
 	    !run_memory(x, attr.test.data_out, attr.test.data_size_out, true) ||
 	    !run_memory(x, attr.test.ctx_in, attr.test.ctx_size_in, true) ||

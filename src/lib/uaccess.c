@@ -22,7 +22,13 @@
  * Where the system calls are refused (a seccomp filter: ENOSYS, EPERM), nothing can be
  * checked: pointers are then trusted, with one warning.
  *
- * No locks: the caches are thread-local.
+ * Remote callers: the runtime that serves the bpf() calls of other processes (src/server/)
+ * sets, on the serving thread, the process whose memory "user" means
+ * (uaccess_set_remote()).  Every function here then reads and writes that process's
+ * memory with process_vm_readv / process_vm_writev, which fail with EFAULT exactly where
+ * the kernel's copy would; nothing is cached, as the other process may unmap at any time.
+ *
+ * No locks: the caches and the remote process are thread-local.
  */
 #include <string.h>
 #include <sys/uio.h>
@@ -38,8 +44,24 @@ struct page_cache {
 };
 
 static __thread struct page_cache readable_pages, writable_pages;
-static unsigned int page_shift; /* atomic, set on first use */
-static bool probes_refused;     /* atomic: process_vm_* unavailable, pointers trusted */
+static unsigned int page_shift;   /* atomic, set on first use */
+static bool probes_refused;       /* atomic: process_vm_* unavailable, pointers trusted */
+static __thread pid_t remote_pid; /* 0: the calling process itself */
+
+void uaccess_set_remote(pid_t pid)
+{
+	remote_pid = pid;
+}
+
+/* All n bytes between this process and the remote one, or -EFAULT. */
+static int remote_copy(void *local, const void *remote, size_t n, bool write)
+{
+	struct iovec l = { local, n }, r = { (void *)remote, n };
+	ssize_t done = write ? process_vm_writev(remote_pid, &l, 1, &r, 1, 0) :
+			       process_vm_readv(remote_pid, &l, 1, &r, 1, 0);
+
+	return done == (ssize_t)n ? 0 : -EFAULT;
+}
 
 static unsigned int get_page_shift(void)
 {
@@ -154,6 +176,14 @@ int check_user_readable(const void *usrc, size_t n)
 
 	if (!n)
 		return 0;
+	if (unlikely(remote_pid)) { /* read it all, a page at a time */
+		u8 page[4096];
+		for (size_t done = 0; done < n; done += sizeof(page))
+			if (remote_copy(page, (const u8 *)usrc + done, MIN(n - done, sizeof(page)),
+					false))
+				return -EFAULT;
+		return 0;
+	}
 	if (!page_span(usrc, n, &first, &last))
 		return -EFAULT;
 	if (likely(all_cached(&readable_pages, first, last)))
@@ -165,6 +195,8 @@ int copy_from_user(void *dst, const void *usrc, size_t n)
 {
 	if (!n)
 		return 0;
+	if (unlikely(remote_pid))
+		return remote_copy(dst, usrc, n, false);
 	if (check_user_readable(usrc, n))
 		return -EFAULT;
 	memcpy(dst, usrc, n);
@@ -177,6 +209,8 @@ int copy_to_user(void *udst, const void *src, size_t n)
 
 	if (!n)
 		return 0;
+	if (unlikely(remote_pid))
+		return remote_copy((void *)src, udst, n, true);
 	if (!page_span(udst, n, &first, &last))
 		return -EFAULT;
 	if (unlikely(!all_cached(&writable_pages, first, last)) &&
@@ -195,11 +229,16 @@ long strncpy_from_user(char *dst, const char *usrc, size_t count)
 		/* in integers: for usrc NULL, NULL + 0 would be undefined (it faults below) */
 		const char *from = (const char *)((uintptr_t)usrc + done);
 		size_t chunk = MIN(page - ((uintptr_t)from & (page - 1)), count - done);
-		if (check_user_readable(from, chunk))
+		if (unlikely(remote_pid)) { /* a chunk within one page: all or nothing */
+			if (remote_copy(dst + done, from, chunk, false))
+				return -EFAULT;
+			from = dst + done;
+		} else if (check_user_readable(from, chunk)) {
 			return -EFAULT;
+		}
 		const char *nul = memchr(from, 0, chunk);
 		size_t len = nul ? (size_t)(nul - from) + 1 : chunk;
-		memcpy(dst + done, from, len);
+		memmove(dst + done, from, len);
 		done += len;
 		if (nul)
 			return (long)done - 1;
@@ -214,7 +253,13 @@ int check_uarg_tail_zero(const void *uaddr, size_t ksize, size_t usize)
 	if (usize <= ksize)
 		return 0;
 	const void *tail = (const void *)((uintptr_t)uaddr + ksize);
-	if (check_user_readable(tail, usize - ksize))
+	u8 copy[4096]; /* usize is at most a page */
+	if (unlikely(remote_pid)) {
+		if (usize - ksize > sizeof(copy) || remote_copy(copy, tail, usize - ksize, false))
+			return -EFAULT;
+		tail = copy;
+	} else if (check_user_readable(tail, usize - ksize)) {
 		return -EFAULT;
+	}
 	return mem_is_zero(tail, 0, usize - ksize) ? 0 : -E2BIG;
 }

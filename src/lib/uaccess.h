@@ -6,6 +6,8 @@
 #ifndef BPFRUN_UACCESS_H
 #define BPFRUN_UACCESS_H
 
+#include <sys/types.h>
+
 #include "common.h"
 
 /* Copies n bytes from / to caller memory: 0, or -EFAULT when some byte is not readable
@@ -22,5 +24,7 @@ long strncpy_from_user(char *dst, const char *usrc, size_t count);
  * knows ksize: 0, -E2BIG when usize is over a page or a byte past ksize is set, -EFAULT
  * when those bytes are not readable. */
 int check_uarg_tail_zero(const void *uaddr, size_t ksize, size_t usize);
+/* From now on this thread's "user" memory is process pid's (0: this process again). */
+void uaccess_set_remote(pid_t pid);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "map.h"
+#include "redirect.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
 #include "../lib/uaccess.h"
@@ -32,6 +33,17 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = &htab_lru_percpu_map_ops,
 	[BPF_MAP_TYPE_RINGBUF] = &ringbuf_map_ops,
 	[BPF_MAP_TYPE_USER_RINGBUF] = &ringbuf_map_ops,
+	[BPF_MAP_TYPE_DEVMAP] = &devmap_ops,
+	[BPF_MAP_TYPE_DEVMAP_HASH] = &devmap_hash_ops,
+	[BPF_MAP_TYPE_CPUMAP] = &cpumap_ops,
+	[BPF_MAP_TYPE_XSKMAP] = &xskmap_ops,
+	[BPF_MAP_TYPE_ARRAY_OF_MAPS] = &map_in_map_ops,
+	[BPF_MAP_TYPE_HASH_OF_MAPS] = &map_in_map_ops,
+	[BPF_MAP_TYPE_QUEUE] = &queue_stack_map_ops,
+	[BPF_MAP_TYPE_STACK] = &queue_stack_map_ops,
+	[BPF_MAP_TYPE_BLOOM_FILTER] = &bloom_map_ops,
+	[BPF_MAP_TYPE_LPM_TRIE] = &lpm_trie_map_ops,
+	[BPF_MAP_TYPE_CGROUP_ARRAY] = &cgroup_array_map_ops,
 };
 
 const struct map_ops *map_ops_for_type(u32 map_type)
@@ -110,6 +122,11 @@ void map_free_value_fields(struct bpf_map *map, void *value)
 }
 
 /* ---- creation limits ---- */
+
+int map_check_access_flags(u32 flags)
+{
+	return (flags & BPF_F_RDONLY_PROG) && (flags & BPF_F_WRONLY_PROG) ? -EINVAL : 0;
+}
 
 int map_check_kernel_bytes(u64 bytes)
 {
@@ -195,7 +212,7 @@ static int check_create_attr(const union bpf_attr *attr)
 		return -EINVAL;
 	if (attr->btf_key_type_id && !attr->btf_value_type_id)
 		return -EINVAL;
-	if (attr->map_extra)
+	if (attr->map_extra && attr->map_type != BPF_MAP_TYPE_BLOOM_FILTER)
 		return -EINVAL;
 	if ((attr->map_flags & BPF_F_RDONLY) && (attr->map_flags & BPF_F_WRONLY))
 		return -EINVAL;
@@ -267,9 +284,11 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	map->map_type = attr->map_type;
 	map->key_size = attr->key_size;
 	map->value_size = attr->value_size;
+	map->map_extra = attr->map_extra;
 	if (!map->max_entries) /* the type may have adjusted it */
 		map->max_entries = attr->max_entries;
 	map->map_flags = attr->map_flags & ~(u32)(BPF_F_RDONLY | BPF_F_WRONLY);
+	map->map_flags |= ops->forced_flags;
 	map->numa_node = (attr->map_flags & BPF_F_NUMA_NODE) ? attr->numa_node : (u32)-1;
 	field_table_init(&map->fields);
 	err = obj_name_copy(map->name, attr->map_name, sizeof(attr->map_name));
@@ -437,6 +456,10 @@ int map_lookup_elem(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 					 ROOM_VALUE, &b);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
+	if (map->ops->lookup_reads_value) {
+		int err = copy_from_user(b.value, u64_to_ptr(attr->value), map->value_size);
+		return elem_end(map, &b, err ? err : lookup_user(map, b.key, b.value, attr->flags));
+	}
 	int err = lookup_user(map, b.key, b.value, attr->flags);
 	if (!err)
 		err = copy_to_user(u64_to_ptr(attr->value), b.value, map_user_value_size(map));

@@ -4,7 +4,8 @@
  * attributes common to all maps, finds the special fields in the value's BTF, and calls
  * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
  * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH), ringbuf.c (RINGBUF,
- * USER_RINGBUF).
+ * USER_RINGBUF), map_in_map.c (ARRAY_OF_MAPS, HASH_OF_MAPS), queue_stack.c (QUEUE,
+ * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
@@ -58,6 +59,14 @@ struct map_ops {
 	/* Update from a program: per-CPU maps write the current CPU's copy. */
 	long (*update)(struct bpf_map *map, const void *key, const void *value, u64 flags);
 	long (*delete)(struct bpf_map *map, const void *key);
+	/* Maps of maps: the inner map at key with a reference for the caller, or NULL (a
+	 * program's lookup returns the map itself). */
+	struct bpf_map *(*lookup_map)(struct bpf_map *map, const void *key);
+	/* Keyless maps (QUEUE, STACK, BLOOM_FILTER): bpf_map_push_elem / pop / peek, on
+	 * value_size bytes; the kernel's errors. */
+	long (*push)(struct bpf_map *map, const void *value, u64 flags);
+	long (*pop)(struct bpf_map *map, void *value);
+	long (*peek)(struct bpf_map *map, void *value);
 	/* Per-CPU maps: pointer to cpu's copy, or NULL. */
 	void *(*lookup_percpu)(struct bpf_map *map, const void *key, u32 cpu);
 	/* bpf_for_each_map_elem: returns the number of elements visited. */
@@ -110,8 +119,12 @@ struct map_ops {
 	void *(*mmap)(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
 		      u64 off);
 
-	u32 field_kinds; /* FIELD_BIT()s of the special fields values may hold */
-	bool can_mmap;   /* mmap(2) is possible (with BPF_F_MMAPABLE) */
+	u32 forced_flags; /* map_flags the type always sets (devmaps: BPF_F_RDONLY_PROG) */
+	u32 field_kinds;  /* FIELD_BIT()s of the special fields values may hold */
+	bool can_mmap;    /* mmap(2) is possible (with BPF_F_MMAPABLE) */
+	/* BPF_MAP_LOOKUP_ELEM reads the caller's value and writes nothing back (a bloom
+	 * filter's membership test). */
+	bool lookup_reads_value;
 };
 
 int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr);
@@ -182,7 +195,8 @@ static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value,
 	const struct map_region *r = &map->region;
 	u64 base = (u64)(uintptr_t)r->base;
 
-	if (addr < base || !r->stride)
+	/* the range test first: callers try each map in turn, and most miss (no division) */
+	if (addr < base || !r->stride || addr - base >= r->stride * r->count)
 		return false;
 	u64 slot = (addr - base) / r->stride;
 	u64 in_slot = addr - base - slot * r->stride;
@@ -269,6 +283,13 @@ int map_get_info(struct bpf_map *map, struct bpf_map_info *info);
 extern const struct map_ops array_map_ops, percpu_array_map_ops, prog_array_map_ops;
 extern const struct map_ops htab_map_ops, htab_percpu_map_ops, htab_lru_map_ops,
 	htab_lru_percpu_map_ops;
-extern const struct map_ops ringbuf_map_ops; /* RINGBUF and USER_RINGBUF */
+extern const struct map_ops ringbuf_map_ops;     /* RINGBUF and USER_RINGBUF */
+extern const struct map_ops map_in_map_ops;      /* ARRAY_OF_MAPS and HASH_OF_MAPS */
+extern const struct map_ops queue_stack_map_ops; /* QUEUE and STACK */
+extern const struct map_ops bloom_map_ops, lpm_trie_map_ops, cgroup_array_map_ops;
+
+/* The kernel's bpf_map_flags_access_ok: -EINVAL for BPF_F_RDONLY_PROG with
+ * BPF_F_WRONLY_PROG, else 0. */
+int map_check_access_flags(u32 flags);
 
 #endif

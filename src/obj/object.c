@@ -335,8 +335,26 @@ static int fd_open_real(struct obj *o, u32 fd_flags)
 	return fd;
 }
 
+static __thread const struct obj_fd_remote *fd_remote;
+
+void obj_fd_set_remote(const struct obj_fd_remote *r)
+{
+	fd_remote = r;
+}
+
+int obj_fd_open_file(struct obj *o, u32 fd_flags)
+{
+	return fd_open_real(o, fd_flags);
+}
+
 int obj_fd_new(struct obj *o, u32 fd_flags)
 {
+	if (unlikely(fd_remote)) {
+		int rfd = fd_remote->install(o, fd_flags);
+		if (rfd >= 0)
+			id_publish(o);
+		return rfd;
+	}
 	int fd = fd_open_real(o, fd_flags);
 
 	if (fd < 0)
@@ -376,7 +394,11 @@ struct obj *obj_from_fd(int fd, enum obj_type type, u32 *fd_flags)
 	struct obj *o = NULL;
 	u32 flags = 0;
 
-	if (obj_fd_is_object(fd)) {
+	if (unlikely(fd_remote)) {
+		o = fd_remote->lookup(fd, &flags);
+		if (IS_ERR(o))
+			return o;
+	} else if (obj_fd_is_object(fd)) {
 		pthread_mutex_lock(&fd_lock);
 		struct fd_slot *slot = fd_slot_peek(fd);
 		o = slot->obj;

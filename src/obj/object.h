@@ -65,6 +65,22 @@ void obj_fd_dup_notify(int oldfd, int newfd);
 void obj_fd_close_range_notify(unsigned int lo, unsigned int hi);
 bool obj_fd_is_object(int fd);
 
+/* Descriptors of another process (the runtime serving a bpf() call of a supervised
+ * process, src/server/): while a thread has set these, obj_fd_new() and obj_from_fd()
+ * work on the caller's descriptors through them instead of the table above. */
+struct obj_fd_remote {
+	/* Gives the caller a new descriptor with a new user reference on o: its number
+	 * there, or -errno. */
+	int (*install)(struct obj *o, u32 fd_flags);
+	/* The object behind the caller's descriptor fd (+1 refcnt), or ERR_PTR(-EBADF /
+	 * -EINVAL) as obj_from_fd. */
+	struct obj *(*lookup)(int fd, u32 *fd_flags);
+};
+void obj_fd_set_remote(const struct obj_fd_remote *r); /* this thread; NULL: local */
+/* A real descriptor of this process for o, opened as obj_fd_new's are, with no reference
+ * and no table entry (for obj_fd_remote.install).  -1 and errno on failure. */
+int obj_fd_open_file(struct obj *o, u32 fd_flags);
+
 /* ---- ids ---- */
 struct obj *obj_by_id(enum obj_type type, u32 id); /* +1 refcnt or NULL */
 /* Smallest id > start of a live object of the type; 0 when none. */
@@ -84,5 +100,8 @@ int pin_mkdir(const char *path);
 int pin_rmdir(const char *path);
 /* True when path is /sys/fs/bpf or lies below it. */
 bool pin_path_in_bpffs_root(const char *path);
+/* Calls fn for every entry (o NULL: a directory) under the pins' lock, which fn must not
+ * take; returns the number of entries. */
+size_t pin_list(void (*fn)(const char *path, struct obj *o, void *arg), void *arg);
 
 #endif

@@ -318,3 +318,13 @@ bool pin_path_in_bpffs_root(const char *path)
 	return !path_normalize(path, norm) &&
 	       (!strcmp(norm, BPFFS_ROOT) || is_below(norm, BPFFS_ROOT));
 }
+
+size_t pin_list(void (*fn)(const char *path, struct obj *o, void *arg), void *arg)
+{
+	pthread_mutex_lock(&pin_lock);
+	for (size_t i = 0; i < nr_pins; i++)
+		fn(pins[i].path, pins[i].obj, arg);
+	size_t n = nr_pins;
+	pthread_mutex_unlock(&pin_lock);
+	return n;
+}

@@ -37,6 +37,8 @@ struct kfunc_bind {
 	s16 off;
 	const char *name; /* in the kernel's BTF, which lives as long as the process */
 	const struct helper_desc *desc;
+	/* what the calls run (vm.h's helper_fn): desc's function, or a fault rule's wrapper */
+	u64 (*fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 };
 
 struct bpf_prog {
@@ -51,12 +53,26 @@ struct bpf_prog {
 	u32 len;
 	/* Pre-decoded form for the interpreter, owned by vm (vm_prepare/vm_release). */
 	void *vm_code;
+	/* Native code (jit/): set by the prog layer after vm_prepare when the JIT compiled the
+	 * program, NULL otherwise.  `native` has vm_interp's contract (vm_internal.h); the vm
+	 * calls it instead of the interpreter when the JIT is on.  `jit` is its image, owned by
+	 * jit/ (jit_release). */
+	u64 (*native)(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
+		      const u64 args[5]);
+	void *jit;
+	/* Hook for a verifier (NULL: none): proven_safe[i] set means instruction i, a load or
+	 * store, was proven to touch only memory the run may access with a plain access (the
+	 * stack, packet data, a map value: never the context).  Set before jit_compile, which
+	 * then emits such accesses without their checks. */
+	const u8 *proven_safe;
 
 	struct subprog *subprogs;
 	u32 nr_subprogs;
 
 	struct bpf_map **used_maps; /* referenced */
 	u32 nr_used_maps;
+	struct bpf_map **bound_maps; /* BPF_PROG_BIND_MAP's, referenced (prog/prog_bind.c) */
+	u32 nr_bound_maps;
 	struct btf_obj *btf; /* referenced, may be NULL */
 	void *func_info;     /* copies of what was loaded, for GET_INFO */
 	u32 func_info_cnt, func_info_rec_size;
@@ -95,6 +111,14 @@ static inline const struct kfunc_bind *prog_kfunc(const struct bpf_prog *prog, s
 			return &prog->kfuncs[i];
 	return NULL;
 }
+/* What a context load yields, for the verifier (prog_type_ops.ctx_access). */
+enum ctx_kind {
+	CTX_SCALAR,   /* a number */
+	CTX_PKT,      /* data: packet pointer */
+	CTX_PKT_END,  /* data_end */
+	CTX_PKT_META, /* data_meta */
+	CTX_PTR,      /* another pointer (e.g. __sk_buff.sk): the verifier does not model it */
+};
 
 /* A memory range of the context that a program type exposes. */
 struct ctx_desc;
@@ -111,6 +135,11 @@ struct prog_type_ops {
 	 * NULL: every access refused. */
 	int (*ctx_load)(struct exec_ctx *x, u32 off, u32 size, u64 *val);
 	int (*ctx_store)(struct exec_ctx *x, u32 off, u32 size, u64 val);
+	/* The same rules at load time, for the verifier (the kernel's is_valid_access): 0 when
+	 * a load (write false) or store of size bytes at off is allowed, with what a load
+	 * yields in *kind (enum ctx_kind); -EACCES when refused.  NULL: the verifier does
+	 * not judge context accesses of the type (it gives up on them). */
+	int (*ctx_access)(const struct bpf_prog *prog, u32 off, u32 size, bool write, u8 *kind);
 	/* BPF_PROG_TEST_RUN for this type; NULL: -ENOTSUPP as the kernel. */
 	int (*test_run)(struct bpf_prog *prog, const union bpf_attr *attr, union bpf_attr *uattr);
 

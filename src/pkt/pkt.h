@@ -27,10 +27,13 @@ struct pkt_buf {
 
 struct skb_state {
 	struct pkt_buf pkt;
-	struct __sk_buff md; /* the fields a program reads; data pointers come from pkt */
-	u64 sock_cookie;     /* 0 until bpf_get_socket_cookie asks */
-	bool csum_complete;  /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
-	u32 csum;            /* then: skb->csum, over the packet from the network header */
+	struct __sk_buff md;   /* the fields a program reads; data pointers come from pkt */
+	u64 sock_cookie;       /* 0 until bpf_get_socket_cookie asks */
+	bool csum_complete;    /* CHECKSUM_COMPLETE (BPF_F_TEST_SKB_CHECKSUM_COMPLETE) */
+	u32 csum;              /* then: skb->csum, over the packet from the network header */
+	bool sw_hash;          /* md.hash was set by bpf_set_hash (not computed) */
+	bool csum_unnecessary; /* CHECKSUM_UNNECESSARY (bpf_csum_level), with csum_level */
+	u8 csum_level;
 };
 
 /* Fragments of a multi-buffer packet (XDP frames larger than the page's linear room):

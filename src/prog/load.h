@@ -7,6 +7,7 @@
 #include "../lib/vlog.h"
 #include "../obj/prog.h"
 #include "commands.h"
+#include "../verifier/verifier.h"
 
 #define MAX_USED_MAPS 64
 
@@ -16,6 +17,7 @@ struct load_env {
 	struct vlog log;
 	struct bpf_map **insn_map; /* map loaded by the ld_imm64 at each index, or NULL */
 	u8 *jump_target;           /* 1 where some jump lands */
+	struct verifier_stats vstats;
 };
 
 /* Everything the verifier would check that bpfrun can (0 or -errno, reason logged). */

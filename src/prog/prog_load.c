@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <ctype.h>
+#include <bpf/libbpf.h>
 
 #include "load.h"
 #include "types.h"
@@ -20,6 +21,7 @@
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
+#include "../jit/jit.h"
 
 #define COMPLEXITY_LIMIT_INSNS 1000000u
 #define KNOWN_PROG_FLAGS                                                      \
@@ -84,10 +86,12 @@ static void log_stats(struct load_env *env, u64 start_ns)
 				    i + 1 < prog->nr_subprogs ? "+" : "");
 		vlog_printf(&env->log, "\n");
 	}
+	const struct verifier_stats *vs = &env->vstats;
 	vlog_printf(&env->log,
-		    "processed %u insns (limit %u) max_states_per_insn 0 total_states 0 "
-		    "peak_states 0 mark_read 0\n",
-		    prog->len, COMPLEXITY_LIMIT_INSNS);
+		    "processed %u insns (limit %u) max_states_per_insn %u total_states %u "
+		    "peak_states %u mark_read 0\n",
+		    vs->insn_processed ? vs->insn_processed : prog->len, COMPLEXITY_LIMIT_INSNS,
+		    vs->max_states_per_insn, vs->total_states, vs->peak_states);
 }
 
 /* bpf_check(): log, verification, log out.  A log that does not fit fails a load that
@@ -161,10 +165,12 @@ static void prog_obj_free(struct obj *o)
 {
 	struct bpf_prog *prog = prog_of(o);
 
+	jit_release(prog);
 	if (prog->vm_code)
 		vm_release(prog);
 	for (u32 i = 0; i < prog->nr_used_maps; i++)
 		map_put(prog->used_maps[i]);
+	prog_unbind_maps(prog);
 	btf_obj_put(prog->btf);
 	free(prog->used_maps);
 	free(prog->subprogs);
@@ -232,6 +238,20 @@ static int check_tail_call_maps(const struct bpf_prog *prog)
 	return 0;
 }
 
+/* A program type the kernel has and bpfrun does not run: said in the log, which the
+ * refusal (EINVAL, as for a type the kernel does not know) would otherwise leave empty. */
+static void log_unsupported_type(const union bpf_attr *attr)
+{
+	const char *name = libbpf_bpf_prog_type_str(attr->prog_type);
+	struct vlog log;
+
+	if (!name || prog_type_ops_for(attr->prog_type) ||
+	    vlog_init(&log, attr->log_level, attr->log_buf, attr->log_size))
+		return;
+	vlog_printf(&log, "bpfrun: program type %s (%u) is not supported\n", name, attr->prog_type);
+	vlog_finish(&log);
+}
+
 int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct prog_type_ops *tops;
@@ -239,6 +259,8 @@ int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	u32 attach_type;
 
 	int err = check_load_attr(attr, &tops, &attach_type);
+	if (err == -EINVAL)
+		log_unsupported_type(attr);
 	if (err)
 		return err;
 	struct bpf_prog *prog = prog_alloc(attr, tops, attach_type);

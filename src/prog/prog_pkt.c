@@ -5,6 +5,7 @@
 #include <net/if.h>
 
 #include "test_run.h"
+#include "../helpers/redirect.h"
 #include "../vm/vm.h"
 
 int pkt_alloc(struct pkt_buf *pkt, enum pkt_kind kind, const union bpf_attr *attr, u32 tailroom)
@@ -34,7 +35,9 @@ int pkt_test_run(struct bpf_prog *prog, const union bpf_attr *attr, void *md, u3
 	if (!x)
 		return -EBUSY;
 	pkt_sync(x, pkt);
+	redirect_run_begin();
 	int err = test_run_repeat(x, prog, attr->test.repeat, retval, duration);
+	redirect_run_end(*retval, pkt->kind == PKT_XDP);
 	vm_reset_run(x);
 	return err;
 }

@@ -19,6 +19,7 @@
 #include "types.h"
 #include "test_run.h"
 #include "../helpers/helpers.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define SKB_HEADROOM 64u  /* NET_SKB_PAD + NET_IP_ALIGN */
@@ -98,9 +99,9 @@ static enum skb_flavor skb_flavor(const struct bpf_prog *prog)
 	}
 }
 
-static bool skb_access_ok(const struct exec_ctx *x, u32 off, u32 size, bool write)
+static bool skb_access_ok(const struct bpf_prog *prog, u32 off, u32 size, bool write)
 {
-	enum skb_flavor f = skb_flavor(x->prog);
+	enum skb_flavor f = skb_flavor(prog);
 	bool ok = f == SKB_FILTER ? filter_access_ok(off, write) :
 		  f == SKB_TC     ? tc_access_ok(off, write) :
 				    cgroup_access_ok(off, write);
@@ -111,7 +112,7 @@ static int skb_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
 {
 	struct skb_state *st = pkt_state(x, PKT_SKB);
 
-	if (!st || !skb_access_ok(x, off, size, false))
+	if (!st || !skb_access_ok(x->prog, off, size, false))
 		return -EACCES;
 	if (off == SKB_OFF(data))
 		*val = (u64)(uintptr_t)st->pkt.data;
@@ -126,11 +127,24 @@ static int skb_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
 	return 0;
 }
 
+/* The same rules at load time (prog_type_ops.ctx_access). */
+static int skb_ctx_access(const struct bpf_prog *prog, u32 off, u32 size, bool write, u8 *kind)
+{
+	if (!skb_access_ok(prog, off, size, write))
+		return -EACCES;
+	*kind = off == SKB_OFF(data)      ? CTX_PKT :
+		off == SKB_OFF(data_end)  ? CTX_PKT_END :
+		off == SKB_OFF(data_meta) ? CTX_PKT_META :
+		off == SKB_OFF(sk)        ? CTX_PTR :
+					    CTX_SCALAR;
+	return 0;
+}
+
 static int skb_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
 {
 	struct skb_state *st = pkt_state(x, PKT_SKB);
 
-	if (!st || !skb_access_ok(x, off, size, true))
+	if (!st || !skb_access_ok(x->prog, off, size, true))
 		return -EACCES;
 	/* queue_mapping, tc_index and tc_classid are 16-bit in the kernel's sk_buff; a
 	 * queue_mapping of 0xffff or more is ignored. */
@@ -251,7 +265,8 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 	if (err)
 		return err;
 	u8 *frame = st->pkt.head + SKB_HEADROOM;
-	memcpy(frame, u64_to_ptr(attr->test.data_in), size);
+	if (copy_from_user(frame, u64_to_ptr(attr->test.data_in), size))
+		return -EFAULT;
 	st->pkt.data_end = frame + size;
 	st->pkt.data = frame + ETH_HLEN;
 	st->pkt.mac = frame; /* eth_type_trans, then skb_reset_network_header */
@@ -270,7 +285,7 @@ static int skb_build(struct skb_state *st, const union bpf_attr *attr, bool l2)
 /* The checksum of the packet from the network header on (skb_checksum). */
 static u32 skb_l3_csum(const struct skb_state *st)
 {
-	const u8 *l3 = st->pkt.head + SKB_HEADROOM + ETH_HLEN;
+	const u8 *l3 = st->pkt.net; /* packet helpers may have moved it */
 	return pkt_csum_partial(l3, (u32)(st->pkt.data_end - l3), 0);
 }
 
@@ -325,9 +340,10 @@ static int cgroup_skb_check_attach(u32 *type)
 }
 
 /* The four __sk_buff types differ in their flavor, which each derives from prog->type. */
-#define SKB_TYPE(type_name, set)                                                 \
-	.name = type_name, .ctx_size = sizeof(struct __sk_buff), .helpers = set, \
-	.ctx_load = skb_ctx_load, .ctx_store = skb_ctx_store, .test_run = skb_test_run
+#define SKB_TYPE(type_name, set)                                                        \
+	.name = type_name, .ctx_size = sizeof(struct __sk_buff), .helpers = set,        \
+	.ctx_load = skb_ctx_load, .ctx_store = skb_ctx_store, .test_run = skb_test_run, \
+	.ctx_access = skb_ctx_access
 
 const struct prog_type_ops socket_filter_ops = { SKB_TYPE("socket_filter", &sk_filter_helpers),
 						 .ld_abs = true };

@@ -11,6 +11,8 @@
 #include "../vm/vm.h"
 
 #define MAX_FUNC_ARGS 12u
+#define KPROBE_CTX_SIZE 168u      /* struct pt_regs on x86-64 */
+#define TRACEPOINT_CTX_SIZE 2048u /* PERF_MAX_TRACE_SIZE */
 
 /* Read-only context of u64 slots (pt_regs, tracepoint records, raw_tp args). */
 static int args_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
@@ -26,6 +28,33 @@ static int raw_tp_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
 	if (size != sizeof(u64) || off >= MAX_FUNC_ARGS * sizeof(u64))
 		return -EACCES;
 	return args_ctx_load(x, off, size, val);
+}
+
+/* Load-time rules: read-only, aligned, within the type's context (pt_regs for kprobes,
+ * the record for tracepoints, the argument array for raw tracepoints). */
+static int args_ctx_access(u32 off, u32 size, bool write, u32 limit, u8 *kind)
+{
+	if (write || off % size || (u64)off + size > limit)
+		return -EACCES;
+	*kind = CTX_SCALAR;
+	return 0;
+}
+
+static int kprobe_ctx_access(const struct bpf_prog *prog, u32 off, u32 size, bool write, u8 *kind)
+{
+	return args_ctx_access(off, size, write, KPROBE_CTX_SIZE, kind);
+}
+
+static int tp_ctx_access(const struct bpf_prog *prog, u32 off, u32 size, bool write, u8 *kind)
+{
+	return args_ctx_access(off, size, write, TRACEPOINT_CTX_SIZE, kind);
+}
+
+static int raw_tp_ctx_access(const struct bpf_prog *prog, u32 off, u32 size, bool write, u8 *kind)
+{
+	if (size != sizeof(u64))
+		return -EACCES;
+	return args_ctx_access(off, size, write, MAX_FUNC_ARGS * sizeof(u64), kind);
 }
 
 static int readonly_ctx_store(struct exec_ctx *x, u32 off, u32 size, u64 val)
@@ -64,21 +93,22 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 	return err;
 }
 
-#define TRACING_TYPE(var, tname, set, load, run) \
-	const struct prog_type_ops var = {       \
-		.name = tname,                   \
-		.helpers = set,                  \
-		.ctx_load = load,                \
-		.ctx_store = readonly_ctx_store, \
-		.test_run = run,                 \
-		.tracing = true,                 \
-		.trace_info = true,              \
+#define TRACING_TYPE(var, tname, set, load, access, run) \
+	const struct prog_type_ops var = {               \
+		.name = tname,                           \
+		.helpers = set,                          \
+		.ctx_load = load,                        \
+		.ctx_access = access,                    \
+		.ctx_store = readonly_ctx_store,         \
+		.test_run = run,                         \
+		.tracing = true,                         \
+		.trace_info = true,                      \
 	}
 
-TRACING_TYPE(kprobe_ops, "kprobe", &tracing_helpers, args_ctx_load, NULL);
-TRACING_TYPE(tracepoint_ops, "tracepoint", &tracing_helpers, args_ctx_load, NULL);
-TRACING_TYPE(perf_event_ops, "perf_event", &perf_event_helpers, args_ctx_load, NULL);
+TRACING_TYPE(kprobe_ops, "kprobe", &tracing_helpers, args_ctx_load, kprobe_ctx_access, NULL);
+TRACING_TYPE(tracepoint_ops, "tracepoint", &tracing_helpers, args_ctx_load, tp_ctx_access, NULL);
+TRACING_TYPE(perf_event_ops, "perf_event", &perf_event_helpers, args_ctx_load, NULL, NULL);
 TRACING_TYPE(raw_tracepoint_ops, "raw_tracepoint", &tracing_helpers, raw_tp_ctx_load,
-	     raw_tp_test_run);
+	     raw_tp_ctx_access, raw_tp_test_run);
 TRACING_TYPE(raw_tracepoint_writable_ops, "raw_tracepoint_writable", &tracing_helpers,
-	     raw_tp_ctx_load, raw_tp_test_run);
+	     raw_tp_ctx_load, raw_tp_ctx_access, raw_tp_test_run);

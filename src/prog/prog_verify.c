@@ -1,8 +1,9 @@
-/* The checks of BPF_PROG_LOAD that stand in for the verifier: subprograms and the jumps
- * within them, BTF func/line info, ld_imm64 relocation (maps, map values, callbacks),
- * helper availability, static stack bounds and call chains; then the interpreter's own
- * instruction checks (vm_prepare).  Whatever cannot be decided statically is checked at
- * run time.  No locking: the program under construction belongs to the loading thread.
+/* The checks of BPF_PROG_LOAD: subprograms and the jumps within them, BTF func/line info,
+ * ld_imm64 relocation (maps, map values, callbacks), helper availability, static stack
+ * bounds and call chains; then the interpreter's own instruction checks (vm_prepare);
+ * then the verifier (src/verifier), which follows every path.  Whatever it does not
+ * prove is checked at run time.  No locking: the program under construction belongs to
+ * the loading thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #include "../btf/btf.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
+#include "../jit/jit.h"
 #include "../helpers/helpers.h"
+#include "../verifier/verifier.h"
 
 #define MAX_SUBPROGS 256
 #define MAX_VAR_OFF (1u << 29)
@@ -636,7 +639,9 @@ static void chain_of(const struct bpf_prog *prog, u32 s, struct chain *ch)
 		stack = MAX(stack, ch[c].stack);
 	}
 	ch[s].frames = MIN(frames + 1, MAX_CALL_FRAMES + 1);
-	ch[s].stack = stack + ROUND_UP(MAX(sp->stack_depth, 1u), 32);
+	/* the kernel rounds each frame to 16 bytes when the program is JITed (always, on
+	 * the kernels bpfrun follows): a frame without stack counts nothing */
+	ch[s].stack = stack + ROUND_UP(sp->stack_depth, 16);
 	ch[s].state = 2;
 }
 
@@ -659,6 +664,29 @@ static int check_chain(struct load_env *env, struct chain *ch, u32 root, u32 cal
 	return 0;
 }
 
+/* The callback loaded at insn i goes to bpf_timer_set_callback: its R2, loaded in the
+ * same straight-line stretch of code (as compilers emit it). */
+static bool is_async_callback_ref(const struct load_env *env, u32 i)
+{
+	const struct bpf_prog *prog = env->prog;
+	u8 reg = prog->insns[i].dst_reg;
+
+	for (u32 j = i + 2; j < prog->len && !env->jump_target[j]; j++) {
+		const struct bpf_insn *insn = &prog->insns[j];
+		u8 cls = BPF_CLASS(insn->code);
+		if (insn->code == (BPF_JMP | BPF_CALL))
+			return !insn->src_reg && insn->imm == BPF_FUNC_timer_set_callback &&
+			       reg == BPF_REG_2;
+		if (cls == BPF_JMP || cls == BPF_JMP32)
+			return false;
+		if (insn->code == (BPF_ALU64 | BPF_MOV | BPF_X) && insn->src_reg == reg)
+			reg = insn->dst_reg; /* the copy is what goes on */
+		else if (insn->dst_reg == reg && cls != BPF_ST && cls != BPF_STX)
+			return false; /* overwritten */
+	}
+	return false;
+}
+
 static int check_call_depth(struct load_env *env)
 {
 	struct bpf_prog *prog = env->prog;
@@ -667,13 +695,15 @@ static int check_call_depth(struct load_env *env)
 	if (!ch)
 		return -ENOMEM;
 	int err = check_chain(env, ch, 0, 0);
-	/* Callbacks (ld_imm64 BPF_PSEUDO_FUNC targets) start chains of their own, one frame
-	 * below their caller. */
+	/* Callbacks (ld_imm64 BPF_PSEUDO_FUNC targets) start chains of their own: one frame
+	 * below their caller for synchronous ones (bpf_loop ...), a fresh root for the
+	 * asynchronous ones (timer callbacks), as the kernel counts them. */
 	for (u32 i = 0; i < prog->len && !err; i++) {
 		const struct bpf_insn *xl = &prog->xlated[i];
 		if (is_ld_imm64(xl) && xl->src_reg == BPF_PSEUDO_FUNC) {
 			const struct subprog *cb = prog_subprog_at(prog, i + xl->imm + 1);
-			err = check_chain(env, ch, (u32)(cb - prog->subprogs), 1);
+			err = check_chain(env, ch, (u32)(cb - prog->subprogs),
+					  is_async_callback_ref(env, i) ? 0 : 1);
 		}
 	}
 	free(ch);
@@ -721,7 +751,13 @@ static int verify_steps(struct load_env *env)
 		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
 			vlog_printf(&env->log, "%s\n", msg);
+		else if (vm_native_enabled())
+			jit_compile(prog); /* or the interpreter runs it */
 	}
+	/* After vm_prepare, which checks the instructions' form (registers, opcodes,
+	 * reachability): the verifier judges well-formed programs only. */
+	if (!err && verifier_enabled())
+		err = verifier_run(prog, env->insn_map, &env->log, &env->vstats);
 	return err;
 }
 

@@ -11,6 +11,7 @@
 
 #include "types.h"
 #include "test_run.h"
+#include "../lib/uaccess.h"
 #include "../vm/vm.h"
 
 #define XDP_HEADROOM 256u
@@ -21,13 +22,29 @@
 
 /* xdp_is_valid_access: 4-byte reads only (no ctx_store); egress_ifindex for devmap
  * programs only. */
+static bool xdp_access_ok(const struct bpf_prog *prog, u32 off, u32 size, bool write)
+{
+	if (write || off >= sizeof(struct xdp_md) || size != 4 || off % 4)
+		return false;
+	return off != XDP_OFF(egress_ifindex) || prog->expected_attach_type == BPF_XDP_DEVMAP;
+}
+
+static int xdp_ctx_access(const struct bpf_prog *prog, u32 off, u32 size, bool write, u8 *kind)
+{
+	if (!xdp_access_ok(prog, off, size, write))
+		return -EACCES;
+	*kind = off == XDP_OFF(data)      ? CTX_PKT :
+		off == XDP_OFF(data_end)  ? CTX_PKT_END :
+		off == XDP_OFF(data_meta) ? CTX_PKT_META :
+					    CTX_SCALAR;
+	return 0;
+}
+
 static int xdp_ctx_load(struct exec_ctx *x, u32 off, u32 size, u64 *val)
 {
 	struct xdp_state *st = pkt_state(x, PKT_XDP);
 
-	if (!st || off >= sizeof(struct xdp_md) || size != 4 || off % 4)
-		return -EACCES;
-	if (off == XDP_OFF(egress_ifindex) && x->prog->expected_attach_type != BPF_XDP_DEVMAP)
+	if (!st || !xdp_access_ok(x->prog, off, size, false))
 		return -EACCES;
 	switch (off) {
 	case XDP_OFF(data):
@@ -75,7 +92,10 @@ static int xdp_build_frags(struct pkt_frags *frags, const union bpf_attr *attr, 
 		u8 *page = malloc(TEST_PAGE_SIZE);
 		if (!page)
 			return -ENOMEM;
-		memcpy(page, in + done, n);
+		if (copy_from_user(page, in + done, n)) {
+			free(page);
+			return -EFAULT;
+		}
 		frags->page[frags->nr] = page;
 		frags->len[frags->nr++] = n;
 		frags->total += n;
@@ -108,7 +128,8 @@ static int xdp_build(struct xdp_state *st, const union bpf_attr *attr, const str
 	if (err)
 		return err;
 	st->pkt.meta = st->pkt.head + headroom;
-	memcpy(st->pkt.meta, u64_to_ptr(attr->test.data_in), linear);
+	if (copy_from_user(st->pkt.meta, u64_to_ptr(attr->test.data_in), linear))
+		return -EFAULT;
 	st->pkt.data = st->pkt.meta + meta;
 	st->pkt.data_end = st->pkt.meta + linear;
 	st->md.ingress_ifindex = ctx && ctx->ingress_ifindex ? ctx->ingress_ifindex :
@@ -162,5 +183,6 @@ const struct prog_type_ops xdp_ops = {
 	.ctx_size = sizeof(struct xdp_md),
 	.helpers = &xdp_helpers,
 	.ctx_load = xdp_ctx_load,
+	.ctx_access = xdp_ctx_access,
 	.test_run = xdp_test_run,
 };

@@ -210,6 +210,7 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_LINK_DETACH, link_detach, link_detach.link_fd),
 	CMD(BPF_LINK_GET_NEXT_ID, link_get_next_id, next_id),
 	CMD(BPF_LINK_GET_FD_BY_ID, link_get_fd_by_id, link_id),
+	CMD(BPF_PROG_BIND_MAP, prog_bind_map, prog_bind_map.flags),
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the

@@ -320,7 +320,7 @@ static helper_fn kfunc_fn(const struct bpf_prog *prog, const struct bpf_insn *in
 {
 	const struct kfunc_bind *b = prog_kfunc(prog, in->imm, in->off);
 
-	return b && b->desc ? b->desc->fn : NULL;
+	return b ? b->fn : NULL;
 }
 
 static int check_jmp(struct checker *c, const struct bpf_insn *in)

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bpfrun.h"
 #include "vm_internal.h"
@@ -209,7 +210,38 @@ void vm_reset_stop(struct exec_ctx *x)
 	__atomic_store_n(&x->stop, 0, __ATOMIC_RELAXED);
 }
 
+/* ---- the JIT switch ---- */
+
+static bool native_on = true; /* atomic */
+
+void bpfrun_set_jit(int on)
+{
+	__atomic_store_n(&native_on, on != 0, __ATOMIC_RELAXED);
+}
+
+bool vm_native_enabled(void)
+{
+	return __atomic_load_n(&native_on, __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void jit_from_environment(void)
+{
+	const char *s = getenv("BPFRUN_JIT");
+
+	if (s && !strcmp(s, "0"))
+		bpfrun_set_jit(0);
+}
+
 /* ---- runs ---- */
+
+/* Runs one frame: the program's native code when it has some and the JIT is on, else the
+ * interpreter (both keep vm_interp's contract). */
+static u64 exec_frame(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
+{
+	if (prog->native && vm_native_enabled())
+		return prog->native(x, prog, start, args);
+	return vm_interp(x, prog, start, args);
+}
 
 _Static_assert(VM_MAX_TAIL_REFS == MAX_TAIL_CALL_CNT, "a reference per tail call");
 
@@ -218,6 +250,13 @@ static void put_tail_refs(struct exec_ctx *x)
 {
 	while (x->tail_calls)
 		prog_put(x->tail_refs[--x->tail_calls]);
+}
+
+/* Drops the references on the maps the run reached (which may free them). */
+static void put_run_maps(struct exec_ctx *x)
+{
+	while (x->nr_run_maps)
+		map_put(x->run_maps[--x->nr_run_maps]);
 }
 
 /* A run that starts with nothing on the stack (the context, packet and grants are the
@@ -234,7 +273,7 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	x->map_hit.prog = NULL;
 	x->may_goto_left = VM_MAY_GOTO_BUDGET;
 	budget_start(x);
-	ret = vm_interp(x, prog, start, args);
+	ret = exec_frame(x, prog, start, args);
 	/* The kernel's verifier refuses an exit inside a bpf_spin_lock-ed region; here the
 	 * lock is released and the run faults, so the next run cannot spin on it forever. */
 	if (unlikely(x->held_lock)) {
@@ -246,6 +285,7 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	put_tail_refs(x);
 	for (u32 i = 0; i < nr_run_end; i++)
 		run_end[i]();
+	put_run_maps(x); /* after the hooks: what they release may live in these maps */
 	return ret;
 }
 
@@ -270,7 +310,7 @@ u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, u64 r1, 
 	if (!vm_charge(x, VM_CALLBACK_COST))
 		return 0;
 	caller = x->prog;
-	ret = vm_interp(x, prog, start, args);
+	ret = exec_frame(x, prog, start, args);
 	x->prog = caller;
 	return ret;
 }
@@ -330,12 +370,10 @@ static void remember_map_value(struct exec_ctx *x, const struct bpf_map *map, u6
 /* Map values of the running program; BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG apply. */
 static void *check_maps(struct exec_ctx *x, u64 addr, u64 size, bool write)
 {
-	const struct bpf_prog *prog = x->prog;
-
 	if (vm_map_hit(x, addr, size, write))
 		return (void *)(uintptr_t)addr;
-	for (u32 i = 0; i < prog->nr_used_maps; i++) {
-		const struct bpf_map *map = prog->used_maps[i];
+	for (u32 i = 0, n = vm_nr_maps(x); i < n; i++) {
+		const struct bpf_map *map = vm_map_nth(x, i);
 
 		if (!map_region_contains(map, addr, size))
 			continue;
@@ -385,6 +423,35 @@ void *vm_mem(struct exec_ctx *x, u64 addr, u64 size, bool write)
 	return p;
 }
 
+u32 vm_nr_maps(const struct exec_ctx *x)
+{
+	return (x->prog ? x->prog->nr_used_maps : 0) + x->nr_run_maps;
+}
+
+struct bpf_map *vm_map_nth(const struct exec_ctx *x, u32 i)
+{
+	u32 own = x->prog ? x->prog->nr_used_maps : 0;
+
+	return i < own ? x->prog->used_maps[i] : x->run_maps[i - own];
+}
+
+bool vm_use_map(struct exec_ctx *x, struct bpf_map *map)
+{
+	for (u32 i = 0; i < x->nr_run_maps; i++) {
+		if (x->run_maps[i] == map) {
+			map_put(map);
+			return true;
+		}
+	}
+	if (x->nr_run_maps == VM_MAX_RUN_MAPS) {
+		map_put(map);
+		vm_fault(x, "bpfrun: a run may reach at most %u inner maps", VM_MAX_RUN_MAPS);
+		return false;
+	}
+	x->run_maps[x->nr_run_maps++] = map;
+	return true;
+}
+
 struct bpf_map *vm_map_arg(struct exec_ctx *x, u64 reg)
 {
 	const struct bpf_prog *prog = x->prog;
@@ -392,6 +459,9 @@ struct bpf_map *vm_map_arg(struct exec_ctx *x, u64 reg)
 	for (u32 i = 0; prog && i < prog->nr_used_maps; i++)
 		if ((u64)(uintptr_t)prog->used_maps[i] == reg)
 			return prog->used_maps[i];
+	for (u32 i = 0; i < x->nr_run_maps; i++)
+		if ((u64)(uintptr_t)x->run_maps[i] == reg)
+			return x->run_maps[i];
 	vm_fault(x, "helper argument: 0x%llx is not a map of the program", (unsigned long long)reg);
 	return NULL;
 }

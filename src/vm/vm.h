@@ -37,6 +37,7 @@ struct helper_desc {
 
 #define VM_MAX_GRANTS 8
 #define VM_MAX_TAIL_REFS 33 /* MAX_TAIL_CALL_CNT: tail calls a run may take */
+#define VM_MAX_RUN_MAPS 16  /* distinct maps a run reaches beyond its program's */
 
 struct mem_grant {
 	u64 start, end;
@@ -80,6 +81,9 @@ struct exec_ctx {
 		bool readable, writable;
 	} map_hit;
 	u32 may_goto_left;
+	/* Native code's bookkeeping (jit/): the host stack pointer of the innermost native
+	 * entry, where a fault unwinds to (saved and restored by each entry). */
+	void *native_sp;
 
 	/* The run's work budget, in instructions (vm_charge).  Only this thread touches the
 	 * two counters; `stop` is an atomic another thread sets to end the run soon. */
@@ -90,6 +94,12 @@ struct exec_ctx {
 	/* Programs this run entered by tail calls (tail_calls of them), each with a reference
 	 * the run's end drops: a prog array slot replaced meanwhile cannot free them. */
 	struct bpf_prog *tail_refs[VM_MAX_TAIL_REFS];
+
+	/* Maps the run reached beyond the program's own (inner maps of map-in-map lookups, a
+	 * timer callback's map), each with a reference the run's end drops: a program may use
+	 * them (helper arguments, value memory) as its own maps until then. */
+	struct bpf_map *run_maps[VM_MAX_RUN_MAPS];
+	u32 nr_run_maps;
 
 	u8 stack[8 * 512] __attribute__((aligned(16)));
 };
@@ -112,6 +122,10 @@ u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1);
  * (timer callbacks) it is a fresh run. Returns R0. */
 u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, u64 r1, u64 r2, u64 r3,
 	    u64 r4, u64 r5);
+
+/* The JIT switch (bpfrun_set_jit, BPFRUN_JIT=0): when off, every run is interpreted and
+ * the prog layer compiles nothing. */
+bool vm_native_enabled(void);
 
 /* Run-end work of a layer above the vm (the timers: the timers a run armed may fire
  * once it ends), registered once at startup from a constructor: called on the running
@@ -156,8 +170,16 @@ void vm_reset_stop(struct exec_ctx *x);
  * fault is recorded.  size 0 is allowed for any addr (returns NULL without fault when
  * addr is 0). */
 void *vm_mem(struct exec_ctx *x, u64 addr, u64 size, bool write);
-/* The map a helper received in a register: must be one the program uses. Faults if not. */
+/* The map a helper received in a register: must be one the program uses (or one the
+ * run reached, vm_use_map). Faults if not. */
 struct bpf_map *vm_map_arg(struct exec_ctx *x, u64 reg);
+/* Lets the run use map (given with a reference, which the run keeps until it ends, or
+ * drops at once when it has the map already).  False, with the reference dropped and a
+ * fault, when the run already reached VM_MAX_RUN_MAPS maps. */
+bool vm_use_map(struct exec_ctx *x, struct bpf_map *map);
+/* The maps the running program may use: its own, then those the run reached. */
+u32 vm_nr_maps(const struct exec_ctx *x);
+struct bpf_map *vm_map_nth(const struct exec_ctx *x, u32 i);
 /* A callback argument (ld_imm64 BPF_PSEUDO_FUNC): returns the instruction index of the
  * function start, or -1 with a fault. */
 s64 vm_func_arg(struct exec_ctx *x, u64 reg);

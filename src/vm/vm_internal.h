@@ -144,6 +144,20 @@ vm_coverage_count(const struct vm_code *vc, const struct vm_insn *pc, const stru
 /* interp.c: runs from instruction `start` of prog as a new frame, until that frame exits. */
 u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5]);
 
+/* interp.c, for native code (jit/) that must behave as the interpreter does: a load or
+ * store with every check (false: faulted); the host pointer of an atomic access or NULL
+ * after a fault (stack_lo: the lowest frame in use); BPF_LD_ABS/IND's packet bytes (false:
+ * outside the packet); a tail call's target (NULL: falls through; check x->fault); the
+ * faults of a call under a bpf_spin_lock, of a helper bpfrun lacks, of a call too deep. */
+bool vm_load_checked(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 *val);
+bool vm_store_checked(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 val);
+void *vm_atomic_ptr(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 stack_lo);
+bool vm_ld_packet(const struct exec_ctx *x, s32 k, u32 size, u64 *val);
+const struct bpf_prog *vm_tail_call_target(struct exec_ctx *x, u64 map_reg, u64 index);
+void vm_call_under_lock_fault(struct exec_ctx *x, const struct vm_insn *pc);
+void vm_missing_helper_fault(struct exec_ctx *x, const struct vm_insn *pc);
+void vm_depth_fault(struct exec_ctx *x);
+
 /* vm.c: checks [addr, addr+size) against the regions other than the stack and the
  * context (maps, packet, grants).  Host pointer or NULL. */
 void *vm_region_check(struct exec_ctx *x, u64 addr, u64 size, bool write, bool atomic);

@@ -6,7 +6,11 @@ bpfrun=$build/bpfrun
 examples=$build/examples
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# `bpfrun exec` serves commands from a runtime: a private one (tests run in parallel),
+# stopped at the end so that no daemon outlives the test.
+export BPFRUN_RUNTIME_DIR=$work/runtime
+mkdir -m 0700 "$BPFRUN_RUNTIME_DIR"
+trap '"$bpfrun" runtime stop >/dev/null 2>&1; rm -rf "$work"' EXIT
 passed=0
 failed=0
 

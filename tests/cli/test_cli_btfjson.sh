@@ -41,7 +41,10 @@ while pos < types + type_len:
     pos += 12 + (per * vlen if kind in (4, 5, 6, 13, 15, 19) else per)
 open(sys.argv[2], 'wb').write(data)
 PY
-run "$bpfrun" map update "$work/crafted.bpf.o" name bits key 0 0 0 0 value hex 01 02 --keep --json
+# The shrunk value no longer holds what the program reads: the verifier would refuse the
+# load (as the kernel's does); this test is about the JSON dump, so it is off here.
+BPFRUN_VERIFIER=0 run "$bpfrun" map update "$work/crafted.bpf.o" name bits key 0 0 0 0 \
+	value hex 01 02 --keep --json
 [ $rc -lt 128 ] && pass || fail "crafted: no crash (exit $rc)"
 keep_json
 expect_json crafted \

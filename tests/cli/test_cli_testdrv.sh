@@ -7,7 +7,9 @@
 source "$(dirname "$0")/lib.sh"
 cc_bpf() { clang -O2 -g -mcpu=v3 -target bpf -D__x86_64__ -I/usr/include/x86_64-linux-gnu \
 	-I"$here/../../include" -c "$here/$1.bpf.c" -o "$work/$1.bpf.o"; }
-cc_bpf testdrv_progs; cc_bpf testdrv_unsupported_map; cc_bpf testdrv_suite; cc_bpf testdrv_core; cc_bpf testdrv_badptr
+for o in testdrv_progs testdrv_unsupported_map testdrv_suite testdrv_core testdrv_badptr; do
+	cc_bpf $o
+done
 progs=$work/testdrv_progs.bpf.o
 idle=$examples/flow_idle.bpf.o
 flows=$examples/flow_idle.pcap
@@ -80,6 +82,7 @@ html_line "$work/idle.info" 58 lineCov
 expect_ok fail-timer "$bpfrun" run "$idle" --pcap "$flows" --clock virtual \
 	--fail bpf_timer_init=ENOMEM --coverage "$work/fail.info"
 expect_out fail-timer "^timers: armed 0, fired 0, cancelled 0, pending 0$"
+expect_out fail-timer-count "^faults: bpf_timer_init failed 4 of 4 calls$"
 expect_no_out fail-timer "flow expired"
 # 4 new flows now (C's entry never expires, so it is not created again)
 for want in "DA:75,4" "DA:76,0" "DA:52,0" "FNDA:0,flow_idle"; do
@@ -91,7 +94,15 @@ html_line "$work/fail.info" 58 lineNoCov
 # the 2nd call only: one flow (B, the 2nd new one) never expires
 expect_ok fail-nth "$bpfrun" run "$idle" --pcap "$flows" --clock virtual --fail bpf_timer_init=-12@2
 expect_out fail-nth "^timers: armed 6, fired 4, cancelled 0, pending 0$"
-expect_error fail-name "no helper 'bpf_nope'" "$bpfrun" run "$idle" --fail bpf_nope=ENOMEM
+expect_out fail-nth-count "^faults: bpf_timer_init failed 1 of 5 calls$"
+# kfuncs too: bpf_dynptr_from_xdp fails with -EINVAL (100 - 22), a pointer one takes NULL
+expect_ok fail-kfunc "$bpfrun" run "$progs" --prog dynptr --fail bpf_dynptr_from_xdp=EINVAL
+expect_out fail-kfunc "^dynptr: 1 run, return values: 78 x1$"
+expect_ok kfunc "$bpfrun" run "$progs" --prog dynptr
+expect_out kfunc "^dynptr: 1 run, return values: 1 x1$"
+expect_error fail-kfunc-ptr "returns a pointer" "$bpfrun" run "$progs" --prog dynptr \
+	--fail bpf_dynptr_slice=ENOMEM
+expect_error fail-name "no helper or kfunc 'bpf_nope'" "$bpfrun" run "$idle" --fail bpf_nope=ENOMEM
 expect_error fail-ptr "returns a pointer" "$bpfrun" run "$idle" --fail bpf_map_lookup_elem=ENOMEM
 expect_error fail-errno "is not an errno" "$bpfrun" run "$idle" --fail bpf_timer_init=EWHAT
 
@@ -121,6 +132,7 @@ expect_out badptr-host "^not ok 1 - host_address$"
 expect_count badptr-fault 2 "^  # test run failed: Bad address$"
 grep -q "helper argument: invalid read of size 64 at 0x400000" "$work/err" && pass ||
 	fail "badptr: the fault is not reported"
+expect_out badptr-size "^ok 3 - data_out_needs_a_size$"
 expect_out badptr-recurse "^  # returned 16$" # EBUSY past 4 nested runs
 
 # --btf: CO-RE where /sys/kernel/btf/vmlinux is missing (hidden in a mount namespace)
@@ -140,6 +152,8 @@ expect_out pin-root "^Found 1 element$"
 python3 -c "import sys; sys.stdout.buffer.write(bytes(8) + (5).to_bytes(4, 'little') + bytes(180))" >"$work/skb"
 expect_ok ctx "$bpfrun" run "$progs" --prog mark --ctx "$work/skb" --json
 expect_json ctx "j['programs'][0]['retvals'] == [{'value': 6, 'count': 1}] and j['programs'][0]['ctx_out'][8:12] == ['0x06', '0x00', '0x00', '0x00']"
+expect_ok lookup-keep-json "$bpfrun" map lookup "$idle" name expired key 0 0 0 0 --keep --json
+expect_json lookup-keep-json "j['result']['formatted'] == {'key': 0, 'value': 0} and len(j['maps']) >= 2"
 expect_ok version-json "$bpfrun" version --json
 expect_json version-json "j['version'] and j['libbpf']"
 

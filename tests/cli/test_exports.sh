@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# libbpfrun.so exports exactly the API of include/bpfrun.h and the bridge's interposers:
+# libbpfrun.so exports exactly the API of include/bpfrun.h (and bpfrun_runtime.h) and the
+# bridge's interposers:
 # preloaded into an application (bpfrun exec), any other exported name (map_create,
 # copy_to_user, vlog...) would take the place of the application's own function.
 source "$(dirname "$0")/lib.sh"
@@ -8,7 +9,8 @@ interposers="syscall close close_range dup dup2 dup3 fcntl fcntl64 statfs statfs
 	fstatfs64 mkdir mkdirat rmdir unlink unlinkat remove access mmap mmap64 munmap
 	ioctl fopen fopen64 epoll_ctl epoll_wait epoll_pwait epoll_pwait2
 	socket send sendto sendmsg recv recvfrom recvmsg"
-api=$(grep -oE '\bbpfrun_[a-z0-9_]+\(' "$here/../../include/bpfrun.h" | tr -d '(')
+api=$(cat "$here/../../include/bpfrun.h" "$here/../../include/bpfrun_runtime.h" |
+	grep -oE '\bbpfrun_[a-z0-9_]+\(' | tr -d '(')
 printf '%s\n' $interposers $api | sort -u >"$work/expected"
 nm -D --defined-only "$build/libbpfrun.so" | awk '{ sub(/@.*/, "", $3); print $3 }' |
 	sort -u >"$work/exported"

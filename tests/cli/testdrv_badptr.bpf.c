@@ -33,6 +33,20 @@ int past_the_stack(void *ctx)
 	return bpfrun_test_run(BPFRUN_FD(xdp_pass), pkt, 4096, &verdict) ? 1 : 0;
 }
 
+SEC("test/data_out_needs_a_size")
+int data_out_size(void *ctx)
+{
+	__u8 pkt[64] = {};
+	union bpf_attr attr;
+
+	__builtin_memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = BPFRUN_FD(xdp_pass);
+	attr.test.data_in = (__u64)(long)pkt;
+	attr.test.data_size_in = sizeof(pkt);
+	attr.test.data_out = (__u64)(long)pkt;
+	return bpf_sys_bpf(BPF_PROG_TEST_RUN, &attr, sizeof(attr)) == -22 ? 0 : 1;
+}
+
 SEC("test/recurse")
 int recurse(void *ctx)
 {

@@ -51,6 +51,19 @@ int jumper(struct xdp_md *ctx)
 	return 1;
 }
 
+extern int bpf_dynptr_from_xdp(struct xdp_md *x, __u64 flags,
+			       struct bpf_dynptr *ptr__uninit) __ksym;
+
+/* a kfunc (--fail on kfuncs): 1 when bpf_dynptr_from_xdp succeeds, else 100 - its error */
+SEC("xdp")
+int dynptr(struct xdp_md *ctx)
+{
+	struct bpf_dynptr p;
+	int err = bpf_dynptr_from_xdp(ctx, 0, &p);
+
+	return err ? 100 + err : 1;
+}
+
 /* tc: with --ctx, the mark given in __sk_buff, plus one (written back). */
 SEC("tc")
 int mark(struct __sk_buff *skb)

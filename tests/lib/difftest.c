@@ -37,6 +37,42 @@ struct bpf_object *load_obj(const char *name)
 	return obj;
 }
 
+const char *log_error_line(char *log)
+{
+	char *end = strstr(log, "\nprocessed ");
+
+	if (!end)
+		return "";
+	*end = 0;
+	char *nl = strrchr(log, '\n');
+	return nl ? nl + 1 : log;
+}
+
+void load_alone_verdict(const char *obj_name, const char *prog)
+{
+	static char log[1 << 20];
+	struct bpf_object *obj = bpf_object__open_file(obj_path(obj_name), NULL);
+	struct bpf_program *p;
+
+	if (!obj) {
+		out("%-24s open: %s", prog, strerror(errno));
+		return;
+	}
+	bpf_object__for_each_program(p, obj)
+	{
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
+		bpf_program__set_log_buf(p, log, sizeof(log));
+		bpf_program__set_log_level(p, 1);
+	}
+	log[0] = 0;
+	int err = bpf_object__load(obj);
+	if (err)
+		out("%-24s %s: %s", prog, strerror(-err), log_error_line(log));
+	else
+		out("%-24s ok", prog);
+	bpf_object__close(obj);
+}
+
 struct bpf_program *find_prog(struct bpf_object *obj, const char *name)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);

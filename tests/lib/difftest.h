@@ -43,4 +43,11 @@ bool under_bpfrun(void);
  * nothing (its pins live in the process).  Call it before pinning. */
 void kernel_bpffs(void);
 
+/* Verifier verdicts: loads program prog of test object obj alone, with a level-1 log,
+ * and prints "PROG ok" or "PROG ERRNO-TEXT: ERROR-LINE", the error line being the log's
+ * last line before "processed ...". */
+void load_alone_verdict(const char *obj, const char *prog);
+/* The log's last line before "processed ..." (cuts log there), or "". */
+const char *log_error_line(char *log);
+
 #endif

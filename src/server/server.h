@@ -1,0 +1,41 @@
+/* The per-user runtime (src/server/): one process that serves the bpf() calls of every
+ * process started under `bpfrun exec`, trapped by a seccomp user-notification filter.
+ *   handout.c  the descriptors it gives those processes, and when their last file goes
+ *   runtime.c  the runtime process: its socket, the filters' listeners, each trapped call
+ *   client.c   `bpfrun exec`'s side: find or start the runtime, install the filter
+ * Internal to the folder; the API is include/bpfrun_runtime.h. */
+#ifndef BPFRUN_SERVER_H
+#define BPFRUN_SERVER_H
+
+#include <sys/types.h>
+
+#include "../lib/common.h"
+#include "../obj/object.h"
+
+/* ---- handout.c ---- */
+int handout_init(void);   /* the inotify descriptor to poll, or -errno */
+void handout_drain(void); /* reads the pending events; drops objects whose files are gone */
+size_t handout_count(void);
+void handout_stop(void); /* drops every entry */
+/* While serving one trapped call of process pid (notification id on listener):
+ * descriptors and "user" memory are the caller's. */
+void handout_begin(int listener, u64 id, pid_t pid);
+void handout_end(void);
+
+/* ---- runtime.c ---- */
+int runtime_serve(const char *dir); /* the runtime's main loop; returns its exit status */
+
+/* ---- client.c ---- */
+/* The runtime directory: $BPFRUN_RUNTIME_DIR, else $XDG_RUNTIME_DIR/bpfrun, else
+ * /tmp/bpfrun-UID; created 0700 when create; -errno (with a warning) when it is not a
+ * directory of ours that only we can enter. */
+int runtime_dir(char *out, size_t len, bool create);
+
+/* The socket's messages: a request is one of these words (SOCK_SEQPACKET); "join" carries
+ * the filter's listener (SCM_RIGHTS). */
+#define RT_SOCK "sock"
+#define RT_LOCK "lock"
+#define RT_LOG "log"
+#define RT_MSG_MAX 65536
+
+#endif
