@@ -123,9 +123,13 @@ static bool handle_request(int fd, const void *buf, size_t len)
 
 	if (!is_rtnl(fd) || !netdev_rtnl_request(buf, len, port_id(fd), &reply, &reply_len))
 		return false;
-	int left = (int)reply_len;
-	for (const struct nlmsghdr *nh = reply; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left))
+	for (size_t off = 0; off + NLMSG_HDRLEN <= reply_len;) {
+		const struct nlmsghdr *nh = (const void *)((u8 *)reply + off);
+		if (nh->nlmsg_len < NLMSG_HDRLEN || nh->nlmsg_len > reply_len - off)
+			break;
 		queue_datagram(fd, nh, nh->nlmsg_len);
+		off += NLMSG_ALIGN(nh->nlmsg_len);
+	}
 	free(reply);
 	return true;
 }
