@@ -6,6 +6,7 @@
  *                                   -> bpfrun's perf events (link/perf_event.h) for the
  *                                      kinds it serves; every other call passes through
  *   ioctl on a perf event of bpfrun's (perf.c)
+ *   socket, send*, recv* on rtnetlink sockets (netlink.c): tc and XDP attachment
  *   close, close_range, dup*, fcntl(F_DUPFD*)
  *                                   -> keep the object descriptor table right
  *   mmap / munmap of a map descriptor (mmap.c)
@@ -95,6 +96,7 @@ EXPORT long syscall(long nr, ...)
 
 EXPORT int close(int fd)
 {
+	bridge_netlink_forget(fd);
 	if (obj_fd_is_object(fd))
 		return bpfrun_close(fd);
 	int (*next)(int) = NEXT(close, int (*)(int));

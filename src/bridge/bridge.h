@@ -13,4 +13,7 @@ void *bridge_next(void **slot, const char *name);
 		(type) bridge_next(&slot_, #name); \
 	})
 
+/* netlink.c: forgets a closed descriptor's rtnetlink state (close, close_range). */
+void bridge_netlink_forget(int fd);
+
 #endif

@@ -89,6 +89,9 @@ HELPER(send_signal_thread);
 /* task.c: the current task, a per-thread task_struct image */
 HELPER(get_current_task);
 HELPER(get_current_task_btf);
+/* The current task image's bytes [addr, addr+size) of this thread, or NULL: probe reads
+ * find them there even where caller memory is another process's (the shared runtime). */
+const void *task_image_at(u64 addr, u64 size);
 
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);

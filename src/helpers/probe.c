@@ -7,6 +7,7 @@
  * destination zeroed, where nothing is mapped; here "any address" is the process's
  * memory, read through lib/uaccess (never a crash).  No locking: everything here belongs
  * to the run. */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -32,6 +33,11 @@ static u64 probe_read(struct exec_ctx *x, u64 dst, u64 size, u64 src)
 	void *d = vm_mem(x, dst, size, true);
 	if (!d || !vm_charge(x, size / VM_BYTES_PER_INSN))
 		return 0; /* the run has faulted */
+	const void *task = task_image_at(src, size);
+	if (task) {
+		memcpy(d, task, size);
+		return 0;
+	}
 	if (copy_from_user(d, u64_to_ptr(src), size)) {
 		memset(d, 0, size);
 		return (u64)-EFAULT;
@@ -48,7 +54,10 @@ static u64 probe_read_str(struct exec_ctx *x, u64 dst, u64 size, u64 src)
 	char *d = vm_mem(x, dst, size, true);
 	if (!d || !vm_charge(x, size / VM_BYTES_PER_INSN))
 		return 0;
-	long n = strncpy_from_user(d, u64_to_ptr(src), size);
+	const char *task = task_image_at(src, size);
+	long n = task ? (long)strnlen(task, size) : strncpy_from_user(d, u64_to_ptr(src), size);
+	if (task)
+		memcpy(d, task, (size_t)MIN((u64)n + 1, size));
 	if (n < 0) {
 		memset(d, 0, size);
 		return (u64)-EFAULT;
@@ -160,7 +169,7 @@ static u64 send_signal(u64 sig, bool thread)
 		return (u64)-EINVAL;
 	long err = thread ? sys_raw(SYS_tgkill, getpid(), gettid(), (long)sig, 0, 0, 0) :
 			    sys_raw(SYS_kill, getpid(), (long)sig, 0, 0, 0, 0);
-	return (u64)err;
+	return err ? (u64)-errno : 0;
 }
 
 HELPER(send_signal)

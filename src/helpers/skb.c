@@ -528,7 +528,7 @@ static int dev_mtu(u32 ifindex)
 	int s = __atomic_load_n(&sock, __ATOMIC_ACQUIRE);
 
 	if (s < 0) {
-		int fresh = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int fresh = sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fresh < 0)
 			return -ENODEV;
 		if (!__atomic_compare_exchange_n(&sock, &s, fresh, false, __ATOMIC_ACQ_REL,

@@ -3,7 +3,8 @@
  * laid out as the kernel's BTF says (btf/kernel_btf.h), so that CO-RE reads
  * (BPF_CORE_READ, bpf_probe_read_kernel at BTF offsets) find in it what
  * bpf_get_current_pid_tgid and bpf_get_current_comm answer: pid (the thread id), tgid
- * (the process id), comm.  bpf_get_current_task_btf also lets the run read the image
+ * (the process id), comm, of the calling thread or of the caller the runtime serves
+ * (lib/task.h).  bpf_get_current_task_btf also lets the run read the image
  * directly (a read-only grant), as the kernel's PTR_TO_BTF_ID allows loads.
  *
  * Locking: the layout is computed once (pthread_once); each thread owns its image,
@@ -17,6 +18,7 @@
 
 #include "internal.h"
 #include "../btf/kernel_btf.h"
+#include "../lib/task.h"
 #include "../vm/vm.h"
 
 #define FALLBACK_TASK_SIZE 4096 /* no kernel BTF: an image with no known fields */
@@ -28,6 +30,7 @@ static struct {
 } layout = { FALLBACK_TASK_SIZE, -1, -1, -1 };
 static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
 static pthread_key_t image_key;
+static bool layout_ready; /* atomic: image_key exists */
 
 static s32 member_offset(const struct btf *btf, const struct btf_type *t, const char *name)
 {
@@ -45,13 +48,14 @@ static void layout_read(void)
 	s32 id = kernel_btf_find("task_struct", BTF_KIND_STRUCT);
 
 	pthread_key_create(&image_key, free);
-	if (!btf || id <= 0)
-		return;
-	const struct btf_type *t = btf__type_by_id(btf, (u32)id);
-	layout.size = t->size;
-	layout.pid = member_offset(btf, t, "pid");
-	layout.tgid = member_offset(btf, t, "tgid");
-	layout.comm = member_offset(btf, t, "comm");
+	if (btf && id > 0) {
+		const struct btf_type *t = btf__type_by_id(btf, (u32)id);
+		layout.size = t->size;
+		layout.pid = member_offset(btf, t, "pid");
+		layout.tgid = member_offset(btf, t, "tgid");
+		layout.comm = member_offset(btf, t, "comm");
+	}
+	__atomic_store_n(&layout_ready, true, __ATOMIC_RELEASE);
 }
 
 /* The thread's image, refreshed (the thread may have been renamed), or NULL. */
@@ -66,14 +70,19 @@ static u8 *current_task(void)
 			return NULL;
 		}
 	}
-	s32 pid = (s32)gettid(), tgid = (s32)getpid();
+	const struct task_ident *remote = task_remote(); /* the runtime serving a caller */
+	s32 pid = remote ? (s32)remote->pid : (s32)gettid();
+	s32 tgid = remote ? (s32)remote->tgid : (s32)getpid();
 	if (layout.pid >= 0)
 		memcpy(img + layout.pid, &pid, sizeof(pid));
 	if (layout.tgid >= 0)
 		memcpy(img + layout.tgid, &tgid, sizeof(tgid));
 	if (layout.comm >= 0 && (u32)layout.comm + TASK_COMM_LEN <= layout.size) {
 		char comm[TASK_COMM_LEN + 1] = "";
-		prctl(PR_GET_NAME, comm);
+		if (remote)
+			memcpy(comm, remote->comm, TASK_COMM_LEN);
+		else
+			prctl(PR_GET_NAME, comm);
 		memcpy(img + layout.comm, comm, TASK_COMM_LEN);
 	}
 	return img;
@@ -93,4 +102,16 @@ HELPER(get_current_task_btf)
 		vm_grant(x, img, layout.size, false);
 	}
 	return (u64)(uintptr_t)img;
+}
+
+const void *task_image_at(u64 addr, u64 size)
+{
+	const u8 *img = __atomic_load_n(&layout_ready, __ATOMIC_ACQUIRE) ?
+				pthread_getspecific(image_key) :
+				NULL;
+	u64 start = (u64)(uintptr_t)img;
+
+	if (!img || addr < start || size > layout.size || addr - start > layout.size - size)
+		return NULL;
+	return img + (addr - start);
 }

@@ -48,5 +48,36 @@ static inline int sys_access(const char *path, int mode)
 {
 	return (int)sys_raw(SYS_faccessat, AT_FDCWD, (long)path, mode, 0, 0, 0);
 }
+/* socket(2), send(2), sendmsg(2), recv(2), recvmsg(2): the bridge interposes them
+ * (rtnetlink) */
+static inline int sys_socket(int domain, int type, int protocol)
+{
+	return (int)sys_raw(SYS_socket, domain, type, protocol, 0, 0, 0);
+}
+static inline long sys_send(int fd, const void *buf, size_t len, int flags)
+{
+	return sys_raw(SYS_sendto, fd, (long)buf, (long)len, flags, 0, 0);
+}
+static inline long sys_sendmsg(int fd, const void *msg, int flags)
+{
+	return sys_raw(SYS_sendmsg, fd, (long)msg, flags, 0, 0, 0);
+}
+static inline long sys_recv(int fd, void *buf, size_t len, int flags)
+{
+	return sys_raw(SYS_recvfrom, fd, (long)buf, (long)len, flags, 0, 0);
+}
+/* epoll_ctl(2), epoll_wait(2): the bridge interposes them (ring buffers) */
+static inline int sys_epoll_ctl(int epfd, int op, int fd, void *event)
+{
+	return (int)sys_raw(SYS_epoll_ctl, epfd, op, fd, (long)event, 0, 0);
+}
+static inline int sys_epoll_wait(int epfd, void *events, int max, int timeout)
+{
+	return (int)sys_raw(SYS_epoll_pwait, epfd, (long)events, max, timeout, 0, 0);
+}
+static inline long sys_recvmsg(int fd, void *msg, int flags)
+{
+	return sys_raw(SYS_recvmsg, fd, (long)msg, flags, 0, 0, 0);
+}
 
 #endif

@@ -10,11 +10,12 @@
 
 #include "bpfrun.h"
 #include "../lib/ksyms.h"
+#include "netdev.h"
 #include "../prog/attach.h"
 
 #define MAX_CTX_SIZE 4096u
 
-enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP, FIRE_PACKET };
+enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP, FIRE_LSM, FIRE_PACKET, FIRE_TC };
 
 static const struct {
 	const char *prefix;
@@ -33,8 +34,9 @@ static const struct {
 	{ "fentry/", HOOK_TRAMP, FIRE_TRAMP },
 	{ "fexit/", HOOK_TRAMP, FIRE_TRAMP },
 	{ "fmod_ret/", HOOK_TRAMP, FIRE_TRAMP },
-	{ "lsm/", HOOK_TRAMP, FIRE_TRAMP },
+	{ "lsm/", HOOK_TRAMP, FIRE_LSM },
 	{ "xdp/", HOOK_XDP, FIRE_PACKET },
+	{ "tc/", HOOK_TC, FIRE_TC },
 };
 
 /* "CAT/NAME" -> the id tracefs gives the tracepoint, as text: 0 or -ENOENT. */
@@ -101,8 +103,27 @@ static int fire_packet(const char *name, void *ctx, size_t ctx_size, u64 *ret)
 	return err;
 }
 
-static int hook_name(enum hook_kind kind, const char *spec, char *out, size_t len)
+/* "ingress/DEV" or "egress/DEV" -> "IFINDEX/ingress" as tc filters are named. */
+static int tc_name(const char *spec, char *out, size_t len)
 {
+	const char *slash = strchr(spec, '/');
+	char dev[32];
+
+	if (!slash || (strncmp(spec, "ingress/", 8) && strncmp(spec, "egress/", 7)))
+		return -EINVAL;
+	int err = netdev_name(slash + 1, dev, sizeof(dev));
+	if (!err)
+		snprintf(out, len, "%s/%.*s", dev, (int)(slash - spec), spec);
+	return err;
+}
+
+static int hook_name(enum fire_how how, enum hook_kind kind, const char *spec, char *out,
+		     size_t len)
+{
+	if (how == FIRE_LSM) /* LSM programs attach to the hook's bpf_lsm_ function */
+		return snprintf(out, len, "bpf_lsm_%s", spec) < (int)len && *spec ? 0 : -EINVAL;
+	if (kind == HOOK_TC)
+		return tc_name(spec, out, len);
 	if (kind == HOOK_XDP)
 		return netdev_name(spec, out, len);
 	if (kind == HOOK_TRACEPOINT)
@@ -126,12 +147,17 @@ static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 		size_t n = strlen(prefixes[i].prefix);
 		if (strncmp(hook, prefixes[i].prefix, n))
 			continue;
-		int err = hook_name(prefixes[i].kind, hook + n, name, sizeof(name));
+		enum fire_how how = prefixes[i].how;
+		int err = hook_name(how, prefixes[i].kind, hook + n, name, sizeof(name));
 		if (err)
 			return err;
-		if (prefixes[i].how == FIRE_PACKET) {
+		if (how == FIRE_PACKET) {
 			err = fire_packet(name, ctx, ctx_size, &r);
-		} else if (prefixes[i].how == FIRE_TRAMP) {
+		} else if (how == FIRE_TC) {
+			u32 verdict = 0;
+			err = netdev_tc_run(name, ctx, (u32)ctx_size, &verdict);
+			r = verdict;
+		} else if (how == FIRE_TRAMP || how == FIRE_LSM) {
 			u64 args[MAX_FUNC_ARGS] = { 0 };
 			if (ctx_size > sizeof(args))
 				return -EINVAL;
@@ -140,8 +166,7 @@ static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 			r = attach_tramp_call(name, args, (u32)(ctx_size / 8), NULL, r, &res);
 			err = res.faults ? -EFAULT : 0;
 		} else {
-			int n_run = attach_fire(prefixes[i].kind, name,
-						prefixes[i].how == FIRE_RETPROBE, ctx,
+			int n_run = attach_fire(prefixes[i].kind, name, how == FIRE_RETPROBE, ctx,
 						(u32)ctx_size, &r, NULL);
 			err = n_run < 0 ? n_run : 0;
 		}

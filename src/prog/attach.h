@@ -10,6 +10,8 @@
  *                    arguments and the return value after them
  *   HOOK_XDP         the device's ifindex, in decimal: the XDP program of a device (one),
  *                    run on a packet by attach_run_packet
+ *   HOOK_TC          "IFINDEX/ingress" or "IFINDEX/egress": tc BPF filters (link/netdev.c
+ *                    runs them in priority order, the role holding the priority)
  *
  * Programs fire in the order they were attached.  The kernel's own test functions
  * (bpf_fentry_test1.., bpf_modify_return_test) call attach_tramp_call.
@@ -22,7 +24,15 @@
 
 #include "../obj/prog.h"
 
-enum hook_kind { HOOK_KPROBE, HOOK_UPROBE, HOOK_TRACEPOINT, HOOK_RAW_TP, HOOK_TRAMP, HOOK_XDP };
+enum hook_kind {
+	HOOK_KPROBE,
+	HOOK_UPROBE,
+	HOOK_TRACEPOINT,
+	HOOK_RAW_TP,
+	HOOK_TRAMP,
+	HOOK_XDP,
+	HOOK_TC
+};
 
 #define MAX_FUNC_ARGS 12u
 

@@ -68,7 +68,7 @@ int runtime_dir(char *out, size_t len, bool create)
 static int connect_to(const char *dir)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int sock = sys_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	if (sock < 0)
 		return -errno;
@@ -157,9 +157,9 @@ static ssize_t request(int sock, const char *word, int fd, char *buf, size_t len
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+	if (sys_sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
 		return -errno;
-	ssize_t n = recv(sock, buf, len, 0);
+	ssize_t n = sys_recv(sock, buf, len, 0);
 	return n < 0 ? -errno : n;
 }
 

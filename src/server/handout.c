@@ -205,7 +205,7 @@ static int add_fd(int fd)
 		.srcfd = (u32)fd,
 		.newfd_flags = O_CLOEXEC,
 	};
-	int ret = notif_ioctl(call_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	int ret = sys_ioctl(call_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 
 	return ret < 0 ? -errno : ret;
 }

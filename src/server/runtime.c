@@ -55,6 +55,7 @@
 
 #include "bpfrun.h"
 #include "server.h"
+#include "../lib/ksyms.h"
 #include "../lib/sys.h"
 #include "../lib/task.h"
 #include "../lib/uaccess.h"
@@ -84,12 +85,12 @@ static int watch(enum source src, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ev_data(src, fd) };
 
-	return (int)sys_raw(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, fd, (long)&ev, 0, 0);
+	return sys_epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 static void unwatch(int fd)
 {
-	sys_raw(SYS_epoll_ctl, epfd, EPOLL_CTL_DEL, fd, 0, 0, 0);
+	sys_epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 	sys_close(fd);
 }
 
@@ -104,27 +105,28 @@ static bool enter_cwd(pid_t pid)
 	return chdir(path) == 0;
 }
 
+/* One line of /proc/PID/status into t (never stops the read). */
+static bool status_line(const char *line, void *arg)
+{
+	struct task_ident *t = arg;
+
+	if (!strncmp(line, "Name:\t", 6))
+		snprintf(t->comm, sizeof(t->comm), "%s", line + 6);
+	sscanf(line, "Tgid: %u", &t->tgid);
+	sscanf(line, "Uid: %u", &t->uid);
+	sscanf(line, "Gid: %u", &t->gid);
+	return false;
+}
+
 /* The caller's identity from /proc/PID/status, for the "current" helpers of a test run
  * (the kernel runs it in the caller's context). */
 static void read_task(pid_t pid, struct task_ident *t)
 {
-	char path[64], buf[4096], *save;
+	char path[64];
 
 	*t = (struct task_ident){ .pid = (u32)pid, .tgid = (u32)pid };
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	sys_close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "Name:\t", 6))
-			snprintf(t->comm, sizeof(t->comm), "%s", line + 6);
-		sscanf(line, "Tgid: %u", &t->tgid);
-		sscanf(line, "Uid: %u", &t->uid);
-		sscanf(line, "Gid: %u", &t->gid);
-	}
+	text_file_lines(path, status_line, t); /* no stdio: the bridge has fopen */
 }
 
 static void serve_bpf(int listener, const struct seccomp_notif *req,
@@ -271,10 +273,10 @@ static void serve_notification(int listener)
 		u8 bytes[512];
 	} out = { 0 };
 
-	if (notif_ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &in.req))
+	if (sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &in.req))
 		return; /* the caller was interrupted, or the filter has no user left */
 	out.resp.id = in.req.id;
-	if (notif_ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &in.req.id))
+	if (sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &in.req.id))
 		return; /* the caller is gone: its pid may already be another process's */
 	if (in.req.data.nr == __NR_bpf)
 		serve_bpf(listener, &in.req, &out.resp);
@@ -282,7 +284,7 @@ static void serve_notification(int listener)
 		serve_mmap(listener, &in.req, &out.resp);
 	else
 		serve_path(listener, &in.req, &out.resp);
-	notif_ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &out.resp);
+	sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &out.resp);
 }
 
 /* ---- status ---- */
@@ -344,7 +346,7 @@ static size_t status_text(char *buf, size_t len, const char *dir)
 
 static void reply(int sock, const char *text, size_t len)
 {
-	send(sock, text, len, MSG_NOSIGNAL);
+	sys_send(sock, text, len, MSG_NOSIGNAL);
 }
 
 /* The listener a "join" carries, or -1. */
@@ -400,8 +402,7 @@ static int start_listener(int fd)
 	pthread_t t;
 	pthread_attr_t attr;
 
-	sys_raw(SYS_ioctl, fd, (long)SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-		(long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0, 0, 0);
+	sys_ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (void *)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	int err = pthread_create(&t, &attr, listener_main, (void *)(intptr_t)fd);
@@ -422,7 +423,7 @@ static void serve_client(int sock, const char *dir)
 			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 
-	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	ssize_t n = sys_recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	int fd = n > 0 ? received_fd(&msg) : -1;
 	if (n <= 0) {
 		unwatch(sock);
@@ -501,7 +502,7 @@ static int bind_socket(const char *dir)
 	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/" RT_SOCK, dir) >=
 	    sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
-	int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int sock = sys_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return -errno;
 	sys_raw(SYS_unlink, (long)addr.sun_path, 0, 0, 0, 0, 0);
@@ -555,8 +556,7 @@ int runtime_serve(const char *dir)
 		struct epoll_event evs[16];
 		int timeout = idle() ? 5000 : -1;
 		pthread_mutex_unlock(&serve_lock);
-		int n = (int)sys_raw(SYS_epoll_wait, epfd, (long)evs, ARRAY_SIZE(evs), timeout, 0,
-				     0);
+		int n = sys_epoll_wait(epfd, evs, ARRAY_SIZE(evs), timeout);
 		pthread_mutex_lock(&serve_lock);
 		for (int i = 0; i < n; i++)
 			dispatch(&evs[i], lsock, dir);

@@ -43,7 +43,7 @@ static socklen_t socket_addr(int pid, struct sockaddr_un *a)
 static bool write_all(int fd, const void *p, size_t len)
 {
 	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = sys_send(fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -100,7 +100,7 @@ static void listen_once(void)
 {
 	struct sockaddr_un a;
 	pthread_t th;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, socket_addr(getpid(), &a)) || listen(fd, 4) ||
 	    pthread_create(&th, NULL, listener, (void *)(intptr_t)fd)) {
@@ -169,7 +169,7 @@ static int walk_records(int fd, bpfrun_timer_walk_fn fn, void *arg)
 int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg)
 {
 	struct sockaddr_un a;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ret, err;
+	int fd = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ret, err;
 
 	if (fd < 0)
 		return -1;

@@ -112,4 +112,11 @@ int BPF_PROG(mr_fexit, int a, int *b, int ret)
 	return 0;
 }
 
+/* An LSM program denying what its first argument marks (fired with bpfrun_fire). */
+SEC("lsm/file_open")
+int BPF_PROG(deny_open, void *file, int ret)
+{
+	return file == (void *)0xbad ? -1 : ret;
+}
+
 char _license[] SEC("license") = "GPL";

@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib.sh"
 
 interposers="syscall close close_range dup dup2 dup3 fcntl fcntl64 statfs statfs64 fstatfs
 	fstatfs64 mkdir mkdirat rmdir unlink unlinkat remove access mmap mmap64 munmap
-	ioctl fopen fopen64 epoll_ctl epoll_wait epoll_pwait epoll_pwait2"
+	ioctl fopen fopen64 epoll_ctl epoll_wait epoll_pwait epoll_pwait2
+	socket send sendto sendmsg recv recvfrom recvmsg"
 api=$(cat "$here/../../include/bpfrun.h" "$here/../../include/bpfrun_runtime.h" |
 	grep -oE '\bbpfrun_[a-z0-9_]+\(' | tr -d '(')
 printf '%s\n' $interposers $api | sort -u >"$work/expected"

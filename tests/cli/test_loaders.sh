@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # libbpf-bootstrap-style loaders (tests/loaders/), ordinary libbpf programs, run unmodified
-# under `bpfrun exec`: each loads and attaches its program (tracepoint, kprobe, fentry,
-# uprobe) and the event reaches it through bpfrun's trigger API.
+# under `bpfrun exec --in-process`: each loads and attaches its program (tracepoint,
+# kprobe, fentry, uprobe) and the event reaches it through bpfrun's trigger API, which
+# lives in the process (the shared runtime of plain `bpfrun exec` does not route
+# perf_event_open and its ioctls yet).
 source "$(dirname "$0")/lib.sh"
 objdir=${BPFRUN_TEST_OBJDIR:?}
 loader=$build/tests/loaders/bootstrap_style

@@ -96,6 +96,15 @@ int main(void)
 	modify_return(obj, -EINVAL, 1, -EINVAL + 29, 2);
 
 	CHECK(test_run(obj, "kp1", &retval) == -ENOTSUPP, "kprobe test run: ENOTSUPP");
+	CHECK(test_run(obj, "deny_open", &retval) == -ENOTSUPP, "LSM test run: ENOTSUPP");
+	__u64 file = 0xbad;
+	uint64_t ret = 0;
+	CHECK(bpfrun_fire("lsm/file_open", &file, sizeof(file), &ret) == 0 && (int)ret == -1,
+	      "the LSM program denies: %d", (int)ret);
+	file = 0x600d;
+	ret = 0; /* the hook's own return value: allow */
+	CHECK(bpfrun_fire("lsm/file_open", &file, sizeof(file), &ret) == 0 && ret == 0,
+	      "the LSM program allows: %d", (int)ret);
 	bpf_object__close(obj);
 	return finish();
 }
