@@ -395,20 +395,6 @@ static int percpu_array_update_user(struct bpf_map *map, const void *key, const 
 	return 0;
 }
 
-static int array_get_next_key(struct bpf_map *map, const void *key, void *next_key)
-{
-	u32 index = key ? key_index(key) : UINT32_MAX, next;
-
-	if (index >= map->max_entries)
-		next = 0;
-	else if (index == map->max_entries - 1)
-		return -ENOENT;
-	else
-		next = index + 1;
-	memcpy(next_key, &next, sizeof(next));
-	return 0;
-}
-
 static long array_for_each(struct bpf_map *map, map_each_fn fn, void *arg)
 {
 	long visited = 0;
@@ -554,7 +540,7 @@ const struct map_ops array_map_ops = {
 	.delete = array_delete,
 	.for_each = array_for_each,
 	.lookup_user = array_lookup_user,
-	.get_next_key = array_get_next_key,
+	.get_next_key = map_index_next_key,
 	.for_each_value = array_for_each_value,
 	.key_of_value = array_key_of_value,
 	.check_btf = array_check_btf,
@@ -575,7 +561,7 @@ const struct map_ops percpu_array_map_ops = {
 	.for_each = array_for_each,
 	.lookup_user = percpu_array_lookup_user,
 	.update_user = percpu_array_update_user,
-	.get_next_key = array_get_next_key,
+	.get_next_key = map_index_next_key,
 	.for_each_value = array_for_each_value,
 	.key_of_value = array_key_of_value,
 	.check_btf = array_check_btf,
@@ -590,7 +576,7 @@ const struct map_ops prog_array_map_ops = {
 	.delete_user = prog_array_delete, /* programs reach it only by tail calls */
 	.lookup_user = prog_array_lookup_user,
 	.update_user = prog_array_update_user,
-	.get_next_key = array_get_next_key,
+	.get_next_key = map_index_next_key,
 	.prog_at = prog_array_prog_at,
 	.check_btf = array_check_btf,
 	.release_user = prog_array_release_user,

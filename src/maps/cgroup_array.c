@@ -183,21 +183,6 @@ static int cg_delete_user(struct bpf_map *map, const void *key)
 	return old ? 0 : -ENOENT;
 }
 
-static int cg_get_next_key(struct bpf_map *map, const void *key, void *next_key)
-{
-	u32 index = 0, next = 0;
-
-	if (key)
-		memcpy(&index, key, sizeof(index));
-	if (key && index < map->max_entries) {
-		if (index == map->max_entries - 1)
-			return -ENOENT;
-		next = index + 1;
-	}
-	memcpy(next_key, &next, sizeof(next));
-	return 0;
-}
-
 int cgroup_array_path(struct bpf_map *map, u32 index, char *buf, size_t len)
 {
 	struct cg_array *a = cg_of(map);
@@ -220,5 +205,5 @@ const struct map_ops cgroup_array_map_ops = {
 	.free = cg_free,
 	.update_user = cg_update_user,
 	.delete_user = cg_delete_user,
-	.get_next_key = cg_get_next_key,
+	.get_next_key = map_index_next_key,
 };

@@ -603,6 +603,21 @@ void map_mmap_unmapped(struct bpf_map *map, int prot, int flags)
 
 /* ---- batches ---- */
 
+int map_index_next_key(struct bpf_map *map, const void *key, void *next_key)
+{
+	u32 index = UINT32_MAX, next = 0;
+
+	if (key)
+		memcpy(&index, key, sizeof(index));
+	if (index < map->max_entries) {
+		if (index == map->max_entries - 1)
+			return -ENOENT;
+		next = index + 1;
+	}
+	memcpy(next_key, &next, sizeof(next));
+	return 0;
+}
+
 /* The kernel's generic_map_lookup_batch: walks get_next_key from the in_batch key; the
  * token is the last key returned.  Elements deleted meanwhile are skipped; a copy to the
  * caller that fails ends the batch with EFAULT and a count of 0. */

@@ -127,6 +127,10 @@ struct map_ops {
 	bool lookup_reads_value;
 };
 
+/* get_next_key of the types keyed by a u32 index below max_entries (arrays, maps of maps,
+ * cgroup arrays, devmaps): the index after key; the first one when key is NULL or out of
+ * range; -ENOENT after the last. */
+int map_index_next_key(struct bpf_map *map, const void *key, void *next_key);
 int map_generic_lookup_batch(struct bpf_map *map, union bpf_attr *attr);
 int map_generic_update_batch(struct bpf_map *map, union bpf_attr *attr);
 int map_generic_delete_batch(struct bpf_map *map, union bpf_attr *attr);

@@ -439,19 +439,8 @@ static int hash_next_key(struct mim *mm, const void *key, void *next_key)
 static int mim_get_next_key(struct bpf_map *map, const void *key, void *next_key)
 {
 	struct mim *mm = mim_of(map);
-	u32 index = 0, next = 0;
 
-	if (mm->hash)
-		return hash_next_key(mm, key, next_key);
-	if (key)
-		memcpy(&index, key, sizeof(index));
-	if (key && index < map->max_entries) {
-		if (index == map->max_entries - 1)
-			return -ENOENT;
-		next = index + 1;
-	}
-	memcpy(next_key, &next, sizeof(next));
-	return 0;
+	return mm->hash ? hash_next_key(mm, key, next_key) : map_index_next_key(map, key, next_key);
 }
 
 const struct map_ops map_in_map_ops = {

@@ -520,20 +520,6 @@ static int devmap_hash_delete_user(struct bpf_map *map, const void *key)
 	return s == NO_SLOT ? -ENOENT : 0;
 }
 
-static int redir_get_next_key(struct bpf_map *map, const void *key, void *next_key)
-{
-	u32 k = key ? *(const u32 *)key : 0;
-
-	if (!key || k >= map->max_entries) {
-		*(u32 *)next_key = 0;
-		return 0;
-	}
-	if (k == map->max_entries - 1)
-		return -ENOENT;
-	*(u32 *)next_key = k + 1;
-	return 0;
-}
-
 /* Buckets in order, each newest first: after key, or from the start when key is NULL or
  * absent. */
 static int devmap_hash_get_next_key(struct bpf_map *map, const void *key, void *next_key)
@@ -565,7 +551,7 @@ const struct map_ops devmap_ops = {
 	REDIR_OPS(dev_alloc_check, redir_lookup, devmap_update),
 	.lookup_user = redir_lookup_user,
 	.delete_user = redir_delete_user,
-	.get_next_key = redir_get_next_key,
+	.get_next_key = map_index_next_key,
 	.forced_flags = BPF_F_RDONLY_PROG,
 };
 const struct map_ops devmap_hash_ops = {
@@ -579,11 +565,11 @@ const struct map_ops cpumap_ops = {
 	REDIR_OPS(cpumap_alloc_check, cpumap_lookup, cpumap_update),
 	.lookup_user = redir_lookup_user,
 	.delete_user = redir_delete_user,
-	.get_next_key = redir_get_next_key,
+	.get_next_key = map_index_next_key,
 };
 const struct map_ops xskmap_ops = {
 	REDIR_OPS(xskmap_alloc_check, redir_lookup, xskmap_update),
 	.lookup_user = xskmap_lookup_user,
 	.delete_user = redir_delete_user,
-	.get_next_key = redir_get_next_key,
+	.get_next_key = map_index_next_key,
 };
