@@ -149,6 +149,9 @@ int bpfrun_timer_walk(bpfrun_timer_walk_fn fn, void *arg);
  * abstract unix socket "bpfrun-timers.PID", to its own user and to root only.  -1 with
  * errno ECONNREFUSED when process `pid` does not answer, EACCES when it refuses. */
 int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg);
+/* Makes this process answer bpfrun_timer_walk_process() (what BPFRUN_TIMER_SOCKET=1 does
+ * at start): 0, or -1 when the socket cannot be set up (e.g. the name is taken). */
+int bpfrun_timer_socket_start(void);
 /* Called as each timer callback is about to run, on the thread that runs it, with the
  * timer as the listing shows it (state RUNNING; remaining_ns: 0 or less, how late) and
  * the time on CLOCK_MONOTONIC: `bpfrun run --timeline` prints a timeline of firings with

@@ -101,7 +101,7 @@ int cmd_exec(int argc, char **argv)
 		fputs(exec_usage, stderr);
 		return 2;
 	}
-	/* `bpfrun timer list --pid` asks the process for its timers (bridge/timer_socket.c) */
+	/* `bpfrun timer list --pid` asks the process for its timers (timers/socket.c) */
 	setenv("BPFRUN_TIMER_SOCKET", "1", 0);
 	fflush(NULL);
 	if (!in_process) {

@@ -5,12 +5,14 @@
  * the timeline lines of `bpfrun run --timeline` (timer_print_firing). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <linux/bpf.h>
 
 #include "bpfrun.h"
+#include "bpfrun_runtime.h"
 #include "cli.h"
 
 #ifndef BPF_F_TIMER_ABS
@@ -22,13 +24,14 @@
 
 static const char timer_help[] =
 	"Usage: bpfrun timer list OBJ.o [RUN OPTIONS]\n"
-	"       bpfrun timer list --pid PID [--json]\n"
+	"       bpfrun timer list --pid PID|--runtime [--json]\n"
 	"Lists every armed BPF timer: its map and key, the program and callback that will run,\n"
 	"its clock, its expiry (absolute, on that clock, and remaining), the flags of its start\n"
 	"and the CPU it fires on; a timer whose callback runs right now shows as running, one\n"
 	"armed by a run still in progress as held.  With OBJ.o: loads the object, runs it when\n"
 	"run options ask for it (give --for to stop while timers are armed) and lists what is\n"
-	"armed then.  With --pid: asks a process started with `bpfrun exec`.\n\n"
+	"armed then.  With --pid: asks a process started with `bpfrun exec --in-process`;\n"
+	"with --runtime: the per-user runtime that serves `bpfrun exec` commands.\n\n"
 	"Run options (see bpfrun run --help):\n";
 
 static const char *clock_name(int32_t id)
@@ -193,7 +196,24 @@ static int timer_inspect(struct bpf_object *obj, const char *sub, const struct i
 	return list(j, walk_here, NULL);
 }
 
-/* bpfrun timer list --pid PID [--json] */
+/* The pid of the user's runtime (its status says it), or 0 after reporting. */
+static int runtime_pid(void)
+{
+	char buf[4096];
+	int pid = 0;
+
+	if (bpfrun_runtime_request("status", buf, sizeof(buf)) < 0) {
+		cli_error("timer list: %s",
+			  errno == ESRCH ? "no runtime running" : strerror(errno));
+		return 0;
+	}
+	buf[sizeof(buf) - 1] = 0;
+	if (sscanf(buf, "runtime: pid %d", &pid) != 1 || pid <= 0)
+		cli_error("timer list: the runtime's status names no process");
+	return pid > 0 ? pid : 0;
+}
+
+/* bpfrun timer list --pid PID|--runtime [--json] */
 static int list_pid(int argc, char **argv)
 {
 	struct json js, *j = NULL;
@@ -203,6 +223,9 @@ static int list_pid(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			json_init(&js, stdout);
 			j = &js;
+		} else if (!strcmp(argv[i], "--runtime")) {
+			if ((pid = runtime_pid()) <= 0)
+				return 1;
 		} else if (!strcmp(argv[i], "--pid") && i + 1 < argc) {
 			char *end;
 			long v = strtol(argv[++i], &end, 10);
@@ -213,7 +236,9 @@ static int list_pid(int argc, char **argv)
 			}
 			pid = (int)v;
 		} else {
-			cli_error("timer list: with --pid, only --json may follow ('%s')", argv[i]);
+			cli_error("timer list: with --pid or --runtime, only --json may follow "
+				  "('%s')",
+				  argv[i]);
 			return 2;
 		}
 	}
@@ -236,7 +261,8 @@ int cmd_timer(int argc, char **argv)
 	};
 
 	for (int i = 2; i < argc; i++)
-		if (!strcmp(argv[1], "list") && !strcmp(argv[i], "--pid"))
+		if (!strcmp(argv[1], "list") &&
+		    (!strcmp(argv[i], "--pid") || !strcmp(argv[i], "--runtime")))
 			return list_pid(argc, argv);
 	return inspect_main(&cmd, argc, argv);
 }

@@ -864,7 +864,7 @@ static u64 random_key(void)
 	return k | 1; /* never 0 */
 }
 
-/* Resolves the fixups with cold code placed after hot code; false on a jump too far. */
+/* Resolves the fixups into code, with the cold code placed after the hot code. */
 static void resolve(struct jc *c, u8 *code)
 {
 	u32 hot_len = c->hot.len;

@@ -53,6 +53,11 @@ void uaccess_set_remote(pid_t pid)
 	remote_pid = pid;
 }
 
+pid_t uaccess_remote_pid(void)
+{
+	return remote_pid;
+}
+
 /* All n bytes between this process and the remote one, or -EFAULT. */
 static int remote_copy(void *local, const void *remote, size_t n, bool write)
 {

@@ -26,5 +26,7 @@ long strncpy_from_user(char *dst, const char *usrc, size_t count);
 int check_uarg_tail_zero(const void *uaddr, size_t ksize, size_t usize);
 /* From now on this thread's "user" memory is process pid's (0: this process again). */
 void uaccess_set_remote(pid_t pid);
+/* The process whose memory is "user" memory now: its pid, or 0 for this process. */
+pid_t uaccess_remote_pid(void);
 
 #endif

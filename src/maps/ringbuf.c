@@ -219,6 +219,8 @@ static void *ringbuf_mmap(struct bpf_map *map, void *addr, size_t len, int prot,
 		if (map_is_user_ringbuf(map) && !off)
 			return ERR_PTR(-EPERM);
 	}
+	if (rlen < len) /* rounding up wrapped: mmap's own answer */
+		return ERR_PTR(-ENOMEM);
 	if (!len || off % page || off > rb->len || rlen > rb->len - off)
 		return ERR_PTR(-EINVAL);
 	char *base = reserve_va(addr, rlen, flags);

@@ -20,10 +20,13 @@
 #include "../lib/sha256.h"
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
+#include "../verifier/caps.h"
 #include "../vm/vm.h"
 #include "../jit/jit.h"
 
 #define COMPLEXITY_LIMIT_INSNS 1000000u
+#define BPF_PROG_TYPE_NETFILTER_ID 32 /* BPF_PROG_TYPE_NETFILTER, newer than our headers */
+#define BPF_MAXINSNS_UNPRIV 4096u     /* BPF_MAXINSNS: what a loader without CAP_BPF may load */
 #define KNOWN_PROG_FLAGS                                                      \
 	(BPF_F_STRICT_ALIGNMENT | BPF_F_ANY_ALIGNMENT | BPF_F_TEST_RND_HI32 | \
 	 BPF_F_TEST_STATE_FREQ | BPF_F_SLEEPABLE | BPF_F_XDP_HAS_FRAGS |      \
@@ -137,14 +140,83 @@ static int check_attach_target(const union bpf_attr *attr)
 	return attr->attach_btf_id ? -EINVAL : 0;
 }
 
+static bool is_net_admin_type(u32 type)
+{
+	switch (type) {
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_SK_MSG:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_EXT:
+	case BPF_PROG_TYPE_NETFILTER_ID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_perfmon_type(u32 type)
+{
+	switch (type) {
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_PERF_EVENT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+	case BPF_PROG_TYPE_TRACING:
+	case BPF_PROG_TYPE_LSM:
+	case BPF_PROG_TYPE_STRUCT_OPS:
+	case BPF_PROG_TYPE_EXT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The caller's capabilities as bpf_prog_load weighs them: without CAP_BPF, nothing when
+ * the administrator disabled unprivileged BPF, else socket filters and cgroup_skb
+ * programs of at most 4096 instructions; network types need CAP_NET_ADMIN, tracing
+ * types CAP_PERFMON (CAP_SYS_ADMIN stands for each).  EPERM or E2BIG. */
+static int check_load_caps(const union bpf_attr *attr)
+{
+	struct caps c;
+
+	caps_read(&c);
+	if (!c.bpf && caps_unprivileged_bpf_disabled())
+		return -EPERM;
+	if (attr->insn_cnt == 0 ||
+	    attr->insn_cnt > (c.bpf ? COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS_UNPRIV))
+		return -E2BIG;
+	if (!c.bpf && attr->prog_type != BPF_PROG_TYPE_SOCKET_FILTER &&
+	    attr->prog_type != BPF_PROG_TYPE_CGROUP_SKB)
+		return -EPERM;
+	if ((is_net_admin_type(attr->prog_type) && !c.net_admin) ||
+	    (is_perfmon_type(attr->prog_type) && !c.perfmon))
+		return -EPERM;
+	return 0;
+}
+
 static int check_load_attr(const union bpf_attr *attr, const struct prog_type_ops **tops,
 			   u32 *attach_type)
 {
 	if (attr->prog_flags & ~(u32)KNOWN_PROG_FLAGS)
 		return -EINVAL;
-	if (attr->insn_cnt == 0 || attr->insn_cnt > COMPLEXITY_LIMIT_INSNS)
-		return -E2BIG;
-	int err = check_attach_target(attr);
+	int err = check_load_caps(attr);
+	if (err)
+		return err;
+	err = check_attach_target(attr);
 	if (err)
 		return err;
 	*tops = prog_type_ops_for(attr->prog_type);

@@ -548,6 +548,7 @@ int runtime_serve(const char *dir)
 		bpfrun_warn("runtime: cannot serve in %s: %m", dir);
 		return 1;
 	}
+	bpfrun_timer_socket_start(); /* `bpfrun timer list --runtime` lists its timers */
 	/* Idle, the runtime waits a little for the client that started it, then goes. */
 	pthread_mutex_lock(&serve_lock);
 	for (;;) {

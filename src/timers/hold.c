@@ -28,31 +28,39 @@ static __thread u32 held_first, held_cap;
 __thread u32 timers_held_by_thread; /* entries in held[] from held_first */
 static __thread char hold_me;       /* its address names this thread in t->hold_owner */
 
-static void release_hold(struct bpfrun_timer *t)
+/* Releases t's hold.  *locked: the engine this thread holds locked, or NULL; a run's
+ * timers mostly share one engine, whose lock is then taken once for all of them (t
+ * cannot change engine while its engine's lock is held). */
+static void release_hold(struct bpfrun_timer *t, struct engine **locked)
 {
 	void *me = &hold_me;
-	struct engine *e;
+	struct engine *e = *locked;
 
 	/* Only the owner clears its mark: an entry added while another thread owned t
 	 * leaves that thread's mark alone. */
 	__atomic_compare_exchange_n(&t->hold_owner, &me, NULL, false, __ATOMIC_RELEASE,
 				    __ATOMIC_RELAXED);
-	e = lock_owner(t);
-
+	if (!e || e->cpu != __atomic_load_n(&t->cpu, __ATOMIC_RELAXED)) {
+		if (e)
+			pthread_mutex_unlock(&e->lock);
+		e = *locked = lock_owner(t);
+	}
 	t->hold_until = 0;
 	if (t->heap_idx == 0)
 		engine_kick_locked(e);
-	pthread_mutex_unlock(&e->lock);
-	timer_put(t);
+	timer_put(t); /* the pool's lock is a leaf: fine under the engine's */
 }
 
 /* Releases this thread's holds whose time has come (all of them with `all`). */
 static void release_holds(bool all, s64 now)
 {
 	u32 end = held_first + timers_held_by_thread;
+	struct engine *locked = NULL;
 
 	while (held_first < end && (all || held[held_first].until <= now))
-		release_hold(held[held_first++].t);
+		release_hold(held[held_first++].t, &locked);
+	if (locked)
+		pthread_mutex_unlock(&locked->lock);
 	timers_held_by_thread = end - held_first;
 	if (!timers_held_by_thread)
 		held_first = 0;

@@ -99,8 +99,11 @@ void start_thread_locked(struct engine *e);
 
 /* hold.c: holds t until this thread's run ends, at the latest HOLD_MAX_NS after `now`
  * (a timer the run already holds keeps its hold).  Returns the hold's end, or 0 when
- * out of memory (no hold). */
-#define HOLD_MAX_NS 10000000LL
+ * out of memory (no hold).  The bound is wall-clock time, so it must exceed what a run
+ * may be descheduled on a loaded machine (10 ms did not, under TSan with the CPUs busy:
+ * a start+cancel run then saw its callback fire); a run reports its end in every case
+ * but a thread's death, so the bound rarely acts. */
+#define HOLD_MAX_NS 200000000LL
 s64 hold_timer(struct bpfrun_timer *t, s64 now);
 
 #endif

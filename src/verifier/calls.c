@@ -232,6 +232,22 @@ static int push_timer_callback(struct venv *env, const struct call_meta *m)
 	return err;
 }
 
+/* A lookup in map returns a pointer to its value bytes (not to an object). */
+static bool lookup_gives_value(const struct bpf_map *map)
+{
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int check_helper_call(struct venv *env, const struct bpf_insn *insn)
 {
 	const struct helper_proto *p = helper_proto((u32)insn->imm);
@@ -260,12 +276,10 @@ int check_helper_call(struct venv *env, const struct bpf_insn *insn)
 	struct vreg *r0 = &regs[BPF_REG_0];
 	if (p->ret == RET_VOID) {
 		*r0 = (struct vreg){ .type = NOT_INIT };
-	} else if (p->ret == RET_MAP_VALUE_OR_NULL && m.map &&
-		   (m.map->map_type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
-		    m.map->map_type == BPF_MAP_TYPE_HASH_OF_MAPS)) {
-		/* The kernel's result is the inner map (CONST_PTR_TO_MAP after the NULL check),
-		 * which this verifier does not model yet. */
-		return vgiveup(env, "lookup in a map of maps");
+	} else if (p->ret == RET_MAP_VALUE_OR_NULL && m.map && !lookup_gives_value(m.map)) {
+		/* The kernel's result is the inner map (CONST_PTR_TO_MAP after the NULL check)
+		 * for maps of maps, a socket for xskmap, sockmap ...: not modelled yet. */
+		return vgiveup(env, "lookup in a map whose elements are not plain values");
 	} else if (p->ret == RET_MAP_VALUE_OR_NULL) {
 		bool null = !m.key_in_array;
 		*r0 = (struct vreg){ .type = PTR_MAP_VALUE,

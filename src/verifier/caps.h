@@ -7,9 +7,11 @@
 struct caps {
 	bool bpf;       /* CAP_BPF or CAP_SYS_ADMIN (the kernel's bpf_capable) */
 	bool perfmon;   /* CAP_PERFMON or CAP_SYS_ADMIN (perfmon_capable) */
-	bool net_admin; /* CAP_NET_ADMIN */
+	bool net_admin; /* CAP_NET_ADMIN or CAP_SYS_ADMIN */
 };
 
 void caps_read(struct caps *c);
+/* /proc/sys/kernel/unprivileged_bpf_disabled (2 when unreadable). */
+int caps_unprivileged_bpf_disabled(void);
 
 #endif

@@ -96,14 +96,18 @@ static int stack_write(struct venv *env, struct vframe *fr, s32 at, u32 size,
 	if (idx % 8 + size > 8)
 		scrub_slot(fr, spi + 1);
 	bool zero = val && reg_is_const(val) && !val->var_off.value;
-	memset(&fr->slot[idx], zero ? SLOT_ZERO : SLOT_MISC, size);
+	memset(&fr->slot[idx],
+	       zero                       ? SLOT_ZERO :
+	       val && val->type == SCALAR ? SLOT_NARROW :
+					    SLOT_MISC,
+	       size);
 	return 0;
 }
 
 static int stack_read(struct venv *env, struct vframe *fr, s32 at, u32 size, struct vreg *val)
 {
 	u32 idx = (u32)(at + MAX_BPF_STACK), spi = idx / 8;
-	bool zero = true;
+	bool zero = true, narrow = false;
 
 	if (fr->slot[idx] == SLOT_SPILL) {
 		const struct vreg *sp = &fr->spill[spi];
@@ -128,11 +132,13 @@ static int stack_read(struct venv *env, struct vframe *fr, s32 at, u32 size, str
 			zero = false;
 		}
 		zero &= t == SLOT_ZERO; /* invalid bytes read (privileged) are unknown */
+		narrow |= t == SLOT_NARROW;
 	}
 	if (zero)
 		reg_mark_const(val, 0);
 	else
 		mark_loaded(val, size);
+	val->fuzzy = narrow;
 	return 0;
 }
 

@@ -40,7 +40,9 @@ struct vreg {
 	u64 umin, umax;
 };
 
-enum slot_type { SLOT_INVALID, SLOT_MISC, SLOT_ZERO, SLOT_SPILL };
+/* SLOT_NARROW: misc bytes written from a register by a store narrower than 8 bytes; the
+ * kernel may keep that register's bounds there, so a value read back is fuzzy. */
+enum slot_type { SLOT_INVALID, SLOT_MISC, SLOT_ZERO, SLOT_SPILL, SLOT_NARROW };
 
 #define STACK_SLOTS (MAX_BPF_STACK / 8)
 

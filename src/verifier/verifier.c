@@ -528,7 +528,7 @@ static int check_ldx(struct venv *env, const struct bpf_insn *insn)
 static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 {
 	u32 size = size_bytes(insn->code);
-	struct vreg *regs = cur_regs(env), val;
+	struct vreg *regs = cur_regs(env), val = { 0 };
 	int err = check_reg_init(env, insn->src_reg);
 
 	if (!err)
@@ -551,7 +551,7 @@ static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 		return err;
 	/* the stored value is unknown: the slot holds a number */
 	if (regs[insn->dst_reg].type == PTR_STACK) {
-		struct vreg unk;
+		struct vreg unk = { 0 };
 		reg_mark_unknown(&unk);
 		check_mem(env, insn->dst_reg, insn->off, size, true, size == 8 ? &unk : NULL);
 	}
@@ -564,26 +564,28 @@ static int check_atomic(struct venv *env, const struct bpf_insn *insn)
 
 static int check_store(struct venv *env, const struct bpf_insn *insn)
 {
-	struct vreg *regs = cur_regs(env), k;
-	const struct vreg *val = &k;
+	struct vreg *regs = cur_regs(env), copy;
+	bool stx = BPF_CLASS(insn->code) == BPF_STX;
 	int err;
 
-	if (BPF_CLASS(insn->code) == BPF_STX && BPF_MODE(insn->code) == BPF_ATOMIC)
+	if (stx && BPF_MODE(insn->code) == BPF_ATOMIC)
 		return check_atomic(env, insn);
 	if (BPF_MODE(insn->code) != BPF_MEM)
 		return vgiveup(env, "unknown store mode");
-	if (BPF_CLASS(insn->code) == BPF_STX) {
+	if (stx) {
 		err = check_reg_init(env, insn->src_reg);
 		if (err)
 			return err;
-		val = &regs[insn->src_reg];
-	} else {
-		reg_mark_const(&k, (u64)(s64)insn->imm);
 	}
 	err = check_reg_init(env, insn->dst_reg);
 	if (err)
 		return err;
-	struct vreg copy = *val;
+	if (stx && size_bytes(insn->code) == 8)
+		link_scalar(env, &regs[insn->src_reg]); /* the spill keeps the register's id */
+	if (stx)
+		copy = regs[insn->src_reg];
+	else
+		reg_mark_const(&copy, (u64)(s64)insn->imm);
 	return check_mem(env, insn->dst_reg, insn->off, size_bytes(insn->code), true, &copy);
 }
 
@@ -733,6 +735,11 @@ static bool pkt_compare(struct venv *env, struct vstate *taken, u8 op, const str
 	return true;
 }
 
+static bool same_ptr_kind(const struct vreg *a, const struct vreg *b)
+{
+	return a->type == b->type && a->type == PTR_MAP_VALUE && a->map == b->map;
+}
+
 /* Outcome of a comparison that types alone decide: 1, 0, or -1. */
 static int ptr_branch_taken(const struct vreg *d, const struct vreg *s, u8 op)
 {
@@ -798,6 +805,11 @@ static int check_cond_jmp(struct venv *env, const struct bpf_insn *insn)
 		struct null_mark null = { d->id, true }, nonnull = { d->id, false };
 		for_each_reg(env, &other, mark_null_one, op == BPF_JEQ ? &null : &nonnull);
 		for_each_reg(env, &env->cur, mark_null_one, op == BPF_JEQ ? &nonnull : &null);
+	} else if (!jmp32 && (op == BPF_JEQ || op == BPF_JNE) && same_ptr_kind(d, s) &&
+		   d->maybe_null != s->maybe_null) {
+		/* equal to a non-NULL pointer: not NULL either */
+		struct null_mark nonnull = { d->maybe_null ? d->id : s->id, false };
+		for_each_reg(env, op == BPF_JEQ ? &other : &env->cur, mark_null_one, &nonnull);
 	} else if (!jmp32) {
 		pkt_compare(env, &other, op, d, s);
 	}

@@ -96,6 +96,9 @@ static void mmaps(int fd, int ufd)
 	try_mmap("past the end", fd, 2 * PAGE + 2 * RING + PAGE, PROT_READ, MAP_SHARED, 0);
 	try_mmap("second view ro", fd, RING, PROT_READ, MAP_SHARED, 2 * PAGE + RING);
 	try_mmap("private ro", fd, PAGE, PROT_READ, MAP_PRIVATE, 0);
+	try_mmap("length 0", fd, 0, PROT_READ, MAP_SHARED, 0);
+	try_mmap("length wrapping", fd, (size_t)-1, PROT_READ, MAP_SHARED, 0);
+	try_mmap("offset not page-aligned", fd, PAGE, PROT_READ, MAP_SHARED, 100);
 	try_mmap("user consumer rw", ufd, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	try_mmap("user producer rw", ufd, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, PAGE);
 	try_mmap("user consumer ro", ufd, PAGE, PROT_READ, MAP_SHARED, 0);

@@ -13,8 +13,9 @@
  *   signed division, movsx, byte swaps), jumps forward and back, may_goto, loads, stores
  *   and atomics based on R10 (in and out of the frame), the context, the map value or any
  *   register, ld_imm64, BPF_LD_ABS/IND, helper calls (map lookup/update, bpf_loop with the
- *   callback, smp_processor_id), bpf-to-bpf calls of the callback, tail calls through a
- *   map that is not a program array; an exit; then the callback, a few instructions of the
+ *   callback, smp_processor_id), bpf-to-bpf calls of the callback, tail calls (into a
+ *   compiled program, an empty slot, past the end, a map that is not a program array);
+ *   an exit; then the callback, a few instructions of the
  *   same kinds and an exit.  Instructions vm_prepare refuses just end the input.
  */
 #include <stdio.h>
@@ -37,7 +38,7 @@
 #define NR_VALUES 4
 
 static u8 ctx_buf[CTX_SIZE];
-static struct bpf_map *map;
+static struct bpf_map *map, *prog_array;
 static int map_fd = -1;
 static u8 *values[NR_VALUES];
 
@@ -67,6 +68,37 @@ static const struct prog_type_ops fuzz_type = {
 	.ctx_store = ctx_store,
 };
 
+/* A program array whose slot 0 holds a program (compiled) that reads the registers a
+ * tail call keeps and writes the stack; slot 1 stays empty. */
+static void add_tail_target(void)
+{
+	static const struct bpf_insn target[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0, .src_reg = 6 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_X, .dst_reg = 0, .src_reg = 7 },
+		{ .code = BPF_ALU64 | BPF_XOR | BPF_X, .dst_reg = 0, .src_reg = 9 },
+		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = 10, .src_reg = 0, .off = -16 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_X, .dst_reg = 0, .src_reg = 3 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr m = { .map_type = BPF_MAP_TYPE_PROG_ARRAY,
+			     .key_size = 4,
+			     .value_size = 4,
+			     .max_entries = 2 };
+	union bpf_attr l = { .prog_type = BPF_PROG_TYPE_SOCKET_FILTER,
+			     .insns = (u64)(uintptr_t)target,
+			     .insn_cnt = ARRAY_SIZE(target),
+			     .license = (u64)(uintptr_t) "GPL" };
+	int pa = (int)fuzz_bpf(BPF_MAP_CREATE, &m), fd = (int)fuzz_bpf(BPF_PROG_LOAD, &l);
+	u32 key = 0;
+	union bpf_attr u = { .map_fd = (u32)pa,
+			     .key = (u64)(uintptr_t)&key,
+			     .value = (u64)(uintptr_t)&fd };
+
+	if (pa < 0 || fd < 0 || fuzz_bpf(BPF_MAP_UPDATE_ELEM, &u))
+		abort();
+	prog_array = map_from_fd(pa, NULL);
+}
+
 static void setup(void)
 {
 	union bpf_attr a = { .map_type = BPF_MAP_TYPE_ARRAY,
@@ -81,6 +113,7 @@ static void setup(void)
 		abort();
 	for (u32 k = 0; k < NR_VALUES; k++)
 		values[k] = map->ops->lookup(map, &k);
+	add_tail_target();
 }
 
 /* ---- the generator ---- */
@@ -258,8 +291,13 @@ static void gen_call(struct gen *g, u32 cb)
 	case 3:
 		put(g, I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_smp_processor_id));
 		return;
-	case 4: /* through the array map: faults (not a program array) */
-		put(g, I(BPF_ALU64 | BPF_MOV | BPF_X, 2, in_u8(f) & 1 ? 7 : 3, 0, 0));
+	case 4: /* through the program array (slot 0, 1: empty, 2: out of range), or the
+		 * array map (a fault: not a program array) */
+		if (in_u8(f) & 1)
+			ld_imm64(g, 2, 0, (u64)(uintptr_t)prog_array);
+		else
+			put(g, I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 7, 0, 0));
+		put(g, I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, in_u8(f) % 3));
 		put(g, I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call));
 		return;
 	default: { /* any helper id (but random numbers): many fault on their arguments */
@@ -269,8 +307,8 @@ static void gen_call(struct gen *g, u32 cb)
 	}
 }
 
-/* One instruction (or a short sequence) of a function [lo, hi); rmax: registers it may
- * write (the callback keeps r6..r9 for its caller's benefit only by chance). */
+/* One instruction (or a short sequence) of a function [lo, hi): it may write R0..R9 (R10
+ * would be refused); cb is the callback's start, in_cb whether this is the callback. */
 static void gen_one(struct gen *g, u32 lo, u32 hi, u32 cb, bool in_cb)
 {
 	struct fuzz_in *f = g->f;
@@ -458,8 +496,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!prog.len)
 		return 0;
 	prog.insns = g.in;
-	prog.used_maps = &map;
-	prog.nr_used_maps = 1;
+	struct bpf_map *maps[2] = { map, prog_array };
+	prog.used_maps = maps;
+	prog.nr_used_maps = 2;
 	if (vm_prepare(&prog, helper_get, msg, sizeof(msg)))
 		return 0;
 	jit_compile(&prog);

@@ -53,6 +53,7 @@ enum {
 	H_PROPRIETARY = 2,   /* no GPL license */
 	H_SLEEPABLE = 4,     /* flips BPF_F_SLEEPABLE (set for syscall programs) */
 	H_TYPE_PER_PROG = 8, /* each program's type from its own count byte */
+	H_NO_VERIFIER = 16,  /* the verifier off: the run-time checks face what it refuses */
 };
 
 static bool valid_code[256];
@@ -352,6 +353,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int progs[MAX_PROGS], nr_progs = 0, last = -1;
 
 	in_bytes(&in, &h, sizeof(h));
+	bpfrun_set_verifier(!(h.flags & H_NO_VERIFIER));
 	maps_create(&m);
 	for (int p = 0; p < MAX_PROGS && !in_empty(&in); p++) {
 		uint16_t cnt = in_u16(&in);

@@ -9,8 +9,9 @@
  * and server of the same build talk (the size is checked).
  *
  * Threads: one listener thread per process, started by a constructor when the variable
- * is set; it sleeps in accept() (no CPU while idle) and answers one client at a time.
- * It dies with the process.  Only a peer of the same user, or root, gets an answer
+ * is set, or by bpfrun_timer_socket_start() (the per-user runtime of `bpfrun exec` calls
+ * it: its timers are those of every command it serves); it sleeps in accept() (no CPU
+ * while idle) and answers one client at a time.  It dies with the process.  Only a peer of the same user, or root, gets an answer
  * (SO_PEERCRED): timers name maps, keys and programs.
  */
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "bpfrun.h"
+#include "../lib/sys.h"
 
 static const char magic[8] = "BPFRUNT1";
 
@@ -75,7 +77,7 @@ static void answer(int fd)
 	if (peer_allowed(fd) && write_all(fd, magic, sizeof(magic)) &&
 	    write_all(fd, &size, sizeof(size)))
 		bpfrun_timer_walk(send_record, &fd);
-	close(fd);
+	sys_close(fd);
 }
 
 static void *listener(void *arg)
@@ -92,24 +94,39 @@ static void *listener(void *arg)
 	}
 }
 
-__attribute__((constructor)) static void timer_socket_start(void)
+static int listening; /* atomic: 0 not yet, 1 listening, -1 failed */
+
+static void listen_once(void)
 {
-	const char *on = getenv("BPFRUN_TIMER_SOCKET");
 	struct sockaddr_un a;
 	pthread_t th;
-	int fd;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	if (!on || strcmp(on, "1"))
-		return;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (bind(fd, (struct sockaddr *)&a, socket_addr(getpid(), &a)) || listen(fd, 4) ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, socket_addr(getpid(), &a)) || listen(fd, 4) ||
 	    pthread_create(&th, NULL, listener, (void *)(intptr_t)fd)) {
-		close(fd);
+		if (fd >= 0)
+			sys_close(fd);
+		__atomic_store_n(&listening, -1, __ATOMIC_RELEASE);
 		return;
 	}
 	pthread_detach(th);
+	__atomic_store_n(&listening, 1, __ATOMIC_RELEASE);
+}
+
+int bpfrun_timer_socket_start(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, listen_once);
+	return __atomic_load_n(&listening, __ATOMIC_ACQUIRE) > 0 ? 0 : -1;
+}
+
+__attribute__((constructor)) static void timer_socket_from_environment(void)
+{
+	const char *on = getenv("BPFRUN_TIMER_SOCKET");
+
+	if (on && !strcmp(on, "1"))
+		bpfrun_timer_socket_start();
 }
 
 /* ---- the client ---- */
@@ -158,13 +175,13 @@ int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&a, socket_addr(pid, &a))) {
 		err = errno;
-		close(fd);
+		sys_close(fd);
 		errno = err;
 		return -1;
 	}
 	ret = walk_records(fd, fn, arg);
 	err = errno;
-	close(fd);
+	sys_close(fd);
 	errno = err;
 	return ret;
 }
