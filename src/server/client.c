@@ -282,6 +282,8 @@ int bpfrun_runtime_request(const char *what, char *buf, size_t len)
 		return fail(sock == -ENOENT || sock == -ECONNREFUSED ? -ESRCH : sock);
 	ssize_t n = request(sock, what, -1, buf, len - 1);
 	sys_close(sock);
+	if (n == -ECONNRESET || n == -EPIPE || n == 0) /* it went (idle) as we asked */
+		return fail(-ESRCH);
 	if (n < 0)
 		return fail((int)n);
 	buf[n] = 0;
