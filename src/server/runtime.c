@@ -219,8 +219,8 @@ static int path_call(long nr, const char *path, const __u64 *args)
 	case __NR_mkdir:
 	case __NR_mkdirat:
 		return pin_mkdir(path);
-	case __NR_statfs:
-		return pin_exists(path) ? fake_statfs(args[1]) : 1;
+	case __NR_statfs: /* /sys/fs/bpf itself too, mounted or not, as the bridge answers */
+		return pin_dir_is_bpffs(path) ? fake_statfs(args[1]) : 1;
 	case __NR_access:
 	case __NR_faccessat:
 	case __NR_faccessat2:
