@@ -466,9 +466,14 @@ static void accept_client(int lsock)
 	nr_clients++;
 }
 
+static bool holds_something(void)
+{
+	return nr_listeners || nr_pins() || handout_count();
+}
+
 static bool idle(void)
 {
-	return !nr_clients && !nr_listeners && !nr_pins() && !handout_count();
+	return !nr_clients && !holds_something();
 }
 
 static void dispatch(const struct epoll_event *ev, int lsock, const char *dir)
@@ -550,17 +555,22 @@ int runtime_serve(const char *dir)
 		return 1;
 	}
 	bpfrun_timer_socket_start(); /* `bpfrun timer list --runtime` lists its timers */
-	/* Idle, the runtime waits a little for the client that started it, then goes. */
+	/* Idle, the runtime waits a little for the client that started it, then goes.  Until
+	 * it has held something, only that wait ends it: a `runtime status` that comes and
+	 * goes before the starting client's filter arrives must not. */
+	bool held = false;
 	pthread_mutex_lock(&serve_lock);
 	for (;;) {
 		struct epoll_event evs[16];
+		held = held || holds_something();
 		int timeout = idle() ? 5000 : -1;
 		pthread_mutex_unlock(&serve_lock);
 		int n = sys_epoll_wait(epfd, evs, ARRAY_SIZE(evs), timeout);
 		pthread_mutex_lock(&serve_lock);
 		for (int i = 0; i < n; i++)
 			dispatch(&evs[i], lsock, dir);
-		if (stopping || (n >= 0 && idle()))
+		held = held || holds_something();
+		if (stopping || ((n == 0 || (n > 0 && held)) && idle()))
 			break;
 	}
 	/* serve_lock stays held: no listener thread serves a call while the runtime goes */
