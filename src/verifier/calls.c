@@ -10,6 +10,7 @@
 #include "env.h"
 #include "protos.h"
 #include "../btf/btf.h"
+#include "../helpers/helpers.h"
 #include "../maps/map.h"
 
 struct call_meta {
@@ -254,6 +255,8 @@ int check_helper_call(struct venv *env, const struct bpf_insn *insn)
 	struct call_meta m = { 0 };
 	int err = 0;
 
+	if (!p && !helper_name((u32)insn->imm))
+		return vfail(env, NULL, -EINVAL, "invalid func unknown#%d", insn->imm);
 	if (!p)
 		return vgiveup(env, "helper without a prototype");
 	if (p->might_sleep && (!(env->prog->prog_flags & BPF_F_SLEEPABLE) || env->cur.in_async))

@@ -71,6 +71,12 @@ static const struct ccase cases[] = {
 	{ "fp_write_bad", TC, { MOV_IMM(10, 0), RET0 } },
 	{ "after_call_ok", TC, { CALL(BPF_FUNC_ktime_get_ns), MOV_REG(0, 6), EXIT } },
 	{ "after_call_bad", TC, { CALL(BPF_FUNC_ktime_get_ns), MOV_REG(0, 1), EXIT } },
+	/* libbpf marks an instruction whose CO-RE relocation failed with a call of 0xbad2310
+	 * (libbpf-bootstrap's task_iter has one): refused only on a path the verifier takes */
+	{ "poison_call_dead_ok",
+	  TC,
+	  { MOV_IMM(0, 0), JMP_IMM(BPF_JEQ, 0, 0, 1), CALL(0xbad2310), EXIT } },
+	{ "poison_call_live_bad", TC, { CALL(0xbad2310), RET0 } },
 	{ "div_zero_bad", TC, { MOV_IMM(0, 1), ALU_IMM(BPF_DIV, 0, 0), EXIT } },
 	{ "div_reg_ok", TC, { MOV_IMM(0, 1), MOV_IMM(2, 0), ALU_REG(BPF_DIV, 0, 2), EXIT } },
 	/* stack */
