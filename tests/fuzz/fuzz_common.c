@@ -2,6 +2,7 @@
  * calls the targets. */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,8 +201,17 @@ void fuzz_init(void)
 	atexit(print_counts);
 }
 
+/* Test runs repeat at most this often: each run is bounded by the run budget, but a
+ * repeat of 2^32 runs of a fast (JIT-compiled) program still outlasts the fuzzer's
+ * timeout, as it would keep the kernel busy until a signal. */
+#define FUZZ_MAX_REPEAT 64
+
 long fuzz_bpf_sized(int cmd, union bpf_attr *attr, unsigned int size)
 {
+	if (cmd == BPF_PROG_TEST_RUN &&
+	    size >= offsetof(union bpf_attr, test.repeat) + sizeof(attr->test.repeat) &&
+	    attr->test.repeat > FUZZ_MAX_REPEAT)
+		attr->test.repeat = FUZZ_MAX_REPEAT;
 	long ret = bpfrun_bpf(cmd, attr, size);
 
 	counts.calls++;
