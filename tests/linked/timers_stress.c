@@ -126,7 +126,10 @@ static void mutual_cancel(void)
 	out("mutual cancel: %s / %s, both finished: %d", errname(ra.cb_result),
 	    errname(rb.cb_result), ra.done && rb.done);
 	CHECK(ra.done && rb.done, "both callbacks finished");
-	CHECK(ra.cb_result == -EDEADLK || rb.cb_result == -EDEADLK, "one of them gave up");
+	/* Only callbacks running at once, on two CPUs, can deadlock; pinned to one CPU (the
+	 * tries above can all land there on a 2-CPU machine) they run one after the other. */
+	if (ra.start_cpu != rb.start_cpu)
+		CHECK(ra.cb_result == -EDEADLK || rb.cb_result == -EDEADLK, "one of them gave up");
 	bpf_object__close(d.obj);
 }
 
