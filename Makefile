@@ -4,7 +4,8 @@ MAKEFLAGS += --no-print-directory
 #   make asan       AddressSanitizer + UBSan build (build-asan/)
 #   make tsan       ThreadSanitizer build (build-tsan/)
 #   make clang      release build with clang (build-clang/): warnings are errors there too
-#   make test       the three gcc builds and every test in each (ctest), the clang build,
+#   make test       the three gcc builds and every test in each (ctest; the release tests
+#                   once more with BPFRUN_JIT=0), the clang build,
 #                   then test-fuzz
 #   make test-fuzz  a short run of each fuzz target from its seeds (FUZZ_TEST_SECONDS)
 #   make bench      benchmarks, bpfrun side by side with the kernel
@@ -15,7 +16,7 @@ CMAKE ?= cmake
 # make fuzz: FUZZ_SECONDS per target, FUZZ_JOBS workers each (tests/fuzz/run.sh).
 FUZZ_SECONDS ?= 300
 FUZZ_JOBS ?= 1
-FUZZ_TARGETS ?= fuzz_bpf_attr fuzz_prog fuzz_btf fuzz_elf
+FUZZ_TARGETS ?= fuzz_bpf_attr fuzz_prog fuzz_btf fuzz_elf fuzz_jit
 # The short run of every target that `make test` includes (CI: 2 cores, keep it quick).
 FUZZ_TEST_SECONDS ?= 15
 
@@ -38,8 +39,11 @@ clang:
 	@CC=clang $(CMAKE) -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@$(CMAKE) --build build-clang -j $(JOBS)
 
+# The release tests run twice: with the JIT (the default) and with the interpreter
+# (BPFRUN_JIT=0; the tree checks need no second run).
 test-release: all
 	cd build && ctest --output-on-failure -j 2
+	cd build && BPFRUN_JIT=0 ctest --output-on-failure -j 2 -E '^check\.'
 
 test-asan: asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 ctest --output-on-failure -j 2

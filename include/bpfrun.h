@@ -85,6 +85,13 @@ void bpfrun_shutdown(void);
 void bpfrun_set_run_budget(uint64_t insns);
 uint64_t bpfrun_run_budget(void);
 
+/* The x86-64 JIT: on by default where it supports a program (an unsupported one is
+ * interpreted); off (0) forces the interpreter for every run from now on and for the
+ * programs loaded afterwards; on again (1) lets programs compiled meanwhile run native.
+ * BPFRUN_JIT=0 in the environment turns it off at start-up.  Results, faults and the
+ * work budget are the same either way. */
+void bpfrun_set_jit(int on);
+
 /* ---- Kernel BTF --------------------------------------------------------------------
  * Programs name kernel functions and types by their ids in the kernel's BTF (attach
  * targets, kfuncs, typed ksyms).  bpfrun reads it from /sys/kernel/btf/vmlinux, or from
@@ -97,6 +104,103 @@ int bpfrun_set_kernel_btf(const char *path);
 /* Number of possible CPUs (execution contexts), as libbpf_num_possible_cpus() sees it. */
 int bpfrun_num_possible_cpus(void);
 
+/* ---- Armed timers, listed ------------------------------------------------------------
+ * Neither the kernel nor bpftool can list armed BPF timers; bpfrun can.
+ * bpfrun_timer_walk() calls fn once for every timer that is armed or whose callback is
+ * running, CPU by CPU (engine by engine), each CPU's in firing order.  It copies what it
+ * reports under the engines' locks and calls fn with no lock held, so fn may call any
+ * bpfrun function.  Returns 0, fn's first non-zero return value (the walk stops there),
+ * or -1 with errno ENOMEM.  `bpfrun timer list` prints this list, for an object it runs
+ * or for a process started with `bpfrun exec`. */
+#define BPFRUN_TIMER_KEY_MAX 64
+enum bpfrun_timer_state {
+	BPFRUN_TIMER_ARMED = 0,   /* waiting for its expiry */
+	BPFRUN_TIMER_HELD = 1,    /* armed by a program run still in progress */
+	BPFRUN_TIMER_RUNNING = 2, /* its callback runs now */
+};
+struct bpfrun_timer_info {
+	uint32_t kind;   /* 0: bpf_timer */
+	uint32_t state;  /* enum bpfrun_timer_state */
+	uint32_t map_id; /* the map holding it */
+	char map_name[16];
+	uint32_t key_size; /* the map's key size; key[] holds up to BPFRUN_TIMER_KEY_MAX */
+	uint8_t key[BPFRUN_TIMER_KEY_MAX];
+	uint32_t prog_id; /* the program of its callback (0: none) */
+	char prog_name[16];
+	char callback[64]; /* the callback's name (the program's BTF), or "func@INSN" */
+	int32_t clockid;   /* as bpf_timer_init was given it */
+	uint32_t flags;    /* bpf_timer_start's flags (BPF_F_TIMER_ABS, _CPU_PIN) */
+	uint32_t cpu;      /* the CPU id (engine) it fires on */
+	uint32_t pad;
+	uint64_t expires_ns;  /* absolute, on `clockid` */
+	int64_t remaining_ns; /* expires - now (0 or less: due) */
+};
+typedef int (*bpfrun_timer_walk_fn)(const struct bpfrun_timer_info *t, void *arg);
+int bpfrun_timer_walk(bpfrun_timer_walk_fn fn, void *arg);
+/* The same walk in another process that runs on libbpfrun.so with the environment
+ * variable BPFRUN_TIMER_SOCKET=1 (`bpfrun exec` sets it): such a process answers on the
+ * abstract unix socket "bpfrun-timers.PID", to its own user and to root only.  -1 with
+ * errno ECONNREFUSED when process `pid` does not answer, EACCES when it refuses. */
+int bpfrun_timer_walk_process(int pid, bpfrun_timer_walk_fn fn, void *arg);
+/* Called as each timer callback is about to run, on the thread that runs it, with the
+ * timer as the listing shows it (state RUNNING; remaining_ns: 0 or less, how late) and
+ * the time on CLOCK_MONOTONIC: `bpfrun run --timeline` prints a timeline of firings with
+ * it.  NULL removes it.  Set it before timers fire (the firing path reads it unlocked). */
+typedef void (*bpfrun_timer_fire_fn)(const struct bpfrun_timer_info *t, uint64_t now_ns, void *arg);
+void bpfrun_set_timer_fire_callback(bpfrun_timer_fire_fn fn, void *arg);
+/* ---- Testing: fault injection, determinism, coverage ------------------------------
+ * Fault injection: helper or kfunc `name` ("bpf_timer_init", "bpf_dynptr_from_xdp")
+ * returns err, a negative errno, instead of doing its work, on its nth call from now (1 is
+ * the next call), or on every call when nth is 0.  Functions that return a pointer
+ * (bpf_map_lookup_elem, bpf_ringbuf_reserve, kfuncs flagged KF_RET_NULL or KF_ACQUIRE)
+ * take err 0: they return NULL.  A rule binds when a program is loaded: programs loaded
+ * before it do not see it.  Programs loaded without any rule pay nothing.  Setting a rule
+ * on the same function again replaces it and restarts its count.  -1/ENOENT: no helper
+ * or kfunc of that name that bpfrun implements; -1/EINVAL: err is positive, or not 0 for
+ * a pointer; -1/ENOSPC: rules on 16 different functions already. */
+int bpfrun_fail_helper(const char *name, int err, uint64_t nth);
+/* Drops every rule: the helpers work again, also in programs loaded under a rule. */
+void bpfrun_fail_clear(void);
+/* The calls of the helper since its rule was set, and how many of them failed.
+ * -1/ENOENT when no rule names it. */
+int bpfrun_fail_stats(const char *name, uint64_t *calls, uint64_t *fails);
+
+/* bpf_get_prandom_u32 from now on draws the sequence this seed gives (each thread the
+ * same sequence, restarted by every call). */
+void bpfrun_set_prandom_seed(uint64_t seed);
+/* The calling thread runs programs as CPU id cpu (bpf_get_smp_processor_id, per-CPU
+ * maps, the timers its runs arm).  -1/EINVAL when cpu >= bpfrun_num_possible_cpus(). */
+int bpfrun_set_cpu(int cpu);
+
+/* Coverage: programs loaded while it is on count how often each instruction runs, over
+ * every run (timer callbacks included); the interpreter runs them (a JIT is not used). */
+void bpfrun_set_coverage(int on);
+/* The counts of program prog_fd: hits[i], how often instruction i ran (the instructions
+ * as loaded, the indexes of line_info's insn_off), and taken[i], how often conditional
+ * jump i jumped (hits[i] - taken[i] fell through).  Either may be NULL; cnt is their
+ * length.  Returns the number of instructions, or -1/ENODATA when the program was loaded
+ * without coverage (EBADF, EINVAL as BPF_OBJ_GET_INFO_BY_FD). */
+long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t cnt);
+/* ---- Firing attached programs ------------------------------------------------------
+ * Runs the programs a loader attached to a hook, in attach order, as the kernel would
+ * when the event happens, so that kprobe, tracepoint, raw tracepoint, fentry-family and
+ * LSM programs can be unit-tested.  The hook is spelled as libbpf's section names:
+ *   "kprobe/FUNC", "kretprobe/FUNC"       ctx: struct pt_regs
+ *   "uprobe/PATH:OFFSET", "uretprobe/..." ctx: struct pt_regs (OFFSET: the file offset)
+ *   "tracepoint/CAT/NAME" ("tp/...")      ctx: the tracepoint's record
+ *   "raw_tp/NAME" ("raw_tracepoint/", "tp_btf/")   ctx: the u64 arguments
+ *   "fentry/FUNC", "fexit/FUNC", "fmod_ret/FUNC", "lsm/HOOK"
+ *                                         ctx: the u64 arguments; the whole trampoline
+ *                                         runs (fentry, fmod_ret, fexit programs); the
+ *                                         function itself returns *ret as given
+ *   "xdp/DEV" (a name or an ifindex)     ctx: a packet, run through the device's XDP
+ *                                         program as BPF_PROG_TEST_RUN runs it; *ret:
+ *                                         its action (ENOENT: nothing attached)
+ * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
+ * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
+ * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
+ * set; the fentry family: the function's return value as the programs left it). */
+int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
 /* ---- What bpfrun runs ----------------------------------------------------------
  * bpfrun implements part of the kernel's program and map types.  A type it does not
  * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # python3: the CLI tests read bpfrun's --json output with it. libclang-rt-14-dev: the
 # sanitizer and libFuzzer runtimes of clang 14 (`make fuzz`, the fuzz step of `make test`).
+# lcov: genhtml renders `bpfrun run --coverage` files (tests/cli/test_cli_testdrv.sh).
 packages=(build-essential cmake pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev
-	  linux-libc-dev python3 bpftool libclang-rt-14-dev clang-format)
+	  linux-libc-dev python3 bpftool libclang-rt-14-dev clang-format lcov)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,5 +1,6 @@
-/* Timer benchmarks: set_callback+start+cancel loops, firing lateness, many timers
- * firing at one instant.  Driven by bench/timers_bench.c. */
+/* Timer benchmarks: set_callback+start+cancel loops, the cost of each operation (loops
+ * that differ by one operation), firing lateness, many timers firing at one instant.
+ * Driven by bench/timers_bench.c. */
 #include <linux/bpf.h>
 #include <time.h>
 #include <errno.h>
@@ -123,6 +124,118 @@ int pairs(void *ctx)
 	bpf_timer_init(&e->t, &one, CLOCK_MONOTONIC);
 	bpf_loop(a->count, pair, &c, 0);
 	return 0;
+}
+
+/* ---- one operation at a time: programs that differ by one call, so that user space
+ * subtracts their times ---- */
+
+#define OPS_TIMERS 64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OPS_TIMERS);
+	__type(key, __u32);
+	__type(value, struct belem);
+} fresh SEC(".maps");
+
+static long lookup_fresh(__u32 i, void *unused)
+{
+	return bpf_map_lookup_elem(&fresh, &i) ? 0 : 1;
+}
+
+static long init_fresh(__u32 i, void *unused)
+{
+	struct belem *e = bpf_map_lookup_elem(&fresh, &i);
+
+	if (!e)
+		return 1;
+	bpf_timer_init(&e->t, &fresh, CLOCK_MONOTONIC);
+	return 0;
+}
+
+/* Baseline of op_init: the same loop and lookups, no init. */
+SEC("tc")
+int op_lookup(void *ctx)
+{
+	bpf_loop(OPS_TIMERS, lookup_fresh, NULL, 0);
+	return 0;
+}
+
+/* Initializes the OPS_TIMERS timers of `fresh` (user space frees them between runs by
+ * updating the elements). */
+SEC("tc")
+int op_init(void *ctx)
+{
+	bpf_loop(OPS_TIMERS, init_fresh, NULL, 0);
+	return 0;
+}
+
+static long op_nothing(__u32 i, struct pair_ctx *c)
+{
+	return 0;
+}
+
+static long op_setcb_one(__u32 i, struct pair_ctx *c)
+{
+	bpf_timer_set_callback(&c->e->t, nop_cb);
+	return 0;
+}
+
+static long op_start_one(__u32 i, struct pair_ctx *c)
+{
+	bpf_timer_start(&c->e->t, 1000000000, 0);
+	return 0;
+}
+
+static long op_setcb_start_one(__u32 i, struct pair_ctx *c)
+{
+	bpf_timer_set_callback(&c->e->t, nop_cb);
+	bpf_timer_start(&c->e->t, 1000000000, 0);
+	return 0;
+}
+
+/* Runs `fn` count times on the timer of `one`, initialized with a callback; cancels it at
+ * the end so that nothing fires later. */
+static __always_inline int op_loop(void *fn)
+{
+	struct bargs *a = args();
+	struct belem *e = one_elem();
+
+	if (!a || !e)
+		return 1;
+	struct pair_ctx c = { e };
+
+	bpf_timer_init(&e->t, &one, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&e->t, nop_cb);
+	bpf_loop(a->count, fn, &c, 0);
+	bpf_timer_cancel(&e->t);
+	return 0;
+}
+
+SEC("tc")
+int op_empty(void *ctx)
+{
+	return op_loop(op_nothing);
+}
+
+SEC("tc")
+int op_setcb(void *ctx)
+{
+	return op_loop(op_setcb_one);
+}
+
+/* Re-arms a pending timer each time. */
+SEC("tc")
+int op_start(void *ctx)
+{
+	return op_loop(op_start_one);
+}
+
+/* Baseline of pairs (set_callback + start + cancel): the cancel's cost is the difference. */
+SEC("tc")
+int op_setcb_start(void *ctx)
+{
+	return op_loop(op_setcb_start_one);
 }
 
 /* ---- lateness: a timer re-armed from its callback, each run sampled ---- */

@@ -1,7 +1,11 @@
 /* The bridge: libbpfrun.so's interposers, so that an unmodified libbpf program (linked
  * with -lbpfrun, or with libbpfrun.so preloaded) is served by bpfrun.
  *
- *   syscall(__NR_bpf, ...)          -> bpfrun_bpf(); every other number passes through
+ *   syscall(__NR_bpf, ...)          -> bpfrun_bpf()
+ *   syscall(__NR_perf_event_open, ...)
+ *                                   -> bpfrun's perf events (link/perf_event.h) for the
+ *                                      kinds it serves; every other call passes through
+ *   ioctl on a perf event of bpfrun's (perf.c)
  *   close, close_range, dup*, fcntl(F_DUPFD*)
  *                                   -> keep the object descriptor table right
  *   mmap / munmap of a map descriptor (mmap.c)
@@ -34,6 +38,7 @@
 #include "bpfrun.h"
 #include "bridge.h"
 #include "../obj/object.h"
+#include "../link/perf_event.h"
 
 /* ---- the next definitions ---- */
 
@@ -73,6 +78,11 @@ EXPORT long syscall(long nr, ...)
 	va_end(ap);
 	if (nr == __NR_bpf)
 		return bpfrun_bpf((int)a[0], (union bpf_attr *)a[1], (unsigned int)a[2]);
+	long ret;
+	if (nr == __NR_perf_event_open &&
+	    perf_event_open_ours((const struct perf_event_attr *)a[0], (int)a[1], (int)a[2],
+				 (int)a[3], (unsigned long)a[4], &ret))
+		return sys_error(ret);
 	long (*next)(long, ...) = NEXT(syscall, long (*)(long, ...));
 	if (!next) {
 		errno = ENOSYS;

@@ -1,6 +1,7 @@
 /* mmap(2) of a map descriptor: the kernel's checks (map_mmap_check and the map's size),
  * then a real shared mapping of the descriptor, which is an open of the map's backing
- * memfd: the application shares the memory programs use.  munmap(2) keeps the count of
+ * memfd: the application shares the memory programs use.  Types with their own layout
+ * (ring buffers: data pages twice) map themselves (map_ops.mmap).  munmap(2) keeps the count of
  * writable mappings that BPF_MAP_FREEZE looks at.
  *
  * Locking: map_lock protects the list of writable shared mappings of maps.
@@ -16,6 +17,7 @@
 #include "bridge.h"
 #include "../obj/object.h"
 #include "../maps/map.h"
+#include "../link/perf_event.h"
 
 struct map_mapping {
 	void *addr;
@@ -56,6 +58,24 @@ static bool remember_mapping(void *addr, size_t len, int prot, int flags, struct
 	return ok;
 }
 
+/* Types with their own layout (ring buffers); a writable mapping counts as below. */
+static void *mmap_typed(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
+			off_t off)
+{
+	void *p = off < 0 ? ERR_PTR(-EINVAL) : map->ops->mmap(map, addr, len, prot, flags, fd, off);
+
+	if (IS_ERR(p)) {
+		map_mmap_unmapped(map, prot, flags);
+		map_put(map);
+		return mmap_error((int)-PTR_ERR(p));
+	}
+	if (!(prot & PROT_WRITE) || !remember_mapping(p, len, prot, flags, map)) {
+		map_mmap_unmapped(map, prot, flags);
+		map_put(map);
+	}
+	return p;
+}
+
 static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct obj *o = obj_from_fd(fd, 0, NULL);
@@ -63,6 +83,14 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 
 	if (IS_ERR(o))
 		return mmap_error((int)-PTR_ERR(o));
+	if (o->type == OBJ_PERF_EVENT) { /* perf rings: the event's kind maps them */
+		void *p = perf_event_mmap(container_of(o, struct perf_event, obj), addr, len, prot,
+					  flags, off);
+		int saved = errno;
+		obj_put(o);
+		errno = saved;
+		return p;
+	}
 	if (o->type != OBJ_MAP) { /* programs and BTF have no mmap */
 		obj_put(o);
 		return mmap_error(ENODEV);
@@ -73,6 +101,8 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 		map_put(map);
 		return mmap_error(-err);
 	}
+	if (map->ops->mmap)
+		return mmap_typed(map, addr, len, prot, flags, fd, off);
 	long page = sysconf(_SC_PAGESIZE);
 	if (off < 0 || fstat(fd, &st) || (u64)off + ROUND_UP(len, (u64)page) > (u64)st.st_size) {
 		void *p = mmap_error(EINVAL);

@@ -7,9 +7,9 @@
  * zeros), the memory-safety checks (programs may not load or store a field), helpers
  * that take a field's address, and the release of a value (each kind's destructor).
  * A kind that owns state registers its destructor from the layer that
- * implements it (timers/timer.c for bpf_timer), so maps never include that layer.
- * bpf_wq, kptrs, list and rbtree nodes and refcounts are each one more row of
- * field_kinds[] in fields.c and one registration.
+ * implements it (timers/timer.c for bpf_timer, timers/wq.c for bpf_wq), so maps never
+ * include that layer.  Kptrs, list and rbtree nodes and refcounts are each one more row
+ * of field_kinds[] in fields.c and one registration.
  *
  * Locking: a map's table is immutable after create.  Registrations happen in
  * constructors, before any map exists, and are read-only afterwards.
@@ -19,7 +19,7 @@
 
 #include "../lib/common.h"
 
-enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_KINDS };
+enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_WQ, FIELD_KINDS };
 
 #define FIELD_BIT(kind) (1u << (kind))
 #define FIELD_NONE (-1)        /* field_table.off[] of a kind the value lacks */

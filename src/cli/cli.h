@@ -20,6 +20,8 @@ int cmd_prog(int argc, char **argv); /* prog.c: bpfrun prog list|show */
 int cmd_map(int argc, char **argv);  /* map.c: bpfrun map list|dump|lookup|update|delete */
 int cmd_exec(int argc, char **argv); /* exec.c: bpfrun exec -- CMD ARGS... */
 int cmd_version(int argc, char **argv);
+int cmd_timer(int argc, char **argv); /* timer.c: bpfrun timer list */
+int cmd_test(int argc, char **argv);  /* test.c: bpfrun test OBJ.o [options] */
 
 /* One-line error on stderr: "bpfrun: <message>". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -40,6 +42,8 @@ struct bpf_object *elf_open_file(const char *path, char *why, size_t len);
 struct bpf_object *elf_open_image(const void *img, size_t size, const char *name, char *why,
 				  size_t len);
 int elf_check_image(const void *img, size_t size, char *why, size_t len);
+/* libbpf's btf_custom_path and pin_root_path for the opens that follow (NULL: default). */
+void elf_set_open_paths(const char *btf_custom_path, const char *pin_root_path);
 
 /* ---- pcap.c: packets of a capture file, in order ---- */
 struct pcap_reader;
@@ -66,6 +70,8 @@ void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+/* A value already written as JSON text (a whole document another writer made). */
+void json_raw(struct json *j, const char *text);
 /* ["0x00","0x01",...] as bpftool prints raw bytes. */
 void json_hex_bytes(struct json *j, const void *p, size_t len);
 
@@ -80,39 +86,93 @@ struct bpf_object;
 struct bpf_program;
 struct bpf_map;
 
+/* A repeatable option's values, in the order given (--map, --set, --fail). */
+struct opt_list {
+	const char **v; /* nr * width strings */
+	int nr, width;
+};
+
 struct run_opts {
 	const char *prog_name; /* --prog */
 	const char *section;   /* --section */
 	const char *data_path; /* --data */
+	const char *ctx_path;  /* --ctx */
 	const char *pcap_path; /* --pcap */
 	uint32_t packet_size;  /* --packet-size (generated packet) */
 	uint64_t repeat;       /* --repeat */
 	int64_t for_ns;        /* --for; -1: until no timer is armed */
 	enum { RUN_CLOCK_DEFAULT, RUN_CLOCK_REAL, RUN_CLOCK_VIRTUAL } clock; /* --clock */
 	const char *pin_dir;                                                 /* --pin-maps */
+	const char *fire_hook; /* --fire: attach the programs, fire this hook (fire.c) */
+	const char *pin_root;  /* --pin-root: where the maps' own pin paths go */
+	int prog_type;         /* --type (0: libbpf's, from the section) */
+	const char *type_name; /* --type as given */
+	const char *btf_path;  /* --btf */
+	const char *pcap_out;  /* --pcap-out */
+	const char *coverage;  /* --coverage */
+	struct opt_list maps;  /* --map NAME KEY VALUE | NAME FILE: width 3 (third NULL: FILE) */
+	struct opt_list sets;  /* --set NAME=VALUE: width 1 */
+	struct opt_list fails; /* --fail WHAT=ERR[@N]: width 1 */
+	bool has_seed;         /* --seed */
+	uint64_t seed;
+	int cpu;            /* --cpu, -1: the thread's own */
 	bool keep;          /* --keep: dump the maps after the run */
 	bool json;          /* --json */
 	bool verbose;       /* -v: libbpf's messages */
 	bool run_requested; /* an option that asks for a run was given */
+	bool timeline;      /* --timeline: print each timer firing */
 };
 
-/* Parses argv[*i] (and its value) if it is a run option: 1 consumed, 0 not a run option,
+/* ---- options.c: the run options, one table row each ---- */
+/* Parses argv[*i] (and its values) if it is a run option: 1 consumed, 0 not a run option,
  * -1 error (already reported). */
 int run_opts_parse(struct run_opts *o, int argc, char **argv, int *i);
 void run_opts_init(struct run_opts *o);
+void run_opts_free(struct run_opts *o);
 /* Options that exclude each other: -1 after reporting. */
 int run_opts_check(const struct run_opts *o);
 /* The option list for --help texts. */
-extern const char run_opts_help[];
+void run_opts_print_help(FILE *out);
+/* Parses a number from min to max (0x... allowed) for option opt: 0, or -1 after
+ * reporting. */
+int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
-/* Checks the object and input files, selects the clock, opens and loads the object
- * (printing the loader's log on failure), pins its maps.  NULL after reporting. */
+/* ---- session.c ---- */
+/* Checks the object and input files, selects the clock, opens the object, applies the
+ * set-up options (setup.c), loads it (printing the loader's log on failure), pins its
+ * maps.  NULL after reporting. */
 struct bpf_object *session_load(const char *path, const struct run_opts *o);
-/* Runs the object as `bpfrun run` does.  Trace lines and the summary go to `out`.
- * 0, or 1 after reporting an error. */
-int session_run(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out);
+/* Runs the object as `bpfrun run` does.  Trace lines and the summary go to `out` (one
+ * JSON document there with --json, when j is given: the caller may add members, e.g. the
+ * maps, before closing it).  0, or 1 after reporting an error. */
+int session_run(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out,
+		struct json *j);
+/* `bpfrun run --fire HOOK` (fire.c): attaches every program of the object as its loader
+ * would, then fires HOOK --repeat times with the context --ctx or --data gives (else
+ * zeros), and prints what ran.  0, or 1 after reporting an error. */
+int fire_session(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out);
 /* Closes the object and stops the runtime. */
 void session_close(struct bpf_object *obj);
+
+/* ---- setup.c: the set-up options around the load ---- */
+/* After open, before load: --type, --btf, --pin-root, --set on .rodata/.data/.bss,
+ * --fail, --seed, --cpu, --coverage's counting.  0, or -1 after reporting. */
+int setup_before_load(struct bpf_object *obj, const char *path, const struct run_opts *o);
+/* After load: --set on writable sections, --map (values, program-array slots by program
+ * name).  0, or -1 after reporting. */
+int setup_after_load(struct bpf_object *obj, const char *path, const struct run_opts *o);
+/* A global variable of obj's data sections by name: its bytes (the mmapped map after
+ * load, the initial image before), size and whether it is read-only.  NULL when absent. */
+void *setup_global(struct bpf_object *obj, const char *name, uint32_t *size, bool *rdonly);
+/* After the load: writes len bytes into the writable global `name` (its size must be
+ * len).  0 or -errno (-ENOENT: no such variable). */
+int setup_global_write(struct bpf_object *obj, const char *name, const void *val, uint32_t len);
+/* Bytes as bpftool takes them ("hex 0a 0b", "10 11", "0x0a 0x0b") into buf (exactly len
+ * bytes): 0, or -1 after reporting, what naming the thing parsed. */
+int parse_bytes_words(const char *s, uint8_t *buf, uint32_t len, const char *what);
+/* Is the program test-runnable, and does its test run take packet data? */
+bool prog_type_test_runnable(int type);
+bool prog_type_takes_packet(int type);
 
 /* The arguments of an inspection command (prog, map): the object, the words that are not
  * run options (selectors, keys, values), and the run options. */
@@ -143,8 +203,22 @@ struct inspect_cmd {
 /* Help, subcommand and argument checks, loading, the subcommand, cleanup: the exit status. */
 int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv);
 
-/* map.c: dumps every map of obj (after a run with --keep). */
-int map_dump_all(struct bpf_object *obj, bool json);
+/* timer.c: one line of `bpfrun run --timeline` (no newline) into buf: a timer callback
+ * about to run, `since_ns` after the run's start.  snprintf's return value. */
+struct bpfrun_timer_info;
+int timer_format_firing(const struct bpfrun_timer_info *t, uint64_t since_ns, char *buf,
+			size_t len);
+
+/* map.c: dumps every map of obj (after a run with --keep); with j, as a JSON array
+ * written into j. */
+int map_dump_all(struct bpf_object *obj, struct json *j);
+
+/* run.c: the bytes of a file (at most 4 GiB), or NULL after reporting. */
+uint8_t *cli_read_file(const char *path, uint32_t *len);
+
+/* coverage.c: the line coverage of obj's programs, summed over every run since the load,
+ * as an lcov tracefile.  0, or -1 after reporting. */
+int coverage_write(struct bpf_object *obj, const char *path);
 
 /* Parses a duration ("10s", "250ms", "1.5m", "100us", "42ns"; bare numbers are seconds)
  * into ns. -1 when malformed. */

@@ -257,12 +257,24 @@ static int probe_open(const void *img, size_t size, const char *name, char *why,
 	return -1;
 }
 
+/* libbpf's open options the set-up gives (--btf, --pin-root): the process's one object. */
+static struct {
+	const char *btf, *pin_root;
+} open_paths;
+
+void elf_set_open_paths(const char *btf_custom_path, const char *pin_root_path)
+{
+	open_paths.btf = btf_custom_path;
+	open_paths.pin_root = pin_root_path;
+}
+
 struct bpf_object *elf_open_image(const void *img, size_t size, const char *name, char *why,
 				  size_t len)
 {
 	if (elf_check_image(img, size, why, len) || probe_open(img, size, name, why, len))
 		return NULL;
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name,
+		    .btf_custom_path = open_paths.btf, .pin_root_path = open_paths.pin_root);
 	struct bpf_object *obj = bpf_object__open_mem(img, size, &opts);
 	if (!obj)
 		snprintf(why, len, "not a usable BPF object: %s", strerror(errno));

@@ -86,6 +86,8 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (library_path(lib, sizeof(lib)) || set_preload(lib))
 		return 2;
+	/* `bpfrun timer list --pid` asks the process for its timers (bridge/timer_socket.c) */
+	setenv("BPFRUN_TIMER_SOCKET", "1", 0);
 	fflush(NULL);
 	execvp(argv[first], argv + first);
 	int err = errno;

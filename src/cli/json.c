@@ -101,6 +101,12 @@ void json_bool(struct json *j, bool v)
 	fputs(v ? "true" : "false", j->out);
 }
 
+void json_raw(struct json *j, const char *text)
+{
+	json_sep(j);
+	fputs(text, j->out);
+}
+
 void json_hex_bytes(struct json *j, const void *p, size_t len)
 {
 	const uint8_t *b = p;

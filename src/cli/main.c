@@ -16,6 +16,7 @@ static const char usage[] =
 	"  map list|dump|lookup|update|delete OBJ.o ...\n"
 	"                                 the maps of an object (after an optional run)\n"
 	"  exec -- CMD [ARGS...]          run an unmodified libbpf program on bpfrun\n"
+	"  test OBJ.o [OPTIONS]           run the object's SEC(\"test/NAME\") programs, print TAP\n"
 	"  version                        print the version\n"
 	"\n"
 	"`bpfrun COMMAND --help` describes each command.\n";
@@ -40,7 +41,13 @@ bool cli_is_help(const char *arg)
 int cmd_version(int argc, char **argv)
 {
 	if (argc > 1 && cli_is_help(argv[1])) {
-		printf("Usage: bpfrun version\nPrints bpfrun's version and the libbpf it uses.\n");
+		printf("Usage: bpfrun version [--json]\nPrints bpfrun's version and the libbpf it "
+		       "uses.\n");
+		return 0;
+	}
+	if (argc > 1 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j"))) {
+		printf("{\"version\":\"%s\",\"libbpf\":\"%s\"}\n", BPFRUN_VERSION,
+		       libbpf_version_string());
 		return 0;
 	}
 	if (argc > 1) {
@@ -57,8 +64,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run },   { "prog", cmd_prog },       { "map", cmd_map },
-	{ "exec", cmd_exec }, { "version", cmd_version },
+	{ "run", cmd_run },     { "prog", cmd_prog },       { "map", cmd_map },
+	{ "exec", cmd_exec },   { "version", cmd_version }, { "test", cmd_test },
+	{ "timer", cmd_timer },
 };
 
 int main(int argc, char **argv)

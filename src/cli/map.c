@@ -242,17 +242,14 @@ out:
 }
 
 /* Every map of obj, by name, after a run (--keep). */
-int map_dump_all(struct bpf_object *obj, bool json)
+int map_dump_all(struct bpf_object *obj, struct json *j)
 {
-	struct json js, *j = json ? &js : NULL;
 	struct bpf_map *map;
 	struct map_ref m;
 	int ret = 0;
 
-	if (j) {
-		json_init(j, stdout);
+	if (j)
 		json_begin_array(j);
-	}
 	bpf_object__for_each_map(map, obj)
 	{
 		int err = map_describe(bpf_map__fd(map), &m);
@@ -472,14 +469,48 @@ static int map_command(struct bpf_object *obj, const char *sub, const struct ins
 	return ret;
 }
 
+/* With --json and --keep, one document: {"result": the subcommand's own output, "maps":
+ * [...]}, or the maps alone when the subcommand prints nothing (update, delete). */
+static int map_inspect_keep_json(struct bpf_object *obj, const char *sub,
+				 const struct inspect_args *a, struct json *j)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct json sub_j;
+	FILE *mem = open_memstream(&buf, &len);
+
+	if (!mem) {
+		cli_error("out of memory");
+		return 1;
+	}
+	json_init(&sub_j, mem);
+	int ret = map_command(obj, sub, a, &sub_j);
+	fclose(mem);
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = 0;
+	if (!ret && len) {
+		json_begin_object(j);
+		json_key(j, "result");
+		json_raw(j, buf);
+		json_key(j, "maps");
+	}
+	if (!ret)
+		ret = map_dump_all(obj, j);
+	if (!ret && len)
+		json_end_object(j);
+	free(buf);
+	return ret;
+}
+
 /* A subcommand, then with --keep every map as the run left it. */
 static int map_inspect(struct bpf_object *obj, const char *sub, const struct inspect_args *a,
 		       struct json *j)
 {
+	if (a->o.keep && j)
+		return map_inspect_keep_json(obj, sub, a, j);
 	int ret = map_command(obj, sub, a, j);
-
 	if (!ret && a->o.keep)
-		ret = map_dump_all(obj, a->o.json);
+		ret = map_dump_all(obj, NULL);
 	return ret;
 }
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "bpfrun.h"
@@ -120,6 +121,23 @@ static int check_inputs(const struct run_opts *o)
 	return 0;
 }
 
+/* After a failed load: the maps whose type bpfrun does not serve, named (libbpf's own
+ * message says only "failed to create: Invalid argument"). */
+static void explain_map_types(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		enum bpf_map_type t = bpf_map__type(map);
+		if (libbpf_probe_bpf_map_type(t, NULL) == 0)
+			fprintf(stderr,
+				"bpfrun: map '%s': bpfrun does not support map type %s "
+				"(BPF_MAP_TYPE %d) yet\n",
+				bpf_map__name(map), libbpf_bpf_map_type_str(t) ?: "unknown", t);
+	}
+}
+
 struct bpf_object *session_load(const char *path, const struct run_opts *o)
 {
 	char why[256];
@@ -127,20 +145,35 @@ struct bpf_object *session_load(const char *path, const struct run_opts *o)
 
 	loader_log.verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
+	if (o->btf_path && access(o->btf_path, R_OK)) {
+		cli_error("--btf %s: %s", o->btf_path, strerror(errno));
+		return NULL;
+	}
+	/* libbpf's CO-RE relocations and the runtime's kernel types read the same file */
+	int berr = o->btf_path ? bpfrun_set_kernel_btf(o->btf_path) : 0;
+	if (berr) {
+		cli_error("--btf %s: %s", o->btf_path, strerror(-berr));
+		return NULL;
+	}
+	elf_set_open_paths(o->btf_path, o->pin_root);
 	struct bpf_object *obj = elf_open_file(path, why, sizeof(why));
 	if (!obj) {
 		cli_error("%s: %s", path, why);
 		loader_log_print();
 		return NULL;
 	}
-	if (check_inputs(o) || select_clock(o) || check_selection(obj, path, o))
+	if (check_inputs(o) || select_clock(o) || check_selection(obj, path, o) ||
+	    setup_before_load(obj, path, o))
 		goto fail;
 	err = bpf_object__load(obj);
 	if (err) {
 		cli_error("%s: loading failed: %s", path, strerror(-err));
 		loader_log_print();
+		explain_map_types(obj);
 		goto fail;
 	}
+	if (setup_after_load(obj, path, o))
+		goto fail;
 	if (o->pin_dir) {
 		err = bpf_object__pin_maps(obj, o->pin_dir);
 		if (err) {
@@ -203,7 +236,7 @@ struct bpf_object *inspect_open(const struct inspect_args *a)
 {
 	struct bpf_object *obj = session_load(a->path, &a->o);
 
-	if (obj && a->o.run_requested && session_run(obj, a->path, &a->o, stderr)) {
+	if (obj && a->o.run_requested && session_run(obj, a->path, &a->o, stderr, NULL)) {
 		session_close(obj);
 		return NULL;
 	}
@@ -226,7 +259,8 @@ int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv)
 	int ret = 2;
 
 	if (argc < 2 || cli_is_help(argv[1]) || (argc > 2 && cli_is_help(argv[2]))) {
-		printf("%s%s", cmd->help, run_opts_help);
+		printf("%s", cmd->help);
+		run_opts_print_help(stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	const char *sub = inspect_sub(cmd, argv[1]);
@@ -246,5 +280,6 @@ int inspect_main(const struct inspect_cmd *cmd, int argc, char **argv)
 	}
 out:
 	free(a.words);
+	run_opts_free(&a.o);
 	return ret;
 }

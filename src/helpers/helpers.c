@@ -86,6 +86,15 @@ static const struct helper_impl impls[] = {
 	IMPL(get_socket_cookie, false),
 	IMPL(get_socket_uid, false),
 
+	IMPL(ringbuf_output, false),
+	IMPL(ringbuf_reserve, false),
+	IMPL(ringbuf_submit, false),
+	IMPL(ringbuf_discard, false),
+	IMPL(ringbuf_query, false),
+	IMPL(ringbuf_reserve_dynptr, false),
+	IMPL(ringbuf_submit_dynptr, false),
+	IMPL(ringbuf_discard_dynptr, false),
+	IMPL(user_ringbuf_drain, false),
 	IMPL(skb_adjust_room, false),
 	IMPL(skb_change_tail, false),
 	IMPL(skb_change_head, false),
@@ -114,6 +123,23 @@ static const struct helper_impl impls[] = {
 	IMPL(dynptr_read, false),
 	IMPL(dynptr_write, false),
 	IMPL(dynptr_data, false),
+	IMPL(sys_bpf, false),
+	IMPL(probe_read, true),
+	IMPL(probe_read_kernel, true),
+	IMPL(probe_read_user, true),
+	IMPL(probe_read_str, true),
+	IMPL(probe_read_kernel_str, true),
+	IMPL(probe_read_user_str, true),
+	IMPL(get_func_ip, false),
+	IMPL(get_attach_cookie, false),
+	IMPL(get_func_arg, false),
+	IMPL(get_func_ret, false),
+	IMPL(get_func_arg_cnt, false),
+	IMPL(override_return, true),
+	IMPL(send_signal, false),
+	IMPL(send_signal_thread, false),
+	IMPL(get_current_task, false),
+	IMPL(get_current_task_btf, true),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];
@@ -136,7 +162,7 @@ const struct helper_desc *helper_get(u32 id)
 {
 	if (id >= NR_HELPER_IDS || !table[id].name)
 		return NULL;
-	return &table[id];
+	return fault_bind(&table[id]); /* a fault rule's wrapper, when one names it */
 }
 
 const char *helper_name(u32 id)

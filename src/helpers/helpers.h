@@ -30,6 +30,10 @@ u64 helper_xdp_adjust_tail(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u
 u64 helper_xdp_adjust_meta(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_cookie(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_uid(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+/* bpf_sys_bpf's BPF_PROG_TEST_RUN (sysbpf.c), served by the program layer: attr's
+ * pointers are checked; the function returns 0 or -errno and fills attr's outputs. */
+void helper_sys_bpf_register(int (*test_run)(union bpf_attr *attr));
+
 /* Ones' complement sums as the kernel's csum_partial/csum_fold (packet.c). */
 u32 pkt_csum_partial(const u8 *buf, u32 len, u32 seed);
 u16 pkt_csum_fold(u32 sum);

@@ -4,6 +4,7 @@
 #define BPFRUN_HELPERS_INTERNAL_H
 
 #include "helpers.h"
+#include "../maps/map.h"
 
 #define HELPER(name) u64 helper_##name(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)
 
@@ -62,11 +63,44 @@ HELPER(dynptr_from_mem);
 HELPER(dynptr_read);
 HELPER(dynptr_write);
 HELPER(dynptr_data);
+/* sysbpf.c: bpf_sys_bpf */
+HELPER(sys_bpf);
 
 /* printf.c: bpf_trace_printk, bpf_trace_vprintk, bpf_snprintf */
 HELPER(trace_printk);
 HELPER(trace_vprintk);
 HELPER(snprintf);
+
+/* probe.c: checked reads, what fired the run, override_return, signals */
+HELPER(probe_read);
+HELPER(probe_read_kernel);
+HELPER(probe_read_user);
+HELPER(probe_read_str);
+HELPER(probe_read_kernel_str);
+HELPER(probe_read_user_str);
+HELPER(get_func_ip);
+HELPER(get_attach_cookie);
+HELPER(get_func_arg);
+HELPER(get_func_ret);
+HELPER(get_func_arg_cnt);
+HELPER(override_return);
+HELPER(send_signal);
+HELPER(send_signal_thread);
+
+/* task.c: the current task, a per-thread task_struct image */
+HELPER(get_current_task);
+HELPER(get_current_task_btf);
+
+/* ringbuf.c: ring buffers (maps/ringbuf.h) */
+HELPER(ringbuf_output);
+HELPER(ringbuf_reserve);
+HELPER(ringbuf_submit);
+HELPER(ringbuf_discard);
+HELPER(ringbuf_query);
+HELPER(ringbuf_reserve_dynptr);
+HELPER(ringbuf_submit_dynptr);
+HELPER(ringbuf_discard_dynptr);
+HELPER(user_ringbuf_drain);
 
 /* ---- formatted output (printf.c) ---- */
 #define BPRINTF_MAX_ARGS 12   /* bpf_trace_vprintk / bpf_snprintf: 12 u64 arguments */
@@ -85,5 +119,9 @@ long bprintf(struct exec_ctx *x, char *out, u32 size, const char *fmt, u64 fmt_s
 /* A readable range of program memory, or NULL WITHOUT faulting the run (for helpers
  * that, like the kernel's *_nofault reads, treat a bad pointer as an empty value). */
 const void *helper_probe_mem(struct exec_ctx *x, u64 addr, u64 size);
+
+/* fault.c: d itself, or the wrapper of the active fault rule on d's name (the binding
+ * helper_get hands to the loader). */
+const struct helper_desc *fault_bind(const struct helper_desc *d);
 
 #endif

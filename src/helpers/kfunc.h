@@ -36,6 +36,10 @@ struct kfunc_desc {
 /* The kfunc named `name`, or NULL when bpfrun does not implement it. */
 const struct kfunc_desc *kfunc_get(const char *name);
 
+/* What a call of kfunc `name` (implemented by fn) binds to at load: fn, or the wrapper
+ * of a fault rule on it (fault.c). */
+helper_fn fault_kfunc_fn(const char *name, helper_fn fn);
+
 /* May a program of type prog_type call k?  (The kernel's btf_kfunc_id_set_contains.) */
 static inline bool kfunc_allowed(const struct kfunc_desc *k, u32 prog_type)
 {

@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpfrun.h"
 #include "internal.h"
+#include "../lib/ksyms.h"
 #include "../timers/clock.h"
 
 HELPER(ktime_get_ns)
@@ -34,26 +36,26 @@ HELPER(ktime_get_tai_ns)
 
 static u32 kernel_hz = DEFAULT_HZ;
 
+static bool config_hz_line(const char *line, void *arg)
+{
+	unsigned int n;
+
+	if (sscanf(line, "CONFIG_HZ=%u", &n) != 1 || !n || n > 10000)
+		return false;
+	kernel_hz = n;
+	return true;
+}
+
 /* CONFIG_HZ of the running kernel from /boot/config-<release>, read once at load. */
 __attribute__((constructor)) static void read_kernel_hz(void)
 {
 	struct utsname u;
-	char path[128 + sizeof(u.release)], line[128];
-	unsigned int n;
+	char path[128 + sizeof(u.release)];
 
 	if (uname(&u) != 0)
 		return;
 	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "CONFIG_HZ=%u", &n) == 1 && n > 0 && n <= 10000) {
-			kernel_hz = n;
-			break;
-		}
-	}
-	fclose(f);
+	text_file_lines(path, config_hz_line, NULL); /* no stdio: the bridge has fopen */
 }
 
 /* The kernel starts jiffies 5 minutes before wrapping 32 bits (INITIAL_JIFFIES) and
@@ -66,25 +68,44 @@ HELPER(jiffies64)
 	return initial + clock_now(CLOCK_MONOTONIC) / (1000000000ull / hz);
 }
 
-/* ---- bpf_get_prandom_u32: xorshift64* per thread, seeded from the kernel ---- */
+/* ---- bpf_get_prandom_u32: xorshift64* per thread, seeded from the kernel, or from the
+ * seed bpfrun_set_prandom_seed() gave (every thread then draws the same sequence) ---- */
 
 static __thread u64 prng_state;
+static __thread u32 prng_gen_seen; /* the seed generation prng_state comes from */
+static u64 prng_seed_value;        /* atomic */
+static u32 prng_gen;               /* atomic: bumped by each bpfrun_set_prandom_seed */
 
-static u64 prng_seed(void)
+static u64 prng_seed(u32 gen)
 {
 	u64 seed = 0;
 
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+	prng_gen_seen = gen;
+	if (gen) {
+		/* splitmix64 of the user's seed: a zero or small seed still mixes well */
+		seed = __atomic_load_n(&prng_seed_value, __ATOMIC_RELAXED) + 0x9e3779b97f4a7c15ull;
+		seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ull;
+		seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebull;
+		seed ^= seed >> 31;
+	} else if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed)) {
 		seed = clock_now(CLOCK_MONOTONIC) ^ ((u64)gettid() << 32);
+	}
 	return seed ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+void bpfrun_set_prandom_seed(uint64_t seed)
+{
+	__atomic_store_n(&prng_seed_value, seed, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&prng_gen, 1, __ATOMIC_RELEASE);
 }
 
 HELPER(get_prandom_u32)
 {
 	u64 s = prng_state;
+	u32 gen = __atomic_load_n(&prng_gen, __ATOMIC_ACQUIRE);
 
-	if (unlikely(!s))
-		s = prng_seed();
+	if (unlikely(!s || gen != prng_gen_seen))
+		s = prng_seed(gen);
 	s ^= s >> 12;
 	s ^= s << 25;
 	s ^= s >> 27;

@@ -71,6 +71,13 @@ bool mem_is_zero(const void *buf, size_t from, size_t to);
 /* Number of possible CPUs (from /sys/devices/system/cpu/possible), cached. */
 int num_possible_cpus(void);
 
+/* For the API's functions that return -1 and set errno: -1 with errno e. */
+static inline int set_errno(int e)
+{
+	errno = e;
+	return -1;
+}
+
 /* Diagnostics for the host (not the BPF log): "bpfrun: ..." on stderr. */
 void bpfrun_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -31,6 +31,8 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_PERCPU_ARRAY] = &percpu_array_map_ops,
 	[BPF_MAP_TYPE_LRU_HASH] = &htab_lru_map_ops,
 	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = &htab_lru_percpu_map_ops,
+	[BPF_MAP_TYPE_RINGBUF] = &ringbuf_map_ops,
+	[BPF_MAP_TYPE_USER_RINGBUF] = &ringbuf_map_ops,
 	[BPF_MAP_TYPE_DEVMAP] = &devmap_ops,
 	[BPF_MAP_TYPE_DEVMAP_HASH] = &devmap_hash_ops,
 	[BPF_MAP_TYPE_CPUMAP] = &cpumap_ops,
@@ -411,7 +413,10 @@ static struct bpf_map *elem_begin(u32 fd, int access, u64 lock_flags, u64 ukey, 
 		map_put(map);
 		return ERR_PTR(err);
 	}
-	if (ukey || !key_optional)
+	/* the kernel's __bpf_copy_key: a keyless map (ring buffers, queues) takes no key */
+	if (ukey && !map->key_size)
+		err = -EINVAL;
+	else if (ukey || !key_optional)
 		err = copy_from_user(b->key, u64_to_ptr(ukey), map->key_size);
 	if (err) {
 		kbuf_free(b);
@@ -562,7 +567,7 @@ int map_mmap_check(struct bpf_map *map, int prot, int flags)
 		else if (map->map_flags & BPF_F_RDONLY_PROG)
 			err = -EACCES;
 	}
-	if (!err && !(map->map_flags & BPF_F_MMAPABLE))
+	if (!err && !map->ops->mmap && !(map->map_flags & BPF_F_MMAPABLE))
 		err = -EINVAL;
 	if (!err && writable_shared(prot, flags))
 		map->writable_mmaps++;

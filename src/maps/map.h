@@ -3,7 +3,8 @@
  * The core (map.c, the bpf() commands) never switches on map_type: it validates the
  * attributes common to all maps, finds the special fields in the value's BTF, and calls
  * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
- * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH).
+ * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH), ringbuf.c (RINGBUF,
+ * USER_RINGBUF).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
@@ -102,6 +103,13 @@ struct map_ops {
 	int (*update_batch)(struct bpf_map *map, union bpf_attr *attr);
 	int (*delete_batch)(struct bpf_map *map, union bpf_attr *attr);
 
+	/* mmap(2) for types whose mapping is not the memfd's bytes at the same offsets (ring
+	 * buffers map their data pages twice): after map_mmap_check, maps [off, off+len) of
+	 * fd (a descriptor of the map) as the kernel's map_mmap would; the address or
+	 * ERR_PTR(-errno).  NULL: the bridge maps the memfd itself. */
+	void *(*mmap)(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
+		      u64 off);
+
 	u32 forced_flags; /* map_flags the type always sets (devmaps: BPF_F_RDONLY_PROG) */
 	u32 field_kinds;  /* FIELD_BIT()s of the special fields values may hold */
 	bool can_mmap;    /* mmap(2) is possible (with BPF_F_MMAPABLE) */
@@ -175,7 +183,8 @@ static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value,
 	const struct map_region *r = &map->region;
 	u64 base = (u64)(uintptr_t)r->base;
 
-	if (addr < base || !r->stride)
+	/* the range test first: callers try each map in turn, and most miss (no division) */
+	if (addr < base || !r->stride || addr - base >= r->stride * r->count)
 		return false;
 	u64 slot = (addr - base) / r->stride;
 	u64 in_slot = addr - base - slot * r->stride;
@@ -262,5 +271,6 @@ int map_get_info(struct bpf_map *map, struct bpf_map_info *info);
 extern const struct map_ops array_map_ops, percpu_array_map_ops, prog_array_map_ops;
 extern const struct map_ops htab_map_ops, htab_percpu_map_ops, htab_lru_map_ops,
 	htab_lru_percpu_map_ops;
+extern const struct map_ops ringbuf_map_ops; /* RINGBUF and USER_RINGBUF */
 
 #endif

@@ -63,10 +63,13 @@ struct id_space {
 
 #define ID_MAX ((u32)INT32_MAX - 1) /* ids are in [1, INT_MAX) */
 
-static struct id_space id_spaces[OBJ_BTF + 1] = {
+static struct id_space id_spaces[OBJ_TYPE_MAX + 1] = {
 	[OBJ_MAP] = { .lock = PTHREAD_MUTEX_INITIALIZER },
 	[OBJ_PROG] = { .lock = PTHREAD_MUTEX_INITIALIZER },
 	[OBJ_BTF] = { .lock = PTHREAD_MUTEX_INITIALIZER },
+	[OBJ_LINK] = { .lock = PTHREAD_MUTEX_INITIALIZER },
+	/* perf events have no id the user sees; the space only keeps obj_init uniform */
+	[OBJ_PERF_EVENT] = { .lock = PTHREAD_MUTEX_INITIALIZER },
 };
 
 /* Index of the first entry with id >= id. */
@@ -141,7 +144,7 @@ static void id_publish(struct obj *o)
 
 static bool type_valid(enum obj_type type)
 {
-	return type >= OBJ_MAP && type <= OBJ_BTF;
+	return type >= OBJ_MAP && type <= OBJ_TYPE_MAX;
 }
 
 struct obj *obj_by_id(enum obj_type type, u32 id)
@@ -305,7 +308,12 @@ static struct obj *fd_slot_set(struct fd_slot *slot, int fd, struct obj *o, u32 
 
 static const char *memfd_name(enum obj_type type)
 {
-	return type == OBJ_MAP ? "bpf-map" : type == OBJ_PROG ? "bpf-prog" : "btf";
+	static const char *const names[] = { [OBJ_MAP] = "bpf-map",
+					     [OBJ_PROG] = "bpf-prog",
+					     [OBJ_BTF] = "btf",
+					     [OBJ_LINK] = "bpf-link",
+					     [OBJ_PERF_EVENT] = "perf_event" };
+	return names[type];
 }
 
 /* A new real descriptor for o: a fresh open of its backing memfd (so mmap(2) of any

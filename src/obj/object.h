@@ -16,7 +16,8 @@
 
 #include "../lib/common.h"
 
-enum obj_type { OBJ_MAP = 1, OBJ_PROG, OBJ_BTF };
+enum obj_type { OBJ_MAP = 1, OBJ_PROG, OBJ_BTF, OBJ_LINK, OBJ_PERF_EVENT };
+#define OBJ_TYPE_MAX OBJ_PERF_EVENT
 
 struct obj;
 struct obj_ops {

@@ -16,6 +16,7 @@ struct btf_obj;
 struct exec_ctx;
 struct helper_desc;
 struct helper_set;
+struct load_env;
 
 #define MAX_BPF_STACK 512 /* bytes of stack per frame */
 #define MAX_CALL_FRAMES 8
@@ -36,6 +37,8 @@ struct kfunc_bind {
 	s16 off;
 	const char *name; /* in the kernel's BTF, which lives as long as the process */
 	const struct helper_desc *desc;
+	/* what the calls run (vm.h's helper_fn): desc's function, or a fault rule's wrapper */
+	u64 (*fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 };
 
 struct bpf_prog {
@@ -50,6 +53,18 @@ struct bpf_prog {
 	u32 len;
 	/* Pre-decoded form for the interpreter, owned by vm (vm_prepare/vm_release). */
 	void *vm_code;
+	/* Native code (jit/): set by the prog layer after vm_prepare when the JIT compiled the
+	 * program, NULL otherwise.  `native` has vm_interp's contract (vm_internal.h); the vm
+	 * calls it instead of the interpreter when the JIT is on.  `jit` is its image, owned by
+	 * jit/ (jit_release). */
+	u64 (*native)(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
+		      const u64 args[5]);
+	void *jit;
+	/* Hook for a verifier (NULL: none): proven_safe[i] set means instruction i, a load or
+	 * store, was proven to touch only memory the run may access with a plain access (the
+	 * stack, packet data, a map value: never the context).  Set before jit_compile, which
+	 * then emits such accesses without their checks. */
+	const u8 *proven_safe;
 
 	struct subprog *subprogs;
 	u32 nr_subprogs;
@@ -77,6 +92,13 @@ struct bpf_prog {
 	/* Kernel functions the program calls, one entry per (imm, off). */
 	struct kfunc_bind *kfuncs;
 	u32 nr_kfuncs;
+
+	/* Tracing targets (TRACING, LSM, tp_btf; prog_trampoline.c): the kernel BTF's type id
+	 * given as attach_btf_id, the function (or raw tracepoint) it names, and its number
+	 * of arguments. */
+	u32 attach_btf_id;
+	char attach_func[128];
+	u32 attach_nr_args;
 };
 
 /* The binding of the kfunc call (imm, off) of prog, or NULL. */
@@ -114,6 +136,11 @@ struct prog_type_ops {
 	bool sleepable_only; /* must be loaded with BPF_F_SLEEPABLE (SYSCALL) */
 	bool pkt_readonly;   /* packet data may be read, not written (the kernel's
 			       * "cannot write into packet": CGROUP_SKB) */
+	/* Resolves the program's attach target at load (attach_btf_id: TRACING, LSM), with
+	 * the reason in the load's log: 0 or -errno.  NULL: the type takes no target. */
+	int (*load_target)(struct load_env *env);
+	bool trace_info; /* runs carry a struct trace_info (helpers/trace_info.h) in
+			      * exec_ctx.type_data, or NULL */
 };
 
 static inline struct bpf_prog *prog_of(struct obj *o)

@@ -8,6 +8,7 @@
 #include "../lib/sha256.h"
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
+#include "../jit/jit.h"
 
 const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn)
 {
@@ -94,6 +95,34 @@ static int put_prog_tags(const struct bpf_prog *prog, struct bpf_prog_info *info
 	return 0;
 }
 
+/* The JIT's machine code, each function's address (the ksyms) and length, as the kernel
+ * reports them; all zero when the program is interpreted. */
+static int put_jited(const struct bpf_prog *prog, struct bpf_prog_info *info)
+{
+	u32 len, ulen = info->jited_prog_len, nf = jit_nr_funcs(prog);
+	const u8 *code = jit_code(prog, &len);
+	u32 nk = MIN(info->nr_jited_ksyms, nf), nl = MIN(info->nr_jited_func_lens, nf);
+
+	info->jited_prog_len = len;
+	info->nr_jited_ksyms = nf;
+	info->nr_jited_func_lens = nf;
+	if (ulen && copy_to_user(u64_to_ptr(info->jited_prog_insns), code, MIN(ulen, len)))
+		return -EFAULT;
+	for (u32 f = 0; f < nk; f++) {
+		u64 addr = jit_func_addr(prog, f);
+		if (copy_to_user(u64_to_ptr(info->jited_ksyms + f * sizeof(u64)), &addr,
+				 sizeof(addr)))
+			return -EFAULT;
+	}
+	for (u32 f = 0; f < nl; f++) {
+		u32 flen = jit_func_len(prog, f);
+		if (copy_to_user(u64_to_ptr(info->jited_func_lens + f * sizeof(u32)), &flen,
+				 sizeof(flen)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 int prog_get_info(struct bpf_prog *prog, struct bpf_prog_info *info)
 {
 	int err;
@@ -116,14 +145,15 @@ int prog_get_info(struct bpf_prog *prog, struct bpf_prog_info *info)
 	info->recursion_misses = 0;
 	info->verified_insns = prog->len;
 	info->btf_id = prog->btf ? prog->btf->obj.id : 0;
+	/* The target in the kernel's BTF; that BTF has no id in bpfrun (attach_btf_obj_id 0). */
+	info->attach_btf_id = prog->attach_btf_id;
 	err = put_xlated(prog, info);
 	if (err)
 		return err;
-	/* Not JIT-compiled: no machine code, no ksyms, no jited line info. */
-	info->jited_prog_len = 0;
-	info->nr_jited_ksyms = 0;
-	info->nr_jited_func_lens = 0;
-	info->nr_jited_line_info = 0;
+	err = put_jited(prog, info);
+	if (err)
+		return err;
+	info->nr_jited_line_info = 0; /* no line table for the machine code */
 	err = put_records(info->func_info, &info->nr_func_info, prog->func_info,
 			  prog->func_info_cnt, sizeof(struct bpf_func_info));
 	if (!err)

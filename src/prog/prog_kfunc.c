@@ -109,7 +109,11 @@ int prog_kfunc_add(struct load_env *env, u32 i)
 		return err;
 	k = kfunc_get(name);
 	prog->kfuncs[prog->nr_kfuncs++] = (struct kfunc_bind){
-		.imm = insn->imm, .off = insn->off, .name = name, .desc = k ? &k->h : NULL
+		.imm = insn->imm,
+		.off = insn->off,
+		.name = name,
+		.desc = k ? &k->h : NULL,
+		.fn = k ? fault_kfunc_fn(name, k->h.fn) : NULL
 	};
 	return 0;
 }

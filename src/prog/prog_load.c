@@ -21,6 +21,7 @@
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
+#include "../jit/jit.h"
 
 #define COMPLEXITY_LIMIT_INSNS 1000000u
 #define KNOWN_PROG_FLAGS                                                      \
@@ -102,17 +103,23 @@ static int check_prog(struct load_env *env)
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	err = prog_verify(env);
+	err = env->prog->tops->load_target ? env->prog->tops->load_target(env) : 0;
+	if (!err)
+		err = prog_verify(env);
 	log_stats(env, (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec);
 	int log_err = vlog_finish(&env->log);
 	return log_err ? log_err : err; /* a truncated log wins, as in the kernel */
 }
 
-/* attach_prog_fd / attach_btf_id: only tracing-style types (which bpfrun does not run)
- * take them; for every supported type the kernel answers EINVAL, or ENOTSUPP for a
- * program's own BTF given as attach_btf_obj_fd. */
+/* attach_prog_fd / attach_btf_id: only types with a load_target (TRACING, LSM) take
+ * them, and check them there; for every other type the kernel answers EINVAL, or
+ * ENOTSUPP for a program's own BTF given as attach_btf_obj_fd. */
 static int check_attach_target(const union bpf_attr *attr)
 {
+	const struct prog_type_ops *ops = prog_type_ops_for(attr->prog_type);
+
+	if (ops && ops->load_target)
+		return 0;
 	if (attr->attach_prog_fd) {
 		struct bpf_prog *dst = prog_from_fd((int)attr->attach_prog_fd);
 		if (!IS_ERR(dst)) {
@@ -156,6 +163,7 @@ static void prog_obj_free(struct obj *o)
 {
 	struct bpf_prog *prog = prog_of(o);
 
+	jit_release(prog);
 	if (prog->vm_code)
 		vm_release(prog);
 	for (u32 i = 0; i < prog->nr_used_maps; i++)

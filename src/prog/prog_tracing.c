@@ -72,6 +72,7 @@ static int raw_tp_test_run(struct bpf_prog *prog, const union bpf_attr *attr, un
 		.ctx_store = readonly_ctx_store, \
 		.test_run = run,                 \
 		.tracing = true,                 \
+		.trace_info = true,              \
 	}
 
 TRACING_TYPE(kprobe_ops, "kprobe", &tracing_helpers, args_ctx_load, NULL);
@@ -79,3 +80,5 @@ TRACING_TYPE(tracepoint_ops, "tracepoint", &tracing_helpers, args_ctx_load, NULL
 TRACING_TYPE(perf_event_ops, "perf_event", &perf_event_helpers, args_ctx_load, NULL);
 TRACING_TYPE(raw_tracepoint_ops, "raw_tracepoint", &tracing_helpers, raw_tp_ctx_load,
 	     raw_tp_test_run);
+TRACING_TYPE(raw_tracepoint_writable_ops, "raw_tracepoint_writable", &tracing_helpers,
+	     raw_tp_ctx_load, raw_tp_test_run);

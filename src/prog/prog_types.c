@@ -17,6 +17,9 @@ const struct prog_type_ops *prog_type_ops_for(u32 prog_type)
 		[BPF_PROG_TYPE_CGROUP_SOCK] = &cgroup_sock_ops,
 		[BPF_PROG_TYPE_RAW_TRACEPOINT] = &raw_tracepoint_ops,
 		[BPF_PROG_TYPE_SYSCALL] = &syscall_ops,
+		[BPF_PROG_TYPE_TRACING] = &tracing_ops,
+		[BPF_PROG_TYPE_LSM] = &lsm_ops,
+		[BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE] = &raw_tracepoint_writable_ops,
 	};
 	return prog_type < ARRAY_SIZE(types) ? types[prog_type] : NULL;
 }

@@ -14,6 +14,7 @@
 #include "../btf/btf.h"
 #include "../maps/map.h"
 #include "../vm/vm.h"
+#include "../jit/jit.h"
 #include "../helpers/helpers.h"
 
 #define MAX_SUBPROGS 256
@@ -721,6 +722,8 @@ static int verify_steps(struct load_env *env)
 		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
 			vlog_printf(&env->log, "%s\n", msg);
+		else if (vm_native_enabled())
+			jit_compile(prog); /* or the interpreter runs it */
 	}
 	return err;
 }

@@ -15,6 +15,7 @@ const struct prog_type_ops *prog_type_ops_for(u32 prog_type);
 extern const struct prog_type_ops socket_filter_ops, sched_cls_ops, sched_act_ops, cgroup_skb_ops;
 extern const struct prog_type_ops xdp_ops, syscall_ops, cgroup_sock_ops;
 extern const struct prog_type_ops kprobe_ops, tracepoint_ops, raw_tracepoint_ops, perf_event_ops;
+extern const struct prog_type_ops tracing_ops, lsm_ops, raw_tracepoint_writable_ops;
 
 /* Helper sets (helper_sets.c; helper_in_set in prog_types.c). */
 struct helper_set {

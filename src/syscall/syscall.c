@@ -18,6 +18,8 @@
 #include "../maps/map.h"
 #include "../obj/prog.h"
 #include "../prog/commands.h"
+#include "../link/commands.h"
+#include "../link/link.h"
 
 #define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 
@@ -51,7 +53,7 @@ static int obj_pin_path(union bpf_attr *a, union bpf_attr *u, u32 size)
 	struct obj *o = obj_from_fd((int)a->bpf_fd, 0, NULL);
 	if (IS_ERR(o))
 		return -EINVAL; /* the kernel: any descriptor that is no map or program */
-	if (o->type == OBJ_BTF) {
+	if (o->type == OBJ_BTF || o->type == OBJ_PERF_EVENT) {
 		obj_put(o);
 		return -EINVAL;
 	}
@@ -138,14 +140,20 @@ static int obj_get_info_by_fd(union bpf_attr *a, union bpf_attr *u, u32 size)
 		struct bpf_map_info map;
 		struct bpf_prog_info prog;
 		struct bpf_btf_info btf;
+		struct bpf_link_info link;
 	} info;
 	void *uinfo = u64_to_ptr(a->info.info);
 	u32 ulen = a->info.info_len;
 	struct obj *o = obj_from_fd((int)a->info.bpf_fd, 0, NULL);
 	if (IS_ERR(o))
 		return PTR_ERR(o) == -EBADF ? -EBADFD : (int)PTR_ERR(o); /* as the kernel */
+	if (o->type == OBJ_PERF_EVENT) {
+		obj_put(o);
+		return -EINVAL;
+	}
 	size_t ksize = o->type == OBJ_MAP  ? sizeof(info.map) :
 		       o->type == OBJ_PROG ? sizeof(info.prog) :
+		       o->type == OBJ_LINK ? sizeof(info.link) :
 					     sizeof(info.btf);
 	u32 len = (u32)MIN((size_t)ulen, ksize);
 	memset(&info, 0, sizeof(info));
@@ -158,6 +166,8 @@ static int obj_get_info_by_fd(union bpf_attr *a, union bpf_attr *u, u32 size)
 		err = map_get_info(map_of(o), &info.map);
 	else if (o->type == OBJ_PROG)
 		err = prog_get_info(prog_of(o), &info.prog);
+	else if (o->type == OBJ_LINK)
+		err = link_get_info(link_of(o), &info.link);
 	else
 		err = btf_get_info(container_of(o, struct btf_obj, obj), &info.btf);
 	if (!err)
@@ -194,6 +204,12 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_PROG_GET_FD_BY_ID, prog_get_fd_by_id, prog_id),
 	CMD(BPF_BTF_GET_FD_BY_ID, btf_get_fd_by_id, btf_id),
 	CMD(BPF_BTF_LOAD, btf_load, btf_log_level),
+	CMD(BPF_RAW_TRACEPOINT_OPEN, raw_tracepoint_open, raw_tracepoint.prog_fd),
+	CMD(BPF_LINK_CREATE, link_create, link_create.kprobe_multi.cookies),
+	CMD(BPF_LINK_UPDATE, link_update, link_update.old_prog_fd),
+	CMD(BPF_LINK_DETACH, link_detach, link_detach.link_fd),
+	CMD(BPF_LINK_GET_NEXT_ID, link_get_next_id, next_id),
+	CMD(BPF_LINK_GET_FD_BY_ID, link_get_fd_by_id, link_id),
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the

@@ -11,6 +11,7 @@
 #ifndef BPFRUN_TIMER_ENGINE_H
 #define BPFRUN_TIMER_ENGINE_H
 
+#include "../btf/fields.h"
 #include "../lib/common.h"
 
 struct bpf_map;
@@ -23,8 +24,13 @@ struct bpf_prog;
 struct bpfrun_timer {
 	/* Constant after init. */
 	struct bpf_map *map;
-	void *value; /* the map value holding the timer */
-	int clockid; /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	void *value;      /* the map value holding the timer */
+	int clockid;      /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	int user_clockid; /* as bpf_timer_init was given it (for the listing) */
+
+	/* bpf_timer_start's flags, for the listing (atomic: written under the timer lock,
+	 * read under the engine lock). */
+	u32 start_flags;
 
 	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
 	 * be read under either.  prog holds a reference while set. */
@@ -38,9 +44,21 @@ struct bpfrun_timer {
 	u64 seq;        /* arming order: breaks expiry ties deterministically */
 	s64 hold_until; /* not before: the arming run's end, at the latest this */
 
+	/* Hold bookkeeping (hold.c): the thread whose run holds this timer (atomic; set
+	 * and cleared by that thread), and the end of that hold (that thread's only). */
+	void *hold_owner;
+	s64 owner_until;
+
 	int refcnt;     /* atomic: 1 while attached + 1 per callback running */
 	int cancelling; /* atomic: callbacks now cancelling this timer */
 };
+
+/* The struct bpf_timer or bpf_wq (kind) a program passed in R1: it must point exactly at
+ * that field of a value of a map the program uses (of `only` when not NULL), as the
+ * kernel's verifier checks.  Anything else faults the run (NULL). */
+struct exec_ctx;
+void *async_field_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only,
+		      enum field_kind kind);
 
 /* Callback of the timer running on this thread, or NULL (thread-local). */
 struct bpfrun_timer *timer_running_here(void);
@@ -57,11 +75,16 @@ void timer_put(struct bpfrun_timer *t);
 struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *prog, u32 start);
 /* Queues t to fire at `expires` (CLOCK_MONOTONIC ns) on engine `cpu`, or re-arms it.
  * A timer whose callback is running stays on that callback's engine.  `hold`: armed by
- * a program run (not a callback), so it waits for the run's end (timer_run_end).  The
- * caller holds the timer lock.  0 or -ENOMEM. */
-int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold);
-/* Removes t from its queue without waiting: true if it was queued. */
-bool engine_dequeue(struct bpfrun_timer *t);
+ * a program run (not a callback), so it waits for the run's end (timer_run_end); `now`
+ * is the monotonic time the caller read.  The caller holds the timer lock.  0 or
+ * -ENOMEM. */
+int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now);
+/* Drops t's callback (*old: the program whose reference the caller now owns, or NULL;
+ * with old NULL the callback stays: hrtimer_try_to_cancel) and dequeues t, in one
+ * section under the engine lock; the caller holds the timer lock.
+ * 1 if t was queued, 0 if not, -EINPROGRESS if its callback is running now (the caller
+ * may wait for it with engine_cancel_sync once it has let go of the timer lock). */
+int engine_drop(struct bpfrun_timer *t, struct bpf_prog **old);
 /* hrtimer_cancel: removes t from its queue and waits until no callback of t runs on
  * another thread.  Returns 1 if it was queued, else 0.  No lock held by the caller. */
 int engine_cancel_sync(struct bpfrun_timer *t);

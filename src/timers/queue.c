@@ -23,6 +23,14 @@ static pthread_once_t engines_once = PTHREAD_ONCE_INIT;
 static u64 arm_seq;     /* atomic */
 static bool ever_armed; /* atomic */
 static __thread struct bpfrun_timer *running_here;
+static bpfrun_timer_fire_fn fire_observer; /* atomic */
+static void *fire_observer_arg;
+
+void bpfrun_set_timer_fire_callback(bpfrun_timer_fire_fn fn, void *arg)
+{
+	fire_observer_arg = arg;
+	__atomic_store_n(&fire_observer, fn, __ATOMIC_RELEASE);
+}
 
 struct bpfrun_timer *timer_running_here(void)
 {
@@ -102,6 +110,8 @@ struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *pr
 	struct engine *e = engine_at(timer_cpu(t));
 	struct bpf_prog *old;
 
+	if (t->prog == prog && t->start == start)
+		return NULL; /* nothing changes (both are read under the timer lock too) */
 	pthread_mutex_lock(&e->lock);
 	old = t->prog;
 	t->prog = prog;
@@ -124,17 +134,11 @@ static struct engine *move_to(struct engine *from, struct bpfrun_timer *t, u32 c
 	return to;
 }
 
-int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
+int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
 {
 	struct engine *e = engine_at(timer_cpu(t));
-	s64 until = 0;
+	s64 until = hold && !clock_is_virtual() ? hold_timer(t, now) : 0;
 	int err;
-
-	if (hold && !clock_is_virtual()) {
-		until = (s64)clock_now(CLOCK_MONOTONIC) + HOLD_MAX_NS;
-		if (!add_hold(t, until))
-			until = 0;
-	}
 
 	pthread_mutex_lock(&e->lock);
 	if (t->heap_idx != TIMER_NOT_QUEUED)
@@ -152,7 +156,7 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
 		 * thread then, if the timer is still queued (a start+cancel in one run, as
 		 * in the documentation's example, never wakes it). */
 		if (t->heap_idx == 0 && !until)
-			pthread_cond_signal(&e->wake);
+			engine_kick_locked(e);
 		start_thread_locked(e);
 		if (!__atomic_load_n(&ever_armed, __ATOMIC_RELAXED))
 			__atomic_store_n(&ever_armed, true, __ATOMIC_RELEASE);
@@ -161,17 +165,26 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold)
 	return err;
 }
 
-bool engine_dequeue(struct bpfrun_timer *t)
+int engine_drop(struct bpfrun_timer *t, struct bpf_prog **old)
 {
-	struct engine *e = lock_owner(t);
-	bool queued = t->heap_idx != TIMER_NOT_QUEUED;
+	struct engine *e = engine_at(timer_cpu(t)); /* stable under the timer lock */
+	int ret = 0;
 
-	if (queued) {
+	pthread_mutex_lock(&e->lock);
+	if (old) {
+		*old = t->prog;
+		t->prog = NULL;
+		t->start = 0;
+	}
+	if (t->heap_idx != TIMER_NOT_QUEUED) {
 		queue_remove(e, t);
 		e->cancelled++;
+		ret = 1;
+	} else if (e->running == t) {
+		ret = -EINPROGRESS;
 	}
 	pthread_mutex_unlock(&e->lock);
-	return queued;
+	return ret;
 }
 
 int engine_cancel_sync(struct bpfrun_timer *t)
@@ -194,9 +207,20 @@ int engine_cancel_sync(struct bpfrun_timer *t)
 	}
 }
 
-/* Runs t's callback on this thread as engine e's CPU. */
 /* ---- firing ---- */
 
+void spin_locked(struct engine *e, s64 due)
+{
+	u32 kicks = __atomic_load_n(&e->kicks, __ATOMIC_ACQUIRE);
+
+	pthread_mutex_unlock(&e->lock);
+	while ((s64)clock_now(CLOCK_MONOTONIC) < due &&
+	       __atomic_load_n(&e->kicks, __ATOMIC_ACQUIRE) == kicks)
+		__builtin_ia32_pause();
+	pthread_mutex_lock(&e->lock);
+}
+
+/* Runs t's callback on this thread as engine e's CPU. */
 static void run_callback(struct engine *e, struct exec_ctx *x, struct bpfrun_timer *t,
 			 struct bpf_prog *prog, u32 start)
 {
@@ -230,6 +254,14 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	queue_remove(e, t);
 	if (!prog) /* callback dropped by a cancel that has not dequeued it yet */
 		return;
+	bpfrun_timer_fire_fn observe = __atomic_load_n(&fire_observer, __ATOMIC_ACQUIRE);
+	struct bpfrun_timer_info info;
+	s64 now = 0;
+
+	if (unlikely(observe)) {
+		now = (s64)clock_now(CLOCK_MONOTONIC);
+		timer_info_locked(&info, e, t, BPFRUN_TIMER_RUNNING, now);
+	}
 	prog_get(prog);
 	timer_get(t);
 	e->running = t;
@@ -237,6 +269,8 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	e->fired++;
 	pthread_mutex_unlock(&e->lock);
 
+	if (unlikely(observe))
+		observe(&info, (u64)now, fire_observer_arg);
 	run_callback(e, x, t, prog, start);
 
 	pthread_mutex_lock(&e->lock);

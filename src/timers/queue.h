@@ -10,7 +10,6 @@
  *   stats.c    bpfrun_timer_stats()
  *
  * Locking:
- * Locking:
  *   engine->lock protects the heap, every queued or running timer's heap_idx, expires,
  *   seq and cpu fields, engine->running(_x) and the statistics.  It nests inside the timer
  *   lock (timer.c): timer lock -> engine lock.  Never two engine locks at once.
@@ -42,6 +41,7 @@ struct engine {
 	struct bpfrun_timer *running; /* callback running now (any thread) */
 	struct exec_ctx *running_x;   /* ... and the context it runs in */
 	u32 cpu;
+	u32 kicks; /* atomic: bumped with each signal of wake */
 	bool thread_started;
 	bool stop;
 	pthread_t thread;
@@ -71,12 +71,36 @@ static inline struct bpfrun_timer *queue_head(const struct engine *e)
 	return e->q.a[0];
 }
 
+/* When the head may fire: its expiry, unless a run still holds it. */
+static inline s64 head_due(const struct engine *e)
+{
+	return MAX(queue_head(e)->expires, queue_head(e)->hold_until);
+}
+
+/* Tells e's thread that the head changed or it must stop: it may be asleep on e->wake or
+ * spinning towards a near expiry with no lock held (softirq.c).  Under e->lock. */
+static inline void engine_kick_locked(struct engine *e)
+{
+	__atomic_add_fetch(&e->kicks, 1, __ATOMIC_RELEASE);
+	pthread_cond_signal(&e->wake);
+}
+
+/* Spins until `due` (CLOCK_MONOTONIC) or until e is kicked.  Called and returns with
+ * e->lock held; drops it meanwhile. */
+void spin_locked(struct engine *e, s64 due);
+
+/* walk.c: what the listing shows of t, queued on or running in e (under e->lock). */
+struct bpfrun_timer_info;
+void timer_info_locked(struct bpfrun_timer_info *i, const struct engine *e,
+		       const struct bpfrun_timer *t, u32 state, s64 now);
+
 /* softirq.c: starts e's thread if the real clock needs one.  Under e->lock. */
 void start_thread_locked(struct engine *e);
 
-/* hold.c: remembers that t is held until this thread's run ends, at the latest `until`;
- * false when out of memory. */
+/* hold.c: holds t until this thread's run ends, at the latest HOLD_MAX_NS after `now`
+ * (a timer the run already holds keeps its hold).  Returns the hold's end, or 0 when
+ * out of memory (no hold). */
 #define HOLD_MAX_NS 10000000LL
-bool add_hold(struct bpfrun_timer *t, s64 until);
+s64 hold_timer(struct bpfrun_timer *t, s64 now);
 
 #endif

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "timer.h"
+#include "wq.h"
 #include "../lib/spinlock.h"
 #include "../maps/map.h"
 #include "../obj/prog.h"
@@ -158,11 +159,10 @@ static u64 err_ret(int err)
 	return (u64)(s64)err;
 }
 
-/* The timer a program passed: it must point exactly at the bpf_timer field of a value
- * of a map the program uses (of `only` when not NULL), as the kernel's verifier checks.
- * Anything else faults the run. */
-static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only)
+void *async_field_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only,
+		      enum field_kind kind)
 {
+	const char *type = field_kinds[kind].btf_name;
 	const struct bpf_prog *prog = x->prog;
 
 	for (u32 i = 0; prog && i < prog->nr_used_maps; i++) {
@@ -171,27 +171,31 @@ static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct b
 
 		if (!map_value_at(m, addr, &value, &off))
 			continue;
-		s32 timer_off = map_field_off(m, FIELD_TIMER);
-		if (timer_off == FIELD_NONE) {
-			vm_fault(x, "map '%s' has no valid bpf_timer", m->name);
+		s32 field_off = map_field_off(m, kind);
+		if (field_off == FIELD_NONE) {
+			vm_fault(x, "map '%s' has no valid %s", m->name, type);
 			return NULL;
 		}
-		if (off != (u64)timer_off) {
-			vm_fault(x, "off %llu doesn't point to 'struct bpf_timer' that is at %d",
-				 (unsigned long long)off, timer_off);
+		if (off != (u64)field_off) {
+			vm_fault(x, "off %llu doesn't point to 'struct %s' that is at %d",
+				 (unsigned long long)off, type, field_off);
 			return NULL;
 		}
 		if (only && m != only) {
-			vm_fault(x,
-				 "timer pointer in R1 map '%s' doesn't match map pointer in R2 map "
-				 "'%s'",
-				 m->name, only->name);
+			vm_fault(
+				x, "%s pointer in R1 map '%s' doesn't match map pointer in R2 map '%s'",
+				kind == FIELD_TIMER ? "timer" : "wq", m->name, only->name);
 			return NULL;
 		}
 		return u64_to_ptr(addr);
 	}
-	vm_fault(x, "R1 is not a pointer to a struct bpf_timer in a map value");
+	vm_fault(x, "R1 is not a pointer to a struct %s in a map value", type);
 	return NULL;
+}
+
+static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only)
+{
+	return async_field_arg(x, addr, only, FIELD_TIMER);
 }
 
 /* ---- the helpers ---- */
@@ -224,6 +228,7 @@ u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map_reg, u64 flags, u64
 	/* hrtimer turns a relative-mode CLOCK_REALTIME timer into a CLOCK_MONOTONIC one
 	 * (measured: absolute times of REALTIME timers are monotonic instants). */
 	t->clockid = clockid == CLOCK_BOOTTIME ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
+	t->user_clockid = clockid;
 	t->cpu = x->cpu;
 	t->heap_idx = TIMER_NOT_QUEUED;
 	t->refcnt = 1;
@@ -268,9 +273,10 @@ u64 helper_timer_set_callback(struct exec_ctx *x, u64 timer, u64 fn, u64 r3, u64
 	return err_ret(err);
 }
 
-/* Expiry on the engine's CLOCK_MONOTONIC base, as hrtimer computes it: a relative time
- * that is negative or overflows never fires; an absolute time in the past fires now. */
-static s64 expiry_of(const struct bpfrun_timer *t, u64 nsecs, u64 flags)
+/* Expiry on the engine's CLOCK_MONOTONIC base (`now` on it), as hrtimer computes it: a
+ * relative time that is negative or overflows never fires; an absolute time in the past
+ * fires now. */
+static s64 expiry_of(const struct bpfrun_timer *t, u64 nsecs, u64 flags, s64 now)
 {
 	s64 ns = (s64)nsecs, mono;
 
@@ -279,7 +285,7 @@ static s64 expiry_of(const struct bpfrun_timer *t, u64 nsecs, u64 flags)
 			return ns < 0 ? 0 : TIMER_NEVER;
 		return mono < 0 ? 0 : mono;
 	}
-	if (ns < 0 || __builtin_add_overflow((s64)clock_now(CLOCK_MONOTONIC), ns, &mono))
+	if (ns < 0 || __builtin_add_overflow(now, ns, &mono))
 		return TIMER_NEVER;
 	return mono;
 }
@@ -288,18 +294,23 @@ u64 helper_timer_start(struct exec_ctx *x, u64 timer, u64 nsecs, u64 flags, u64 
 {
 	struct timer_kern *tk = timer_arg(x, timer, NULL);
 	struct bpfrun_timer *t;
+	s64 now;
 	int err;
 
 	if (!tk)
 		return err_ret(-EFAULT);
 	if (flags & ~(BPF_F_TIMER_ABS | BPF_F_TIMER_CPU_PIN))
 		return err_ret(-EINVAL);
+	now = (s64)clock_now(CLOCK_MONOTONIC);
 	timer_lock(tk);
 	t = attached(tk);
 	if (!t || !t->prog)
 		err = -EINVAL;
-	else
-		err = engine_arm(t, expiry_of(t, nsecs, flags), x->cpu, !x->running_timer);
+	else {
+		__atomic_store_n(&t->start_flags, (u32)flags, __ATOMIC_RELAXED);
+		err = engine_arm(t, expiry_of(t, nsecs, flags, now), x->cpu, !x->running_timer,
+				 now);
+	}
 	timer_unlock(tk);
 	return err_ret(err);
 }
@@ -331,18 +342,40 @@ u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u
 			ret = -EDEADLK;
 	}
 	if (!ret)
-		old = engine_set_callback(t, NULL, 0);
-	timer_get(t);
+		ret = engine_drop(t, &old);
+	bool keep = counted || ret == -EINPROGRESS; /* t is used after the unlock */
+	if (keep)
+		timer_get(t);
 	timer_unlock(tk);
 
-	if (!ret)
+	if (ret == -EINPROGRESS) /* its callback runs on another thread: wait for it */
 		ret = engine_cancel_sync(t);
 	if (counted)
 		__atomic_sub_fetch(&t->cancelling, 1, __ATOMIC_SEQ_CST);
+	if (keep)
+		timer_put(t);
 	if (old)
 		prog_put(old);
-	timer_put(t);
 	return err_ret(ret);
+}
+
+/* The bpf_timer_cancel_async kfunc (Linux 7.0): hrtimer_try_to_cancel.  Never waits and
+ * keeps the callback: 1 if the timer was pending (now stopped), 0 if not, -1 if its
+ * callback is running (here or elsewhere; it stays armed if that callback re-arms it),
+ * -EINVAL if not initialized. */
+u64 kfunc_bpf_timer_cancel_async(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	struct timer_kern *tk = timer_arg(x, timer, NULL);
+	struct bpfrun_timer *t;
+	int ret;
+
+	if (!tk)
+		return err_ret(-EFAULT);
+	timer_lock(tk);
+	t = attached(tk);
+	ret = t ? engine_drop(t, NULL) : -EINVAL;
+	timer_unlock(tk);
+	return err_ret(ret == -EINPROGRESS ? -1 : ret);
 }
 
 static void timer_field_destroy(void *map, void *timer)
@@ -364,6 +397,7 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 	struct timer_kern *tk = timer;
 	struct bpfrun_timer *t;
 	struct bpf_prog *old;
+	int ret;
 
 	if (!__atomic_load_n(&tk->t, __ATOMIC_SEQ_CST))
 		return;
@@ -373,16 +407,14 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 		timer_unlock(tk);
 		return;
 	}
-	old = engine_set_callback(t, NULL, 0);
+	ret = engine_drop(t, &old);
 	__atomic_store_n(&tk->t, NULL, __ATOMIC_RELEASE);
 	timer_unlock(tk);
 
-	/* Detached: nothing can arm it again.  From inside a callback (its own or another
-	 * timer's) waiting could deadlock: just dequeue; a callback of t still running
-	 * elsewhere keeps the state alive until it returns. */
-	if (timer_running_here())
-		engine_dequeue(t);
-	else
+	/* Detached: nothing can arm it again.  A callback of t still running elsewhere
+	 * keeps the state alive until it returns; wait for it, except from inside a
+	 * callback (its own or another timer's), where waiting could deadlock. */
+	if (ret == -EINPROGRESS && !timer_running_here())
 		engine_cancel_sync(t);
 	if (old)
 		prog_put(old);
@@ -392,6 +424,7 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 static void timers_run_end(void)
 {
 	timer_run_end();
+	wq_run_end();
 }
 
 /* The timers' work in the vm below: letting the timers a run armed fire when it ends. */

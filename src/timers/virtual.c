@@ -1,6 +1,7 @@
 /* The virtual clock's driver: engine_advance_to() fires every timer due up to a target
  * on the calling thread, in global (expiry, sequence) order across the engines, moving
- * the clock to each expiry; no engine thread runs on the virtual clock.  A storm
+ * the clock to each expiry, and the bpf_wq work items started meanwhile (due at once);
+ * no engine thread or worker runs on the virtual clock.  A storm
  * (callbacks due faster than CPUs could run them) stops it, so an advance does bounded
  * work.
  *
@@ -11,6 +12,7 @@
 
 #include "clock.h"
 #include "queue.h"
+#include "wq.h"
 #include "../vm/vm.h"
 
 static pthread_mutex_t advance_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -66,7 +68,15 @@ int engine_advance_to(u64 target_ns)
 		return -EDEADLK;
 	engine_at(0);
 	pthread_mutex_lock(&advance_lock);
-	while (!err && (e = earliest_due(target))) {
+	while (!err) {
+		/* work items started so far run first: they are due now */
+		if (wq_run_one()) {
+			if (storm((s64)clock_now(CLOCK_MONOTONIC)))
+				err = -ELOOP;
+			continue;
+		}
+		if (!(e = earliest_due(target)))
+			break;
 		pthread_mutex_lock(&e->lock);
 		/* Re-check: another thread may have cancelled or armed since. */
 		if (e->q.nr && queue_head(e)->expires <= target) {

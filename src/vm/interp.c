@@ -133,10 +133,37 @@ static __attribute__((noinline)) bool store_slow(struct exec_ctx *x, const struc
 	return true;
 }
 
+/* The whole check of a load or store, as the interpreter's fast paths and slow paths make
+ * it, for code that has not made any (jit/'s slow path).  The frames in use are the
+ * context's depth.  false: faulted. */
+bool vm_load_checked(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 *val)
+{
+	u64 top = vm_stack_top(x), lo = top - (u64)x->depth * MAX_BPF_STACK;
+
+	if (addr - lo <= top - lo - size ||
+	    (addr >= x->pkt_meta && addr < x->pkt_end && x->pkt_end - addr >= size) ||
+	    vm_map_hit(x, addr, size, false)) {
+		*val = mem_read(addr, size);
+		return true;
+	}
+	return load_slow(x, pc, addr, size, val);
+}
+
+bool vm_store_checked(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 val)
+{
+	u64 top = vm_stack_top(x), lo = top - (u64)x->depth * MAX_BPF_STACK;
+
+	if (addr - lo <= top - lo - size || vm_map_hit(x, addr, size, true)) {
+		mem_write(addr, size, val);
+		return true;
+	}
+	return store_slow(x, pc, addr, size, val);
+}
+
 /* Host pointer for an atomic access, or NULL after a fault.  Atomics must be aligned and
  * may not touch the context or the packet (the kernel refuses both). */
-static __attribute__((noinline)) void *atomic_ptr(struct exec_ctx *x, const struct vm_insn *pc,
-						  u64 addr, u32 size, u64 stack_lo)
+__attribute__((noinline)) void *vm_atomic_ptr(struct exec_ctx *x, const struct vm_insn *pc,
+					      u64 addr, u32 size, u64 stack_lo)
 {
 	if (addr & (size - 1)) {
 		access_fault(x, pc, "misaligned atomic", addr, size);
@@ -156,7 +183,7 @@ static __attribute__((noinline)) void *atomic_ptr(struct exec_ctx *x, const stru
  * (k >= SKF_NET_OFF) or from the link-layer header (k >= SKF_LL_OFF) when the packet has
  * one; either may lie before data, in the headroom, and the bytes may then be read up
  * to the end of the packet. */
-static bool ld_packet(const struct exec_ctx *x, s32 k, u32 size, u64 *val)
+bool vm_ld_packet(const struct exec_ctx *x, s32 k, u32 size, u64 *val)
 {
 	s64 len = (s64)(x->pkt_end - x->pkt_start), off = k;
 
@@ -211,7 +238,7 @@ static u32 smod32(u64 a, u64 b)
 
 /* The program a tail call enters, or NULL when the call falls through.  The run holds a
  * reference on it until its end (x->tail_refs, dropped by vm.c). */
-static const struct bpf_prog *tail_call_target(struct exec_ctx *x, u64 map_reg, u64 index)
+const struct bpf_prog *vm_tail_call_target(struct exec_ctx *x, u64 map_reg, u64 index)
 {
 	struct bpf_map *map = vm_map_arg(x, map_reg);
 
@@ -227,6 +254,24 @@ static const struct bpf_prog *tail_call_target(struct exec_ctx *x, u64 map_reg, 
 	if (target)
 		x->tail_refs[x->tail_calls++] = target;
 	return target;
+}
+
+/* ---- faults of calls ---- */
+
+void vm_call_under_lock_fault(struct exec_ctx *x, const struct vm_insn *pc)
+{
+	vm_fault(x, "insn %ld: function calls are not allowed while holding a lock",
+		 insn_index(x, pc));
+}
+
+void vm_missing_helper_fault(struct exec_ctx *x, const struct vm_insn *pc)
+{
+	vm_fault(x, "insn %ld: helper %d is not implemented by bpfrun", insn_index(x, pc), pc->off);
+}
+
+void vm_depth_fault(struct exec_ctx *x)
+{
+	vm_fault(x, "the call stack of %u frames is too deep", x->depth + 1);
 }
 
 /* ---- the work budget (see BACKWARD below) ---- */
@@ -252,10 +297,10 @@ static bool charge_back(struct exec_ctx *x, const struct vm_insn *pc, s64 n)
 #define DST r[pc->dst]
 #define SRC r[pc->src]
 #define IMM pc->imm
-#define NEXT                          \
-	do {                          \
-		pc++;                 \
-		goto *labels[pc->op]; \
+#define NEXT                            \
+	do {                            \
+		pc++;                   \
+		goto *dispatch[pc->op]; \
 	} while (0)
 /* The work budget (vm.h) without a check on straight-line code: every instruction moves
  * pc forward by one or more, except the transfers that move it back (a taken backward
@@ -281,7 +326,7 @@ static bool charge_back(struct exec_ctx *x, const struct vm_insn *pc, s64 n)
 		} else {                               \
 			pc++;                          \
 		}                                      \
-		goto *labels[pc->op];                  \
+		goto *dispatch[pc->op];                \
 	} while (0)
 
 u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
@@ -421,6 +466,13 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 		[VM_MAY_GOTO] = &&may_goto,
 	};
 #pragma GCC diagnostic pop
+	/* Coverage (coverage.c): with counters, every instruction passes through `count`
+	 * first; without, the dispatch goes straight to the instruction (the one place the
+	 * interpreter knows about coverage). */
+	static const void *const counting[VM_NR_OPS] = { [0 ... VM_NR_OPS - 1] = &&count };
+	const void *const *dispatch = ((const struct vm_code *)prog->vm_code)->cov ? counting :
+										     labels;
+	const struct vm_insn *cov_jump = NULL; /* the conditional jump executed last */
 	const u32 entry_depth = x->depth;
 	const u64 stack_top = vm_stack_top(x);
 	struct frame frames[MAX_CALL_FRAMES];
@@ -430,7 +482,7 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	void *p;
 
 	if (entry_depth >= MAX_CALL_FRAMES) {
-		vm_fault(x, "the call stack of %u frames is too deep", entry_depth + 1);
+		vm_depth_fault(x);
 		return 0;
 	}
 	x->depth = entry_depth + 1;
@@ -440,7 +492,7 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	r[10] = stack_lo + MAX_BPF_STACK;
 	x->prog = prog;
 	pc = &((const struct vm_code *)prog->vm_code)->insns[start];
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 	/* ---- ALU ---- */
 #define ALU64(name, expr_k, expr_x)      \
@@ -552,7 +604,7 @@ bswap64:
 ld_imm64:
 	DST = IMM;
 	pc += 2;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 	/* ---- jumps ---- */
 	/* cls: j64 or j32; w: the width the comparison sees; u, s: its unsigned, signed type */
@@ -634,11 +686,11 @@ stx_dw:
 	STORE(8, SRC)
 
 	/* legacy packet loads: outside the packet, the function returns 0 */
-#define LD_PKT(size, off)                      \
-	if (!ld_packet(x, off, size, &r[0])) { \
-		r[0] = 0;                      \
-		goto exit;                     \
-	}                                      \
+#define LD_PKT(size, off)                         \
+	if (!vm_ld_packet(x, off, size, &r[0])) { \
+		r[0] = 0;                         \
+		goto exit;                        \
+	}                                         \
 	NEXT;
 ld_abs_b:
 	LD_PKT(1, (s32)IMM)
@@ -654,10 +706,10 @@ ld_ind_w:
 	LD_PKT(4, (s32)(SRC + IMM))
 
 	/* ---- atomics ---- */
-#define ATOMIC_PTR(size)                             \
-	addr = DST + (s64)pc->off;                   \
-	p = atomic_ptr(x, pc, addr, size, stack_lo); \
-	if (!p)                                      \
+#define ATOMIC_PTR(size)                                \
+	addr = DST + (s64)pc->off;                      \
+	p = vm_atomic_ptr(x, pc, addr, size, stack_lo); \
+	if (!p)                                         \
 		goto out;
 #define ATOMIC_RMW(name, type, fn)                                                            \
 	a##name : ATOMIC_PTR(sizeof(type)) fn((type *)p, (type)SRC, __ATOMIC_SEQ_CST);        \
@@ -697,7 +749,7 @@ acmpxchg_dw : {
 /* load-acquire: src is the address register, dst receives the value */
 #define LDACQ(size, type)                                   \
 	addr = SRC + (s64)pc->off;                          \
-	p = atomic_ptr(x, pc, addr, size, stack_lo);        \
+	p = vm_atomic_ptr(x, pc, addr, size, stack_lo);     \
 	if (!p)                                             \
 		goto out;                                   \
 	DST = __atomic_load_n((type *)p, __ATOMIC_ACQUIRE); \
@@ -726,11 +778,10 @@ strel_dw:
 	/* The kernel's verifier refuses helper calls (but bpf_spin_unlock) and tail calls
 	 * while a bpf_spin_lock is held: a helper that takes a map lock could deadlock
 	 * against user space taking the same two locks the other way round. */
-#define NO_CALL_UNDER_LOCK                                                                   \
-	if (unlikely(x->held_lock)) {                                                        \
-		vm_fault(x, "insn %ld: function calls are not allowed while holding a lock", \
-			 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns));    \
-		goto out;                                                                    \
+#define NO_CALL_UNDER_LOCK                       \
+	if (unlikely(x->held_lock)) {            \
+		vm_call_under_lock_fault(x, pc); \
+		goto out;                        \
 	}
 call_helper:
 	if (pc->off != BPF_FUNC_spin_unlock)
@@ -740,12 +791,11 @@ call_helper:
 		goto out;
 	NEXT;
 call_missing:
-	vm_fault(x, "insn %ld: helper %d is not implemented by bpfrun",
-		 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns), pc->off);
+	vm_missing_helper_fault(x, pc);
 	goto out;
 tail_call : {
 	NO_CALL_UNDER_LOCK
-	const struct bpf_prog *target = tail_call_target(x, r[2], r[3]);
+	const struct bpf_prog *target = vm_tail_call_target(x, r[2], r[3]);
 	if (unlikely(x->fault))
 		goto out;
 	if (!target)
@@ -755,11 +805,11 @@ tail_call : {
 	x->prog = target;
 	r[1] = (u64)(uintptr_t)x->ctx;
 	pc = ((const struct vm_code *)target->vm_code)->insns;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 }
 call_local:
 	if (x->depth >= MAX_CALL_FRAMES) {
-		vm_fault(x, "the call stack of %u frames is too deep", x->depth + 1);
+		vm_depth_fault(x);
 		goto out;
 	}
 	frames[nr_frames].ret = pc + 1;
@@ -772,7 +822,7 @@ call_local:
 	if (pc->off < 0 && !charge_back(x, pc, -(s64)pc->off))
 		goto out;
 	pc += pc->off + 1;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 exit:
 	/* the frame's way back to its caller, or the run's from its entry to here (a
@@ -790,12 +840,16 @@ exit:
 	x->depth--;
 	r[10] = stack_lo + 2 * MAX_BPF_STACK;
 	stack_lo += MAX_BPF_STACK;
-	goto *labels[pc->op];
+	goto *dispatch[pc->op];
 
 refill_jump:
 	if (!vm_budget_refill(x, insn_index(x, pc)))
 		goto out;
 	pc += pc->off + 1;
+	goto *dispatch[pc->op];
+
+count:
+	cov_jump = vm_coverage_count(x->prog->vm_code, pc, cov_jump);
 	goto *labels[pc->op];
 
 bad_op:

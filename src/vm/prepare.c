@@ -320,7 +320,7 @@ static helper_fn kfunc_fn(const struct bpf_prog *prog, const struct bpf_insn *in
 {
 	const struct kfunc_bind *b = prog_kfunc(prog, in->imm, in->off);
 
-	return b && b->desc ? b->desc->fn : NULL;
+	return b ? b->fn : NULL;
 }
 
 static int check_jmp(struct checker *c, const struct bpf_insn *in)
@@ -557,6 +557,10 @@ int vm_prepare(struct bpf_prog *prog, const struct helper_desc *(*lookup)(u32 id
 		goto fail;
 	vc->len = prog->len;
 	vc->func_start = c.func_start;
+	if (vm_coverage_alloc(vc)) {
+		err = reject(&c, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	decode(prog, vc, lookup);
 	prog->vm_code = vc;
 	return 0;
@@ -573,6 +577,7 @@ void vm_release(struct bpf_prog *prog)
 	if (!vc)
 		return;
 	free(vc->func_start);
+	vm_coverage_free(vc);
 	free(vc);
 	prog->vm_code = NULL;
 }

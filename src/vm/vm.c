@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bpfrun.h"
 #include "vm_internal.h"
@@ -85,6 +86,19 @@ void exec_ctx_set_cpu(struct exec_ctx *x, u32 cpu)
 {
 	x->cpu = cpu;
 	cpu_id_set(cpu);
+}
+
+int bpfrun_set_cpu(int cpu)
+{
+	struct exec_ctx *x;
+
+	if (cpu < 0 || cpu >= num_possible_cpus())
+		return set_errno(EINVAL);
+	x = exec_ctx_get();
+	if (!x)
+		return set_errno(ENOMEM);
+	exec_ctx_set_cpu(x, (u32)cpu);
+	return 0;
 }
 
 void vm_reset_run(struct exec_ctx *x)
@@ -196,7 +210,38 @@ void vm_reset_stop(struct exec_ctx *x)
 	__atomic_store_n(&x->stop, 0, __ATOMIC_RELAXED);
 }
 
+/* ---- the JIT switch ---- */
+
+static bool native_on = true; /* atomic */
+
+void bpfrun_set_jit(int on)
+{
+	__atomic_store_n(&native_on, on != 0, __ATOMIC_RELAXED);
+}
+
+bool vm_native_enabled(void)
+{
+	return __atomic_load_n(&native_on, __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void jit_from_environment(void)
+{
+	const char *s = getenv("BPFRUN_JIT");
+
+	if (s && !strcmp(s, "0"))
+		bpfrun_set_jit(0);
+}
+
 /* ---- runs ---- */
+
+/* Runs one frame: the program's native code when it has some and the JIT is on, else the
+ * interpreter (both keep vm_interp's contract). */
+static u64 exec_frame(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
+{
+	if (prog->native && vm_native_enabled())
+		return prog->native(x, prog, start, args);
+	return vm_interp(x, prog, start, args);
+}
 
 _Static_assert(VM_MAX_TAIL_REFS == MAX_TAIL_CALL_CNT, "a reference per tail call");
 
@@ -221,7 +266,7 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	x->map_hit.prog = NULL;
 	x->may_goto_left = VM_MAY_GOTO_BUDGET;
 	budget_start(x);
-	ret = vm_interp(x, prog, start, args);
+	ret = exec_frame(x, prog, start, args);
 	/* The kernel's verifier refuses an exit inside a bpf_spin_lock-ed region; here the
 	 * lock is released and the run faults, so the next run cannot spin on it forever. */
 	if (unlikely(x->held_lock)) {
@@ -257,7 +302,7 @@ u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, u64 r1, 
 	if (!vm_charge(x, VM_CALLBACK_COST))
 		return 0;
 	caller = x->prog;
-	ret = vm_interp(x, prog, start, args);
+	ret = exec_frame(x, prog, start, args);
 	x->prog = caller;
 	return ret;
 }

@@ -80,6 +80,9 @@ struct exec_ctx {
 		bool readable, writable;
 	} map_hit;
 	u32 may_goto_left;
+	/* Native code's bookkeeping (jit/): the host stack pointer of the innermost native
+	 * entry, where a fault unwinds to (saved and restored by each entry). */
+	void *native_sp;
 
 	/* The run's work budget, in instructions (vm_charge).  Only this thread touches the
 	 * two counters; `stop` is an atomic another thread sets to end the run soon. */
@@ -112,6 +115,10 @@ u64 vm_run(struct exec_ctx *x, const struct bpf_prog *prog, u64 r1);
  * (timer callbacks) it is a fresh run. Returns R0. */
 u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, u64 r1, u64 r2, u64 r3,
 	    u64 r4, u64 r5);
+
+/* The JIT switch (bpfrun_set_jit, BPFRUN_JIT=0): when off, every run is interpreted and
+ * the prog layer compiles nothing. */
+bool vm_native_enabled(void);
 
 /* Run-end work of a layer above the vm (the timers: the timers a run armed may fire
  * once it ends), registered once at startup from a constructor: called on the running

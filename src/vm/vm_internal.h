@@ -104,14 +104,59 @@ struct vm_insn {
 	u64 imm; /* sign-extended immediate, the ld_imm64 value, or the helper function */
 };
 
+struct vm_coverage;
+
 struct vm_code {
 	u32 len;
+	struct vm_coverage *cov; /* hit counters (coverage.c), or NULL: not counting */
 	bool *func_start; /* [len]: instruction i starts a function (entry, call or callback target) */
 	struct vm_insn insns[];
 };
 
+/* ---- coverage.c: per-instruction hit counts, when bpfrun_set_coverage() was on at load ---- */
+struct vm_coverage {
+	u64 *hits;  /* [len]: times each instruction ran */
+	u64 *taken; /* [len]: times each conditional jump jumped */
+};
+/* Allocates vc->cov when coverage is on: 0 or -ENOMEM. */
+int vm_coverage_alloc(struct vm_code *vc);
+void vm_coverage_free(struct vm_code *vc);
+
+/* Counts instruction pc of vc (and whether the conditional jump executed before it, `last`,
+ * jumped); returns pc if it is a conditional jump, else NULL (the next call's `last`). */
+static inline const struct vm_insn *
+vm_coverage_count(const struct vm_code *vc, const struct vm_insn *pc, const struct vm_insn *last)
+{
+	const struct vm_coverage *c = vc->cov;
+	u16 op = pc->op;
+
+	if (!c) /* a program entered by a tail call, loaded while coverage was off */
+		return NULL;
+	__atomic_fetch_add(&c->hits[pc - vc->insns], 1, __ATOMIC_RELAXED);
+	if (last && pc != last + 1 && last >= vc->insns && last < vc->insns + vc->len)
+		__atomic_fetch_add(&c->taken[last - vc->insns], 1, __ATOMIC_RELAXED);
+	if (op < 0x100 && (BPF_CLASS(op) == BPF_JMP || BPF_CLASS(op) == BPF_JMP32) &&
+	    BPF_OP(op) != BPF_JA && BPF_OP(op) != BPF_CALL && BPF_OP(op) != BPF_EXIT)
+		return pc;
+	return NULL;
+}
+
 /* interp.c: runs from instruction `start` of prog as a new frame, until that frame exits. */
 u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5]);
+
+/* interp.c, for native code (jit/) that must behave as the interpreter does: a load or
+ * store with every check (false: faulted); the host pointer of an atomic access or NULL
+ * after a fault (stack_lo: the lowest frame in use); BPF_LD_ABS/IND's packet bytes (false:
+ * outside the packet); a tail call's target (NULL: falls through; check x->fault); the
+ * faults of a call under a bpf_spin_lock, of a helper bpfrun lacks, of a call too deep. */
+bool vm_load_checked(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 *val);
+bool vm_store_checked(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 val);
+void *vm_atomic_ptr(struct exec_ctx *x, const struct vm_insn *pc, u64 addr, u32 size, u64 stack_lo);
+bool vm_ld_packet(const struct exec_ctx *x, s32 k, u32 size, u64 *val);
+const struct bpf_prog *vm_tail_call_target(struct exec_ctx *x, u64 map_reg, u64 index);
+void vm_call_under_lock_fault(struct exec_ctx *x, const struct vm_insn *pc);
+void vm_missing_helper_fault(struct exec_ctx *x, const struct vm_insn *pc);
+void vm_depth_fault(struct exec_ctx *x);
 
 /* vm.c: checks [addr, addr+size) against the regions other than the stack and the
  * context (maps, packet, grants).  Host pointer or NULL. */

@@ -73,7 +73,13 @@ finish() {
 	[ "$failed" -eq 0 ]
 }
 
-# keep_json: cut the last run's stdout down to the --keep --json dump that ends it.
+# keep_json: cut the last run's stdout down to the --keep --json dump of the maps: the
+# "maps" member of `run`'s document, or the array that ends an inspection command's output.
 keep_json() {
-	sed -n '/^\[{"id"/,$p' "$work/out" >"$work/json" && mv "$work/json" "$work/out"
+	if head -c 1 "$work/out" | grep -q '{'; then
+		python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(json.dumps(j["maps"]))' \
+			"$work/out" >"$work/json" && mv "$work/json" "$work/out"
+	else
+		sed -n '/^\[{"id"/,$p' "$work/out" >"$work/json" && mv "$work/json" "$work/out"
+	fi
 }

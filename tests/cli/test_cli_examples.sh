@@ -22,7 +22,7 @@ expect_expired() {
 # Up to the capture's last packet (9.0 s): B went quiet at 1.0 s and C at 3.0 s.
 expect_ok idle-at-end "$bpfrun" run "$idle" --pcap "$flows" --clock virtual --for 0 --keep --json
 expect_expired idle-at-end "$B 1" "$C 1"
-expect_out idle-at-end "^timers: armed 7, fired 2, cancelled 0, pending 3$"
+expect_json idle-at-end "j['timers'] == {'armed': 7, 'fired': 2, 'cancelled': 0, 'pending': 3}"
 # the maps after the run: A, C (back at 8.5 s) and D remain; 2 expirations counted
 keep_json
 expect_json idle-maps "sorted((e['key'][3], e['formatted']['value']['packets']) for m in j if m['name'] == 'flows' for e in m['elements']) == [('0x01', 3), ('0x03', 1), ('0x04', 1)]"
@@ -42,7 +42,7 @@ expect_out idle-drain "^track_flows: 7 runs, return values: 2 x7$"
 # The token bucket (4, +2 every 100 ms): 6 packets at 0 ms, 3 at 150 ms, 5 at 550 ms.
 expect_ok rate-limit "$bpfrun" run "$examples/rate_limit.bpf.o" --pcap "$examples/rate_limit.pcap" \
 	--clock virtual --for 0 --keep --json
-expect_out rate-limit "^rate_limit: 14 runs, return values: 2 x10 1 x4$"
+expect_json rate-limit "[(r['value'], r['count']) for r in j['programs'][0]['retvals']] == [(2, 10), (1, 4)]"
 keep_json
 # struct bucket: timer (16 bytes), tokens, passed, dropped, refills (8 bytes each)
 expect_json rate-limit-counters "[(int(m['elements'][0]['value'][24], 16), int(m['elements'][0]['value'][32], 16)) for m in j if m['name'] == 'buckets'] == [(10, 4)]"

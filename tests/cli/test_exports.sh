@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 
 interposers="syscall close close_range dup dup2 dup3 fcntl fcntl64 statfs statfs64 fstatfs
-	fstatfs64 mkdir mkdirat rmdir unlink unlinkat remove access mmap mmap64 munmap"
+	fstatfs64 mkdir mkdirat rmdir unlink unlinkat remove access mmap mmap64 munmap
+	ioctl fopen fopen64 epoll_ctl epoll_wait epoll_pwait epoll_pwait2"
 api=$(grep -oE '\bbpfrun_[a-z0-9_]+\(' "$here/../../include/bpfrun.h" | tr -d '(')
 printf '%s\n' $interposers $api | sort -u >"$work/expected"
 nm -D --defined-only "$build/libbpfrun.so" | awk '{ sub(/@.*/, "", $3); print $3 }' |

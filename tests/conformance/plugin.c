@@ -1,4 +1,5 @@
-/* bpf_conformance plugin: runs one program on bpfrun's interpreter.
+/* bpf_conformance plugin: runs one program on bpfrun's vm (JIT, or the interpreter
+ * with BPFRUN_JIT=0).
  *
  *   conformance-plugin [MEM] [OPTIONS...]
  *
@@ -17,6 +18,7 @@
 #include "vm/vm.h"
 #include "obj/prog.h"
 #include "helpers/helpers.h"
+#include "jit/jit.h"
 
 static bool unwound;
 
@@ -111,6 +113,8 @@ int main(int argc, char **argv)
 		printf("%s\n", msg);
 		goto out;
 	}
+	if (vm_native_enabled())
+		jit_compile(&prog); /* BPFRUN_JIT=0 tests the interpreter */
 	x = exec_ctx_get();
 	vm_reset_run(x);
 	if (mem_len)
@@ -122,6 +126,7 @@ int main(int argc, char **argv)
 		printf("%llx\n", (unsigned long long)r0);
 		status = 0;
 	}
+	jit_release(&prog);
 	vm_release(&prog);
 out:
 	free(code);

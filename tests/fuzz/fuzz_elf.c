@@ -172,9 +172,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!obj)
 		return 0;
 	loaded++;
-	session_run(obj, file_path, &o, null_out);
-	if (small_enough_to_dump(obj))
-		map_dump_all(obj, o.json);
+	session_run(obj, file_path, &o, null_out, NULL);
+	if (small_enough_to_dump(obj)) {
+		struct json js;
+		json_init(&js, null_out);
+		map_dump_all(obj, o.json ? &js : NULL);
+	}
 	bpf_object__close(obj);
 	return 0;
 }

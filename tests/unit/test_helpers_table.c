@@ -64,8 +64,8 @@ static void test_implemented(void)
 	check_impl(BPF_FUNC_get_socket_uid, false);
 	const struct helper_desc *d = helper_get(BPF_FUNC_map_push_elem);
 	CHECK(d && !d->fn, "queue helpers are known but not implemented");
-	d = helper_get(BPF_FUNC_probe_read_kernel);
-	CHECK(d && !d->fn, "probe_read_kernel not implemented");
+	d = helper_get(BPF_FUNC_d_path);
+	CHECK(d && !d->fn, "d_path not implemented");
 }
 
 static char last_line[2048];

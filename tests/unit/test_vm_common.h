@@ -10,6 +10,7 @@
 #include "difftest.h"
 #include "vm/vm.h"
 #include "vm/vm_internal.h"
+#include "jit/jit.h"
 #include "obj/prog.h"
 #include "helpers/helpers.h"
 #include "maps/map.h"
@@ -59,18 +60,25 @@ static const struct prog_type_ops no_ctx_type = {
 	.ctx_store = no_ctx_store,
 };
 
-/* A program over a copy of insns; 0 or vm_prepare's error (message in msg). */
+/* A program over a copy of insns; 0 or vm_prepare's error (message in msg).  Compiled by
+ * the JIT as the prog layer does, unless BPFRUN_JIT=0: the vm's tests cover both. */
 static inline int test_prog_init(struct bpf_prog *p, const struct bpf_insn *insns, u32 len,
 				 char *msg, size_t msglen)
 {
+	int err;
+
 	*p = (struct bpf_prog){ .tops = &no_ctx_type, .len = len };
 	p->insns = malloc(sizeof(*insns) * len);
 	memcpy(p->insns, insns, sizeof(*insns) * len);
-	return vm_prepare(p, test_helper, msg, msglen);
+	err = vm_prepare(p, test_helper, msg, msglen);
+	if (!err && vm_native_enabled())
+		jit_compile(p);
+	return err;
 }
 
 static inline void test_prog_free(struct bpf_prog *p)
 {
+	jit_release(p);
 	vm_release(p);
 	free(p->insns);
 }

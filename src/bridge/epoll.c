@@ -1,0 +1,88 @@
+/* epoll on ring buffer descriptors.  libbpf's ring_buffer and user_ring_buffer add the
+ * map's descriptor to an epoll instance and wait on it; a map descriptor here is a memfd,
+ * which epoll refuses.  So epoll_ctl on a ring buffer's descriptor acts on the eventfd
+ * that stands for the ring (maps/ringbuf.h), with the caller's event data, and every
+ * epoll_wait first clears the eventfds of the rings that are not ready: the instance then
+ * reports a ring when the kernel's would (level-triggered, after a producer's or a
+ * drainer's wake-up).  USER_RINGBUF's EPOLLOUT (room to write) is asked as EPOLLIN of its
+ * eventfd, so such an event is reported with EPOLLIN: libbpf's user_ring_buffer only
+ * waits for an event, whatever its bits.  Other descriptors pass through untouched.
+ *
+ * poll(2) and select(2) on a ring descriptor are not redirected (a memfd is always
+ * readable): libbpf uses neither.
+ *
+ * Locking: none here (maps/ringbuf.c locks its list of polled rings).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bridge.h"
+#include "../obj/object.h"
+#include "../maps/ringbuf.h"
+
+/* The eventfd standing for fd when fd is a ring buffer's descriptor, else fd. */
+static int poll_target(int fd, struct epoll_event *ev)
+{
+	if (!obj_fd_is_object(fd))
+		return fd;
+	struct obj *o = obj_from_fd(fd, OBJ_MAP, NULL);
+	if (IS_ERR(o))
+		return fd;
+	int efd = ringbuf_poll_fd(map_of(o));
+	if (efd >= 0 && ev && (ev->events & EPOLLOUT))
+		ev->events = (ev->events & ~(u32)EPOLLOUT) | EPOLLIN;
+	obj_put(o);
+	return efd >= 0 ? efd : fd;
+}
+
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	int (*next)(int, int, int, struct epoll_event *) = NEXT(
+		epoll_ctl, int (*)(int, int, int, struct epoll_event *));
+	struct epoll_event ev, *evp = event;
+
+	if (event && op != EPOLL_CTL_DEL) {
+		ev = *event;
+		evp = &ev;
+	}
+	fd = poll_target(fd, evp);
+	return next ? next(epfd, op, fd, evp) : (int)syscall(SYS_epoll_ctl, epfd, op, fd, evp);
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
+{
+	int (*next)(int, struct epoll_event *, int,
+		    int) = NEXT(epoll_wait, int (*)(int, struct epoll_event *, int, int));
+
+	ringbuf_poll_rearm();
+	return next ? next(epfd, events, max, timeout) :
+		      (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, NULL, 8);
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout,
+		       const sigset_t *sigmask)
+{
+	int (*next)(int, struct epoll_event *, int, int, const sigset_t *) = NEXT(
+		epoll_pwait, int (*)(int, struct epoll_event *, int, int, const sigset_t *));
+
+	ringbuf_poll_rearm();
+	return next ? next(epfd, events, max, timeout, sigmask) :
+		      (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, sigmask, 8);
+}
+
+EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
+			const struct timespec *timeout, const sigset_t *sigmask)
+{
+	int (*next)(int, struct epoll_event *, int, const struct timespec *,
+		    const sigset_t *) = NEXT(epoll_pwait2,
+					     int (*)(int, struct epoll_event *, int,
+						     const struct timespec *, const sigset_t *));
+
+	ringbuf_poll_rearm();
+	return next ? next(epfd, events, max, timeout, sigmask) :
+		      (int)syscall(SYS_epoll_pwait2, epfd, events, max, timeout, sigmask, 8);
+}

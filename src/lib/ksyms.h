@@ -1,0 +1,28 @@
+/* Reading the kernel's text files without stdio: the bridge interposes fopen(3), so the
+ * runtime reads /proc and /sys with open(2)/read(2) and raw closes.
+ *
+ * ksym_addr: kernel symbol addresses from /proc/kallsyms, as libbpf reads them for
+ * untyped __ksym externs, so that bpf_get_func_ip answers the address the program's ksym
+ * holds.  No state; each call reads the file (callers cache what they need). */
+#ifndef BPFRUN_LIB_KSYMS_H
+#define BPFRUN_LIB_KSYMS_H
+
+#include "common.h"
+
+/* The start of a small text file, NUL-terminated in buf (len > 0): its length, or
+ * -errno. */
+long read_text_file(const char *path, char *buf, size_t len);
+
+/* Calls line_fn on each line of a text file (without its newline) until it returns
+ * true: 0 when one did, -ENOENT when none did, or open(2)'s -errno.  Lines longer than
+ * 64 KiB are skipped. */
+int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *arg), void *arg);
+
+/* The address of kernel symbol name (the first one listed), or 0 when the file is
+ * unreadable, hides addresses, or has no such symbol. */
+u64 ksym_addr(const char *name);
+
+/* The name of the kernel symbol at addr, in name (len bytes): 0, or -ENOENT. */
+int ksym_name(u64 addr, char *name, size_t len);
+
+#endif

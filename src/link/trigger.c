@@ -1,0 +1,164 @@
+/* bpfrun_fire(): the trigger API (bpfrun.h).  It names a hook as libbpf's section names
+ * do, resolves it to an attach point (prog/attach.h) and fires it.  Tracepoints attach
+ * by the id tracefs gives them (that is what perf_event_open carries), so the name is
+ * looked up there.  No state, no locking. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+
+#include "bpfrun.h"
+#include "../lib/ksyms.h"
+#include "../prog/attach.h"
+
+#define MAX_CTX_SIZE 4096u
+
+enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP, FIRE_PACKET };
+
+static const struct {
+	const char *prefix;
+	enum hook_kind kind;
+	enum fire_how how;
+} prefixes[] = {
+	{ "kprobe/", HOOK_KPROBE, FIRE_PROBE },
+	{ "kretprobe/", HOOK_KPROBE, FIRE_RETPROBE },
+	{ "uprobe/", HOOK_UPROBE, FIRE_PROBE },
+	{ "uretprobe/", HOOK_UPROBE, FIRE_RETPROBE },
+	{ "tracepoint/", HOOK_TRACEPOINT, FIRE_PROBE },
+	{ "tp/", HOOK_TRACEPOINT, FIRE_PROBE },
+	{ "raw_tp/", HOOK_RAW_TP, FIRE_PROBE },
+	{ "raw_tracepoint/", HOOK_RAW_TP, FIRE_PROBE },
+	{ "tp_btf/", HOOK_RAW_TP, FIRE_PROBE },
+	{ "fentry/", HOOK_TRAMP, FIRE_TRAMP },
+	{ "fexit/", HOOK_TRAMP, FIRE_TRAMP },
+	{ "fmod_ret/", HOOK_TRAMP, FIRE_TRAMP },
+	{ "lsm/", HOOK_TRAMP, FIRE_TRAMP },
+	{ "xdp/", HOOK_XDP, FIRE_PACKET },
+};
+
+/* "CAT/NAME" -> the id tracefs gives the tracepoint, as text: 0 or -ENOENT. */
+static int tracepoint_id(const char *cat_name, char *out, size_t len)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[512];
+	unsigned long long id;
+
+	if (strstr(cat_name, ".."))
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		char text[32];
+		snprintf(path, sizeof(path), "%s/events/%s/id", roots[i], cat_name);
+		if (read_text_file(path, text, sizeof(text)) > 0 &&
+		    sscanf(text, "%llu", &id) == 1) {
+			snprintf(out, len, "%llu", id);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* "PATH:OFFSET" with the offset in any base -> "PATH:0xOFFSET" as perf events name it. */
+static int uprobe_name(const char *spec, char *out, size_t len)
+{
+	const char *colon = strrchr(spec, ':');
+	char *end;
+
+	if (!colon || colon == spec)
+		return -EINVAL;
+	unsigned long long off = strtoull(colon + 1, &end, 0);
+	if (*end || end == colon + 1)
+		return -EINVAL;
+	int n = snprintf(out, len, "%.*s:0x%llx", (int)(colon - spec), spec, off);
+	return n > 0 && (size_t)n < len ? 0 : -EINVAL;
+}
+
+/* A device by name or index -> its index in decimal, as XDP attachments name it. */
+static int netdev_name(const char *spec, char *out, size_t len)
+{
+	char *end;
+	unsigned long idx = strtoul(spec, &end, 10);
+
+	if (*end || end == spec)
+		idx = if_nametoindex(spec);
+	if (!idx)
+		return -ENODEV;
+	snprintf(out, len, "%lu", idx);
+	return 0;
+}
+
+/* A packet through the XDP program attached to a device: its action in *ret. */
+static int fire_packet(const char *name, void *ctx, size_t ctx_size, u64 *ret)
+{
+	struct bpf_prog *prog = attach_first_prog(HOOK_XDP, name);
+	u32 retval = 0;
+
+	if (!prog)
+		return -ENOENT;
+	int err = attach_run_packet(prog, ctx, (u32)ctx_size, &retval);
+	prog_put(prog);
+	*ret = retval;
+	return err;
+}
+
+static int hook_name(enum hook_kind kind, const char *spec, char *out, size_t len)
+{
+	if (kind == HOOK_XDP)
+		return netdev_name(spec, out, len);
+	if (kind == HOOK_TRACEPOINT)
+		return tracepoint_id(spec, out, len);
+	if (kind == HOOK_UPROBE)
+		return uprobe_name(spec, out, len);
+	if (!*spec || strlen(spec) >= len)
+		return -EINVAL;
+	strcpy(out, spec);
+	return 0;
+}
+
+static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
+{
+	char name[4200];
+	u64 r = ret ? *ret : 0;
+
+	if (!hook || ctx_size > MAX_CTX_SIZE || (ctx_size && !ctx))
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		size_t n = strlen(prefixes[i].prefix);
+		if (strncmp(hook, prefixes[i].prefix, n))
+			continue;
+		int err = hook_name(prefixes[i].kind, hook + n, name, sizeof(name));
+		if (err)
+			return err;
+		if (prefixes[i].how == FIRE_PACKET) {
+			err = fire_packet(name, ctx, ctx_size, &r);
+		} else if (prefixes[i].how == FIRE_TRAMP) {
+			u64 args[MAX_FUNC_ARGS] = { 0 };
+			if (ctx_size > sizeof(args))
+				return -EINVAL;
+			memcpy(args, ctx, ctx_size);
+			struct tramp_result res;
+			r = attach_tramp_call(name, args, (u32)(ctx_size / 8), NULL, r, &res);
+			err = res.faults ? -EFAULT : 0;
+		} else {
+			int n_run = attach_fire(prefixes[i].kind, name,
+						prefixes[i].how == FIRE_RETPROBE, ctx,
+						(u32)ctx_size, &r, NULL);
+			err = n_run < 0 ? n_run : 0;
+		}
+		if (ret)
+			*ret = r;
+		return err;
+	}
+	return -EINVAL;
+}
+
+int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
+{
+	int err = fire(hook, ctx, ctx_size, ret);
+
+	if (err) {
+		errno = -err;
+		return -1;
+	}
+	return 0;
+}

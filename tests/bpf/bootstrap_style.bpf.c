@@ -1,0 +1,57 @@
+/* The programs of libbpf-bootstrap's example loaders (minimal, kprobe, fentry, uprobe),
+ * written anew for tests/loaders/bootstrap_style.c: each counts its events in `counts`
+ * and keeps the last argument it saw. */
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static void count(__u32 slot, __u64 arg)
+{
+	__u32 last = slot + 4;
+	__u64 *c = bpf_map_lookup_elem(&counts, &slot), *l = bpf_map_lookup_elem(&counts, &last);
+
+	if (c)
+		__sync_fetch_and_add(c, 1);
+	if (l)
+		*l = arg;
+}
+
+/* minimal: the write system call's tracepoint (its record: 8 bytes of common fields, the
+ * syscall number, then fd, buf, count) */
+SEC("tp/syscalls/sys_enter_write")
+int handle_write(__u64 *ctx)
+{
+	count(0, ctx[2]);
+	return 0;
+}
+
+SEC("kprobe/do_unlinkat")
+int BPF_KPROBE(unlink_entry, int dfd)
+{
+	count(1, dfd);
+	return 0;
+}
+
+SEC("fentry/do_unlinkat")
+int BPF_PROG(unlink_fentry, int dfd)
+{
+	count(2, dfd);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobed_add, int a, int b)
+{
+	count(3, a + b);
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";

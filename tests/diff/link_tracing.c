@@ -1,0 +1,121 @@
+/* Link commands the kernel here can run, compared with bpfrun: raw tracepoint and tp_btf
+ * links (BPF_RAW_TRACEPOINT_OPEN, BPF_LINK_CREATE, detach, update, link info with its
+ * ENOSPC rule), a tp_btf test run (EFAULT: bpf_prog_test_run_tracing has no case for it),
+ * and tracepoint perf events (PERF_EVENT_IOC_SET_BPF rules, perf links). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+
+#include "difftest.h"
+
+static const char *res(int ret)
+{
+	static char buf[64];
+
+	if (ret >= 0)
+		return "ok";
+	snprintf(buf, sizeof(buf), "%s", strerror(errno));
+	return buf;
+}
+
+static void raw_tp_links(int btf_fd, int raw_fd)
+{
+	int l1 = bpf_raw_tracepoint_open("sched_switch", raw_fd);
+	out("raw_tp open: %s", res(l1));
+	int l2 = bpf_raw_tracepoint_open("sched_switch", raw_fd);
+	out("raw_tp open again: %s", res(l2));
+	out("raw_tp unknown: %s", res(bpf_raw_tracepoint_open("no_such_tp_xyz", raw_fd)));
+	out("raw_tp detach: %s", res(bpf_link_detach(l1)));
+	out("raw_tp update: %s", res(bpf_link_update(l1, raw_fd, NULL)));
+	int l3 = bpf_raw_tracepoint_open(NULL, btf_fd);
+	out("tp_btf open: %s", res(l3));
+	out("tp_btf open with a name: %s", res(bpf_raw_tracepoint_open("sched_switch", btf_fd)));
+	out("tp_btf detach: %s", res(bpf_link_detach(l3)));
+	int l4 = bpf_link_create(btf_fd, 0, BPF_TRACE_RAW_TP, NULL);
+	out("tp_btf link_create: %s", res(l4));
+	/* libbpf retries an EINVAL with BPF_RAW_TRACEPOINT_OPEN */
+	out("tp_btf link_create as fentry: %s",
+	    res(bpf_link_create(btf_fd, 0, BPF_TRACE_FENTRY, NULL)));
+
+	struct bpf_link_info li;
+	__u32 len = sizeof(li);
+	char name[8] = "";
+	memset(&li, 0, sizeof(li));
+	li.raw_tracepoint.tp_name = (__u64)(unsigned long)name;
+	li.raw_tracepoint.tp_name_len = sizeof(name);
+	int e = bpf_obj_get_info_by_fd(l2, &li, &len);
+	out("info, small buffer: %s len %u name %s", res(e), li.raw_tracepoint.tp_name_len, name);
+	memset(&li, 0, sizeof(li));
+	len = sizeof(li);
+	e = bpf_obj_get_info_by_fd(l3, &li, &len);
+	out("tp_btf link info: %s type %u has prog %d name len %u", res(e), li.type, li.prog_id > 0,
+	    li.raw_tracepoint.tp_name_len);
+	close(l1);
+	close(l2);
+	close(l3);
+	close(l4);
+}
+
+static int tp_event(const char *cat_name)
+{
+	char path[256], text[32] = "";
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", cat_name);
+	FILE *f = fopen(path, "r");
+	if (!f || !fgets(text, sizeof(text), f))
+		return -1;
+	fclose(f);
+	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT,
+					.size = sizeof(attr),
+					.config = strtoull(text, NULL, 10) };
+	return (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void perf_events(int tp_fd, int raw_fd, int kp_fd)
+{
+	int ev = tp_event("sched/sched_switch");
+	out("tracepoint perf_event_open: %s", res(ev));
+	out("SET_BPF raw_tp prog: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, raw_fd)));
+	out("SET_BPF kprobe prog: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, kp_fd)));
+	out("SET_BPF: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, tp_fd)));
+	out("SET_BPF again: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, tp_fd)));
+	out("ENABLE: %s", res(ioctl(ev, PERF_EVENT_IOC_ENABLE, 0)));
+	out("DISABLE: %s", res(ioctl(ev, PERF_EVENT_IOC_DISABLE, 0)));
+	close(ev);
+	ev = tp_event("sched/sched_switch");
+	out("perf link, bad fd: %s", res(bpf_link_create(tp_fd, -1, BPF_PERF_EVENT, NULL)));
+	out("perf link, kprobe prog: %s", res(bpf_link_create(kp_fd, ev, BPF_PERF_EVENT, NULL)));
+	int l = bpf_link_create(tp_fd, ev, BPF_PERF_EVENT, NULL);
+	out("perf link: %s", res(l));
+	out("a second perf link: %s", res(bpf_link_create(tp_fd, ev, BPF_PERF_EVENT, NULL)));
+	struct bpf_link_info li;
+	__u32 len = sizeof(li);
+	memset(&li, 0, sizeof(li));
+	int e = bpf_obj_get_info_by_fd(l, &li, &len);
+	out("perf link info: %s type %u", res(e), li.type);
+	out("perf link detach: %s", res(bpf_link_detach(l)));
+	close(l);
+	close(ev);
+}
+
+int main(void)
+{
+	struct bpf_object *obj = load_obj("link_tracing");
+	int btf_fd = prog_fd(obj, "on_switch_btf"), raw_fd = prog_fd(obj, "on_switch_raw");
+	__u64 args[4] = { 1, 2, 3, 4 };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = args, .ctx_size_in = sizeof(args));
+
+	out("tp_btf test run: %s", res(bpf_prog_test_run_opts(btf_fd, &t)));
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	bpf_obj_get_info_by_fd(btf_fd, &info, &len);
+	out("tp_btf info: type %u attach_btf_id set %d", info.type, info.attach_btf_id > 0);
+	raw_tp_links(btf_fd, raw_fd);
+	perf_events(prog_fd(obj, "on_switch_tp"), raw_fd, prog_fd(obj, "on_sleep"));
+	bpf_object__close(obj);
+	return finish();
+}
