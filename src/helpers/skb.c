@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 #include "../lib/sys.h"
@@ -537,7 +538,9 @@ static int dev_mtu(u32 ifindex)
 		else
 			s = fresh;
 	}
-	if (!if_indextoname(ifindex, ifr.ifr_name) || ioctl(s, SIOCGIFMTU, &ifr))
+	/* the raw system call: the bridge interposes ioctl (for perf events) */
+	if (!if_indextoname(ifindex, ifr.ifr_name) ||
+	    sys_raw(SYS_ioctl, s, SIOCGIFMTU, (long)&ifr, 0, 0, 0))
 		return -ENODEV;
 	return ifr.ifr_mtu;
 }

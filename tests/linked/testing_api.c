@@ -62,7 +62,7 @@ static void fail_rules(void)
 		      errno == ENOENT,
 	      "no stats once cleared");
 	CHECK(bpfrun_fail_helper("bpf_nope", -ENOMEM, 0) == -1 && errno == ENOENT, "unknown");
-	CHECK(bpfrun_fail_helper("bpf_skb_vlan_push", -ENOMEM, 0) == -1 && errno == ENOENT,
+	CHECK(bpfrun_fail_helper("bpf_msg_redirect_map", -ENOMEM, 0) == -1 && errno == ENOENT,
 	      "a helper bpfrun lacks");
 	CHECK(bpfrun_fail_helper("bpf_ktime_get_ns", ENOMEM, 0) == -1 && errno == EINVAL,
 	      "a positive error");
