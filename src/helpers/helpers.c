@@ -109,6 +109,10 @@ static const struct helper_impl impls[] = {
 	IMPL(skb_ecn_set_ce, false),
 	IMPL(check_mtu, false),
 	IMPL(fib_lookup, false),
+	IMPL(skb_set_tunnel_key, false),
+	IMPL(skb_get_tunnel_key, false),
+	IMPL(skb_set_tunnel_opt, false),
+	IMPL(skb_get_tunnel_opt, false),
 
 	IMPL(redirect, false),
 	IMPL(redirect_map, false),

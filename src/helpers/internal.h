@@ -50,6 +50,10 @@ HELPER(csum_level);
 HELPER(skb_ecn_set_ce);
 HELPER(check_mtu);
 HELPER(fib_lookup);
+HELPER(skb_set_tunnel_key);
+HELPER(skb_get_tunnel_key);
+HELPER(skb_set_tunnel_opt);
+HELPER(skb_get_tunnel_opt);
 
 /* redirect.c: redirects */
 HELPER(redirect);

@@ -1,8 +1,8 @@
 /* Helpers that reshape a tc program's skb or change its metadata, with the kernel's
  * checks, errors and header bookkeeping (net/core/filter.c, skbuff.c): skb_adjust_room,
  * skb_change_tail/head/proto/type, skb_vlan_push/pop, get_hash_recalc, set_hash,
- * set_hash_invalid, csum_level, skb_ecn_set_ce, check_mtu (skb and XDP) and fib_lookup
- * (skb and XDP).
+ * set_hash_invalid, csum_level, skb_ecn_set_ce, check_mtu (skb and XDP), fib_lookup
+ * (skb and XDP) and skb_set/get_tunnel_key/opt (the run's tunnel metadata).
  *
  * The packet lives in one page (pkt/pkt.h); in tc programs data is the link-layer
  * header, as in the kernel's tc path.  Growing moves the packet further into the page
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 #include "../lib/sys.h"
@@ -612,4 +613,145 @@ HELPER(fib_lookup)
 	if (!if_indextoname(p.ifindex, name))
 		return (u64)-ENODEV;
 	return FIB_RET_FWD_DISABLED;
+}
+
+/* ---- tunnel metadata: set_tunnel_key/opt then get_tunnel_key/opt, as a tc program on a
+ * collect_md tunnel device would set and read them ---- */
+
+#define TUN_CSUM 0x0001
+#define TUN_KEY 0x0004
+#define TUN_SEQ 0x0008
+#define TUN_DONT_FRAGMENT 0x0100
+#define TUN_NOCACHE 0x2000
+#define TUN_OPTIONS_PRESENT 0xd800 /* GENEVE, VXLAN, ERSPAN and GTP options */
+#define TUNINFO_FLAGS (1ull << 4)  /* BPF_F_TUNINFO_FLAGS (get) */
+#define NO_TUNNEL_KEY (1ull << 4)  /* BPF_F_NO_TUNNEL_KEY (set) */
+#define IPV6_FLOWLABEL_MASK 0xfffffu
+#define KEY_SIZE ((u32)sizeof(struct bpf_tunnel_key))
+#define KEY_OFF(f) ((u32)offsetof(struct bpf_tunnel_key, f))
+
+HELPER(skb_set_tunnel_key)
+{
+	struct skb_state *st = skb_of(x, r1);
+	struct bpf_tunnel_key k = { 0 };
+	u32 size = (u32)r3;
+	u64 flags = r4;
+
+	if (!st)
+		return 0;
+	if (flags & ~(u64)(BPF_F_TUNINFO_IPV6 | BPF_F_ZERO_CSUM_TX | BPF_F_DONT_FRAGMENT |
+			   BPF_F_SEQ_NUMBER | NO_TUNNEL_KEY))
+		return (u64)-EINVAL;
+	if (size != KEY_SIZE && size != KEY_OFF(local_ipv4) && size != KEY_OFF(tunnel_label) &&
+	    size != KEY_OFF(tunnel_ext) && size != KEY_OFF(remote_ipv6[1]))
+		return (u64)-EINVAL;
+	const void *from = vm_mem(x, r2, size, false);
+	if (!from)
+		return 0;
+	memcpy(&k, from, size); /* older, shorter layouts: the rest is zero */
+	if ((!(flags & BPF_F_TUNINFO_IPV6) && k.tunnel_label) || k.tunnel_ext)
+		return (u64)-EINVAL;
+	struct skb_tunnel *t = &st->tunnel;
+	memset(t, 0, sizeof(*t));
+	t->set = true;
+	t->ipv6 = flags & BPF_F_TUNINFO_IPV6;
+	t->flags = TUN_NOCACHE | (flags & BPF_F_DONT_FRAGMENT ? TUN_DONT_FRAGMENT : 0) |
+		   (flags & BPF_F_ZERO_CSUM_TX ? 0 : TUN_CSUM) |
+		   (flags & BPF_F_SEQ_NUMBER ? TUN_SEQ : 0) | (flags & NO_TUNNEL_KEY ? 0 : TUN_KEY);
+	t->id = k.tunnel_id;
+	t->tos = k.tunnel_tos;
+	t->ttl = k.tunnel_ttl;
+	if (t->ipv6) {
+		memcpy(t->remote, k.remote_ipv6, 16);
+		memcpy(t->local, k.local_ipv6, 16);
+		t->label = k.tunnel_label & IPV6_FLOWLABEL_MASK;
+	} else {
+		t->remote[0] = k.remote_ipv4;
+		t->local[0] = k.local_ipv4;
+	}
+	return 0;
+}
+
+/* The key read back: the metadata's source (what the program set as local) is the
+ * remote end, as for a received packet. */
+static long get_key(const struct skb_tunnel *t, struct bpf_tunnel_key *k, u32 size, u64 flags)
+{
+	if (!t->set || (flags & ~(u64)(BPF_F_TUNINFO_IPV6 | TUNINFO_FLAGS)))
+		return -EINVAL;
+	if (t->ipv6 != !!(flags & BPF_F_TUNINFO_IPV6))
+		return -EPROTO;
+	if (size != KEY_SIZE && size != KEY_OFF(tunnel_label) && size != KEY_OFF(tunnel_ext) &&
+	    (size != KEY_OFF(remote_ipv6[1]) || t->ipv6))
+		return -EINVAL;
+	k->tunnel_id = t->id;
+	k->tunnel_tos = t->tos;
+	k->tunnel_ttl = t->ttl;
+	k->tunnel_ext = flags & TUNINFO_FLAGS ? htons(t->flags) : 0;
+	if (t->ipv6) {
+		memcpy(k->remote_ipv6, t->local, 16);
+		memcpy(k->local_ipv6, t->remote, 16);
+		k->tunnel_label = t->label;
+	} else {
+		k->remote_ipv4 = t->local[0];
+		k->local_ipv4 = t->remote[0];
+	}
+	return 0;
+}
+
+HELPER(skb_get_tunnel_key)
+{
+	struct skb_state *st = skb_of(x, r1);
+	struct bpf_tunnel_key k = { 0 };
+	u32 size = (u32)r3;
+	u8 *to = vm_mem(x, r2, size, true);
+
+	if (!st || !to)
+		return 0;
+	long err = get_key(&st->tunnel, &k, size, r4);
+	if (err)
+		memset(to, 0, size);
+	else
+		memcpy(to, &k, MIN(size, KEY_SIZE));
+	return (u64)err;
+}
+
+HELPER(skb_set_tunnel_opt)
+{
+	struct skb_state *st = skb_of(x, r1);
+	u32 size = (u32)r3;
+	const u8 *from = vm_mem(x, r2, size, false);
+
+	if (!st || (!from && size))
+		return 0;
+	if (!st->tunnel.set || (size & 3))
+		return (u64)-EINVAL;
+	if (size > SKB_TUNNEL_OPTS_MAX)
+		return (u64)-ENOMEM;
+	memcpy(st->tunnel.opts, from, size);
+	st->tunnel.opts_len = size;
+	if (size)
+		st->tunnel.flags |= TUN_OPTIONS_PRESENT;
+	return 0;
+}
+
+HELPER(skb_get_tunnel_opt)
+{
+	struct skb_state *st = skb_of(x, r1);
+	u32 size = (u32)r3;
+	u8 *to = vm_mem(x, r2, size, true);
+	long err = -ENOENT;
+
+	if (!st || (!to && size))
+		return 0;
+	if (st->tunnel.set && (st->tunnel.flags & TUN_OPTIONS_PRESENT)) {
+		if (size >= st->tunnel.opts_len) {
+			memcpy(to, st->tunnel.opts, st->tunnel.opts_len);
+			memset(to + st->tunnel.opts_len, 0, size - st->tunnel.opts_len);
+			return st->tunnel.opts_len;
+		}
+		err = -ENOMEM;
+	}
+	if (size)
+		memset(to, 0, size);
+	return (u64)err;
 }

@@ -25,6 +25,19 @@ struct pkt_buf {
 	u8 *mac, *net; /* skb: link-layer and network headers (NULL for XDP) */
 };
 
+/* The tunnel metadata bpf_skb_set_tunnel_key gives the skb (the kernel's ip_tunnel_info
+ * in a metadata dst), as the kernel stores it. */
+#define SKB_TUNNEL_OPTS_MAX 255u
+struct skb_tunnel {
+	bool set, ipv6;
+	u16 flags; /* TUNNEL_* bits (host order) */
+	u8 tos, ttl;
+	u32 id, label;
+	u32 remote[4], local[4]; /* as the program gave them */
+	u32 opts_len;
+	u8 opts[SKB_TUNNEL_OPTS_MAX + 1];
+};
+
 struct skb_state {
 	struct pkt_buf pkt;
 	struct __sk_buff md;   /* the fields a program reads; data pointers come from pkt */
@@ -34,6 +47,7 @@ struct skb_state {
 	bool sw_hash;          /* md.hash was set by bpf_set_hash (not computed) */
 	bool csum_unnecessary; /* CHECKSUM_UNNECESSARY (bpf_csum_level), with csum_level */
 	u8 csum_level;
+	struct skb_tunnel tunnel;
 };
 
 /* Fragments of a multi-buffer packet (XDP frames larger than the page's linear room):

@@ -222,3 +222,61 @@ int xdp_mtu_fib(struct xdp_md *ctx)
 	store(5, bpf_fib_lookup(ctx, &p, sizeof(p), 0));
 	return XDP_PASS;
 }
+
+/* ---- tunnel metadata ---- */
+
+#define TUNINFO_FLAGS (1ull << 4) /* BPF_F_TUNINFO_FLAGS, Linux 6.3 */
+
+static __always_inline void store_key(__u32 idx, const struct bpf_tunnel_key *k)
+{
+	store(idx, k->tunnel_id);
+	store(idx + 1, k->remote_ipv4);
+	store(idx + 2, k->local_ipv4);
+	store(idx + 3, k->tunnel_tos | k->tunnel_ttl << 8 | (__u32)k->tunnel_ext << 16);
+	store(idx + 4, k->tunnel_label);
+}
+
+SEC("tc")
+int tunnel(struct __sk_buff *skb)
+{
+	struct bpf_tunnel_key k = {}, g = {};
+	__u8 opt[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, back[12];
+
+	store(0, bpf_skb_get_tunnel_key(skb, &g, sizeof(g), 0));
+	store(1, bpf_skb_set_tunnel_opt(skb, opt, 8));
+	k.tunnel_id = 42;
+	k.remote_ipv4 = 0x0a000001;
+	k.local_ipv4 = 0x0a000002;
+	k.tunnel_tos = 3;
+	k.tunnel_ttl = 64;
+	store(2, bpf_skb_set_tunnel_key(skb, &k, sizeof(k), 1ull << 9));
+	store(3, bpf_skb_set_tunnel_key(skb, &k, 40, 0));
+	k.tunnel_label = 5;
+	store(4, bpf_skb_set_tunnel_key(skb, &k, sizeof(k), 0));
+	k.tunnel_label = 0;
+	store(5, bpf_skb_set_tunnel_key(skb, &k, sizeof(k), BPF_F_ZERO_CSUM_TX));
+	store(6, bpf_skb_get_tunnel_key(skb, &g, sizeof(g), 0));
+	store_key(7, &g);
+	store(12, bpf_skb_get_tunnel_key(skb, &g, sizeof(g), TUNINFO_FLAGS));
+	store(13, g.tunnel_ext);
+	store(14, bpf_skb_get_tunnel_key(skb, &g, sizeof(g), BPF_F_TUNINFO_IPV6));
+	store(15, g.tunnel_id);
+	store(16, bpf_skb_get_tunnel_key(skb, &g, 24, 0));
+	store(17, bpf_skb_get_tunnel_key(skb, &g, 12, 0));
+	store(18, bpf_skb_get_tunnel_opt(skb, back, sizeof(back)));
+	store(19, bpf_skb_set_tunnel_opt(skb, opt, 6));
+	store(20, bpf_skb_set_tunnel_opt(skb, opt, 8));
+	bpf_skb_get_tunnel_key(skb, &g, sizeof(g), TUNINFO_FLAGS);
+	store(30, g.tunnel_ext);
+	store(21, bpf_skb_get_tunnel_opt(skb, back, 4));
+	store(22, bpf_skb_get_tunnel_opt(skb, back, sizeof(back)));
+	store(23, back[7] | back[8] << 8 | back[0] << 16);
+	store(24,
+	      bpf_skb_set_tunnel_key(skb, &k, sizeof(k), BPF_F_TUNINFO_IPV6 | BPF_F_SEQ_NUMBER));
+	store(25, bpf_skb_get_tunnel_key(skb, &g, sizeof(g), 0));
+	store(26, bpf_skb_get_tunnel_key(skb, &g, sizeof(g), BPF_F_TUNINFO_IPV6 | TUNINFO_FLAGS));
+	store(27, g.remote_ipv6[0]);
+	store(28, g.tunnel_ext);
+	store(29, bpf_skb_get_tunnel_opt(skb, back, sizeof(back)));
+	return 0;
+}

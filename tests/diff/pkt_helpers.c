@@ -57,6 +57,7 @@ int main(void)
 	run(obj, "mtu", 10);
 	run(obj, "fib", 11);
 	run(obj, "xdp_mtu_fib", 6);
+	run(obj, "tunnel", 31);
 	bpf_object__close(obj);
 	return finish();
 }
