@@ -1,6 +1,5 @@
-// SPDX-License-Identifier: GPL-2.0
-/* procs_timer.bpf.c with names of its own (solo_*) for tests/cli/test_runtime.sh, which
- * checks that none of them reaches the kernel.  Built outside tests/bpf/, whose objects
- * other tests load into the kernel, to build/tests/procs/solo.bpf.o. */
-#define PROCS(x) solo_##x
+/* tests/bpf/procs_timer.bpf.c under names of its own, solo_*: tests/cli/test_runtime.sh
+ * checks that no object of that name reaches the kernel, so this one is built apart from
+ * tests/bpf/, whose objects other tests load into the kernel (build/tests/procs/). */
+#define PROCS(name) solo_##name
 #include "procs_timer.bpf.c"
