@@ -1,7 +1,7 @@
 /* Links (link.h) and the link commands: BPF_LINK_CREATE, BPF_RAW_TRACEPOINT_OPEN,
- * BPF_LINK_UPDATE, BPF_LINK_DETACH, BPF_LINK_GET_NEXT_ID / GET_FD_BY_ID and the link
- * part of BPF_OBJ_GET_INFO_BY_FD, with the kernel's errnos (kernel/bpf/syscall.c,
- * bpf_trampoline.c, trace/bpf_trace.c).
+ * BPF_LINK_UPDATE, BPF_LINK_DETACH and the link part of BPF_OBJ_GET_INFO_BY_FD (the id
+ * commands are syscall.c's, shared by every object type), with the kernel's errnos
+ * (kernel/bpf/syscall.c, bpf_trampoline.c, trace/bpf_trace.c).
  *
  * Locking: link->lock (link.h); raw_tp_lock guards the cache of raw tracepoint names; the
  * attach layer and perf events lock themselves.
@@ -458,28 +458,6 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	}
 	obj_put(&link->obj);
 	return err;
-}
-
-int link_get_next_id(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
-{
-	if (attr->start_id >= INT32_MAX)
-		return -EINVAL;
-	u32 id = obj_next_id(OBJ_LINK, attr->start_id);
-	if (!id)
-		return -ENOENT;
-	uattr->next_id = id;
-	return 0;
-}
-
-int link_get_fd_by_id(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
-{
-	struct obj *o = obj_by_id(OBJ_LINK, attr->link_id);
-
-	if (!o)
-		return -ENOENT;
-	int fd = obj_fd_new(o, 0);
-	obj_put(o);
-	return fd;
 }
 
 /* raw_tracepoint.tp_name: the kernel copies what fits (NUL-terminated) and reports the
