@@ -490,12 +490,13 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	info->type = link->type;
 	info->id = link->obj.id;
 	info->prog_id = link->prog ? link->prog->obj.id : 0;
+	bool attached = link->att;
 	pthread_mutex_unlock(&link->lock);
 	switch (link->type) {
 	case BPF_LINK_TYPE_RAW_TRACEPOINT:
 		return info_tp_name(info, link->tp_name);
 	case BPF_LINK_TYPE_XDP:
-		info->xdp.ifindex = link->att ? link->ifindex : 0;
+		info->xdp.ifindex = attached ? link->ifindex : 0;
 		return 0;
 	case BPF_LINK_TYPE_TRACING:
 		info->tracing.attach_type = link->attach_type;
