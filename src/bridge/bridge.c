@@ -38,6 +38,7 @@
 
 #include "bpfrun.h"
 #include "bridge.h"
+#include "../lib/sys.h"
 #include "../obj/object.h"
 #include "../link/perf_event.h"
 
@@ -85,10 +86,8 @@ EXPORT long syscall(long nr, ...)
 				 (int)a[3], (unsigned long)a[4], &ret))
 		return sys_error(ret);
 	long (*next)(long, ...) = NEXT(syscall, long (*)(long, ...));
-	if (!next) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (!next) /* dlsym runs on this thread: the other interposers' fallbacks land here */
+		return sys_raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	return next(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 

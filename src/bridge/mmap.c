@@ -17,7 +17,6 @@
 #include "bridge.h"
 #include "../obj/object.h"
 #include "../maps/map.h"
-#include "../link/perf_event.h"
 
 struct map_mapping {
 	void *addr;
@@ -83,15 +82,7 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 
 	if (IS_ERR(o))
 		return mmap_error((int)-PTR_ERR(o));
-	if (o->type == OBJ_PERF_EVENT) { /* perf rings: the event's kind maps them */
-		void *p = perf_event_mmap(container_of(o, struct perf_event, obj), addr, len, prot,
-					  flags, off);
-		int saved = errno;
-		obj_put(o);
-		errno = saved;
-		return p;
-	}
-	if (o->type != OBJ_MAP) { /* programs and BTF have no mmap */
+	if (o->type != OBJ_MAP) { /* programs, BTF and perf events have no mmap here */
 		obj_put(o);
 		return mmap_error(ENODEV);
 	}

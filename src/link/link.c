@@ -1,7 +1,7 @@
 /* Links (link.h) and the link commands: BPF_LINK_CREATE, BPF_RAW_TRACEPOINT_OPEN,
- * BPF_LINK_UPDATE, BPF_LINK_DETACH, BPF_LINK_GET_NEXT_ID / GET_FD_BY_ID and the link
- * part of BPF_OBJ_GET_INFO_BY_FD, with the kernel's errnos (kernel/bpf/syscall.c,
- * bpf_trampoline.c, trace/bpf_trace.c).
+ * BPF_LINK_UPDATE, BPF_LINK_DETACH and the link part of BPF_OBJ_GET_INFO_BY_FD (the id
+ * commands are syscall.c's, shared by every object type), with the kernel's errnos
+ * (kernel/bpf/syscall.c, bpf_trampoline.c, trace/bpf_trace.c).
  *
  * Locking: link->lock (link.h); raw_tp_lock guards the cache of raw tracepoint names; the
  * attach layer and perf events lock themselves.
@@ -68,7 +68,8 @@ static void link_free(struct obj *o)
 
 static const struct obj_ops link_obj_ops = { .free = link_free, .release_user = link_release_user };
 
-struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog)
+/* A new link of type around prog (referenced here for the link). */
+static struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog)
 {
 	struct bpf_link *link = calloc(1, sizeof(*link));
 
@@ -87,12 +88,25 @@ struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog)
 	return link;
 }
 
-int link_publish(struct bpf_link *link)
+/* The link's descriptor; on failure the link is torn down (detach included). */
+static int link_publish(struct bpf_link *link)
 {
 	int fd = obj_fd_new(&link->obj, O_CLOEXEC);
 
 	obj_put(&link->obj); /* the descriptor holds it now, or the failure frees it */
 	return fd;
+}
+
+/* link_publish() of a link whose attachment is att, attach_add()'s result (NULL: out of
+ * memory, the link torn down). */
+static int link_publish_att(struct bpf_link *link, struct attachment *att)
+{
+	link->att = att;
+	if (!att) {
+		obj_put(&link->obj);
+		return -ENOMEM;
+	}
+	return link_publish(link);
 }
 
 /* A trampoline link (fentry, fexit, fmod_ret, LSM) at the function the program was
@@ -114,13 +128,8 @@ static int tracing_attach(struct bpf_prog *prog, u32 target_fd, u32 btf_id, u64 
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	link->target_btf_id = prog->attach_btf_id;
-	link->att = attach_add(HOOK_TRAMP, prog->attach_func, prog->expected_attach_type, false,
-			       prog, cookie);
-	if (!link->att) {
-		obj_put(&link->obj);
-		return -ENOMEM;
-	}
-	return link_publish(link);
+	return link_publish_att(link, attach_add(HOOK_TRAMP, prog->attach_func,
+						 prog->expected_attach_type, false, prog, cookie));
 }
 
 /* Raw tracepoint names found in the kernel's BTF, so that attaching again does not
@@ -168,14 +177,10 @@ static int raw_tp_attach(struct bpf_prog *prog, const char *name, u64 cookie)
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	link->tp_name = strdup(name);
-	link->att = link->tp_name ?
-			    attach_add(HOOK_RAW_TP, name, BPF_TRACE_RAW_TP, false, prog, cookie) :
-			    NULL;
-	if (!link->att) {
-		obj_put(&link->obj);
-		return -ENOMEM;
-	}
-	return link_publish(link);
+	struct attachment *att = link->tp_name ? attach_add(HOOK_RAW_TP, name, BPF_TRACE_RAW_TP,
+							    false, prog, cookie) :
+						 NULL;
+	return link_publish_att(link, att);
 }
 
 /* bpf_perf_link_attach: the program runs on the event's firing, with the cookie. */
@@ -293,12 +298,7 @@ static int xdp_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	link->ifindex = ifindex;
-	link->att = attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0);
-	if (!link->att) {
-		obj_put(&link->obj);
-		return -ENOMEM;
-	}
-	return link_publish(link);
+	return link_publish_att(link, attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0));
 }
 
 static bool is_trampoline_type(u32 attach_type)
@@ -460,28 +460,6 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	return err;
 }
 
-int link_get_next_id(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
-{
-	if (attr->start_id >= INT32_MAX)
-		return -EINVAL;
-	u32 id = obj_next_id(OBJ_LINK, attr->start_id);
-	if (!id)
-		return -ENOENT;
-	uattr->next_id = id;
-	return 0;
-}
-
-int link_get_fd_by_id(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
-{
-	struct obj *o = obj_by_id(OBJ_LINK, attr->link_id);
-
-	if (!o)
-		return -ENOENT;
-	int fd = obj_fd_new(o, 0);
-	obj_put(o);
-	return fd;
-}
-
 /* raw_tracepoint.tp_name: the kernel copies what fits (NUL-terminated) and reports the
  * full length with its NUL; ENOSPC when the buffer was too small. */
 static int info_tp_name(struct bpf_link_info *info, const char *name)
@@ -512,12 +490,13 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	info->type = link->type;
 	info->id = link->obj.id;
 	info->prog_id = link->prog ? link->prog->obj.id : 0;
+	bool attached = link->att;
 	pthread_mutex_unlock(&link->lock);
 	switch (link->type) {
 	case BPF_LINK_TYPE_RAW_TRACEPOINT:
 		return info_tp_name(info, link->tp_name);
 	case BPF_LINK_TYPE_XDP:
-		info->xdp.ifindex = link->att ? link->ifindex : 0;
+		info->xdp.ifindex = attached ? link->ifindex : 0;
 		return 0;
 	case BPF_LINK_TYPE_TRACING:
 		info->tracing.attach_type = link->attach_type;

@@ -34,9 +34,4 @@ static inline struct bpf_link *link_of(struct obj *o)
 	return container_of(o, struct bpf_link, obj);
 }
 
-/* A new link of type around prog (referenced by the caller for the link), its
- * descriptor returned; on failure the link is torn down (detach included). */
-struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog);
-int link_publish(struct bpf_link *link);
-
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 
 #include "perf_event.h"
 #include "../lib/uaccess.h"
@@ -41,8 +40,6 @@ static void perf_event_free(struct obj *o)
 	struct perf_event *ev = container_of(o, struct perf_event, obj);
 
 	perf_event_clear_prog(ev);
-	if (ev->kind->release)
-		ev->kind->release(ev);
 	pthread_mutex_destroy(&ev->lock);
 	free(ev->hook_name);
 	free(ev);
@@ -199,7 +196,7 @@ static int perf_event_ioctl(struct perf_event *ev, unsigned long req, unsigned l
 		id = ev->obj.id;
 		return copy_to_user((void *)arg, &id, sizeof(id));
 	default:
-		return ev->kind->ioctl ? ev->kind->ioctl(ev, req, arg) : -ENOTTY;
+		return -ENOTTY;
 	}
 }
 
@@ -213,12 +210,4 @@ bool perf_event_ioctl_ours(int fd, unsigned long req, unsigned long arg, long *r
 	*ret = perf_event_ioctl(container_of(o, struct perf_event, obj), req, arg);
 	obj_put(o);
 	return true;
-}
-
-void *perf_event_mmap(struct perf_event *ev, void *addr, size_t len, int prot, int flags, off_t off)
-{
-	if (ev->kind->mmap)
-		return ev->kind->mmap(ev, addr, len, prot, flags, off);
-	errno = ENODEV;
-	return MAP_FAILED;
 }

@@ -6,11 +6,8 @@
  * Each kind of event is a small ops table (struct perf_event_kind).  The kinds are
  * registered from constructors (perf_event_kind_register) and never change afterwards;
  * perf_event_open asks each kind in turn whether it serves an attr.  The probe kinds
- * live in perf_probe.c.  A new kind (PERF_COUNT_SW_BPF_OUTPUT for PERF_EVENT_ARRAY and
- * perf_buffer: per-CPU rings mapped by mmap(2)) is one more file in src/link/ with its own
- * table: match() on PERF_TYPE_SOFTWARE / PERF_COUNT_SW_BPF_OUTPUT, init() to allocate its
- * state in kind_data, mmap() to map its ring (the bridge's mmap routes a perf event
- * descriptor here), release() to free it, and ioctl() for what it adds.
+ * live in perf_probe.c.  No kind has a ring buffer: mmap(2) of an event's descriptor is
+ * ENODEV (bridge/mmap.c), other ioctls than the ones perf_event.c serves ENOTTY.
  *
  * An event is an object (obj/object.h, OBJ_PERF_EVENT) with a descriptor, so close(2)
  * and dup(2) keep working through the bridge.  Its program (PERF_EVENT_IOC_SET_BPF or a
@@ -39,14 +36,6 @@ struct perf_event_kind {
 	/* May prog be attached to the event (PERF_EVENT_IOC_SET_BPF, perf links)?  0, or the
 	 * kernel's errno (EINVAL for a program of the wrong type).  NULL: no program. */
 	int (*check_prog)(struct perf_event *ev, const struct bpf_prog *prog);
-	/* ioctls beyond ENABLE/DISABLE/SET_BPF/ID: 0 or -errno.  NULL: -ENOTTY. */
-	int (*ioctl)(struct perf_event *ev, unsigned long req, unsigned long arg);
-	/* mmap(2) of the event's descriptor: the address or MAP_FAILED with errno.  NULL:
-	 * ENODEV. */
-	void *(*mmap)(struct perf_event *ev, void *addr, size_t len, int prot, int flags,
-		      off_t off);
-	/* Frees what init set up (the event is going away). */
-	void (*release)(struct perf_event *ev);
 };
 
 struct perf_event {
@@ -54,7 +43,6 @@ struct perf_event {
 	const struct perf_event_kind *kind;
 	struct perf_event_attr attr;
 	int pid, cpu;
-	void *kind_data; /* the kind's own state */
 
 	/* Probe kinds: where the program attaches (prog/attach.h). */
 	enum hook_kind hook;
@@ -81,9 +69,6 @@ bool perf_event_ioctl_ours(int fd, unsigned long req, unsigned long arg, long *r
 /* The sysfs files of a PMU bpfrun models (perf_probe.c: the kprobe PMU of a kernel
  * without kprobes): true and the file's text in buf, or false (a real file). */
 bool perf_probe_sysfs_file(const char *path, char *buf, size_t len);
-/* mmap(2) of an event's descriptor: the kind's mmap, or MAP_FAILED with ENODEV. */
-void *perf_event_mmap(struct perf_event *ev, void *addr, size_t len, int prot, int flags,
-		      off_t off);
 /* The event behind fd, referenced, or ERR_PTR(-EBADF) when fd is none of ours. */
 struct perf_event *perf_event_from_fd(int fd);
 void perf_event_put(struct perf_event *ev);

@@ -120,9 +120,6 @@ enum ctx_kind {
 	CTX_PTR,      /* another pointer (e.g. __sk_buff.sk): the verifier does not model it */
 };
 
-/* A memory range of the context that a program type exposes. */
-struct ctx_desc;
-
 struct prog_type_ops {
 	const char *name;
 	/* Size of the context struct the program sees (for ctx_in checks). */

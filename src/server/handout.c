@@ -27,7 +27,9 @@
  * entry.  Files of a map's shared inode may differ in access mode (BPF_F_RDONLY/WRONLY),
  * which /proc/PID/fdinfo/N tells.
  *
- * Locking: none.  The runtime serves every call on one thread (runtime.c).
+ * Locking: none of its own.  runtime.c calls every function here under its serve_lock
+ * (listener threads for trapped calls, the main thread for inotify and status), so one
+ * thread at a time uses the table.
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -292,7 +292,7 @@ static void serve_notification(int listener)
 static void print_pin(const char *path, struct obj *o, void *arg)
 {
 	static const char *const names[] = {
-		[OBJ_MAP] = "map", [OBJ_PROG] = "prog", [OBJ_BTF] = "btf"
+		[OBJ_MAP] = "map", [OBJ_PROG] = "prog", [OBJ_BTF] = "btf", [OBJ_LINK] = "link"
 	};
 
 	if (o)

@@ -13,12 +13,6 @@
 #include "../lib/sys.h"
 #include "../obj/object.h"
 
-/* ioctl(2) on a seccomp listener, raw: the bridge interposes ioctl in libbpfrun.so. */
-static inline int notif_ioctl(int fd, unsigned long request, const void *arg)
-{
-	return (int)sys_raw(SYS_ioctl, fd, (long)request, (long)arg, 0, 0, 0);
-}
-
 /* ---- handout.c ---- */
 int handout_init(void);   /* the inotify descriptor to poll, or -errno */
 void handout_drain(void); /* reads the pending events; drops objects whose files are gone */

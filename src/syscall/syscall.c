@@ -105,6 +105,11 @@ static int btf_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 	return next_id(a, u, OBJ_BTF);
 }
 
+static int link_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
+{
+	return next_id(a, u, OBJ_LINK);
+}
+
 static int fd_by_id(u32 id, u32 open_flags, enum obj_type t)
 {
 	struct obj *o = obj_by_id(t, id);
@@ -131,6 +136,11 @@ static int prog_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 static int btf_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
 	return fd_by_id(a->btf_id, 0, OBJ_BTF);
+}
+
+static int link_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
+{
+	return fd_by_id(a->link_id, 0, OBJ_LINK);
 }
 
 /* BPF_OBJ_GET_INFO_BY_FD: the kernel copies min(info_len, sizeof(info)) in and out. */

@@ -22,6 +22,29 @@ static const char *res(int ret)
 	return buf;
 }
 
+/* BPF_LINK_GET_NEXT_ID and BPF_LINK_GET_FD_BY_ID around link fd's id. */
+static void link_ids(int fd)
+{
+	struct bpf_link_info li;
+	__u32 len = sizeof(li), next = 0;
+
+	memset(&li, 0, sizeof(li));
+	bpf_obj_get_info_by_fd(fd, &li, &len);
+	int e = bpf_link_get_next_id(li.id - 1, &next);
+	out("link next id after id-1: %s, the link's %d", res(e), next == li.id);
+	out("link next id from INT_MAX: %s", res(bpf_link_get_next_id(0x7fffffff, &next)));
+	out("link next id from INT_MAX-1: %s", res(bpf_link_get_next_id(0x7ffffffe, &next)));
+	int byid = bpf_link_get_fd_by_id(li.id);
+	__u32 id = li.id;
+	memset(&li, 0, sizeof(li));
+	len = sizeof(li);
+	e = byid < 0 ? byid : bpf_obj_get_info_by_fd(byid, &li, &len);
+	out("link fd by id: %s, the same link %d", res(e), li.id == id);
+	out("link fd by id 0: %s", res(bpf_link_get_fd_by_id(0)));
+	if (byid >= 0)
+		close(byid);
+}
+
 static void raw_tp_links(int btf_fd, int raw_fd)
 {
 	int l1 = bpf_raw_tracepoint_open("sched_switch", raw_fd);
@@ -54,6 +77,7 @@ static void raw_tp_links(int btf_fd, int raw_fd)
 	e = bpf_obj_get_info_by_fd(l3, &li, &len);
 	out("tp_btf link info: %s type %u has prog %d name len %u", res(e), li.type, li.prog_id > 0,
 	    li.raw_tracepoint.tp_name_len);
+	link_ids(l2);
 	close(l1);
 	close(l2);
 	close(l3);

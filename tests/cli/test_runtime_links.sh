@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A link pinned in the runtime: `bpfrun runtime status` names it a link.  A process under
+# bpfrun exec (Python, raw bpf() calls through ctypes) loads a raw tracepoint program,
+# opens a raw tracepoint link and pins it, then exits; the pin keeps the link alive.
+. "$(dirname "$0")/lib.sh"
+
+pin=/sys/fs/bpf/bpfrun-test-link-$$
+run "$bpfrun" exec -- /usr/bin/python3 -c '
+import ctypes, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+NR_BPF = 321  # x86_64
+def bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(attr.ljust(128, b"\0"), 128)
+    ret = libc.syscall(NR_BPF, cmd, buf, 128)
+    if ret < 0:
+        sys.exit("bpf(%d): errno %d" % (cmd, ctypes.get_errno()))
+    return ret
+addr = lambda b: ctypes.cast(b, ctypes.c_void_p).value
+insns = ctypes.create_string_buffer(bytes.fromhex("b700000000000000" "9500000000000000"))
+lic = ctypes.create_string_buffer(b"GPL")
+prog = bpf(5, struct.pack("=IIQQ", 17, 2, addr(insns), addr(lic)))  # PROG_LOAD raw_tp
+tp = ctypes.create_string_buffer(b"sched_switch")
+link = bpf(17, struct.pack("=QI", addr(tp), prog))  # RAW_TRACEPOINT_OPEN
+path = ctypes.create_string_buffer(sys.argv[1].encode())
+bpf(6, struct.pack("=QI", addr(path), link))  # OBJ_PIN
+print("pinned")
+' "$pin"
+expect_out "a process under bpfrun exec pins a raw tracepoint link" "^pinned"
+run "$bpfrun" runtime status
+expect_out "runtime status names the pinned link" "^  $pin  link id [0-9]"
+run "$bpfrun" runtime stop
+expect_out "the runtime stops" "stopped"
+finish
