@@ -32,7 +32,6 @@ struct open_kept {
 struct venv {
 	struct bpf_prog *prog;
 	struct bpf_map *const *insn_map;
-	struct vlog *log;
 	struct verifier_stats *stats;
 	struct vstate cur;
 	u32 insn;              /* current instruction */

@@ -157,8 +157,6 @@ static int stack_bounds(struct venv *env, u32 regno, const struct vreg *r, s32 o
 			     (long long)(a - (s64)(s32)r->var_off.value), size);
 	}
 	*at = (s32)a;
-	struct vframe *fr = stack_frame(env, r);
-	fr->depth = MAX(fr->depth, (u32)-a);
 	return 0;
 }
 

@@ -957,7 +957,7 @@ static void env_free(struct venv *env)
 int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct vlog *log,
 		 struct verifier_stats *stats)
 {
-	struct venv env = { .prog = prog, .insn_map = insn_map, .log = log, .stats = stats };
+	struct venv env = { .prog = prog, .insn_map = insn_map, .stats = stats };
 	int err = -ENOMEM;
 
 	memset(stats, 0, sizeof(*stats));
@@ -978,10 +978,8 @@ int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct 
 	if (!err)
 		err = explore(&env);
 	env_free(&env);
-	if (err == -EGIVEUP) {
-		stats->gave_up = true;
-		return 0;
-	}
+	if (err == -EGIVEUP)
+		return 0; /* vgiveup set stats->gave_up */
 	if (err && err != -ENOMEM)
 		vlog_printf(log, "%s", env.msg);
 	return err;
