@@ -101,5 +101,7 @@ int state_copy(struct vstate *dst, const struct vstate *src);
 void state_free(struct vstate *st);
 struct vframe *frame_new(u32 subprog, u32 callsite, u32 frameno);
 u32 subprog_of(const struct bpf_prog *prog, u32 insn);
+/* Applies f to every register and spilled register of every frame of st. */
+void for_each_reg(struct vstate *st, void (*f)(struct vreg *, void *), void *arg);
 
 #endif

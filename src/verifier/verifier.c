@@ -159,6 +159,18 @@ int push_branch(struct venv *env, const struct vstate *st, u32 insn)
 	return 0;
 }
 
+void for_each_reg(struct vstate *st, void (*f)(struct vreg *, void *), void *arg)
+{
+	for (u32 i = 0; i < st->nframes; i++) {
+		struct vframe *fr = st->fr[i];
+		for (u32 r = 0; r < MAX_BPF_REG; r++)
+			f(&fr->regs[r], arg);
+		for (u32 s = 0; s < STACK_SLOTS; s++)
+			if (fr->slot[s * 8] == SLOT_SPILL)
+				f(&fr->spill[s], arg);
+	}
+}
+
 /* ---- pruning ---- */
 
 struct idmap {
@@ -631,21 +643,6 @@ static int check_ld(struct venv *env, const struct bpf_insn *insn)
 
 /* ---- jumps ---- */
 
-/* Applies f to every register and spilled register of every frame. */
-static void for_each_reg(struct venv *env, struct vstate *st, void (*f)(struct vreg *, void *),
-			 void *arg)
-{
-	for (u32 i = 0; i < st->nframes; i++) {
-		struct vframe *fr = st->fr[i];
-		for (u32 r = 0; r < MAX_BPF_REG; r++)
-			f(&fr->regs[r], arg);
-		for (u32 s = 0; s < STACK_SLOTS; s++)
-			if (fr->slot[s * 8] == SLOT_SPILL)
-				f(&fr->spill[s], arg);
-	}
-	(void)env;
-}
-
 struct null_mark {
 	u32 id;
 	bool is_null;
@@ -687,7 +684,7 @@ static void link_scalars_one(struct vreg *r, void *arg)
 }
 
 /* A pointer proven to stay below data_end (strict: below or at data_end - 1). */
-static void find_good_pkt(struct venv *env, struct vstate *st, const struct vreg *ptr, bool strict)
+static void find_good_pkt(struct vstate *st, const struct vreg *ptr, bool strict)
 {
 	struct pkt_mark m = { .type = ptr->type, .id = ptr->id };
 
@@ -695,7 +692,7 @@ static void find_good_pkt(struct venv *env, struct vstate *st, const struct vreg
 	    ptr->off + ptr->umax > 0xffff)
 		return;
 	m.range = (u32)ptr->off + (strict ? 1 : 0);
-	for_each_reg(env, st, mark_pkt_one, &m);
+	for_each_reg(st, mark_pkt_one, &m);
 }
 
 /* Comparisons of a packet pointer with data_end (or of pkt_meta with data): the ranges
@@ -720,16 +717,16 @@ static bool pkt_compare(struct venv *env, struct vstate *taken, u8 op, const str
 				     op;
 	switch (op) {
 	case BPF_JGT: /* ptr > end: the fall-through has ptr <= end */
-		find_good_pkt(env, fall, ptr, false);
+		find_good_pkt(fall, ptr, false);
 		break;
 	case BPF_JGE:
-		find_good_pkt(env, fall, ptr, true);
+		find_good_pkt(fall, ptr, true);
 		break;
 	case BPF_JLT:
-		find_good_pkt(env, taken, ptr, true);
+		find_good_pkt(taken, ptr, true);
 		break;
 	case BPF_JLE:
-		find_good_pkt(env, taken, ptr, false);
+		find_good_pkt(taken, ptr, false);
 		break;
 	}
 	return true;
@@ -793,23 +790,23 @@ static int check_cond_jmp(struct venv *env, const struct bpf_insn *insn)
 		live_taken = scalar_branch(od, os, op, true, jmp32);
 		live_fall = scalar_branch(d, s, op, false, jmp32);
 		if (od->id)
-			for_each_reg(env, &other, link_scalars_one, od);
+			for_each_reg(&other, link_scalars_one, od);
 		if (os->id && os != &ok)
-			for_each_reg(env, &other, link_scalars_one, os);
+			for_each_reg(&other, link_scalars_one, os);
 		if (d->id)
-			for_each_reg(env, &env->cur, link_scalars_one, d);
+			for_each_reg(&env->cur, link_scalars_one, d);
 		if (s->id && s != &k)
-			for_each_reg(env, &env->cur, link_scalars_one, s);
+			for_each_reg(&env->cur, link_scalars_one, s);
 	} else if (d->maybe_null && reg_is_const(s) && !s->var_off.value &&
 		   (op == BPF_JEQ || op == BPF_JNE) && !jmp32) {
 		struct null_mark null = { d->id, true }, nonnull = { d->id, false };
-		for_each_reg(env, &other, mark_null_one, op == BPF_JEQ ? &null : &nonnull);
-		for_each_reg(env, &env->cur, mark_null_one, op == BPF_JEQ ? &nonnull : &null);
+		for_each_reg(&other, mark_null_one, op == BPF_JEQ ? &null : &nonnull);
+		for_each_reg(&env->cur, mark_null_one, op == BPF_JEQ ? &nonnull : &null);
 	} else if (!jmp32 && (op == BPF_JEQ || op == BPF_JNE) && same_ptr_kind(d, s) &&
 		   d->maybe_null != s->maybe_null) {
 		/* equal to a non-NULL pointer: not NULL either */
 		struct null_mark nonnull = { d->maybe_null ? d->id : s->id, false };
-		for_each_reg(env, op == BPF_JEQ ? &other : &env->cur, mark_null_one, &nonnull);
+		for_each_reg(op == BPF_JEQ ? &other : &env->cur, mark_null_one, &nonnull);
 	} else if (!jmp32) {
 		pkt_compare(env, &other, op, d, s);
 	}
