@@ -517,7 +517,11 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 
 static u32 size_bytes(u8 code)
 {
-	return 1u << (BPF_SIZE(code) >> 3 == 3 ? 3 : (u32[]){ 2, 1, 0, 3 }[BPF_SIZE(code) >> 3]);
+	static const u8 bytes[4] = {
+		[BPF_W >> 3] = 4, [BPF_H >> 3] = 2, [BPF_B >> 3] = 1, [BPF_DW >> 3] = 8
+	};
+
+	return bytes[BPF_SIZE(code) >> 3];
 }
 
 static int check_ldx(struct venv *env, const struct bpf_insn *insn)
