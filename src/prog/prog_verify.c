@@ -761,7 +761,7 @@ static int verify_steps(struct load_env *env)
 	 * reachability): the verifier judges well-formed programs only.  Before the JIT,
 	 * which so compiles only the programs that load. */
 	if (!err && verifier_enabled())
-		err = verifier_run(prog, env->insn_map, &env->log, &env->vstats);
+		err = verifier_run(prog, env->insn_map, env->caps, &env->log, &env->vstats);
 	if (!err && vm_native_enabled())
 		jit_compile(prog); /* or the interpreter runs it */
 	return err;

@@ -955,10 +955,10 @@ static void env_free(struct venv *env)
 	free(env->open);
 }
 
-int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct vlog *log,
-		 struct verifier_stats *stats)
+int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, const struct caps *caps,
+		 struct vlog *log, struct verifier_stats *stats)
 {
-	struct venv env = { .prog = prog, .insn_map = insn_map, .stats = stats };
+	struct venv env = { .prog = prog, .insn_map = insn_map, .stats = stats, .caps = *caps };
 	int err = -ENOMEM;
 
 	memset(stats, 0, sizeof(*stats));
@@ -967,7 +967,6 @@ int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct 
 	env.kept = calloc(prog->len, sizeof(*env.kept));
 	env.nkept = calloc(prog->len, sizeof(*env.nkept));
 	env.prune_point = calloc(prog->len, 1);
-	caps_read(&env.caps);
 	if (env.kept && env.nkept && env.prune_point) {
 		mark_prune_points(&env);
 		err = init_entry(&env);
