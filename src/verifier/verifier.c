@@ -343,10 +343,7 @@ static int check_mov(struct venv *env, const struct bpf_insn *insn, bool alu64)
 		return 0;
 	}
 	if (src->type != SCALAR) { /* privileged: a partial copy of a pointer is a number */
-		reg_mark_unknown(dst);
-		dst->var_off = tnum_subreg(TNUM_UNKNOWN);
-		dst->umax = 0xffffffffull;
-		reg_sync(dst);
+		reg_mark_range(dst, 0, 0xffffffffull);
 		return 0;
 	}
 	struct vreg zero;
@@ -478,10 +475,7 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 	bool dptr = dst->type != SCALAR, sptr = src->type != SCALAR;
 	if ((dptr || sptr) && !alu64) {
 		if (op == BPF_SUB) { /* privileged: a meaningless number */
-			reg_mark_unknown(dst);
-			dst->var_off = tnum_subreg(TNUM_UNKNOWN);
-			dst->umax = 0xffffffffull;
-			reg_sync(dst);
+			reg_mark_range(dst, 0, 0xffffffffull);
 			return 0;
 		}
 		return vfail(env, NULL, -EACCES, "R%u 32-bit pointer arithmetic prohibited",
