@@ -142,20 +142,30 @@ void state_free(struct vstate *st)
 	st->nframes = 0;
 }
 
+/* v (an array of n elements of elem bytes, capacity *cap) with room for one more:
+ * itself, or reallocated to twice the capacity; NULL when out of memory. */
+static void *grow(void *v, u32 n, u32 *cap, size_t elem)
+{
+	if (n < *cap)
+		return v;
+	u32 c = *cap ? *cap * 2 : 64;
+	void *p = realloc(v, c * elem);
+	if (p)
+		*cap = c;
+	return p;
+}
+
 int push_branch(struct venv *env, const struct vstate *st, u32 insn)
 {
-	if (env->nstack == env->cap) {
-		u32 cap = env->cap ? env->cap * 2 : 64;
-		struct pending *p = realloc(env->stack, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		env->stack = p;
-		env->cap = cap;
-	}
-	int err = state_copy(&env->stack[env->nstack].st, st);
+	struct pending *p = grow(env->stack, env->nstack, &env->cap, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	env->stack = p;
+	int err = state_copy(&p[env->nstack].st, st);
 	if (err)
 		return err;
-	env->stack[env->nstack++].insn = insn;
+	p[env->nstack++].insn = insn;
 	return 0;
 }
 
@@ -263,14 +273,10 @@ static int keep_state(struct venv *env)
 		return 0;
 	env->prev_jmps = env->jmps;
 	env->prev_insns = processed;
-	if (env->nopen == env->open_cap) {
-		u32 cap = env->open_cap ? env->open_cap * 2 : 64;
-		struct open_kept *o = realloc(env->open, cap * sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		env->open = o;
-		env->open_cap = cap;
-	}
+	struct open_kept *o = grow(env->open, env->nopen, &env->open_cap, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	env->open = o;
 	struct kept *k = calloc(1, sizeof(*k));
 	if (!k || state_copy(&k->st, &env->cur)) {
 		free(k);
