@@ -7,6 +7,7 @@
 #include "../lib/vlog.h"
 #include "../obj/prog.h"
 #include "commands.h"
+#include "../verifier/caps.h"
 #include "../verifier/verifier.h"
 
 #define MAX_USED_MAPS 64
@@ -14,6 +15,7 @@
 struct load_env {
 	const union bpf_attr *attr;
 	struct bpf_prog *prog;
+	const struct caps *caps; /* the loader's */
 	struct vlog log;
 	struct bpf_map **insn_map; /* map loaded by the ld_imm64 at each index, or NULL */
 	u8 *jump_target;           /* 1 where some jump lands */

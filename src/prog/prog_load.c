@@ -189,31 +189,28 @@ static bool is_perfmon_type(u32 type)
  * the administrator disabled unprivileged BPF, else socket filters and cgroup_skb
  * programs of at most 4096 instructions; network types need CAP_NET_ADMIN, tracing
  * types CAP_PERFMON (CAP_SYS_ADMIN stands for each).  EPERM or E2BIG. */
-static int check_load_caps(const union bpf_attr *attr)
+static int check_load_caps(const union bpf_attr *attr, const struct caps *c)
 {
-	struct caps c;
-
-	caps_read(&c);
-	if (!c.bpf && caps_unprivileged_bpf_disabled())
+	if (!c->bpf && caps_unprivileged_bpf_disabled())
 		return -EPERM;
 	if (attr->insn_cnt == 0 ||
-	    attr->insn_cnt > (c.bpf ? COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS_UNPRIV))
+	    attr->insn_cnt > (c->bpf ? COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS_UNPRIV))
 		return -E2BIG;
-	if (!c.bpf && attr->prog_type != BPF_PROG_TYPE_SOCKET_FILTER &&
+	if (!c->bpf && attr->prog_type != BPF_PROG_TYPE_SOCKET_FILTER &&
 	    attr->prog_type != BPF_PROG_TYPE_CGROUP_SKB)
 		return -EPERM;
-	if ((is_net_admin_type(attr->prog_type) && !c.net_admin) ||
-	    (is_perfmon_type(attr->prog_type) && !c.perfmon))
+	if ((is_net_admin_type(attr->prog_type) && !c->net_admin) ||
+	    (is_perfmon_type(attr->prog_type) && !c->perfmon))
 		return -EPERM;
 	return 0;
 }
 
-static int check_load_attr(const union bpf_attr *attr, const struct prog_type_ops **tops,
-			   u32 *attach_type)
+static int check_load_attr(const union bpf_attr *attr, const struct caps *caps,
+			   const struct prog_type_ops **tops, u32 *attach_type)
 {
 	if (attr->prog_flags & ~(u32)KNOWN_PROG_FLAGS)
 		return -EINVAL;
-	int err = check_load_caps(attr);
+	int err = check_load_caps(attr, caps);
 	if (err)
 		return err;
 	err = check_attach_target(attr);
@@ -329,8 +326,10 @@ int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	const struct prog_type_ops *tops;
 	struct timespec ts;
 	u32 attach_type;
+	struct caps caps;
 
-	int err = check_load_attr(attr, &tops, &attach_type);
+	caps_read(&caps); /* once: the checks here and the verifier weigh the same */
+	int err = check_load_attr(attr, &caps, &tops, &attach_type);
 	if (err == -EINVAL)
 		log_unsupported_type(attr);
 	if (err)
@@ -340,7 +339,7 @@ int prog_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		return (int)PTR_ERR(prog);
 	err = prog_copy_user(prog, attr);
 	if (!err) {
-		struct load_env env = { .attr = attr, .prog = prog };
+		struct load_env env = { .attr = attr, .prog = prog, .caps = &caps };
 		prog_calc_tag(prog->insns, prog->len, prog->tag);
 		err = check_prog(&env);
 	}

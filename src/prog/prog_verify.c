@@ -756,13 +756,14 @@ static int verify_steps(struct load_env *env)
 		err = vm_prepare(prog, helper_get, msg, sizeof(msg));
 		if (err)
 			vlog_printf(&env->log, "%s\n", msg);
-		else if (vm_native_enabled())
-			jit_compile(prog); /* or the interpreter runs it */
 	}
 	/* After vm_prepare, which checks the instructions' form (registers, opcodes,
-	 * reachability): the verifier judges well-formed programs only. */
+	 * reachability): the verifier judges well-formed programs only.  Before the JIT,
+	 * which so compiles only the programs that load. */
 	if (!err && verifier_enabled())
-		err = verifier_run(prog, env->insn_map, &env->log, &env->vstats);
+		err = verifier_run(prog, env->insn_map, env->caps, &env->log, &env->vstats);
+	if (!err && vm_native_enabled())
+		jit_compile(prog); /* or the interpreter runs it */
 	return err;
 }
 

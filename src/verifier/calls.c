@@ -190,19 +190,12 @@ static int check_arg(struct venv *env, const struct helper_proto *p, u32 i, stru
 	}
 }
 
-/* After a helper that may move the packet: every packet pointer is stale. */
-static void clear_pkt_pointers(struct venv *env)
+/* After a helper that may move the packet. */
+static void clear_pkt_one(struct vreg *r, void *arg)
 {
-	for (u32 f = 0; f < env->cur.nframes; f++) {
-		struct vframe *fr = env->cur.fr[f];
-		for (u32 i = 0; i < MAX_BPF_REG; i++)
-			if (fr->regs[i].type >= PTR_PKT && fr->regs[i].type <= PTR_PKT_END)
-				reg_mark_unknown(&fr->regs[i]);
-		for (u32 s = 0; s < STACK_SLOTS; s++)
-			if (fr->slot[s * 8] == SLOT_SPILL && fr->spill[s].type >= PTR_PKT &&
-			    fr->spill[s].type <= PTR_PKT_END)
-				reg_mark_unknown(&fr->spill[s]);
-	}
+	(void)arg;
+	if (r->type >= PTR_PKT && r->type <= PTR_PKT_END)
+		reg_mark_unknown(r);
 }
 
 /* A timer callback: verified later as an entry of its own, (map, key, value) in R1-R3. */
@@ -271,8 +264,8 @@ int check_helper_call(struct venv *env, const struct bpf_insn *insn)
 		err = push_timer_callback(env, &m);
 	if (err)
 		return err;
-	if (p->pkt_changes)
-		clear_pkt_pointers(env);
+	if (p->pkt_changes) /* every packet pointer is stale */
+		for_each_reg(&env->cur, clear_pkt_one, NULL);
 	struct vreg *regs = cur_regs(env);
 	for (u32 i = BPF_REG_1; i <= BPF_REG_5; i++)
 		regs[i] = (struct vreg){ .type = NOT_INIT };

@@ -32,7 +32,6 @@ struct open_kept {
 struct venv {
 	struct bpf_prog *prog;
 	struct bpf_map *const *insn_map;
-	struct vlog *log;
 	struct verifier_stats *stats;
 	struct vstate cur;
 	u32 insn;              /* current instruction */
@@ -102,5 +101,7 @@ int state_copy(struct vstate *dst, const struct vstate *src);
 void state_free(struct vstate *st);
 struct vframe *frame_new(u32 subprog, u32 callsite, u32 frameno);
 u32 subprog_of(const struct bpf_prog *prog, u32 insn);
+/* Applies f to every register and spilled register of every frame of st. */
+void for_each_reg(struct vstate *st, void (*f)(struct vreg *, void *), void *arg);
 
 #endif

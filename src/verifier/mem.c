@@ -157,8 +157,6 @@ static int stack_bounds(struct venv *env, u32 regno, const struct vreg *r, s32 o
 			     (long long)(a - (s64)(s32)r->var_off.value), size);
 	}
 	*at = (s32)a;
-	struct vframe *fr = stack_frame(env, r);
-	fr->depth = MAX(fr->depth, (u32)-a);
 	return 0;
 }
 
@@ -181,15 +179,15 @@ struct region {
 	u32 limit;
 };
 
+/* The first of the two lines the kernel logs for an access outside a region (rg is NULL
+ * for packets): vfail's result, which the caller checks for -EGIVEUP. */
 static int region_error(struct venv *env, const struct vreg *r, u32 regno, s64 off, u32 size,
 			const struct region *rg)
 {
-	if (r->type == PTR_PKT || r->type == PTR_PKT_META) {
-		vfail(env, r, -EACCES,
-		      "invalid access to packet, off=%lld size=%u, R%u(id=%u,off=%lld,r=%u)",
-		      (long long)off, size, regno, r->id, (long long)off, r->range);
-		return -EACCES;
-	}
+	if (r->type == PTR_PKT || r->type == PTR_PKT_META)
+		return vfail(env, r, -EACCES,
+			     "invalid access to packet, off=%lld size=%u, R%u(id=%u,off=%lld,r=%u)",
+			     (long long)off, size, regno, r->id, (long long)off, r->range);
 	if (r->type == PTR_MAP_KEY)
 		return vfail(env, r, -EACCES,
 			     "invalid access to map key, key_size=%u off=%lld size=%u", rg->limit,

@@ -52,9 +52,7 @@ struct vframe {
 	struct vreg spill[STACK_SLOTS]; /* per 8-byte slot (index 0: fp-512) */
 	u32 callsite;                   /* caller's call insn (frames above 0) */
 	u32 subprog;
-	u8 ret_min, ret_max; /* callback frames: allowed R0 range */
 	bool is_callback;
-	u32 depth; /* deepest stack byte used */
 };
 
 struct vstate {

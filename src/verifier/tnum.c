@@ -97,13 +97,6 @@ struct tnum tnum_intersect(struct tnum a, struct tnum b)
 	return TNUM(v & ~mu, mu);
 }
 
-struct tnum tnum_union(struct tnum a, struct tnum b)
-{
-	u64 mu = a.mask | b.mask | (a.value ^ b.value);
-
-	return TNUM(a.value & ~mu, mu);
-}
-
 struct tnum tnum_cast(struct tnum a, u8 size)
 {
 	u64 keep = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;

@@ -39,8 +39,6 @@ struct tnum tnum_rshift(struct tnum a, u8 shift);
 struct tnum tnum_arshift(struct tnum a, u8 shift, u8 bits);
 /* What both know (a and b describe the same value). */
 struct tnum tnum_intersect(struct tnum a, struct tnum b);
-/* What either may be. */
-struct tnum tnum_union(struct tnum a, struct tnum b);
 /* The low 32 bits, zero-extended. */
 struct tnum tnum_subreg(struct tnum a);
 struct tnum tnum_cast(struct tnum a, u8 size);

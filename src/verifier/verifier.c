@@ -142,21 +142,43 @@ void state_free(struct vstate *st)
 	st->nframes = 0;
 }
 
+/* v (an array of n elements of elem bytes, capacity *cap) with room for one more:
+ * itself, or reallocated to twice the capacity; NULL when out of memory. */
+static void *grow(void *v, u32 n, u32 *cap, size_t elem)
+{
+	if (n < *cap)
+		return v;
+	u32 c = *cap ? *cap * 2 : 64;
+	void *p = realloc(v, c * elem);
+	if (p)
+		*cap = c;
+	return p;
+}
+
 int push_branch(struct venv *env, const struct vstate *st, u32 insn)
 {
-	if (env->nstack == env->cap) {
-		u32 cap = env->cap ? env->cap * 2 : 64;
-		struct pending *p = realloc(env->stack, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		env->stack = p;
-		env->cap = cap;
-	}
-	int err = state_copy(&env->stack[env->nstack].st, st);
+	struct pending *p = grow(env->stack, env->nstack, &env->cap, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	env->stack = p;
+	int err = state_copy(&p[env->nstack].st, st);
 	if (err)
 		return err;
-	env->stack[env->nstack++].insn = insn;
+	p[env->nstack++].insn = insn;
 	return 0;
+}
+
+void for_each_reg(struct vstate *st, void (*f)(struct vreg *, void *), void *arg)
+{
+	for (u32 i = 0; i < st->nframes; i++) {
+		struct vframe *fr = st->fr[i];
+		for (u32 r = 0; r < MAX_BPF_REG; r++)
+			f(&fr->regs[r], arg);
+		for (u32 s = 0; s < STACK_SLOTS; s++)
+			if (fr->slot[s * 8] == SLOT_SPILL)
+				f(&fr->spill[s], arg);
+	}
 }
 
 /* ---- pruning ---- */
@@ -251,14 +273,10 @@ static int keep_state(struct venv *env)
 		return 0;
 	env->prev_jmps = env->jmps;
 	env->prev_insns = processed;
-	if (env->nopen == env->open_cap) {
-		u32 cap = env->open_cap ? env->open_cap * 2 : 64;
-		struct open_kept *o = realloc(env->open, cap * sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		env->open = o;
-		env->open_cap = cap;
-	}
+	struct open_kept *o = grow(env->open, env->nopen, &env->open_cap, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	env->open = o;
 	struct kept *k = calloc(1, sizeof(*k));
 	if (!k || state_copy(&k->st, &env->cur)) {
 		free(k);
@@ -331,10 +349,7 @@ static int check_mov(struct venv *env, const struct bpf_insn *insn, bool alu64)
 		return 0;
 	}
 	if (src->type != SCALAR) { /* privileged: a partial copy of a pointer is a number */
-		reg_mark_unknown(dst);
-		dst->var_off = tnum_subreg(TNUM_UNKNOWN);
-		dst->umax = 0xffffffffull;
-		reg_sync(dst);
+		reg_mark_range(dst, 0, 0xffffffffull);
 		return 0;
 	}
 	struct vreg zero;
@@ -466,10 +481,7 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 	bool dptr = dst->type != SCALAR, sptr = src->type != SCALAR;
 	if ((dptr || sptr) && !alu64) {
 		if (op == BPF_SUB) { /* privileged: a meaningless number */
-			reg_mark_unknown(dst);
-			dst->var_off = tnum_subreg(TNUM_UNKNOWN);
-			dst->umax = 0xffffffffull;
-			reg_sync(dst);
+			reg_mark_range(dst, 0, 0xffffffffull);
 			return 0;
 		}
 		return vfail(env, NULL, -EACCES, "R%u 32-bit pointer arithmetic prohibited",
@@ -505,7 +517,11 @@ static int check_alu(struct venv *env, const struct bpf_insn *insn)
 
 static u32 size_bytes(u8 code)
 {
-	return 1u << (BPF_SIZE(code) >> 3 == 3 ? 3 : (u32[]){ 2, 1, 0, 3 }[BPF_SIZE(code) >> 3]);
+	static const u8 bytes[4] = {
+		[BPF_W >> 3] = 4, [BPF_H >> 3] = 2, [BPF_B >> 3] = 1, [BPF_DW >> 3] = 8
+	};
+
+	return bytes[BPF_SIZE(code) >> 3];
 }
 
 static int check_ldx(struct venv *env, const struct bpf_insn *insn)
@@ -631,21 +647,6 @@ static int check_ld(struct venv *env, const struct bpf_insn *insn)
 
 /* ---- jumps ---- */
 
-/* Applies f to every register and spilled register of every frame. */
-static void for_each_reg(struct venv *env, struct vstate *st, void (*f)(struct vreg *, void *),
-			 void *arg)
-{
-	for (u32 i = 0; i < st->nframes; i++) {
-		struct vframe *fr = st->fr[i];
-		for (u32 r = 0; r < MAX_BPF_REG; r++)
-			f(&fr->regs[r], arg);
-		for (u32 s = 0; s < STACK_SLOTS; s++)
-			if (fr->slot[s * 8] == SLOT_SPILL)
-				f(&fr->spill[s], arg);
-	}
-	(void)env;
-}
-
 struct null_mark {
 	u32 id;
 	bool is_null;
@@ -687,7 +688,7 @@ static void link_scalars_one(struct vreg *r, void *arg)
 }
 
 /* A pointer proven to stay below data_end (strict: below or at data_end - 1). */
-static void find_good_pkt(struct venv *env, struct vstate *st, const struct vreg *ptr, bool strict)
+static void find_good_pkt(struct vstate *st, const struct vreg *ptr, bool strict)
 {
 	struct pkt_mark m = { .type = ptr->type, .id = ptr->id };
 
@@ -695,7 +696,7 @@ static void find_good_pkt(struct venv *env, struct vstate *st, const struct vreg
 	    ptr->off + ptr->umax > 0xffff)
 		return;
 	m.range = (u32)ptr->off + (strict ? 1 : 0);
-	for_each_reg(env, st, mark_pkt_one, &m);
+	for_each_reg(st, mark_pkt_one, &m);
 }
 
 /* Comparisons of a packet pointer with data_end (or of pkt_meta with data): the ranges
@@ -720,16 +721,16 @@ static bool pkt_compare(struct venv *env, struct vstate *taken, u8 op, const str
 				     op;
 	switch (op) {
 	case BPF_JGT: /* ptr > end: the fall-through has ptr <= end */
-		find_good_pkt(env, fall, ptr, false);
+		find_good_pkt(fall, ptr, false);
 		break;
 	case BPF_JGE:
-		find_good_pkt(env, fall, ptr, true);
+		find_good_pkt(fall, ptr, true);
 		break;
 	case BPF_JLT:
-		find_good_pkt(env, taken, ptr, true);
+		find_good_pkt(taken, ptr, true);
 		break;
 	case BPF_JLE:
-		find_good_pkt(env, taken, ptr, false);
+		find_good_pkt(taken, ptr, false);
 		break;
 	}
 	return true;
@@ -793,23 +794,23 @@ static int check_cond_jmp(struct venv *env, const struct bpf_insn *insn)
 		live_taken = scalar_branch(od, os, op, true, jmp32);
 		live_fall = scalar_branch(d, s, op, false, jmp32);
 		if (od->id)
-			for_each_reg(env, &other, link_scalars_one, od);
+			for_each_reg(&other, link_scalars_one, od);
 		if (os->id && os != &ok)
-			for_each_reg(env, &other, link_scalars_one, os);
+			for_each_reg(&other, link_scalars_one, os);
 		if (d->id)
-			for_each_reg(env, &env->cur, link_scalars_one, d);
+			for_each_reg(&env->cur, link_scalars_one, d);
 		if (s->id && s != &k)
-			for_each_reg(env, &env->cur, link_scalars_one, s);
+			for_each_reg(&env->cur, link_scalars_one, s);
 	} else if (d->maybe_null && reg_is_const(s) && !s->var_off.value &&
 		   (op == BPF_JEQ || op == BPF_JNE) && !jmp32) {
 		struct null_mark null = { d->id, true }, nonnull = { d->id, false };
-		for_each_reg(env, &other, mark_null_one, op == BPF_JEQ ? &null : &nonnull);
-		for_each_reg(env, &env->cur, mark_null_one, op == BPF_JEQ ? &nonnull : &null);
+		for_each_reg(&other, mark_null_one, op == BPF_JEQ ? &null : &nonnull);
+		for_each_reg(&env->cur, mark_null_one, op == BPF_JEQ ? &nonnull : &null);
 	} else if (!jmp32 && (op == BPF_JEQ || op == BPF_JNE) && same_ptr_kind(d, s) &&
 		   d->maybe_null != s->maybe_null) {
 		/* equal to a non-NULL pointer: not NULL either */
 		struct null_mark nonnull = { d->maybe_null ? d->id : s->id, false };
-		for_each_reg(env, op == BPF_JEQ ? &other : &env->cur, mark_null_one, &nonnull);
+		for_each_reg(op == BPF_JEQ ? &other : &env->cur, mark_null_one, &nonnull);
 	} else if (!jmp32) {
 		pkt_compare(env, &other, op, d, s);
 	}
@@ -954,10 +955,10 @@ static void env_free(struct venv *env)
 	free(env->open);
 }
 
-int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct vlog *log,
-		 struct verifier_stats *stats)
+int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, const struct caps *caps,
+		 struct vlog *log, struct verifier_stats *stats)
 {
-	struct venv env = { .prog = prog, .insn_map = insn_map, .log = log, .stats = stats };
+	struct venv env = { .prog = prog, .insn_map = insn_map, .stats = stats, .caps = *caps };
 	int err = -ENOMEM;
 
 	memset(stats, 0, sizeof(*stats));
@@ -966,7 +967,6 @@ int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct 
 	env.kept = calloc(prog->len, sizeof(*env.kept));
 	env.nkept = calloc(prog->len, sizeof(*env.nkept));
 	env.prune_point = calloc(prog->len, 1);
-	caps_read(&env.caps);
 	if (env.kept && env.nkept && env.prune_point) {
 		mark_prune_points(&env);
 		err = init_entry(&env);
@@ -978,10 +978,8 @@ int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct 
 	if (!err)
 		err = explore(&env);
 	env_free(&env);
-	if (err == -EGIVEUP) {
-		stats->gave_up = true;
-		return 0;
-	}
+	if (err == -EGIVEUP)
+		return 0; /* vgiveup set stats->gave_up */
 	if (err && err != -ENOMEM)
 		vlog_printf(log, "%s", env.msg);
 	return err;

@@ -14,6 +14,7 @@
 #ifndef BPFRUN_VERIFIER_H
 #define BPFRUN_VERIFIER_H
 
+#include "caps.h"
 #include "../lib/vlog.h"
 #include "../obj/prog.h"
 
@@ -24,10 +25,10 @@ struct verifier_stats {
 };
 
 /* Verifies prog (instructions relocated: map loads hold the map or value address, and
- * insn_map[i] names the map of the ld_imm64 at i).  0: proved, or given up; -errno:
- * refused, with the reason in log. */
-int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, struct vlog *log,
-		 struct verifier_stats *stats);
+ * insn_map[i] names the map of the ld_imm64 at i) for a loader with caps (caps_read).
+ * 0: proved, or given up; -errno: refused, with the reason in log. */
+int verifier_run(struct bpf_prog *prog, struct bpf_map *const *insn_map, const struct caps *caps,
+		 struct vlog *log, struct verifier_stats *stats);
 
 /* The switch: on unless BPFRUN_VERIFIER=0 or verifier_set_enabled(0). */
 bool verifier_enabled(void);

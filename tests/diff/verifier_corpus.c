@@ -2,7 +2,7 @@
  * each broken twin, one pair (or more) per rule of the verifier.  Each is loaded on its
  * own with log_level 1; the output is the verdict, the errno and the log's error line
  * (the last line before "processed ..."), so the harness compares them between the
- * kernel and bpfrun.  `verifier_corpus --list` prints the same without the harness. */
+ * kernel and bpfrun. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
