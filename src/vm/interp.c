@@ -539,32 +539,16 @@ a32_neg:
 	DST = (u32) - (u32)DST;
 	NEXT;
 
-/* signed division: by zero gives 0, modulo by zero keeps dst; x / -1 is -x, which
- * also covers INT_MIN / -1 without overflowing in C */
-sdiv64_k:
-	DST = sdiv64(DST, IMM);
+/* signed division and modulo, by the functions above (each label is a function's name) */
+#define SIGNED_DIV(fn)               \
+	fn##_k : DST = fn(DST, IMM); \
+	NEXT;                        \
+	fn##_x : DST = fn(DST, SRC); \
 	NEXT;
-sdiv64_x:
-	DST = sdiv64(DST, SRC);
-	NEXT;
-smod64_k:
-	DST = smod64(DST, IMM);
-	NEXT;
-smod64_x:
-	DST = smod64(DST, SRC);
-	NEXT;
-sdiv32_k:
-	DST = sdiv32(DST, IMM);
-	NEXT;
-sdiv32_x:
-	DST = sdiv32(DST, SRC);
-	NEXT;
-smod32_k:
-	DST = smod32(DST, IMM);
-	NEXT;
-smod32_x:
-	DST = smod32(DST, SRC);
-	NEXT;
+	SIGNED_DIV(sdiv64)
+	SIGNED_DIV(smod64)
+	SIGNED_DIV(sdiv32)
+	SIGNED_DIV(smod32)
 
 movsx32_8:
 	DST = (u32)(s32)(s8)SRC;
