@@ -837,8 +837,7 @@ count:
 	goto *labels[pc->op];
 
 bad_op:
-	vm_fault(x, "insn %ld: invalid instruction",
-		 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns));
+	vm_fault(x, "insn %ld: invalid instruction", insn_index(x, pc));
 	goto out;
 
 out:
