@@ -5,6 +5,8 @@
  *   The run budget is an atomic read when a run starts; a run's budget counters belong
  *   to its thread; x->stop is an atomic other threads set (vm_stop_run).  The run-end
  *   hooks are registered by constructors, before any run, and only read afterwards.
+ *   The JIT switch (native_on) is an atomic any thread may flip (bpfrun_set_jit); the
+ *   prog layer reads it at load and exec_frame at each frame's entry.
  * Programs and their maps are immutable while they run; a program entered by a tail call
  * is referenced until the run ends (tail_refs).
  */
