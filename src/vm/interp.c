@@ -473,7 +473,6 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	const void *const *dispatch = ((const struct vm_code *)prog->vm_code)->cov ? counting :
 										     labels;
 	const struct vm_insn *cov_jump = NULL; /* the conditional jump executed last */
-	const u32 entry_depth = x->depth;
 	const u64 stack_top = vm_stack_top(x);
 	struct frame frames[MAX_CALL_FRAMES];
 	u32 nr_frames = 0;
@@ -481,16 +480,10 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	const struct vm_insn *pc;
 	void *p;
 
-	if (entry_depth >= MAX_CALL_FRAMES) {
-		vm_depth_fault(x);
-		return 0;
-	}
-	x->depth = entry_depth + 1;
 	stack_lo = stack_top - (u64)x->depth * MAX_BPF_STACK;
 	memset(r, 0, sizeof(r));
 	memcpy(&r[1], args, 5 * sizeof(u64));
 	r[10] = stack_lo + MAX_BPF_STACK;
-	x->prog = prog;
 	pc = &((const struct vm_code *)prog->vm_code)->insns[start];
 	goto *dispatch[pc->op];
 
@@ -841,7 +834,5 @@ bad_op:
 	goto out;
 
 out:
-	x->depth = entry_depth;
-	x->prog = prog;
-	return x->fault ? 0 : r[0];
+	return r[0];
 }
