@@ -16,21 +16,10 @@ typedef u64 (*jit_tramp)(struct exec_ctx *x, const u64 *args, const void *target
 u64 jit_run(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
 {
 	const struct jit_image *im = prog->jit;
-	const u32 entry_depth = x->depth;
-	u64 r0;
+	const u64 r10 = vm_stack_top(x) - (u64)(x->depth - 1) * MAX_BPF_STACK; /* frame's top */
 
-	if (entry_depth >= MAX_CALL_FRAMES) {
-		vm_depth_fault(x);
-		return 0;
-	}
-	x->depth = entry_depth + 1;
-	x->prog = prog;
-	r0 = ((jit_tramp)(uintptr_t)im->code)(x, args, im->code + im->insn_off[start],
-					      vm_stack_top(x) - (u64)entry_depth * MAX_BPF_STACK,
-					      start);
-	x->depth = entry_depth;
-	x->prog = prog;
-	return x->fault ? 0 : r0;
+	return ((jit_tramp)(uintptr_t)im->code)(x, args, im->code + im->insn_off[start], r10,
+						start);
 }
 
 static const struct vm_insn *insn_at(const struct exec_ctx *x, u64 c)
@@ -221,7 +210,7 @@ struct jit_ret jit_rt_tail_call(struct exec_ctx *x, u64 map, u64 index, u64 c, u
 	}
 	const u64 args[5] = { (u64)(uintptr_t)x->ctx, map, index };
 	x->depth--;
-	u64 r = vm_interp(x, target, 0, args);
+	u64 r = vm_exec_frame(x, target, 0, args);
 	x->depth++;
 	return x->fault ? ret(0, false) : ret(r, 2);
 }

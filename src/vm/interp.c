@@ -473,7 +473,6 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	const void *const *dispatch = ((const struct vm_code *)prog->vm_code)->cov ? counting :
 										     labels;
 	const struct vm_insn *cov_jump = NULL; /* the conditional jump executed last */
-	const u32 entry_depth = x->depth;
 	const u64 stack_top = vm_stack_top(x);
 	struct frame frames[MAX_CALL_FRAMES];
 	u32 nr_frames = 0;
@@ -481,16 +480,10 @@ u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const 
 	const struct vm_insn *pc;
 	void *p;
 
-	if (entry_depth >= MAX_CALL_FRAMES) {
-		vm_depth_fault(x);
-		return 0;
-	}
-	x->depth = entry_depth + 1;
 	stack_lo = stack_top - (u64)x->depth * MAX_BPF_STACK;
 	memset(r, 0, sizeof(r));
 	memcpy(&r[1], args, 5 * sizeof(u64));
 	r[10] = stack_lo + MAX_BPF_STACK;
-	x->prog = prog;
 	pc = &((const struct vm_code *)prog->vm_code)->insns[start];
 	goto *dispatch[pc->op];
 
@@ -539,32 +532,16 @@ a32_neg:
 	DST = (u32) - (u32)DST;
 	NEXT;
 
-/* signed division: by zero gives 0, modulo by zero keeps dst; x / -1 is -x, which
- * also covers INT_MIN / -1 without overflowing in C */
-sdiv64_k:
-	DST = sdiv64(DST, IMM);
+/* signed division and modulo, by the functions above (each label is a function's name) */
+#define SIGNED_DIV(fn)               \
+	fn##_k : DST = fn(DST, IMM); \
+	NEXT;                        \
+	fn##_x : DST = fn(DST, SRC); \
 	NEXT;
-sdiv64_x:
-	DST = sdiv64(DST, SRC);
-	NEXT;
-smod64_k:
-	DST = smod64(DST, IMM);
-	NEXT;
-smod64_x:
-	DST = smod64(DST, SRC);
-	NEXT;
-sdiv32_k:
-	DST = sdiv32(DST, IMM);
-	NEXT;
-sdiv32_x:
-	DST = sdiv32(DST, SRC);
-	NEXT;
-smod32_k:
-	DST = smod32(DST, IMM);
-	NEXT;
-smod32_x:
-	DST = smod32(DST, SRC);
-	NEXT;
+	SIGNED_DIV(sdiv64)
+	SIGNED_DIV(smod64)
+	SIGNED_DIV(sdiv32)
+	SIGNED_DIV(smod32)
 
 movsx32_8:
 	DST = (u32)(s32)(s8)SRC;
@@ -853,12 +830,9 @@ count:
 	goto *labels[pc->op];
 
 bad_op:
-	vm_fault(x, "insn %ld: invalid instruction",
-		 (long)(pc - ((const struct vm_code *)x->prog->vm_code)->insns));
+	vm_fault(x, "insn %ld: invalid instruction", insn_index(x, pc));
 	goto out;
 
 out:
-	x->depth = entry_depth;
-	x->prog = prog;
-	return x->fault ? 0 : r[0];
+	return r[0];
 }

@@ -5,6 +5,8 @@
  *   The run budget is an atomic read when a run starts; a run's budget counters belong
  *   to its thread; x->stop is an atomic other threads set (vm_stop_run).  The run-end
  *   hooks are registered by constructors, before any run, and only read afterwards.
+ *   The JIT switch (native_on) is an atomic any thread may flip (bpfrun_set_jit); the
+ *   prog layer reads it at load and exec_frame at each frame's entry.
  * Programs and their maps are immutable while they run; a program entered by a tail call
  * is referenced until the run ends (tail_refs).
  */
@@ -234,13 +236,25 @@ __attribute__((constructor)) static void jit_from_environment(void)
 
 /* ---- runs ---- */
 
-/* Runs one frame: the program's native code when it has some and the JIT is on, else the
- * interpreter (both keep vm_interp's contract). */
-static u64 exec_frame(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
+u64 vm_exec_frame(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5])
 {
+	const u32 entry_depth = x->depth;
+	u64 r0;
+
+	if (entry_depth >= MAX_CALL_FRAMES) {
+		vm_depth_fault(x);
+		return 0;
+	}
+	x->depth = entry_depth + 1;
+	x->prog = prog;
 	if (prog->native && vm_native_enabled())
-		return prog->native(x, prog, start, args);
-	return vm_interp(x, prog, start, args);
+		r0 = prog->native(x, prog, start, args);
+	else
+		r0 = vm_interp(x, prog, start, args);
+	/* a fault may leave the frames of calls in use, a tail call another program */
+	x->depth = entry_depth;
+	x->prog = prog;
+	return x->fault ? 0 : r0;
 }
 
 _Static_assert(VM_MAX_TAIL_REFS == MAX_TAIL_CALL_CNT, "a reference per tail call");
@@ -273,7 +287,7 @@ static u64 run_fresh(struct exec_ctx *x, const struct bpf_prog *prog, u32 start,
 	x->map_hit.prog = NULL;
 	x->may_goto_left = VM_MAY_GOTO_BUDGET;
 	budget_start(x);
-	ret = exec_frame(x, prog, start, args);
+	ret = vm_exec_frame(x, prog, start, args);
 	/* The kernel's verifier refuses an exit inside a bpf_spin_lock-ed region; here the
 	 * lock is released and the run faults, so the next run cannot spin on it forever. */
 	if (unlikely(x->held_lock)) {
@@ -310,7 +324,7 @@ u64 vm_call(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, u64 r1, 
 	if (!vm_charge(x, VM_CALLBACK_COST))
 		return 0;
 	caller = x->prog;
-	ret = exec_frame(x, prog, start, args);
+	ret = vm_exec_frame(x, prog, start, args);
 	x->prog = caller;
 	return ret;
 }

@@ -1,9 +1,9 @@
 /* The interpreter and the execution context it runs in.
  *
  * Each thread that runs programs or callbacks has one exec_ctx (thread-local, created on
- * first use) with a stable CPU id below num_possible_cpus(): per-CPU maps and
- * bpf_get_smp_processor_id() read it.  A run uses the context's own stack (8 frames of 512
- * bytes), so runs on different threads share nothing and need no lock; a run allocates
+ * first use) with the thread's CPU id below num_possible_cpus() (lib/cpu.h): per-CPU maps
+ * and bpf_get_smp_processor_id() read it.  A run uses the context's own stack (8 frames of
+ * 512 bytes), so runs on different threads share nothing and need no lock; a run allocates
  * nothing.
  *
  * Memory safety without a verifier: every load, store and atomic the program performs,

@@ -141,7 +141,13 @@ vm_coverage_count(const struct vm_code *vc, const struct vm_insn *pc, const stru
 	return NULL;
 }
 
-/* interp.c: runs from instruction `start` of prog as a new frame, until that frame exits. */
+/* vm.c: runs from instruction `start` of prog as a new frame, until that frame exits: enters
+ * the frame (x->depth one more, x->prog = prog, or a fault when the stack is full), runs it
+ * natively when prog has native code and the JIT is on, else in vm_interp, and leaves it
+ * (depth and prog back, whatever the run did).  R0, or 0 after a fault. */
+u64 vm_exec_frame(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5]);
+/* interp.c: runs the frame vm_exec_frame entered, from instruction `start` of prog, until it
+ * exits or faults; returns R0.  prog->native has the same contract (jit/). */
 u64 vm_interp(struct exec_ctx *x, const struct bpf_prog *prog, u32 start, const u64 args[5]);
 
 /* interp.c, for native code (jit/) that must behave as the interpreter does: a load or
