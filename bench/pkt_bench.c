@@ -1,6 +1,6 @@
 /* Packet helpers through BPF_PROG_TEST_RUN (repeat): ns per run of an XDP redirect through
- * a devmap, 20 bytes pushed after the MAC header and popped with skb_adjust_room, a VLAN tag pushed and
- * popped, and 20 LD_ABS reads at SKF_NET_OFF (bench/bpf/pkt_bench.bpf.c). */
+ * a devmap, 20 bytes pushed after the MAC header and popped with skb_adjust_room, a VLAN
+ * tag pushed and popped, and 20 LD_ABS reads at SKF_NET_OFF (bench/bpf/pkt_bench.bpf.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -115,8 +115,10 @@ static void bench_arm(void)
 		run_prog(prog_fd(obj, "look"), NULL, 0, NULL);
 		uint64_t t1 = now_ns();
 		run_prog(prog_fd(obj, "arm"), NULL, 0, NULL);
-		without += (double)(now_ns() - t0) - (double)(now_ns() - t1);
-		with += (double)(now_ns() - t1);
+		uint64_t t2 = now_ns();
+
+		without += (double)(t1 - t0);
+		with += (double)(t2 - t1);
 		usleep(2000); /* the callbacks run */
 		for (uint32_t k = 0; k < per_run; k++)
 			bpf_map_update_elem(map_fd(obj, "fresh"), &k, zero, BPF_ANY);

@@ -193,21 +193,30 @@ HELPER(for_each_map_elem)
 
 /* ---- bpf_spin_lock ---- */
 
+static bool is_lock_of(const struct bpf_map *m, u64 addr)
+{
+	s32 lock_off = map_field_off(m, FIELD_SPIN_LOCK);
+	u64 value, off;
+
+	return lock_off != FIELD_NONE && map_value_at(m, addr, &value, &off) &&
+	       off == (u64)lock_off;
+}
+
 /* The lock word a program named: it must be the bpf_spin_lock field of a value of
- * one of the maps the program uses (the kernel's verifier proves the same). */
+ * one of the maps the run may use (the kernel's verifier proves the same): the
+ * program's own (looked at directly: this is every bpf_spin_lock's path), then the
+ * inner maps the run reached. */
 static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
 {
 	const struct bpf_prog *p = x->prog;
+	u32 own = p ? p->nr_used_maps : 0;
 
-	for (u32 i = 0; p && i < p->nr_used_maps; i++) {
-		const struct bpf_map *m = p->used_maps[i];
-		u64 value, off;
-
-		s32 lock_off = map_field_off(m, FIELD_SPIN_LOCK);
-		if (lock_off != FIELD_NONE && map_value_at(m, addr, &value, &off) &&
-		    off == (u64)lock_off)
+	for (u32 i = 0; i < own; i++)
+		if (is_lock_of(p->used_maps[i], addr))
 			return (u32 *)(uintptr_t)addr;
-	}
+	for (u32 i = own, n = vm_nr_maps(x); i < n; i++)
+		if (is_lock_of(vm_map_nth(x, i), addr))
+			return (u32 *)(uintptr_t)addr;
 	vm_fault(x, "arg#0 expected pointer to a bpf_spin_lock in a map value");
 	return NULL;
 }

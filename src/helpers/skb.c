@@ -10,7 +10,9 @@
  * the page fails with -ENOMEM (the kernel allows up to 16064 bytes).  fib_lookup answers
  * as a kernel whose routing tables are empty and whose devices have forwarding off (a
  * fresh network namespace).  Device MTUs are the host's (SIOCGIFMTU).
- * No locking: the packet belongs to the running thread.
+ * No locking: the packet belongs to the running thread.  The one state shared by all
+ * threads, dev_mtu()'s ioctl socket, is created on first use and published with a
+ * compare-and-swap (a thread that loses the race closes its own).
  */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>

@@ -91,7 +91,9 @@ static void fire_due_here(void)
 	while (e->q.nr && !e->running && !e->stop) {
 		s64 due = head_due(e), now = (s64)clock_now(CLOCK_MONOTONIC);
 
-		if (due > until)
+		/* past the window, even with the head due: a callback that keeps re-arming
+		 * at a time already past would otherwise never let the run return */
+		if (due > until || now > until)
 			break;
 		if (due > now)
 			spin_locked(e, due);

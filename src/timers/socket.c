@@ -11,8 +11,9 @@
  * Threads: one listener thread per process, started by a constructor when the variable
  * is set, or by bpfrun_timer_socket_start() (the per-user runtime of `bpfrun exec` calls
  * it: its timers are those of every command it serves); it sleeps in accept() (no CPU
- * while idle) and answers one client at a time.  It dies with the process.  Only a peer of the same user, or root, gets an answer
- * (SO_PEERCRED): timers name maps, keys and programs.
+ * while idle) and answers one client at a time.  It dies with the process.  Only a peer
+ * of the same user, or root, gets an answer (SO_PEERCRED): timers name maps, keys and
+ * programs.
  */
 #include <errno.h>
 #include <pthread.h>

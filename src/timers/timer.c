@@ -377,21 +377,9 @@ u64 kfunc_bpf_timer_cancel_async(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, 
 	return err_ret(ret == -EINPROGRESS ? -1 : ret);
 }
 
-static void timer_field_destroy(void *map, void *timer)
-{
-	timer_cancel_and_free(map, timer);
-}
-
-/* The bpf_timer kind of map value fields is ours: maps free a value's timer through
- * this registration without knowing about timers. */
-__attribute__((constructor)) static void timer_register_field(void)
-{
-	static const struct field_kind_ops ops = { .destroy = timer_field_destroy };
-
-	field_kind_register(FIELD_TIMER, &ops);
-}
-
-void timer_cancel_and_free(struct bpf_map *map, void *timer)
+/* Cancels and frees the timer stored at `timer` (inside a value of map): stops it without
+ * waiting on oneself, forgets the callback, resets the bytes to uninitialized. */
+static void timer_cancel_and_free(void *map, void *timer)
 {
 	struct timer_kern *tk = timer;
 	struct bpfrun_timer *t;
@@ -418,6 +406,15 @@ void timer_cancel_and_free(struct bpf_map *map, void *timer)
 	if (old)
 		prog_put(old);
 	timer_put(t);
+}
+
+/* The bpf_timer kind of map value fields is ours: maps free a value's timer through
+ * this registration without knowing about timers. */
+__attribute__((constructor)) static void timer_register_field(void)
+{
+	static const struct field_kind_ops ops = { .destroy = timer_cancel_and_free };
+
+	field_kind_register(FIELD_TIMER, &ops);
 }
 
 static void timers_run_end(void)

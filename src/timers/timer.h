@@ -8,16 +8,10 @@
 #include "../lib/common.h"
 #include "../vm/vm.h"
 
-struct bpf_map;
-
 u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map, u64 flags, u64 r4, u64 r5);
 u64 helper_timer_set_callback(struct exec_ctx *x, u64 timer, u64 fn, u64 r3, u64 r4, u64 r5);
 u64 helper_timer_start(struct exec_ctx *x, u64 timer, u64 nsecs, u64 flags, u64 r4, u64 r5);
 u64 helper_timer_cancel(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, u64 r4, u64 r5);
-
-/* Cancel and free the timer stored at `timer` (inside a value of map): stops it without
- * waiting on oneself, forgets the callback, resets the bytes to uninitialized. */
-void timer_cancel_and_free(struct bpf_map *map, void *timer);
 
 /* Called by the interpreter when a fresh run (not a nested callback) ends: timers the
  * run armed may fire from now on (the kernel's softirq waits for the program too). */

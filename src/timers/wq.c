@@ -1,5 +1,5 @@
 /* bpf_wq (Linux 6.10): the kfuncs bpf_wq_init, bpf_wq_set_callback_impl and bpf_wq_start,
- * and cancel-and-free, with the kernel's semantics (docs/bpf-wq.md).  A work item runs
+ * and cancel-and-free, with the kernel's semantics (docs/bpf-async.md).  A work item runs
  * its callback (map, key, value) once per start, in process context: here on a worker
  * thread, the kernel's system workqueue, where a sleepable helper may be called.
  *

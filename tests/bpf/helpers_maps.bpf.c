@@ -1,5 +1,6 @@
 /* Map helpers from programs: lookup/update/delete with their error returns, per-CPU
- * lookups, bpf_for_each_map_elem and bpf_spin_lock.  Results go to res[n]. */
+ * lookups, bpf_for_each_map_elem and bpf_spin_lock (an inner map's too).  Results go to
+ * res[n]. */
 #include "helpers_common.h"
 
 struct {
@@ -41,6 +42,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct locked);
 } locks SEC(".maps");
+
+/* bpf_spin_lock in a value of an inner map, which the program reaches by lookup only */
+struct inner_locks {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct locked);
+} inner_locks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct inner_locks);
+} outer_locks SEC(".maps") = { .values = { &inner_locks } };
 
 SEC("tc")
 int elems(void *ctx)
@@ -149,6 +165,25 @@ int spinlock(void *ctx)
 	struct locked *l = bpf_map_lookup_elem(&locks, &k);
 	__u64 n;
 
+	if (!l)
+		return 0;
+	bpf_spin_lock(&l->lock);
+	n = ++l->count;
+	bpf_spin_unlock(&l->lock);
+	return n;
+}
+
+SEC("tc")
+int spinlock_inner(void *ctx)
+{
+	__u32 k = 0;
+	void *inner = bpf_map_lookup_elem(&outer_locks, &k);
+	struct locked *l;
+	__u64 n;
+
+	if (!inner)
+		return 0;
+	l = bpf_map_lookup_elem(inner, &k);
 	if (!l)
 		return 0;
 	bpf_spin_lock(&l->lock);

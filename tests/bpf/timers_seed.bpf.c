@@ -1,2 +1,3 @@
 /* The documentation's timer example, unmodified. */
-#include "../../examples/seed_timer.bpf.c" /* verbatim copy of ../shared/examples (checked by tests/cli) */
+/* examples/: a verbatim copy of ../shared/examples (checked by tests/cli) */
+#include "../../examples/seed_timer.bpf.c"

@@ -4,4 +4,5 @@
 #include <bpf/bpf_helpers.h>
 
 #define bpf_timer_cancel(timer) ((void)(timer), 0L)
-#include "../../examples/seed_timer.bpf.c" /* verbatim copy of ../shared/examples (checked by tests/cli) */
+/* examples/: a verbatim copy of ../shared/examples (checked by tests/cli) */
+#include "../../examples/seed_timer.bpf.c"

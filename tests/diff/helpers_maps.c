@@ -88,6 +88,17 @@ static void test_spinlock(void)
 	out("spinlock: count %llu", v[1]);
 }
 
+/* bpf_spin_lock on a value of an inner map (reached through the outer map's lookup). */
+static void test_spinlock_inner(void)
+{
+	for (int i = 0; i < 3; i++) {
+		uint32_t retval = 0;
+		int err = run_prog(prog_fd(obj, "spinlock_inner"), NULL, 0, &retval);
+
+		out("spinlock_inner: %d, count %u", err, retval);
+	}
+}
+
 int main(void)
 {
 	obj = load_obj("helpers_maps");
@@ -110,6 +121,7 @@ int main(void)
 	print_hash("hash");
 
 	test_spinlock();
+	test_spinlock_inner();
 	bpf_object__close(obj);
 	return finish();
 }
