@@ -31,8 +31,9 @@
  *   their fields freed after it is released, then they go to the free list.
  *   Element state, hash and reference bits are read without the lock with atomics (the
  *   LRU sweep) and rechecked under it.  A caller's key is read with relaxed atomics too
- *   (key_word): it may lie in map memory other threads rewrite.  for_each_value visits every slot, whatever its
- *   state: freeing a timer is safe on any slot (an absent one is a no-op).
+ *   (key_word): it may lie in map memory other threads rewrite.  for_each_value visits
+ *   every slot, whatever its state: freeing a timer is safe on any slot (an absent one is
+ *   a no-op).
  */
 #include <stdlib.h>
 #include <string.h>
