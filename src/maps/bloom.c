@@ -152,10 +152,8 @@ static struct bpf_map *bloom_alloc(const union bpf_attr *attr)
 	if (!(attr->map_flags & BPF_F_ZERO_SEED) &&
 	    getrandom(&b->seed, sizeof(b->seed), 0) != sizeof(b->seed))
 		b->seed = (u32)(uintptr_t)b;
-	b->bits = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (b->bits == MAP_FAILED) {
-		b->bits = NULL;
+	b->bits = map_reserve(len);
+	if (!b->bits) {
 		bloom_free(&b->map);
 		return ERR_PTR(-ENOMEM);
 	}

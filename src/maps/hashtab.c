@@ -147,14 +147,6 @@ static u32 roundup_pow_of_two(u32 n)
 	return p;
 }
 
-/* Reserves len bytes of zeroed memory that costs nothing until touched. */
-static void *reserve(size_t len)
-{
-	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static u64 random_seed(void)
 {
 	u64 seed = 0;
@@ -221,14 +213,14 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 	h->capacity = (u64)h->map.max_entries + POOL_SPARE;
 	h->buckets_len = (size_t)h->n_buckets * sizeof(struct bucket);
 	h->pool_len = h->capacity * h->elem_size;
-	h->buckets = reserve(h->buckets_len);
-	h->pool = reserve(h->pool_len);
+	h->buckets = map_reserve(h->buckets_len);
+	h->pool = map_reserve(h->pool_len);
 	if (!h->buckets || !h->pool)
 		goto fail;
 	if (h->percpu) {
 		h->pcpu_stride = ROUND_UP((u64)attr->value_size, 8);
 		h->pcpu_len = h->capacity * h->ncpus * h->pcpu_stride;
-		h->pcpu = reserve(h->pcpu_len);
+		h->pcpu = map_reserve(h->pcpu_len);
 		if (!h->pcpu)
 			goto fail;
 		h->map.region = (struct map_region){ .base = h->pcpu,

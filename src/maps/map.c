@@ -135,6 +135,14 @@ int map_check_kernel_bytes(u64 bytes)
 	return bytes > phys ? -ENOMEM : 0;
 }
 
+void *map_reserve(size_t len)
+{
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 /* ---- memory safety ---- */
 
 static bool overlaps_field(const struct bpf_map *map, u64 off, u64 len)
