@@ -116,12 +116,7 @@ static u64 bloom_bits(u32 max_entries, u32 nr_hashes)
 	if (n > 0xffffffffull || (n / 5) * 7 > 0xffffffffull || (n / 5) * 7 > (1ull << 31))
 		return 1ull << 32;
 	n = (n / 5) * 7;
-	if (n <= 64)
-		return 64;
-	u64 p = 1;
-	while (p < n)
-		p <<= 1;
-	return p;
+	return n <= 64 ? 64 : map_roundup_pow2((u32)n);
 }
 
 static void bloom_free(struct bpf_map *map)

@@ -138,15 +138,6 @@ static int htab_alloc_check(const union bpf_attr *attr)
 	return 0;
 }
 
-static u32 roundup_pow_of_two(u32 n)
-{
-	u32 p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 static u64 random_seed(void)
 {
 	u64 seed = 0;
@@ -201,7 +192,7 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 	int err = -E2BIG;
 	if (h->map.max_entries > 1u << 31)
 		goto fail;
-	h->n_buckets = roundup_pow_of_two(h->map.max_entries);
+	h->n_buckets = map_roundup_pow2(h->map.max_entries);
 	if (h->n_buckets > UINT32_MAX / KERNEL_BUCKET_SIZE)
 		goto fail;
 	err = map_check_kernel_bytes(htab_kernel_bytes(h, attr));

@@ -194,6 +194,15 @@ int map_check_kernel_bytes(u64 bytes);
  * large map is cheap until used, whatever the allocator underneath, sanitizers' included);
  * NULL when the address space is short.  Released with sys_munmap. */
 void *map_reserve(size_t len);
+/* The least power of two >= n, at most 2^31 (callers refuse larger n first). */
+static inline u32 map_roundup_pow2(u32 n)
+{
+	u32 p = 1;
+
+	while (p < n && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
 
 /* The one place that knows the region's layout: when addr lies in a value of map, sets
  * *value to that value's address and *off to addr's offset in it.  Every memory check

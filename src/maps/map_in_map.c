@@ -146,15 +146,6 @@ static int mim_alloc_check(const union bpf_attr *attr)
 	return 0;
 }
 
-static u32 pow2_at_least(u32 n)
-{
-	u32 p = 1;
-
-	while (p < n && p < (1u << 31))
-		p <<= 1;
-	return p;
-}
-
 static int mim_storage(struct mim *mm, const union bpf_attr *attr)
 {
 	u64 n = attr->max_entries;
@@ -166,7 +157,7 @@ static int mim_storage(struct mim *mm, const union bpf_attr *attr)
 		return err ? err : mm->slots ? 0 : -ENOMEM;
 	}
 	mm->elem_size = sizeof(struct mim_elem) + ROUND_UP((u64)attr->key_size, 8);
-	mm->nbuckets = pow2_at_least(attr->max_entries);
+	mm->nbuckets = map_roundup_pow2(attr->max_entries);
 	mm->elems_len = n * mm->elem_size;
 	mm->buckets_len = (size_t)mm->nbuckets * sizeof(u32);
 	int err = map_check_kernel_bytes(mm->elems_len + mm->buckets_len);
