@@ -156,6 +156,8 @@ static int mim_storage(struct mim *mm, const union bpf_attr *attr)
 		mm->slots = err ? NULL : map_reserve(mm->elems_len);
 		return err ? err : mm->slots ? 0 : -ENOMEM;
 	}
+	if (n > 1u << 31) /* the kernel's htab_map_alloc: no power of two of buckets */
+		return -E2BIG;
 	mm->elem_size = sizeof(struct mim_elem) + ROUND_UP((u64)attr->key_size, 8);
 	mm->nbuckets = map_roundup_pow2(attr->max_entries);
 	mm->elems_len = n * mm->elem_size;
