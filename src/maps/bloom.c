@@ -9,7 +9,6 @@
  */
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <bpf/btf.h>
 
 #include "map.h"
@@ -144,9 +143,7 @@ static struct bpf_map *bloom_alloc(const union bpf_attr *attr)
 	b->nr_hashes = nr_hashes;
 	b->mask = (u32)(nbits - 1);
 	b->len = len;
-	if (!(attr->map_flags & BPF_F_ZERO_SEED) &&
-	    getrandom(&b->seed, sizeof(b->seed), 0) != sizeof(b->seed))
-		b->seed = (u32)(uintptr_t)b;
+	b->seed = attr->map_flags & BPF_F_ZERO_SEED ? 0 : (u32)map_random_seed();
 	b->bits = map_reserve(len);
 	if (!b->bits) {
 		bloom_free(&b->map);

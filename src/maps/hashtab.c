@@ -138,15 +138,6 @@ static int htab_alloc_check(const union bpf_attr *attr)
 	return 0;
 }
 
-static u64 random_seed(void)
-{
-	u64 seed = 0;
-
-	if (getentropy(&seed, sizeof(seed)))
-		seed = (u64)(uintptr_t)&seed ^ (u64)getpid() << 32;
-	return seed;
-}
-
 static void htab_free(struct bpf_map *map);
 
 /* The kernel's max_entries rule for per-CPU LRU lists: a multiple of the CPU count. */
@@ -187,7 +178,7 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 		h->map.max_entries = lru_percpu_max_entries(attr->max_entries, h->ncpus);
 	h->map.key_size = attr->key_size;
 	h->map.value_size = attr->value_size;
-	h->seed = attr->map_flags & BPF_F_ZERO_SEED ? 0 : random_seed();
+	h->seed = attr->map_flags & BPF_F_ZERO_SEED ? 0 : map_random_seed();
 
 	int err = -E2BIG;
 	if (h->map.max_entries > 1u << 31)

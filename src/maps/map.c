@@ -143,6 +143,15 @@ void *map_reserve(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+u64 map_random_seed(void)
+{
+	u64 seed = 0;
+
+	if (getentropy(&seed, sizeof(seed)))
+		seed = (u64)(uintptr_t)&seed ^ (u64)getpid() << 32;
+	return seed;
+}
+
 /* ---- memory safety ---- */
 
 static bool overlaps_field(const struct bpf_map *map, u64 off, u64 len)

@@ -194,6 +194,8 @@ int map_check_kernel_bytes(u64 bytes);
  * large map is cheap until used, whatever the allocator underneath, sanitizers' included);
  * NULL when the address space is short.  Released with sys_munmap. */
 void *map_reserve(size_t len);
+/* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
+u64 map_random_seed(void);
 /* The least power of two >= n, at most 2^31 (callers refuse larger n first). */
 static inline u32 map_roundup_pow2(u32 n)
 {
