@@ -74,20 +74,6 @@ static int check_header(const u8 *data, u32 size, struct btf_header *h, struct v
 	return 0;
 }
 
-/* ---- the kernel's type checks ---- */
-
-static void verify_vprintf(void *arg, const char *fmt, va_list ap)
-{
-	vlog_vprintf(arg, fmt, ap);
-}
-
-static int verify_types(const void *data, u32 size, const struct btf_header *hdr, struct vlog *log)
-{
-	const struct btf_vlog out = { .vprintf = verify_vprintf, .arg = log };
-
-	return btf_verify(data, size, hdr, &out);
-}
-
 /* ---- parsing with libbpf, its messages captured into the log ---- */
 
 static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -103,7 +89,7 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 static struct btf *parse_types(const void *data, u32 size, const struct btf_header *hdr,
 			       struct vlog *log)
 {
-	int err = verify_types(data, size, hdr, log);
+	int err = btf_verify(data, size, hdr, log);
 
 	if (err)
 		return ERR_PTR(err);

@@ -21,6 +21,7 @@
 #include <linux/btf.h>
 
 #include "btf_verify.h"
+#include "../lib/vlog.h"
 
 #define MAX_RESOLVE_DEPTH 32
 #define INFO_MASK 0x9f00ffffu
@@ -40,7 +41,7 @@ struct resolved {
 };
 
 struct bv {
-	const struct btf_vlog *log;
+	struct vlog *log;
 	const char *strs;
 	u32 str_len;
 	const struct btf_type **types; /* by id; types[0] (void) is NULL */
@@ -59,7 +60,7 @@ static void bv_log(const struct bv *v, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	v->log->vprintf(v->log->arg, fmt, ap);
+	vlog_vprintf(v->log, fmt, ap);
 	va_end(ap);
 }
 
@@ -1214,7 +1215,7 @@ static int check_all_metas(struct bv *v, const u8 *types, u32 len)
 	return 0;
 }
 
-int btf_verify(const u8 *data, u32 size, const struct btf_header *hdr, const struct btf_vlog *log)
+int btf_verify(const u8 *data, u32 size, const struct btf_header *hdr, struct vlog *log)
 {
 	const struct btf_header h = *hdr;
 	struct bv v = { .log = log };

@@ -124,16 +124,6 @@ static u64 array_kernel_bytes(const union bpf_attr *attr)
 	return n * elem_size;
 }
 
-/* A prog array's n slots, zero pages reserved but not committed (whatever the allocator
- * underneath, sanitizers' included): a slot costs memory once a program is stored. */
-static struct bpf_prog **reserve_slots(u32 n)
-{
-	void *p = sys_mmap(NULL, (size_t)n * sizeof(struct bpf_prog *), PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 /* The values' memory: a shared memfd mapping for mmapable arrays, else anonymous. */
 static int array_map_values(struct bpf_array *a, bool mmapable)
 {
@@ -172,7 +162,7 @@ static struct bpf_map *array_alloc(const union bpf_attr *attr)
 	a->elem_size = ROUND_UP((u64)attr->value_size, 8);
 	a->ncpus = is_percpu(attr) ? (u32)num_possible_cpus() : 1;
 	if (attr->map_type == BPF_MAP_TYPE_PROG_ARRAY) {
-		a->progs = reserve_slots(attr->max_entries);
+		a->progs = map_reserve((size_t)attr->max_entries * sizeof(struct bpf_prog *));
 		a->used_pages = calloc(used_page_words(attr->max_entries), sizeof(u64));
 		err = a->progs && a->used_pages ? 0 : -ENOMEM;
 	} else {

@@ -9,7 +9,6 @@
  */
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <bpf/btf.h>
 
 #include "map.h"
@@ -116,12 +115,7 @@ static u64 bloom_bits(u32 max_entries, u32 nr_hashes)
 	if (n > 0xffffffffull || (n / 5) * 7 > 0xffffffffull || (n / 5) * 7 > (1ull << 31))
 		return 1ull << 32;
 	n = (n / 5) * 7;
-	if (n <= 64)
-		return 64;
-	u64 p = 1;
-	while (p < n)
-		p <<= 1;
-	return p;
+	return n <= 64 ? 64 : map_roundup_pow2((u32)n);
 }
 
 static void bloom_free(struct bpf_map *map)
@@ -149,13 +143,9 @@ static struct bpf_map *bloom_alloc(const union bpf_attr *attr)
 	b->nr_hashes = nr_hashes;
 	b->mask = (u32)(nbits - 1);
 	b->len = len;
-	if (!(attr->map_flags & BPF_F_ZERO_SEED) &&
-	    getrandom(&b->seed, sizeof(b->seed), 0) != sizeof(b->seed))
-		b->seed = (u32)(uintptr_t)b;
-	b->bits = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (b->bits == MAP_FAILED) {
-		b->bits = NULL;
+	b->seed = attr->map_flags & BPF_F_ZERO_SEED ? 0 : (u32)map_random_seed();
+	b->bits = map_reserve(len);
+	if (!b->bits) {
 		bloom_free(&b->map);
 		return ERR_PTR(-ENOMEM);
 	}

@@ -31,8 +31,9 @@
  *   their fields freed after it is released, then they go to the free list.
  *   Element state, hash and reference bits are read without the lock with atomics (the
  *   LRU sweep) and rechecked under it.  A caller's key is read with relaxed atomics too
- *   (key_word): it may lie in map memory other threads rewrite.  for_each_value visits every slot, whatever its
- *   state: freeing a timer is safe on any slot (an absent one is a no-op).
+ *   (key_word): it may lie in map memory other threads rewrite.  for_each_value visits
+ *   every slot, whatever its state: freeing a timer is safe on any slot (an absent one is
+ *   a no-op).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -137,32 +138,6 @@ static int htab_alloc_check(const union bpf_attr *attr)
 	return 0;
 }
 
-static u32 roundup_pow_of_two(u32 n)
-{
-	u32 p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
-/* Reserves len bytes of zeroed memory that costs nothing until touched. */
-static void *reserve(size_t len)
-{
-	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static u64 random_seed(void)
-{
-	u64 seed = 0;
-
-	if (getentropy(&seed, sizeof(seed)))
-		seed = (u64)(uintptr_t)&seed ^ (u64)getpid() << 32;
-	return seed;
-}
-
 static void htab_free(struct bpf_map *map);
 
 /* The kernel's max_entries rule for per-CPU LRU lists: a multiple of the CPU count. */
@@ -203,12 +178,12 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 		h->map.max_entries = lru_percpu_max_entries(attr->max_entries, h->ncpus);
 	h->map.key_size = attr->key_size;
 	h->map.value_size = attr->value_size;
-	h->seed = attr->map_flags & BPF_F_ZERO_SEED ? 0 : random_seed();
+	h->seed = attr->map_flags & BPF_F_ZERO_SEED ? 0 : map_random_seed();
 
 	int err = -E2BIG;
 	if (h->map.max_entries > 1u << 31)
 		goto fail;
-	h->n_buckets = roundup_pow_of_two(h->map.max_entries);
+	h->n_buckets = map_roundup_pow2(h->map.max_entries);
 	if (h->n_buckets > UINT32_MAX / KERNEL_BUCKET_SIZE)
 		goto fail;
 	err = map_check_kernel_bytes(htab_kernel_bytes(h, attr));
@@ -220,14 +195,14 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 	h->capacity = (u64)h->map.max_entries + POOL_SPARE;
 	h->buckets_len = (size_t)h->n_buckets * sizeof(struct bucket);
 	h->pool_len = h->capacity * h->elem_size;
-	h->buckets = reserve(h->buckets_len);
-	h->pool = reserve(h->pool_len);
+	h->buckets = map_reserve(h->buckets_len);
+	h->pool = map_reserve(h->pool_len);
 	if (!h->buckets || !h->pool)
 		goto fail;
 	if (h->percpu) {
 		h->pcpu_stride = ROUND_UP((u64)attr->value_size, 8);
 		h->pcpu_len = h->capacity * h->ncpus * h->pcpu_stride;
-		h->pcpu = reserve(h->pcpu_len);
+		h->pcpu = map_reserve(h->pcpu_len);
 		if (!h->pcpu)
 			goto fail;
 		h->map.region = (struct map_region){ .base = h->pcpu,

@@ -108,10 +108,8 @@ static struct bpf_map *lpm_alloc(const union bpf_attr *attr)
 	u64 slots = MIN(2 * (u64)attr->max_entries + 1, MAX_POOL_BYTES / t->stride);
 	t->slots = (u32)MIN(slots, 0xffffffffull);
 	t->len = (size_t)(t->slots * t->stride);
-	t->pool = sys_mmap(NULL, t->len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (t->pool == MAP_FAILED) {
-		t->pool = NULL;
+	t->pool = map_reserve(t->len);
+	if (!t->pool) {
 		lpm_free(&t->map);
 		return ERR_PTR(-ENOMEM);
 	}

@@ -135,6 +135,23 @@ int map_check_kernel_bytes(u64 bytes)
 	return bytes > phys ? -ENOMEM : 0;
 }
 
+void *map_reserve(size_t len)
+{
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+u64 map_random_seed(void)
+{
+	u64 seed = 0;
+
+	if (getentropy(&seed, sizeof(seed)))
+		seed = (u64)(uintptr_t)&seed ^ (u64)getpid() << 32;
+	return seed;
+}
+
 /* ---- memory safety ---- */
 
 static bool overlaps_field(const struct bpf_map *map, u64 off, u64 len)

@@ -190,6 +190,21 @@ static inline bool map_has_field_dtors(const struct bpf_map *map)
  * than the machine has: -ENOMEM when `bytes`, what the kernel would allocate for the map,
  * exceed the physical memory, else 0.  bpfrun reserves lazily but answers the same. */
 int map_check_kernel_bytes(u64 bytes);
+/* len bytes of zeroed memory that cost nothing until touched (MAP_NORESERVE, so that a
+ * large map is cheap until used, whatever the allocator underneath, sanitizers' included);
+ * NULL when the address space is short.  Released with sys_munmap. */
+void *map_reserve(size_t len);
+/* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
+u64 map_random_seed(void);
+/* The least power of two >= n, at most 2^31 (callers refuse larger n first). */
+static inline u32 map_roundup_pow2(u32 n)
+{
+	u32 p = 1;
+
+	while (p < n && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
 
 /* The one place that knows the region's layout: when addr lies in a value of map, sets
  * *value to that value's address and *off to addr's offset in it.  Every memory check

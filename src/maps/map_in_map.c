@@ -146,23 +146,6 @@ static int mim_alloc_check(const union bpf_attr *attr)
 	return 0;
 }
 
-static void *reserve(size_t len)
-{
-	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static u32 pow2_at_least(u32 n)
-{
-	u32 p = 1;
-
-	while (p < n && p < (1u << 31))
-		p <<= 1;
-	return p;
-}
-
 static int mim_storage(struct mim *mm, const union bpf_attr *attr)
 {
 	u64 n = attr->max_entries;
@@ -170,18 +153,20 @@ static int mim_storage(struct mim *mm, const union bpf_attr *attr)
 	if (!mm->hash) {
 		int err = map_check_kernel_bytes(n * sizeof(void *));
 		mm->elems_len = n * sizeof(void *);
-		mm->slots = err ? NULL : reserve(mm->elems_len);
+		mm->slots = err ? NULL : map_reserve(mm->elems_len);
 		return err ? err : mm->slots ? 0 : -ENOMEM;
 	}
+	if (n > 1u << 31) /* the kernel's htab_map_alloc: no power of two of buckets */
+		return -E2BIG;
 	mm->elem_size = sizeof(struct mim_elem) + ROUND_UP((u64)attr->key_size, 8);
-	mm->nbuckets = pow2_at_least(attr->max_entries);
+	mm->nbuckets = map_roundup_pow2(attr->max_entries);
 	mm->elems_len = n * mm->elem_size;
 	mm->buckets_len = (size_t)mm->nbuckets * sizeof(u32);
 	int err = map_check_kernel_bytes(mm->elems_len + mm->buckets_len);
 	if (err)
 		return err;
-	mm->elems = reserve(mm->elems_len);
-	mm->buckets = reserve(mm->buckets_len);
+	mm->elems = map_reserve(mm->elems_len);
+	mm->buckets = map_reserve(mm->buckets_len);
 	return mm->elems && mm->buckets ? 0 : -ENOMEM;
 }
 

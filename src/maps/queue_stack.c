@@ -69,10 +69,8 @@ static struct bpf_map *qs_alloc(const union bpf_attr *attr)
 	q->size = (u32)size;
 	q->stack = attr->map_type == BPF_MAP_TYPE_STACK;
 	q->len = len;
-	q->slots = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (q->slots == MAP_FAILED) {
-		q->slots = NULL;
+	q->slots = map_reserve(len);
+	if (!q->slots) {
 		qs_free(&q->map);
 		return ERR_PTR(-ENOMEM);
 	}

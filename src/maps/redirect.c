@@ -132,20 +132,11 @@ static void redir_free(struct bpf_map *map)
 	free(m);
 }
 
-static u32 pow2_at_least(u32 n)
-{
-	u32 p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 static struct bpf_map *redir_alloc(const union bpf_attr *attr)
 {
 	u32 n = attr->max_entries;
 	bool hash = attr->map_type == BPF_MAP_TYPE_DEVMAP_HASH;
-	int err = map_check_kernel_bytes((u64)(hash ? pow2_at_least(n) : n) * 16);
+	int err = map_check_kernel_bytes((u64)(hash ? map_roundup_pow2(n) : n) * 16);
 	struct redir_map *m = err ? NULL : calloc(1, sizeof(*m));
 
 	if (err || !m)
@@ -159,7 +150,7 @@ static struct bpf_map *redir_alloc(const union bpf_attr *attr)
 		m->prog = calloc(n, sizeof(*m->prog));
 	bool ok = m->vals && m->used && (m->sock || m->prog);
 	if (hash) {
-		m->nbuckets = pow2_at_least(n);
+		m->nbuckets = map_roundup_pow2(n);
 		m->head = malloc(sizeof(u32) * m->nbuckets);
 		m->next = malloc(sizeof(u32) * n);
 		m->keys = calloc(n, sizeof(u32));

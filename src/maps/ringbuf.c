@@ -42,6 +42,7 @@ struct ringbuf {
 	size_t len;    /* bytes mapped at area */
 	char *data;    /* area + 2 pages */
 	u64 mask;      /* max_entries - 1 */
+	u32 pg_shift;  /* log2 of the page size: records' pg_off, off the sysconf path */
 	u64 prod_pos;  /* RINGBUF: the true producer position, under lock */
 	u64 pend_pos;  /* RINGBUF: oldest record that may still be BUSY, under lock */
 	u32 lock;      /* RINGBUF producers */
@@ -159,6 +160,7 @@ static struct bpf_map *ringbuf_alloc(const union bpf_attr *attr)
 	rb->map.obj.memfd = memfd_create("bpf-ringbuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	rb->eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	rb->mask = size - 1;
+	rb->pg_shift = (u32)__builtin_ctzl(page);
 	rb->len = file_len + size;
 	err = rb->map.obj.memfd < 0 || rb->eventfd < 0 ? -ENOMEM : 0;
 	if (!err && (ftruncate(rb->map.obj.memfd, (off_t)file_len) ||
@@ -247,7 +249,7 @@ static int ringbuf_no_elem(struct bpf_map *map, const void *key)
  * page before the consumer page): user space sees it in every header. */
 static u32 rec_pg_off(const struct ringbuf *rb, const char *hdr)
 {
-	return (u32)((u64)(hdr - rb->area) / page_size()) + RINGBUF_PGOFF;
+	return (u32)((u64)(hdr - rb->area) >> rb->pg_shift) + RINGBUF_PGOFF;
 }
 
 static u32 *hdr_len(struct ringbuf *rb, u64 pos)

@@ -78,6 +78,10 @@ static void create(void)
 		    outer(BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, a, BPF_F_RDONLY_PROG));
 	show_create("hash no_prealloc",
 		    outer(BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, a, BPF_F_NO_PREALLOC));
+	/* past 2^31 entries: refused before any allocation, as a hash's */
+	LIBBPF_OPTS(bpf_map_create_opts, big, .inner_map_fd = (__u32)a);
+	show_create("hash 2^31+1 entries",
+		    bpf_map_create(BPF_MAP_TYPE_HASH_OF_MAPS, NULL, 4, 4, (1u << 31) + 1, &big));
 	close(a);
 	close(h);
 	close(rb);

@@ -74,7 +74,6 @@ static void test_devmap(int type)
 {
 	const char *t = type == BPF_MAP_TYPE_DEVMAP ? "devmap" : "devhash";
 	unsigned one = 1, zero = 0, nodev = 999999, key = 3;
-	char what[64];
 
 	out("---- %s", t);
 	create("key 4 value 4", type, 4, 4, 4, 0);
@@ -129,8 +128,7 @@ static void test_devmap(int type)
 	lookup(fd, "value 8 key 1", 1);
 	v[0] = 0;
 	v[1] = (unsigned)dev;
-	snprintf(what, sizeof(what), "value 8: ifindex 0 with a program");
-	update(fd, what, 2, v, BPF_ANY);
+	update(fd, "value 8: ifindex 0 with a program", 2, v, BPF_ANY);
 	close(plain);
 	close(dev);
 	close(fd);
