@@ -107,7 +107,6 @@ struct run_opts {
 	const char *fire_hook; /* --fire: attach the programs, fire this hook (fire.c) */
 	const char *pin_root;  /* --pin-root: where the maps' own pin paths go */
 	int prog_type;         /* --type (0: libbpf's, from the section) */
-	const char *type_name; /* --type as given */
 	const char *btf_path;  /* --btf */
 	const char *pcap_out;  /* --pcap-out */
 	const char *coverage;  /* --coverage */

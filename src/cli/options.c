@@ -196,12 +196,10 @@ static int parse_type(struct run_opts *o, const char *name, char **v)
 	for (int k = 1; libbpf_bpf_prog_type_str(k); k++)
 		if (!strcmp(libbpf_bpf_prog_type_str(k), v[0])) {
 			o->prog_type = k;
-			o->type_name = v[0];
 			return 0;
 		}
 	if (libbpf_prog_type_by_name(v[0], &t, &attach) == 0) {
 		o->prog_type = (int)t;
-		o->type_name = v[0];
 		return 0;
 	}
 	cli_error("%s: '%s' is not a program type (e.g. xdp, sched_cls, raw_tp, syscall)", name,
