@@ -173,6 +173,10 @@ int parse_bytes_words(const char *s, uint8_t *buf, uint32_t len, const char *wha
 /* Is the program test-runnable, and does its test run take packet data? */
 bool prog_type_test_runnable(int type);
 bool prog_type_takes_packet(int type);
+/* Is p a `bpfrun test` program (SEC("test/NAME"))? */
+bool prog_is_test(const struct bpf_program *p);
+/* Does --prog or --section name p (true when neither is given)? */
+bool prog_named(const struct bpf_program *p, const struct run_opts *o);
 
 /* The arguments of an inspection command (prog, map): the object, the words that are not
  * run options (selectors, keys, values), and the run options. */

@@ -131,18 +131,11 @@ bool prog_type_takes_packet(int t)
 }
 
 /* `bpfrun test`'s programs are not run by `run` unless named. */
-static bool is_test_prog(const struct bpf_program *p)
-{
-	return !strncmp(bpf_program__section_name(p), "test/", 5);
-}
-
 static bool selected(const struct bpf_program *p, const struct run_opts *o)
 {
-	if (o->prog_name)
-		return !strcmp(bpf_program__name(p), o->prog_name);
-	if (o->section)
-		return !strcmp(bpf_program__section_name(p), o->section);
-	return prog_type_test_runnable(bpf_program__type(p)) && !is_test_prog(p);
+	if (o->prog_name || o->section)
+		return prog_named(p, o);
+	return prog_type_test_runnable(bpf_program__type(p)) && !prog_is_test(p);
 }
 
 static int select_programs(struct run_state *s, struct bpf_object *obj)

@@ -24,11 +24,6 @@ struct test_result {
 	char faults[512]; /* the injected faults during the test, as TAP diagnostics */
 };
 
-static bool is_test(const struct bpf_program *p)
-{
-	return !strncmp(bpf_program__section_name(p), "test/", 5);
-}
-
 static const char *test_name(const struct bpf_program *p)
 {
 	return bpf_program__section_name(p) + 5;
@@ -153,7 +148,7 @@ static int run_suite(struct bpf_object *obj, const char *path, const struct run_
 	uint32_t ctx_len = 0;
 	int n = 0, failed = 0;
 
-	bpf_object__for_each_program(p, obj) n += is_test(p);
+	bpf_object__for_each_program(p, obj) n += prog_is_test(p);
 	if (!n) {
 		cli_error("%s: no SEC(\"test/NAME\") program", path);
 		return 1;
@@ -173,7 +168,7 @@ static int run_suite(struct bpf_object *obj, const char *path, const struct run_
 	n = 0;
 	bpf_object__for_each_program(p, obj)
 	{
-		if (!is_test(p))
+		if (!prog_is_test(p))
 			continue;
 		run_test(p, ctx, ctx_len, &r[n]);
 		note_faults(o, seen, &r[n++]);
