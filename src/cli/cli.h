@@ -133,6 +133,11 @@ void run_opts_free(struct run_opts *o);
 int run_opts_check(const struct run_opts *o);
 /* The option list for --help texts. */
 void run_opts_print_help(FILE *out);
+/* The arguments of `run` and `test` (argv[0], the command's name, then one object path and
+ * run options): 0 with *path set and the options checked; 1 after printing help, then
+ * the option list; -1 after reporting. */
+int run_opts_parse_command(struct run_opts *o, int argc, char **argv, const char *help,
+			   const char **path);
 /* Parses a number from min to max (0x... allowed) for option opt: 0, or -1 after
  * reporting. */
 int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);

@@ -390,3 +390,34 @@ int run_opts_check(const struct run_opts *o)
 	}
 	return 0;
 }
+
+int run_opts_parse_command(struct run_opts *o, int argc, char **argv, const char *help,
+			   const char **path)
+{
+	const char *cmd = argv[0];
+
+	*path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(help, stdout);
+			run_opts_print_help(stdout);
+			return 1;
+		}
+		int r = run_opts_parse(o, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (argv[i][0] == '-' || *path) {
+			cli_error("%s: unexpected argument '%s' (see bpfrun %s --help)", cmd,
+				  argv[i], cmd);
+			return -1;
+		}
+		*path = argv[i];
+	}
+	if (!*path) {
+		cli_error("%s: which object? usage: bpfrun %s OBJ.o [OPTIONS]", cmd, cmd);
+		return -1;
+	}
+	return run_opts_check(o);
+}

@@ -207,31 +207,11 @@ int cmd_test(int argc, char **argv)
 	int ret = 2;
 
 	run_opts_init(&o);
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(test_help, stdout);
-			run_opts_print_help(stdout);
-			ret = 0;
-			goto out;
-		}
-		int r = run_opts_parse(&o, argc, argv, &i);
-		if (r < 0)
-			goto out;
-		if (r)
-			continue;
-		if (argv[i][0] == '-' || path) {
-			cli_error("test: unexpected argument '%s' (see bpfrun test --help)",
-				  argv[i]);
-			goto out;
-		}
-		path = argv[i];
-	}
-	if (!path) {
-		cli_error("test: which object? usage: bpfrun test OBJ.o [OPTIONS]");
+	int r = run_opts_parse_command(&o, argc, argv, test_help, &path);
+	if (r) {
+		ret = r > 0 ? 0 : 2;
 		goto out;
 	}
-	if (run_opts_check(&o))
-		goto out;
 	struct bpf_object *obj = session_load(path, &o);
 	ret = 1;
 	if (obj) {
