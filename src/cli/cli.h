@@ -138,6 +138,13 @@ void run_opts_print_help(FILE *out);
  * the option list; -1 after reporting. */
 int run_opts_parse_command(struct run_opts *o, int argc, char **argv, const char *help,
 			   const char **path);
+/* The counts of --fail rule k (bpfrun_fail_stats of the name before '='): false when
+ * the runtime has no such rule. */
+struct fault_count {
+	char name[128];
+	uint64_t calls, fails;
+};
+bool run_opts_fault_count(const struct run_opts *o, int k, struct fault_count *f);
 /* Parses a number from min to max (0x... allowed) for option opt: 0, or -1 after
  * reporting. */
 int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);

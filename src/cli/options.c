@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "bpfrun.h"
 #include "cli.h"
 
 struct run_opt {
@@ -420,4 +421,12 @@ int run_opts_parse_command(struct run_opts *o, int argc, char **argv, const char
 		return -1;
 	}
 	return run_opts_check(o);
+}
+
+bool run_opts_fault_count(const struct run_opts *o, int k, struct fault_count *f)
+{
+	const char *rule = o->fails.v[k];
+
+	snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(rule, "="), rule);
+	return bpfrun_fail_stats(f->name, &f->calls, &f->fails) == 0;
 }

@@ -128,19 +128,6 @@ static void hex_out(FILE *out, const char *what, const uint8_t *p, uint32_t len)
 }
 
 /* The fault rules (--fail): name, calls and failures of each, for the summary. */
-struct fault_count {
-	char name[128];
-	uint64_t calls, fails;
-};
-
-static bool fault_count(const struct run_opts *o, int k, struct fault_count *f)
-{
-	const char *rule = o->fails.v[k];
-
-	snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(rule, "="), rule);
-	return bpfrun_fail_stats(f->name, &f->calls, &f->fails) == 0;
-}
-
 static void print_redirect(FILE *out, const struct bpfrun_redirect *r, uint64_t count)
 {
 	static const char *const how[] = { "device", "device ingress", "peer of device",
@@ -196,7 +183,7 @@ static void text_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 		ts->armed, ts->fired, ts->cancelled, ts->pending);
 	for (int k = 0; k < s->o->fails.nr; k++) {
 		struct fault_count f;
-		if (fault_count(s->o, k, &f))
+		if (run_opts_fault_count(s->o, k, &f))
 			fprintf(out, "faults: %s failed %" PRIu64 " of %" PRIu64 " call%s\n",
 				f.name, f.fails, f.calls, f.calls == 1 ? "" : "s");
 	}
@@ -278,7 +265,7 @@ static void json_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 	json_begin_array(j);
 	for (int k = 0; k < s->o->fails.nr; k++) {
 		struct fault_count f;
-		if (!fault_count(s->o, k, &f))
+		if (!run_opts_fault_count(s->o, k, &f))
 			continue;
 		json_begin_object(j);
 		json_key(j, "name");

@@ -79,19 +79,16 @@ static void note_faults(const struct run_opts *o, uint64_t (*seen)[2], struct te
 	size_t n = 0;
 
 	for (int k = 0; k < o->fails.nr; k++) {
-		char what[128];
-		uint64_t calls, fails;
-		const char *rule = o->fails.v[k];
-		snprintf(what, sizeof(what), "%.*s", (int)strcspn(rule, "="), rule);
-		if (bpfrun_fail_stats(what, &calls, &fails))
+		struct fault_count f;
+		if (!run_opts_fault_count(o, k, &f))
 			continue;
-		uint64_t dc = calls - seen[k][0], df = fails - seen[k][1];
-		seen[k][0] = calls;
-		seen[k][1] = fails;
+		uint64_t dc = f.calls - seen[k][0], df = f.fails - seen[k][1];
+		seen[k][0] = f.calls;
+		seen[k][1] = f.fails;
 		if (df && n < sizeof(r->faults))
 			n += (size_t)snprintf(r->faults + n, sizeof(r->faults) - n,
 					      "  # %s: %" PRIu64 " of %" PRIu64 " call%s failed\n",
-					      what, df, dc, dc == 1 ? "" : "s");
+					      f.name, df, dc, dc == 1 ? "" : "s");
 	}
 }
 
