@@ -71,6 +71,9 @@ void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+/* A member of the object being written: its key, then its value. */
+void json_uint_field(struct json *j, const char *key, uint64_t v);
+void json_string_field(struct json *j, const char *key, const char *s);
 /* A value already written as JSON text (a whole document another writer made). */
 void json_raw(struct json *j, const char *text);
 /* ["0x00","0x01",...] as bpftool prints raw bytes. */

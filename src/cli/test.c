@@ -116,15 +116,12 @@ static void print_json(const struct test_result *r, int n, struct bpf_object *ob
 	json_begin_array(&j);
 	for (int k = 0; k < n; k++) {
 		json_begin_object(&j);
-		json_key(&j, "name");
-		json_string(&j, r[k].name);
+		json_string_field(&j, "name", r[k].name);
 		json_key(&j, "ok");
 		json_bool(&j, !r[k].err && !r[k].retval);
-		json_key(&j, "retval");
-		json_uint(&j, r[k].retval);
+		json_uint_field(&j, "retval", r[k].retval);
 		if (r[k].err) {
-			json_key(&j, "error");
-			json_string(&j, strerror(-r[k].err));
+			json_string_field(&j, "error", strerror(-r[k].err));
 		}
 		json_end_object(&j);
 	}
