@@ -23,19 +23,26 @@ static void udp_packet(__u8 *p)
 	p[37] = 53;
 }
 
+/* The flow of udp_packet's packet. */
+static void udp_flow(struct flow_key *key)
+{
+	*key = (struct flow_key){ .saddr = bpf_htonl(0x0a000009),
+				  .daddr = bpf_htonl(0x0a000064),
+				  .sport = bpf_htons(1009),
+				  .dport = bpf_htons(53),
+				  .proto = IPPROTO_UDP };
+}
+
 SEC("test/new_flow_passes_and_is_tracked")
 int new_flow(void *ctx)
 {
-	struct flow_key key = { .saddr = bpf_htonl(0x0a000009),
-				.daddr = bpf_htonl(0x0a000064),
-				.sport = bpf_htons(1009),
-				.dport = bpf_htons(53),
-				.proto = IPPROTO_UDP };
 	__u8 pkt[64];
 	__u32 verdict = 0;
+	struct flow_key key;
 	struct flow *f;
 
 	udp_packet(pkt);
+	udp_flow(&key);
 	if (bpfrun_test_run(BPFRUN_FD(track_flows), pkt, sizeof(pkt), &verdict))
 		return 1;
 	if (verdict != XDP_PASS)
@@ -49,16 +56,13 @@ int new_flow(void *ctx)
 SEC("test/second_packet_counts")
 int second_packet(void *ctx)
 {
-	struct flow_key key = { .saddr = bpf_htonl(0x0a000009),
-				.daddr = bpf_htonl(0x0a000064),
-				.sport = bpf_htons(1009),
-				.dport = bpf_htons(53),
-				.proto = IPPROTO_UDP };
 	__u8 pkt[64];
 	__u32 verdict = 0;
+	struct flow_key key;
 	struct flow *f;
 
 	udp_packet(pkt);
+	udp_flow(&key);
 	if (bpfrun_test_run(BPFRUN_FD(track_flows), pkt, sizeof(pkt), &verdict))
 		return 1;
 	f = bpf_map_lookup_elem(&flows, &key);
