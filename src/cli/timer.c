@@ -138,12 +138,10 @@ static int list(struct json *j, int (*walk)(struct printer *p, void *arg), void 
 	if (j)
 		json_begin_array(j);
 	err = walk(&p, arg);
-	if (j) {
-		json_end_array(j);
-		putchar('\n');
-	} else if (!err && !p.count) {
+	if (j)
+		json_end_array(j); /* and the newline that ends the document */
+	else if (!err && !p.count)
 		puts("no timer armed");
-	}
 	return err;
 }
 
