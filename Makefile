@@ -65,7 +65,7 @@ test-fuzz: fuzz-build
 test: test-release test-asan test-tsan clang test-fuzz
 
 bench: all
-	./build/bench/run-all
+	bench/run-all build
 
 clean:
 	rm -rf build build-asan build-tsan build-clang build-fuzz

@@ -71,6 +71,9 @@ void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+/* A member of the object being written: its key, then its value. */
+void json_uint_field(struct json *j, const char *key, uint64_t v);
+void json_string_field(struct json *j, const char *key, const char *s);
 /* A value already written as JSON text (a whole document another writer made). */
 void json_raw(struct json *j, const char *text);
 /* ["0x00","0x01",...] as bpftool prints raw bytes. */
@@ -107,7 +110,6 @@ struct run_opts {
 	const char *fire_hook; /* --fire: attach the programs, fire this hook (fire.c) */
 	const char *pin_root;  /* --pin-root: where the maps' own pin paths go */
 	int prog_type;         /* --type (0: libbpf's, from the section) */
-	const char *type_name; /* --type as given */
 	const char *btf_path;  /* --btf */
 	const char *pcap_out;  /* --pcap-out */
 	const char *coverage;  /* --coverage */
@@ -134,6 +136,18 @@ void run_opts_free(struct run_opts *o);
 int run_opts_check(const struct run_opts *o);
 /* The option list for --help texts. */
 void run_opts_print_help(FILE *out);
+/* The arguments of `run` and `test` (argv[0], the command's name, then one object path and
+ * run options): 0 with *path set and the options checked; 1 after printing help, then
+ * the option list; -1 after reporting. */
+int run_opts_parse_command(struct run_opts *o, int argc, char **argv, const char *help,
+			   const char **path);
+/* The counts of --fail rule k (bpfrun_fail_stats of the name before '='): false when
+ * the runtime has no such rule. */
+struct fault_count {
+	char name[128];
+	uint64_t calls, fails;
+};
+bool run_opts_fault_count(const struct run_opts *o, int k, struct fault_count *f);
 /* Parses a number from min to max (0x... allowed) for option opt: 0, or -1 after
  * reporting. */
 int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
@@ -174,6 +188,10 @@ int parse_bytes_words(const char *s, uint8_t *buf, uint32_t len, const char *wha
 /* Is the program test-runnable, and does its test run take packet data? */
 bool prog_type_test_runnable(int type);
 bool prog_type_takes_packet(int type);
+/* Is p a `bpfrun test` program (SEC("test/NAME"))? */
+bool prog_is_test(const struct bpf_program *p);
+/* Does --prog or --section name p (true when neither is given)? */
+bool prog_named(const struct bpf_program *p, const struct run_opts *o);
 
 /* The arguments of an inspection command (prog, map): the object, the words that are not
  * run options (selectors, keys, values), and the run options. */

@@ -18,6 +18,7 @@ static const char usage[] =
 	"  exec -- CMD [ARGS...]          run an unmodified libbpf program on bpfrun\n"
 	"  test OBJ.o [OPTIONS]           run the object's SEC(\"test/NAME\") programs, print TAP\n"
 	"  runtime status|stop            the per-user runtime that `exec` commands share\n"
+	"  timer list OBJ.o|--pid PID     the armed timers of an object or a running process\n"
 	"  version                        print the version\n"
 	"\n"
 	"`bpfrun COMMAND --help` describes each command.\n";

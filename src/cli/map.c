@@ -89,23 +89,15 @@ static void map_print_info(struct json *j, const struct map_ref *m)
 		return;
 	}
 	json_begin_object(j);
-	json_key(j, "id");
-	json_uint(j, in->id);
-	json_key(j, "type");
-	json_string(j, map_type_name(in->type));
-	json_key(j, "name");
-	json_string(j, in->name);
-	json_key(j, "flags");
-	json_uint(j, in->map_flags);
-	json_key(j, "bytes_key");
-	json_uint(j, in->key_size);
-	json_key(j, "bytes_value");
-	json_uint(j, in->value_size);
-	json_key(j, "max_entries");
-	json_uint(j, in->max_entries);
+	json_uint_field(j, "id", in->id);
+	json_string_field(j, "type", map_type_name(in->type));
+	json_string_field(j, "name", in->name);
+	json_uint_field(j, "flags", in->map_flags);
+	json_uint_field(j, "bytes_key", in->key_size);
+	json_uint_field(j, "bytes_value", in->value_size);
+	json_uint_field(j, "max_entries", in->max_entries);
 	if (in->btf_id) {
-		json_key(j, "btf_id");
-		json_uint(j, in->btf_id);
+		json_uint_field(j, "btf_id", in->btf_id);
 	}
 	json_end_object(j);
 }
@@ -193,8 +185,7 @@ static void print_elem(struct json *j, const struct map_ref *m, const void *key,
 		json_begin_array(j);
 		for (uint32_t c = 0; c < cpus; c++) {
 			json_begin_object(j);
-			json_key(j, "cpu");
-			json_uint(j, c);
+			json_uint_field(j, "cpu", c);
 			json_key(j, "value");
 			json_hex_bytes(j, value + (size_t)c * stride, m->info.value_size);
 			json_end_object(j);
@@ -260,10 +251,8 @@ int map_dump_all(struct bpf_object *obj, struct json *j)
 		}
 		if (j) {
 			json_begin_object(j);
-			json_key(j, "id");
-			json_uint(j, m.info.id);
-			json_key(j, "name");
-			json_string(j, bpf_map__name(map));
+			json_uint_field(j, "id", m.info.id);
+			json_string_field(j, "name", bpf_map__name(map));
 			json_key(j, "elements");
 		} else {
 			printf("map %s (id %u):\n", bpf_map__name(map), m.info.id);

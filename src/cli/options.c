@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "bpfrun.h"
 #include "cli.h"
 
 struct run_opt {
@@ -196,12 +197,10 @@ static int parse_type(struct run_opts *o, const char *name, char **v)
 	for (int k = 1; libbpf_bpf_prog_type_str(k); k++)
 		if (!strcmp(libbpf_bpf_prog_type_str(k), v[0])) {
 			o->prog_type = k;
-			o->type_name = v[0];
 			return 0;
 		}
 	if (libbpf_prog_type_by_name(v[0], &t, &attach) == 0) {
 		o->prog_type = (int)t;
-		o->type_name = v[0];
 		return 0;
 	}
 	cli_error("%s: '%s' is not a program type (e.g. xdp, sched_cls, raw_tp, syscall)", name,
@@ -391,4 +390,43 @@ int run_opts_check(const struct run_opts *o)
 		return -1;
 	}
 	return 0;
+}
+
+int run_opts_parse_command(struct run_opts *o, int argc, char **argv, const char *help,
+			   const char **path)
+{
+	const char *cmd = argv[0];
+
+	*path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(help, stdout);
+			run_opts_print_help(stdout);
+			return 1;
+		}
+		int r = run_opts_parse(o, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (argv[i][0] == '-' || *path) {
+			cli_error("%s: unexpected argument '%s' (see bpfrun %s --help)", cmd,
+				  argv[i], cmd);
+			return -1;
+		}
+		*path = argv[i];
+	}
+	if (!*path) {
+		cli_error("%s: which object? usage: bpfrun %s OBJ.o [OPTIONS]", cmd, cmd);
+		return -1;
+	}
+	return run_opts_check(o);
+}
+
+bool run_opts_fault_count(const struct run_opts *o, int k, struct fault_count *f)
+{
+	const char *rule = o->fails.v[k];
+
+	snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(rule, "="), rule);
+	return bpfrun_fail_stats(f->name, &f->calls, &f->fails) == 0;
 }

@@ -128,19 +128,6 @@ static void hex_out(FILE *out, const char *what, const uint8_t *p, uint32_t len)
 }
 
 /* The fault rules (--fail): name, calls and failures of each, for the summary. */
-struct fault_count {
-	char name[128];
-	uint64_t calls, fails;
-};
-
-static bool fault_count(const struct run_opts *o, int k, struct fault_count *f)
-{
-	const char *rule = o->fails.v[k];
-
-	snprintf(f->name, sizeof(f->name), "%.*s", (int)strcspn(rule, "="), rule);
-	return bpfrun_fail_stats(f->name, &f->calls, &f->fails) == 0;
-}
-
 static void print_redirect(FILE *out, const struct bpfrun_redirect *r, uint64_t count)
 {
 	static const char *const how[] = { "device", "device ingress", "peer of device",
@@ -196,7 +183,7 @@ static void text_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 		ts->armed, ts->fired, ts->cancelled, ts->pending);
 	for (int k = 0; k < s->o->fails.nr; k++) {
 		struct fault_count f;
-		if (fault_count(s->o, k, &f))
+		if (run_opts_fault_count(s->o, k, &f))
 			fprintf(out, "faults: %s failed %" PRIu64 " of %" PRIu64 " call%s\n",
 				f.name, f.fails, f.calls, f.calls == 1 ? "" : "s");
 	}
@@ -214,28 +201,21 @@ static void text_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 static void json_prog(struct json *j, const struct prog_stats *ps)
 {
 	json_begin_object(j);
-	json_key(j, "name");
-	json_string(j, bpf_program__name(ps->prog));
-	json_key(j, "runs");
-	json_uint(j, ps->runs);
+	json_string_field(j, "name", bpf_program__name(ps->prog));
+	json_uint_field(j, "runs", ps->runs);
 	json_key(j, "retvals");
 	json_begin_array(j);
 	for (unsigned int v = 0; v < ps->nr_retvals; v++) {
 		json_begin_object(j);
-		json_key(j, "value");
-		json_uint(j, ps->retvals[v].value);
-		json_key(j, "count");
-		json_uint(j, ps->retvals[v].count);
+		json_uint_field(j, "value", ps->retvals[v].value);
+		json_uint_field(j, "count", ps->retvals[v].count);
 		json_end_object(j);
 	}
 	json_end_array(j);
-	json_key(j, "other_retvals");
-	json_uint(j, ps->other_retvals);
-	json_key(j, "errors");
-	json_uint(j, ps->errors);
+	json_uint_field(j, "other_retvals", ps->other_retvals);
+	json_uint_field(j, "errors", ps->errors);
 	if (ps->errors) {
-		json_key(j, "error");
-		json_string(j, strerror(ps->first_error));
+		json_string_field(j, "error", strerror(ps->first_error));
 	}
 	if (ps->runs == 1 && !ps->errors && ps->data_out_len) {
 		json_key(j, "data_out");
@@ -252,12 +232,9 @@ static void json_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 {
 	struct json *j = s->j;
 
-	json_key(j, "object");
-	json_string(j, s->path);
-	json_key(j, "runs");
-	json_uint(j, s->runs);
-	json_key(j, "inputs");
-	json_uint(j, s->packets);
+	json_string_field(j, "object", s->path);
+	json_uint_field(j, "runs", s->runs);
+	json_uint_field(j, "inputs", s->packets);
 	json_key(j, "programs");
 	json_begin_array(j);
 	for (unsigned int k = 0; k < s->nr_progs; k++)
@@ -265,36 +242,28 @@ static void json_summary(struct run_state *s, const struct bpfrun_timer_stats *t
 	json_end_array(j);
 	json_key(j, "timers");
 	json_begin_object(j);
-	json_key(j, "armed");
-	json_uint(j, ts->armed);
-	json_key(j, "fired");
-	json_uint(j, ts->fired);
-	json_key(j, "cancelled");
-	json_uint(j, ts->cancelled);
-	json_key(j, "pending");
-	json_uint(j, ts->pending);
+	json_uint_field(j, "armed", ts->armed);
+	json_uint_field(j, "fired", ts->fired);
+	json_uint_field(j, "cancelled", ts->cancelled);
+	json_uint_field(j, "pending", ts->pending);
 	json_end_object(j);
 	json_key(j, "faults");
 	json_begin_array(j);
 	for (int k = 0; k < s->o->fails.nr; k++) {
 		struct fault_count f;
-		if (!fault_count(s->o, k, &f))
+		if (!run_opts_fault_count(s->o, k, &f))
 			continue;
 		json_begin_object(j);
-		json_key(j, "name");
-		json_string(j, f.name);
-		json_key(j, "calls");
-		json_uint(j, f.calls);
-		json_key(j, "failed");
-		json_uint(j, f.fails);
+		json_string_field(j, "name", f.name);
+		json_uint_field(j, "calls", f.calls);
+		json_uint_field(j, "failed", f.fails);
 		json_end_object(j);
 	}
 	json_end_array(j);
-	json_key(j, "elapsed_ns");
-	json_uint(j, elapsed);
+	json_uint_field(j, "elapsed_ns", elapsed);
 	if (bpfrun_clock_is_virtual()) {
-		json_key(j, "virtual_ns");
-		json_uint(j, bpfrun_clock_now(CLOCK_MONOTONIC) - s->virtual_base);
+		json_uint_field(j, "virtual_ns",
+				bpfrun_clock_now(CLOCK_MONOTONIC) - s->virtual_base);
 	}
 	json_key(j, "trace");
 	json_begin_array(j);

@@ -65,28 +65,20 @@ static void prog_print_json(struct json *j, const struct prog_desc *d)
 
 	tag_string(in->tag, tag);
 	json_begin_object(j);
-	json_key(j, "id");
-	json_uint(j, in->id);
-	json_key(j, "type");
-	json_string(j, prog_type_name(in->type));
-	json_key(j, "name");
-	json_string(j, in->name);
-	json_key(j, "tag");
-	json_string(j, tag);
+	json_uint_field(j, "id", in->id);
+	json_string_field(j, "type", prog_type_name(in->type));
+	json_string_field(j, "name", in->name);
+	json_string_field(j, "tag", tag);
 	json_key(j, "gpl_compatible");
 	json_bool(j, in->gpl_compatible);
 	if (in->run_cnt) { /* as bpftool: only when the program has run */
-		json_key(j, "run_time_ns");
-		json_uint(j, in->run_time_ns);
-		json_key(j, "run_cnt");
-		json_uint(j, in->run_cnt);
+		json_uint_field(j, "run_time_ns", in->run_time_ns);
+		json_uint_field(j, "run_cnt", in->run_cnt);
 	}
 	json_key(j, "loaded_at");
 	json_int(j, loaded_at(in->load_time));
-	json_key(j, "uid");
-	json_uint(j, in->created_by_uid);
-	json_key(j, "bytes_xlated");
-	json_uint(j, in->xlated_prog_len);
+	json_uint_field(j, "uid", in->created_by_uid);
+	json_uint_field(j, "bytes_xlated", in->xlated_prog_len);
 	json_key(j, "jited");
 	json_bool(j, in->jited_prog_len > 0);
 	if (in->nr_map_ids) {
@@ -97,8 +89,7 @@ static void prog_print_json(struct json *j, const struct prog_desc *d)
 		json_end_array(j);
 	}
 	if (in->btf_id) {
-		json_key(j, "btf_id");
-		json_uint(j, in->btf_id);
+		json_uint_field(j, "btf_id", in->btf_id);
 	}
 	json_end_object(j);
 }

@@ -131,18 +131,11 @@ bool prog_type_takes_packet(int t)
 }
 
 /* `bpfrun test`'s programs are not run by `run` unless named. */
-static bool is_test_prog(const struct bpf_program *p)
-{
-	return !strncmp(bpf_program__section_name(p), "test/", 5);
-}
-
 static bool selected(const struct bpf_program *p, const struct run_opts *o)
 {
-	if (o->prog_name)
-		return !strcmp(bpf_program__name(p), o->prog_name);
-	if (o->section)
-		return !strcmp(bpf_program__section_name(p), o->section);
-	return prog_type_test_runnable(bpf_program__type(p)) && !is_test_prog(p);
+	if (o->prog_name || o->section)
+		return prog_named(p, o);
+	return prog_type_test_runnable(bpf_program__type(p)) && !prog_is_test(p);
 }
 
 static int select_programs(struct run_state *s, struct bpf_object *obj)
@@ -477,6 +470,12 @@ out:
 	return ret;
 }
 
+static const char run_help[] =
+	"Usage: bpfrun run OBJ.o [OPTIONS]\n"
+	"Loads OBJ.o, test-runs its programs, keeps the runtime alive while timers\n"
+	"are armed, prints bpf_printk lines (as trace_pipe does) and a summary.\n\n"
+	"Options:\n";
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -485,35 +484,11 @@ int cmd_run(int argc, char **argv)
 	int ret = 2;
 
 	run_opts_init(&o);
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			printf("Usage: bpfrun run OBJ.o [OPTIONS]\n"
-			       "Loads OBJ.o, test-runs its programs, keeps the runtime alive while "
-			       "timers\n"
-			       "are armed, prints bpf_printk lines (as trace_pipe does) and a "
-			       "summary.\n\n"
-			       "Options:\n");
-			run_opts_print_help(stdout);
-			ret = 0;
-			goto out;
-		}
-		int r = run_opts_parse(&o, argc, argv, &i);
-		if (r < 0)
-			goto out;
-		if (r)
-			continue;
-		if (argv[i][0] == '-' || path) {
-			cli_error("run: unexpected argument '%s' (see bpfrun run --help)", argv[i]);
-			goto out;
-		}
-		path = argv[i];
-	}
-	if (!path) {
-		cli_error("run: which object? usage: bpfrun run OBJ.o [OPTIONS]");
+	int r = run_opts_parse_command(&o, argc, argv, run_help, &path);
+	if (r) {
+		ret = r > 0 ? 0 : 2;
 		goto out;
 	}
-	if (run_opts_check(&o))
-		goto out;
 	ret = 1;
 	struct bpf_object *obj = session_load(path, &o);
 	if (!obj)

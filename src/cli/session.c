@@ -82,13 +82,13 @@ static int check_selection(struct bpf_object *obj, const char *path, const struc
 		return 0;
 	bpf_object__for_each_program(p, obj)
 	{
-		const char *want = o->prog_name ? bpf_program__name(p) :
-						  bpf_program__section_name(p);
-		if (!strcmp(want, o->prog_name ? o->prog_name : o->section))
+		if (prog_named(p, o))
 			return 0;
+		const char *have = o->prog_name ? bpf_program__name(p) :
+						  bpf_program__section_name(p);
 		if (n < sizeof(names))
 			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
-					      want);
+					      have);
 	}
 	cli_error("%s: no program %s '%s' (it has: %s)", path,
 		  o->prog_name ? "named" : "in section", o->prog_name ? o->prog_name : o->section,

@@ -77,13 +77,12 @@ static int parse_value(const char *s, uint8_t *buf, uint32_t len, const char *wh
 
 /* ---- program types ---- */
 
-static bool is_test_section(const struct bpf_program *p)
+bool prog_is_test(const struct bpf_program *p)
 {
 	return !strncmp(bpf_program__section_name(p), "test/", 5);
 }
 
-/* Is p one of the programs the run selects (--prog, --section, or all)? */
-static bool type_selected(const struct bpf_program *p, const struct run_opts *o)
+bool prog_named(const struct bpf_program *p, const struct run_opts *o)
 {
 	if (o->prog_name)
 		return !strcmp(bpf_program__name(p), o->prog_name);
@@ -110,11 +109,11 @@ static int setup_types(struct bpf_object *obj, const char *path, const struct ru
 	{
 		int err = 0;
 		bool unknown = bpf_program__type(p) == BPF_PROG_TYPE_UNSPEC;
-		if (is_test_section(p))
+		if (prog_is_test(p))
 			err = set_type(p, BPF_PROG_TYPE_SYSCALL);
-		else if (o->prog_type && (unknown || (o->prog_name && type_selected(p, o))))
+		else if (o->prog_type && (unknown || (o->prog_name && prog_named(p, o))))
 			err = set_type(p, (enum bpf_prog_type)o->prog_type);
-		else if (unknown && !type_selected(p, o))
+		else if (unknown && !prog_named(p, o))
 			err = bpf_program__set_autoload(p, false); /* not run: not loaded */
 		if (err) {
 			cli_error("%s: program '%s': cannot set its type: %s", path,

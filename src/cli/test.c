@@ -24,11 +24,6 @@ struct test_result {
 	char faults[512]; /* the injected faults during the test, as TAP diagnostics */
 };
 
-static bool is_test(const struct bpf_program *p)
-{
-	return !strncmp(bpf_program__section_name(p), "test/", 5);
-}
-
 static const char *test_name(const struct bpf_program *p)
 {
 	return bpf_program__section_name(p) + 5;
@@ -84,19 +79,16 @@ static void note_faults(const struct run_opts *o, uint64_t (*seen)[2], struct te
 	size_t n = 0;
 
 	for (int k = 0; k < o->fails.nr; k++) {
-		char what[128];
-		uint64_t calls, fails;
-		const char *rule = o->fails.v[k];
-		snprintf(what, sizeof(what), "%.*s", (int)strcspn(rule, "="), rule);
-		if (bpfrun_fail_stats(what, &calls, &fails))
+		struct fault_count f;
+		if (!run_opts_fault_count(o, k, &f))
 			continue;
-		uint64_t dc = calls - seen[k][0], df = fails - seen[k][1];
-		seen[k][0] = calls;
-		seen[k][1] = fails;
+		uint64_t dc = f.calls - seen[k][0], df = f.fails - seen[k][1];
+		seen[k][0] = f.calls;
+		seen[k][1] = f.fails;
 		if (df && n < sizeof(r->faults))
 			n += (size_t)snprintf(r->faults + n, sizeof(r->faults) - n,
 					      "  # %s: %" PRIu64 " of %" PRIu64 " call%s failed\n",
-					      what, df, dc, dc == 1 ? "" : "s");
+					      f.name, df, dc, dc == 1 ? "" : "s");
 	}
 }
 
@@ -124,15 +116,12 @@ static void print_json(const struct test_result *r, int n, struct bpf_object *ob
 	json_begin_array(&j);
 	for (int k = 0; k < n; k++) {
 		json_begin_object(&j);
-		json_key(&j, "name");
-		json_string(&j, r[k].name);
+		json_string_field(&j, "name", r[k].name);
 		json_key(&j, "ok");
 		json_bool(&j, !r[k].err && !r[k].retval);
-		json_key(&j, "retval");
-		json_uint(&j, r[k].retval);
+		json_uint_field(&j, "retval", r[k].retval);
 		if (r[k].err) {
-			json_key(&j, "error");
-			json_string(&j, strerror(-r[k].err));
+			json_string_field(&j, "error", strerror(-r[k].err));
 		}
 		json_end_object(&j);
 	}
@@ -153,7 +142,7 @@ static int run_suite(struct bpf_object *obj, const char *path, const struct run_
 	uint32_t ctx_len = 0;
 	int n = 0, failed = 0;
 
-	bpf_object__for_each_program(p, obj) n += is_test(p);
+	bpf_object__for_each_program(p, obj) n += prog_is_test(p);
 	if (!n) {
 		cli_error("%s: no SEC(\"test/NAME\") program", path);
 		return 1;
@@ -173,7 +162,7 @@ static int run_suite(struct bpf_object *obj, const char *path, const struct run_
 	n = 0;
 	bpf_object__for_each_program(p, obj)
 	{
-		if (!is_test(p))
+		if (!prog_is_test(p))
 			continue;
 		run_test(p, ctx, ctx_len, &r[n]);
 		note_faults(o, seen, &r[n++]);
@@ -212,31 +201,11 @@ int cmd_test(int argc, char **argv)
 	int ret = 2;
 
 	run_opts_init(&o);
-	for (int i = 1; i < argc; i++) {
-		if (cli_is_help(argv[i])) {
-			fputs(test_help, stdout);
-			run_opts_print_help(stdout);
-			ret = 0;
-			goto out;
-		}
-		int r = run_opts_parse(&o, argc, argv, &i);
-		if (r < 0)
-			goto out;
-		if (r)
-			continue;
-		if (argv[i][0] == '-' || path) {
-			cli_error("test: unexpected argument '%s' (see bpfrun test --help)",
-				  argv[i]);
-			goto out;
-		}
-		path = argv[i];
-	}
-	if (!path) {
-		cli_error("test: which object? usage: bpfrun test OBJ.o [OPTIONS]");
+	int r = run_opts_parse_command(&o, argc, argv, test_help, &path);
+	if (r) {
+		ret = r > 0 ? 0 : 2;
 		goto out;
 	}
-	if (run_opts_check(&o))
-		goto out;
 	struct bpf_object *obj = session_load(path, &o);
 	ret = 1;
 	if (obj) {

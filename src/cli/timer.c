@@ -82,32 +82,23 @@ static void print_plain(const struct bpfrun_timer_info *t, FILE *out)
 static void print_json(const struct bpfrun_timer_info *t, struct json *j)
 {
 	json_begin_object(j);
-	json_key(j, "kind");
-	json_string(j, "timer");
-	json_key(j, "state");
-	json_string(j, state_name(t->state));
+	json_string_field(j, "kind", "timer");
+	json_string_field(j, "state", state_name(t->state));
 	json_key(j, "map");
 	json_begin_object(j);
-	json_key(j, "id");
-	json_uint(j, t->map_id);
-	json_key(j, "name");
-	json_string(j, t->map_name);
+	json_uint_field(j, "id", t->map_id);
+	json_string_field(j, "name", t->map_name);
 	json_end_object(j);
 	json_key(j, "key");
 	json_hex_bytes(j, t->key, key_len(t));
 	json_key(j, "prog");
 	json_begin_object(j);
-	json_key(j, "id");
-	json_uint(j, t->prog_id);
-	json_key(j, "name");
-	json_string(j, t->prog_name);
+	json_uint_field(j, "id", t->prog_id);
+	json_string_field(j, "name", t->prog_name);
 	json_end_object(j);
-	json_key(j, "callback");
-	json_string(j, t->callback);
-	json_key(j, "clock");
-	json_string(j, clock_name(t->clockid));
-	json_key(j, "expires_ns");
-	json_uint(j, t->expires_ns);
+	json_string_field(j, "callback", t->callback);
+	json_string_field(j, "clock", clock_name(t->clockid));
+	json_uint_field(j, "expires_ns", t->expires_ns);
 	json_key(j, "remaining_ns");
 	json_int(j, t->remaining_ns);
 	json_key(j, "flags");
@@ -117,8 +108,7 @@ static void print_json(const struct bpfrun_timer_info *t, struct json *j)
 	if (t->flags & BPF_F_TIMER_CPU_PIN)
 		json_string(j, "pin");
 	json_end_array(j);
-	json_key(j, "cpu");
-	json_uint(j, t->cpu);
+	json_uint_field(j, "cpu", t->cpu);
 	json_end_object(j);
 }
 
@@ -148,12 +138,10 @@ static int list(struct json *j, int (*walk)(struct printer *p, void *arg), void 
 	if (j)
 		json_begin_array(j);
 	err = walk(&p, arg);
-	if (j) {
-		json_end_array(j);
-		putchar('\n');
-	} else if (!err && !p.count) {
+	if (j)
+		json_end_array(j); /* and the newline that ends the document */
+	else if (!err && !p.count)
 		puts("no timer armed");
-	}
 	return err;
 }
 

@@ -16,6 +16,9 @@ first_keys=$(grep -o -E 'key 0a 00 00 0[0-9]' "$work/out" | tr '\n' ' ')
 
 expect_ok list-json "$bpfrun" timer list "$idle" --pcap "$flows" --clock virtual --for 1s --json
 expect_json list-json "[(t['key'][3], t['remaining_ns'], t['callback'], t['clock'], t['state']) for t in j] == [('0x01', 1500000000, 'flow_idle', 'monotonic', 'armed'), ('0x03', 3500000000, 'flow_idle', 'monotonic', 'armed'), ('0x04', 4000000000, 'flow_idle', 'monotonic', 'armed')]"
+# one newline ends the document, as bpftool -j and the other commands' --json end it
+[ "$(tail -c 2 "$work/out" | od -An -tx1 | tr -d ' ')" = 5d0a ] && pass ||
+	fail "list-json: the document does not end with exactly ']\\n'"
 expect_json list-json-map "all(t['map']['name'] == 'flows' and t['prog']['name'] == 'track_flows' and t['flags'] == [] for t in j)"
 
 expect_ok list-none "$bpfrun" timer list "$idle" --pcap "$flows" --clock virtual

@@ -23,8 +23,9 @@ static void udp_packet(__u8 *p)
 	p[37] = 53;
 }
 
-SEC("test/new_flow_passes_and_is_tracked")
-int new_flow(void *ctx)
+/* Test-runs track_flows on udp_packet's packet: 0 with the verdict and the packet's flow
+ * entry after the run (NULL: none), or 1 when the test run failed. */
+static __always_inline int send_udp(__u32 *verdict, struct flow **f)
 {
 	struct flow_key key = { .saddr = bpf_htonl(0x0a000009),
 				.daddr = bpf_htonl(0x0a000064),
@@ -32,15 +33,24 @@ int new_flow(void *ctx)
 				.dport = bpf_htons(53),
 				.proto = IPPROTO_UDP };
 	__u8 pkt[64];
+
+	udp_packet(pkt);
+	if (bpfrun_test_run(BPFRUN_FD(track_flows), pkt, sizeof(pkt), verdict))
+		return 1;
+	*f = bpf_map_lookup_elem(&flows, &key);
+	return 0;
+}
+
+SEC("test/new_flow_passes_and_is_tracked")
+int new_flow(void *ctx)
+{
 	__u32 verdict = 0;
 	struct flow *f;
 
-	udp_packet(pkt);
-	if (bpfrun_test_run(BPFRUN_FD(track_flows), pkt, sizeof(pkt), &verdict))
+	if (send_udp(&verdict, &f))
 		return 1;
 	if (verdict != XDP_PASS)
 		return 2;
-	f = bpf_map_lookup_elem(&flows, &key);
 	if (!f || f->packets != 1 || f->bytes != 64)
 		return 3;
 	return 0;
@@ -49,19 +59,11 @@ int new_flow(void *ctx)
 SEC("test/second_packet_counts")
 int second_packet(void *ctx)
 {
-	struct flow_key key = { .saddr = bpf_htonl(0x0a000009),
-				.daddr = bpf_htonl(0x0a000064),
-				.sport = bpf_htons(1009),
-				.dport = bpf_htons(53),
-				.proto = IPPROTO_UDP };
-	__u8 pkt[64];
 	__u32 verdict = 0;
 	struct flow *f;
 
-	udp_packet(pkt);
-	if (bpfrun_test_run(BPFRUN_FD(track_flows), pkt, sizeof(pkt), &verdict))
+	if (send_udp(&verdict, &f))
 		return 1;
-	f = bpf_map_lookup_elem(&flows, &key);
 	return f && f->packets == 2 ? 0 : 4;
 }
 

@@ -1,3 +1,10 @@
+/* The test helpers of difftest.h: loading test objects, running programs, the CHECK
+ * counts, the trace buffer (the kernel's, or bpfrun's $BPFRUN_TRACE file).
+ *
+ * Each test is one single-threaded process; the counts are its own.  The only lock is
+ * between processes: tests run in parallel, and mount_once() holds flock() on the mount
+ * point's directory while it checks for and mounts bpffs or tracefs, so that two tests
+ * never stack two mounts there (the second would hide the first one's pins). */
 #include "difftest.h"
 
 #include <errno.h>
