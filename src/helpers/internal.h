@@ -61,6 +61,9 @@ HELPER(redirect_map);
 HELPER(redirect_peer);
 HELPER(redirect_neigh);
 
+/* perf_output.c: bpf_perf_event_output (and its skb and xdp forms) */
+HELPER(perf_event_output);
+
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
 HELPER(dynptr_read);

@@ -1,0 +1,325 @@
+/* The ring of a BPF_OUTPUT perf event (perf_ring.h).
+ *
+ * The pages live in a memfd, sized and sealed against resizing at the first mmap (the
+ * kernel allocates the buffer then too, with the size that mmap asks for), and mapped
+ * once here for the producers; every mapping user space makes is of the same memfd.  When
+ * the last mapping goes (perf_ring_unmapped, seen by the in-process bridge) the ring is
+ * detached: writes fail with -ENOSPC, and the next mapping starts a fresh ring, in a new
+ * memfd if its size differs (the first stays the event's file, perf_ring_memfd).
+ *
+ * Trust: data_tail is written by user space; it only decides how much room there is, and
+ * every write is masked into the data pages, so a hostile value can lose records, as in
+ * the kernel, but never reach other memory.  data_head is kept here and published.
+ *
+ * Readiness: the kernel's perf_poll answers once per wake-up, whatever is left unread: a
+ * poll source without ready() (lib/pollsrc.h).
+ *
+ * Locking: lock (a spinlock word, leaf) serialises the producers and the (re)allocation
+ * of the pages against them; map_lock (a mutex) serialises mmap checks, taken before lock.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "perf_ring.h"
+#include "../lib/pollsrc.h"
+#include "../lib/spinlock.h"
+#include "../lib/sys.h"
+
+#define MAX_DATA_BYTES (512ull << 20) /* bpfrun's bound: no ring over 512 MiB */
+#define LOST_RECORD_SZ 24u            /* header, id, lost */
+
+struct perf_ring {
+	struct pollsrc poll;
+	pthread_mutex_t map_lock;
+	int memfd;     /* the event's file: its descriptors are opens of it */
+	int pages_fd;  /* the pages: memfd, or a file of another size after a re-mapping */
+	u32 mappings;  /* user mappings (map_lock) */
+	u32 lock;      /* producers (spinlock word) */
+	bool attached; /* pages allocated and mapped by user space (under lock) */
+	bool enabled;  /* atomic */
+
+	char *area; /* our mapping of the memfd: control page, then data */
+	size_t len;
+	struct perf_event_mmap_page *page;
+	char *data;
+	u64 mask;       /* data size - 1, or 0 with no data pages */
+	u64 data_size;  /* bytes of data (0: a control page only) */
+	u64 head;       /* producer position (under lock) */
+	u64 lost;       /* records lost since the last PERF_RECORD_LOST (under lock) */
+	u64 wakeup_pos; /* the watermark's base (under lock) */
+	u64 watermark;  /* bytes past wakeup_pos that wake the reader */
+	u32 events;     /* samples since the last wake-up by count (under lock) */
+
+	/* from the event */
+	int cpu;
+	u64 id;
+	u32 wakeup_events; /* 0 when the event wakes by watermark */
+	u32 wakeup_watermark;
+	bool by_watermark;
+};
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+struct perf_ring *perf_ring_new(const struct perf_event_attr *attr, int cpu, u64 id)
+{
+	struct perf_ring *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->cpu = cpu;
+	r->id = id;
+	r->by_watermark = attr->watermark;
+	r->wakeup_events = attr->watermark ? 0 : attr->wakeup_events;
+	r->wakeup_watermark = attr->watermark ? attr->wakeup_watermark : 0;
+	r->enabled = !attr->disabled;
+	pthread_mutex_init(&r->map_lock, NULL);
+	r->memfd = memfd_create("bpf-perf-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	r->pages_fd = r->memfd;
+	int err = pollsrc_init(&r->poll, NULL);
+	if (err || r->memfd < 0) {
+		perf_ring_free(r);
+		return ERR_PTR(-ENOMEM);
+	}
+	return r;
+}
+
+/* Caller holds lock (or is the last user), the ring detached. */
+static void unmap_area(struct perf_ring *r)
+{
+	if (r->area)
+		sys_munmap(r->area, r->len);
+	r->area = NULL;
+	r->page = NULL;
+}
+
+void perf_ring_free(struct perf_ring *r)
+{
+	pollsrc_destroy(&r->poll);
+	unmap_area(r);
+	if (r->pages_fd != r->memfd)
+		sys_close(r->pages_fd);
+	if (r->memfd >= 0)
+		sys_close(r->memfd);
+	pthread_mutex_destroy(&r->map_lock);
+	free(r);
+}
+
+int perf_ring_memfd(const struct perf_ring *r)
+{
+	return r->memfd;
+}
+
+int perf_ring_pages_fd(struct perf_ring *r)
+{
+	pthread_mutex_lock(&r->map_lock);
+	int fd = r->pages_fd;
+	pthread_mutex_unlock(&r->map_lock);
+	return fd;
+}
+
+void perf_ring_set_enabled(struct perf_ring *r, bool on)
+{
+	__atomic_store_n(&r->enabled, on, __ATOMIC_RELEASE);
+}
+
+/* The kernel's perf_event_init_userpage: what a reader finds before any record. */
+static void init_page(struct perf_ring *r)
+{
+	struct perf_event_mmap_page *pg = r->page;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->cap_bit0_is_deprecated = 1;
+	pg->size = offsetof(struct perf_event_mmap_page, __reserved);
+	pg->data_offset = page_size();
+	pg->data_size = r->data_size;
+}
+
+/* A fresh ring of len bytes (control page + data): a new memfd unless the current one
+ * has that size already, then our own mapping.  Caller holds map_lock, no mapping left:
+ * the ring is detached, so no producer touches the old pages. */
+static int ring_setup(struct perf_ring *r, size_t len)
+{
+	struct stat st;
+
+	spin_lock_word(&r->lock);
+	unmap_area(r);
+	spin_unlock_word(&r->lock);
+	if (fstat(r->pages_fd, &st))
+		return -ENOMEM;
+	if ((size_t)st.st_size != len) {
+		if (st.st_size) { /* sized and sealed for another length: a new file */
+			int fd = memfd_create("bpf-perf-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+			if (fd < 0)
+				return -ENOMEM;
+			if (r->pages_fd != r->memfd)
+				sys_close(r->pages_fd);
+			r->pages_fd = fd;
+		}
+		if (ftruncate(r->pages_fd, (off_t)len) ||
+		    sys_fcntl(r->pages_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+			return -ENOMEM;
+	}
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->pages_fd, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	memset(p, 0, len); /* the kernel's buffer starts zeroed */
+	spin_lock_word(&r->lock);
+	r->area = p;
+	r->len = len;
+	r->data = r->area + page_size();
+	r->data_size = len - page_size();
+	r->mask = r->data_size ? r->data_size - 1 : 0;
+	r->head = r->lost = r->wakeup_pos = 0;
+	r->events = 0;
+	r->watermark = r->wakeup_watermark ? MIN((u64)r->wakeup_watermark, r->data_size) : 0;
+	if (!r->watermark)
+		r->watermark = r->data_size / 2;
+	r->page = p;
+	init_page(r);
+	r->attached = true;
+	spin_unlock_word(&r->lock);
+	return 0;
+}
+
+int perf_ring_mmap_check(struct perf_ring *r, size_t len, int prot, int flags, u64 off)
+{
+	size_t page = page_size();
+	u64 rlen = ROUND_UP((u64)len, page);
+	int err = 0;
+
+	(void)prot; /* read-only mappings (the kernel's overwrite mode) are not modelled */
+	if (!(flags & MAP_SHARED) || off || !len || rlen < len)
+		return -EINVAL;
+	u64 data_pages = rlen / page - 1;
+	if (data_pages & (data_pages - 1))
+		return -EINVAL;
+	if (data_pages * page > MAX_DATA_BYTES)
+		return -ENOMEM;
+	pthread_mutex_lock(&r->map_lock);
+	if (r->mappings && r->len != rlen)
+		err = -EINVAL;
+	else if (!r->mappings)
+		err = ring_setup(r, rlen);
+	if (!err)
+		r->mappings++;
+	pthread_mutex_unlock(&r->map_lock);
+	return err;
+}
+
+void perf_ring_unmapped(struct perf_ring *r)
+{
+	pthread_mutex_lock(&r->map_lock);
+	if (r->mappings && !--r->mappings) {
+		spin_lock_word(&r->lock);
+		r->attached = false;
+		spin_unlock_word(&r->lock);
+	}
+	pthread_mutex_unlock(&r->map_lock);
+}
+
+/* Copies n bytes to ring position pos, wrapping at the end of the data. */
+static void put_bytes(struct perf_ring *r, u64 pos, const void *src, u64 n)
+{
+	u64 at = pos & r->mask, first = MIN(n, r->data_size - at);
+
+	memcpy(r->data + at, src, first);
+	memcpy(r->data, (const char *)src + first, n - first);
+}
+
+static void put_lost(struct perf_ring *r, u64 pos)
+{
+	struct {
+		struct perf_event_header h;
+		u64 id, lost;
+	} rec = { { PERF_RECORD_LOST, 0, LOST_RECORD_SZ }, r->id, r->lost };
+
+	put_bytes(r, pos, &rec, sizeof(rec));
+	r->lost = 0;
+}
+
+/* Writes the sample at pos: header, raw size, the frags; the padding is skipped. */
+static void put_sample(struct perf_ring *r, u64 pos, u16 size, u32 raw_size,
+		       const struct perf_frag *frags, u32 nr)
+{
+	struct perf_event_header h = { PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL, size };
+
+	put_bytes(r, pos, &h, sizeof(h));
+	put_bytes(r, pos + sizeof(h), &raw_size, sizeof(raw_size));
+	pos += sizeof(h) + sizeof(raw_size);
+	for (u32 i = 0; i < nr; i++) {
+		put_bytes(r, pos, frags[i].data, frags[i].size);
+		pos += frags[i].size;
+	}
+}
+
+/* The kernel's wake-up rules after a record: every wakeup_events samples (unless the
+ * event wakes by watermark), and whenever the head passes the watermark. */
+static bool wakes(struct perf_ring *r, bool sample)
+{
+	bool wake = false;
+
+	if (r->head - r->wakeup_pos > r->watermark) {
+		r->wakeup_pos += r->watermark;
+		wake = true;
+	}
+	if (sample && r->wakeup_events && ++r->events >= r->wakeup_events) {
+		r->events -= r->wakeup_events;
+		wake = true;
+	}
+	return wake;
+}
+
+long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frags, u32 nr)
+{
+	u64 payload = 0;
+
+	if (!__atomic_load_n(&r->enabled, __ATOMIC_ACQUIRE) || (r->cpu >= 0 && (u32)r->cpu != cpu))
+		return -EOPNOTSUPP;
+	for (u32 i = 0; i < nr; i++)
+		payload += frags[i].size;
+	/* raw size: the u32 and the bytes padded to 8, less the u32 */
+	u64 raw_size = ROUND_UP(payload + sizeof(u32), 8) - sizeof(u32);
+	u64 size = sizeof(struct perf_event_header) + sizeof(u32) + raw_size;
+	if (size > 0xffff)
+		return -E2BIG; /* a record's size is a u16 (the verifier bounds it before) */
+	long err = 0;
+	spin_lock_word(&r->lock);
+	if (!r->attached) {
+		spin_unlock_word(&r->lock);
+		return -ENOSPC;
+	}
+	u64 tail = __atomic_load_n(&r->page->data_tail, __ATOMIC_ACQUIRE);
+	u64 need = size + (r->lost ? LOST_RECORD_SZ : 0);
+	u64 room = r->data_size ? (tail - (r->head + 1)) & r->mask : 0;
+	bool wake = false;
+	if (need > room) {
+		r->lost++;
+		err = -ENOSPC;
+	} else {
+		if (r->lost) {
+			put_lost(r, r->head);
+			r->head += LOST_RECORD_SZ;
+		}
+		put_sample(r, r->head, (u16)size, (u32)raw_size, frags, nr);
+		r->head += size;
+		__atomic_store_n(&r->page->data_head, r->head, __ATOMIC_RELEASE);
+		wake = wakes(r, true);
+	}
+	spin_unlock_word(&r->lock);
+	if (wake)
+		pollsrc_wake(&r->poll);
+	return err;
+}
+
+int perf_ring_poll_fd(struct perf_ring *r, int epfd, u64 data)
+{
+	return pollsrc_fd(&r->poll, epfd, data);
+}

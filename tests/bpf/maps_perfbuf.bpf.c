@@ -1,0 +1,89 @@
+/* Perf event arrays for tests/diff/maps_perfbuf.c, tests/linked/perfbuf.c and the bench:
+ * programs that write records with bpf_perf_event_output (a raw tracepoint program, and
+ * the skb and xdp forms that append packet bytes).  Inputs come from args[0..3], results
+ * go to res[0..3]. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* max_entries left out: libbpf makes it the number of possible CPUs */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[4]);
+} res SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[4]);
+} args SEC(".maps");
+
+static __u64 *slot(void *map)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(map, &k);
+}
+
+/* args: [0] flags, [1] record size (at most 64), [2] records, [3] first sequence number.
+ * Each record is its sequence number then bytes counting up from it.  res[0] = the last
+ * result, res[1] = records written. */
+SEC("raw_tp")
+int out_trace(void *ctx)
+{
+	__u64 *a = slot(&args), *r = slot(&res);
+	__u8 buf[64];
+
+	if (!a || !r)
+		return 1;
+	r[1] = 0;
+	for (__u32 i = 0; i < 256 && i < a[2]; i++) {
+		__u64 seq = a[3] + i;
+		for (__u32 j = 0; j < sizeof(buf); j++)
+			buf[j] = (__u8)(seq + j);
+		__builtin_memcpy(buf, &seq, sizeof(seq));
+		__u64 size = a[1] & 63;
+		long err = bpf_perf_event_output(ctx, &events, a[0], buf, size ? size : 64);
+		r[0] = (__u64)err;
+		if (err)
+			break;
+		r[1]++;
+	}
+	return 0;
+}
+
+/* args: [0] flags (packet bytes to append in the upper 32 bits), [1] meta size (0..16);
+ * res[0] = the result. */
+SEC("tc")
+int out_skb(struct __sk_buff *skb)
+{
+	__u64 *a = slot(&args), *r = slot(&res);
+	__u64 meta[2] = { 0x1122334455667788ull, 0x99aabbccddeeff00ull };
+
+	if (!a || !r)
+		return 1;
+	r[0] = (__u64)bpf_perf_event_output(skb, &events, a[0], meta, a[1] & 15);
+	return 0;
+}
+
+SEC("xdp")
+int out_xdp(struct xdp_md *xdp)
+{
+	__u64 *a = slot(&args), *r = slot(&res);
+	__u64 meta[2] = { 0x0102030405060708ull, 0x1112131415161718ull };
+
+	if (!a || !r)
+		return 1;
+	r[0] = (__u64)bpf_perf_event_output(xdp, &events, a[0], meta, a[1] & 15);
+	return 2;
+}
