@@ -96,6 +96,8 @@ static const struct helper_impl impls[] = {
 	IMPL(ringbuf_discard_dynptr, false),
 	IMPL(user_ringbuf_drain, false),
 	IMPL(perf_event_output, true),
+	IMPL(perf_event_read, true),
+	IMPL(perf_event_read_value, true),
 	IMPL(skb_adjust_room, false),
 	IMPL(skb_change_tail, false),
 	IMPL(skb_change_head, false),

@@ -8,7 +8,13 @@
  * (not a BPF_OUTPUT event), -EOPNOTSUPP (disabled, or another CPU's event), -ENOSPC (no
  * ring mapped, or full).
  *
+ * bpf_perf_event_read and bpf_perf_event_read_value: the count of the event at an index
+ * (perf_ring_read: 0 for BPF_OUTPUT events, which count nothing in the kernel either; 0
+ * too for bpfrun's probe events, which keep no count).
+ *
  * No locking here: the map and the ring lock themselves. */
+#include <string.h>
+
 #include "internal.h"
 #include "../maps/perf_event_array.h"
 #include "../pkt/pkt.h"
@@ -54,7 +60,7 @@ static long output(struct exec_ctx *x, struct bpf_map *map, u64 flags, struct pe
 	long err = perf_event_array_get(map, index, &ev, &ring);
 	if (err)
 		return err;
-	err = perf_ring_output(ring, x->cpu, f, nr);
+	err = ring ? perf_ring_output(ring, x->cpu, f, nr) : -EINVAL;
 	obj_put(ev);
 	return err;
 }
@@ -80,4 +86,64 @@ HELPER(perf_event_output)
 		return (u64)-EFAULT;
 	u32 nr = ctx_len ? packet_frags(x, f, 1, ctx_len) : 1;
 	return (u64)output(x, m, r3, f, nr);
+}
+
+static struct bpf_map *array_arg(struct exec_ctx *x, u64 reg, const char *fn)
+{
+	struct bpf_map *m = vm_map_arg(x, reg);
+
+	if (m && !map_is_perf_event_array(m)) {
+		vm_fault(x, "cannot pass map_type %u into func %s", m->map_type, fn);
+		return NULL;
+	}
+	return m;
+}
+
+/* The kernel's get_map_perf_counter. */
+static long read_counter(struct exec_ctx *x, struct bpf_map *map, u64 flags,
+			 struct bpf_perf_event_value *v)
+{
+	u64 index = flags & BPF_F_INDEX_MASK;
+	struct perf_ring *ring;
+	struct obj *ev;
+
+	if (flags & ~BPF_F_INDEX_MASK)
+		return -EINVAL;
+	if (index == BPF_F_CURRENT_CPU)
+		index = x->cpu;
+	long err = perf_event_array_get(map, index, &ev, &ring);
+	if (err)
+		return err;
+	u64 count = 0, enabled = 0, running = 0;
+	if (ring)
+		err = perf_ring_read(ring, x->cpu, &count, &enabled, &running);
+	obj_put(ev);
+	*v = (struct bpf_perf_event_value){ count, enabled, running };
+	return err;
+}
+
+HELPER(perf_event_read)
+{
+	struct bpf_map *m = array_arg(x, r1, "bpf_perf_event_read#22");
+	struct bpf_perf_event_value v;
+
+	if (!m)
+		return 0;
+	long err = read_counter(x, m, r2, &v);
+	return err ? (u64)err : v.counter;
+}
+
+HELPER(perf_event_read_value)
+{
+	struct bpf_map *m = array_arg(x, r1, "bpf_perf_event_read_value#55");
+	struct bpf_perf_event_value *buf = m ? vm_mem(x, r3, r4, true) : NULL;
+	long err = -EINVAL;
+
+	if (!m || (!buf && r4))
+		return 0;
+	if (r4 == sizeof(*buf))
+		err = read_counter(x, m, r2, buf);
+	if (err)
+		memset(buf, 0, r4);
+	return (u64)err;
 }

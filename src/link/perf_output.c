@@ -7,6 +7,8 @@
  * BPF_OUTPUT one has a ring to write to.
  *
  * Locking: none here (the ring locks itself; perf_event.c locks the event). */
+#include <unistd.h>
+
 #include "perf_event.h"
 #include "../maps/perf_event_array.h"
 
@@ -17,7 +19,8 @@ static bool output_match(const struct perf_event_attr *attr)
 
 static int output_init(struct perf_event *ev, const struct perf_event_attr *attr)
 {
-	struct perf_ring *ring = perf_ring_new(attr, ev->cpu, ev->obj.id);
+	bool other_task = ev->pid > 0 && ev->pid != getpid();
+	struct perf_ring *ring = perf_ring_new(attr, ev->cpu, other_task, ev->obj.id);
 
 	if (IS_ERR(ring))
 		return (int)PTR_ERR(ring);

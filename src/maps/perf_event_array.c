@@ -175,10 +175,6 @@ int perf_event_array_get(struct bpf_map *map, u64 index, struct obj **ev, struct
 	readsec_end();
 	if (!e)
 		return -ENOENT;
-	if (!e->ring) {
-		obj_put(e->ev);
-		return -EINVAL;
-	}
 	*ev = e->ev;
 	*ring = e->ring;
 	return 0;

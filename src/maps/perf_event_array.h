@@ -12,9 +12,9 @@
 typedef struct obj *(*perf_event_resolver)(int fd, struct perf_ring **ring);
 void perf_event_array_set_resolver(perf_event_resolver fn);
 
-/* The entry at index for bpf_perf_event_output: 0 and *ring with a reference on its event
- * in *ev (obj_put it after the write), or -E2BIG (index out of range), -ENOENT (empty
- * slot), -EINVAL (the event is not a BPF_OUTPUT one). */
+/* The entry at index for the helpers: 0, with a reference on its event in *ev (obj_put it
+ * after use) and its ring in *ring (NULL: not a BPF_OUTPUT event), or -E2BIG (index out
+ * of range), -ENOENT (empty slot). */
 int perf_event_array_get(struct bpf_map *map, u64 index, struct obj **ev, struct perf_ring **ring);
 
 static inline bool map_is_perf_event_array(const struct bpf_map *m)

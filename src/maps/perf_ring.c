@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "perf_ring.h"
@@ -57,6 +58,8 @@ struct perf_ring {
 
 	/* from the event */
 	int cpu;
+	bool other_task;
+	u64 opened_ns;
 	u64 id;
 	u32 wakeup_events; /* 0 when the event wakes by watermark */
 	u32 wakeup_watermark;
@@ -68,13 +71,24 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-struct perf_ring *perf_ring_new(const struct perf_event_attr *attr, int cpu, u64 id)
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+struct perf_ring *perf_ring_new(const struct perf_event_attr *attr, int cpu, bool other_task,
+				u64 id)
 {
 	struct perf_ring *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->cpu = cpu;
+	r->other_task = other_task;
+	r->opened_ns = now_ns();
 	r->id = id;
 	r->by_watermark = attr->watermark;
 	r->wakeup_events = attr->watermark ? 0 : attr->wakeup_events;
@@ -317,6 +331,15 @@ long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frag
 	if (wake)
 		pollsrc_wake(&r->poll);
 	return err;
+}
+
+int perf_ring_read(struct perf_ring *r, u32 cpu, u64 *count, u64 *enabled, u64 *running)
+{
+	if (r->other_task || (r->cpu >= 0 && (u32)r->cpu != cpu))
+		return -EINVAL;
+	*count = 0;
+	*enabled = *running = now_ns() - r->opened_ns;
+	return 0;
 }
 
 int perf_ring_poll_fd(struct perf_ring *r, int epfd, u64 data)

@@ -26,8 +26,10 @@ struct perf_frag {
 };
 
 /* A ring for an event of attr on cpu (-1: any) whose id is id (PERF_RECORD_LOST names
- * it); its pages exist from the first mmap.  ERR_PTR(-ENOMEM) on failure. */
-struct perf_ring *perf_ring_new(const struct perf_event_attr *attr, int cpu, u64 id);
+ * it), counting for another task than this process's when other_task; its pages exist
+ * from the first mmap.  ERR_PTR(-ENOMEM) on failure. */
+struct perf_ring *perf_ring_new(const struct perf_event_attr *attr, int cpu, bool other_task,
+				u64 id);
 void perf_ring_free(struct perf_ring *r);
 /* The memfd that holds (or will hold, once mapped) the pages: an event's descriptors are
  * opens of it, so that any process given one maps the same pages. */
@@ -50,6 +52,12 @@ void perf_ring_unmapped(struct perf_ring *r);
  * -EOPNOTSUPP (the event is disabled or on another CPU), -ENOSPC (no ring mapped, or
  * full: the record counts as lost). */
 long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frags, u32 nr);
+
+/* bpf_perf_event_read(_value) from cpu, as the kernel's perf_event_read_local: 0 with
+ * the count (always 0: the kernel's BPF_OUTPUT events count nothing) and the times the
+ * event has been enabled and running (ns since it was opened, both), or -EINVAL (another
+ * CPU's event, another task's). */
+int perf_ring_read(struct perf_ring *r, u32 cpu, u64 *count, u64 *enabled, u64 *running);
 
 /* epoll_ctl(epfd, ADD or MOD, the event, data): the eventfd standing for the event
  * (lib/pollsrc.h), reported once per wake-up (every wakeup_events samples, or the

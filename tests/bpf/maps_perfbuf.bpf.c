@@ -87,3 +87,20 @@ int out_xdp(struct xdp_md *xdp)
 	r[0] = (__u64)bpf_perf_event_output(xdp, &events, a[0], meta, a[1] & 15);
 	return 2;
 }
+
+/* args: [0] flags; res[0] = bpf_perf_event_read, res[1] = bpf_perf_event_read_value,
+ * res[2] its counter, res[3] 1 when its enabled time >= its running time. */
+SEC("raw_tp")
+int read_trace(void *ctx)
+{
+	__u64 *a = slot(&args), *r = slot(&res);
+	struct bpf_perf_event_value v = {};
+
+	if (!a || !r)
+		return 1;
+	r[0] = (__u64)bpf_perf_event_read(&events, a[0]);
+	r[1] = (__u64)bpf_perf_event_read_value(&events, a[0], &v, sizeof(v));
+	r[2] = v.counter;
+	r[3] = v.enabled >= v.running;
+	return 0;
+}

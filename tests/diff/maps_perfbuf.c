@@ -359,6 +359,43 @@ static void entry_lifetime(void)
 	close(ev);
 }
 
+/* bpf_perf_event_read and _value from CPU 0: a BPF_OUTPUT event counts nothing.  (Not a
+ * per-task event: the kernel runs the program on CPU 0 in this task or, from another
+ * CPU, in an interrupt of whatever task CPU 0 runs, which reads it as another task's.) */
+static void reads(void)
+{
+	int fd = map_fd(obj, "events");
+	int ev[3] = { open_output(0, false), open_output(1, false), open_output(0, true) };
+	static const char *const what[] = { "cpu 0", "cpu 1", "disabled" };
+
+	for (int i = 0; i < 3; i++) {
+		set_slot(fd, 0, ev[i]);
+		for (int f = 0; f < 2; f++) {
+			LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU);
+			set_args(f ? BPF_F_CURRENT_CPU : 0, 0, 0, 0);
+			CHECK(!bpf_prog_test_run_opts(prog_fd(obj, "read_trace"), &o), "run");
+			get_res();
+			out("read %s (%s): %lld, value %lld counter %llu enabled>=running %llu",
+			    what[i], f ? "current cpu" : "index 0", (long long)res[0],
+			    (long long)res[1], (unsigned long long)res[2],
+			    (unsigned long long)res[3]);
+		}
+		close(ev[i]);
+	}
+	static const __u64 bad[] = { 1000, 1ull << 32, 1 };
+	for (int i = 0; i < 3; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU);
+		if (i == 2)
+			clear_slots(fd);
+		set_args(bad[i], 0, 0, 0);
+		CHECK(!bpf_prog_test_run_opts(prog_fd(obj, "read_trace"), &o), "run");
+		get_res();
+		out("read flags %#llx: %lld, value %lld", (unsigned long long)bad[i],
+		    (long long)res[0], (long long)res[1]);
+	}
+	clear_slots(fd);
+}
+
 /* A per-task event (this process, any CPU): the packet programs run where the test is. */
 static int open_task_output(void)
 {
@@ -534,6 +571,7 @@ int main(void)
 	mmaps();
 	records();
 	packet_forms();
+	reads();
 	perf_buffer();
 	entry_lifetime(); /* last: it closes the events map's descriptor */
 	bpf_object__close(obj);
