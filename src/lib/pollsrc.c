@@ -11,6 +11,7 @@
 static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pollsrc *poll_list;
 static u32 nr_polled; /* atomic: rearm's fast path */
+static u32 nr_once;   /* atomic: polled sources without ready(), pollsrc_reported's */
 
 int pollsrc_init(struct pollsrc *src, bool (*ready)(struct pollsrc *src))
 {
@@ -27,6 +28,8 @@ void pollsrc_destroy(struct pollsrc *src)
 			if (*p == src) {
 				*p = src->next;
 				__atomic_fetch_sub(&nr_polled, 1, __ATOMIC_RELAXED);
+				if (!src->ready)
+					__atomic_fetch_sub(&nr_once, 1, __ATOMIC_RELAXED);
 				break;
 			}
 		pthread_mutex_unlock(&poll_lock);
@@ -75,6 +78,8 @@ int pollsrc_fd(struct pollsrc *src, int epfd, u64 data)
 		poll_list = src;
 		__atomic_store_n(&src->polled, true, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&nr_polled, 1, __ATOMIC_RELAXED);
+		if (!src->ready)
+			__atomic_fetch_add(&nr_once, 1, __ATOMIC_RELAXED);
 	}
 	if (!src->ready)
 		consume(src);
@@ -105,7 +110,7 @@ void pollsrc_reported(int epfd, const void *evs, int n)
 {
 	const struct epoll_event *ev = evs;
 
-	if (n <= 0 || !__atomic_load_n(&nr_polled, __ATOMIC_RELAXED))
+	if (n <= 0 || !__atomic_load_n(&nr_once, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&poll_lock);
 	for (struct pollsrc *src = poll_list; src; src = src->next) {
