@@ -156,30 +156,40 @@ static void init_page(struct perf_ring *r)
 	pg->data_size = r->data_size;
 }
 
-/* A fresh ring of len bytes (control page + data): a new memfd unless the current one
- * has that size already, then our own mapping.  Caller holds map_lock, no mapping left:
- * the ring is detached, so no producer touches the old pages. */
-static int ring_setup(struct perf_ring *r, size_t len)
+/* Makes fd exactly len bytes long, for good: sized if empty, then sealed against
+ * resizing, and checked after the seal (a holder of a descriptor of the event may have
+ * resized it meanwhile, or sealed it first).  False when fd cannot be used. */
+static bool size_and_seal(int fd, size_t len)
 {
 	struct stat st;
 
+	if (fstat(fd, &st) || (st.st_size && (size_t)st.st_size != len))
+		return false;
+	if (!st.st_size && ftruncate(fd, (off_t)len))
+		return false;
+	return !sys_fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) && !fstat(fd, &st) &&
+	       (size_t)st.st_size == len;
+}
+
+/* A fresh ring of len bytes (control page + data): in the pages' memfd if it can have
+ * that size (empty, or that size already), else in a new one; then our own mapping.
+ * Caller holds map_lock, no mapping left: the ring is detached, so no producer touches
+ * the old pages. */
+static int ring_setup(struct perf_ring *r, size_t len)
+{
 	spin_lock_word(&r->lock);
 	unmap_area(r);
 	spin_unlock_word(&r->lock);
-	if (fstat(r->pages_fd, &st))
-		return -ENOMEM;
-	if ((size_t)st.st_size != len) {
-		if (st.st_size) { /* sized and sealed for another length: a new file */
-			int fd = memfd_create("bpf-perf-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-			if (fd < 0)
-				return -ENOMEM;
-			if (r->pages_fd != r->memfd)
-				sys_close(r->pages_fd);
-			r->pages_fd = fd;
-		}
-		if (ftruncate(r->pages_fd, (off_t)len) ||
-		    sys_fcntl(r->pages_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+	if (!size_and_seal(r->pages_fd, len)) {
+		int fd = memfd_create("bpf-perf-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (fd < 0 || !size_and_seal(fd, len)) {
+			if (fd >= 0)
+				sys_close(fd);
 			return -ENOMEM;
+		}
+		if (r->pages_fd != r->memfd)
+			sys_close(r->pages_fd);
+		r->pages_fd = fd;
 	}
 	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->pages_fd, 0);
 	if (p == MAP_FAILED)
