@@ -104,3 +104,21 @@ int read_trace(void *ctx)
 	r[3] = v.enabled >= v.running;
 	return 0;
 }
+
+/* Refused by the verifier (loaded alone by tests/diff/maps_perfbuf.c; "?": not loaded by
+ * default): uninitialised stack as the data, and the stack as the context. */
+SEC("?raw_tp")
+int bad_uninit(void *ctx)
+{
+	volatile __u64 buf[2];
+
+	return bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, (void *)buf, sizeof(buf));
+}
+
+SEC("?raw_tp")
+int bad_ctx(void *ctx)
+{
+	__u64 buf[2] = { 1, 2 };
+
+	return bpf_perf_event_output(buf, &events, BPF_F_CURRENT_CPU, buf, sizeof(buf));
+}

@@ -562,6 +562,8 @@ static void perf_buffer(void)
 int main(void)
 {
 	create_errors();
+	load_alone_verdict("maps_perfbuf", "bad_uninit");
+	load_alone_verdict("maps_perfbuf", "bad_ctx");
 	obj = load_obj("maps_perfbuf");
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "events");
 	out("default max_entries is the possible CPUs: %d",
