@@ -54,8 +54,9 @@ void pollsrc_wake(struct pollsrc *src)
 		signal_fd(src);
 }
 
-/* Clears the flag, then the eventfd; a wake-up in between (it saw the flag clear and may
- * have written before the read) is signalled again. */
+/* A source without ready() has nothing to look at after a clear: so the flag goes first,
+ * then the eventfd, and a wake-up in between (it saw the flag clear and may have written
+ * before the read) is signalled again. */
 static void consume(struct pollsrc *src)
 {
 	u64 count;
@@ -91,14 +92,16 @@ int pollsrc_fd(struct pollsrc *src, int epfd, u64 data)
 
 void pollsrc_rearm(void)
 {
+	u64 count;
+
 	if (!__atomic_load_n(&nr_polled, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&poll_lock);
 	for (struct pollsrc *src = poll_list; src; src = src->next) {
-		/* clear, then look: a wake-up before the flag is cleared is caught by the
-		 * look, one after it is signalled again */
-		if (src->ready && __atomic_load_n(&src->signalled, __ATOMIC_SEQ_CST)) {
-			consume(src);
+		/* clear the eventfd, then the flag, then look: a wake-up before the flag is
+		 * cleared is caught by the look, one after it writes the eventfd again */
+		if (src->ready && read(src->eventfd, &count, sizeof(count)) == sizeof(count)) {
+			__atomic_store_n(&src->signalled, 0, __ATOMIC_SEQ_CST);
 			if (src->ready(src))
 				pollsrc_wake(src);
 		}
