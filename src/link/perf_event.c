@@ -134,7 +134,7 @@ bool perf_event_open_ours(const struct perf_event_attr *uattr, int pid, int cpu,
 		return false;
 	if (flags & ~(unsigned long)(PERF_FLAG_FD_NO_GROUP | PERF_FLAG_FD_OUTPUT |
 				     PERF_FLAG_PID_CGROUP | PERF_FLAG_FD_CLOEXEC) ||
-	    (pid == -1 && cpu == -1)) {
+	    (pid == -1 && cpu == -1) || cpu < -1 || cpu >= num_possible_cpus()) {
 		*ret = -EINVAL;
 		return true;
 	}

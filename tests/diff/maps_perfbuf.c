@@ -265,6 +265,32 @@ static void try_mmap(const char *what, int fd, size_t len, int prot, int flags, 
 		munmap(p, len);
 }
 
+/* perf_event_open's answers for a BPF_OUTPUT event. */
+static void opens(void)
+{
+	static const struct {
+		const char *what;
+		int pid, cpu;
+	} c[] = {
+		{ "cpu 0", -1, 0 },     { "cpu 1000", -1, 1000 },
+		{ "cpu -2", -1, -2 },   { "no task, no cpu", -1, -1 },
+		{ "this task", 0, -1 }, { "this task on cpu 0", 0, 0 },
+	};
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct perf_event_attr attr = {
+			.size = sizeof(attr),
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_BPF_OUTPUT,
+			.sample_type = PERF_SAMPLE_RAW,
+		};
+		int fd = (int)syscall(SYS_perf_event_open, &attr, c[i].pid, c[i].cpu, -1,
+				      PERF_FLAG_FD_CLOEXEC);
+		out("open %s: %d", c[i].what, fd < 0 ? -errno : 0);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 static void mmaps(void)
 {
 	int fd = open_output(0, false);
@@ -570,6 +596,7 @@ int main(void)
 	    bpf_map__max_entries(m) == (__u32)libbpf_num_possible_cpus());
 	elem_commands();
 	output_errors();
+	opens();
 	mmaps();
 	records();
 	packet_forms();
