@@ -4,14 +4,17 @@
  * descriptor closed, BPF_F_PRESERVE_ELEMS), bpf_perf_event_output's errors (index, slot,
  * flags, the event's CPU, a disabled event), the ring of a PERF_COUNT_SW_BPF_OUTPUT event
  * as user space maps it (the control page, PERF_RECORD_SAMPLE with its padded raw size,
- * PERF_RECORD_LOST when full, mmap errors), the skb and xdp forms that append packet
- * bytes, and libbpf's perf_buffer (every record, lost counts). */
+ * PERF_RECORD_LOST when full, mmap errors), perf_event_open's refusals, the skb and xdp
+ * forms that append packet bytes, bpf_perf_event_read(_value), epoll's reports (one per
+ * wake-up: wakeup_events, watermark), and libbpf's perf_buffer (every record, lost
+ * counts), and the verifier's verdicts on the helper's arguments. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -504,6 +507,56 @@ static void packet_forms(void)
 	close(r.fd);
 }
 
+/* epoll on an event: a report per wake-up (every wakeup_events samples, or past the
+ * watermark's bytes), not per unread record; EPOLL_CTL_ADD takes an earlier wake-up. */
+static int ready_events(int ep, int timeout_ms)
+{
+	struct epoll_event ev[4];
+	int n = epoll_wait(ep, ev, 4, timeout_ms);
+
+	return n < 0 ? -errno : n;
+}
+
+static void wakeups(bool by_watermark, __u32 every)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.watermark = by_watermark,
+	};
+	struct ring r;
+
+	if (by_watermark)
+		attr.wakeup_watermark = every;
+	else
+		attr.wakeup_events = every;
+	r.fd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	r.len = 2 * PAGE;
+	r.page = mmap(NULL, r.len, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
+	CHECK(r.page != MAP_FAILED, "mmap: %d", -errno);
+	if (r.page == MAP_FAILED)
+		return;
+	r.data = (char *)r.page + r.page->data_offset;
+	set_slot(map_fd(obj, "events"), 0, r.fd);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 7 };
+	output(0, BPF_F_CURRENT_CPU, 16, by_watermark ? 3 : every, 1);
+	out("%s %u: woken before EPOLL_CTL_ADD: add %d, events %d",
+	    by_watermark ? "watermark" : "wakeup_events", every,
+	    errno_of(epoll_ctl(ep, EPOLL_CTL_ADD, r.fd, &ev)), ready_events(ep, 50));
+	for (int i = 1; i <= 6; i++) {
+		output(0, BPF_F_CURRENT_CPU, 16, 1, 10 + (__u64)i);
+		out("  after output %d: events %d", i, ready_events(ep, 50));
+	}
+	out("  head %llu, none consumed", (unsigned long long)r.page->data_head);
+	close(ep);
+	clear_slots(map_fd(obj, "events"));
+	munmap((void *)r.page, r.len);
+	close(r.fd);
+}
+
 #define MAX_SEEN 512
 static struct seen {
 	int cpu;
@@ -601,6 +654,10 @@ int main(void)
 	records();
 	packet_forms();
 	reads();
+	wakeups(false, 1);
+	wakeups(false, 3);
+	wakeups(true, 100);
+	wakeups(false, 0);
 	perf_buffer();
 	entry_lifetime(); /* last: it closes the events map's descriptor */
 	bpf_object__close(obj);
