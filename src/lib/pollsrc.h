@@ -16,7 +16,7 @@
  *
  * Locking: the signalled flag is atomic; one mutex guards the list of sources handed to
  * epoll, taken by pollsrc_fd, pollsrc_rearm and pollsrc_destroy of a polled source only.
- * ready() is called under that mutex and must not take it. */
+ * ready() is called under that mutex and takes no lock. */
 #ifndef BPFRUN_POLLSRC_H
 #define BPFRUN_POLLSRC_H
 
