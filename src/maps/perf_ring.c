@@ -249,13 +249,19 @@ void perf_ring_unmapped(struct perf_ring *r)
 	pthread_mutex_unlock(&r->map_lock);
 }
 
-/* Copies n bytes to ring position pos, wrapping at the end of the data. */
+/* Copies n bytes to ring position pos, wrapping at the end of the data (as often as n
+ * needs: see perf_ring_output on records over 64 KiB). */
 static void put_bytes(struct perf_ring *r, u64 pos, const void *src, u64 n)
 {
-	u64 at = pos & r->mask, first = MIN(n, r->data_size - at);
+	const char *from = src;
 
-	memcpy(r->data + at, src, first);
-	memcpy(r->data, (const char *)src + first, n - first);
+	while (n) {
+		u64 at = pos & r->mask, chunk = MIN(n, r->data_size - at);
+		memcpy(r->data + at, from, chunk);
+		from += chunk;
+		pos += chunk;
+		n -= chunk;
+	}
 }
 
 static void put_lost(struct perf_ring *r, u64 pos)
@@ -312,8 +318,10 @@ long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frag
 	/* raw size: the u32 and the bytes padded to 8, less the u32 */
 	u64 raw_size = ROUND_UP(payload + sizeof(u32), 8) - sizeof(u32);
 	u64 size = sizeof(struct perf_event_header) + sizeof(u32) + raw_size;
-	if (size > 0xffff)
-		return -E2BIG; /* a record's size is a u16 (the verifier bounds it before) */
+	/* A record's size is a u16.  The kernel does not refuse a larger one (a program may
+	 * output a map value over 64 KiB): it reserves the size modulo 2^16, says so in the
+	 * header, and copies every byte, over whatever follows in the ring.  So here. */
+	u16 size16 = (u16)size;
 	long err = 0;
 	spin_lock_word(&r->lock);
 	if (!r->attached) {
@@ -321,10 +329,10 @@ long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frag
 		return -ENOSPC;
 	}
 	u64 tail = __atomic_load_n(&r->page->data_tail, __ATOMIC_ACQUIRE);
-	u64 need = size + (r->lost ? LOST_RECORD_SZ : 0);
+	u64 need = size16 + (r->lost ? LOST_RECORD_SZ : 0);
 	u64 room = r->data_size ? (tail - (r->head + 1)) & r->mask : 0;
 	bool wake = false;
-	if (need > room) {
+	if (!r->data_size || need > room) {
 		r->lost++;
 		err = -ENOSPC;
 	} else {
@@ -332,8 +340,8 @@ long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frag
 			put_lost(r, r->head);
 			r->head += LOST_RECORD_SZ;
 		}
-		put_sample(r, r->head, (u16)size, (u32)raw_size, frags, nr);
-		r->head += size;
+		put_sample(r, r->head, size16, (u32)raw_size, frags, nr);
+		r->head += size16;
 		__atomic_store_n(&r->page->data_head, r->head, __ATOMIC_RELEASE);
 		wake = wakes(r, true);
 	}

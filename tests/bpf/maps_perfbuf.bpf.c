@@ -122,3 +122,27 @@ int bad_ctx(void *ctx)
 
 	return bpf_perf_event_output(buf, &events, BPF_F_CURRENT_CPU, buf, sizeof(buf));
 }
+
+/* A map value over 64 KiB, and a program that outputs args[1] bytes of it: res[0]. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[70000]);
+} big SEC(".maps");
+
+SEC("raw_tp")
+int out_big(void *ctx)
+{
+	__u64 *a = slot(&args), *r = slot(&res);
+	__u32 k = 0;
+	char *v = bpf_map_lookup_elem(&big, &k);
+
+	if (!a || !r || !v)
+		return 1;
+	__u64 size = a[1];
+	if (size > 70000)
+		return 1;
+	r[0] = (__u64)bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, v, size);
+	return 0;
+}

@@ -557,6 +557,40 @@ static void wakeups(bool by_watermark, __u32 every)
 	close(r.fd);
 }
 
+/* Records over 64 KiB: the kernel's header size is the size modulo 2^16, and every byte
+ * is copied, over what follows in the ring.  A hash of the ring's bytes compares them. */
+static void big_records(void)
+{
+	static char value[70000];
+	__u32 k = 0;
+	struct ring r;
+
+	for (unsigned i = 0; i < sizeof(value); i++)
+		value[i] = (char)(i * 7 + i / 256);
+	CHECK(!bpf_map_update_elem(map_fd(obj, "big"), &k, value, 0), "big");
+	if (!ring_open(&r, 0, 32))
+		return;
+	set_slot(map_fd(obj, "events"), 0, r.fd);
+	static const __u64 sizes[] = { 65000, 65520, 70000, 100 };
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU);
+		set_args(0, sizes[i], 0, 0);
+		CHECK(!bpf_prog_test_run_opts(prog_fd(obj, "out_big"), &o), "run");
+		get_res();
+		__u64 hash = 1469598103934665603ull;
+		for (__u64 j = 0; j < r.page->data_size; j++)
+			hash = (hash ^ (unsigned char)r.data[j]) * 1099511628211ull;
+		struct perf_event_header h;
+		ring_copy(&r, 0, &h, sizeof(h));
+		out("output %llu bytes: %lld, head %llu, first record size %u, ring hash %016llx",
+		    (unsigned long long)sizes[i], (long long)res[0],
+		    (unsigned long long)r.page->data_head, h.size, (unsigned long long)hash);
+	}
+	clear_slots(map_fd(obj, "events"));
+	munmap((void *)r.page, r.len);
+	close(r.fd);
+}
+
 #define MAX_SEEN 512
 static struct seen {
 	int cpu;
@@ -658,6 +692,7 @@ int main(void)
 	wakeups(false, 3);
 	wakeups(true, 100);
 	wakeups(false, 0);
+	big_records();
 	perf_buffer();
 	entry_lifetime(); /* last: it closes the events map's descriptor */
 	bpf_object__close(obj);
