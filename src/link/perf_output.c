@@ -6,6 +6,10 @@
  * resolver (maps/perf_event_array.h): any perf event of bpfrun's may be stored, only a
  * BPF_OUTPUT one has a ring to write to.
  *
+ * Not modelled: sample_type bits other than PERF_SAMPLE_RAW and sample_id_all (records
+ * hold the raw data only, which is all libbpf's perf_buffer asks for), read-only mappings
+ * (the kernel's overwrite mode), PERF_EVENT_IOC_SET_OUTPUT and _PAUSE_OUTPUT on a ring.
+ *
  * Locking: none here (the ring locks itself; perf_event.c locks the event). */
 #include <unistd.h>
 
