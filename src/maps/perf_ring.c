@@ -63,7 +63,6 @@ struct perf_ring {
 	u64 id;
 	u32 wakeup_events; /* 0 when the event wakes by watermark */
 	u32 wakeup_watermark;
-	bool by_watermark;
 };
 
 static size_t page_size(void)
@@ -90,7 +89,6 @@ struct perf_ring *perf_ring_new(const struct perf_event_attr *attr, int cpu, boo
 	r->other_task = other_task;
 	r->opened_ns = now_ns();
 	r->id = id;
-	r->by_watermark = attr->watermark;
 	r->wakeup_events = attr->watermark ? 0 : attr->wakeup_events;
 	r->wakeup_watermark = attr->watermark ? attr->wakeup_watermark : 0;
 	r->enabled = !attr->disabled;
