@@ -6,9 +6,9 @@
  * resolver (maps/perf_event_array.h): any perf event of bpfrun's may be stored, only a
  * BPF_OUTPUT one has a ring to write to.
  *
- * Not modelled: sample_type bits other than PERF_SAMPLE_RAW and sample_id_all (records
- * hold the raw data only, which is all libbpf's perf_buffer asks for), read-only mappings
- * (the kernel's overwrite mode), PERF_EVENT_IOC_SET_OUTPUT and _PAUSE_OUTPUT on a ring.
+ * Not modelled: sample_type bits beyond PERF_RING_SAMPLE_BITS (IP, ADDR, READ, CALLCHAIN,
+ * registers ...: perf_event_open refuses them with EOPNOTSUPP), read-only mappings (the
+ * kernel's overwrite mode), PERF_EVENT_IOC_SET_OUTPUT and _PAUSE_OUTPUT on a ring.
  *
  * Locking: none here (the ring locks itself; perf_event.c locks the event). */
 #include <unistd.h>
@@ -23,6 +23,8 @@ static bool output_match(const struct perf_event_attr *attr)
 
 static int output_init(struct perf_event *ev, const struct perf_event_attr *attr)
 {
+	if (attr->sample_type & ~(u64)PERF_RING_SAMPLE_BITS)
+		return -EOPNOTSUPP; /* bpfrun's refusal: the kernel would write those fields */
 	bool other_task = ev->pid > 0 && ev->pid != getpid();
 	struct perf_ring *ring = perf_ring_new(attr, ev->cpu, other_task, ev->obj.id);
 

@@ -30,9 +30,9 @@
 #include "../lib/pollsrc.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
+#include "../lib/task.h"
 
 #define MAX_DATA_BYTES (512ull << 20) /* bpfrun's bound: no ring over 512 MiB */
-#define LOST_RECORD_SZ 24u            /* header, id, lost */
 
 struct perf_ring {
 	struct pollsrc poll;
@@ -57,6 +57,9 @@ struct perf_ring {
 	u32 events;     /* samples since the last wake-up by count (under lock) */
 
 	/* from the event */
+	u64 sample_type;    /* PERF_RING_SAMPLE_BITS only */
+	bool sample_id_all; /* PERF_RECORD_LOST carries the sample's id fields */
+	clockid_t clock;    /* PERF_SAMPLE_TIME's */
 	int cpu;
 	bool other_task;
 	u64 opened_ns;
@@ -70,11 +73,11 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static u64 now_ns(void)
+static u64 now_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
@@ -85,9 +88,12 @@ struct perf_ring *perf_ring_new(const struct perf_event_attr *attr, int cpu, boo
 
 	if (!r)
 		return ERR_PTR(-ENOMEM);
+	r->sample_type = attr->sample_type;
+	r->sample_id_all = attr->sample_id_all;
+	r->clock = attr->use_clockid ? (clockid_t)attr->clockid : CLOCK_MONOTONIC;
 	r->cpu = cpu;
 	r->other_task = other_task;
-	r->opened_ns = now_ns();
+	r->opened_ns = now_ns(CLOCK_MONOTONIC);
 	r->id = id;
 	r->wakeup_events = attr->watermark ? 0 : attr->wakeup_events;
 	r->wakeup_watermark = attr->watermark ? attr->wakeup_watermark : 0;
@@ -262,26 +268,73 @@ static void put_bytes(struct perf_ring *r, u64 pos, const void *src, u64 n)
 	}
 }
 
-static void put_lost(struct perf_ring *r, u64 pos)
+/* The fields before a sample's raw data (the kernel's perf_output_sample order) or, with
+ * id, the sample_id after a PERF_RECORD_LOST (__perf_event__output_id_sample's): the
+ * words in w (at most 8), their count returned. */
+static u32 sample_words(const struct perf_ring *r, u32 cpu, bool id, u64 *w)
 {
-	struct {
-		struct perf_event_header h;
-		u64 id, lost;
-	} rec = { { PERF_RECORD_LOST, 0, LOST_RECORD_SZ }, r->id, r->lost };
+	u64 t = r->sample_type;
+	const struct task_ident *task = task_remote();
+	u64 pid = task ? task->tgid : (u64)getpid(), tid = task ? task->pid : (u64)gettid();
+	u32 n = 0;
 
-	put_bytes(r, pos, &rec, sizeof(rec));
-	r->lost = 0;
+	if ((t & PERF_SAMPLE_IDENTIFIER) && !id)
+		w[n++] = r->id;
+	if (t & PERF_SAMPLE_TID)
+		w[n++] = pid | tid << 32;
+	if (t & PERF_SAMPLE_TIME)
+		w[n++] = now_ns(r->clock);
+	if (t & PERF_SAMPLE_ID)
+		w[n++] = r->id;
+	if (t & PERF_SAMPLE_STREAM_ID)
+		w[n++] = r->id;
+	if (t & PERF_SAMPLE_CPU)
+		w[n++] = cpu;
+	if ((t & PERF_SAMPLE_PERIOD) && !id)
+		w[n++] = 0; /* a BPF output sample's period */
+	if ((t & PERF_SAMPLE_IDENTIFIER) && id)
+		w[n++] = r->id;
+	return n;
 }
 
-/* Writes the sample at pos: header, raw size, the frags; the padding is skipped. */
-static void put_sample(struct perf_ring *r, u64 pos, u16 size, u32 raw_size,
+/* A PERF_RECORD_LOST at pos: its size. */
+static u32 put_lost(struct perf_ring *r, u64 pos, u32 cpu)
+{
+	u64 w[3 + 8];
+	u32 n = r->sample_id_all ? sample_words(r, cpu, true, w + 3) : 0;
+	struct perf_event_header h = { PERF_RECORD_LOST, 0, (u16)(8 * (3 + n)) };
+
+	memcpy(w, &h, sizeof(h));
+	w[1] = r->id;
+	w[2] = r->lost;
+	put_bytes(r, pos, w, 8 * (3 + n));
+	r->lost = 0;
+	return 8 * (3 + n);
+}
+
+/* The size of a PERF_RECORD_LOST: header, id, count, and the sample_id's words. */
+static u32 lost_size(const struct perf_ring *r)
+{
+	u64 id_bits = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | PERF_SAMPLE_STREAM_ID |
+		      PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER;
+
+	return 8 * (3 + (r->sample_id_all ? __builtin_popcountll(r->sample_type & id_bits) : 0));
+}
+
+/* Writes the sample at pos: header, the fields before the raw data (n words at w), then
+ * the raw size and the frags, whose padding is skipped. */
+static void put_sample(struct perf_ring *r, u64 pos, u16 size, const u64 *w, u32 n, u32 raw_size,
 		       const struct perf_frag *frags, u32 nr)
 {
 	struct perf_event_header h = { PERF_RECORD_SAMPLE, PERF_RECORD_MISC_KERNEL, size };
 
 	put_bytes(r, pos, &h, sizeof(h));
-	put_bytes(r, pos + sizeof(h), &raw_size, sizeof(raw_size));
-	pos += sizeof(h) + sizeof(raw_size);
+	put_bytes(r, pos + sizeof(h), w, 8 * n);
+	pos += sizeof(h) + 8 * n;
+	if (!(r->sample_type & PERF_SAMPLE_RAW))
+		return;
+	put_bytes(r, pos, &raw_size, sizeof(raw_size));
+	pos += sizeof(raw_size);
 	for (u32 i = 0; i < nr; i++) {
 		put_bytes(r, pos, frags[i].data, frags[i].size);
 		pos += frags[i].size;
@@ -307,15 +360,18 @@ static bool wakes(struct perf_ring *r, bool sample)
 
 long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frags, u32 nr)
 {
-	u64 payload = 0;
+	u64 payload = 0, w[8];
 
 	if (!__atomic_load_n(&r->enabled, __ATOMIC_ACQUIRE) || (r->cpu >= 0 && (u32)r->cpu != cpu))
 		return -EOPNOTSUPP;
 	for (u32 i = 0; i < nr; i++)
 		payload += frags[i].size;
+	u32 n = sample_words(r, cpu, false, w);
 	/* raw size: the u32 and the bytes padded to 8, less the u32 */
 	u64 raw_size = ROUND_UP(payload + sizeof(u32), 8) - sizeof(u32);
-	u64 size = sizeof(struct perf_event_header) + sizeof(u32) + raw_size;
+	u64 size = sizeof(struct perf_event_header) + 8 * n;
+	if (r->sample_type & PERF_SAMPLE_RAW)
+		size += sizeof(u32) + raw_size;
 	/* A record's size is a u16.  The kernel does not refuse a larger one (a program may
 	 * output a map value over 64 KiB): it reserves the size modulo 2^16, says so in the
 	 * header, and copies every byte, over whatever follows in the ring.  So here. */
@@ -327,18 +383,16 @@ long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frag
 		return -ENOSPC;
 	}
 	u64 tail = __atomic_load_n(&r->page->data_tail, __ATOMIC_ACQUIRE);
-	u64 need = size16 + (r->lost ? LOST_RECORD_SZ : 0);
+	u64 need = size16 + (r->lost ? lost_size(r) : 0);
 	u64 room = r->data_size ? (tail - (r->head + 1)) & r->mask : 0;
 	bool wake = false;
 	if (!r->data_size || need > room) {
 		r->lost++;
 		err = -ENOSPC;
 	} else {
-		if (r->lost) {
-			put_lost(r, r->head);
-			r->head += LOST_RECORD_SZ;
-		}
-		put_sample(r, r->head, size16, (u32)raw_size, frags, nr);
+		if (r->lost)
+			r->head += put_lost(r, r->head, cpu);
+		put_sample(r, r->head, size16, w, n, (u32)raw_size, frags, nr);
 		r->head += size16;
 		__atomic_store_n(&r->page->data_head, r->head, __ATOMIC_RELEASE);
 		wake = wakes(r, true);
@@ -354,7 +408,7 @@ int perf_ring_read(struct perf_ring *r, u32 cpu, u64 *count, u64 *enabled, u64 *
 	if (r->other_task || (r->cpu >= 0 && (u32)r->cpu != cpu))
 		return -EINVAL;
 	*count = 0;
-	*enabled = *running = now_ns() - r->opened_ns;
+	*enabled = *running = now_ns(CLOCK_MONOTONIC) - r->opened_ns;
 	return 0;
 }
 

@@ -1,10 +1,11 @@
 /* The ring of a PERF_COUNT_SW_BPF_OUTPUT perf event: where bpf_perf_event_output writes,
  * in the kernel's user-space ABI (<linux/perf_event.h>): a control page (struct
  * perf_event_mmap_page: data_head written here, data_tail by the reader, data_offset,
- * data_size) followed by 2^n data pages; records are PERF_RECORD_SAMPLE with the raw
- * data (a u32 size, the bytes, padding to 8 bytes that is skipped, not written, as the
- * kernel's), and PERF_RECORD_LOST, put before the next record that fits, with the number
- * of records dropped while the ring was full.
+ * data_size) followed by 2^n data pages; records are PERF_RECORD_SAMPLE with the fields
+ * sample_type asks for (PERF_RING_SAMPLE_BITS) and the raw data (a u32 size, the bytes,
+ * padding to 8 bytes that is skipped, not written, as the kernel's), and
+ * PERF_RECORD_LOST (with the sample_id fields under sample_id_all), put before the next
+ * record that fits, with the number of records dropped while the ring was full.
  *
  * The link layer's BPF_OUTPUT event kind owns a ring (link/perf_output.c); the helpers
  * write into it; the bridge and the per-user runtime map it (perf_ring_mmap_check).
@@ -17,6 +18,13 @@
 #include "../lib/common.h"
 
 struct perf_ring;
+
+/* The sample_type bits a ring writes (the kernel's order and values: the event's id as
+ * IDENTIFIER, ID and STREAM_ID, the current task, CLOCK_MONOTONIC or the event's clockid,
+ * the CPU, a period of 0, the raw data); perf_event_open refuses others. */
+#define PERF_RING_SAMPLE_BITS                                                           \
+	(PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ID | \
+	 PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_RAW)
 
 /* One piece of a record's raw data (bpf_perf_event_output: the program's bytes, then
  * the packet's). */

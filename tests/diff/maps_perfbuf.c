@@ -591,6 +591,84 @@ static void big_records(void)
 	close(r.fd);
 }
 
+/* Reads the u64 at ring position pos. */
+static __u64 ring_u64(struct ring *r, __u64 pos)
+{
+	__u64 v;
+
+	ring_copy(r, pos, &v, sizeof(v));
+	return v;
+}
+
+/* The other sample fields a BPF output event writes, and a PERF_RECORD_LOST's sample_id
+ * under sample_id_all.  Values that differ run to run (time, pid) are printed as checks;
+ * the process runs on CPU 0 so that the program runs in this task. */
+static void sample_fields(void)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+			       PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_ID |
+			       PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_IDENTIFIER,
+		.sample_period = 3,
+		.wakeup_events = 1,
+		.sample_id_all = 1,
+	};
+	cpu_set_t all, one;
+	struct ring r;
+	__u64 id = 0;
+
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	r.fd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	ioctl(r.fd, PERF_EVENT_IOC_ID, &id);
+	r.len = 2 * PAGE;
+	r.page = mmap(NULL, r.len, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
+	CHECK(r.page != MAP_FAILED, "mmap: %d", -errno);
+	if (r.page == MAP_FAILED)
+		return;
+	r.data = (char *)r.page + r.page->data_offset;
+	set_slot(map_fd(obj, "events"), 0, r.fd);
+	output(0, BPF_F_CURRENT_CPU, 8, 60, 1);
+	out("60 records of 80 bytes into 4 KiB: %llu written, %lld", (unsigned long long)res[1],
+	    (long long)res[0]);
+	__u64 pos = 0, self = (__u64)getpid() | (__u64)gettid() << 32, t0 = 0;
+	for (int i = 0; i < 2; i++, pos += 80) {
+		struct perf_event_header h;
+		ring_copy(&r, pos, &h, sizeof(h));
+		__u64 t = ring_u64(&r, pos + 24);
+		out("  sample size %u: identifier is the id %d, this task %d, time later %d, id %d "
+		    "stream %d, cpu %llu, period %llu, raw %llx",
+		    h.size, ring_u64(&r, pos + 8) == id, ring_u64(&r, pos + 16) == self, t > t0,
+		    ring_u64(&r, pos + 32) == id, ring_u64(&r, pos + 40) == id,
+		    (unsigned long long)ring_u64(&r, pos + 48),
+		    (unsigned long long)ring_u64(&r, pos + 56),
+		    (unsigned long long)ring_u64(&r, pos + 64));
+		t0 = t;
+	}
+	r.page->data_tail = r.page->data_head;
+	output(0, BPF_F_CURRENT_CPU, 8, 1, 100);
+	pos = r.page->data_tail;
+	struct perf_event_header h;
+	ring_copy(&r, pos, &h, sizeof(h));
+	out("  lost type %u size %u: id %d, lost %llu, this task %d, time %d, id %d stream %d, "
+	    "cpu %llu, identifier %d",
+	    h.type, h.size, ring_u64(&r, pos + 8) == id, (unsigned long long)ring_u64(&r, pos + 16),
+	    ring_u64(&r, pos + 24) == self, ring_u64(&r, pos + 32) > t0,
+	    ring_u64(&r, pos + 40) == id, ring_u64(&r, pos + 48) == id,
+	    (unsigned long long)ring_u64(&r, pos + 56), ring_u64(&r, pos + 64) == id);
+	ring_copy(&r, pos + h.size, &h, sizeof(h));
+	out("  then type %u size %u", h.type, h.size);
+	clear_slots(map_fd(obj, "events"));
+	munmap((void *)r.page, r.len);
+	close(r.fd);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 #define MAX_SEEN 512
 static struct seen {
 	int cpu;
@@ -693,6 +771,7 @@ int main(void)
 	wakeups(true, 100);
 	wakeups(false, 0);
 	big_records();
+	sample_fields();
 	perf_buffer();
 	entry_lifetime(); /* last: it closes the events map's descriptor */
 	bpf_object__close(obj);

@@ -3,7 +3,8 @@
  * writing any data_tail never makes a bpf_perf_event_output fault or crash the process
  * (the ring is sized and sealed by bpfrun, in a file of its own if need be; writes are
  * masked into the data).  Without the seal check, the truncation after a pre-sized mmap
- * made the next output die of SIGBUS. */
+ * made the next output die of SIGBUS.  Also bpfrun's one refusal the kernel does not
+ * make: a sample_type with fields a ring does not write (PERF_SAMPLE_IP) is EOPNOTSUPP. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -81,6 +82,15 @@ int main(void)
 	if (pg != MAP_FAILED)
 		munmap(pg, 2 * PAGE);
 	close(ev);
+
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW | PERF_SAMPLE_IP,
+	};
+	ev = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	CHECK(ev < 0 && errno == EOPNOTSUPP, "PERF_SAMPLE_IP refused: %d %d", ev, errno);
 	bpf_object__close(obj);
 	return finish();
 }
