@@ -274,14 +274,15 @@ static void put_bytes(struct perf_ring *r, u64 pos, const void *src, u64 n)
 static u32 sample_words(const struct perf_ring *r, u32 cpu, bool id, u64 *w)
 {
 	u64 t = r->sample_type;
-	const struct task_ident *task = task_remote();
-	u64 pid = task ? task->tgid : (u64)getpid(), tid = task ? task->pid : (u64)gettid();
 	u32 n = 0;
 
 	if ((t & PERF_SAMPLE_IDENTIFIER) && !id)
 		w[n++] = r->id;
-	if (t & PERF_SAMPLE_TID)
+	if (t & PERF_SAMPLE_TID) {
+		const struct task_ident *task = task_remote();
+		u64 pid = task ? task->tgid : (u64)getpid(), tid = task ? task->pid : (u64)gettid();
 		w[n++] = pid | tid << 32;
+	}
 	if (t & PERF_SAMPLE_TIME)
 		w[n++] = now_ns(r->clock);
 	if (t & PERF_SAMPLE_ID)
