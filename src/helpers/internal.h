@@ -61,6 +61,11 @@ HELPER(redirect_map);
 HELPER(redirect_peer);
 HELPER(redirect_neigh);
 
+/* perf_output.c: bpf_perf_event_output (and its skb and xdp forms), perf_event_read(_value) */
+HELPER(perf_event_output);
+HELPER(perf_event_read);
+HELPER(perf_event_read_value);
+
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
 HELPER(dynptr_read);

@@ -40,6 +40,8 @@ static void perf_event_free(struct obj *o)
 	struct perf_event *ev = container_of(o, struct perf_event, obj);
 
 	perf_event_clear_prog(ev);
+	if (ev->ring)
+		perf_ring_free(ev->ring);
 	pthread_mutex_destroy(&ev->lock);
 	free(ev->hook_name);
 	free(ev);
@@ -132,7 +134,7 @@ bool perf_event_open_ours(const struct perf_event_attr *uattr, int pid, int cpu,
 		return false;
 	if (flags & ~(unsigned long)(PERF_FLAG_FD_NO_GROUP | PERF_FLAG_FD_OUTPUT |
 				     PERF_FLAG_PID_CGROUP | PERF_FLAG_FD_CLOEXEC) ||
-	    (pid == -1 && cpu == -1)) {
+	    (pid == -1 && cpu == -1) || cpu < -1 || cpu >= num_possible_cpus()) {
 		*ret = -EINVAL;
 		return true;
 	}
@@ -164,7 +166,30 @@ static void set_enabled(struct perf_event *ev, bool on)
 	pthread_mutex_lock(&ev->lock);
 	ev->enabled = on;
 	perf_event_sync(ev);
+	if (ev->ring)
+		perf_ring_set_enabled(ev->ring, on);
 	pthread_mutex_unlock(&ev->lock);
+}
+
+int perf_event_mmap_check(struct perf_event *ev, size_t len, int prot, int flags, u64 off,
+			  int *memfd)
+{
+	if (!ev->ring)
+		return -ENODEV;
+	int err = perf_ring_mmap_check(ev->ring, len, prot, flags, off);
+	*memfd = perf_ring_pages_fd(ev->ring);
+	return err;
+}
+
+void perf_event_unmapped(struct perf_event *ev)
+{
+	if (ev->ring)
+		perf_ring_unmapped(ev->ring);
+}
+
+int perf_event_poll_fd(struct perf_event *ev, int epfd, u64 data)
+{
+	return ev->ring ? perf_ring_poll_fd(ev->ring, epfd, data) : -1;
 }
 
 /* PERF_EVENT_IOC_SET_BPF: the program behind descriptor arg. */

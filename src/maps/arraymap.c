@@ -89,7 +89,8 @@ static int array_alloc_check(const union bpf_attr *attr)
 	if (attr->map_type != BPF_MAP_TYPE_ARRAY &&
 	    (attr->map_flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)))
 		return -EINVAL;
-	if (attr->map_flags & BPF_F_PRESERVE_ELEMS)
+	if (attr->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+	    (attr->map_flags & BPF_F_PRESERVE_ELEMS))
 		return -EINVAL;
 	if (attr->value_size > INT32_MAX)
 		return -E2BIG;
@@ -98,7 +99,7 @@ static int array_alloc_check(const union bpf_attr *attr)
 	return 0;
 }
 
-static int prog_array_alloc_check(const union bpf_attr *attr)
+int array_fd_alloc_check(const union bpf_attr *attr)
 {
 	if (attr->value_size != sizeof(u32))
 		return -EINVAL;
@@ -560,7 +561,7 @@ const struct map_ops percpu_array_map_ops = {
 };
 
 const struct map_ops prog_array_map_ops = {
-	.alloc_check = prog_array_alloc_check,
+	.alloc_check = array_fd_alloc_check,
 	.alloc = array_alloc,
 	.free = array_free,
 	.delete_user = prog_array_delete, /* programs reach it only by tail calls */

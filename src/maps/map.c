@@ -44,6 +44,7 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_BLOOM_FILTER] = &bloom_map_ops,
 	[BPF_MAP_TYPE_LPM_TRIE] = &lpm_trie_map_ops,
 	[BPF_MAP_TYPE_CGROUP_ARRAY] = &cgroup_array_map_ops,
+	[BPF_MAP_TYPE_PERF_EVENT_ARRAY] = &perf_event_array_map_ops,
 };
 
 const struct map_ops *map_ops_for_type(u32 map_type)

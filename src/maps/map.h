@@ -5,7 +5,8 @@
  * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
  * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH), ringbuf.c (RINGBUF,
  * USER_RINGBUF), map_in_map.c (ARRAY_OF_MAPS, HASH_OF_MAPS), queue_stack.c (QUEUE,
- * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY).
+ * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY),
+ * perf_event_array.c (PERF_EVENT_ARRAY).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
@@ -306,6 +307,10 @@ extern const struct map_ops ringbuf_map_ops;     /* RINGBUF and USER_RINGBUF */
 extern const struct map_ops map_in_map_ops;      /* ARRAY_OF_MAPS and HASH_OF_MAPS */
 extern const struct map_ops queue_stack_map_ops; /* QUEUE and STACK */
 extern const struct map_ops bloom_map_ops, lpm_trie_map_ops, cgroup_array_map_ops;
+extern const struct map_ops perf_event_array_map_ops;
+/* Create checks of the arrays whose values are descriptors (PROG_ARRAY,
+ * PERF_EVENT_ARRAY): arraymap.c. */
+int array_fd_alloc_check(const union bpf_attr *attr);
 
 /* The kernel's bpf_map_flags_access_ok: -EINVAL for BPF_F_RDONLY_PROG with
  * BPF_F_WRONLY_PROG, else 0. */

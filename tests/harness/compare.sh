@@ -26,7 +26,7 @@ trap '"$build/bpfrun" runtime stop >/dev/null; rm -rf "$work"' EXIT
 # - the task helpers beyond pid, uid and comm see the runtime's task: helpers_task.
 case $(basename "$bin") in
 diff_core_libbpf_object | diff_maps_array | diff_link_tracing | diff_maps_cgroup | \
-	diff_maps_redirect | diff_maps_ringbuf | diff_helpers_task)
+	diff_maps_redirect | diff_maps_ringbuf | diff_helpers_task | diff_maps_perfbuf)
 	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
 
