@@ -263,20 +263,38 @@ static void bench_seed_example(void)
 	bpf_object__close(obj);
 }
 
-int main(void)
+/* With no argument every part runs; otherwise the parts named (ops, arm, lateness, burst,
+ * example), e.g. to profile one of them. */
+static bool wanted(int argc, char **argv, const char *part)
 {
-	struct bpf_object *obj = open_bench(16);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], part))
+			return true;
+	return argc < 2;
+}
 
-	bench_pairs(obj);
-	bench_ops(obj);
-	bench_init(obj);
-	bpf_object__close(obj);
-	bench_arm(1000, "1k");
-	bench_arm(1000000, "1m");
-	bench_lateness(100000, 2000, "100us");
-	bench_lateness(MS, 500, "1ms");
-	bench_lateness(10 * MS, 100, "10ms");
-	bench_burst(100000);
-	bench_seed_example();
+int main(int argc, char **argv)
+{
+	if (wanted(argc, argv, "ops")) {
+		struct bpf_object *obj = open_bench(16);
+
+		bench_pairs(obj);
+		bench_ops(obj);
+		bench_init(obj);
+		bpf_object__close(obj);
+	}
+	if (wanted(argc, argv, "arm")) {
+		bench_arm(1000, "1k");
+		bench_arm(1000000, "1m");
+	}
+	if (wanted(argc, argv, "lateness")) {
+		bench_lateness(100000, 2000, "100us");
+		bench_lateness(MS, 500, "1ms");
+		bench_lateness(10 * MS, 100, "10ms");
+	}
+	if (wanted(argc, argv, "burst"))
+		bench_burst(100000);
+	if (wanted(argc, argv, "example"))
+		bench_seed_example();
 	return 0;
 }
