@@ -48,6 +48,13 @@ int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 va
 	return 0;
 }
 
+void field_kinds_batch(u32 kinds, bool begin)
+{
+	for (u32 k = 0; k < FIELD_KINDS; k++)
+		if ((kinds & FIELD_BIT(k)) && kind_ops[k].batch)
+			kind_ops[k].batch(begin);
+}
+
 bool field_table_needs_destroy(const struct field_table *t)
 {
 	for (u32 i = 0; i < t->cnt; i++)

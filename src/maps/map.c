@@ -179,8 +179,11 @@ static void map_obj_free(struct obj *o)
 {
 	struct bpf_map *map = map_of(o);
 	struct btf_obj *btf = map->btf;
+	u32 kinds = map->fields.kinds; /* map->fields goes with the map */
 
+	field_kinds_batch(kinds, true);
 	map->ops->free(map);
+	field_kinds_batch(kinds, false);
 	btf_obj_put(btf);
 }
 
@@ -197,8 +200,11 @@ static void map_obj_release_user(struct obj *o)
 
 	if (map->ops->release_user)
 		map->ops->release_user(map);
-	if (map_has_field_dtors(map) && map->ops->for_each_value)
+	if (map_has_field_dtors(map) && map->ops->for_each_value) {
+		field_kinds_batch(map->fields.kinds, true);
 		map->ops->for_each_value(map, free_fields_cb, NULL);
+		field_kinds_batch(map->fields.kinds, false);
+	}
 }
 
 static const struct obj_ops map_obj_ops = {

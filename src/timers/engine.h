@@ -43,6 +43,7 @@ struct bpfrun_timer {
 	s64 expires;    /* CLOCK_MONOTONIC ns (virtual or real) */
 	u64 seq;        /* arming order: breaks expiry ties deterministically */
 	s64 hold_until; /* not before: the arming run's end, at the latest this */
+	bool dropped;   /* cancelled, but left queued until engine_reap() */
 
 	/* Hold bookkeeping (hold.c): the thread whose run holds this timer (atomic; set
 	 * and cleared by that thread), and the end of that hold (that thread's only). */
@@ -85,6 +86,12 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
  * 1 if t was queued, 0 if not, -EINPROGRESS if its callback is running now (the caller
  * may wait for it with engine_cancel_sync once it has let go of the timer lock). */
 int engine_drop(struct bpfrun_timer *t, struct bpf_prog **old);
+/* engine_drop(t, old) for a map freeing many timers (field batch): a queued timer stays
+ * in its queue, marked dropped (it never fires), until engine_reap(), which removes them
+ * all in one pass when they are many.  The caller keeps a reference on t until then. */
+int engine_drop_deferred(struct bpfrun_timer *t, struct bpf_prog **old);
+/* Removes the dropped timers among ts[n] from their queues. */
+void engine_reap(struct bpfrun_timer **ts, u32 n);
 /* hrtimer_cancel: removes t from its queue and waits until no callback of t runs on
  * another thread.  Returns 1 if it was queued, else 0.  No lock held by the caller. */
 int engine_cancel_sync(struct bpfrun_timer *t);

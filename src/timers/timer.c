@@ -377,6 +377,45 @@ u64 kfunc_bpf_timer_cancel_async(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, 
 	return err_ret(ret == -EINPROGRESS ? -1 : ret);
 }
 
+/* A map freeing many timers at once (field batch, thread-local): the queued ones are
+ * only marked dropped as each is freed, and leave their queues together at the batch's
+ * end (engine_reap), each holding its reference until then. */
+static __thread struct {
+	u32 depth, n, cap;
+	struct bpfrun_timer **ts;
+} reap;
+
+/* Room for one more timer to reap, when in a batch. */
+static bool reap_room(void)
+{
+	if (!reap.depth)
+		return false;
+	if (reap.n < reap.cap)
+		return true;
+	u32 cap = reap.cap ? reap.cap * 2 : 256;
+	struct bpfrun_timer **ts = realloc(reap.ts, cap * sizeof(*ts));
+
+	if (!ts)
+		return false;
+	reap.ts = ts;
+	reap.cap = cap;
+	return true;
+}
+
+static void timer_batch(bool begin)
+{
+	if (begin || --reap.depth) {
+		reap.depth += begin;
+		return;
+	}
+	engine_reap(reap.ts, reap.n);
+	for (u32 i = 0; i < reap.n; i++)
+		timer_put(reap.ts[i]);
+	free(reap.ts);
+	reap.ts = NULL;
+	reap.n = reap.cap = 0;
+}
+
 /* Cancels and frees the timer stored at `timer` (inside a value of map): stops it without
  * waiting on oneself, forgets the callback, resets the bytes to uninitialized. */
 static void timer_cancel_and_free(void *map, void *timer)
@@ -384,19 +423,27 @@ static void timer_cancel_and_free(void *map, void *timer)
 	struct timer_kern *tk = timer;
 	struct bpfrun_timer *t;
 	struct bpf_prog *old;
+	bool defer;
 	int ret;
 
 	if (!__atomic_load_n(&tk->t, __ATOMIC_SEQ_CST))
 		return;
+	defer = reap_room();
 	timer_lock(tk);
 	t = attached(tk);
 	if (!t) {
 		timer_unlock(tk);
 		return;
 	}
-	ret = engine_drop(t, &old);
+	ret = defer ? engine_drop_deferred(t, &old) : engine_drop(t, &old);
 	__atomic_store_n(&tk->t, NULL, __ATOMIC_RELEASE);
 	timer_unlock(tk);
+	if (defer && ret == 1) { /* left in its queue: reaped, then put, at the batch's end */
+		reap.ts[reap.n++] = t;
+		if (old)
+			prog_put(old);
+		return;
+	}
 
 	/* Detached: nothing can arm it again.  A callback of t still running elsewhere
 	 * keeps the state alive until it returns; wait for it, except from inside a
@@ -412,7 +459,8 @@ static void timer_cancel_and_free(void *map, void *timer)
  * this registration without knowing about timers. */
 __attribute__((constructor)) static void timer_register_field(void)
 {
-	static const struct field_kind_ops ops = { .destroy = timer_cancel_and_free };
+	static const struct field_kind_ops ops = { .destroy = timer_cancel_and_free,
+						   .batch = timer_batch };
 
 	field_kind_register(FIELD_TIMER, &ops);
 }
