@@ -137,10 +137,15 @@ int map_check_kernel_bytes(u64 bytes)
 
 void *map_reserve(size_t len)
 {
+	int prefault = len <= MAP_PREFAULT_MAX ? MAP_POPULATE : 0;
 	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | prefault, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	if (!prefault)
+		madvise(p, len, MADV_HUGEPAGE);
+	return p;
 }
 
 u64 map_random_seed(void)

@@ -192,7 +192,11 @@ static inline bool map_has_field_dtors(const struct bpf_map *map)
 int map_check_kernel_bytes(u64 bytes);
 /* len bytes of zeroed memory that cost nothing until touched (MAP_NORESERVE, so that a
  * large map is cheap until used, whatever the allocator underneath, sanitizers' included);
- * NULL when the address space is short.  Released with sys_munmap. */
+ * NULL when the address space is short.  Released with sys_munmap.  Up to
+ * MAP_PREFAULT_MAX bytes are touched at once, as the kernel allocates a map's memory at
+ * its creation: a program's first updates then take no page faults (a fault costs about
+ * as much as a timer's whole arming). */
+#define MAP_PREFAULT_MAX (4u << 20)
 void *map_reserve(size_t len);
 /* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
 u64 map_random_seed(void);

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "clock.h"
@@ -47,7 +48,8 @@ _Static_assert(sizeof(struct timer_kern) == sizeof(struct bpf_timer), "bpf_timer
 
 /* ---- hidden state pool ---- */
 
-#define POOL_CHUNK 4096
+#define POOL_CHUNK_BYTES (2u << 20)
+#define POOL_CHUNK ((POOL_CHUNK_BYTES - 64) / sizeof(struct bpfrun_timer))
 
 struct pool_chunk {
 	struct pool_chunk *next;
@@ -90,10 +92,11 @@ static struct bpfrun_timer *pool_take_locked(void)
 		return t;
 	}
 	if (!pool_chunks || pool_chunk_used == POOL_CHUNK) {
-		struct pool_chunk *c = malloc(sizeof(*c));
+		struct pool_chunk *c = NULL;
 
-		if (!c)
+		if (posix_memalign((void **)&c, POOL_CHUNK_BYTES, sizeof(*c)))
 			return NULL;
+		madvise(c, POOL_CHUNK_BYTES, MADV_HUGEPAGE);
 		c->next = pool_chunks;
 		pool_chunks = c;
 		pool_chunk_used = 0;
