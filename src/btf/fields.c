@@ -8,6 +8,7 @@ const struct field_kind_info field_kinds[FIELD_KINDS] = {
 	[FIELD_SPIN_LOCK] = { .btf_name = "bpf_spin_lock", .size = 4, .align = 4 },
 	[FIELD_TIMER] = { .btf_name = "bpf_timer", .size = 16, .align = 8 },
 	[FIELD_WQ] = { .btf_name = "bpf_wq", .size = 16, .align = 8 },
+	[FIELD_TASK_WORK] = { .btf_name = "bpf_task_work", .size = 8, .align = 8 },
 };
 
 static struct field_kind_ops kind_ops[FIELD_KINDS];

@@ -19,7 +19,7 @@
 
 #include "../lib/common.h"
 
-enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_WQ, FIELD_KINDS };
+enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_WQ, FIELD_TASK_WORK, FIELD_KINDS };
 
 #define FIELD_BIT(kind) (1u << (kind))
 #define FIELD_NONE (-1)        /* field_table.off[] of a kind the value lacks */

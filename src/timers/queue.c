@@ -11,6 +11,7 @@
 #include "bpfrun.h"
 #include "clock.h"
 #include "queue.h"
+#include "task_work.h"
 #include "../maps/map.h"
 #include "../obj/prog.h"
 #include "../vm/vm.h"
@@ -348,5 +349,6 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	pthread_mutex_unlock(&e->lock);
 	prog_put(prog);
 	timer_put(t);
+	task_work_run_pending(); /* what the callback scheduled for this thread */
 	pthread_mutex_lock(&e->lock);
 }

@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "task_work.h"
 #include "timer.h"
 #include "wq.h"
 #include "../lib/spinlock.h"
@@ -472,6 +473,9 @@ static void timers_run_end(void)
 {
 	timer_run_end();
 	wq_run_end();
+	/* a timer callback's thread runs its task works once the callback has ended */
+	if (!timer_running_here())
+		task_work_run_pending();
 }
 
 /* The timers' work in the vm below: letting the timers a run armed fire when it ends. */
