@@ -83,9 +83,8 @@ static int chain(struct bpf_map *map, void *key, void *value)
 		g.cb_ret = bpf_task_work_schedule_resume_impl(bpf_get_current_task_btf(), &e->tw,
 							      &tw_arr, record, NULL);
 	/* itself again: it runs now, so it is busy */
-	g.ret[1] = bpf_task_work_schedule_resume_impl(bpf_get_current_task_btf(),
-						      &((struct elem *)value)->tw, &tw_arr, record,
-						      NULL);
+	g.ret[1] = bpf_task_work_schedule_resume_impl(
+		bpf_get_current_task_btf(), &((struct elem *)value)->tw, &tw_arr, record, NULL);
 	return 0;
 }
 
