@@ -187,4 +187,102 @@ int lru_sched_keep(void *ctx)
 	return hash_sched(&tw_lru, 0);
 }
 
+/* ---- for tests/linked/timers_task_work.c (bpfrun only) ---- */
+
+struct telem {
+	struct bpf_timer t;
+	struct bpf_task_work tw;
+	__u64 ran;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct telem);
+} tw_timer SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} tw_pings SEC(".maps");
+
+static void ping_count(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&tw_pings, &zero);
+
+	if (n)
+		(*n)++;
+}
+
+static int count_telem(struct bpf_map *map, void *key, void *value)
+{
+	((struct telem *)value)->ran++;
+	return 0;
+}
+
+/* A timer callback schedules a work for its own thread. */
+static int timer_fired(void *map, __u32 *key, struct telem *v)
+{
+	bpf_task_work_schedule_resume_impl(bpf_get_current_task_btf(), &v->tw, &tw_timer,
+					   count_telem, NULL);
+	return 0;
+}
+
+SEC("tc")
+int timer_schedules(void *ctx)
+{
+	__u32 k = 0;
+	struct telem *v = bpf_map_lookup_elem(&tw_timer, &k);
+
+	if (!v)
+		return 1;
+	bpf_timer_init(&v->t, &tw_timer, 1 /* CLOCK_MONOTONIC */);
+	bpf_timer_set_callback(&v->t, timer_fired);
+	return bpf_timer_start(&v->t, 1000, 0);
+}
+
+static int pong(struct bpf_map *map, void *key, void *value);
+
+/* Two works that schedule each other for ever: the kernel's task would never return to
+ * user space; bpfrun runs a bounded number per return. */
+static int ping(struct bpf_map *map, void *key, void *value)
+{
+	__u32 k = 1;
+	struct telem *other = bpf_map_lookup_elem(&tw_timer, &k);
+
+	ping_count();
+	if (other)
+		bpf_task_work_schedule_resume_impl(bpf_get_current_task_btf(), &other->tw,
+						   &tw_timer, pong, NULL);
+	return 0;
+}
+
+static int pong(struct bpf_map *map, void *key, void *value)
+{
+	__u32 k = 0;
+	struct telem *other = bpf_map_lookup_elem(&tw_timer, &k);
+
+	ping_count();
+	if (other)
+		bpf_task_work_schedule_resume_impl(bpf_get_current_task_btf(), &other->tw,
+						   &tw_timer, ping, NULL);
+	return 0;
+}
+
+SEC("tc")
+int ping_pong(void *ctx)
+{
+	__u32 k = 0;
+	struct telem *v = bpf_map_lookup_elem(&tw_timer, &k);
+
+	if (!v)
+		return 1;
+	return bpf_task_work_schedule_resume_impl(bpf_get_current_task_btf(), &v->tw, &tw_timer,
+						  ping, NULL);
+}
+
 char _license[] SEC("license") = "GPL";
