@@ -308,6 +308,7 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
 	int memfd = map->obj.memfd; /* set by alloc for mmapable maps; obj_init resets it */
+	map->region.stride_inv = map_region_inverse(map->region.stride);
 	map->ops = ops;
 	map->map_type = attr->map_type;
 	map->key_size = attr->key_size;

@@ -33,9 +33,10 @@ struct bpfrun_timer {
 	u32 start_flags;
 
 	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
-	 * be read under either.  prog holds a reference while set. */
-	struct bpf_prog *prog;
+	 * be read under either.  prog holds a reference while set.  (Fields are ordered
+	 * so that the struct has no holes: a million armed timers are 100 MB of them.) */
 	u32 start; /* first instruction of the callback function */
+	struct bpf_prog *prog;
 
 	/* Engine state, under the lock of engine `cpu`. */
 	u32 cpu;        /* engine owning the timer (atomic: read to find the lock) */
@@ -43,7 +44,6 @@ struct bpfrun_timer {
 	s64 expires;    /* CLOCK_MONOTONIC ns (virtual or real) */
 	u64 seq;        /* arming order: breaks expiry ties deterministically */
 	s64 hold_until; /* not before: the arming run's end, at the latest this */
-	bool dropped;   /* cancelled, but left queued until engine_reap() */
 
 	/* Hold bookkeeping (hold.c): the thread whose run holds this timer (atomic; set
 	 * and cleared by that thread), and the end of that hold (that thread's only). */
@@ -52,7 +52,9 @@ struct bpfrun_timer {
 
 	int refcnt;     /* atomic: 1 while attached + 1 per callback running */
 	int cancelling; /* atomic: callbacks now cancelling this timer */
+	bool dropped;   /* under the engine lock: cancelled, left queued until engine_reap() */
 };
+_Static_assert(sizeof(struct bpfrun_timer) <= 104, "no holes in struct bpfrun_timer");
 
 /* The struct bpf_timer or bpf_wq (kind) a program passed in R1: it must point exactly at
  * that field of a value of a map the program uses (of `only` when not NULL), as the
