@@ -50,9 +50,10 @@ struct bpfrun_timer {
 	void *hold_owner;
 	s64 owner_until;
 
-	int refcnt;     /* atomic: 1 while attached + 1 per callback running */
-	int cancelling; /* atomic: callbacks now cancelling this timer */
-	bool dropped;   /* under the engine lock: cancelled, left queued until engine_reap() */
+	int refcnt;      /* atomic: 1 while attached + 1 per callback running */
+	int cancelling;  /* atomic: callbacks now cancelling this timer */
+	bool dropped;    /* under the engine lock: cancelled, left queued until engine_reap() */
+	bool armed_once; /* written under the timer and engine locks: ever queued */
 };
 _Static_assert(sizeof(struct bpfrun_timer) <= 104, "no holes in struct bpfrun_timer");
 

@@ -139,11 +139,17 @@ struct bpf_prog *engine_set_callback(struct bpfrun_timer *t, struct bpf_prog *pr
 
 	if (t->prog == prog && t->start == start)
 		return NULL; /* nothing changes (both are read under the timer lock too) */
-	pthread_mutex_lock(&e->lock);
+	/* A timer never armed is in no queue and runs no callback: no engine reads its
+	 * callback, and only engine_arm (under the timer lock we hold) can change that. */
+	bool quiet = !t->armed_once;
+
+	if (!quiet)
+		pthread_mutex_lock(&e->lock);
 	old = t->prog;
 	t->prog = prog;
 	t->start = start;
-	pthread_mutex_unlock(&e->lock);
+	if (!quiet)
+		pthread_mutex_unlock(&e->lock);
 	return old == prog ? NULL : old;
 }
 
@@ -177,6 +183,7 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
 		t->expires = expires;
 		t->hold_until = until;
 		t->seq = __atomic_fetch_add(&arm_seq, 1, __ATOMIC_RELAXED);
+		t->armed_once = true;
 		heap_insert(&e->q, t, timer_less, timer_set_index);
 		e->armed++;
 		/* A held timer cannot fire before its run ends: release_hold() wakes the

@@ -61,7 +61,7 @@ struct free_state {
 	struct free_state *next;
 };
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static u32 pool_lock;                  /* a spinlock word: held for a few instructions */
 static struct pool_chunk *pool_chunks; /* newest first */
 static u32 pool_chunk_used;            /* states handed out from pool_chunks */
 static struct free_state *pool_free;
@@ -107,9 +107,9 @@ static struct bpfrun_timer *pool_take_locked(void)
 
 struct bpfrun_timer *timer_state_alloc(void)
 {
-	pthread_mutex_lock(&pool_lock);
+	spin_lock_word(&pool_lock);
 	struct bpfrun_timer *t = pool_take_locked();
-	pthread_mutex_unlock(&pool_lock);
+	spin_unlock_word(&pool_lock);
 
 	if (t)
 		memset(t, 0, sizeof(*t));
@@ -120,11 +120,11 @@ static void timer_state_free(struct bpfrun_timer *t)
 {
 	struct free_state *f = (struct free_state *)t;
 
-	pthread_mutex_lock(&pool_lock);
+	spin_lock_word(&pool_lock);
 	f->next = pool_free;
 	pool_free = f;
 	poison_state(t, true);
-	pthread_mutex_unlock(&pool_lock);
+	spin_unlock_word(&pool_lock);
 }
 
 void timer_get(struct bpfrun_timer *t)
