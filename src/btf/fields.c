@@ -8,6 +8,7 @@ const struct field_kind_info field_kinds[FIELD_KINDS] = {
 	[FIELD_SPIN_LOCK] = { .btf_name = "bpf_spin_lock", .size = 4, .align = 4 },
 	[FIELD_TIMER] = { .btf_name = "bpf_timer", .size = 16, .align = 8 },
 	[FIELD_WQ] = { .btf_name = "bpf_wq", .size = 16, .align = 8 },
+	[FIELD_TASK_WORK] = { .btf_name = "bpf_task_work", .size = 8, .align = 8 },
 };
 
 static struct field_kind_ops kind_ops[FIELD_KINDS];
@@ -46,6 +47,13 @@ int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 va
 	t->kinds |= FIELD_BIT(kind);
 	t->off[kind] = (s32)off;
 	return 0;
+}
+
+void field_kinds_batch(u32 kinds, bool begin)
+{
+	for (u32 k = 0; k < FIELD_KINDS; k++)
+		if ((kinds & FIELD_BIT(k)) && kind_ops[k].batch)
+			kind_ops[k].batch(begin);
 }
 
 bool field_table_needs_destroy(const struct field_table *t)

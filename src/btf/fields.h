@@ -19,7 +19,7 @@
 
 #include "../lib/common.h"
 
-enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_WQ, FIELD_KINDS };
+enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_WQ, FIELD_TASK_WORK, FIELD_KINDS };
 
 #define FIELD_BIT(kind) (1u << (kind))
 #define FIELD_NONE (-1)        /* field_table.off[] of a kind the value lacks */
@@ -37,7 +37,13 @@ struct field_kind_ops {
 	/* Releases what the field holds when its value is overwritten or freed; owner is
 	 * the map.  NULL: nothing to release. */
 	void (*destroy)(void *owner, void *field);
+	/* Called with true before and false after a map destroys the fields of many values
+	 * at once (its release or free), so that the owner may release them in bulk.  May
+	 * nest.  NULL: nothing to do. */
+	void (*batch)(bool begin);
 };
+/* Brackets many destroys of the fields of kinds (FIELD_BIT()s): see batch above. */
+void field_kinds_batch(u32 kinds, bool begin);
 void field_kind_register(enum field_kind kind, const struct field_kind_ops *ops);
 const struct field_kind_ops *field_kind_ops(enum field_kind kind);
 

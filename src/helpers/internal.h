@@ -101,6 +101,8 @@ HELPER(get_current_task_btf);
 /* The current task image's bytes [addr, addr+size) of this thread, or NULL: probe reads
  * find them there even where caller memory is another process's (the shared runtime). */
 const void *task_image_at(u64 addr, u64 size);
+/* True when addr is the calling thread's task (what bpf_get_current_task_btf returned). */
+bool task_is_current(u64 addr);
 
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);
