@@ -125,6 +125,65 @@ static void perf_events(int tp_fd, int raw_fd, int kp_fd)
 	close(ev);
 }
 
+/* The kernel's answers to the other perf ioctls on a tracepoint event that runs a
+ * program (counting nothing, no ring buffer), and PERF_EVENT_IOC_QUERY_BPF's list. */
+static void perf_ioctls(int tp_fd)
+{
+	int ev = tp_event("sched/sched_switch"), ev2 = tp_event("sched/sched_switch");
+	__u64 v = 0, period = 5;
+	struct {
+		struct perf_event_query_bpf q;
+		__u32 ids[65];
+	} q;
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	bpf_obj_get_info_by_fd(tp_fd, &info, &len);
+	out("SET_BPF on two events: %s %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, tp_fd)),
+	    res(ioctl(ev2, PERF_EVENT_IOC_SET_BPF, tp_fd)));
+	out("RESET: %s", res(ioctl(ev, PERF_EVENT_IOC_RESET, 0)));
+	out("REFRESH (not sampling): %s", res(ioctl(ev, PERF_EVENT_IOC_REFRESH, 1)));
+	out("PERIOD (not sampling): %s", res(ioctl(ev, PERF_EVENT_IOC_PERIOD, &period)));
+	out("PERIOD, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_PERIOD, NULL)));
+	out("ID: %s", res(ioctl(ev, PERF_EVENT_IOC_ID, &v)));
+	out("ID, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_ID, NULL)));
+	out("SET_OUTPUT -1: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, -1L)));
+	out("SET_OUTPUT (int)-1: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, -1)));
+	out("SET_OUTPUT closed fd: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, 999)));
+	out("SET_FILTER, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_FILTER, NULL)));
+	out("PAUSE_OUTPUT: %s", res(ioctl(ev, PERF_EVENT_IOC_PAUSE_OUTPUT, 1)));
+	out("MODIFY_ATTRIBUTES, bad pointer: %s",
+	    res(ioctl(ev, PERF_EVENT_IOC_MODIFY_ATTRIBUTES, NULL)));
+	out("an unknown perf ioctl: %s", res(ioctl(ev, _IO('$', 99), 0)));
+	out("QUERY_BPF, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, NULL)));
+	static const __u32 lens[] = { 0, 1, 2, 64, 65 };
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(&q, 0, sizeof(q));
+		q.q.ids_len = lens[i];
+		int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, &q);
+		out("QUERY_BPF ids_len %u: %s, %u programs, first ours %d", lens[i], res(e),
+		    q.q.prog_cnt, q.q.ids[0] == info.id);
+	}
+	close(ev2);
+	memset(&q, 0, sizeof(q));
+	q.q.ids_len = 4;
+	int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, &q);
+	out("QUERY_BPF after one event closed: %s, %u programs", res(e), q.q.prog_cnt);
+	close(ev);
+}
+
+/* libbpf's own tracepoint attach: the event, the perf link (or SET_BPF), enable. */
+static void libbpf_attach(struct bpf_object *obj)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, "on_switch_tp");
+	struct bpf_link *l = bpf_program__attach(p);
+
+	out("libbpf attach of a tracepoint program: %s", l ? "ok" : strerror(errno));
+	if (l)
+		out("libbpf detach: %s", res(bpf_link__destroy(l)));
+}
+
 int main(void)
 {
 	struct bpf_object *obj = load_obj("link_tracing");
@@ -140,6 +199,8 @@ int main(void)
 	out("tp_btf info: type %u attach_btf_id set %d", info.type, info.attach_btf_id > 0);
 	raw_tp_links(btf_fd, raw_fd);
 	perf_events(prog_fd(obj, "on_switch_tp"), raw_fd, prog_fd(obj, "on_sleep"));
+	perf_ioctls(prog_fd(obj, "on_switch_tp"));
+	libbpf_attach(obj);
 	bpf_object__close(obj);
 	return finish();
 }
