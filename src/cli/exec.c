@@ -4,6 +4,9 @@
  * (include/bpfrun_runtime.h, src/server/): every bpf() call, whatever issues it, and the
  * objects, pins and timers are shared by every `bpfrun exec` and outlive CMD.
  *
+ * It runs with libbpfrun-client.so preloaded (the trigger API, bpfrun_fire, as a call to
+ * the runtime), unless it is static.
+ *
  * With --in-process, CMD runs with libbpfrun.so preloaded instead: its objects live in its
  * own process, and only calls through libc's syscall() are served.  The library is the one
  * next to the bpfrun binary; it goes first in LD_PRELOAD (an existing LD_PRELOAD is kept
@@ -32,8 +35,8 @@ static const char exec_usage[] =
 	"output (for the runtime: when it starts; else they go to its directory's log);\n"
 	"BPFRUN_RUNTIME_DIR the runtime directory.\n";
 
-/* libbpfrun.so in the directory of /proc/self/exe. */
-static int library_path(char *out, size_t len)
+/* A library (libbpfrun.so, libbpfrun-client.so) in the directory of /proc/self/exe. */
+static int library_path(const char *name, char *out, size_t len)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -45,8 +48,8 @@ static int library_path(char *out, size_t len)
 	exe[n] = 0;
 	char *slash = strrchr(exe, '/');
 	*slash = 0;
-	if ((size_t)snprintf(out, len, "%s/libbpfrun.so", exe) >= len || access(out, R_OK)) {
-		cli_error("exec: cannot find libbpfrun.so next to %s/bpfrun", exe);
+	if ((size_t)snprintf(out, len, "%s/%s", exe, name) >= len || access(out, R_OK)) {
+		cli_error("exec: cannot find %s next to %s/bpfrun", name, exe);
 		return -1;
 	}
 	return 0;
@@ -105,11 +108,14 @@ int cmd_exec(int argc, char **argv)
 	setenv("BPFRUN_TIMER_SOCKET", "1", 0);
 	fflush(NULL);
 	if (!in_process) {
+		/* the trigger API's client (server/preload/client_lib.c) */
+		if (library_path("libbpfrun-client.so", lib, sizeof(lib)) || set_preload(lib))
+			return 2;
 		if (bpfrun_runtime_exec(argv + first) == -2) {
 			cli_error("exec: the runtime: %s", strerror(errno));
 			return 2;
 		}
-	} else if (library_path(lib, sizeof(lib)) || set_preload(lib)) {
+	} else if (library_path("libbpfrun.so", lib, sizeof(lib)) || set_preload(lib)) {
 		return 2;
 	} else {
 		execvp(argv[first], argv + first);

@@ -60,6 +60,7 @@
 #include "../lib/task.h"
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
+#include "../link/perf_event.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux 6.6 */
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -139,7 +140,7 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 	/* descriptors closed before this call (a child reaped, say) count as closed in it */
 	handout_drain();
 	handout_begin(listener, req->id, req->pid);
-	if (cmd == BPF_PROG_TEST_RUN) {
+	if (cmd == BPF_PROG_TEST_RUN || cmd == BPFRUN_BPF_FIRE) {
 		read_task(req->pid, &task);
 		task_set_remote(&task);
 	}
@@ -195,6 +196,51 @@ static void serve_mmap(int listener, const struct seccomp_notif *req,
 		resp->error = ret;
 	else
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+}
+
+/* The answer to a call that bpfrun may serve: handed back to the kernel when it is not
+ * ours (ours false), else its result or -errno. */
+static void answer(struct seccomp_notif_resp *resp, bool ours, long ret)
+{
+	if (!ours)
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else if (ret < 0)
+		resp->error = (s32)ret;
+	else
+		resp->val = ret;
+}
+
+/* perf_event_open(2): bpfrun's probe events (kprobe, uprobe, tracepoint) are the
+ * runtime's objects, their descriptors handed out as a map's are; any other event is the
+ * kernel's. */
+static void serve_perf_open(int listener, const struct seccomp_notif *req,
+			    struct seccomp_notif_resp *resp)
+{
+	const __u64 *a = req->data.args;
+	long ret = 0;
+
+	handout_drain();
+	handout_begin(listener, req->id, req->pid);
+	bool ours = perf_event_open_ours((const void *)(uintptr_t)a[0], (int)a[1], (int)a[2],
+					 (int)a[3], (unsigned long)a[4], &ret);
+	handout_end();
+	answer(resp, ours, ret);
+}
+
+/* ioctl(2) with a perf request (the filter traps type '$' only): on one of the
+ * runtime's events it is served, on any other file (a kernel perf event) the kernel's. */
+static void serve_ioctl(int listener, const struct seccomp_notif *req,
+			struct seccomp_notif_resp *resp)
+{
+	const __u64 *a = req->data.args;
+	long ret = 0;
+
+	handout_drain(); /* events closed before this call are gone in it */
+	handout_begin(listener, req->id, req->pid);
+	bool ours = perf_event_ioctl_ours((int)a[0], (unsigned long)a[1], (unsigned long)a[2],
+					  &ret);
+	handout_end();
+	answer(resp, ours, ret);
 }
 
 /* statfs of a pin or a pin directory: a BPF filesystem (libbpf checks the parent of
@@ -282,6 +328,10 @@ static void serve_notification(int listener)
 		serve_bpf(listener, &in.req, &out.resp);
 	else if (in.req.data.nr == __NR_mmap)
 		serve_mmap(listener, &in.req, &out.resp);
+	else if (in.req.data.nr == __NR_perf_event_open)
+		serve_perf_open(listener, &in.req, &out.resp);
+	else if (in.req.data.nr == __NR_ioctl)
+		serve_ioctl(listener, &in.req, &out.resp);
 	else
 		serve_path(listener, &in.req, &out.resp);
 	sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &out.resp);
@@ -330,8 +380,8 @@ static size_t status_text(char *buf, size_t len, const char *dir)
 	fprintf(f, "runtime: pid %d, directory %s\n", getpid(), dir);
 	fprintf(f, "supervised: %zu command trees; descriptors handed out: %zu\n", nr_listeners,
 		handout_count());
-	fprintf(f, "objects: %u maps, %u programs, %u BTF\n", count_ids(OBJ_MAP),
-		count_ids(OBJ_PROG), count_ids(OBJ_BTF));
+	fprintf(f, "objects: %u maps, %u programs, %u BTF, %u links\n", count_ids(OBJ_MAP),
+		count_ids(OBJ_PROG), count_ids(OBJ_BTF), count_ids(OBJ_LINK));
 	fprintf(f, "pins: %zu\n", nr_pins());
 	pin_list(print_pin, f);
 	fprintf(f, "timers: armed %llu, fired %llu, cancelled %llu, pending %llu\n",

@@ -29,6 +29,7 @@ print("pinned")
 expect_out "a process under bpfrun exec pins a raw tracepoint link" "^pinned"
 run "$bpfrun" runtime status
 expect_out "runtime status names the pinned link" "^  $pin  link id [0-9]"
+expect_out "runtime status counts the link among its objects" "^objects: .*, 1 links$"
 run "$bpfrun" runtime stop
 expect_out "the runtime stops" "stopped"
 finish
