@@ -42,6 +42,7 @@ static u32 nr_filters;
 struct reply {
 	u8 *buf;
 	size_t len, cap;
+	bool failed; /* a message could not be allocated: the kernel's ENOBUFS */
 };
 
 static void *reply_put(struct reply *r, size_t n)
@@ -51,8 +52,10 @@ static void *reply_put(struct reply *r, size_t n)
 	if (need > r->cap) {
 		size_t cap = need * 2;
 		u8 *b = realloc(r->buf, cap);
-		if (!b)
+		if (!b) {
+			r->failed = true;
 			return NULL;
+		}
 		memset(b + r->cap, 0, cap - r->cap);
 		r->buf = b;
 		r->cap = cap;
@@ -79,13 +82,15 @@ static void reply_ack(struct reply *r, const struct nlmsghdr *req, u32 nl_pid, i
 	e->msg = *req;
 }
 
-static struct rtattr *rta_put(struct reply *r, struct nlmsghdr *nh, u16 type, const void *data,
-			      u16 len)
+/* An attribute at the end of the message that starts at offset at (reply_put may move
+ * the buffer, so the message is found again after it). */
+static struct rtattr *rta_put(struct reply *r, size_t at, u16 type, const void *data, u16 len)
 {
 	struct rtattr *a = reply_put(r, RTA_LENGTH(len));
 
 	if (!a)
 		return NULL;
+	struct nlmsghdr *nh = (struct nlmsghdr *)(r->buf + at);
 	a->rta_type = type;
 	a->rta_len = RTA_LENGTH(len);
 	if (data)
@@ -114,11 +119,11 @@ static void reply_filter(struct reply *r, const struct nlmsghdr *req, u32 nl_pid
 	t->tcm_handle = f->handle;
 	t->tcm_parent = f->parent;
 	t->tcm_info = TC_H_MAKE(f->prio << 16, htons(ETH_P_ALL));
-	rta_put(r, (struct nlmsghdr *)(r->buf + at), TCA_KIND, "bpf", 4);
+	rta_put(r, at, TCA_KIND, "bpf", 4);
 	size_t opt = r->len;
-	struct rtattr *o = rta_put(r, (struct nlmsghdr *)(r->buf + at), TCA_OPTIONS, NULL, 0);
+	struct rtattr *o = rta_put(r, at, TCA_OPTIONS, NULL, 0);
 	u32 id = f->prog->obj.id;
-	if (o && rta_put(r, (struct nlmsghdr *)(r->buf + at), TCA_BPF_ID, &id, sizeof(id)))
+	if (o && rta_put(r, at, TCA_BPF_ID, &id, sizeof(id)))
 		((struct rtattr *)(r->buf + opt))->rta_len += RTA_SPACE(sizeof(id));
 }
 
@@ -400,25 +405,33 @@ static int rtnl_dispatch(const struct nlmsghdr *nh, struct reply *r, u32 nl_pid)
 	}
 }
 
-bool netdev_rtnl_request(const void *msg, size_t len, u32 nl_pid, void **reply, size_t *reply_len)
+int netdev_rtnl_answer(const void *msg, size_t len, u32 nl_pid, netdev_deliver_fn deliver,
+		       void *arg)
 {
 	const struct nlmsghdr *nh = msg;
 	struct reply r = { 0 };
 
 	if (len < NLMSG_HDRLEN || nh->nlmsg_len > len || nh->nlmsg_len < NLMSG_HDRLEN)
-		return false;
+		return 0;
 	pthread_mutex_lock(&netdev_lock);
 	int err = rtnl_dispatch(nh, &r, nl_pid);
 	if (err <= 0 && (err || nh->nlmsg_flags & NLM_F_ACK))
 		reply_ack(&r, nh, nl_pid, err);
 	pthread_mutex_unlock(&netdev_lock);
-	if (err > 0) {
-		free(r.buf);
-		return false;
+	int ret = err > 0 ? 0 : r.failed ? -ENOBUFS : 1;
+	/* one message per datagram, as the kernel sends an echo and its acknowledgement
+	 * (libbpf's bpf_tc_attach reads them apart) */
+	for (size_t off = 0; ret > 0 && off + NLMSG_HDRLEN <= r.len;) {
+		const struct nlmsghdr *m = (const void *)(r.buf + off);
+		if (m->nlmsg_len < NLMSG_HDRLEN || m->nlmsg_len > r.len - off)
+			break;
+		int derr = deliver(m, m->nlmsg_len, arg);
+		if (derr)
+			ret = derr;
+		off += NLMSG_ALIGN(m->nlmsg_len);
 	}
-	*reply = r.buf;
-	*reply_len = r.len;
-	return true;
+	free(r.buf);
+	return ret;
 }
 
 /* ---- packets through tc ---- */
