@@ -212,7 +212,11 @@ int link_fire_command(const void *uattr, u32 size)
 	if (copy_from_user(ctx, u64_to_ptr(a.ctx), a.ctx_size) ||
 	    (a.ret && copy_from_user(&r, u64_to_ptr(a.ret), sizeof(r))))
 		return -EFAULT;
+	/* the programs run on our copies: a packet's test run reads them as "user" memory */
+	pid_t caller = uaccess_remote_pid();
+	uaccess_set_remote(0);
 	err = fire(hook, ctx, a.ctx_size, &r);
+	uaccess_set_remote(caller);
 	if (a.ret && copy_to_user(u64_to_ptr(a.ret), &r, sizeof(r)))
 		return -EFAULT;
 	return err;

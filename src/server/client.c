@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 
 #include "bpfrun_runtime.h"
@@ -167,8 +168,9 @@ static ssize_t request(int sock, const char *word, int fd, char *buf, size_t len
 	return n < 0 ? -errno : n;
 }
 
-/* The system calls the runtime sees (mmap only of a file, ioctl only with a perf request:
- * see the filter). */
+/* The system calls the runtime sees (mmap only of a file, ioctl only with a perf request,
+ * socket only of rtnetlink, sendto and sendmsg only on rtnetlink's numbers: see the
+ * filter). */
 static const u32 trapped[] = { __NR_bpf,       __NR_mkdir,      __NR_mkdirat,        __NR_rmdir,
 			       __NR_unlink,    __NR_unlinkat,   __NR_statfs,         __NR_access,
 			       __NR_faccessat, __NR_faccessat2, __NR_perf_event_open };
@@ -180,21 +182,28 @@ static const u32 trapped[] = { __NR_bpf,       __NR_mkdir,      __NR_mkdirat,   
 #define AND(k) BPF_STMT(BPF_ALU | BPF_AND | BPF_K, k)
 /* Jumps to absolute instruction indexes, from instruction `at`. */
 #define JEQ(at, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, (t) - (at)-1, (f) - (at)-1)
+#define JGE(at, k, t, f) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k, (t) - (at)-1, (f) - (at)-1)
 #define JSET(at, k, t, f) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, k, (t) - (at)-1, (f) - (at)-1)
 
 static int install_filter(void)
 {
-	/* layout: arch check, the trapped numbers, mmap, ioctl, x32's bpf, then the verdicts;
-	 * an untrapped call of x86-64 runs at most NR_TRAPPED + 6 instructions */
+	/* layout: arch check, the trapped numbers, the calls trapped by their arguments, x32's
+	 * bpf, then the verdicts; an untrapped call of x86-64 runs at most NR_TRAPPED + 10
+	 * instructions */
 	enum {
 		NRS = 3,
 		MMAP = NRS + NR_TRAPPED,
 		IOCTL = MMAP + 1,
-		X32 = IOCTL + 1,
+		SOCKET = IOCTL + 1,
+		SENDTO = SOCKET + 1,
+		SENDMSG = SENDTO + 1,
+		X32 = SENDMSG + 1,
 		NOTIFY = X32 + 1,
-		MMAP_FD = NOTIFY + 1,    /* mmap of a file (fd != -1, not anonymous): notify */
-		IOCTL_REQ = MMAP_FD + 5, /* ioctl with a perf request: notify */
-		I386 = IOCTL_REQ + 4,
+		MMAP_FD = NOTIFY + 1,        /* mmap of a file (fd != -1, not anonymous): notify */
+		IOCTL_REQ = MMAP_FD + 5,     /* ioctl with a perf request: notify */
+		SOCKET_ARGS = IOCTL_REQ + 4, /* socket(AF_NETLINK, *, NETLINK_ROUTE): notify */
+		SEND_FD = SOCKET_ARGS + 5,   /* a send on an rtnetlink socket's number: notify */
+		I386 = SEND_FD + 4,
 		ENOSYS_ = I386 + 2,
 		ALLOW = ENOSYS_ + 1,
 		LEN = ALLOW + 1
@@ -207,7 +216,10 @@ static int install_filter(void)
 	for (u32 i = 0; i < NR_TRAPPED; i++)
 		f[NRS + i] = (struct sock_filter)JEQ(NRS + i, trapped[i], NOTIFY, NRS + i + 1);
 	f[MMAP] = (struct sock_filter)JEQ(MMAP, __NR_mmap, MMAP_FD, IOCTL);
-	f[IOCTL] = (struct sock_filter)JEQ(IOCTL, __NR_ioctl, IOCTL_REQ, X32);
+	f[IOCTL] = (struct sock_filter)JEQ(IOCTL, __NR_ioctl, IOCTL_REQ, SOCKET);
+	f[SOCKET] = (struct sock_filter)JEQ(SOCKET, __NR_socket, SOCKET_ARGS, SENDTO);
+	f[SENDTO] = (struct sock_filter)JEQ(SENDTO, __NR_sendto, SEND_FD, SENDMSG);
+	f[SENDMSG] = (struct sock_filter)JEQ(SENDMSG, __NR_sendmsg, SEND_FD, X32);
 	f[X32] = (struct sock_filter)JEQ(X32, X32_NR_BPF, ENOSYS_, ALLOW);
 	f[NOTIFY] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
 	f[MMAP_FD] = (struct sock_filter)LD(args[4]); /* the low half: fd */
@@ -220,6 +232,18 @@ static int install_filter(void)
 	f[IOCTL_REQ + 2] = (struct sock_filter)JEQ(IOCTL_REQ + 2, PERF_IOC_TYPE, IOCTL_REQ + 3,
 						   ALLOW);
 	f[IOCTL_REQ + 3] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
+	f[SOCKET_ARGS] = (struct sock_filter)LD(args[0]);
+	f[SOCKET_ARGS + 1] = (struct sock_filter)JEQ(SOCKET_ARGS + 1, AF_NETLINK, SOCKET_ARGS + 2,
+						     ALLOW);
+	f[SOCKET_ARGS + 2] = (struct sock_filter)LD(args[2]);
+	f[SOCKET_ARGS + 3] = (struct sock_filter)JEQ(SOCKET_ARGS + 3, NETLINK_ROUTE,
+						     SOCKET_ARGS + 4, ALLOW);
+	f[SOCKET_ARGS + 4] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
+	f[SEND_FD] = (struct sock_filter)LD(args[0]);
+	f[SEND_FD + 1] = (struct sock_filter)JGE(SEND_FD + 1, RT_NL_FD_FIRST, SEND_FD + 2, ALLOW);
+	f[SEND_FD + 2] = (struct sock_filter)JGE(SEND_FD + 2, RT_NL_FD_FIRST + RT_NL_FD_COUNT,
+						 ALLOW, SEND_FD + 3);
+	f[SEND_FD + 3] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
 	f[I386] = (struct sock_filter)LD(nr); /* another architecture: i386's bpf */
 	f[I386 + 1] = (struct sock_filter)JEQ(I386 + 1, I386_NR_BPF, ENOSYS_, ALLOW);
 	f[ENOSYS_] = (struct sock_filter)RET(SECCOMP_RET_ERRNO | ENOSYS);

@@ -18,10 +18,14 @@
  * a map's descriptor gets the kernel's checks, then the kernel maps the file itself; of
  * any other file it is handed back at once.
  *
+ * Attaching: perf_event_open(2) makes the runtime's probe events (kprobe, uprobe,
+ * tracepoint; link/perf_event.h), ioctl(2) with a perf request (type '$') is served on
+ * them, and both are handed back for the kernel's own events.  rtnetlink sockets and
+ * their sends: rtnl.c.  bpfrun's own bpf() command BPFRUN_BPF_FIRE fires a hook.
+ *
  * Not seen (the kernel's own rules apply, as they are the same): close, dup*, fcntl,
  * fork, SCM_RIGHTS, exit and munmap (handout.c learns when a descriptor's last file goes);
- * ioctl, perf_event_open, epoll and netlink (no object of the runtime is attachable
- * there yet: these reach the kernel, which refuses the runtime's descriptors).
+ * epoll (ring buffers are not served yet).
  *
  * Who: the socket lives in a directory only the user can enter (client.c checks it), and
  * every connection's peer credentials (SO_PEERCRED) must be the runtime's own user.
@@ -243,6 +247,21 @@ static void serve_ioctl(int listener, const struct seccomp_notif *req,
 	answer(resp, ours, ret);
 }
 
+/* rtnetlink (rtnl.c): socket(AF_NETLINK, ..., NETLINK_ROUTE), and sends on the sockets
+ * it made. */
+static void serve_rtnl(int listener, const struct seccomp_notif *req,
+		       struct seccomp_notif_resp *resp)
+{
+	long ret = 0;
+
+	handout_drain();
+	handout_begin(listener, req->id, req->pid);
+	bool ours = req->data.nr == __NR_socket ? rtnl_serve_socket(listener, req, &ret) :
+						  rtnl_serve_send(req, &ret);
+	handout_end();
+	answer(resp, ours, ret);
+}
+
 /* statfs of a pin or a pin directory: a BPF filesystem (libbpf checks the parent of
  * every pin path). */
 static int fake_statfs(u64 ubuf)
@@ -332,6 +351,9 @@ static void serve_notification(int listener)
 		serve_perf_open(listener, &in.req, &out.resp);
 	else if (in.req.data.nr == __NR_ioctl)
 		serve_ioctl(listener, &in.req, &out.resp);
+	else if (in.req.data.nr == __NR_socket || in.req.data.nr == __NR_sendto ||
+		 in.req.data.nr == __NR_sendmsg)
+		serve_rtnl(listener, &in.req, &out.resp);
 	else
 		serve_path(listener, &in.req, &out.resp);
 	sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &out.resp);

@@ -23,6 +23,17 @@ void handout_stop(void); /* drops every entry */
 void handout_begin(int listener, u64 id, pid_t pid);
 void handout_end(void);
 
+/* ---- rtnl.c ---- */
+/* The numbers a process's rtnetlink sockets get (the filter traps sends on them). */
+#define RT_NL_FD_FIRST 1000
+#define RT_NL_FD_COUNT 8
+struct seccomp_notif;
+/* socket(AF_NETLINK, ..., NETLINK_ROUTE) of a supervised process, and sendto/sendmsg on
+ * one of its rtnetlink sockets: true when served (the result or -errno in *ret), false to
+ * hand the call back to the kernel. */
+bool rtnl_serve_socket(int listener, const struct seccomp_notif *req, long *ret);
+bool rtnl_serve_send(const struct seccomp_notif *req, long *ret);
+
 /* ---- runtime.c ---- */
 int runtime_serve(const char *dir); /* the runtime's main loop; returns its exit status */
 

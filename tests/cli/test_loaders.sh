@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # libbpf-bootstrap-style loaders (tests/loaders/), ordinary libbpf programs, run unmodified
-# under plain `bpfrun exec` (the per-user runtime: perf_event_open, the perf ioctls and
-# the modelled kprobe PMU are served by it, bpfrun_fire comes from the preloaded
-# libbpfrun-client.so) and under `bpfrun exec --in-process` (the preloaded bridge): each
-# loads and attaches its program (tracepoint, kprobe, fentry, uprobe), the event reaches
-# it through the trigger API, and both ways print the same.
+# under plain `bpfrun exec` (the per-user runtime: perf_event_open, the perf ioctls, the
+# modelled kprobe PMU and rtnetlink are served by it, bpfrun_fire comes from the
+# preloaded libbpfrun-client.so) and under `bpfrun exec --in-process` (the preloaded
+# bridge): each loads and attaches its program (tracepoint, kprobe, fentry, uprobe, tc on
+# lo through bpf_tc_hook_create and bpf_tc_attach), the event reaches it through the
+# trigger API, and both ways print the same.  The host's lo never gets a clsact qdisc.
 source "$(dirname "$0")/lib.sh"
 objdir=${BPFRUN_TEST_OBJDIR:?}
 loader=$build/tests/loaders/bootstrap_style
@@ -14,8 +15,9 @@ declare -A want=(
 	[kprobe]="^kprobe: 1 event\(s\), last argument -100$"
 	[fentry]="^fentry: 1 event\(s\), last argument -100$"
 	[uprobe]="^uprobe: 1 event\(s\), last argument 42$"
+	[tc]="^tc: 1 event\(s\), last argument 64$"
 )
-for mode in minimal kprobe fentry uprobe; do
+for mode in minimal kprobe fentry uprobe tc; do
 	expect_ok "$mode in process" "$bpfrun" exec --in-process -- "$loader" $mode \
 		"$objdir/bootstrap_style.bpf.o"
 	expect_out "$mode in process: count" "${want[$mode]}"
@@ -27,4 +29,8 @@ for mode in minimal kprobe fentry uprobe; do
 		fail "$mode: the runtime's output differs from the in-process one"
 done
 
+if command -v tc >/dev/null; then
+	run tc qdisc show dev lo
+	expect_no_out "the host's lo is untouched" "clsact"
+fi
 finish
