@@ -143,14 +143,15 @@ static int runtime_connect(const char *dir, bool start)
 	return sock;
 }
 
-/* Sends word (with fd, unless -1) and reads the answer into buf: its length or -errno. */
-static ssize_t request(int sock, const char *word, int fd, char *buf, size_t len)
+/* Sends a request of mlen bytes (with fd, unless -1) and reads the answer into buf: its
+ * length or -errno. */
+static ssize_t request_msg(int sock, const char *req, size_t mlen, int fd, char *buf, size_t len)
 {
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl = { 0 };
-	struct iovec iov = { (void *)word, strlen(word) + 1 };
+	struct iovec iov = { (void *)req, mlen };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (fd >= 0) {
@@ -166,6 +167,12 @@ static ssize_t request(int sock, const char *word, int fd, char *buf, size_t len
 		return -errno;
 	ssize_t n = sys_recv(sock, buf, len, 0);
 	return n < 0 ? -errno : n;
+}
+
+/* A request that is one word. */
+static ssize_t request(int sock, const char *word, char *buf, size_t len)
+{
+	return request_msg(sock, word, strlen(word) + 1, -1, buf, len);
 }
 
 /* The system calls the runtime sees (mmap only of a file, ioctl only with a perf request,
@@ -358,7 +365,7 @@ int bpfrun_runtime_exec(char *const argv[])
 		sock = runtime_connect(dir, true);
 		if (sock < 0)
 			return fail_setup(sock);
-		n = request(sock, "hello", -1, answer, sizeof(answer));
+		n = request(sock, "hello", answer, sizeof(answer));
 	}
 	model_kprobe_pmu(); /* before the filter: its mkdirs are not the runtime's business */
 	int listener = n == 2 && !memcmp(answer, "ok", 2) ? install_filter() : -ECONNREFUSED;
@@ -366,7 +373,9 @@ int bpfrun_runtime_exec(char *const argv[])
 		sys_close(sock);
 		return fail_setup(listener);
 	}
-	n = request(sock, "join", listener, answer, sizeof(answer));
+	char join[RT_REQUEST_MAX] = "join"; /* and this tree's settings (settings.c) */
+	size_t jlen = 5 + settings_message(join + 5, sizeof(join) - 5);
+	n = request_msg(sock, join, jlen, listener, answer, sizeof(answer));
 	sys_close(listener);
 	sys_close(sock);
 	if (n != 2 || memcmp(answer, "ok", 2))
@@ -387,7 +396,7 @@ int bpfrun_runtime_request(const char *what, char *buf, size_t len)
 	int sock = runtime_connect(dir, false);
 	if (sock < 0)
 		return fail(sock == -ENOENT || sock == -ECONNREFUSED ? -ESRCH : sock);
-	ssize_t n = request(sock, what, -1, buf, len - 1);
+	ssize_t n = request(sock, what, buf, len - 1);
 	sys_close(sock);
 	if (n == -ECONNRESET || n == -EPIPE || n == 0) /* it went (idle) as we asked */
 		return fail(-ESRCH);

@@ -135,7 +135,7 @@ static void read_task(pid_t pid, struct task_ident *t)
 }
 
 static void serve_bpf(int listener, const struct seccomp_notif *req,
-		      struct seccomp_notif_resp *resp)
+		      struct seccomp_notif_resp *resp, const struct tree_settings *set)
 {
 	int cmd = (int)req->data.args[0];
 	bool paths = cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET;
@@ -151,8 +151,10 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 	if (paths && !enter_cwd(req->pid)) {
 		resp->error = -ESRCH;
 	} else {
+		settings_apply(set); /* the caller's BPFRUN_JIT and the like, for this call */
 		long ret = bpfrun_bpf(cmd, (union bpf_attr *)(uintptr_t)req->data.args[1],
 				      (unsigned int)req->data.args[2]);
+		settings_apply(NULL);
 		if (ret < 0)
 			resp->error = -errno;
 		else
@@ -326,8 +328,8 @@ static void serve_path(int listener, const struct seccomp_notif *req,
 		resp->error = ret;
 }
 
-/* One trapped call of a supervised process. */
-static void serve_notification(int listener)
+/* One trapped call of a supervised process (of the command tree with settings set). */
+static void serve_notification(int listener, const struct tree_settings *set)
 {
 	union {
 		struct seccomp_notif req;
@@ -344,7 +346,7 @@ static void serve_notification(int listener)
 	if (sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &in.req.id))
 		return; /* the caller is gone: its pid may already be another process's */
 	if (in.req.data.nr == __NR_bpf)
-		serve_bpf(listener, &in.req, &out.resp);
+		serve_bpf(listener, &in.req, &out.resp, set);
 	else if (in.req.data.nr == __NR_mmap)
 		serve_mmap(listener, &in.req, &out.resp);
 	else if (in.req.data.nr == __NR_perf_event_open)
@@ -445,16 +447,22 @@ static int received_fd(struct msghdr *msg)
  * the caller's CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), which is what keeps a
  * round trip short on a busy machine.  When no process uses the filter any more the
  * listener hangs up and the thread ends. */
+struct tree {
+	int listener;
+	struct tree_settings set;
+};
+
 static void *listener_main(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	struct tree *tree = arg;
+	int fd = tree->listener;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	u64 one = 1;
 
 	while (poll(&p, 1, -1) >= 0 || errno == EINTR) {
 		if (p.revents & POLLIN) {
 			pthread_mutex_lock(&serve_lock);
-			serve_notification(fd);
+			serve_notification(fd, &tree->set);
 			pthread_mutex_unlock(&serve_lock);
 		} else if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			break;
@@ -464,27 +472,37 @@ static void *listener_main(void *arg)
 	sys_close(fd);
 	nr_listeners--;
 	pthread_mutex_unlock(&serve_lock);
+	free(tree);
 	if (write(wake_fd, &one, sizeof(one)) < 0) /* the main loop checks whether it is idle */
 		bpfrun_warn("runtime: wake: %m");
 	return NULL;
 }
 
-static int start_listener(int fd)
+/* A thread for the filter whose listener is fd; its tree's settings are the join
+ * message's tail (len bytes). */
+static int start_listener(int fd, const char *settings, size_t len)
 {
 	pthread_t t;
 	pthread_attr_t attr;
+	struct tree *tree = malloc(sizeof(*tree));
 
+	if (!tree)
+		return ENOMEM;
+	tree->listener = fd;
+	settings_parse(&tree->set, settings, len);
 	sys_ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (void *)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int err = pthread_create(&t, &attr, listener_main, (void *)(intptr_t)fd);
+	int err = pthread_create(&t, &attr, listener_main, tree);
 	pthread_attr_destroy(&attr);
+	if (err)
+		free(tree);
 	return err;
 }
 
 static void serve_client(int sock, const char *dir)
 {
-	char word[16] = "", status[RT_MSG_MAX];
+	char word[RT_REQUEST_MAX + 1] = "", status[RT_MSG_MAX];
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
@@ -502,7 +520,9 @@ static void serve_client(int sock, const char *dir)
 		nr_clients--;
 		return;
 	}
-	if (!strcmp(word, "join") && fd >= 0 && !start_listener(fd)) {
+	size_t wlen = strlen(word) + 1; /* "join" is followed by the tree's settings */
+	if (!strcmp(word, "join") && fd >= 0 &&
+	    !start_listener(fd, word + wlen, (size_t)n > wlen ? (size_t)n - wlen : 0)) {
 		nr_listeners++;
 		reply(sock, "ok", 2);
 		return;
@@ -627,6 +647,7 @@ int runtime_serve(const char *dir)
 		return 1;
 	}
 	bpfrun_timer_socket_start(); /* `bpfrun timer list --runtime` lists its timers */
+	settings_apply(NULL); /* a tree's settings are its own, not those of the first exec */
 	/* Idle, the runtime waits a little for the client that started it, then goes.  Until
 	 * it has held something, only that wait ends it: a `runtime status` that comes and
 	 * goes before the starting client's filter arrives must not. */

@@ -34,6 +34,20 @@ struct seccomp_notif;
 bool rtnl_serve_socket(int listener, const struct seccomp_notif *req, long *ret);
 bool rtnl_serve_send(const struct seccomp_notif *req, long *ret);
 
+/* ---- settings.c ---- */
+/* What a command tree's environment sets for its own calls (settings.c says which). */
+struct tree_settings {
+	bool jit, verifier;
+	u64 budget; /* 0: the default */
+};
+/* This process's settings as a join message's tail: NAME=VALUE strings, each ended by a
+ * NUL; returns the bytes written. */
+size_t settings_message(char *buf, size_t len);
+/* A join message's tail (len bytes) into s; what it leaves out is the default. */
+void settings_parse(struct tree_settings *s, const char *msg, size_t len);
+/* Makes s the settings of the calls served from now on (NULL: the defaults). */
+void settings_apply(const struct tree_settings *s);
+
 /* ---- runtime.c ---- */
 int runtime_serve(const char *dir); /* the runtime's main loop; returns its exit status */
 
@@ -44,10 +58,12 @@ int runtime_serve(const char *dir); /* the runtime's main loop; returns its exit
 int runtime_dir(char *out, size_t len, bool create);
 
 /* The socket's messages: a request is one of these words (SOCK_SEQPACKET); "join" carries
- * the filter's listener (SCM_RIGHTS). */
+ * the filter's listener (SCM_RIGHTS) and, after the word's NUL, the tree's settings
+ * (settings.c). */
 #define RT_SOCK "sock"
 #define RT_LOCK "lock"
 #define RT_LOG "log"
 #define RT_MSG_MAX 65536
+#define RT_REQUEST_MAX 1024 /* a request: its word and, for "join", the settings */
 
 #endif
