@@ -216,31 +216,46 @@ static long read_request(const struct seccomp_notif *req, u8 *buf)
 }
 
 struct delivery {
-	int sock; /* ours, in the caller's namespace, opened on the first reply */
-	u32 port;
+	pid_t pid;
+	int fd;   /* the caller's socket */
+	u32 port; /* its port, found when the first reply goes: 0 until then */
+	int sock; /* ours, in the caller's namespace, opened for the first reply */
+	u8 msg[4096];
 };
 
+/* One reply message to the caller's socket, addressed to its port (netdev builds it for
+ * port 0: the port is looked up only for a request of ours). */
 static int deliver(const void *msg, size_t len, void *arg)
 {
 	struct delivery *d = arg;
 
+	if (!d->port && !(d->port = socket_port(d->pid, d->fd)))
+		return -ENOTCONN; /* not bound: no port to send to */
 	if (d->sock < 0 &&
 	    (d->sock = sys_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0)
 		return -ENOBUFS;
-	int err = unicast(d->sock, d->port, msg, len);
+	if (len < NLMSG_HDRLEN || len > sizeof(d->msg))
+		return -ENOBUFS;
+	memcpy(d->msg, msg, len);
+	((struct nlmsghdr *)d->msg)->nlmsg_pid = d->port;
+	int err = unicast(d->sock, d->port, d->msg, len);
 	return err == -EAGAIN ? -ENOBUFS : err;
 }
 
 bool rtnl_serve_send(const struct seccomp_notif *req, long *ret)
 {
 	static u8 buf[MAX_REQUEST];
-	struct delivery d = { .sock = -1, .port = socket_port(req->pid, (int)req->data.args[0]) };
-
-	long len = d.port ? read_request(req, buf) : -1;
+	static struct delivery d;
+	long len = read_request(req, buf);
 	int self = len > 0 ? netns_enter(req->pid) : -2;
+
 	if (self == -2)
 		return false;
-	int answered = netdev_rtnl_answer(buf, (size_t)len, d.port, deliver, &d);
+	d.pid = req->pid;
+	d.fd = (int)req->data.args[0];
+	d.port = 0;
+	d.sock = -1;
+	int answered = netdev_rtnl_answer(buf, (size_t)len, 0, deliver, &d);
 	if (d.sock >= 0)
 		sys_close(d.sock);
 	netns_leave(self);
