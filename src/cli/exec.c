@@ -28,12 +28,14 @@ static const char exec_usage[] =
 	"Runs CMD so that every bpf() system call of it and its descendants (libc's, a static\n"
 	"binary's, the Go runtime's) is served by the user's bpfrun runtime, started if\n"
 	"needed: objects, pins and timers are shared by every `bpfrun exec` and outlive CMD\n"
-	"(`bpfrun runtime status|stop`).\n"
+	"(`bpfrun runtime status|stop`).  Loaders attach there too (perf events, tc and XDP\n"
+	"through netlink), and bpfrun_fire() (libbpfrun-client.so, preloaded) fires hooks.\n"
 	"  --in-process   preload libbpfrun.so instead: objects live in CMD's own process,\n"
 	"                 and only calls through libc's syscall() are served\n"
 	"BPFRUN_CLOCK=virtual selects the virtual clock, BPFRUN_TRACE=FILE the bpf_printk\n"
 	"output (for the runtime: when it starts; else they go to its directory's log);\n"
-	"BPFRUN_RUNTIME_DIR the runtime directory.\n";
+	"BPFRUN_RUNTIME_DIR the runtime directory.  BPFRUN_JIT, BPFRUN_RUN_BUDGET and\n"
+	"BPFRUN_VERIFIER hold for CMD's own calls.\n";
 
 /* A library (libbpfrun.so, libbpfrun-client.so) in the directory of /proc/self/exe. */
 static int library_path(const char *name, char *out, size_t len)
