@@ -406,6 +406,39 @@ int bpfrun_runtime_request(const char *what, char *buf, size_t len)
 	return (int)n;
 }
 
+int bpfrun_runtime_fire(const char *hook, const void *ctx, size_t size, uint64_t *ret)
+{
+	char dir[4096], req[RT_REQUEST_MAX], answer[64];
+	size_t hlen = hook ? strlen(hook) + 1 : 0;
+	int err = runtime_dir(dir, sizeof(dir), false);
+
+	if (!hook || (size && !ctx) || 5 + hlen + size > sizeof(req))
+		return fail(-EINVAL);
+	if (err)
+		return fail(err == -ENOENT ? -ESRCH : err);
+	memcpy(req, "fire", 5);
+	memcpy(req + 5, hook, hlen);
+	if (size)
+		memcpy(req + 5 + hlen, ctx, size);
+	int sock = runtime_connect(dir, false);
+	if (sock < 0)
+		return fail(sock == -ENOENT || sock == -ECONNREFUSED ? -ESRCH : sock);
+	ssize_t n = request_msg(sock, req, 5 + hlen + size, -1, answer, sizeof(answer) - 1);
+	sys_close(sock);
+	unsigned long long r;
+	int e;
+	answer[n > 0 ? n : 0] = 0;
+	if (n <= 0)
+		return fail(n < 0 && n != -ECONNRESET ? (int)n : -ESRCH);
+	if (sscanf(answer, "error %d", &e) == 1)
+		return fail(-e);
+	if (sscanf(answer, "ok %llu", &r) != 1)
+		return fail(-EPROTO);
+	if (ret)
+		*ret = r;
+	return 0;
+}
+
 int bpfrun_runtime_serve(void)
 {
 	char dir[4096];

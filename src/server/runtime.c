@@ -500,6 +500,23 @@ static int start_listener(int fd, const char *settings, size_t len)
 	return err;
 }
 
+/* "fire": a hook of ours, fired on this thread with the context the request carries
+ * (msg: after the word, len bytes). */
+static void serve_fire(int sock, const char *msg, size_t len)
+{
+	size_t hlen = strnlen(msg, len);
+	u64 ret = 0, ctx[512]; /* aligned, as a program's context is */
+	char answer[64];
+
+	if (hlen < len && len - hlen - 1 <= sizeof(ctx))
+		memcpy(ctx, msg + hlen + 1, len - hlen - 1);
+	if (hlen == len || bpfrun_fire(msg, ctx, len - hlen - 1, &ret))
+		snprintf(answer, sizeof(answer), "error %d", hlen == len ? EINVAL : errno);
+	else
+		snprintf(answer, sizeof(answer), "ok %llu", (unsigned long long)ret);
+	reply(sock, answer, strlen(answer));
+}
+
 static void serve_client(int sock, const char *dir)
 {
 	char word[RT_REQUEST_MAX + 1] = "", status[RT_MSG_MAX];
@@ -529,7 +546,9 @@ static void serve_client(int sock, const char *dir)
 	}
 	if (fd >= 0)
 		sys_close(fd);
-	if (!strcmp(word, "hello")) {
+	if (!strcmp(word, "fire")) {
+		serve_fire(sock, word + wlen, (size_t)n > wlen ? (size_t)n - wlen : 0);
+	} else if (!strcmp(word, "hello")) {
 		reply(sock, "ok", 2);
 	} else if (!strcmp(word, "status")) {
 		reply(sock, status, status_text(status, sizeof(status), dir));

@@ -59,11 +59,14 @@ int runtime_dir(char *out, size_t len, bool create);
 
 /* The socket's messages: a request is one of these words (SOCK_SEQPACKET); "join" carries
  * the filter's listener (SCM_RIGHTS) and, after the word's NUL, the tree's settings
- * (settings.c). */
+ * (settings.c); "fire" a hook (NUL-terminated) and its context, answered "ok RET" or
+ * "error ERRNO". */
 #define RT_SOCK "sock"
 #define RT_LOCK "lock"
 #define RT_LOG "log"
 #define RT_MSG_MAX 65536
-#define RT_REQUEST_MAX 1024 /* a request: its word and, for "join", the settings */
+/* A request: its word and, for "join", the settings; for "fire", the hook and the
+ * context (at most 4096 bytes) after it. */
+#define RT_REQUEST_MAX 9216
 
 #endif
