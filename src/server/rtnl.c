@@ -40,8 +40,8 @@
 #include "../lib/uaccess.h"
 #include "../link/netdev.h"
 
-#define MAX_REQUEST 65536 /* larger requests (none of ours) go to the kernel untouched */
-#define MAX_IOV 16
+#define MAX_REQUEST (256 << 10) /* above the kernel's default socket send buffer */
+#define MAX_IOV 1024            /* the kernel's UIO_MAXIOV */
 
 /* Enters process pid's network namespace on this thread: a descriptor of ours to return
  * with, -1 when it is ours already, or -2 when it cannot be entered. */
@@ -180,26 +180,29 @@ static u32 socket_port(pid_t pid, int fd)
 	return q.port;
 }
 
-/* The request of a trapped sendto or sendmsg, copied into buf: its length, or -1 when it
- * is not for the kernel (an address with a port) or cannot be read (the kernel then
- * gives its own answer). */
+/* The request of a trapped sendto or sendmsg, copied into buf: its length; -1 when it is
+ * not for the kernel (an address with a port, or a malformed one: the kernel answers);
+ * -EFAULT or -EMSGSIZE when it cannot be read whole (answered so, rather than handed to
+ * the kernel unread: it might be a tc request for the host's devices). */
 static long read_request(const struct seccomp_notif *req, u8 *buf)
 {
+	static struct iovec iov[MAX_IOV];
 	const __u64 *a = req->data.args;
 	struct sockaddr_nl to = { 0 };
 	u64 uaddr = a[4];
 	struct msghdr msg = { 0 };
-	struct iovec iov[MAX_IOV];
 	size_t len = 0;
 
 	if (req->data.nr == __NR_sendto) {
 		msg.msg_namelen = (socklen_t)a[5];
 		iov[0] = (struct iovec){ u64_to_ptr(a[1]), (size_t)a[2] };
 		msg.msg_iovlen = 1;
-	} else if (copy_from_user(&msg, u64_to_ptr(a[1]), sizeof(msg)) ||
-		   msg.msg_iovlen > MAX_IOV ||
-		   copy_from_user(iov, msg.msg_iov, msg.msg_iovlen * sizeof(*iov))) {
-		return -1;
+	} else if (copy_from_user(&msg, u64_to_ptr(a[1]), sizeof(msg))) {
+		return -EFAULT;
+	} else if (msg.msg_iovlen > MAX_IOV) {
+		return -EMSGSIZE;
+	} else if (copy_from_user(iov, msg.msg_iov, msg.msg_iovlen * sizeof(*iov))) {
+		return -EFAULT;
 	} else {
 		uaddr = (u64)(uintptr_t)msg.msg_name;
 	}
@@ -207,9 +210,10 @@ static long read_request(const struct seccomp_notif *req, u8 *buf)
 		      copy_from_user(&to, u64_to_ptr(uaddr), sizeof(to)) || to.nl_pid))
 		return -1;
 	for (size_t i = 0; i < msg.msg_iovlen; i++) {
-		if (iov[i].iov_len > MAX_REQUEST - len ||
-		    copy_from_user(buf + len, iov[i].iov_base, iov[i].iov_len))
-			return -1;
+		if (iov[i].iov_len > MAX_REQUEST - len)
+			return -EMSGSIZE;
+		if (copy_from_user(buf + len, iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
 		len += iov[i].iov_len;
 	}
 	return (long)len;
@@ -247,8 +251,12 @@ bool rtnl_serve_send(const struct seccomp_notif *req, long *ret)
 	static u8 buf[MAX_REQUEST];
 	static struct delivery d;
 	long len = read_request(req, buf);
-	int self = len > 0 ? netns_enter(req->pid) : -2;
 
+	if (len < -1) {
+		*ret = len;
+		return true;
+	}
+	int self = len > 0 ? netns_enter(req->pid) : -2;
 	if (self == -2)
 		return false;
 	d.pid = req->pid;
