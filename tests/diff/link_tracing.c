@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 
@@ -173,6 +174,42 @@ static void perf_ioctls(int tp_fd)
 	close(ev);
 }
 
+/* How many programs the tracepoint's events run, asked through event fd. */
+static unsigned int tp_progs(int fd)
+{
+	struct {
+		struct perf_event_query_bpf q;
+		__u32 ids[4];
+	} q;
+
+	memset(&q, 0, sizeof(q));
+	q.q.ids_len = 4;
+	return ioctl(fd, PERF_EVENT_IOC_QUERY_BPF, &q) ? ~0u : q.q.prog_cnt;
+}
+
+/* An event's program stays attached while any descriptor of it is open anywhere (a dup,
+ * a child's copy), and goes with the last one, as the kernel's perf file does. */
+static void perf_event_files(int tp_fd)
+{
+	int ev = tp_event("sched/sched_switch");
+
+	out("SET_BPF: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, tp_fd)));
+	int d = dup(ev);
+	close(ev);
+	out("a dup after the first descriptor closed: %u programs", tp_progs(d));
+	pid_t child = fork();
+	if (child == 0) {
+		close(d);
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+	out("after a child closed its copy and exited: %u programs", tp_progs(d));
+	int other = tp_event("sched/sched_switch");
+	close(d);
+	out("after the last descriptor closed: %u programs", tp_progs(other));
+	close(other);
+}
+
 /* libbpf's own tracepoint attach: the event, the perf link (or SET_BPF), enable. */
 static void libbpf_attach(struct bpf_object *obj)
 {
@@ -200,6 +237,7 @@ int main(void)
 	raw_tp_links(btf_fd, raw_fd);
 	perf_events(prog_fd(obj, "on_switch_tp"), raw_fd, prog_fd(obj, "on_sleep"));
 	perf_ioctls(prog_fd(obj, "on_switch_tp"));
+	perf_event_files(prog_fd(obj, "on_switch_tp"));
 	libbpf_attach(obj);
 	bpf_object__close(obj);
 	return finish();
