@@ -337,7 +337,7 @@ static void model_kprobe_pmu(void)
 		if (e->d_name[0] == '.' || len <= 0 || strlen(e->d_name) >= sizeof(names[n]))
 			continue;
 		targets[n][len] = 0;
-		snprintf(names[n++], sizeof(names[0]), "%s", e->d_name);
+		snprintf(names[n++], sizeof(names[0]), "%.63s", e->d_name);
 	}
 	if (d)
 		closedir(d);
