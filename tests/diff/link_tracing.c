@@ -210,6 +210,26 @@ static void perf_event_files(int tp_fd)
 	close(other);
 }
 
+/* An event of the kernel's own (a software counter): opened, enabled and read as usual
+ * (under the runtime its perf_event_open and ioctls are handed back to the kernel). */
+static void kernel_event(void)
+{
+	struct perf_event_attr attr = { .type = PERF_TYPE_SOFTWARE,
+					.size = sizeof(attr),
+					.config = PERF_COUNT_SW_TASK_CLOCK,
+					.disabled = 1 };
+	int ev = (int)syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	__u64 count = 0, id = 0;
+
+	out("software event: %s", res(ev));
+	out("  ENABLE: %s", res(ioctl(ev, PERF_EVENT_IOC_ENABLE, 0)));
+	out("  ID: %s", res(ioctl(ev, PERF_EVENT_IOC_ID, &id)));
+	out("  DISABLE: %s", res(ioctl(ev, PERF_EVENT_IOC_DISABLE, 0)));
+	out("  read: %zd bytes, counted %d", read(ev, &count, sizeof(count)), count > 0);
+	out("  SET_BPF of a tracepoint program: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, -1)));
+	close(ev);
+}
+
 /* libbpf's own tracepoint attach: the event, the perf link (or SET_BPF), enable. */
 static void libbpf_attach(struct bpf_object *obj)
 {
@@ -238,6 +258,7 @@ int main(void)
 	perf_events(prog_fd(obj, "on_switch_tp"), raw_fd, prog_fd(obj, "on_sleep"));
 	perf_ioctls(prog_fd(obj, "on_switch_tp"));
 	perf_event_files(prog_fd(obj, "on_switch_tp"));
+	kernel_event();
 	libbpf_attach(obj);
 	bpf_object__close(obj);
 	return finish();
