@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -314,8 +315,8 @@ static int filter_request(const struct nlmsghdr *nh, const struct tcmsg *t,
 
 /* ---- XDP through RTM_SETLINK ---- */
 
-static struct attachment *xdp_rtnl[MAX_DEVS]; /* by slot; xdp_rtnl_dev: its device */
-static u32 xdp_rtnl_dev[MAX_DEVS];
+static struct attachment *xdp_rtnl[MAX_DEVS];                /* by slot; xdp_rtnl_dev: its device */
+static u32 xdp_rtnl_dev[MAX_DEVS], xdp_rtnl_flags[MAX_DEVS]; /* flags: XDP_FLAGS_*_MODE */
 
 static int xdp_slot(u32 ifindex)
 {
@@ -366,10 +367,83 @@ static int xdp_request(const struct ifinfomsg *ifi, const struct rtattr *xdp)
 	} else {
 		xdp_rtnl[slot] = attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0);
 		xdp_rtnl_dev[slot] = ifindex;
+		xdp_rtnl_flags[slot] = flags & XDP_FLAGS_MODES;
 		err = xdp_rtnl[slot] ? 0 : -ENOMEM;
 	}
 	prog_put(prog);
 	return err;
+}
+
+/* ---- XDP state through RTM_GETLINK ---- */
+
+/* The mode an XDP program on the device runs in, as IFLA_XDP_ATTACHED says it: the mode
+ * its netlink attach asked for, else generic (bpfrun knows no driver's native XDP). */
+static u8 xdp_mode(u32 ifindex)
+{
+	int slot = xdp_slot(ifindex);
+	u32 flags = slot >= 0 && xdp_rtnl[slot] ? xdp_rtnl_flags[slot] : 0;
+
+	return flags & XDP_FLAGS_HW_MODE  ? XDP_ATTACHED_HW :
+	       flags & XDP_FLAGS_DRV_MODE ? XDP_ATTACHED_DRV :
+					    XDP_ATTACHED_SKB;
+}
+
+/* One device of a link dump: its index, name and XDP state (IFLA_XDP: the mode, and the
+ * program's id in IFLA_XDP_PROG_ID and the mode's own attribute). */
+static void reply_link(struct reply *r, const struct nlmsghdr *req, u32 nl_pid, u32 ifindex,
+		       const char *ifname)
+{
+	static const u16 mode_attr[] = { [XDP_ATTACHED_DRV] = IFLA_XDP_DRV_PROG_ID,
+					 [XDP_ATTACHED_SKB] = IFLA_XDP_SKB_PROG_ID,
+					 [XDP_ATTACHED_HW] = IFLA_XDP_HW_PROG_ID };
+	char name[16];
+	size_t at = r->len;
+	struct nlmsghdr *nh = reply_put(r, NLMSG_HDRLEN + sizeof(struct ifinfomsg));
+
+	if (!nh)
+		return;
+	*nh = (struct nlmsghdr){ NLMSG_HDRLEN + sizeof(struct ifinfomsg), RTM_NEWLINK, NLM_F_MULTI,
+				 req->nlmsg_seq, nl_pid };
+	((struct ifinfomsg *)NLMSG_DATA(nh))->ifi_index = (int)ifindex;
+	rta_put(r, at, IFLA_IFNAME, ifname, (u16)(strlen(ifname) + 1));
+	snprintf(name, sizeof(name), "%u", ifindex);
+	struct bpf_prog *prog = attach_first_prog(HOOK_XDP, name);
+	u8 mode = prog ? xdp_mode(ifindex) : XDP_ATTACHED_NONE;
+	size_t nest = r->len;
+	if (!rta_put(r, at, IFLA_XDP | NLA_F_NESTED, NULL, 0))
+		goto out;
+	size_t before = r->len;
+	rta_put(r, at, IFLA_XDP_ATTACHED, &mode, sizeof(mode));
+	if (prog) {
+		u32 id = prog->obj.id;
+		rta_put(r, at, IFLA_XDP_PROG_ID, &id, sizeof(id));
+		rta_put(r, at, mode_attr[mode], &id, sizeof(id));
+	}
+	((struct rtattr *)(r->buf + nest))->rta_len += (u16)(r->len - before);
+out:
+	if (prog)
+		prog_put(prog);
+}
+
+/* libbpf's bpf_xdp_query: a dump of every device of the caller's network namespace with
+ * its XDP state, then NLMSG_DONE. */
+static int links_dump(const struct nlmsghdr *req, struct reply *r, u32 nl_pid)
+{
+	struct if_nameindex *devs = if_nameindex();
+
+	if (!devs)
+		return -ENOBUFS;
+	for (struct if_nameindex *d = devs; d->if_index; d++)
+		reply_link(r, req, nl_pid, d->if_index, d->if_name);
+	if_freenameindex(devs);
+	size_t at = r->len;
+	struct nlmsghdr *done = reply_put(r, NLMSG_LENGTH(sizeof(int)));
+	if (done) {
+		*done = (struct nlmsghdr){ NLMSG_LENGTH(sizeof(int)), NLMSG_DONE, NLM_F_MULTI,
+					   req->nlmsg_seq, nl_pid };
+		memset(r->buf + at + NLMSG_HDRLEN, 0, sizeof(int));
+	}
+	return 0;
 }
 
 /* ---- requests ---- */
@@ -400,6 +474,12 @@ static int rtnl_dispatch(const struct nlmsghdr *nh, struct reply *r, u32 nl_pid)
 			return 1;
 		rta_parse(nh, sizeof(struct ifinfomsg), lb, IFLA_MAX);
 		return lb[IFLA_XDP] ? xdp_request(NLMSG_DATA(nh), lb[IFLA_XDP]) : 1;
+	case RTM_GETLINK: /* a dump with no attribute is libbpf's bpf_xdp_query; iproute2's
+			   * dumps carry IFLA_EXT_MASK and are the kernel's */
+		if ((nh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP ||
+		    nh->nlmsg_len != NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+			return 1;
+		return links_dump(nh, r, nl_pid);
 	default:
 		return 1;
 	}
