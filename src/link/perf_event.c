@@ -113,7 +113,8 @@ static int copy_attr(const struct perf_event_attr *uattr, struct perf_event_attr
 	u32 size;
 
 	memset(attr, 0, sizeof(*attr));
-	if (copy_from_user(&size, &uattr->size, sizeof(size)))
+	if (copy_from_user(&size, (const u8 *)uattr + offsetof(struct perf_event_attr, size),
+			   sizeof(size)))
 		return -EFAULT;
 	if (!size)
 		size = PERF_ATTR_SIZE_VER0;
