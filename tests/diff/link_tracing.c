@@ -132,10 +132,8 @@ static void perf_ioctls(int tp_fd)
 {
 	int ev = tp_event("sched/sched_switch"), ev2 = tp_event("sched/sched_switch");
 	__u64 v = 0, period = 5;
-	struct {
-		struct perf_event_query_bpf q;
-		__u32 ids[65];
-	} q;
+	__u32 qbuf[2 + 65]; /* struct perf_event_query_bpf and 65 ids */
+	struct perf_event_query_bpf *q = (void *)qbuf;
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 
@@ -160,31 +158,27 @@ static void perf_ioctls(int tp_fd)
 	out("QUERY_BPF, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, NULL)));
 	static const __u32 lens[] = { 0, 1, 2, 64, 65 };
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		memset(&q, 0, sizeof(q));
-		q.q.ids_len = lens[i];
-		int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, &q);
+		memset(qbuf, 0, sizeof(qbuf));
+		q->ids_len = lens[i];
+		int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, q);
 		out("QUERY_BPF ids_len %u: %s, %u programs, first ours %d", lens[i], res(e),
-		    q.q.prog_cnt, q.q.ids[0] == info.id);
+		    q->prog_cnt, q->ids[0] == info.id);
 	}
 	close(ev2);
-	memset(&q, 0, sizeof(q));
-	q.q.ids_len = 4;
-	int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, &q);
-	out("QUERY_BPF after one event closed: %s, %u programs", res(e), q.q.prog_cnt);
+	memset(qbuf, 0, sizeof(qbuf));
+	q->ids_len = 4;
+	int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, q);
+	out("QUERY_BPF after one event closed: %s, %u programs", res(e), q->prog_cnt);
 	close(ev);
 }
 
 /* How many programs the tracepoint's events run, asked through event fd. */
 static unsigned int tp_progs(int fd)
 {
-	struct {
-		struct perf_event_query_bpf q;
-		__u32 ids[4];
-	} q;
+	__u32 qbuf[2 + 4] = { 4 }; /* struct perf_event_query_bpf: ids_len 4 */
+	struct perf_event_query_bpf *q = (void *)qbuf;
 
-	memset(&q, 0, sizeof(q));
-	q.q.ids_len = 4;
-	return ioctl(fd, PERF_EVENT_IOC_QUERY_BPF, &q) ? ~0u : q.q.prog_cnt;
+	return ioctl(fd, PERF_EVENT_IOC_QUERY_BPF, q) ? ~0u : q->prog_cnt;
 }
 
 /* An event's program stays attached while any descriptor of it is open anywhere (a dup,
