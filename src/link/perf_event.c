@@ -244,12 +244,21 @@ static int ioctl_set_output(unsigned long arg)
 	return 0;
 }
 
+/* PERF_EVENT_IOC_SET_FILTER: the string read as the kernel's strndup_user reads it (a
+ * page at most: EINVAL past it), and not applied: these events filter nothing. */
+static int ioctl_set_filter(unsigned long arg)
+{
+	char filter[4096];
+	long n = strncpy_from_user(filter, (const char *)arg, sizeof(filter));
+
+	return n < 0 ? -EFAULT : (size_t)n == sizeof(filter) ? -EINVAL : 0;
+}
+
 /* The kernel's answers (_perf_ioctl) for an event that only runs BPF programs: it counts
  * nothing and has no ring buffer. */
 static int perf_event_ioctl(struct perf_event *ev, unsigned long req, unsigned long arg)
 {
 	u64 id;
-	char filter[4096];
 
 	switch (req) {
 	case PERF_EVENT_IOC_ENABLE:
@@ -272,9 +281,8 @@ static int perf_event_ioctl(struct perf_event *ev, unsigned long req, unsigned l
 		return copy_to_user((void *)arg, &id, sizeof(id));
 	case PERF_EVENT_IOC_SET_OUTPUT:
 		return ioctl_set_output(arg);
-	case PERF_EVENT_IOC_SET_FILTER: /* read as the kernel reads it; not applied */
-		return strncpy_from_user(filter, (const char *)arg, sizeof(filter)) < 0 ? -EFAULT :
-											  0;
+	case PERF_EVENT_IOC_SET_FILTER:
+		return ioctl_set_filter(arg);
 	case PERF_EVENT_IOC_PAUSE_OUTPUT: /* no ring buffer to pause */
 		return -EINVAL;
 	case PERF_EVENT_IOC_QUERY_BPF:

@@ -151,6 +151,10 @@ static void perf_ioctls(int tp_fd)
 	out("SET_OUTPUT (int)-1: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, -1)));
 	out("SET_OUTPUT closed fd: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, 999)));
 	out("SET_FILTER, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_FILTER, NULL)));
+	static char long_filter[5000];
+	memset(long_filter, 'a', sizeof(long_filter) - 1);
+	out("SET_FILTER longer than a page: %s",
+	    res(ioctl(ev, PERF_EVENT_IOC_SET_FILTER, long_filter)));
 	out("PAUSE_OUTPUT: %s", res(ioctl(ev, PERF_EVENT_IOC_PAUSE_OUTPUT, 1)));
 	out("MODIFY_ATTRIBUTES, bad pointer: %s",
 	    res(ioctl(ev, PERF_EVENT_IOC_MODIFY_ATTRIBUTES, NULL)));
