@@ -243,6 +243,8 @@ static int write_back(union bpf_attr *uattr, const union bpf_attr *before,
 static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 {
 	union bpf_attr attr, out, before;
+	if (cmd == BPFRUN_BPF_FIRE) /* bpfrun's own command (bpfrun.h), not in the table */
+		return link_fire_command(uattr, size);
 	int err = check_uarg_tail_zero(uattr, sizeof(attr), size);
 
 	if (err)
