@@ -96,6 +96,23 @@ HELPER(get_current_task_btf);
 /* The current task image's bytes [addr, addr+size) of this thread, or NULL: probe reads
  * find them there even where caller memory is another process's (the shared runtime). */
 const void *task_image_at(u64 addr, u64 size);
+/* True when addr is the calling thread's task image (what bpf_get_current_task_btf gave). */
+bool task_image_is_current(u64 addr);
+
+/* storage.c: local storage (maps/local_storage.h) */
+HELPER(task_storage_get);
+HELPER(task_storage_delete);
+HELPER(sk_storage_get);
+HELPER(sk_storage_delete);
+HELPER(inode_storage_get);
+HELPER(inode_storage_delete);
+HELPER(cgrp_storage_get);
+HELPER(cgrp_storage_delete);
+
+/* stack.c: stacks (maps/stackmap.h) */
+HELPER(get_stackid);
+HELPER(get_stack);
+HELPER(get_task_stack);
 
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);

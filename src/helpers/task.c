@@ -115,3 +115,12 @@ const void *task_image_at(u64 addr, u64 size)
 		return NULL;
 	return img + (addr - start);
 }
+
+bool task_image_is_current(u64 addr)
+{
+	const u8 *img = __atomic_load_n(&layout_ready, __ATOMIC_ACQUIRE) ?
+				pthread_getspecific(image_key) :
+				NULL;
+
+	return img && addr == (u64)(uintptr_t)img;
+}
