@@ -9,7 +9,8 @@
  * Stacks: ids stable across runs, skips, -EEXIST on a taken bucket and BPF_F_REUSE_STACKID,
  * user-space lookup, delete and get_next_key, bpf_get_stack's sizes and flags.  Stack
  * contents differ by nature (the kernel's code against bpfrun's): only their shape is
- * printed. */
+ * printed.  Programs that may not use maps with a bpf_spin_lock (tracing, socket filters)
+ * are refused at load (tests/bpf/maps_storage_lock.bpf.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -503,6 +504,9 @@ int main(void)
 {
 	storage_creates();
 	stack_creates();
+	load_alone_verdict("maps_storage_lock", "tracing_lock");
+	load_alone_verdict("maps_storage_lock", "filter_lock");
+	load_alone_verdict("maps_storage_lock", "tc_lock");
 	obj = load_obj("maps_storage");
 	task_user();
 	task_thread();
