@@ -9,8 +9,6 @@
  * User space reaches all four kinds by descriptor (local_storage.c).
  *
  * No state of its own; the maps lock. */
-#include <unistd.h>
-
 #include "internal.h"
 #include "../lib/bpf_newer.h"
 #include "../lib/task.h"
@@ -38,7 +36,7 @@ static void current_task_ident(struct ls_ident *id)
 {
 	const struct task_ident *remote = task_remote();
 
-	id->id = remote ? remote->pid : (u64)gettid();
+	id->id = remote ? remote->pid : task_tid();
 	id->dev = 0;
 }
 

@@ -16,6 +16,9 @@ struct task_ident {
 void task_set_remote(const struct task_ident *t); /* this thread; NULL: itself again */
 const struct task_ident *task_remote(void);       /* NULL: the calling thread is current */
 
+/* The calling thread's own id (gettid(), cached per thread; a fork's child reads it anew). */
+u32 task_tid(void);
+
 /* Where the thread entered the runtime (the kernel's syscall entry, for the stack
  * helpers): the entry function, the address it returns to in its caller and its frame
  * pointer (whose saved value is the caller's).  All 0 outside such a call. */

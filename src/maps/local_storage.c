@@ -22,7 +22,9 @@
  * beyond that fails as the kernel's allocation would (NULL, ENOMEM).
  *
  * Locking: ls_lock (a mutex, leaf) guards the owner registry, every owner's element list
- * and every map's slot table; lookups take it too.  Values are read and written by
+ * and every map's slot table; lookups take it too, but for a thread's repeated get of
+ * its own task's value (a per-thread cache, valid while the generation ls_gen, bumped
+ * under the lock at every release, has not moved).  Values are read and written by
  * programs without it, as in the kernel, and by user space under their bpf_spin_lock
  * with BPF_F_LOCK.
  */
@@ -86,6 +88,14 @@ static struct ls_owner *registry[LS_BUCKETS];
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static __thread struct ls_owner *self_owner; /* this thread's task owner, once made */
+/* Bumped (under ls_lock) whenever a value is released: a thread's cache of its own task's
+ * last value found is good while this has not moved. */
+static u64 ls_gen;
+static __thread struct {
+	const struct bpf_map *map;
+	u64 gen;
+	void *value;
+} self_cache;
 
 static struct ls_map *ls_of(const struct bpf_map *map)
 {
@@ -121,6 +131,7 @@ static struct ls_owner **owner_link(u32 kind, const struct ls_ident *id)
 /* Frees the value in slot and returns the slot to the map. */
 static void slot_release(struct ls_map *m, u32 slot)
 {
+	__atomic_store_n(&ls_gen, ls_gen + 1, __ATOMIC_RELEASE);
 	map_free_value_fields(&m->map, m->map.region.base + (u64)slot * m->map.region.stride);
 	m->owner_of[slot] = NULL;
 	m->free_slots[m->nr_free++] = slot;
@@ -167,19 +178,10 @@ static void exit_key_init(void)
 	pthread_key_create(&exit_key, thread_exit);
 }
 
-static u32 own_tid(void)
-{
-	static __thread u32 tid;
-
-	if (!tid)
-		tid = (u32)gettid();
-	return tid;
-}
-
 /* True when task id is the thread calling now (not a caller the runtime serves). */
 static bool is_self(const struct ls_ident *id)
 {
-	return !task_remote() && !uaccess_remote_pid() && id->id == own_tid();
+	return !task_remote() && !uaccess_remote_pid() && id->id == task_tid();
 }
 
 /* Makes o the calling thread's own task owner, released when the thread exits. */
@@ -299,8 +301,14 @@ void *local_storage_get(struct bpf_map *map, const struct ls_ident *owner, const
 			bool create)
 {
 	struct ls_map *m = ls_of(map);
+	bool self = map->map_type == BPF_MAP_TYPE_TASK_STORAGE && is_self(owner);
 	void *value = NULL;
 
+	/* the fast path: the running thread's own value, found again (no value was
+	 * released since; a racing delete leaves it mapped, as RCU would) */
+	if (self && self_cache.map == map &&
+	    self_cache.gen == __atomic_load_n(&ls_gen, __ATOMIC_ACQUIRE))
+		return self_cache.value;
 	pthread_mutex_lock(&ls_lock);
 	struct ls_owner *o = owner_find(map->map_type, owner, create);
 	struct ls_elem *e = elem_of(o, m);
@@ -315,6 +323,11 @@ void *local_storage_get(struct bpf_map *map, const struct ls_ident *owner, const
 		} else {
 			owner_maybe_free(o);
 		}
+	}
+	if (self && value) {
+		self_cache.map = map;
+		self_cache.gen = ls_gen;
+		self_cache.value = value;
 	}
 	pthread_mutex_unlock(&ls_lock);
 	return value;
