@@ -109,6 +109,11 @@ HELPER(inode_storage_delete);
 HELPER(cgrp_storage_get);
 HELPER(cgrp_storage_delete);
 
+/* buildid.c: the kernel's build id + offset entries of nr stack addresses into ids; a
+ * user stack's addresses in ELF files with a build id are resolved (those of the process
+ * whose stack it is), others keep BPF_STACK_BUILD_ID_IP. */
+void stack_build_ids(struct bpf_stack_build_id *ids, const u64 *ips, u32 nr, bool user);
+
 /* stack.c: stacks (maps/stackmap.h) */
 HELPER(get_stackid);
 HELPER(get_stack);

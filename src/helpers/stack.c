@@ -12,8 +12,8 @@
  * runtime serves (another process, blocked in its bpf() call) the user stack is that
  * call's site alone (its pc in /proc/<tid>/syscall: the runtime has no frame pointer of
  * it).  Outside a bpf() call (timer callbacks) there is no user stack, as for the
- * kernel's kernel threads.  A BPF_F_USER_BUILD_ID entry carries
- * the address with BPF_STACK_BUILD_ID_IP, the kernel's answer when it finds no build id.
+ * kernel's kernel threads.  Build id entries (BPF_F_USER_BUILD_ID, BPF_F_STACK_BUILD_ID
+ * maps) come from buildid.c.
  *
  * No state; the maps lock. */
 #include <fcntl.h>
@@ -113,7 +113,11 @@ HELPER(get_stackid)
 	u32 nr = collect(x, flags & BPF_F_USER_STACK, ips, stackmap_depth(m) + skip);
 	if (nr <= skip)
 		return (u64)-EFAULT;
-	return (u64)stackmap_get_id(m, ips + skip, nr - skip, flags);
+	nr = MIN(nr - skip, stackmap_depth(m));
+	struct bpf_stack_build_id ids[STACK_MAX];
+	if (m->map_flags & BPF_F_STACK_BUILD_ID)
+		stack_build_ids(ids, ips + skip, nr, flags & BPF_F_USER_STACK);
+	return (u64)stackmap_get_id(m, ips + skip, ids, nr, flags);
 }
 
 /* The kernel's __bpf_get_stack into the run's buffer [r_buf, +size). */
@@ -136,14 +140,10 @@ static u64 get_stack(struct exec_ctx *x, u64 r_buf, u64 size64, u64 flags)
 	if (nr < skip)
 		goto clear;
 	nr = MIN(nr - skip, num);
-	if (build_id) {
-		struct bpf_stack_build_id id;
-		for (u32 i = 0; i < nr; i++) {
-			memset(&id, 0, sizeof(id));
-			id.status = BPF_STACK_BUILD_ID_IP;
-			id.ip = ips[skip + i];
-			memcpy(buf + i * elem, &id, elem);
-		}
+	if (build_id && nr) {
+		struct bpf_stack_build_id ids[STACK_MAX];
+		stack_build_ids(ids, ips + skip, nr, true);
+		memcpy(buf, ids, nr * elem);
 	} else if (nr) {
 		memcpy(buf, ips + skip, nr * elem);
 	}

@@ -132,52 +132,27 @@ static u32 entries_len(const struct bpf_map *map, u32 nr)
 	return nr * entry_size(map->map_flags);
 }
 
-/* Fills e with the stack: addresses, or build-id entries that carry the address. */
-static void elem_fill(const struct bpf_map *map, struct stack_elem *e, const u64 *ips, u32 nr,
-		      u32 hash)
+/* The stack's entries: its addresses, or for a build-id map its build id entries. */
+static const void *entries_of(const struct bpf_map *map, const u64 *ips,
+			      const struct bpf_stack_build_id *ids)
 {
-	e->hash = hash;
-	e->nr = nr;
-	if (!(map->map_flags & BPF_F_STACK_BUILD_ID)) {
-		memcpy(e->data, ips, entries_len(map, nr));
-		return;
-	}
-	struct bpf_stack_build_id *id = (void *)e->data;
-	memset(id, 0, entries_len(map, nr));
-	for (u32 i = 0; i < nr; i++) {
-		id[i].status = BPF_STACK_BUILD_ID_IP;
-		id[i].ip = ips[i];
-	}
+	return map->map_flags & BPF_F_STACK_BUILD_ID ? (const void *)ids : (const void *)ips;
 }
 
-/* True when bucket b holds exactly this stack. */
-static bool same_stack(const struct bpf_map *map, const struct stack_elem *b, const u64 *ips,
-		       u32 nr)
-{
-	if (b->nr != nr)
-		return false;
-	if (!(map->map_flags & BPF_F_STACK_BUILD_ID))
-		return !memcmp(b->data, ips, entries_len(map, nr));
-	const struct bpf_stack_build_id *id = (const void *)b->data;
-	for (u32 i = 0; i < nr; i++)
-		if (id[i].status != BPF_STACK_BUILD_ID_IP || id[i].ip != ips[i])
-			return false;
-	return true;
-}
-
-long stackmap_get_id(struct bpf_map *map, const u64 *ips, u32 nr, u64 flags)
+long stackmap_get_id(struct bpf_map *map, const u64 *ips, const struct bpf_stack_build_id *ids,
+		     u32 nr, u64 flags)
 {
 	struct stack_map *s = sm_of(map);
-
-	nr = MIN(nr, stackmap_depth(map));
 	u32 hash = map_jhash(ips, nr * (u32)sizeof(u64), 0);
-	u32 id = hash & (s->n_buckets - 1);
+	u32 id = hash & (s->n_buckets - 1), len = entries_len(map, nr);
+	const void *entries = entries_of(map, ips, ids);
 	long ret = id;
 
 	spin_lock_word(&s->lock);
 	struct stack_elem *b = s->buckets[id];
 	bool hash_matches = b && b->hash == hash;
-	if (hash_matches && ((flags & BPF_F_FAST_STACK_CMP) || same_stack(map, b, ips, nr)))
+	if (hash_matches &&
+	    ((flags & BPF_F_FAST_STACK_CMP) || (b->nr == nr && !memcmp(b->data, entries, len))))
 		goto out;
 	if (b && !(flags & BPF_F_REUSE_STACKID)) {
 		ret = -EEXIST;
@@ -188,7 +163,9 @@ long stackmap_get_id(struct bpf_map *map, const u64 *ips, u32 nr, u64 flags)
 		goto out;
 	}
 	struct stack_elem *e = s->free[--s->nr_free];
-	elem_fill(map, e, ips, nr, hash);
+	e->hash = hash;
+	e->nr = nr;
+	memcpy(e->data, entries, len);
 	s->buckets[id] = e;
 	if (b)
 		s->free[s->nr_free++] = b;

@@ -12,11 +12,13 @@ u32 stack_max_depth(void);
  * BPF_F_STACK_BUILD_ID map. */
 u32 stackmap_depth(const struct bpf_map *map);
 
-/* The kernel's __bpf_get_stackid for the nr (> 0) addresses at ips, innermost first, the
- * skipped ones already dropped: the stack's id (its hash's bucket), or -EEXIST (another
- * stack holds the bucket, without BPF_F_REUSE_STACKID) or -ENOMEM.  flags: the helper's
- * (BPF_F_FAST_STACK_CMP, BPF_F_REUSE_STACKID).  A build-id map stores each address as the
- * kernel does when it finds no build id (BPF_STACK_BUILD_ID_IP). */
-long stackmap_get_id(struct bpf_map *map, const u64 *ips, u32 nr, u64 flags);
+/* The kernel's __bpf_get_stackid for the nr (> 0, at most stackmap_depth) addresses at
+ * ips, innermost first, the skipped ones already dropped: the stack's id (the bucket of
+ * the addresses' hash), or -EEXIST (another stack holds the bucket, without
+ * BPF_F_REUSE_STACKID) or -ENOMEM.  flags: the helper's (BPF_F_FAST_STACK_CMP,
+ * BPF_F_REUSE_STACKID).  A build-id map stores and compares ids, the nr build id + offset
+ * entries of the addresses. */
+long stackmap_get_id(struct bpf_map *map, const u64 *ips, const struct bpf_stack_build_id *ids,
+		     u32 nr, u64 flags);
 
 #endif

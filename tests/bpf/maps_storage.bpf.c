@@ -161,7 +161,8 @@ int stackid(void *ctx)
 }
 
 /* args: flags, 0: a 256-byte buffer / 1: 12 bytes / 2: bpf_get_task_stack, 256 bytes.
- * res: the result, the first entry's first word is not 0, the rest of the buffer is 0. */
+ * res: the result, the first entry's first word is not 0, the rest of the buffer is 0,
+ * the status of the first entry as a build id entry. */
 SEC("raw_tp/sys_enter")
 int getstack(void *ctx)
 {
@@ -178,6 +179,7 @@ int getstack(void *ctx)
 		ret = bpf_get_task_stack(bpf_get_current_task_btf(), buf, sizeof(buf), a[0]);
 	r[0] = ret;
 	r[1] = buf[0] != 0 || buf[1] != 0;
+	r[3] = *(__s32 *)buf; /* a build id entry's status */
 	r[2] = 1;
 	for (int i = 0; i < 32; i++)
 		if (ret >= 0 && i * 8 >= ret && buf[i])

@@ -469,6 +469,15 @@ static void stacks(void)
 	key = (__u32)bid;
 	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "stackb"), &key, ids));
 	out("build-id lookup: %d, first status %d, ip set %d", err, ids[0].status, ids[0].ip != 0);
+	bid = stackid(2, BPF_F_USER_STACK);
+	key = (__u32)bid;
+	memset(ids, 0, sizeof(ids));
+	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "stackb"), &key, ids));
+	int valid = 0;
+	for (int i = 0; i < 8; i++)
+		valid += ids[i].status == BPF_STACK_BUILD_ID_VALID;
+	out("build-id map, user stack: %s, lookup %d, first status %d, some with a build id %d",
+	    id_text(bid, b1), err, ids[0].status, valid > 0);
 }
 
 static void get_stacks(void)
@@ -497,7 +506,8 @@ static void get_stacks(void)
 		    res[1], res[2]);
 	}
 	run("getstack", BPF_F_USER_STACK | BPF_F_USER_BUILD_ID, 0, 0);
-	out("get_stack user build ids: whole entries %d", res[0] > 0 && res[0] % 32 == 0);
+	out("get_stack user build ids: whole entries %d, first status %lld",
+	    res[0] > 0 && res[0] % 32 == 0, res[3]);
 }
 
 int main(void)
