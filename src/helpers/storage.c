@@ -37,7 +37,7 @@ static void current_task_ident(struct ls_ident *id)
 	const struct task_ident *remote = task_remote();
 
 	id->id = remote ? remote->pid : task_tid();
-	id->dev = 0;
+	id->dev = id->born = 0;
 }
 
 /* The owner a program passed: 1 (found, in *id), 0 (a NULL owner) or -1 after a fault. */

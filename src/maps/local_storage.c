@@ -7,7 +7,7 @@
  * ENOENT once that task is gone).  A socket is its inode number (a socket descriptor;
  * ENOTSOCK for another file), a cgroup its directory's inode number, which is the
  * kernel's cgroup id (a cgroup2 directory descriptor; EBADF for anything else), an inode
- * its device and number (any descriptor).  Descriptors are the caller's: under the
+ * its device, number and birth time (any descriptor).  Descriptors are the caller's: under the
  * shared runtime they are read through /proc/<caller>/fd.
  *
  * Death.  A task's storage dies when the thread exits: the calling thread's own task is
@@ -123,7 +123,7 @@ static struct ls_owner **owner_link(u32 kind, const struct ls_ident *id)
 {
 	struct ls_owner **p = &registry[bucket_of(kind, id)];
 
-	while (*p && ((*p)->kind != kind || (*p)->ident.id != id->id || (*p)->ident.dev != id->dev))
+	while (*p && ((*p)->kind != kind || memcmp(&(*p)->ident, id, sizeof(*id))))
 		p = &(*p)->next;
 	return p;
 }
@@ -389,6 +389,16 @@ static int pidfd_task(int fd, struct ls_ident *id)
 	return 0;
 }
 
+/* The birth time of the file at path in ns (statx btime), 0 when the file system has none. */
+static u64 inode_birth(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BTIME, &stx) || !(stx.stx_mask & STATX_BTIME))
+		return 0;
+	return (u64)stx.stx_btime.tv_sec * 1000000000ull + stx.stx_btime.tv_nsec;
+}
+
 /* The owner of the user-space key (a descriptor) for the map's type: 0 or the kernel's
  * errno for that descriptor. */
 static int owner_of_fd(const struct bpf_map *map, const void *key, struct ls_ident *id)
@@ -416,6 +426,7 @@ static int owner_of_fd(const struct bpf_map *map, const void *key, struct ls_ide
 		return 0;
 	default: /* inode */
 		id->dev = st.st_dev;
+		id->born = inode_birth(path);
 		return 0;
 	}
 }

@@ -1,14 +1,15 @@
 /* Local storage maps (local_storage.c): TASK_STORAGE, SK_STORAGE, INODE_STORAGE and
  * CGRP_STORAGE, what their helpers (helpers/storage.c) call.  An owner is named by its
  * kind (the map's type) and an identity: a task by its thread id, a socket or a cgroup by
- * its inode number, an inode by its device and inode number. */
+ * its inode number, an inode by its device, inode number and birth time (so that a new
+ * file that reuses a deleted one's inode number is another owner). */
 #ifndef BPFRUN_LOCAL_STORAGE_H
 #define BPFRUN_LOCAL_STORAGE_H
 
 #include "map.h"
 
 struct ls_ident {
-	u64 id, dev; /* dev: inodes only */
+	u64 id, dev, born; /* dev and born (statx btime in ns, 0 when unknown): inodes only */
 };
 
 /* True for the four local-storage map types. */

@@ -57,7 +57,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 64);
+	__uint(max_entries, 4096); /* room: distinct stacks rarely share a bucket */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, 127 * sizeof(__u64));
 } stacks SEC(".maps");
@@ -72,7 +72,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(map_flags, BPF_F_STACK_BUILD_ID);
-	__uint(max_entries, 8);
+	__uint(max_entries, 4096);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, 8 * sizeof(struct bpf_stack_build_id));
 } stackb SEC(".maps");

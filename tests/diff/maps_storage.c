@@ -231,6 +231,11 @@ static void task_user(void)
 	out("task lookup BPF_F_LOCK without a lock: %d",
 	    errno_of(bpf_map_lookup_elem_flags(m, &pfd, &u, BPF_F_LOCK)));
 	out("task get_next_key: %d", errno_of(bpf_map_get_next_key(m, &pfd, &u)));
+	__u32 count = 1;
+	int keys[1];
+	struct val vals[1];
+	out("task lookup_batch: %d",
+	    errno_of(bpf_map_lookup_batch(m, NULL, &u, keys, vals, &count, NULL)));
 	out("task lookup_and_delete: %d", errno_of(bpf_map_lookup_and_delete_elem(m, &pfd, &u)));
 	out("task delete: %d", errno_of(bpf_map_delete_elem(m, &pfd)));
 	out("task delete again: %d", errno_of(bpf_map_delete_elem(m, &pfd)));
@@ -397,6 +402,12 @@ static void inode_user(void)
 		show_val("inode lookup", m, f, 0);
 		out("inode delete: %d", errno_of(bpf_map_delete_elem(m, &f)));
 		show_val("inode lookup after delete", m, f, 0);
+		out("inode update again: %d", put(m, f, 33, 34, BPF_ANY));
+		close(f);
+		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+		f = mkstemp(path); /* often the deleted file's inode number */
+		unlink(path);
+		show_val("inode lookup, a new file", m, f, 0);
 	}
 	show_val("inode lookup, fd -1", m, -1, 0);
 	close(f);
@@ -438,10 +449,10 @@ static void stacks(void)
 	while (depth < 127 && v[depth])
 		depth++;
 	out("lookup: %d, entries %s, rest zero %d", err, depth > 0 ? "some" : "none", depth < 127);
-	key = 64;
-	out("lookup id 64: %d", errno_of(bpf_map_lookup_elem(m, &key, v)));
+	key = 4096;
+	out("lookup id 4096: %d", errno_of(bpf_map_lookup_elem(m, &key, v)));
 	out("update: %d", errno_of(bpf_map_update_elem(m, &key, v, BPF_ANY)));
-	out("delete id 64: %d", errno_of(bpf_map_delete_elem(m, &key)));
+	out("delete id 4096: %d", errno_of(bpf_map_delete_elem(m, &key)));
 	int n = 0;
 	for (int e = bpf_map_get_next_key(m, NULL, &next); !e;
 	     e = bpf_map_get_next_key(m, &next, &next))
