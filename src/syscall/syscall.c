@@ -265,15 +265,19 @@ static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 
 long bpfrun_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 {
-	/* the user/kernel boundary of the stack helpers (lib/task.h) */
-	struct task_entry here = { (u64)(uintptr_t)bpfrun_bpf,
-				   (u64)(uintptr_t)__builtin_return_address(0),
-				   (u64)(uintptr_t)__builtin_frame_address(0) };
-	struct task_entry outer = task_set_entry(here);
+	/* the user/kernel boundary of the stack helpers (lib/task.h), for the command that
+	 * runs programs (the others stay free of it) */
+	bool runs = cmd == BPF_PROG_TEST_RUN;
+	struct task_entry outer,
+		here = { (u64)(uintptr_t)bpfrun_bpf, (u64)(uintptr_t)__builtin_return_address(0),
+			 (u64)(uintptr_t)__builtin_frame_address(0) };
+
+	if (runs)
+		outer = task_set_entry(here);
 	long ret = do_bpf(cmd, uattr, size);
 
-	task_set_entry(outer);
-
+	if (runs)
+		task_set_entry(outer);
 	if (ret < 0) {
 		errno = (int)-ret;
 		return -1;
