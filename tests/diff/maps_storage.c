@@ -52,18 +52,29 @@ static int pidfd_of(pid_t pid, unsigned flags)
 	return (int)syscall(SYS_pidfd_open, pid, flags);
 }
 
-static void run(const char *prog, __u64 a0, __u64 a1, __u64 a2)
+/* Runs prog with args a0..a2 and reads res: the first error, or 0.  No CHECK: threads
+ * call it too (the checks' counters are the main thread's). */
+static int run_quiet(const char *prog, __u64 a0, __u64 a1, __u64 a2)
 {
 	__u64 a[4] = { a0, a1, a2, 0 }, ctx[2] = { 0 };
 	__u32 k = 0;
 	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
 
 	memset(res, 0, sizeof(res));
-	CHECK(!bpf_map_update_elem(map_fd(obj, "res"), &k, res, BPF_ANY), "res reset");
-	CHECK(!bpf_map_update_elem(map_fd(obj, "args"), &k, a, BPF_ANY), "args");
+	if (bpf_map_update_elem(map_fd(obj, "res"), &k, res, BPF_ANY) ||
+	    bpf_map_update_elem(map_fd(obj, "args"), &k, a, BPF_ANY))
+		return -errno;
 	int err = bpf_prog_test_run_opts(prog_fd(obj, prog), &t);
-	CHECK(!err && !t.retval, "%s: run %d ret %u", prog, err, t.retval);
-	CHECK(!bpf_map_lookup_elem(map_fd(obj, "res"), &k, res), "res");
+	if (err || t.retval)
+		return err ? err : -EINVAL;
+	return bpf_map_lookup_elem(map_fd(obj, "res"), &k, res) ? -errno : 0;
+}
+
+static void run(const char *prog, __u64 a0, __u64 a1, __u64 a2)
+{
+	int err = run_quiet(prog, a0, a1, a2);
+
+	CHECK(!err, "%s: %d", prog, err);
 }
 
 /* ---- creation ---- */
@@ -291,11 +302,12 @@ static void task_lock(void)
 
 static pthread_barrier_t started, done;
 static pid_t thread_tid;
+static int thread_err;
 
 static void *thread_main(void *arg)
 {
 	thread_tid = gettid();
-	run("task_get", BPF_LOCAL_STORAGE_GET_F_CREATE, 0, 0);
+	thread_err = run_quiet("task_get", BPF_LOCAL_STORAGE_GET_F_CREATE, 0, 0);
 	pthread_barrier_wait(&started);
 	pthread_barrier_wait(&done);
 	return NULL;
@@ -311,6 +323,7 @@ static void task_thread(void)
 	pthread_barrier_init(&done, NULL, 2);
 	CHECK(!pthread_create(&t, NULL, thread_main, NULL), "thread");
 	pthread_barrier_wait(&started);
+	CHECK(!thread_err, "the thread's run: %d", thread_err);
 	int pfd = pidfd_of(thread_tid, PIDFD_THREAD_FLAG);
 	CHECK(pfd >= 0, "pidfd of the thread: %d", -errno);
 	show_val("thread's storage", m, pfd, 0);

@@ -18,6 +18,7 @@
 static struct bpf_object *obj;
 static pthread_barrier_t done_running, map_gone;
 static pid_t tids[THREADS];
+static bool thread_ok[THREADS]; /* read by the main thread after the barrier */
 
 static int run(const char *prog, __u32 *ret)
 {
@@ -35,7 +36,7 @@ static void *worker(void *arg)
 	__u32 ret, since_drop = 0;
 	bool ok = true;
 
-	tids[i] = gettid();
+	__atomic_store_n(&tids[i], gettid(), __ATOMIC_RELEASE);
 	for (int r = 0; r < RUNS; r++) {
 		if (r % 97 == 96) {
 			ok &= !run("drop", &ret);
@@ -47,7 +48,7 @@ static void *worker(void *arg)
 		/* the main thread's deletes may restart the count too */
 		ok &= ret >= 1 && ret <= since_drop;
 	}
-	CHECK(ok, "thread %ld: counts within its runs", i);
+	thread_ok[i] = ok;
 	pthread_barrier_wait(&done_running);
 	pthread_barrier_wait(&map_gone); /* exits after the map is gone */
 	return NULL;
@@ -66,7 +67,8 @@ int main(void)
 		pthread_create(&t[i], NULL, worker, (void *)i);
 	for (int r = 0; r < 200; r++) {
 		for (int i = 0; i < THREADS; i++) {
-			int pfd = tids[i] ? (int)syscall(SYS_pidfd_open, tids[i], O_EXCL) : -1;
+			pid_t tid = __atomic_load_n(&tids[i], __ATOMIC_ACQUIRE);
+			int pfd = tid ? (int)syscall(SYS_pidfd_open, tid, O_EXCL) : -1;
 			__u64 v;
 			if (pfd < 0)
 				continue;
@@ -78,6 +80,8 @@ int main(void)
 		}
 	}
 	pthread_barrier_wait(&done_running);
+	for (int i = 0; i < THREADS; i++)
+		CHECK(thread_ok[i], "thread %d: counts within its runs", i);
 	bpf_object__close(obj); /* the map goes with the threads' values in it */
 	pthread_barrier_wait(&map_gone);
 	for (int i = 0; i < THREADS; i++)
