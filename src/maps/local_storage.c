@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -361,13 +362,44 @@ static void fd_path(char *buf, size_t len, int fd)
 		snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
 
-/* The task a pidfd refers to (its "Pid:" line in fdinfo): 0, -EBADF (no pidfd) or -ENOENT
- * (the task is gone). */
+/* The kernel's struct pidfd_info (6.13 on), the 64 bytes of its first version, and the
+ * pidfs ioctl that fills it. */
+struct pidfd_info_v0 {
+	u64 mask, cgroupid;
+	u32 pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	s32 exit_code;
+};
+#define PIDFD_GET_INFO_V0 _IOWR(0xFF, 11, struct pidfd_info_v0)
+#define PIDFD_INFO_PID 1ull
+#define PIDFS_MAGIC 0x50494446
+
+/* The task a pidfd of this process refers to, asked of pidfs: 0, -ENOENT (the task is
+ * gone) or 1 when the kernel cannot tell this way (not pidfs, an older kernel). */
+static int pidfd_task_ioctl(int fd, struct ls_ident *id)
+{
+	struct pidfd_info_v0 info = { .mask = PIDFD_INFO_PID };
+	struct statfs sfs;
+
+	if (sys_raw(SYS_fstatfs, fd, (long)&sfs, 0, 0, 0, 0) || sfs.f_type != PIDFS_MAGIC)
+		return 1;
+	if (sys_ioctl(fd, PIDFD_GET_INFO_V0, &info))
+		return errno == ESRCH ? -ENOENT : 1;
+	if (!(info.mask & PIDFD_INFO_PID))
+		return 1;
+	id->id = info.pid;
+	return 0;
+}
+
+/* The task a pidfd refers to (pidfs's answer, else its "Pid:" line in fdinfo): 0, -EBADF
+ * (no pidfd) or -ENOENT (the task is gone). */
 static int pidfd_task(int fd, struct ls_ident *id)
 {
 	char path[64], buf[1024];
 	pid_t remote = uaccess_remote_pid();
+	int err = remote || fd < 0 ? 1 : pidfd_task_ioctl(fd, id);
 
+	if (err <= 0)
+		return err;
 	if (remote)
 		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)remote, fd);
 	else
