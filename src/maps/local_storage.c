@@ -51,8 +51,8 @@
 /* The kernel's BPF_LOCAL_STORAGE_MAX_VALUE_SIZE on x86-64: U16_MAX less its element
  * header (measured: tests/diff/maps_storage.c). */
 #define LS_MAX_VALUE_SIZE (65535u - 128u)
-#define LS_REGION_BYTES (256ull << 20)
-#define LS_MAX_SLOTS (1u << 20)
+#define LS_REGION_BYTES (64ull << 20)
+#define LS_MAX_SLOTS (1u << 18)
 #define LS_BUCKETS 256u
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL

@@ -27,15 +27,18 @@ struct stack_elem {
 	u64 data[]; /* value_size bytes: nr entries */
 };
 
+/* Memory is reserved at create (the kernel's preallocation, answered as map_reserve does)
+ * and touched only as stacks arrive: elements are handed out in order (used of them), then
+ * reused from the free stack. */
 struct stack_map {
 	struct bpf_map map;
 	u32 lock;
 	u32 n_buckets;
 	struct stack_elem **buckets;
 	struct stack_elem **free; /* nr_free of them */
-	u32 nr_free;
+	u32 nr_free, used;
 	char *elems;
-	size_t elems_len;
+	size_t elems_len, buckets_len, free_len;
 };
 
 static struct stack_map *sm_of(const struct bpf_map *map)
@@ -90,8 +93,10 @@ static void sm_free(struct bpf_map *map)
 
 	if (s->elems)
 		sys_munmap(s->elems, s->elems_len);
-	free(s->buckets);
-	free(s->free);
+	if (s->buckets)
+		sys_munmap(s->buckets, s->buckets_len);
+	if (s->free)
+		sys_munmap(s->free, s->free_len);
 	free(s);
 }
 
@@ -114,15 +119,15 @@ static struct bpf_map *sm_alloc(const union bpf_attr *attr)
 	s->map.obj.memfd = -1;
 	s->n_buckets = n;
 	s->elems_len = len;
-	s->buckets = calloc(n, sizeof(*s->buckets));
-	s->free = malloc((size_t)attr->max_entries * sizeof(*s->free));
+	s->buckets_len = (size_t)n * sizeof(*s->buckets);
+	s->free_len = (size_t)attr->max_entries * sizeof(*s->free);
+	s->buckets = map_reserve(s->buckets_len);
+	s->free = map_reserve(s->free_len);
 	s->elems = map_reserve(len);
 	if (!s->buckets || !s->free || !s->elems) {
 		sm_free(&s->map);
 		return ERR_PTR(-ENOMEM);
 	}
-	for (u32 i = 0; i < attr->max_entries; i++)
-		s->free[s->nr_free++] = (void *)(s->elems + (u64)i * elem_stride(attr->value_size));
 	return &s->map;
 }
 
@@ -130,6 +135,16 @@ static struct bpf_map *sm_alloc(const union bpf_attr *attr)
 static u32 entries_len(const struct bpf_map *map, u32 nr)
 {
 	return nr * entry_size(map->map_flags);
+}
+
+/* A free element (under lock), or NULL when all max_entries hold stacks. */
+static struct stack_elem *elem_take(struct stack_map *s)
+{
+	if (s->nr_free)
+		return s->free[--s->nr_free];
+	if (s->used == s->map.max_entries)
+		return NULL;
+	return (void *)(s->elems + (u64)s->used++ * elem_stride(s->map.value_size));
 }
 
 /* The stack's entries: its addresses, or for a build-id map its build id entries. */
@@ -158,11 +173,11 @@ long stackmap_get_id(struct bpf_map *map, const u64 *ips, const struct bpf_stack
 		ret = -EEXIST;
 		goto out;
 	}
-	if (!s->nr_free) {
+	struct stack_elem *e = elem_take(s);
+	if (!e) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	struct stack_elem *e = s->free[--s->nr_free];
 	e->hash = hash;
 	e->nr = nr;
 	memcpy(e->data, entries, len);
