@@ -55,4 +55,20 @@ int tc_lock(struct __sk_buff *skb)
 	return 0;
 }
 
+/* Task storage from a tc program, counting under the value's lock: the count. */
+SEC("tc")
+int tc_task_lock(struct __sk_buff *skb)
+{
+	struct lval *v = bpf_task_storage_get(&locked_tasks, bpf_get_current_task_btf(), 0,
+					      BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u32 n;
+
+	if (!v)
+		return 0;
+	bpf_spin_lock(&v->lock);
+	n = ++v->n;
+	bpf_spin_unlock(&v->lock);
+	return n;
+}
+
 char _license[] SEC("license") = "GPL";

@@ -300,6 +300,33 @@ static void task_lock(void)
 	close(pfd);
 }
 
+/* A tc program counts in its task's storage under the value's bpf_spin_lock, with
+ * user-space locked updates and lookups between its runs. */
+static void tc_task_lock(void)
+{
+	struct bpf_object *o = bpf_object__open_file(obj_path("maps_storage_lock"), NULL);
+	struct bpf_program *p;
+	int pfd = pidfd_of(getpid(), 0);
+
+	bpf_object__for_each_program(p, o)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), "tc_task_lock"));
+	CHECK(!bpf_object__load(o), "load tc_task_lock");
+	int fd = bpf_program__fd(bpf_object__find_program_by_name(o, "tc_task_lock"));
+	int m = bpf_object__find_map_fd_by_name(o, "locked_tasks");
+	__u32 ret = 0, v[2] = { 0 };
+	for (int i = 0; i < 3; i++)
+		CHECK(!run_prog(fd, NULL, 0, &ret), "tc run");
+	out("tc program, locked count after 3 runs: %u", ret);
+	out("locked lookup: %d", errno_of(bpf_map_lookup_elem_flags(m, &pfd, v, BPF_F_LOCK)));
+	out("value: lock %u n %u", v[0], v[1]);
+	v[1] = 10;
+	out("locked update: %d", errno_of(bpf_map_update_elem(m, &pfd, v, BPF_F_LOCK)));
+	CHECK(!run_prog(fd, NULL, 0, &ret), "tc run");
+	out("tc program after the update: %u", ret);
+	close(pfd);
+	bpf_object__close(o);
+}
+
 static pthread_barrier_t started, done;
 static pid_t thread_tid;
 static int thread_err;
@@ -545,6 +572,7 @@ int main(void)
 	task_user();
 	task_thread();
 	task_lock();
+	tc_task_lock();
 	sk_user();
 	inode_user();
 	stacks();
