@@ -148,6 +148,17 @@ static const struct helper_impl impls[] = {
 	IMPL(map_peek_elem, false),
 	IMPL(current_task_under_cgroup, false),
 	IMPL(skb_under_cgroup, false),
+	IMPL(task_storage_get, false),
+	IMPL(task_storage_delete, false),
+	IMPL(sk_storage_get, false),
+	IMPL(sk_storage_delete, false),
+	IMPL(inode_storage_get, false),
+	IMPL(inode_storage_delete, false),
+	IMPL(cgrp_storage_get, false),
+	IMPL(cgrp_storage_delete, false),
+	IMPL(get_stackid, true),
+	IMPL(get_stack, true),
+	IMPL(get_task_stack, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

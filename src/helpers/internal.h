@@ -104,6 +104,26 @@ const void *task_image_at(u64 addr, u64 size);
 /* True when addr is the calling thread's task (what bpf_get_current_task_btf returned). */
 bool task_is_current(u64 addr);
 
+/* storage.c: local storage (maps/local_storage.h) */
+HELPER(task_storage_get);
+HELPER(task_storage_delete);
+HELPER(sk_storage_get);
+HELPER(sk_storage_delete);
+HELPER(inode_storage_get);
+HELPER(inode_storage_delete);
+HELPER(cgrp_storage_get);
+HELPER(cgrp_storage_delete);
+
+/* buildid.c: the kernel's build id + offset entries of nr stack addresses into ids; a
+ * user stack's addresses in ELF files with a build id are resolved (those of the process
+ * whose stack it is), others keep BPF_STACK_BUILD_ID_IP. */
+void stack_build_ids(struct bpf_stack_build_id *ids, const u64 *ips, u32 nr, bool user);
+
+/* stack.c: stacks (maps/stackmap.h) */
+HELPER(get_stackid);
+HELPER(get_stack);
+HELPER(get_task_stack);
+
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);
 HELPER(ringbuf_reserve);
