@@ -1,0 +1,140 @@
+/* Programs the kernel's verifier refuses for what they do with allocated objects, run
+ * under bpfrun (whose verifier gives up on kfunc calls) to show that the run-time checks
+ * hold (tests/linked/kfunc_obj_faults.c): each faults, or, for `exhaust`, meets the cap. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;
+extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
+
+#define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
+
+struct node {
+	long key;
+	int data[5];
+	char tail;
+};
+
+struct locked {
+	long a;
+	struct bpf_spin_lock lock;
+	long b;
+};
+
+struct chain {
+	__u64 next;
+	char pad[4000];
+};
+
+/* Ends owning an object: "Unreleased reference" in the kernel. */
+SEC("tc")
+int leak(struct __sk_buff *skb)
+{
+	struct node *n = bpf_obj_new(typeof(*n));
+
+	if (!n)
+		return 1;
+	n->key = 1;
+	return 0;
+}
+
+SEC("tc")
+int use_after_drop(struct __sk_buff *skb)
+{
+	struct node *n = bpf_obj_new(typeof(*n));
+
+	if (!n)
+		return 1;
+	bpf_obj_drop(n);
+	return *(volatile long *)&n->key;
+}
+
+SEC("tc")
+int double_drop(struct __sk_buff *skb)
+{
+	struct node *n = bpf_obj_new(typeof(*n));
+
+	if (!n)
+		return 1;
+	bpf_obj_drop(n);
+	bpf_obj_drop(n);
+	return 0;
+}
+
+/* The bpf_spin_lock inside an object is the runtime's. */
+SEC("tc")
+int lock_bytes(struct __sk_buff *skb)
+{
+	struct locked *l = bpf_obj_new(typeof(*l));
+	int v;
+
+	if (!l)
+		return 1;
+	v = *(volatile int *)&l->lock;
+	bpf_obj_drop(l);
+	return v;
+}
+
+/* One byte past the object (inside its slot's padding). */
+SEC("tc")
+int past_end(struct __sk_buff *skb)
+{
+	struct node *n = bpf_obj_new(typeof(*n));
+	char v;
+
+	if (!n)
+		return 1;
+	v = *((volatile char *)n + sizeof(*n));
+	bpf_obj_drop(n);
+	return v;
+}
+
+/* Dropping what no bpf_obj_new returned. */
+SEC("tc")
+int drop_stack(struct __sk_buff *skb)
+{
+	long x = 0;
+
+	bpf_obj_drop(&x);
+	return 0;
+}
+
+/* Allocates until NULL, chaining the objects through a plain field, then drops them:
+ * returns how many it had at once. */
+SEC("tc")
+int exhaust(struct __sk_buff *skb)
+{
+	struct chain *head = 0, *c;
+	int n = 0;
+
+	for (int i = 0; i < 100000; i++) {
+		c = bpf_obj_new(typeof(*c));
+		if (!c)
+			break;
+		c->next = (__u64)head;
+		head = c;
+		n++;
+	}
+	for (int i = 0; i < 100000 && head; i++) {
+		c = (struct chain *)head->next;
+		bpf_obj_drop(head);
+		head = c;
+	}
+	return n;
+}
+
+SEC("tc")
+int works(struct __sk_buff *skb)
+{
+	struct chain *c = bpf_obj_new(typeof(*c));
+
+	if (!c)
+		return 1;
+	c->pad[3999] = 5;
+	bpf_obj_drop(c);
+	return 0;
+}
