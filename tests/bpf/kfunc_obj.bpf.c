@@ -32,7 +32,6 @@ struct locked {
 	long b;
 };
 
-
 /* New objects are zeroed; they are the program's to read and write until dropped. */
 SEC("tc")
 int obj_basic(struct __sk_buff *skb)

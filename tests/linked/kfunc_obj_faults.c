@@ -17,8 +17,8 @@ static int run(struct bpf_object *obj, const char *name, uint32_t *ret)
 
 int main(void)
 {
-	static const char *const faults[] = { "leak",	    "use_after_drop", "double_drop",
-					      "lock_bytes", "past_end",	      "drop_stack" };
+	static const char *const faults[] = { "leak",       "use_after_drop", "double_drop",
+					      "lock_bytes", "past_end",       "drop_stack" };
 	struct bpf_object *obj = load_obj("kfunc_obj_faults");
 	uint32_t ret = 0;
 
