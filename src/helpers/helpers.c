@@ -95,6 +95,7 @@ static const struct helper_impl impls[] = {
 	IMPL(ringbuf_submit_dynptr, false),
 	IMPL(ringbuf_discard_dynptr, false),
 	IMPL(user_ringbuf_drain, false),
+	IMPL(kptr_xchg, false),
 	IMPL(skb_adjust_room, false),
 	IMPL(skb_change_tail, false),
 	IMPL(skb_change_head, false),

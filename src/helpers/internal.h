@@ -20,6 +20,9 @@ HELPER(map_push_elem);
 HELPER(map_pop_elem);
 HELPER(map_peek_elem);
 
+/* kfunc_obj.c: kptrs */
+HELPER(kptr_xchg);
+
 /* misc.c: time, identity, random numbers, strings, bpf_loop */
 HELPER(ktime_get_ns);
 HELPER(ktime_get_boot_ns);

@@ -1,9 +1,13 @@
 /* Allocated objects and context casts: bpf_obj_new_impl, bpf_obj_drop_impl (the objects
- * themselves: objheap.c) and bpf_cast_to_kern_ctx.
+ * themselves: objheap.c), kptr fields of map values with bpf_kptr_xchg, and
+ * bpf_cast_to_kern_ctx.
  *
  * bpf_obj_new_impl(local_type_id, meta): the kernel's verifier rewrites the call to pass
  * the type's size and field record; here the type id arrives as it is and is resolved in
  * the running program's BTF.  bpf_obj_drop_impl(obj, meta): obj must be one the run owns.
+ * A kptr field (btf/fields.h) holds an object between runs: bpf_kptr_xchg swaps the
+ * field atomically (so two runs never both take one object), and freeing or overwriting
+ * the value frees the object it holds (the field kind's destructor).
  *
  * bpf_cast_to_kern_ctx(ctx): the kernel's context behind a program's: for packet programs
  * a per-thread image of the kernel's struct sk_buff or xdp_buff laid out as the kernel's
@@ -19,9 +23,11 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "internal.h"
 #include "kfunc.h"
 #include "objheap.h"
 #include "../btf/kernel_btf.h"
+#include "../btf/fields.h"
 #include "../pkt/pkt.h"
 
 u64 kfunc_bpf_obj_new_impl(struct exec_ctx *x, u64 type_id, u64 meta, u64 r3, u64 r4, u64 r5)
@@ -36,6 +42,49 @@ u64 kfunc_bpf_obj_drop_impl(struct exec_ctx *x, u64 obj, u64 meta, u64 r3, u64 r
 {
 	objheap_drop(x, obj, "bpf_obj_drop_impl");
 	return 0;
+}
+
+/* ---- kptrs: objects held by map values ---- */
+
+/* The kptr field at addr in a value of a map the run may use, or NULL with a fault. */
+static u64 *kptr_field(struct exec_ctx *x, u64 addr)
+{
+	for (u32 i = 0, n = vm_nr_maps(x); i < n; i++) {
+		const struct bpf_map *map = vm_map_nth(x, i);
+		u64 value, off;
+		if (!map_value_at(map, addr, &value, &off))
+			continue;
+		for (u32 f = 0; f < map->fields.cnt; f++)
+			if (map->fields.f[f].kind == FIELD_KPTR && map->fields.f[f].off == off)
+				return (u64 *)(uintptr_t)addr;
+		break;
+	}
+	vm_fault(x, "R1 has no valid kptr");
+	return NULL;
+}
+
+/* bpf_kptr_xchg(field, obj): obj (NULL, or an object the run owns) goes into the field;
+ * the run owns what the field held. */
+HELPER(kptr_xchg)
+{
+	u64 *field = kptr_field(x, r1);
+
+	if (!field || (r2 && !objheap_give(x, r2, "bpf_kptr_xchg")))
+		return 0;
+	u64 old = __atomic_exchange_n(field, r2, __ATOMIC_SEQ_CST);
+	objheap_take(x, (void *)(uintptr_t)old);
+	return old;
+}
+
+/* A map value's kptr field is freed or overwritten: the object it holds goes too. */
+static void kptr_destroy(void *map, void *field)
+{
+	objheap_free((void *)(uintptr_t)__atomic_exchange_n((u64 *)field, 0, __ATOMIC_SEQ_CST));
+}
+
+__attribute__((constructor)) static void register_kptr(void)
+{
+	field_kind_register(FIELD_KPTR, &(struct field_kind_ops){ .destroy = kptr_destroy });
 }
 
 /* ---- bpf_cast_to_kern_ctx ---- */

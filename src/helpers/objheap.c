@@ -280,9 +280,13 @@ bool objheap_give(struct exec_ctx *x, u64 addr, const char *fn)
 
 void objheap_take(struct exec_ctx *x, void *obj)
 {
-	if (!obj)
-		return;
-	__atomic_store_n(&((struct slot_hdr *)obj - 1)->owner, x, __ATOMIC_RELAXED);
+	const struct obj_class *c;
+	u64 off;
+	struct slot_hdr *h = obj ? slot_at((u64)(uintptr_t)obj, &c, &off) : NULL;
+
+	if (!h || off)
+		return; /* fields hold only what objheap_give gave them */
+	__atomic_store_n(&h->owner, x, __ATOMIC_RELAXED);
 	held_add(x, 1);
 }
 
