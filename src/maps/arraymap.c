@@ -536,7 +536,8 @@ const struct map_ops array_map_ops = {
 	.check_btf = array_check_btf,
 	.lookup_batch = map_generic_lookup_batch,
 	.update_batch = map_generic_update_batch,
-	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ),
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ) |
+		       FIELD_BIT(FIELD_KPTR),
 	.can_mmap = true,
 };
 

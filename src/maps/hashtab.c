@@ -966,13 +966,14 @@ static int htab_lookup_and_delete_batch(struct bpf_map *map, union bpf_attr *att
 const struct map_ops htab_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
-	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ),
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ) |
+		       FIELD_BIT(FIELD_KPTR),
 };
 
 const struct map_ops htab_lru_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
-	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_WQ),
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_WQ) | FIELD_BIT(FIELD_KPTR),
 };
 
 const struct map_ops htab_percpu_map_ops = {
