@@ -46,7 +46,7 @@ u64 kfunc_bpf_obj_drop_impl(struct exec_ctx *x, u64 obj, u64 meta, u64 r3, u64 r
 
 /* ---- kptrs: objects held by map values ---- */
 
-/* The kptr field at addr in a value of a map the run may use, or NULL with a fault. */
+/* The kptr field at addr in a value of a map the run may use, or NULL. */
 static u64 *kptr_field(struct exec_ctx *x, u64 addr)
 {
 	for (u32 i = 0, n = vm_nr_maps(x); i < n; i++) {
@@ -59,7 +59,6 @@ static u64 *kptr_field(struct exec_ctx *x, u64 addr)
 				return (u64 *)(uintptr_t)addr;
 		break;
 	}
-	vm_fault(x, "R1 has no valid kptr");
 	return NULL;
 }
 
@@ -69,7 +68,11 @@ HELPER(kptr_xchg)
 {
 	u64 *field = kptr_field(x, r1);
 
-	if (!field || (r2 && !objheap_give(x, r2, "bpf_kptr_xchg")))
+	if (!field) {
+		vm_fault(x, "R1 has no valid kptr");
+		return 0;
+	}
+	if (r2 && !objheap_give(x, r2, "bpf_kptr_xchg"))
 		return 0;
 	u64 old = __atomic_exchange_n(field, r2, __ATOMIC_SEQ_CST);
 	objheap_take(x, (void *)(uintptr_t)old);
@@ -249,12 +252,12 @@ u64 kfunc_bpf_cast_to_kern_ctx(struct exec_ctx *x, u64 ctx, u64 r2, u64 r3, u64 
 }
 
 /* A read of the image of the run's packet kind: refills it first. */
-static bool image_read(struct exec_ctx *x, u64 addr, u64 size, bool write)
+static bool image_read(struct exec_ctx *x, u64 addr, u64 size)
 {
 	const struct pkt_buf *pkt = x->type_data;
 	enum pkt_kind kind = pkt ? pkt->kind : 0;
 
-	if (write || (kind != PKT_SKB && kind != PKT_XDP) ||
+	if ((kind != PKT_SKB && kind != PKT_XDP) ||
 	    !__atomic_load_n(&layouts_ready, __ATOMIC_ACQUIRE))
 		return false;
 	u8 *img = pthread_getspecific(images_key);
@@ -266,7 +269,17 @@ static bool image_read(struct exec_ctx *x, u64 addr, u64 size, bool write)
 	return true;
 }
 
-__attribute__((constructor)) static void register_image_read(void)
+/* Programs may read what a kptr field holds (the kernel's verifier types the load as a
+ * pointer the program may read through; the object's bytes are checked as any object's),
+ * and the kernel contexts' images; they write neither. */
+static bool region(struct exec_ctx *x, u64 addr, u64 size, bool write)
 {
-	vm_on_region_check(image_read);
+	if (write)
+		return false;
+	return (size == 8 && kptr_field(x, addr)) || image_read(x, addr, size);
+}
+
+__attribute__((constructor)) static void register_region(void)
+{
+	vm_on_region_check(region);
 }

@@ -65,8 +65,17 @@ int obj_basic(struct __sk_buff *skb)
 		return 2;
 	l->a = 3;
 	l->b = 4;
+	bpf_spin_lock(&l->lock);
+	l->a += 10;
+	bpf_spin_unlock(&l->lock);
 	store(5, l->a + l->b);
 	bpf_obj_drop(l);
+	/* a slot used before is zeroed again */
+	n = bpf_obj_new(typeof(*n));
+	if (!n)
+		return 3;
+	store(6, n->key + n->data[4]);
+	bpf_obj_drop(n);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  * clang 14 emits no type tags) of an array and a hash map, filled and emptied with
  * bpf_kptr_xchg by raw programs.  Each run prints what it took out of the field (the
  * object's key, set from the packet length when stashed); user-space updates and deletes
- * free what the value held, and user-space reads see zeros in the field. */
+ * free what the value held, user-space reads see zeros in the field, and programs may read
+ * the field and through it. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,6 +133,27 @@ static int load_take(int btf, int map)
 	return load("take", btf, insns, sizeof(insns) / sizeof(insns[0]));
 }
 
+/* Reads the field directly: returns the key of the object it holds (or 0). */
+static int load_peek(int btf, int map)
+{
+	const struct bpf_insn insns[] = {
+		ST(BPF_W, 10, -4, 0),
+		MOV(2, 10),
+		ADDI(2, -4),
+		LDMAP(1, map),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ0(0, 5),
+		LDX(BPF_DW, 1, 0, 8),
+		MOVI(0, 0),
+		JEQ0(1, 1),
+		LDX(BPF_DW, 0, 1, 0),
+		EXIT,
+		MOVI(0, 1),
+		EXIT,
+	};
+	return load("peek", btf, insns, sizeof(insns) / sizeof(insns[0]));
+}
+
 static void run(const char *what, int fd, unsigned len)
 {
 	unsigned char pkt[128] = { 0 };
@@ -164,11 +186,13 @@ static void scenario(int btf, enum bpf_map_type type)
 		return;
 	if (type == BPF_MAP_TYPE_HASH)
 		out("  insert: %d", bpf_map_update_elem(map, &k, v, BPF_ANY) ? -errno : 0);
-	int stash = load_stash(btf, map), take = load_take(btf, map);
-	if (stash >= 0 && take >= 0) {
+	int stash = load_stash(btf, map), take = load_take(btf, map), peek = load_peek(btf, map);
+	if (stash >= 0 && take >= 0 && peek >= 0) {
 		run("take from the empty field", take, 64);
+		run("peek at the empty field", peek, 64);
 		run("stash 64", stash, 64);
 		run("stash 100", stash, 100);
+		run("peek", peek, 64);
 		show(map);
 		run("take", take, 64);
 		run("take again", take, 64);
@@ -188,6 +212,7 @@ static void scenario(int btf, enum bpf_map_type type)
 	/* the map goes with an object in its field: freed with it */
 	close(stash);
 	close(take);
+	close(peek);
 	close(map);
 }
 

@@ -24,7 +24,7 @@ int main(void)
 
 	if (!obj)
 		return finish();
-	run(obj, "obj_basic", 6, 64);
+	run(obj, "obj_basic", 7, 64);
 	run(obj, "obj_many", 1, 64);
 	run(obj, "cast_skb", 5, 64);
 	run(obj, "cast_xdp", 3, 64);
