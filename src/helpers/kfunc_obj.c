@@ -93,7 +93,7 @@ __attribute__((constructor)) static void register_kptr(void)
 /* ---- bpf_cast_to_kern_ctx ---- */
 
 /* What an image field holds (and how its value is found). */
-enum src { SRC_ZERO, SRC_MD, SRC_PTR };
+enum src { SRC_ZERO, SRC_MD, SRC_PTR, SRC_PAGE /* the test run's page size */ };
 struct image_field {
 	const char *name; /* member of the kernel struct (searched in nested anonymous ones) */
 	enum src src;
@@ -134,7 +134,7 @@ static const struct image_field xdp_fields[] = {
 	PTR("data_end", P_DATA_END),
 	PTR("data_meta", P_META),
 	PTR("data_hard_start", P_HEAD),
-	{ "frame_sz", SRC_ZERO, 0, 4, 0 }, /* filled below: the test run's page */
+	{ "frame_sz", SRC_PAGE, 0, 4, 0 },
 };
 
 #define MAX_IMAGE_FIELDS 16
@@ -201,8 +201,9 @@ static void image_put(u8 *img, const struct image_layout *l, u32 i, const void *
 		memcpy(img + l->off[i], v, l->fields[i].size);
 }
 
-/* Fills the image of kind from the run's packet state. */
-static void image_fill(u8 *img, enum pkt_kind kind, const struct pkt_buf *pkt)
+/* Fills the fields of the image of kind that overlap [lo, hi) from the run's packet
+ * state (the others keep their zeros). */
+static void image_fill(u8 *img, enum pkt_kind kind, const struct pkt_buf *pkt, u64 lo, u64 hi)
 {
 	const struct image_layout *l = &layouts[kind];
 	const void *md = kind == PKT_SKB ? (const void *)&((const struct skb_state *)pkt)->md :
@@ -212,17 +213,18 @@ static void image_fill(u8 *img, enum pkt_kind kind, const struct pkt_buf *pkt)
 			     [P_META] = pkt->meta,
 			     [P_HEAD] = pkt->head };
 
-	memset(img, 0, l->size);
+	const u32 page = TEST_PAGE_SIZE;
+
 	for (u32 i = 0; i < l->nr; i++) {
 		const struct image_field *f = &l->fields[i];
+		if (l->off[i] < 0 || (u64)l->off[i] >= hi || (u64)l->off[i] + f->size <= lo)
+			continue;
 		if (f->src == SRC_MD)
 			image_put(img, l, i, (const u8 *)md + f->md_off);
 		else if (f->src == SRC_PTR)
 			image_put(img, l, i, &ptrs[f->ptr]);
-	}
-	if (kind == PKT_XDP) {
-		u32 frame_sz = TEST_PAGE_SIZE;
-		image_put(img, l, ARRAY_SIZE(xdp_fields) - 1, &frame_sz);
+		else if (f->src == SRC_PAGE)
+			image_put(img, l, i, &page);
 	}
 }
 
@@ -241,7 +243,7 @@ u64 kfunc_bpf_cast_to_kern_ctx(struct exec_ctx *x, u64 ctx, u64 r2, u64 r3, u64 
 	}
 	u8 *img = pthread_getspecific(images_key);
 	if (!img) {
-		img = malloc(layouts[PKT_SKB].size + layouts[PKT_XDP].size);
+		img = calloc(1, layouts[PKT_SKB].size + layouts[PKT_XDP].size);
 		if (!img || pthread_setspecific(images_key, img)) {
 			free(img);
 			vm_fault(x, "bpf_cast_to_kern_ctx: out of memory");
@@ -251,7 +253,7 @@ u64 kfunc_bpf_cast_to_kern_ctx(struct exec_ctx *x, u64 ctx, u64 r2, u64 r3, u64 
 	return (u64)(uintptr_t)(img + (kind == PKT_XDP ? layouts[PKT_SKB].size : 0));
 }
 
-/* A read of the image of the run's packet kind: refills it first. */
+/* A read of the image of the run's packet kind: refills what it reads first. */
 static bool image_read(struct exec_ctx *x, u64 addr, u64 size)
 {
 	const struct pkt_buf *pkt = x->type_data;
@@ -265,7 +267,7 @@ static bool image_read(struct exec_ctx *x, u64 addr, u64 size)
 	if (!img || addr < start || size > layouts[kind].size ||
 	    addr - start > layouts[kind].size - size)
 		return false;
-	image_fill((u8 *)(uintptr_t)start, kind, pkt);
+	image_fill((u8 *)(uintptr_t)start, kind, pkt, addr - start, addr - start + size);
 	return true;
 }
 
