@@ -21,7 +21,15 @@
 
 /* FIELD_KPTR: a referenced kptr (`struct T __kptr *`: a pointer to BTF type tag "kptr"),
  * the only kind a value may hold more than once. */
-enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_WQ, FIELD_KPTR, FIELD_KINDS };
+enum field_kind {
+	FIELD_SPIN_LOCK,
+	FIELD_TIMER,
+	FIELD_WQ,
+	FIELD_KPTR,
+	FIELD_LIST_HEAD, /* struct bpf_list_head: a list of objects (map values) */
+	FIELD_LIST_NODE, /* struct bpf_list_node: where an object is linked (objects) */
+	FIELD_KINDS
+};
 
 #define FIELD_BIT(kind) (1u << (kind))
 #define FIELD_NONE (-1) /* field_table.off[] of a kind the value lacks */

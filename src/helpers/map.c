@@ -218,9 +218,8 @@ static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
 	for (u32 i = own, n = vm_nr_maps(x); i < n; i++)
 		if (is_lock_of(vm_map_nth(x, i), addr))
 			return (u32 *)(uintptr_t)addr;
-	u32 *obj_lock = objheap_lock_at(addr); /* an object of bpf_obj_new's */
-	if (obj_lock)
-		return obj_lock;
+	if (objheap_field_at(addr, FIELD_SPIN_LOCK, NULL)) /* an object of bpf_obj_new's */
+		return (u32 *)(uintptr_t)addr;
 	vm_fault(x, "arg#0 expected pointer to a bpf_spin_lock in a map value");
 	return NULL;
 }

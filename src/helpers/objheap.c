@@ -30,9 +30,9 @@
 
 struct obj_class {
 	/* immutable once made (the region check reads them without the lock) */
-	u32 size;     /* object bytes */
-	s32 lock_off; /* its bpf_spin_lock, or FIELD_NONE */
-	u32 slot;     /* header + object, rounded up to 16 */
+	u32 size;                  /* object bytes */
+	struct field_table fields; /* the runtime's: bpf_spin_lock, bpf_list_node */
+	u32 slot;                  /* header + object, rounded up to 16 */
 	u32 per_chunk;
 	/* under heap_lock */
 	u32 free;       /* free list: slot number + 1, 0 when empty */
@@ -116,18 +116,23 @@ static void held_add(struct exec_ctx *x, int d)
 
 /* ---- classes ---- */
 
-/* The class of objects of size bytes with a lock at lock_off, made when new.  Under
+static bool fields_same(const struct field_table *a, const struct field_table *b)
+{
+	return a->cnt == b->cnt && !memcmp(a->f, b->f, a->cnt * sizeof(a->f[0]));
+}
+
+/* The class of objects of size bytes with special fields f, made when new.  Under
  * heap_lock. */
-static const struct obj_class *class_get_locked(u32 size, s32 lock_off)
+static const struct obj_class *class_get_locked(u32 size, const struct field_table *f)
 {
 	for (u32 i = 0; i < nr_classes; i++)
-		if (classes[i].size == size && classes[i].lock_off == lock_off)
+		if (classes[i].size == size && fields_same(&classes[i].fields, f))
 			return &classes[i];
 	if (nr_classes == NR_CHUNKS)
 		return NULL;
 	struct obj_class *c = &classes[nr_classes++];
 	c->size = size;
-	c->lock_off = lock_off;
+	c->fields = *f;
 	c->slot = ROUND_UP(HDR + size, 16u);
 	c->per_chunk = CHUNK_SIZE / c->slot;
 	c->free = 0;
@@ -166,12 +171,14 @@ const struct obj_class *objheap_class(struct exec_ctx *x, u64 type_id, bool *too
 		*too_big = true;
 		return NULL;
 	}
-	struct field_table fields;
-	s32 lock_off = FIELD_NONE;
-	if (!btf_find_fields(b, (u32)type_id, t->size, &fields))
-		lock_off = field_off(&fields, FIELD_SPIN_LOCK);
+	struct field_table found, fields;
+	field_table_init(&fields);
+	if (!btf_find_fields(b, (u32)type_id, t->size, &found))
+		for (u32 i = 0; i < found.cnt; i++) /* the kinds objects hold; others: plain */
+			if (FIELD_BIT(found.f[i].kind) & OBJ_FIELD_KINDS)
+				field_table_add(&fields, found.f[i].kind, found.f[i].off, t->size);
 	spin_lock_word(&heap_lock);
-	const struct obj_class *c = class_get_locked(t->size, lock_off);
+	const struct obj_class *c = class_get_locked(t->size, &fields);
 	spin_unlock_word(&heap_lock);
 	if (c) {
 		class_cache[slot].btf_id = b->obj.id;
@@ -300,16 +307,17 @@ void objheap_free(void *obj)
 		slot_free(h, c);
 }
 
-u32 *objheap_lock_at(u64 addr)
+void *objheap_field_at(u64 addr, enum field_kind kind, struct exec_ctx *owner)
 {
 	const struct obj_class *c;
 	u64 off;
 	struct slot_hdr *h = slot_at(addr, &c, &off);
 
-	if (!h || c->lock_off == FIELD_NONE || off != (u64)c->lock_off ||
-	    !__atomic_load_n(&h->live, __ATOMIC_ACQUIRE))
+	if (!h || (s64)off != field_off(&c->fields, kind) ||
+	    !__atomic_load_n(&h->live, __ATOMIC_ACQUIRE) ||
+	    (owner && __atomic_load_n(&h->owner, __ATOMIC_RELAXED) != owner))
 		return NULL;
-	return (u32 *)(uintptr_t)addr;
+	return h + 1;
 }
 
 /* ---- programs' accesses, and the end of a run ---- */
@@ -324,9 +332,12 @@ static bool region(struct exec_ctx *x, u64 addr, u64 size, bool write)
 		return false;
 	if (size > c->size || off > c->size - size)
 		return false;
-	/* the lock word is the runtime's: never a program's load or store */
-	return c->lock_off == FIELD_NONE || off + size <= (u64)c->lock_off ||
-	       off >= (u64)c->lock_off + field_kinds[FIELD_SPIN_LOCK].size;
+	/* special fields are the runtime's: never a program's load or store */
+	for (u32 i = 0; i < c->fields.cnt; i++)
+		if (off < (u64)c->fields.f[i].off + c->fields.f[i].size &&
+		    c->fields.f[i].off < off + size)
+			return false;
+	return true;
 }
 
 /* Frees every object x's run still owns (the verifier's unreleased references). */

@@ -6,8 +6,8 @@
  * programs may allocate, whatever they do; an allocation past it returns NULL as the
  * kernel's does when memory runs out) and never unmapped, carved into chunks that each
  * hold the objects of one class (size and special-field layout), so the bytes the runtime
- * owns (slot headers, spin locks) stay at the same places whoever uses a slot: a stale
- * pointer can reach only a live object's program bytes.  Programs may load, store and
+ * owns (slot headers, spin locks, list nodes) stay at the same places whoever uses a slot:
+ * a stale pointer can reach only a live object's program bytes.  Programs may load, store and
  * use atomics on the program bytes of any live object (a registered vm region check).
  *
  * Locking: one spin lock word guards allocation, freeing and the chunks' setup; the
@@ -18,12 +18,15 @@
 #ifndef BPFRUN_OBJHEAP_H
 #define BPFRUN_OBJHEAP_H
 
+#include "../btf/fields.h"
 #include "../vm/vm.h"
 
 #define OBJHEAP_ARENA (64u << 20) /* bytes of objects and their headers, at most */
-#define OBJHEAP_MAX_SIZE \
-	4088u /* the largest object (bpf_mem_alloc's 4096-byte cache
-				     less its 8-byte list node: measured, 4089 gives NULL) */
+/* The largest object: bpf_mem_alloc's 4096-byte cache less its 8-byte list node
+ * (measured: 4089 bytes give NULL). */
+#define OBJHEAP_MAX_SIZE 4088u
+/* The special fields an object may hold (the others are plain bytes in objects). */
+#define OBJ_FIELD_KINDS (FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_LIST_NODE))
 
 struct obj_class;
 
@@ -42,7 +45,8 @@ bool objheap_give(struct exec_ctx *x, u64 addr, const char *fn);
 void objheap_take(struct exec_ctx *x, void *obj);
 /* Frees an object a map field held, with the field. */
 void objheap_free(void *obj);
-/* The lock word of the bpf_spin_lock at addr inside a live object, or NULL. */
-u32 *objheap_lock_at(u64 addr);
+/* The live object whose special field of kind (its first) is at addr, and which owner's
+ * run owns unless owner is NULL; else NULL. */
+void *objheap_field_at(u64 addr, enum field_kind kind, struct exec_ctx *owner);
 
 #endif

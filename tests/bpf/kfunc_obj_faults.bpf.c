@@ -1,6 +1,7 @@
 /* Programs the kernel's verifier refuses for what they do with allocated objects, run
  * under bpfrun (whose verifier gives up on kfunc calls) to show that the run-time checks
- * hold (tests/linked/kfunc_obj_faults.c): each faults, or, for `exhaust`, meets the cap. */
+ * hold (tests/linked/kfunc_obj_faults.c): each faults, or, for `exhaust`, meets the cap,
+ * or, for `list_fill`, fills a list that the map's end frees. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -10,7 +11,14 @@ char LICENSE[] SEC("license") = "GPL";
 extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;
 extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
 
+struct bpf_list_head;
+struct bpf_list_node;
+extern int bpf_list_push_front_impl(struct bpf_list_head *head, struct bpf_list_node *node,
+				    void *meta, __u64 off) __ksym;
+
 #define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define bpf_list_push_front(head, node) bpf_list_push_front_impl(head, node, NULL, 0)
+#define __contains(name, node) __attribute__((btf_decl_tag("contains:" #name ":" #node)))
 #define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
 
 struct node {
@@ -29,6 +37,108 @@ struct chain {
 	__u64 next;
 	char pad[4000];
 };
+
+struct bpf_list_head {
+	__u64 __opaque[2];
+} __attribute__((aligned(8)));
+
+struct bpf_list_node {
+	__u64 __opaque[3];
+} __attribute__((aligned(8)));
+
+struct item {
+	struct bpf_list_node node;
+	char pad[3992];
+};
+
+struct value {
+	struct bpf_spin_lock lock;
+	struct bpf_list_head head __contains(item, node);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct value);
+} lists SEC(".maps");
+
+static __always_inline struct value *the_list(void)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(&lists, &k);
+}
+
+/* Pushing without the list's lock. */
+SEC("tc")
+int list_no_lock(struct __sk_buff *skb)
+{
+	struct value *v = the_list();
+	struct item *e;
+
+	if (!v)
+		return 1;
+	e = bpf_obj_new(typeof(*e));
+	if (!e)
+		return 1;
+	bpf_list_push_front(&v->head, &e->node);
+	return 0;
+}
+
+/* The node's bytes are the runtime's. */
+SEC("tc")
+int list_node_bytes(struct __sk_buff *skb)
+{
+	struct item *e = bpf_obj_new(typeof(*e));
+	long v;
+
+	if (!e)
+		return 1;
+	v = *(volatile long *)&e->node;
+	bpf_obj_drop(e);
+	return v;
+}
+
+/* The object belongs to the list once pushed. */
+SEC("tc")
+int list_push_twice(struct __sk_buff *skb)
+{
+	struct value *v = the_list();
+	struct item *e;
+
+	if (!v)
+		return 1;
+	e = bpf_obj_new(typeof(*e));
+	if (!e)
+		return 1;
+	bpf_spin_lock(&v->lock);
+	bpf_list_push_front(&v->head, &e->node);
+	bpf_list_push_front(&v->head, &e->node);
+	bpf_spin_unlock(&v->lock);
+	return 0;
+}
+
+/* Fills the list with 1000 page-sized objects: the map's end frees them. */
+SEC("tc")
+int list_fill(struct __sk_buff *skb)
+{
+	struct value *v = the_list();
+	int n = 0;
+
+	if (!v)
+		return 0;
+	for (int i = 0; i < 1000; i++) {
+		struct item *e = bpf_obj_new(typeof(*e));
+		if (!e)
+			break;
+		bpf_spin_lock(&v->lock);
+		bpf_list_push_front(&v->head, &e->node);
+		bpf_spin_unlock(&v->lock);
+		n++;
+	}
+	return n;
+}
 
 /* Ends owning an object: "Unreleased reference" in the kernel. */
 SEC("tc")
