@@ -11,6 +11,8 @@ const struct field_kind_info field_kinds[FIELD_KINDS] = {
 	[FIELD_KPTR] = { .btf_name = NULL, .size = 8, .align = 8 },
 	[FIELD_LIST_HEAD] = { .btf_name = "bpf_list_head", .size = 16, .align = 8 },
 	[FIELD_LIST_NODE] = { .btf_name = "bpf_list_node", .size = 24, .align = 8 },
+	[FIELD_RB_ROOT] = { .btf_name = "bpf_rb_root", .size = 16, .align = 8 },
+	[FIELD_RB_NODE] = { .btf_name = "bpf_rb_node", .size = 32, .align = 8 },
 };
 
 static struct field_kind_ops kind_ops[FIELD_KINDS];

@@ -28,6 +28,8 @@ enum field_kind {
 	FIELD_KPTR,
 	FIELD_LIST_HEAD, /* struct bpf_list_head: a list of objects (map values) */
 	FIELD_LIST_NODE, /* struct bpf_list_node: where an object is linked (objects) */
+	FIELD_RB_ROOT,   /* struct bpf_rb_root: a tree of objects (map values) */
+	FIELD_RB_NODE,   /* struct bpf_rb_node: where an object is in a tree (objects) */
 	FIELD_KINDS
 };
 

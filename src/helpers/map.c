@@ -245,6 +245,10 @@ HELPER(spin_unlock)
 
 	if (!lock)
 		return 0;
+	if (graph_callback_running()) {
+		vm_fault(x, "bpf_spin_unlock inside a bpf_rbtree_add callback");
+		return 0;
+	}
 	if (x->held_lock != lock) {
 		vm_fault(x, "bpf_spin_unlock of a lock that is not held");
 		return 0;

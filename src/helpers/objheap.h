@@ -26,7 +26,8 @@
  * (measured: 4089 bytes give NULL). */
 #define OBJHEAP_MAX_SIZE 4088u
 /* The special fields an object may hold (the others are plain bytes in objects). */
-#define OBJ_FIELD_KINDS (FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_LIST_NODE))
+#define OBJ_FIELD_KINDS \
+	(FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_LIST_NODE) | FIELD_BIT(FIELD_RB_NODE))
 
 struct obj_class;
 

@@ -13,6 +13,11 @@ extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
 
 struct bpf_list_head;
 struct bpf_list_node;
+struct bpf_rb_root;
+struct bpf_rb_node;
+extern int bpf_rbtree_add_impl(struct bpf_rb_root *root, struct bpf_rb_node *node,
+			       _Bool(less)(struct bpf_rb_node *a, const struct bpf_rb_node *b),
+			       void *meta, __u64 off) __ksym;
 extern int bpf_list_push_front_impl(struct bpf_list_head *head, struct bpf_list_node *node,
 				    void *meta, __u64 off) __ksym;
 
@@ -246,5 +251,59 @@ int works(struct __sk_buff *skb)
 		return 1;
 	c->pad[3999] = 5;
 	bpf_obj_drop(c);
+	return 0;
+}
+
+struct bpf_rb_root {
+	__u64 __opaque[2];
+} __attribute__((aligned(8)));
+
+struct bpf_rb_node {
+	__u64 __opaque[4];
+} __attribute__((aligned(8)));
+
+struct tnode {
+	long key;
+	struct bpf_rb_node node;
+};
+
+struct tvalue {
+	struct bpf_spin_lock lock;
+	struct bpf_rb_root root __contains(tnode, node);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tvalue);
+} trees SEC(".maps");
+
+/* A less callback that lets go of the tree's lock, found through a global (no helper
+ * call: those fault under a lock anyway). */
+__u64 tree_lock;
+
+static _Bool unlocking_less(struct bpf_rb_node *a, const struct bpf_rb_node *b)
+{
+	bpf_spin_unlock((struct bpf_spin_lock *)tree_lock);
+	return 0;
+}
+
+/* Adds two objects with unlocking_less: the second add's callback faults. */
+SEC("tc")
+int rb_unlock_in_less(struct __sk_buff *skb)
+{
+	__u32 k = 0;
+	struct tvalue *v = bpf_map_lookup_elem(&trees, &k);
+
+	for (int i = 0; v && i < 2; i++) {
+		struct tnode *n = bpf_obj_new(typeof(*n));
+		if (!n)
+			return 1;
+		tree_lock = (__u64)&v->lock;
+		bpf_spin_lock(&v->lock);
+		bpf_rbtree_add_impl(&v->root, &n->node, unlocking_less, NULL, 0);
+		bpf_spin_unlock(&v->lock);
+	}
 	return 0;
 }

@@ -5,7 +5,7 @@
  * a run that allocates without bound meets the cap (OBJHEAP_ARENA, 64 MiB) and gets
  * NULL; the memory of all of them is usable again afterwards.  Lists: pushing without
  * the lock, reading a list node's bytes, pushing an object twice fault; what a list
- * holds is freed with its map. */
+ * holds is freed with its map.  Trees: a less callback that releases the lock faults. */
 #include <errno.h>
 
 #include "difftest.h"
@@ -20,8 +20,16 @@ static int run(struct bpf_object *obj, const char *name, uint32_t *ret)
 int main(void)
 {
 	static const char *const faults[] = {
-		"leak",       "use_after_drop", "double_drop",     "lock_bytes",      "past_end",
-		"drop_stack", "list_no_lock",   "list_node_bytes", "list_push_twice",
+		"leak",
+		"use_after_drop",
+		"double_drop",
+		"lock_bytes",
+		"past_end",
+		"drop_stack",
+		"list_no_lock",
+		"list_node_bytes",
+		"list_push_twice",
+		"rb_unlock_in_less",
 	};
 	struct bpf_object *obj = load_obj("kfunc_obj_faults");
 	uint32_t ret = 0;
