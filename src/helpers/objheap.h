@@ -35,7 +35,8 @@ struct obj_class;
  * struct).  *too_big: the type is larger than OBJHEAP_MAX_SIZE (or empty): the
  * allocation returns NULL. */
 const struct obj_class *objheap_class(struct exec_ctx *x, u64 type_id, bool *too_big);
-/* A zeroed object of class c owned by x's run, or NULL when the arena is full. */
+/* An object of class c owned by x's run, or NULL when the arena is full.  Zeroed: the
+ * kernel's bytes are whatever its allocator reused (measured), zeros among them. */
 void *objheap_new(struct exec_ctx *x, const struct obj_class *c);
 /* Frees the object at addr, which x's run must own (else a fault naming fn). */
 void objheap_drop(struct exec_ctx *x, u64 addr, const char *fn);
