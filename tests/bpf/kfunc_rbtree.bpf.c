@@ -122,3 +122,32 @@ int pop_first(struct __sk_buff *skb)
 	bpf_obj_drop(e);
 	return ret;
 }
+
+/* Adds an object and takes it out again through the pointer kept to it (the kernel's
+ * non-owning reference, valid until the unlock): returns its key. */
+SEC("tc")
+int add_remove(struct __sk_buff *skb)
+{
+	struct value *v = the_tree();
+	struct bpf_rb_node *n;
+	struct elem *e;
+	long key;
+
+	if (!v)
+		return -1;
+	e = bpf_obj_new(typeof(*e));
+	if (!e)
+		return -2;
+	e->key = skb->mark;
+	e->seq = skb->len;
+	bpf_spin_lock(&v->lock);
+	bpf_rbtree_add_impl(&v->root, &e->node, less, NULL, 0);
+	n = bpf_rbtree_remove(&v->root, &e->node);
+	bpf_spin_unlock(&v->lock);
+	if (!n)
+		return -3;
+	e = container_of(n, struct elem, node);
+	key = e->key;
+	bpf_obj_drop(e);
+	return key;
+}

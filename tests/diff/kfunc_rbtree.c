@@ -1,7 +1,8 @@
 /* Red-black trees of allocated objects in a map value (tests/bpf/kfunc_rbtree.bpf.c):
  * objects added by key (equal keys keep their order of arrival), the first looked at and
- * removed in order, a map update and the map's end freeing what the tree holds, and a
- * few hundred objects added in increasing and decreasing order. */
+ * removed in order, objects removed from the middle, a map update and the map's end
+ * freeing what the tree holds, and a few hundred objects added in increasing and
+ * decreasing order. */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,10 @@ int main(void)
 		show("add", keys[i], 64 + i);
 	show("peek_first", 0, 64);
 	for (unsigned i = 0; i < 6; i++)
+		show("pop_first", 0, 64);
+	for (unsigned i = 0; i < 40; i++) /* objects taken out of the middle */
+		run(i % 2 ? "add" : "add_remove", (i * 7) % 40, 64 + i % 7);
+	for (unsigned i = 0; i < 21; i++)
 		show("pop_first", 0, 64);
 	for (unsigned i = 0; i < 300; i++) /* increasing, then decreasing keys */
 		run("add", i < 150 ? i : 450 - i, 64);
