@@ -1,7 +1,8 @@
-/* Allocation and cast kfuncs through BPF_PROG_TEST_RUN (repeat) on a tc program: ns per
- * bpf_obj_new + bpf_obj_drop pair (a 16-byte and a 4008-byte object) and per
- * bpf_cast_to_kern_ctx with one read, after subtracting an empty run
- * (bench/bpf/kfunc_bench.bpf.c: 64 per run). */
+/* Allocation, cast and graph kfuncs through BPF_PROG_TEST_RUN (repeat) on a tc program:
+ * ns per bpf_obj_new + bpf_obj_drop pair (a 16-byte and a 4008-byte object), per
+ * bpf_cast_to_kern_ctx with one read, and per object pushed on a list and popped, or added
+ * to a tree (of up to 64, random keys) and removed, with its allocation and drop, after
+ * subtracting an empty run (bench/bpf/kfunc_bench.bpf.c: 64 per run). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -58,6 +59,10 @@ int main(void)
 	       (ns_per_run(obj, "new_drop_page") - empty) / PAIRS);
 	printf("METRIC kfunc_cast_to_kern_ctx_read %.1f ns/cast\n",
 	       (ns_per_run(obj, "cast_read") - empty) / PAIRS);
+	printf("METRIC kfunc_list_new_push_pop_drop %.1f ns/object\n",
+	       (ns_per_run(obj, "list_push_pop") - empty) / PAIRS);
+	printf("METRIC kfunc_rbtree_new_add_remove_drop %.1f ns/object\n",
+	       (ns_per_run(obj, "rbtree_add_remove") - empty) / PAIRS);
 	bpf_object__close(obj);
 	return 0;
 }
