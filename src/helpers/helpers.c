@@ -98,6 +98,7 @@ static const struct helper_impl impls[] = {
 	IMPL(perf_event_output, true),
 	IMPL(perf_event_read, true),
 	IMPL(perf_event_read_value, true),
+	IMPL(kptr_xchg, false),
 	IMPL(skb_adjust_room, false),
 	IMPL(skb_change_tail, false),
 	IMPL(skb_change_head, false),

@@ -20,6 +20,13 @@ HELPER(map_push_elem);
 HELPER(map_pop_elem);
 HELPER(map_peek_elem);
 
+/* kfunc_obj.c: kptrs */
+HELPER(kptr_xchg);
+
+/* kfunc_graph.c: true while a bpf_rbtree_add callback runs on this thread (it holds the
+ * tree's lock, which it may not release) */
+bool graph_callback_running(void);
+
 /* misc.c: time, identity, random numbers, strings, bpf_loop */
 HELPER(ktime_get_ns);
 HELPER(ktime_get_boot_ns);

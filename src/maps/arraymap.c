@@ -538,7 +538,8 @@ const struct map_ops array_map_ops = {
 	.lookup_batch = map_generic_lookup_batch,
 	.update_batch = map_generic_update_batch,
 	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ) |
-		       FIELD_BIT(FIELD_TASK_WORK),
+		       FIELD_BIT(FIELD_TASK_WORK) | FIELD_BIT(FIELD_KPTR) |
+		       FIELD_BIT(FIELD_LIST_HEAD) | FIELD_BIT(FIELD_RB_ROOT),
 	.can_mmap = true,
 };
 
