@@ -118,6 +118,12 @@ static const struct helper_impl impls[] = {
 	IMPL(redirect_map, false),
 	IMPL(redirect_peer, false),
 	IMPL(redirect_neigh, false),
+	IMPL(sk_redirect_map, false),
+	IMPL(sk_redirect_hash, false),
+	IMPL(msg_redirect_map, false),
+	IMPL(msg_redirect_hash, false),
+	IMPL(sock_map_update, false),
+	IMPL(sock_hash_update, false),
 
 	IMPL(dynptr_from_mem, false),
 	IMPL(dynptr_read, false),

@@ -60,6 +60,12 @@ HELPER(redirect);
 HELPER(redirect_map);
 HELPER(redirect_peer);
 HELPER(redirect_neigh);
+HELPER(sk_redirect_map);
+HELPER(sk_redirect_hash);
+HELPER(msg_redirect_map);
+HELPER(msg_redirect_hash);
+HELPER(sock_map_update);
+HELPER(sock_hash_update);
 
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);

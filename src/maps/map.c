@@ -18,6 +18,7 @@
 
 #include "map.h"
 #include "redirect.h"
+#include "sockmap.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
 #include "../lib/uaccess.h"
@@ -44,6 +45,8 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_BLOOM_FILTER] = &bloom_map_ops,
 	[BPF_MAP_TYPE_LPM_TRIE] = &lpm_trie_map_ops,
 	[BPF_MAP_TYPE_CGROUP_ARRAY] = &cgroup_array_map_ops,
+	[BPF_MAP_TYPE_SOCKMAP] = &sockmap_ops,
+	[BPF_MAP_TYPE_SOCKHASH] = &sockhash_ops,
 };
 
 const struct map_ops *map_ops_for_type(u32 map_type)

@@ -5,7 +5,8 @@
  * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
  * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH), ringbuf.c (RINGBUF,
  * USER_RINGBUF), map_in_map.c (ARRAY_OF_MAPS, HASH_OF_MAPS), queue_stack.c (QUEUE,
- * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY).
+ * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY),
+ * sockmap.c (SOCKMAP, SOCKHASH).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory

@@ -1,0 +1,64 @@
+/* The socket-map helpers (net/core/sock_map.c): bpf_sk_redirect_map / _hash (sk_skb),
+ * bpf_msg_redirect_map / _hash (sk_msg), bpf_sock_map_update / bpf_sock_hash_update
+ * (sock_ops).  Their program types load but never run here (prog/prog_sockmap.c: no test
+ * run in the kernel, no host sockets in bpfrun), so these give the kernel's verdicts for
+ * the arguments alone: SK_PASS when the map has a socket at key, else SK_DROP.  No
+ * state, no locking (the map locks itself). */
+#include "internal.h"
+#include "../maps/sockmap.h"
+
+/* A redirect to the socket at key (a u32 for SOCKMAP, the key's bytes for SOCKHASH):
+ * flags other than BPF_F_INGRESS, another map type or no socket drop the packet. */
+static u64 sock_redirect(struct exec_ctx *x, u64 map_arg, const void *key, u64 flags)
+{
+	struct bpf_map *map = vm_map_arg(x, map_arg);
+	u64 cookie;
+
+	if (!map || !key || (flags & ~(u64)BPF_F_INGRESS) || !is_sock_map(map))
+		return SK_DROP;
+	return sock_map_target(map, key, &cookie) ? SK_PASS : SK_DROP;
+}
+
+/* The hash forms' key: map->key_size bytes the program points at (a fault ends the run). */
+static const void *hash_key(struct exec_ctx *x, u64 map_arg, u64 key_arg)
+{
+	struct bpf_map *map = vm_map_arg(x, map_arg);
+
+	return map ? vm_mem(x, key_arg, map->key_size, false) : NULL;
+}
+
+HELPER(sk_redirect_map)
+{
+	u32 key = (u32)r3;
+
+	return sock_redirect(x, r2, &key, r4);
+}
+
+HELPER(sk_redirect_hash)
+{
+	return sock_redirect(x, r2, hash_key(x, r2, r3), r4);
+}
+
+HELPER(msg_redirect_map)
+{
+	u32 key = (u32)r3;
+
+	return sock_redirect(x, r2, &key, r4);
+}
+
+HELPER(msg_redirect_hash)
+{
+	return sock_redirect(x, r2, hash_key(x, r2, r3), r4);
+}
+
+/* The kernel adds the context's socket, and only from an established callback; a run
+ * here has no socket behind its context. */
+HELPER(sock_map_update)
+{
+	return (u64)-EOPNOTSUPP;
+}
+
+HELPER(sock_hash_update)
+{
+	return (u64)-EOPNOTSUPP;
+}
