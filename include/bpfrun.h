@@ -243,6 +243,22 @@ struct bpfrun_redirect {
 /* Fills *out for the calling thread's last test run: 0, or -ENOENT when it did not
  * redirect (no test run yet, another verdict, or no redirect helper call). */
 int bpfrun_last_redirect(struct bpfrun_redirect *out);
+
+/* ---- Routing tables for bpf_fib_lookup --------------------------------------------
+ * Without tables, bpf_fib_lookup answers as a kernel with empty tables and forwarding
+ * off (BPF_FIB_LKUP_RET_FWD_DISABLED for every existing device).  This gives it routes
+ * and neighbours as text, one per line, in the shapes `ip route show table all`,
+ * `ip -6 route show table all` and `ip neigh show` print them, e.g.
+ *   default via 10.0.1.2 dev eth0
+ *   10.5.0.0/16 via 10.0.2.2 dev eth1 metric 5 mtu lock 1400
+ *   blackhole 10.7.0.0/16
+ *   local 10.0.1.1 dev eth0 table local proto kernel scope host src 10.0.1.1
+ *   10.0.1.2 dev eth0 lladdr 02:00:00:00:00:02 PERMANENT
+ * Devices are named as the host has them, and the host's devices answer for forwarding
+ * (net.ipv4/ipv6.conf.DEV.forwarding), MTU, MAC address and IFF_UP; "local" routes are
+ * the device addresses source selection uses.  Replaces the previous tables; NULL drops
+ * them.  Returns 0, the number (from 1) of the first line it cannot read, or -ENOMEM. */
+int bpfrun_set_routes(const char *text);
 /* The load-time verifier (on by default): BPF_PROG_LOAD refuses what the kernel's verifier
  * refuses, with its errno and log line.  Off (0), programs are only checked structurally
  * and every access is checked at run time, which is what tests of the run-time checks

@@ -1,15 +1,14 @@
 /* Helpers that reshape a tc program's skb or change its metadata, with the kernel's
  * checks, errors and header bookkeeping (net/core/filter.c, skbuff.c): skb_adjust_room,
  * skb_change_tail/head/proto/type, skb_vlan_push/pop, get_hash_recalc, set_hash,
- * set_hash_invalid, csum_level, skb_ecn_set_ce, check_mtu (skb and XDP), fib_lookup
- * (skb and XDP) and skb_set/get_tunnel_key/opt (the run's tunnel metadata).
+ * set_hash_invalid, csum_level, skb_ecn_set_ce, check_mtu (skb and XDP) and
+ * skb_set/get_tunnel_key/opt (the run's tunnel metadata); fib_lookup is fib.c's.
  *
  * The packet lives in one page (pkt/pkt.h); in tc programs data is the link-layer
  * header, as in the kernel's tc path.  Growing moves the packet further into the page
  * when the headroom is short, where the kernel would reallocate the head; growing past
- * the page fails with -ENOMEM (the kernel allows up to 16064 bytes).  fib_lookup answers
- * as a kernel whose routing tables are empty and whose devices have forwarding off (a
- * fresh network namespace).  Device MTUs are the host's (SIOCGIFMTU).
+ * the page fails with -ENOMEM (the kernel allows up to 16064 bytes).  Device MTUs are the
+ * host's (SIOCGIFMTU).
  * No locking: the packet belongs to the running thread.  The one state shared by all
  * threads, dev_mtu()'s ioctl socket, is created on first use and published with a
  * compare-and-swap (a thread that loses the race closes its own).
@@ -51,9 +50,6 @@
 	(ADJ_ENCAP_L3 | ADJ_ENCAP_L4_GRE | ADJ_ENCAP_L4_UDP | ADJ_ENCAP_L2_ETH | 0xffull << 56)
 #define ADJ_MASK (ADJ_FIXED_GSO | ADJ_ENCAP_MASK | ADJ_DECAP_L3 | ADJ_NO_CSUM_RESET)
 
-#define FIB_LOOKUP_MASK 0x3fu /* DIRECT, OUTPUT, SKIP_NEIGH, TBID, SRC, MARK */
-#define FIB_RET_NOT_FWDED 4
-#define FIB_RET_FWD_DISABLED 5
 #ifndef BPF_F_MTU_CHK_SEGS
 #define BPF_F_MTU_CHK_SEGS 1u
 #endif
@@ -521,7 +517,7 @@ HELPER(skb_ecn_set_ce)
 	return 0;
 }
 
-/* ---- check_mtu, fib_lookup ---- */
+/* ---- check_mtu ---- */
 
 /* MTU of device ifindex in the caller's network namespace, or -ENODEV. */
 static int dev_mtu(u32 ifindex)
@@ -583,38 +579,6 @@ HELPER(check_mtu)
 				      BPF_F_MTU_CHK_SEGS);
 	return (u64)check_mtu(x, xs->md.ingress_ifindex ? xs->md.ingress_ifindex : 1, (u32)r2, r3,
 			      (s32)r4, r5, (u32)(xs->pkt.data_end - xs->pkt.data), 0);
-}
-
-/* IPv6 addresses the kernel never forwards (rt6_need_strict): multicast, link-local,
- * loopback. */
-static bool ipv6_strict(const u32 *a)
-{
-	const u8 *b = (const u8 *)a;
-	static const u8 loopback[16] = { [15] = 1 };
-
-	return b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || !memcmp(b, loopback, 16);
-}
-
-HELPER(fib_lookup)
-{
-	struct bpf_fib_lookup p;
-	const void *params = vm_mem(x, r2, sizeof(p), true);
-	char name[IF_NAMESIZE];
-
-	if ((s32)r3 < (s32)sizeof(p))
-		return (u64)-EINVAL;
-	if (!params)
-		return 0;
-	if (r4 & ~(u64)FIB_LOOKUP_MASK)
-		return (u64)-EINVAL;
-	memcpy(&p, params, sizeof(p));
-	if (p.family == AF_INET6 && (ipv6_strict(p.ipv6_dst) || ipv6_strict(p.ipv6_src)))
-		return FIB_RET_NOT_FWDED;
-	if (p.family != AF_INET && p.family != AF_INET6)
-		return (u64)-EAFNOSUPPORT;
-	if (!if_indextoname(p.ifindex, name))
-		return (u64)-ENODEV;
-	return FIB_RET_FWD_DISABLED;
 }
 
 /* ---- tunnel metadata: set_tunnel_key/opt then get_tunnel_key/opt, as a tc program on a
