@@ -6,9 +6,10 @@
  * Without tables the answer is a kernel's with empty tables and forwarding off: every
  * existing device gives BPF_FIB_LKUP_RET_FWD_DISABLED.  With tables, routes and
  * neighbours are the user's (the text `ip route show table all`, `ip -6 route show table
- * all` and `ip neigh show` print), devices the host's: existence, forwarding sysctl,
- * IFF_UP, MTU and MAC address.  The device addresses source selection picks from are the
- * tables' "local" routes.
+ * all` and `ip neigh show` print), devices the host's as they were when the tables were
+ * given (a snapshot, so that a lookup makes no system call): existence, forwarding
+ * sysctls, IFF_UP, MTU and MAC address.  The device addresses source selection picks
+ * from are the tables' "local" routes.
  *
  * The model, as the kernel without policy rules: IPv4 looks in the main table merged with
  * the local one (DIRECT with TBID: that table alone), IPv6 in the local table then the main
@@ -17,8 +18,8 @@
  * route's MTU counts when locked ("mtu lock N"), as ip_mtu_from_fib_result.  Multipath
  * routes use their first next hop; marks, TOS and lightweight tunnels are not modelled.
  *
- * Locking: tables_lock (a read-write lock) guards the tables: lookups read, setting them
- * writes.  Device state is read from the host at each lookup.
+ * Locking: tables_lock (a read-write lock) guards the tables and their device snapshot:
+ * lookups read, setting them writes.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -75,10 +76,18 @@ struct fib_neigh {
 	u32 ifindex;
 };
 
+/* A device as the host had it when the tables were given. */
+struct fib_dev {
+	u32 ifindex, mtu;
+	bool fwd4, fwd6, up; /* forwarding sysctls, IFF_UP */
+	u8 mac[6];
+};
+
 struct fib_tables {
 	struct fib_route *routes;
 	struct fib_neigh *neighs;
-	u32 nr_routes, nr_neighs, cap_routes, cap_neighs;
+	struct fib_dev *devs;
+	u32 nr_routes, nr_neighs, nr_devs, cap_routes, cap_neighs, cap_devs;
 };
 
 static pthread_rwlock_t tables_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -311,6 +320,7 @@ static void tables_free(struct fib_tables *t)
 	if (t) {
 		free(t->routes);
 		free(t->neighs);
+		free(t->devs);
 		free(t);
 	}
 }
@@ -361,6 +371,84 @@ static int add_line(struct fib_tables *t, char *line)
 	return 0;
 }
 
+/* ---- the host's devices, as they are when the tables are given ---- */
+
+static int dev_ioctl(int sock, const char *name, unsigned long req, struct ifreq *ifr)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	return sys_ioctl(sock, req, ifr);
+}
+
+/* net.ipv4/ipv6.conf.DEV.forwarding of the caller's network namespace. */
+static bool dev_forwarding(const char *name, const char *family)
+{
+	char path[96], c = '0';
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/forwarding", family, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	sys_close(fd);
+	return c == '1';
+}
+
+static void dev_read(int sock, const char *name, struct fib_dev *d)
+{
+	struct ifreq ifr;
+
+	d->fwd4 = dev_forwarding(name, "ipv4");
+	d->fwd6 = dev_forwarding(name, "ipv6");
+	if (!dev_ioctl(sock, name, SIOCGIFMTU, &ifr))
+		d->mtu = (u32)ifr.ifr_mtu;
+	if (!dev_ioctl(sock, name, SIOCGIFFLAGS, &ifr))
+		d->up = ifr.ifr_flags & IFF_UP;
+	if (!dev_ioctl(sock, name, SIOCGIFHWADDR, &ifr))
+		memcpy(d->mac, ifr.ifr_hwaddr.sa_data, sizeof(d->mac));
+}
+
+/* Every device of the caller's network namespace into t->devs: 0 or -ENOMEM. */
+static int devs_snapshot(struct fib_tables *t)
+{
+	struct if_nameindex *names = if_nameindex();
+	int sock = sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = names ? 0 : -ENOMEM;
+
+	for (u32 i = 0; !err && names[i].if_index; i++) {
+		if (!grow((void **)&t->devs, &t->cap_devs, t->nr_devs, sizeof(*t->devs))) {
+			err = -ENOMEM;
+			break;
+		}
+		struct fib_dev *d = &t->devs[t->nr_devs++];
+		memset(d, 0, sizeof(*d));
+		d->ifindex = names[i].if_index;
+		if (sock >= 0)
+			dev_read(sock, names[i].if_name, d);
+	}
+	if (names)
+		if_freenameindex(names);
+	if (sock >= 0)
+		sys_close(sock);
+	return err;
+}
+
+static const struct fib_dev *dev_find(const struct fib_tables *t, u32 ifindex)
+{
+	for (u32 i = 0; i < t->nr_devs; i++)
+		if (t->devs[i].ifindex == ifindex)
+			return &t->devs[i];
+	return NULL;
+}
+
+static u32 dev_mtu_of(const struct fib_tables *t, u32 ifindex)
+{
+	const struct fib_dev *d = dev_find(t, ifindex);
+
+	return d ? d->mtu : 0;
+}
+
 int bpfrun_set_routes(const char *text)
 {
 	struct fib_tables *t = NULL, *old;
@@ -382,6 +470,8 @@ int bpfrun_set_routes(const char *text)
 			err = r < 0 ? r : r ? line : 0;
 		}
 		free(copy);
+		if (!err)
+			err = devs_snapshot(t);
 		if (err) {
 			tables_free(t);
 			return err;
@@ -393,61 +483,6 @@ int bpfrun_set_routes(const char *text)
 	pthread_rwlock_unlock(&tables_lock);
 	tables_free(old);
 	return 0;
-}
-
-/* ---- the host's devices ---- */
-
-static int dev_ioctl(u32 ifindex, unsigned long req, struct ifreq *ifr)
-{
-	int s = sys_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	memset(ifr, 0, sizeof(*ifr));
-	if (s < 0)
-		return -1;
-	int r = if_indextoname(ifindex, ifr->ifr_name) ? sys_ioctl(s, req, ifr) : -1;
-	sys_close(s);
-	return r;
-}
-
-/* net.ipv4/ipv6.conf.DEV.forwarding of the caller's network namespace. */
-static bool dev_forwarding(u32 ifindex, int family)
-{
-	char name[IF_NAMESIZE], path[96], c = '0';
-
-	if (!if_indextoname(ifindex, name))
-		return false;
-	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/forwarding",
-		 family == AF_INET ? "ipv4" : "ipv6", name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (read(fd, &c, 1) != 1)
-		c = '0';
-	sys_close(fd);
-	return c == '1';
-}
-
-static u32 dev_mtu_of(u32 ifindex)
-{
-	struct ifreq ifr;
-
-	return dev_ioctl(ifindex, SIOCGIFMTU, &ifr) ? 0 : (u32)ifr.ifr_mtu;
-}
-
-static bool dev_up(u32 ifindex)
-{
-	struct ifreq ifr;
-
-	return !dev_ioctl(ifindex, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_UP);
-}
-
-static void dev_mac(u32 ifindex, u8 *mac)
-{
-	struct ifreq ifr;
-
-	memset(mac, 0, 6);
-	if (!dev_ioctl(ifindex, SIOCGIFHWADDR, &ifr))
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 }
 
 /* ---- the lookup (tables_lock held for reading) ---- */
@@ -601,7 +636,7 @@ static long fib_lookup_tables(const struct fib_tables *t, struct bpf_fib_lookup 
 		return r ? reject_ret(r->type) : RET_NOT_FWDED;
 	u32 mtu = 0;
 	if (check_mtu) {
-		mtu = r->mtu_lock ? r->mtu_lock : dev_mtu_of(r->oif);
+		mtu = r->mtu_lock ? r->mtu_lock : dev_mtu_of(t, r->oif);
 		if (p->tot_len > mtu) {
 			p->mtu_result = (u16)mtu;
 			return RET_FRAG_NEEDED;
@@ -621,8 +656,9 @@ static long fib_lookup_tables(const struct fib_tables *t, struct bpf_fib_lookup 
 		const struct fib_neigh *nb = find_neigh(t, family, r->oif, pdst);
 		if (!nb || !nb->valid)
 			return RET_NO_NEIGH;
+		const struct fib_dev *d = dev_find(t, r->oif);
 		memcpy(p->dmac, nb->lladdr, 6);
-		dev_mac(r->oif, p->smac);
+		memcpy(p->smac, d ? d->mac : (const u8[6]){ 0 }, 6);
 	}
 	p->h_vlan_TCI = 0; /* bpf_fib_set_fwd_params */
 	p->h_vlan_proto = 0;
@@ -642,12 +678,13 @@ static bool ipv6_strict(const u32 *a)
 
 /* The skb form without tot_len checks the packet against the chosen device's MTU after a
  * successful lookup (is_skb_forwardable), and reports that MTU. */
-static long skb_mtu_check(struct bpf_fib_lookup *p, u32 skb_len)
+static long skb_mtu_check(const struct fib_tables *t, struct bpf_fib_lookup *p, u32 skb_len)
 {
-	u32 mtu = dev_mtu_of(p->ifindex);
+	const struct fib_dev *d = dev_find(t, p->ifindex);
+	u32 mtu = d ? d->mtu : 0;
 
 	p->mtu_result = (u16)mtu;
-	if (!dev_up(p->ifindex) || skb_len > mtu + DEV_HARD_HEADER_LEN + VLAN_HLEN)
+	if (!d || !d->up || skb_len > mtu + DEV_HARD_HEADER_LEN + VLAN_HLEN)
 		return RET_FRAG_NEEDED;
 	return RET_SUCCESS;
 }
@@ -658,6 +695,7 @@ HELPER(fib_lookup)
 	struct bpf_fib_lookup p;
 	void *params = vm_mem(x, r2, sizeof(p), true);
 	char name[IF_NAMESIZE];
+	bool check_mtu;
 
 	if ((s32)r3 < (s32)sizeof(p))
 		return (u64)-EINVAL;
@@ -670,16 +708,16 @@ HELPER(fib_lookup)
 		return RET_NOT_FWDED;
 	if (p.family != AF_INET && p.family != AF_INET6)
 		return (u64)-EAFNOSUPPORT;
-	if (!if_indextoname(p.ifindex, name))
-		return (u64)-ENODEV;
-	long ret = RET_FWD_DISABLED;
+	check_mtu = !st || p.tot_len; /* XDP always checks */
 	pthread_rwlock_rdlock(&tables_lock);
-	if (tables && dev_forwarding(p.ifindex, p.family)) {
-		bool check_mtu = !st || p.tot_len; /* XDP always checks */
+	const struct fib_dev *d = tables ? dev_find(tables, p.ifindex) : NULL;
+	long ret = RET_FWD_DISABLED;
+	if (tables ? !d : !if_indextoname(p.ifindex, name))
+		ret = -ENODEV;
+	else if (d && (p.family == AF_INET ? d->fwd4 : d->fwd6))
 		ret = fib_lookup_tables(tables, &p, r4, check_mtu);
-		if (ret == RET_SUCCESS && !check_mtu)
-			ret = skb_mtu_check(&p, st->md.len);
-	}
+	if (ret == RET_SUCCESS && !check_mtu)
+		ret = skb_mtu_check(tables, &p, st->md.len);
 	pthread_rwlock_unlock(&tables_lock);
 	memcpy(params, &p, sizeof(p));
 	return (u64)ret;
