@@ -37,7 +37,8 @@
 #endif
 #define NO_SLOT UINT32_MAX
 #define SOCK_CREATE_FLAGS (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY)
-#define SOCKHASH_MAX_KEY 512 /* MAX_BPF_STACK: a program must hold the key */
+#define SOCKHASH_MAX_KEY 512                   /* MAX_BPF_STACK: a program must hold the key */
+#define SOCKHASH_MAX_BUCKETS (UINT32_MAX / 16) /* the kernel's 16-byte buckets */
 #define TCP_STATE_ESTABLISHED 1
 #define TCP_STATE_LISTEN 10
 
@@ -89,7 +90,11 @@ static int sockhash_alloc_check(const union bpf_attr *attr)
 		return -EINVAL;
 	if (attr->key_size > SOCKHASH_MAX_KEY)
 		return -E2BIG;
-	return attr->max_entries > 1u << 31 ? -EINVAL : 0;
+	/* the kernel's buckets, a power of two of them, must fit in 4 GiB */
+	return attr->max_entries > 1u << 31 ||
+			       map_roundup_pow2(attr->max_entries) > SOCKHASH_MAX_BUCKETS ?
+		       -EINVAL :
+		       0;
 }
 
 static void sock_free(struct bpf_map *map)
@@ -114,7 +119,8 @@ static struct bpf_map *sock_alloc(const union bpf_attr *attr)
 {
 	u32 n = attr->max_entries;
 	bool hash = attr->map_type == BPF_MAP_TYPE_SOCKHASH;
-	int err = map_check_kernel_bytes((u64)n * (hash ? 64 + attr->key_size : 8));
+	/* what the kernel allocates: a pointer per slot, or the buckets (elements come later) */
+	int err = map_check_kernel_bytes(hash ? (u64)map_roundup_pow2(n) * 16 : (u64)n * 8);
 	struct sock_map *m = err ? NULL : calloc(1, sizeof(*m));
 
 	if (err || !m)
@@ -147,12 +153,14 @@ static struct bpf_map *sock_alloc(const union bpf_attr *attr)
 
 static u32 key_bucket(const struct sock_map *m, const u8 *key)
 {
-	u32 h = m->seed ^ 2166136261u; /* FNV-1a, then a final mix */
+	u32 h = m->seed ^ 2166136261u; /* FNV-1a, then a final mix of all bits */
 
 	for (u32 i = 0; i < m->map.key_size; i++)
 		h = (h ^ key[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x7feb352du;
 	h ^= h >> 15;
-	return (h * 0x2c1b3c6du) >> 7 & (m->nbuckets - 1);
+	return h & (m->nbuckets - 1);
 }
 
 static u8 *slot_key(const struct sock_map *m, u32 s)

@@ -59,6 +59,9 @@ static void test_create(void)
 	create("sockhash no entries", BPF_MAP_TYPE_SOCKHASH, 4, 8, 0, 0);
 	create("sockhash zero_seed", BPF_MAP_TYPE_SOCKHASH, 4, 8, 2, BPF_F_ZERO_SEED);
 	create("sockhash numa", BPF_MAP_TYPE_SOCKHASH, 4, 8, 2, BPF_F_NUMA_NODE);
+	/* more buckets than 4 GiB holds: refused before anything is allocated */
+	create("sockhash 2^27 + 1 entries", BPF_MAP_TYPE_SOCKHASH, 4, 8, (1u << 27) + 1, 0);
+	create("sockhash 2^31 + 1 entries", BPF_MAP_TYPE_SOCKHASH, 4, 8, (1u << 31) + 1, 0);
 }
 
 /* The sockets an update is tried with, and the names they are printed with. */
