@@ -1,22 +1,30 @@
 /* The socket-map helpers (net/core/sock_map.c): bpf_sk_redirect_map / _hash (sk_skb),
  * bpf_msg_redirect_map / _hash (sk_msg), bpf_sock_map_update / bpf_sock_hash_update
- * (sock_ops).  Their program types load but never run here (prog/prog_sockmap.c: no test
- * run in the kernel, no host sockets in bpfrun), so these give the kernel's verdicts for
- * the arguments alone: SK_PASS when the map has a socket at key, else SK_DROP.  No
- * state, no locking (the map locks itself). */
+ * (sock_ops).  sk_skb verdicts run from bpfrun_fire("sk_skb/MAP/KEY"); a redirect moves
+ * nothing (bpfrun does not own the host's sockets) but is the run's recorded target:
+ * SK_PASS when the map has a socket at key, else SK_DROP.  sk_msg and sock_ops programs
+ * do not run here.  No state, no locking (the map locks itself). */
+#include <string.h>
+
 #include "internal.h"
+#include "redirect.h"
 #include "../maps/sockmap.h"
 
 /* A redirect to the socket at key (a u32 for SOCKMAP, the key's bytes for SOCKHASH):
- * flags other than BPF_F_INGRESS, another map type or no socket drop the packet. */
+ * flags other than BPF_F_INGRESS, another map type or no socket drop the packet; else
+ * the socket is the run's target (helpers/redirect.h). */
 static u64 sock_redirect(struct exec_ctx *x, u64 map_arg, const void *key, u64 flags)
 {
 	struct bpf_map *map = vm_map_arg(x, map_arg);
 	u64 cookie;
+	u32 key32 = 0;
 
-	if (!map || !key || (flags & ~(u64)BPF_F_INGRESS) || !is_sock_map(map))
+	if (!map || !key || (flags & ~(u64)BPF_F_INGRESS) || !is_sock_map(map) ||
+	    !sock_map_target(map, key, &cookie))
 		return SK_DROP;
-	return sock_map_target(map, key, &cookie) ? SK_PASS : SK_DROP;
+	memcpy(&key32, key, map->key_size < 4 ? map->key_size : 4);
+	redirect_set_socket(map, key32, cookie, flags);
+	return SK_PASS;
 }
 
 /* The hash forms' key: map->key_size bytes the program points at (a fault ends the run). */

@@ -193,6 +193,32 @@ bool sock_map_target(struct bpf_map *map, const void *key, u64 *cookie)
 	return s != NO_SLOT;
 }
 
+struct bpf_prog *sock_map_verdict(struct bpf_map *map)
+{
+	struct sock_map *m = sm_of(map);
+
+	spin_lock_word(&m->lock);
+	struct bpf_prog *p = m->prog[PROG_STREAM_VERDICT] ? m->prog[PROG_STREAM_VERDICT] :
+							    m->prog[PROG_SKB_VERDICT];
+	if (p)
+		prog_get(p);
+	spin_unlock_word(&m->lock);
+	return p;
+}
+
+int sock_map_dup_fd(struct bpf_map *map, const void *key)
+{
+	struct sock_map *m = sm_of(map);
+	int fd = -ENOENT;
+
+	spin_lock_word(&m->lock);
+	u32 s = find_slot(m, key);
+	if (s != NO_SLOT)
+		fd = sys_fcntl(m->ent[s].fd, F_DUPFD_CLOEXEC, 0);
+	spin_unlock_word(&m->lock);
+	return fd < 0 && fd != -ENOENT ? -EMFILE : fd;
+}
+
 /* ---- the sockets an update accepts ---- */
 
 static int sock_opt(int fd, int level, int name)

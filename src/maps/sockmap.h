@@ -28,4 +28,10 @@ int sock_map_prog_id(struct bpf_map *map, u32 attach_type, u32 *prog_id);
 /* What a redirect helper finds at key: the socket's cookie, or false (no entry). */
 bool sock_map_target(struct bpf_map *map, const void *key, u64 *cookie);
 
+/* For bpfrun_fire("sk_skb/..."): the map's verdict program (stream or skb verdict) with a
+ * reference for the caller, or NULL; and a new descriptor of the socket at key (the
+ * caller closes it), or -ENOENT. */
+struct bpf_prog *sock_map_verdict(struct bpf_map *map);
+int sock_map_dup_fd(struct bpf_map *map, const void *key);
+
 #endif

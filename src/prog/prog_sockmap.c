@@ -1,15 +1,9 @@
-/* The program types of socket maps (maps/sockmap.h): SK_SKB (stream parser, stream or
- * skb verdict), SK_MSG (msg verdict) and SOCK_OPS (which fills the maps with
- * bpf_sock_map_update / bpf_sock_hash_update).  They load and attach (link/sockmap_link.c)
- * but do not run: the kernel has no test run for them (ENOTSUPP), and bpfrun does not
- * own the host's sockets, whose traffic would run them.  No state, no locking. */
+/* Program types of socket maps (maps/sockmap.h) besides SK_SKB (prog_skb.c): SK_MSG (msg
+ * verdict) and SOCK_OPS (which fills the maps with bpf_sock_map_update /
+ * bpf_sock_hash_update).  They load and attach (link/sockmap_attach.c) but do not run:
+ * the kernel has no test run for them (ENOTSUPP), and bpfrun does not own the host's
+ * sockets, whose traffic would run them.  No state, no locking. */
 #include "types.h"
-
-const struct prog_type_ops sk_skb_ops = {
-	.name = "sk_skb",
-	.ctx_size = sizeof(struct __sk_buff),
-	.helpers = &sk_skb_helpers,
-};
 
 const struct prog_type_ops sk_msg_ops = {
 	.name = "sk_msg",
