@@ -202,7 +202,7 @@ static bool is_local_route(const char *type_word)
 static bool parse_route(char **w, int n, struct fib_route *r, bool *local)
 {
 	int family = line_family(w, n), i = 0;
-	bool typed;
+	bool typed = false;
 
 	memset(r, 0, sizeof(*r));
 	r->family = (u8)family;
@@ -210,9 +210,11 @@ static bool parse_route(char **w, int n, struct fib_route *r, bool *local)
 	r->metric = family == AF_INET6 ? 1024 : 0;
 	while (i < n && (!strcmp(w[i], "-4") || !strcmp(w[i], "-6")))
 		i++;
-	r->type = i < n ? route_type(w[i], &typed) : RT_UNICAST;
+	if (i >= n) /* nothing but family words */
+		return false;
+	r->type = route_type(w[i], &typed);
 	*local = typed && is_local_route(w[i]);
-	if (i < n && typed)
+	if (typed)
 		i++;
 	if (i >= n || !parse_prefix(w[i++], family, r->dst, &r->plen))
 		return false;

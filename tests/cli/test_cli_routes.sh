@@ -24,6 +24,10 @@ run innetns "$bpfrun" run "$obj" --prog fib --keep
 expect_out no-tables "^key: 00 00 00 00  value: 05 00 00 00 00 00 00 00$"
 expect_error bad-line "--routes: .*/bad line 2 is neither a route nor a neighbour" \
 	"$bpfrun" run "$obj" --prog fib --routes "$work/bad"
+# a line of nothing but a family word once read past the line's words
+printf -- '-4\n' >"$work/family-only"
+expect_error family-only "--routes: .*/family-only line 1 is neither a route nor a neighbour" \
+	"$bpfrun" run "$obj" --prog fib --routes "$work/family-only"
 expect_error no-file "/nope: No such file" \
 	"$bpfrun" run "$obj" --prog fib --routes "$work/nope"
 finish
