@@ -393,7 +393,9 @@ int sk_skb_run(struct bpf_prog *prog, int sock, const void *data, u32 len, u32 *
 
 	if (len > TEST_PAGE_SIZE - SKB_HEADROOM - SKB_TAILROOM)
 		return -EINVAL;
-	attr.test.data_in = (u64)(uintptr_t)data;
+	static const u8 none[1];
+
+	attr.test.data_in = (u64)(uintptr_t)(data ? data : none); /* no data: an empty skb */
 	attr.test.data_size_in = len;
 	attr.test.repeat = 1;
 	int err = pkt_alloc(&st.pkt, PKT_SKB, &attr, SKB_TAILROOM);

@@ -77,6 +77,8 @@ int main(void)
 	CHECK(bpfrun_last_redirect(&r) == -ENOENT, "no redirect after a drop");
 	CHECK(bpfrun_fire("sk_skb/socks/0", "", 0, &ret) == 0 && ret == SK_DROP,
 	      "no data: SK_DROP");
+	CHECK(bpfrun_fire("sk_skb/socks/0", NULL, 0, &ret) == 0 && ret == SK_DROP,
+	      "no context at all: SK_DROP");
 	CHECK(bpfrun_fire("sk_skb/socks/2", "pass", 4, &ret) == -1 && errno == ENOENT,
 	      "no socket at key 2: ENOENT");
 	CHECK(bpfrun_fire("sk_skb/nosuchmap/0", "pass", 4, &ret) == -1 && errno == ENOENT,
