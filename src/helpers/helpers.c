@@ -76,6 +76,12 @@ static const struct helper_impl impls[] = {
 	IMPL(timer_cancel, true),
 
 	IMPL(skb_load_bytes, false),
+	IMPL(skb_pull_data, false),
+	IMPL(skb_load_bytes_relative, false),
+	IMPL(csum_update, false),
+	IMPL(xdp_get_buff_len, false),
+	IMPL(xdp_load_bytes, false),
+	IMPL(xdp_store_bytes, false),
 	IMPL(skb_store_bytes, false),
 	IMPL(l3_csum_replace, false),
 	IMPL(l4_csum_replace, false),
