@@ -67,6 +67,12 @@ HELPER(redirect);
 HELPER(redirect_map);
 HELPER(redirect_peer);
 HELPER(redirect_neigh);
+HELPER(sk_redirect_map);
+HELPER(sk_redirect_hash);
+HELPER(msg_redirect_map);
+HELPER(msg_redirect_hash);
+HELPER(sock_map_update);
+HELPER(sock_hash_update);
 
 /* perf_output.c: bpf_perf_event_output (and its skb and xdp forms), perf_event_read(_value) */
 HELPER(perf_event_output);

@@ -18,6 +18,7 @@
 
 #include "map.h"
 #include "redirect.h"
+#include "sockmap.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
 #include "../lib/bpf_newer.h"
@@ -51,6 +52,8 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_INODE_STORAGE] = &local_storage_map_ops,
 	[BPF_MAP_TYPE_CGRP_STORAGE] = &local_storage_map_ops,
 	[BPF_MAP_TYPE_STACK_TRACE] = &stack_trace_map_ops,
+	[BPF_MAP_TYPE_SOCKMAP] = &sockmap_ops,
+	[BPF_MAP_TYPE_SOCKHASH] = &sockhash_ops,
 };
 
 const struct map_ops *map_ops_for_type(u32 map_type)

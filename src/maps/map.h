@@ -7,7 +7,7 @@
  * USER_RINGBUF), map_in_map.c (ARRAY_OF_MAPS, HASH_OF_MAPS), queue_stack.c (QUEUE,
  * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY),
  * perf_event_array.c (PERF_EVENT_ARRAY), local_storage.c (TASK_STORAGE, SK_STORAGE,
- * INODE_STORAGE, CGRP_STORAGE), stackmap.c (STACK_TRACE).
+ * INODE_STORAGE, CGRP_STORAGE), stackmap.c (STACK_TRACE), sockmap.c (SOCKMAP, SOCKHASH).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
