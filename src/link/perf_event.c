@@ -308,8 +308,8 @@ static int perf_event_ioctl(struct perf_event *ev, unsigned long req, unsigned l
 		return ioctl_set_output(arg);
 	case PERF_EVENT_IOC_SET_FILTER:
 		return ioctl_set_filter(arg);
-	case PERF_EVENT_IOC_PAUSE_OUTPUT: /* no ring buffer to pause */
-		return -EINVAL;
+	case PERF_EVENT_IOC_PAUSE_OUTPUT: /* only a BPF_OUTPUT event has a ring to pause */
+		return ev->ring ? perf_ring_pause(ev->ring, arg != 0) : -EINVAL;
 	case PERF_EVENT_IOC_QUERY_BPF:
 		return ioctl_query_bpf(ev, arg);
 	case PERF_EVENT_IOC_MODIFY_ATTRIBUTES: /* only breakpoints may be modified */

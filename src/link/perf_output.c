@@ -8,7 +8,7 @@
  *
  * Not modelled: sample_type bits beyond PERF_RING_SAMPLE_BITS (IP, ADDR, READ, CALLCHAIN,
  * registers ...: perf_event_open refuses them with EOPNOTSUPP), read-only mappings (the
- * kernel's overwrite mode), PERF_EVENT_IOC_SET_OUTPUT and _PAUSE_OUTPUT on a ring.
+ * kernel's overwrite mode), PERF_EVENT_IOC_SET_OUTPUT to or from a ring.
  *
  * Locking: none here (the ring locks itself; perf_event.c locks the event). */
 #include <unistd.h>

@@ -42,6 +42,7 @@ struct perf_ring {
 	u32 mappings;  /* user mappings (map_lock) */
 	u32 lock;      /* producers (spinlock word) */
 	bool attached; /* pages allocated and mapped by user space (under lock) */
+	bool paused;   /* PERF_EVENT_IOC_PAUSE_OUTPUT (under lock) */
 	bool enabled;  /* atomic */
 
 	char *area; /* our mapping of the memfd: control page, then data */
@@ -206,6 +207,7 @@ static int ring_setup(struct perf_ring *r, size_t len)
 	r->data_size = len - page_size();
 	r->mask = r->data_size ? r->data_size - 1 : 0;
 	r->head = r->lost = r->wakeup_pos = 0;
+	r->paused = false;
 	r->events = 0;
 	r->watermark = r->wakeup_watermark ? MIN((u64)r->wakeup_watermark, r->data_size) : 0;
 	if (!r->watermark)
@@ -387,7 +389,7 @@ long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frag
 	u64 need = size16 + (r->lost ? lost_size(r) : 0);
 	u64 room = r->data_size ? (tail - (r->head + 1)) & r->mask : 0;
 	bool wake = false;
-	if (!r->data_size || need > room) {
+	if (!r->data_size || r->paused || need > room) {
 		r->lost++;
 		err = -ENOSPC;
 	} else {
@@ -401,6 +403,19 @@ long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frag
 	spin_unlock_word(&r->lock);
 	if (wake)
 		pollsrc_wake(&r->poll);
+	return err;
+}
+
+int perf_ring_pause(struct perf_ring *r, bool on)
+{
+	int err = 0;
+
+	spin_lock_word(&r->lock);
+	if (!r->attached || !r->data_size)
+		err = -EINVAL;
+	else
+		r->paused = on;
+	spin_unlock_word(&r->lock);
 	return err;
 }
 

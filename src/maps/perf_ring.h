@@ -56,9 +56,13 @@ void perf_ring_set_enabled(struct perf_ring *r, bool on);
 int perf_ring_mmap_check(struct perf_ring *r, size_t len, int prot, int flags, u64 off);
 void perf_ring_unmapped(struct perf_ring *r);
 
+/* PERF_EVENT_IOC_PAUSE_OUTPUT: while paused, writes fail with -ENOSPC and count as lost.
+ * 0, or -EINVAL when no ring with data pages is mapped. */
+int perf_ring_pause(struct perf_ring *r, bool on);
+
 /* bpf_perf_event_output's write from cpu: one sample of the frags' bytes.  0, or
  * -EOPNOTSUPP (the event is disabled or on another CPU), -ENOSPC (no ring mapped, or
- * full: the record counts as lost). */
+ * full or paused: the record counts as lost). */
 long perf_ring_output(struct perf_ring *r, u32 cpu, const struct perf_frag *frags, u32 nr);
 
 /* bpf_perf_event_read(_value) from cpu, as the kernel's perf_event_read_local: 0 with

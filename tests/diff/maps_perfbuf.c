@@ -669,6 +669,39 @@ static void sample_fields(void)
 	sched_setaffinity(0, sizeof(all), &all);
 }
 
+/* PERF_EVENT_IOC_PAUSE_OUTPUT: a paused ring loses what is written to it. */
+static void pause_output(void)
+{
+	int unmapped = open_output(0, false);
+	struct ring r;
+
+	out("pause without a ring: %d", errno_of(ioctl(unmapped, PERF_EVENT_IOC_PAUSE_OUTPUT, 1)));
+	close(unmapped);
+	if (!ring_open(&r, 0, 1))
+		return;
+	set_slot(map_fd(obj, "events"), 0, r.fd);
+	output(0, BPF_F_CURRENT_CPU, 8, 2, 1);
+	out("pause: %d", errno_of(ioctl(r.fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 1)));
+	output(0, BPF_F_CURRENT_CPU, 8, 1, 3);
+	out("output while paused: %lld", (long long)res[0]);
+	output(0, BPF_F_CURRENT_CPU, 8, 1, 4);
+	out("pause again: %d", errno_of(ioctl(r.fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 7)));
+	out("resume: %d", errno_of(ioctl(r.fd, PERF_EVENT_IOC_PAUSE_OUTPUT, 0)));
+	output(0, BPF_F_CURRENT_CPU, 8, 1, 5);
+	out("output after: %lld", (long long)res[0]);
+	ring_dump(&r, 5);
+	clear_slots(map_fd(obj, "events"));
+	munmap((void *)r.page, r.len);
+	close(r.fd);
+	int none = open_output(0, false);
+	void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, none, 0);
+	out("pause a ring of no data pages: %d",
+	    errno_of(ioctl(none, PERF_EVENT_IOC_PAUSE_OUTPUT, 1)));
+	if (p != MAP_FAILED)
+		munmap(p, PAGE);
+	close(none);
+}
+
 #define MAX_SEEN 512
 static struct seen {
 	int cpu;
@@ -772,6 +805,7 @@ int main(void)
 	wakeups(false, 0);
 	big_records();
 	sample_fields();
+	pause_output();
 	perf_buffer();
 	entry_lifetime(); /* last: it closes the events map's descriptor */
 	bpf_object__close(obj);
