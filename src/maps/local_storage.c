@@ -174,9 +174,20 @@ static void thread_exit(void *arg)
 	pthread_mutex_unlock(&ls_lock);
 }
 
+/* A fork's child is a new task: the forking thread's owner (copied with the process) is
+ * not its own. */
+static void forget_self(void)
+{
+	if (self_owner)
+		pthread_setspecific(exit_key, NULL);
+	self_owner = NULL;
+	self_cache.map = NULL;
+}
+
 static void exit_key_init(void)
 {
 	pthread_key_create(&exit_key, thread_exit);
+	pthread_atfork(NULL, NULL, forget_self);
 }
 
 /* True when task id is the thread calling now (not a caller the runtime serves). */

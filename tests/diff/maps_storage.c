@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/btf.h>
@@ -223,6 +224,19 @@ static int put(int fd, int key, __u64 count, __u64 tag, __u64 flags)
 	return errno_of(bpf_map_update_elem(fd, &key, &v, flags));
 }
 
+/* The count a forked child's task gets from the program: its own (a new task). */
+static int child_count(void)
+{
+	int status = 0;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(run_quiet("task_get", BPF_LOCAL_STORAGE_GET_F_CREATE, 0, 0) ? 99 :
+										    (int)res[1]);
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void task_user(void)
 {
 	int m = map_fd(obj, "tasks"), pfd = pidfd_of(getpid(), 0), null = open("/dev/null", 0);
@@ -259,6 +273,7 @@ static void task_user(void)
 	out("program get CREATE: found %lld count %lld tag %lld", res[0], res[1], res[2]);
 	run("task_get", BPF_LOCAL_STORAGE_GET_F_CREATE, 0, 0);
 	out("program get CREATE again: found %lld count %lld", res[0], res[1]);
+	out("a forked child's own count: %d", child_count());
 	struct val init = { 40, 42 };
 	__u32 k = 0;
 	CHECK(!bpf_map_update_elem(map_fd(obj, "inits"), &k, &init, BPF_ANY), "inits");
