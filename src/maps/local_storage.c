@@ -13,7 +13,7 @@
  * Death.  A task's storage dies when the thread exits: the calling thread's own task is
  * released by a thread-exit destructor; a task of another thread or process holds a
  * pidfd, polled whenever that owner is looked up, so a dead task is never found again
- * (its thread id may be reused).  Sockets, cgroups and inodes are not watched: their
+ * (its thread id may be reused), and by a sweep of all of them every 64 such owners made.  Sockets, cgroups and inodes are not watched: their
  * storage lives until deleted or until the map goes.  A map frees every value it holds.
  *
  * Memory.  Values live in the map's value region (map.h), one slot each, reused after a
@@ -217,6 +217,25 @@ static bool task_exited(const struct ls_owner *o)
 	return o->pidfd >= 0 && sys_raw(SYS_poll, (long)&p, 1, 0, 0, 0, 0) == 1;
 }
 
+/* Every LS_SWEEP_EVERY polled task owners made, the exited ones among all go: a task
+ * nobody looks up again does not keep its values and pidfd for ever. */
+#define LS_SWEEP_EVERY 64u
+static void sweep_exited(void)
+{
+	static u32 made;
+
+	if (++made % LS_SWEEP_EVERY)
+		return;
+	for (u32 b = 0; b < LS_BUCKETS; b++) {
+		struct ls_owner *o = registry[b], *next;
+		for (; o; o = next) {
+			next = o->next;
+			if (!o->local && task_exited(o))
+				owner_destroy(o);
+		}
+	}
+}
+
 /* The owner (kind, id), or NULL; with create, made when missing (NULL: no memory, or a
  * task that is gone). */
 static struct ls_owner *owner_find(u32 kind, const struct ls_ident *id, bool create)
@@ -249,6 +268,8 @@ static struct ls_owner *owner_find(u32 kind, const struct ls_ident *id, bool cre
 			free(o);
 			return NULL;
 		}
+		sweep_exited();
+		p = owner_link(kind, id); /* the sweep may have changed the chain */
 	}
 	*p = o;
 	return o;
