@@ -20,6 +20,13 @@ HELPER(map_push_elem);
 HELPER(map_pop_elem);
 HELPER(map_peek_elem);
 
+/* kfunc_obj.c: kptrs */
+HELPER(kptr_xchg);
+
+/* kfunc_graph.c: true while a bpf_rbtree_add callback runs on this thread (it holds the
+ * tree's lock, which it may not release) */
+bool graph_callback_running(void);
+
 /* misc.c: time, identity, random numbers, strings, bpf_loop */
 HELPER(ktime_get_ns);
 HELPER(ktime_get_boot_ns);
@@ -60,6 +67,17 @@ HELPER(redirect);
 HELPER(redirect_map);
 HELPER(redirect_peer);
 HELPER(redirect_neigh);
+HELPER(sk_redirect_map);
+HELPER(sk_redirect_hash);
+HELPER(msg_redirect_map);
+HELPER(msg_redirect_hash);
+HELPER(sock_map_update);
+HELPER(sock_hash_update);
+
+/* perf_output.c: bpf_perf_event_output (and its skb and xdp forms), perf_event_read(_value) */
+HELPER(perf_event_output);
+HELPER(perf_event_read);
+HELPER(perf_event_read_value);
 
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
@@ -96,8 +114,8 @@ HELPER(get_current_task_btf);
 /* The current task image's bytes [addr, addr+size) of this thread, or NULL: probe reads
  * find them there even where caller memory is another process's (the shared runtime). */
 const void *task_image_at(u64 addr, u64 size);
-/* True when addr is the calling thread's task image (what bpf_get_current_task_btf gave). */
-bool task_image_is_current(u64 addr);
+/* True when addr is the calling thread's task (what bpf_get_current_task_btf returned). */
+bool task_is_current(u64 addr);
 
 /* storage.c: local storage (maps/local_storage.h) */
 HELPER(task_storage_get);

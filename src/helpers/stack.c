@@ -164,7 +164,7 @@ HELPER(get_stack)
 /* Only the running task is modelled: its stack is bpf_get_stack's. */
 HELPER(get_task_stack)
 {
-	if (!task_image_is_current(r1)) {
+	if (!task_is_current(r1)) {
 		vm_fault(x,
 			 "bpfrun: bpf_get_task_stack: no task but the current one bpfrun models "
 			 "at 0x%llx",

@@ -45,7 +45,7 @@ static int owner_arg(struct exec_ctx *x, u32 type, u64 ptr, struct ls_ident *id,
 {
 	if (!ptr)
 		return 0;
-	if (type == BPF_MAP_TYPE_TASK_STORAGE && task_image_is_current(ptr)) {
+	if (type == BPF_MAP_TYPE_TASK_STORAGE && task_is_current(ptr)) {
 		current_task_ident(id);
 		return 1;
 	}

@@ -222,6 +222,11 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_LINK_GET_NEXT_ID, link_get_next_id, next_id),
 	CMD(BPF_LINK_GET_FD_BY_ID, link_get_fd_by_id, link_id),
 	CMD(BPF_PROG_BIND_MAP, prog_bind_map, prog_bind_map.flags),
+	/* up to expected_revision (Linux 6.6: the u64 after replace_bpf_fd) */
+	[BPF_PROG_ATTACH] = { prog_attach, ATTR_END(replace_bpf_fd) + 12 },
+	[BPF_PROG_DETACH] = { prog_detach, ATTR_END(replace_bpf_fd) + 12 },
+	/* up to revision (Linux 6.6: the u64 after link_attach_flags) */
+	[BPF_PROG_QUERY] = { prog_query, ATTR_END(query.prog_attach_flags) + 24 },
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the
@@ -244,6 +249,8 @@ static int write_back(union bpf_attr *uattr, const union bpf_attr *before,
 static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 {
 	union bpf_attr attr, out, before;
+	if (cmd == BPFRUN_BPF_FIRE) /* bpfrun's own command (bpfrun.h), not in the table */
+		return link_fire_command(uattr, size);
 	int err = check_uarg_tail_zero(uattr, sizeof(attr), size);
 
 	if (err)
