@@ -13,18 +13,21 @@
  * Death.  A task's storage dies when the thread exits: the calling thread's own task is
  * released by a thread-exit destructor; a task of another thread or process holds a
  * pidfd, polled whenever that owner is looked up, so a dead task is never found again
- * (its thread id may be reused), and by a sweep of all of them every 64 such owners made.  Sockets, cgroups and inodes are not watched: their
- * storage lives until deleted or until the map goes.  A map frees every value it holds.
+ * (its thread id may be reused), and by a sweep of all of them every 64 such owners
+ * made.  Sockets, cgroups and inodes are not watched: their storage lives until deleted
+ * or until the map goes (a new socket, cgroup or file never finds it).  A map frees
+ * every value it holds.
  *
  * Memory.  Values live in the map's value region (map.h), one slot each, reused after a
  * delete and never unmapped before the map: a program's pointer to a deleted value
  * stays harmless.  The region has room for LS_REGION_BYTES of values; a get or update
  * beyond that fails as the kernel's allocation would (NULL, ENOMEM).
  *
- * Locking: ls_lock (a mutex, leaf) guards the owner registry, every owner's element list
- * and every map's slot table; lookups take it too, but for a thread's repeated get of
- * its own task's value (a per-thread cache, valid while the generation ls_gen, bumped
- * under the lock at every release, has not moved).  Values are read and written by
+ * Locking: ls_lock (a mutex) guards the owner registry, every owner's element list and
+ * every map's slot table; lookups take it too, but for a thread's repeated get of its own
+ * task's value (a per-thread cache, valid while the generation ls_gen, bumped under the
+ * lock at every release, has not moved).  A released value's kptr destructor runs under
+ * it (and takes the object heap's lock, never this one).  Values are read and written by
  * programs without it, as in the kernel, and by user space under their bpf_spin_lock
  * with BPF_F_LOCK.
  */
@@ -654,5 +657,6 @@ const struct map_ops local_storage_map_ops = {
 	.delete_user = ls_delete_user,
 	.get_next_key = ls_get_next_key,
 	.check_btf = ls_check_btf,
-	.field_kinds = FIELD_BIT(FIELD_SPIN_LOCK),
+	/* the kernel's map_check_btf: spin locks and kptrs, no timers or graph roots */
+	.field_kinds = FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_KPTR),
 };

@@ -147,6 +147,32 @@ static const struct create storage_cases[] = {
 	{ "bpf_timer", NP, 4, 32, 0, 1, 7, "bpf_timer" },
 };
 
+/* A value holding a referenced kptr to the kernel's task_struct (kptrs are allowed in
+ * local storage, timers are not): 0 or -errno of the create. */
+static int kptr_create(__u32 type)
+{
+	struct btf *b = btf__new_empty();
+
+	btf__add_int(b, "int", 4, BTF_INT_SIGNED);       /* 1 */
+	btf__add_int(b, "long long unsigned int", 8, 0); /* 2 */
+	btf__add_struct(b, "task_struct", 0);            /* 3 */
+	btf__add_type_tag(b, "kptr", 3);                 /* 4 */
+	btf__add_ptr(b, 4);                              /* 5 */
+	btf__add_struct(b, "val", 16);                   /* 6 */
+	btf__add_field(b, "p", 5, 0, 0);
+	btf__add_field(b, "n", 2, 64, 0);
+	int btf = btf__load_into_kernel(b) ? -1 : dup(btf__fd(b));
+	btf__free(b);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = NP, .btf_fd = btf, .btf_key_type_id = 1,
+		    .btf_value_type_id = 6);
+	int fd = bpf_map_create(type, NULL, 4, 16, 0, &o), ret = fd >= 0 ? 0 : -errno;
+
+	if (fd >= 0)
+		close(fd);
+	close(btf);
+	return ret;
+}
+
 /* The largest value size type accepts (binary search between 1 and 65535). */
 static __u32 largest_value(__u32 type)
 {
@@ -180,6 +206,7 @@ static void storage_creates(void)
 		struct create big = { "", NP, 4, 65535, 0, 1, 5, NULL };
 		out("create %s storage, value_size 65535: %d", types[t].name,
 		    create(types[t].type, &big));
+		out("create %s storage, a kptr: %d", types[t].name, kptr_create(types[t].type));
 	}
 	out("largest task storage value: %u", largest_value(BPF_MAP_TYPE_TASK_STORAGE));
 }
