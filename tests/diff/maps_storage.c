@@ -523,8 +523,8 @@ static void stacks(void)
 	out("kernel stack: %s, again the same id: %d", id_text(a, b1), a == b);
 	out("skip 100: %lld", stackid(0, 100));
 	out("flags 1 << 12: %lld", stackid(0, 1 << 12));
-	__s64 u = stackid(0, BPF_F_USER_STACK);
-	out("user stack: %s, another id: %d", id_text(u, b2), u != a);
+	__s64 u = stackid(3, BPF_F_USER_STACK);
+	out("user stack: %s", id_text(u, b2));
 	key = (__u32)a;
 	int err = errno_of(bpf_map_lookup_elem(m, &key, v));
 	int depth = 0;
@@ -541,8 +541,9 @@ static void stacks(void)
 		n++;
 	out("ids walked: %d", n);
 	key = (__u32)u;
-	out("lookup_and_delete: %d", errno_of(bpf_map_lookup_and_delete_elem(m, &key, v)));
-	out("lookup after lookup_and_delete: %d", errno_of(bpf_map_lookup_elem(m, &key, v)));
+	int um = map_fd(obj, "ustacks");
+	out("lookup_and_delete: %d", errno_of(bpf_map_lookup_and_delete_elem(um, &key, v)));
+	out("lookup after lookup_and_delete: %d", errno_of(bpf_map_lookup_elem(um, &key, v)));
 	key = (__u32)a;
 	out("delete: %d", errno_of(bpf_map_delete_elem(m, &key)));
 	out("delete again: %d", errno_of(bpf_map_delete_elem(m, &key)));
@@ -562,10 +563,10 @@ static void stacks(void)
 	key = (__u32)bid;
 	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "stackb"), &key, ids));
 	out("build-id lookup: %d, first status %d, ip set %d", err, ids[0].status, ids[0].ip != 0);
-	bid = stackid(2, BPF_F_USER_STACK);
+	bid = stackid(4, BPF_F_USER_STACK);
 	key = (__u32)bid;
 	memset(ids, 0, sizeof(ids));
-	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "stackb"), &key, ids));
+	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "ustackb"), &key, ids));
 	int valid = 0;
 	for (int i = 0; i < 8; i++)
 		valid += ids[i].status == BPF_STACK_BUILD_ID_VALID;
