@@ -13,18 +13,21 @@
  * Death.  A task's storage dies when the thread exits: the calling thread's own task is
  * released by a thread-exit destructor; a task of another thread or process holds a
  * pidfd, polled whenever that owner is looked up, so a dead task is never found again
- * (its thread id may be reused).  Sockets, cgroups and inodes are not watched: their
- * storage lives until deleted or until the map goes.  A map frees every value it holds.
+ * (its thread id may be reused), and by a sweep of all of them every 64 such owners
+ * made.  Sockets, cgroups and inodes are not watched: their storage lives until deleted
+ * or until the map goes (a new socket, cgroup or file never finds it).  A map frees
+ * every value it holds.
  *
  * Memory.  Values live in the map's value region (map.h), one slot each, reused after a
  * delete and never unmapped before the map: a program's pointer to a deleted value
  * stays harmless.  The region has room for LS_REGION_BYTES of values; a get or update
  * beyond that fails as the kernel's allocation would (NULL, ENOMEM).
  *
- * Locking: ls_lock (a mutex, leaf) guards the owner registry, every owner's element list
- * and every map's slot table; lookups take it too, but for a thread's repeated get of
- * its own task's value (a per-thread cache, valid while the generation ls_gen, bumped
- * under the lock at every release, has not moved).  Values are read and written by
+ * Locking: ls_lock (a mutex) guards the owner registry, every owner's element list and
+ * every map's slot table; lookups take it too, but for a thread's repeated get of its own
+ * task's value (a per-thread cache, valid while the generation ls_gen, bumped under the
+ * lock at every release, has not moved).  A released value's kptr destructor runs under
+ * it (and takes the object heap's lock, never this one).  Values are read and written by
  * programs without it, as in the kernel, and by user space under their bpf_spin_lock
  * with BPF_F_LOCK.
  */
@@ -174,9 +177,20 @@ static void thread_exit(void *arg)
 	pthread_mutex_unlock(&ls_lock);
 }
 
+/* A fork's child is a new task: the forking thread's owner (copied with the process) is
+ * not its own. */
+static void forget_self(void)
+{
+	if (self_owner)
+		pthread_setspecific(exit_key, NULL);
+	self_owner = NULL;
+	self_cache.map = NULL;
+}
+
 static void exit_key_init(void)
 {
 	pthread_key_create(&exit_key, thread_exit);
+	pthread_atfork(NULL, NULL, forget_self);
 }
 
 /* True when task id is the thread calling now (not a caller the runtime serves). */
@@ -204,6 +218,25 @@ static bool task_exited(const struct ls_owner *o)
 	struct pollfd p = { .fd = o->pidfd, .events = POLLIN };
 
 	return o->pidfd >= 0 && sys_raw(SYS_poll, (long)&p, 1, 0, 0, 0, 0) == 1;
+}
+
+/* Every LS_SWEEP_EVERY polled task owners made, the exited ones among all go: a task
+ * nobody looks up again does not keep its values and pidfd for ever. */
+#define LS_SWEEP_EVERY 64u
+static void sweep_exited(void)
+{
+	static u32 made;
+
+	if (++made % LS_SWEEP_EVERY)
+		return;
+	for (u32 b = 0; b < LS_BUCKETS; b++) {
+		struct ls_owner *o = registry[b], *next;
+		for (; o; o = next) {
+			next = o->next;
+			if (!o->local && task_exited(o))
+				owner_destroy(o);
+		}
+	}
 }
 
 /* The owner (kind, id), or NULL; with create, made when missing (NULL: no memory, or a
@@ -238,6 +271,8 @@ static struct ls_owner *owner_find(u32 kind, const struct ls_ident *id, bool cre
 			free(o);
 			return NULL;
 		}
+		sweep_exited();
+		p = owner_link(kind, id); /* the sweep may have changed the chain */
 	}
 	*p = o;
 	return o;
@@ -622,5 +657,6 @@ const struct map_ops local_storage_map_ops = {
 	.delete_user = ls_delete_user,
 	.get_next_key = ls_get_next_key,
 	.check_btf = ls_check_btf,
-	.field_kinds = FIELD_BIT(FIELD_SPIN_LOCK),
+	/* the kernel's map_check_btf: spin locks and kptrs, no timers or graph roots */
+	.field_kinds = FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_KPTR),
 };

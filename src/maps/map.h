@@ -221,9 +221,6 @@ int map_check_kernel_bytes(u64 bytes);
 void *map_reserve(size_t len);
 /* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
 u64 map_random_seed(void);
-/* The kernel's jhash2 over len / 4 u32 words (len a multiple of 4), else its jhash over
- * len bytes (bloom.c). */
-u32 map_jhash(const void *key, u32 len, u32 initval);
 /* The least power of two >= n, at most 2^31 (callers refuse larger n first). */
 static inline u32 map_roundup_pow2(u32 n)
 {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jhash.h"
 #include "stackmap.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"

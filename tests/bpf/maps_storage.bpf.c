@@ -77,6 +77,23 @@ struct {
 	__uint(value_size, 8 * sizeof(struct bpf_stack_build_id));
 } stackb SEC(".maps");
 
+/* User stacks go to maps of their own: with addresses randomised at each start, a user
+ * and a kernel stack would otherwise share a bucket now and then. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 127 * sizeof(__u64));
+} ustacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(map_flags, BPF_F_STACK_BUILD_ID);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 8 * sizeof(struct bpf_stack_build_id));
+} ustackb SEC(".maps");
+
 static __u64 *arg(void)
 {
 	__u32 k = 0;
@@ -142,7 +159,8 @@ int cgrp_null(void *ctx)
 	return 0;
 }
 
-/* args: which map (0 stacks, 1 stack1, 2 stackb), flags.  res: the id. */
+/* args: which map (0 stacks, 1 stack1, 2 stackb, 3 ustacks, 4 ustackb), flags.  res: the
+ * id. */
 SEC("raw_tp/sys_enter")
 int stackid(void *ctx)
 {
@@ -155,8 +173,12 @@ int stackid(void *ctx)
 		r[0] = bpf_get_stackid(ctx, &stacks, a[1]);
 	else if (a[0] == 1)
 		r[0] = bpf_get_stackid(ctx, &stack1, a[1]);
-	else
+	else if (a[0] == 2)
 		r[0] = bpf_get_stackid(ctx, &stackb, a[1]);
+	else if (a[0] == 3)
+		r[0] = bpf_get_stackid(ctx, &ustacks, a[1]);
+	else
+		r[0] = bpf_get_stackid(ctx, &ustackb, a[1]);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/btf.h>
@@ -146,6 +147,32 @@ static const struct create storage_cases[] = {
 	{ "bpf_timer", NP, 4, 32, 0, 1, 7, "bpf_timer" },
 };
 
+/* A value holding a referenced kptr to the kernel's task_struct (kptrs are allowed in
+ * local storage, timers are not): 0 or -errno of the create. */
+static int kptr_create(__u32 type)
+{
+	struct btf *b = btf__new_empty();
+
+	btf__add_int(b, "int", 4, BTF_INT_SIGNED);       /* 1 */
+	btf__add_int(b, "long long unsigned int", 8, 0); /* 2 */
+	btf__add_struct(b, "task_struct", 0);            /* 3 */
+	btf__add_type_tag(b, "kptr", 3);                 /* 4 */
+	btf__add_ptr(b, 4);                              /* 5 */
+	btf__add_struct(b, "val", 16);                   /* 6 */
+	btf__add_field(b, "p", 5, 0, 0);
+	btf__add_field(b, "n", 2, 64, 0);
+	int btf = btf__load_into_kernel(b) ? -1 : dup(btf__fd(b));
+	btf__free(b);
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = NP, .btf_fd = btf, .btf_key_type_id = 1,
+		    .btf_value_type_id = 6);
+	int fd = bpf_map_create(type, NULL, 4, 16, 0, &o), ret = fd >= 0 ? 0 : -errno;
+
+	if (fd >= 0)
+		close(fd);
+	close(btf);
+	return ret;
+}
+
 /* The largest value size type accepts (binary search between 1 and 65535). */
 static __u32 largest_value(__u32 type)
 {
@@ -179,6 +206,7 @@ static void storage_creates(void)
 		struct create big = { "", NP, 4, 65535, 0, 1, 5, NULL };
 		out("create %s storage, value_size 65535: %d", types[t].name,
 		    create(types[t].type, &big));
+		out("create %s storage, a kptr: %d", types[t].name, kptr_create(types[t].type));
 	}
 	out("largest task storage value: %u", largest_value(BPF_MAP_TYPE_TASK_STORAGE));
 }
@@ -223,6 +251,19 @@ static int put(int fd, int key, __u64 count, __u64 tag, __u64 flags)
 	return errno_of(bpf_map_update_elem(fd, &key, &v, flags));
 }
 
+/* The count a forked child's task gets from the program: its own (a new task). */
+static int child_count(void)
+{
+	int status = 0;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(run_quiet("task_get", BPF_LOCAL_STORAGE_GET_F_CREATE, 0, 0) ? 99 :
+										    (int)res[1]);
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void task_user(void)
 {
 	int m = map_fd(obj, "tasks"), pfd = pidfd_of(getpid(), 0), null = open("/dev/null", 0);
@@ -259,6 +300,7 @@ static void task_user(void)
 	out("program get CREATE: found %lld count %lld tag %lld", res[0], res[1], res[2]);
 	run("task_get", BPF_LOCAL_STORAGE_GET_F_CREATE, 0, 0);
 	out("program get CREATE again: found %lld count %lld", res[0], res[1]);
+	out("a forked child's own count: %d", child_count());
 	struct val init = { 40, 42 };
 	__u32 k = 0;
 	CHECK(!bpf_map_update_elem(map_fd(obj, "inits"), &k, &init, BPF_ANY), "inits");
@@ -481,8 +523,8 @@ static void stacks(void)
 	out("kernel stack: %s, again the same id: %d", id_text(a, b1), a == b);
 	out("skip 100: %lld", stackid(0, 100));
 	out("flags 1 << 12: %lld", stackid(0, 1 << 12));
-	__s64 u = stackid(0, BPF_F_USER_STACK);
-	out("user stack: %s, another id: %d", id_text(u, b2), u != a);
+	__s64 u = stackid(3, BPF_F_USER_STACK);
+	out("user stack: %s", id_text(u, b2));
 	key = (__u32)a;
 	int err = errno_of(bpf_map_lookup_elem(m, &key, v));
 	int depth = 0;
@@ -499,8 +541,9 @@ static void stacks(void)
 		n++;
 	out("ids walked: %d", n);
 	key = (__u32)u;
-	out("lookup_and_delete: %d", errno_of(bpf_map_lookup_and_delete_elem(m, &key, v)));
-	out("lookup after lookup_and_delete: %d", errno_of(bpf_map_lookup_elem(m, &key, v)));
+	int um = map_fd(obj, "ustacks");
+	out("lookup_and_delete: %d", errno_of(bpf_map_lookup_and_delete_elem(um, &key, v)));
+	out("lookup after lookup_and_delete: %d", errno_of(bpf_map_lookup_elem(um, &key, v)));
 	key = (__u32)a;
 	out("delete: %d", errno_of(bpf_map_delete_elem(m, &key)));
 	out("delete again: %d", errno_of(bpf_map_delete_elem(m, &key)));
@@ -520,10 +563,10 @@ static void stacks(void)
 	key = (__u32)bid;
 	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "stackb"), &key, ids));
 	out("build-id lookup: %d, first status %d, ip set %d", err, ids[0].status, ids[0].ip != 0);
-	bid = stackid(2, BPF_F_USER_STACK);
+	bid = stackid(4, BPF_F_USER_STACK);
 	key = (__u32)bid;
 	memset(ids, 0, sizeof(ids));
-	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "stackb"), &key, ids));
+	err = errno_of(bpf_map_lookup_elem(map_fd(obj, "ustackb"), &key, ids));
 	int valid = 0;
 	for (int i = 0; i < 8; i++)
 		valid += ids[i].status == BPF_STACK_BUILD_ID_VALID;

@@ -3,7 +3,9 @@
  * main thread reads and deletes theirs by pidfd, then the map goes while the threads
  * still live, and the threads exit after it.  Each thread's count restarts at 1 after a
  * delete and never exceeds its runs; nothing crashes or leaks.  A task pointer that is no
- * task faults the run (the kernel's verifier refuses it). */
+ * task faults the run (the kernel's verifier refuses it).  Values given to threads that
+ * then exit do not keep a descriptor each for ever. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -54,6 +56,59 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+struct short_life {
+	pthread_barrier_t b;
+	pid_t tid;
+};
+
+static void *short_life(void *arg)
+{
+	struct short_life *l = arg;
+
+	__atomic_store_n(&l->tid, gettid(), __ATOMIC_RELEASE);
+	pthread_barrier_wait(&l->b); /* the main thread gives it a value */
+	pthread_barrier_wait(&l->b);
+	return NULL;
+}
+
+/* Values user space gives other threads hold a pidfd each (to see them exit): threads
+ * that exit and are never looked up again do not keep them for ever. */
+static void exited_owners(void)
+{
+	int before = open_fds(), m = map_fd(obj, "counts");
+	bool ok = true;
+
+	for (int i = 0; i < 200; i++) {
+		struct short_life l = { .tid = 0 };
+		pthread_t t;
+		__u64 v = 1;
+		pthread_barrier_init(&l.b, NULL, 2);
+		pthread_create(&t, NULL, short_life, &l);
+		pthread_barrier_wait(&l.b);
+		int pfd = (int)syscall(SYS_pidfd_open, __atomic_load_n(&l.tid, __ATOMIC_ACQUIRE),
+				       O_EXCL);
+		ok &= pfd >= 0 && !bpf_map_update_elem(m, &pfd, &v, BPF_ANY);
+		close(pfd);
+		pthread_barrier_wait(&l.b);
+		pthread_join(t, NULL);
+		pthread_barrier_destroy(&l.b);
+	}
+	CHECK(ok, "values for the threads");
+	CHECK(open_fds() - before < 100, "descriptors kept: %d", open_fds() - before);
+}
+
 int main(void)
 {
 	pthread_t t[THREADS];
@@ -61,6 +116,7 @@ int main(void)
 
 	obj = load_obj("maps_storage_race");
 	CHECK(run("forged", &ret) == -EFAULT, "a forged task pointer faults");
+	exited_owners();
 	pthread_barrier_init(&done_running, NULL, THREADS + 1);
 	pthread_barrier_init(&map_gone, NULL, THREADS + 1);
 	for (long i = 0; i < THREADS; i++)
