@@ -11,19 +11,21 @@
 #include "../maps/sockmap.h"
 
 /* A redirect to the socket at key (a u32 for SOCKMAP, the key's bytes for SOCKHASH):
- * flags other than BPF_F_INGRESS, another map type or no socket drop the packet; else
- * the socket is the run's target (helpers/redirect.h). */
-static u64 sock_redirect(struct exec_ctx *x, u64 map_arg, const void *key, u64 flags)
+ * flags other than BPF_F_INGRESS, another map type, no socket or one that may not be
+ * redirected to (a listening one ...) drop the packet, and a message may leave through
+ * TCP sockets only; else the socket is the run's target (helpers/redirect.h). */
+static u64 sock_redirect(struct exec_ctx *x, u64 map_arg, const void *key, u64 flags, bool msg)
 {
 	struct bpf_map *map = vm_map_arg(x, map_arg);
-	u64 cookie;
+	struct sock_target t;
 	u32 key32 = 0;
 
 	if (!map || !key || (flags & ~(u64)BPF_F_INGRESS) || !is_sock_map(map) ||
-	    !sock_map_target(map, key, &cookie))
+	    !sock_map_target(map, key, &t) || !t.redirect_ok ||
+	    (msg && !(flags & BPF_F_INGRESS) && !t.tcp))
 		return SK_DROP;
 	memcpy(&key32, key, map->key_size < 4 ? map->key_size : 4);
-	redirect_set_socket(map, key32, cookie, flags);
+	redirect_set_socket(map, key32, t.cookie, flags);
 	return SK_PASS;
 }
 
@@ -39,24 +41,24 @@ HELPER(sk_redirect_map)
 {
 	u32 key = (u32)r3;
 
-	return sock_redirect(x, r2, &key, r4);
+	return sock_redirect(x, r2, &key, r4, false);
 }
 
 HELPER(sk_redirect_hash)
 {
-	return sock_redirect(x, r2, hash_key(x, r2, r3), r4);
+	return sock_redirect(x, r2, hash_key(x, r2, r3), r4, false);
 }
 
 HELPER(msg_redirect_map)
 {
 	u32 key = (u32)r3;
 
-	return sock_redirect(x, r2, &key, r4);
+	return sock_redirect(x, r2, &key, r4, true);
 }
 
 HELPER(msg_redirect_hash)
 {
-	return sock_redirect(x, r2, hash_key(x, r2, r3), r4);
+	return sock_redirect(x, r2, hash_key(x, r2, r3), r4, true);
 }
 
 /* The kernel adds the context's socket, and only from an established callback; a run

@@ -1,5 +1,6 @@
 /* An sk_skb stream verdict for tests/linked/sockmap_fire.c: data whose first byte is 'r'
- * goes to the socket at key 1 (BPF_F_INGRESS), 'x' to the empty key 3, anything else
+ * goes to the socket at key 1 (BPF_F_INGRESS), 'x' to the empty key 3, 'l' to the
+ * listening socket at key 2, anything else
  * passes; the verdict also records what the context shows in `seen`. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -36,5 +37,7 @@ int verdict(struct __sk_buff *skb)
 		return bpf_sk_redirect_map(skb, &socks, 1, BPF_F_INGRESS);
 	if (*c == 'x')
 		return bpf_sk_redirect_map(skb, &socks, 3, 0);
+	if (*c == 'l')
+		return bpf_sk_redirect_map(skb, &socks, 2, 0);
 	return SK_PASS;
 }

@@ -81,6 +81,11 @@ int main(void)
 	      "no context at all: SK_DROP");
 	CHECK(bpfrun_fire("sk_skb/socks/2", "pass", 4, &ret) == -1 && errno == ENOENT,
 	      "no socket at key 2: ENOENT");
+	unsigned k2 = 2;
+	unsigned long long v2 = (unsigned)lst;
+	CHECK(!bpf_map_update_elem(map, &k2, &v2, 0), "the listening socket at key 2");
+	CHECK(bpfrun_fire("sk_skb/socks/0", "l", 1, &ret) == 0 && ret == SK_DROP,
+	      "no redirect to a listening socket: SK_DROP (%llu)", (unsigned long long)ret);
 	CHECK(bpfrun_fire("sk_skb/nosuchmap/0", "pass", 4, &ret) == -1 && errno == ENOENT,
 	      "no such map: ENOENT");
 	CHECK(bpfrun_fire("sk_skb/socks", "pass", 4, &ret) == -1 && errno == EINVAL,
