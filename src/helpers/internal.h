@@ -66,6 +66,8 @@ HELPER(msg_redirect_map);
 HELPER(msg_redirect_hash);
 HELPER(sock_map_update);
 HELPER(sock_hash_update);
+HELPER(msg_apply_bytes);
+HELPER(msg_cork_bytes);
 
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);

@@ -206,6 +206,18 @@ struct bpf_prog *sock_map_verdict(struct bpf_map *map)
 	return p;
 }
 
+struct bpf_prog *sock_map_msg_verdict(struct bpf_map *map)
+{
+	struct sock_map *m = sm_of(map);
+
+	spin_lock_word(&m->lock);
+	struct bpf_prog *p = m->prog[PROG_MSG];
+	if (p)
+		prog_get(p);
+	spin_unlock_word(&m->lock);
+	return p;
+}
+
 int sock_map_dup_fd(struct bpf_map *map, const void *key)
 {
 	struct sock_map *m = sm_of(map);

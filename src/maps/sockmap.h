@@ -38,6 +38,8 @@ bool sock_map_target(struct bpf_map *map, const void *key, struct sock_target *t
  * reference for the caller, or NULL; and a new descriptor of the socket at key (the
  * caller closes it), or -ENOENT. */
 struct bpf_prog *sock_map_verdict(struct bpf_map *map);
+/* The map's msg verdict program, referenced, or NULL. */
+struct bpf_prog *sock_map_msg_verdict(struct bpf_map *map);
 int sock_map_dup_fd(struct bpf_map *map, const void *key);
 
 #endif
