@@ -219,6 +219,19 @@ long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t
  * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
  * set; the fentry family: the function's return value as the programs left it). */
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
+/* The trigger API as a bpf(2) command, for a process the per-user runtime serves
+ * (`bpfrun exec`) with no libbpfrun.so in it, a static binary say:
+ * syscall(__NR_bpf, BPFRUN_BPF_FIRE, &attr, sizeof(attr)) fires the runtime's hook as
+ * bpfrun_fire() does, with its errors (the kernel refuses the command: EINVAL).  `bpfrun
+ * exec` preloads libbpfrun-client.so, whose bpfrun_fire() is this call.  In process
+ * (libbpfrun.so, bpfrun_bpf) the command fires the process's own hooks. */
+#define BPFRUN_BPF_FIRE 0x62720001
+struct bpfrun_fire_attr {
+	uint64_t hook; /* const char *: the hook, spelled as for bpfrun_fire */
+	uint64_t ctx;  /* const void *: the context, ctx_size bytes (at most 4096) */
+	uint64_t ctx_size;
+	uint64_t ret; /* uint64_t * or 0: read as *ret is, then the result */
+};
 /* ---- What bpfrun runs ----------------------------------------------------------
  * bpfrun implements part of the kernel's program and map types.  A type it does not
  * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also

@@ -101,6 +101,10 @@ static const struct helper_impl impls[] = {
 	IMPL(ringbuf_submit_dynptr, false),
 	IMPL(ringbuf_discard_dynptr, false),
 	IMPL(user_ringbuf_drain, false),
+	IMPL(perf_event_output, true),
+	IMPL(perf_event_read, true),
+	IMPL(perf_event_read_value, true),
+	IMPL(kptr_xchg, false),
 	IMPL(skb_adjust_room, false),
 	IMPL(skb_change_tail, false),
 	IMPL(skb_change_head, false),
@@ -159,6 +163,17 @@ static const struct helper_impl impls[] = {
 	IMPL(map_peek_elem, false),
 	IMPL(current_task_under_cgroup, false),
 	IMPL(skb_under_cgroup, false),
+	IMPL(task_storage_get, false),
+	IMPL(task_storage_delete, false),
+	IMPL(sk_storage_get, false),
+	IMPL(sk_storage_delete, false),
+	IMPL(inode_storage_get, false),
+	IMPL(inode_storage_delete, false),
+	IMPL(cgrp_storage_get, false),
+	IMPL(cgrp_storage_delete, false),
+	IMPL(get_stackid, true),
+	IMPL(get_stack, true),
+	IMPL(get_task_stack, false),
 };
 
 static struct helper_desc table[NR_HELPER_IDS];

@@ -11,6 +11,8 @@
 
 #include "bpfrun.h"
 #include "../lib/ksyms.h"
+#include "../lib/uaccess.h"
+#include "commands.h"
 #include "netdev.h"
 #include "../lib/sys.h"
 #include "../maps/sockmap.h"
@@ -257,4 +259,36 @@ int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 		return -1;
 	}
 	return 0;
+}
+
+/* BPFRUN_BPF_FIRE (bpfrun.h): the attr, the hook and the context are the caller's memory
+ * (another process's when the runtime serves the call), copied in first. */
+int link_fire_command(const void *uattr, u32 size)
+{
+	struct bpfrun_fire_attr a = { 0 };
+	char hook[4300];
+	u8 ctx[MAX_CTX_SIZE];
+	u64 r = 0;
+
+	int err = check_uarg_tail_zero(uattr, sizeof(a), size);
+	if (err)
+		return err;
+	if (copy_from_user(&a, uattr, MIN((size_t)size, sizeof(a))))
+		return -EFAULT;
+	long n = strncpy_from_user(hook, u64_to_ptr(a.hook), sizeof(hook));
+	if (n < 0)
+		return -EFAULT;
+	if ((size_t)n == sizeof(hook) || a.ctx_size > MAX_CTX_SIZE)
+		return -EINVAL;
+	if (copy_from_user(ctx, u64_to_ptr(a.ctx), a.ctx_size) ||
+	    (a.ret && copy_from_user(&r, u64_to_ptr(a.ret), sizeof(r))))
+		return -EFAULT;
+	/* the programs run on our copies: a packet's test run reads them as "user" memory */
+	pid_t caller = uaccess_remote_pid();
+	uaccess_set_remote(0);
+	err = fire(hook, ctx, a.ctx_size, &r);
+	uaccess_set_remote(caller);
+	if (a.ret && copy_to_user(u64_to_ptr(a.ret), &r, sizeof(r)))
+		return -EFAULT;
+	return err;
 }

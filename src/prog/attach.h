@@ -85,4 +85,8 @@ int sk_msg_run(struct bpf_prog *prog, int sock, const void *data, u32 size, u32 
  * not NULL. */
 u32 attach_count(enum hook_kind kind, const char *name, const struct bpf_prog *prog);
 
+/* The ids of the programs attached at (kind, name) with role, in attach order: up to
+ * cap of them into ids; returns how many there are. */
+u32 attach_prog_ids(enum hook_kind kind, const char *name, u32 role, u32 *ids, u32 cap);
+
 #endif
