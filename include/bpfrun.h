@@ -212,6 +212,8 @@ long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t
  *                                         program; *ret: SK_PASS or SK_DROP; a redirect
  *                                         is in bpfrun_last_redirect (ENOENT: no such
  *                                         map, socket or verdict program)
+ *   "sk_msg/MAP/KEY"                     the same for data the socket sends, through
+ *                                         the map's msg verdict (ctx: the message)
  * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
  * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
  * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
@@ -242,9 +244,9 @@ int bpfrun_map_type_supported(uint32_t map_type);
  * A test run returns what the program returns, as the kernel's does, and moves no
  * packet; where the packet would have gone is recorded per thread.  After an XDP or tc
  * BPF_PROG_TEST_RUN whose program returned XDP_REDIRECT / TC_ACT_REDIRECT, or an sk_skb
- * verdict fired with bpfrun_fire("sk_skb/...") that returned SK_PASS after
- * bpf_sk_redirect_map / _hash, the target the redirect helpers set (the last call wins,
- * as in the kernel) is: */
+ * or sk_msg verdict fired with bpfrun_fire("sk_skb/..." / "sk_msg/...") that returned
+ * SK_PASS after bpf_sk_redirect_* / bpf_msg_redirect_*, the target the redirect helpers
+ * set (the last call wins, as in the kernel) is: */
 struct bpfrun_redirect {
 	uint32_t action;   /* the program's return value: XDP_REDIRECT, TC_ACT_REDIRECT, SK_PASS */
 	uint32_t ifindex;  /* the device (bpf_redirect*, or a devmap entry's), else 0 */
@@ -262,7 +264,7 @@ struct bpfrun_redirect {
 #define BPFRUN_REDIRECT_PEER 2      /* bpf_redirect_peer */
 #define BPFRUN_REDIRECT_NEIGH 3     /* bpf_redirect_neigh */
 #define BPFRUN_REDIRECT_BROADCAST 4 /* bpf_redirect_map with BPF_F_BROADCAST */
-#define BPFRUN_REDIRECT_SOCKET 5    /* bpf_sk_redirect_map / _hash (sk_skb, SK_PASS) */
+#define BPFRUN_REDIRECT_SOCKET 5    /* bpf_sk/msg_redirect_map / _hash (SK_PASS) */
 /* Fills *out for the calling thread's last test run: 0, or -ENOENT when it did not
  * redirect (no test run yet, another verdict, or no redirect helper call). */
 int bpfrun_last_redirect(struct bpfrun_redirect *out);

@@ -134,6 +134,8 @@ static const struct helper_impl impls[] = {
 	IMPL(msg_redirect_hash, false),
 	IMPL(sock_map_update, false),
 	IMPL(sock_hash_update, false),
+	IMPL(msg_apply_bytes, false),
+	IMPL(msg_cork_bytes, false),
 
 	IMPL(dynptr_from_mem, false),
 	IMPL(dynptr_read, false),

@@ -73,6 +73,8 @@ HELPER(msg_redirect_map);
 HELPER(msg_redirect_hash);
 HELPER(sock_map_update);
 HELPER(sock_hash_update);
+HELPER(msg_apply_bytes);
+HELPER(msg_cork_bytes);
 
 /* perf_output.c: bpf_perf_event_output (and its skb and xdp forms), perf_event_read(_value) */
 HELPER(perf_event_output);

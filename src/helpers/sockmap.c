@@ -1,29 +1,32 @@
 /* The socket-map helpers (net/core/sock_map.c): bpf_sk_redirect_map / _hash (sk_skb),
  * bpf_msg_redirect_map / _hash (sk_msg), bpf_sock_map_update / bpf_sock_hash_update
- * (sock_ops).  sk_skb verdicts run from bpfrun_fire("sk_skb/MAP/KEY"); a redirect moves
- * nothing (bpfrun does not own the host's sockets) but is the run's recorded target:
- * SK_PASS when the map has a socket at key, else SK_DROP.  sk_msg and sock_ops programs
+ * (sock_ops), bpf_msg_apply_bytes / cork_bytes.  sk_skb and sk_msg verdicts run from
+ * bpfrun_fire("sk_skb/MAP/KEY" or "sk_msg/MAP/KEY"); a redirect moves nothing (bpfrun
+ * does not own the host's sockets) but is the run's recorded target.  sock_ops programs
  * do not run here.  No state, no locking (the map locks itself). */
 #include <string.h>
 
 #include "internal.h"
 #include "redirect.h"
 #include "../maps/sockmap.h"
+#include "../pkt/pkt.h"
 
 /* A redirect to the socket at key (a u32 for SOCKMAP, the key's bytes for SOCKHASH):
- * flags other than BPF_F_INGRESS, another map type or no socket drop the packet; else
- * the socket is the run's target (helpers/redirect.h). */
-static u64 sock_redirect(struct exec_ctx *x, u64 map_arg, const void *key, u64 flags)
+ * flags other than BPF_F_INGRESS, another map type, no socket or one that may not be
+ * redirected to (a listening one ...) drop the packet, and a message may leave through
+ * TCP sockets only; else the socket is the run's target (helpers/redirect.h). */
+static u64 sock_redirect(struct exec_ctx *x, u64 map_arg, const void *key, u64 flags, bool msg)
 {
 	struct bpf_map *map = vm_map_arg(x, map_arg);
-	u64 cookie;
+	struct sock_target t;
 	u32 key32 = 0;
 
 	if (!map || !key || (flags & ~(u64)BPF_F_INGRESS) || !is_sock_map(map) ||
-	    !sock_map_target(map, key, &cookie))
+	    !sock_map_target(map, key, &t) || !t.redirect_ok ||
+	    (msg && !(flags & BPF_F_INGRESS) && !t.tcp))
 		return SK_DROP;
 	memcpy(&key32, key, map->key_size < 4 ? map->key_size : 4);
-	redirect_set_socket(map, key32, cookie, flags);
+	redirect_set_socket(map, key32, t.cookie, flags);
 	return SK_PASS;
 }
 
@@ -39,24 +42,55 @@ HELPER(sk_redirect_map)
 {
 	u32 key = (u32)r3;
 
-	return sock_redirect(x, r2, &key, r4);
+	return sock_redirect(x, r2, &key, r4, false);
 }
 
 HELPER(sk_redirect_hash)
 {
-	return sock_redirect(x, r2, hash_key(x, r2, r3), r4);
+	return sock_redirect(x, r2, hash_key(x, r2, r3), r4, false);
 }
 
 HELPER(msg_redirect_map)
 {
 	u32 key = (u32)r3;
 
-	return sock_redirect(x, r2, &key, r4);
+	return sock_redirect(x, r2, &key, r4, true);
 }
 
 HELPER(msg_redirect_hash)
 {
-	return sock_redirect(x, r2, hash_key(x, r2, r3), r4);
+	return sock_redirect(x, r2, hash_key(x, r2, r3), r4, true);
+}
+
+/* bpf_msg_apply_bytes / cork_bytes: the verdict applies to, or waits for, that many bytes;
+ * nothing is sent here, so only the numbers are kept. */
+static struct msg_state *msg_of(struct exec_ctx *x, u64 ctx)
+{
+	struct msg_state *st = pkt_state(x, PKT_MSG);
+
+	if (!st || ctx != (u64)(uintptr_t)x->ctx) {
+		vm_fault(x, "helper expects the program's sk_msg_md context in R1");
+		return NULL;
+	}
+	return st;
+}
+
+HELPER(msg_apply_bytes)
+{
+	struct msg_state *st = msg_of(x, r1);
+
+	if (st)
+		st->apply_bytes = (u32)r2;
+	return 0;
+}
+
+HELPER(msg_cork_bytes)
+{
+	struct msg_state *st = msg_of(x, r1);
+
+	if (st)
+		st->cork_bytes = (u32)r2;
+	return 0;
 }
 
 /* The kernel adds the context's socket, and only from an established callback; a run

@@ -1,8 +1,8 @@
 /* bpfrun_fire(): the trigger API (bpfrun.h).  It names a hook as libbpf's section names
  * do, resolves it to an attach point (prog/attach.h) and fires it.  Tracepoints attach
  * by the id tracefs gives them (that is what perf_event_open carries), so the name is
- * looked up there.  "sk_skb/MAP/KEY" names a socket map's socket instead: its verdict
- * program runs on the data (maps/sockmap.h).  No state, no locking. */
+ * looked up there.  "sk_skb/MAP/KEY" and "sk_msg/MAP/KEY" name a socket map's socket
+ * instead: the map's skb or msg verdict runs on the data (maps/sockmap.h).  No state, no locking. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 
 #define MAX_CTX_SIZE 4096u
 #define SK_SKB_PREFIX "sk_skb/"
+#define SK_MSG_PREFIX "sk_msg/" /* as long as SK_SKB_PREFIX */
 
 enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP, FIRE_LSM, FIRE_PACKET, FIRE_TC };
 
@@ -150,9 +151,9 @@ static struct bpf_map *sock_map_named(const char *spec, size_t len)
 	return NULL;
 }
 
-/* "MAP/KEY": data arriving at the socket at KEY (a u32) of socket map MAP runs through
- * the map's verdict program; its verdict in *ret. */
-static int fire_sk_skb(const char *spec, void *data, size_t size, u64 *ret)
+/* "MAP/KEY": data arriving at (sk_skb) or sent by (sk_msg) the socket at KEY (a u32) of
+ * socket map MAP runs through the map's verdict program; its verdict in *ret. */
+static int fire_sock(const char *spec, bool msg, void *data, size_t size, u64 *ret)
 {
 	const char *slash = strrchr(spec, '/');
 	char *end;
@@ -166,9 +167,13 @@ static int fire_sk_skb(const char *spec, void *data, size_t size, u64 *ret)
 	if (!map)
 		return -ENOENT;
 	u32 k = (u32)key, verdict = 0;
-	struct bpf_prog *prog = map->key_size == sizeof(k) ? sock_map_verdict(map) : NULL;
+	struct bpf_prog *prog = map->key_size != sizeof(k) ? NULL :
+				msg                        ? sock_map_msg_verdict(map) :
+							     sock_map_verdict(map);
 	int sock = prog ? sock_map_dup_fd(map, &k) : -ENOENT;
-	int err = sock < 0 ? sock : sk_skb_run(prog, sock, data, (u32)size, &verdict);
+	int err = sock < 0 ? sock :
+		  msg      ? sk_msg_run(prog, sock, data, (u32)size, &verdict) :
+			     sk_skb_run(prog, sock, data, (u32)size, &verdict);
 	if (sock >= 0)
 		sys_close(sock);
 	if (prog)
@@ -204,8 +209,9 @@ static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 
 	if (!hook || ctx_size > MAX_CTX_SIZE || (ctx_size && !ctx))
 		return -EINVAL;
-	if (!strncmp(hook, SK_SKB_PREFIX, strlen(SK_SKB_PREFIX))) { /* not an attach point */
-		int err = fire_sk_skb(hook + strlen(SK_SKB_PREFIX), ctx, ctx_size, &r);
+	bool msg = !strncmp(hook, SK_MSG_PREFIX, strlen(SK_MSG_PREFIX));
+	if (msg || !strncmp(hook, SK_SKB_PREFIX, strlen(SK_SKB_PREFIX))) { /* socket maps */
+		int err = fire_sock(hook + strlen(SK_SKB_PREFIX), msg, ctx, ctx_size, &r);
 		if (ret)
 			*ret = r;
 		return err;

@@ -45,8 +45,8 @@
 enum { PROG_MSG, PROG_PARSER, PROG_STREAM_VERDICT, PROG_SKB_VERDICT, NR_SOCK_PROGS };
 
 struct sock_entry {
-	int fd;     /* our duplicate of the socket's descriptor */
-	u64 cookie; /* SO_COOKIE */
+	int fd;               /* our duplicate of the socket's descriptor */
+	struct sock_target t; /* its cookie, and what redirects to it may do (at update) */
 };
 
 struct sock_map {
@@ -181,14 +181,14 @@ static u32 find_slot(const struct sock_map *m, const void *key)
 	return NO_SLOT;
 }
 
-bool sock_map_target(struct bpf_map *map, const void *key, u64 *cookie)
+bool sock_map_target(struct bpf_map *map, const void *key, struct sock_target *t)
 {
 	struct sock_map *m = sm_of(map);
 
 	spin_lock_word(&m->lock);
 	u32 s = find_slot(m, key);
 	if (s != NO_SLOT)
-		*cookie = m->ent[s].cookie;
+		*t = m->ent[s].t;
 	spin_unlock_word(&m->lock);
 	return s != NO_SLOT;
 }
@@ -200,6 +200,18 @@ struct bpf_prog *sock_map_verdict(struct bpf_map *map)
 	spin_lock_word(&m->lock);
 	struct bpf_prog *p = m->prog[PROG_STREAM_VERDICT] ? m->prog[PROG_STREAM_VERDICT] :
 							    m->prog[PROG_SKB_VERDICT];
+	if (p)
+		prog_get(p);
+	spin_unlock_word(&m->lock);
+	return p;
+}
+
+struct bpf_prog *sock_map_msg_verdict(struct bpf_map *map)
+{
+	struct sock_map *m = sm_of(map);
+
+	spin_lock_word(&m->lock);
+	struct bpf_prog *p = m->prog[PROG_MSG];
 	if (p)
 		prog_get(p);
 	spin_unlock_word(&m->lock);
@@ -261,8 +273,9 @@ static bool unix_connected(int fd)
 	return !getpeername(fd, (struct sockaddr *)&ss, &len);
 }
 
-/* 0 when the socket of fd may enter a socket map, else the kernel's errno. */
-static int sock_check(int fd)
+/* 0 when the socket of fd may enter a socket map, else the kernel's errno; what a
+ * redirect to it may do in *t. */
+static int sock_check(int fd, struct sock_target *t)
 {
 	struct stat st;
 
@@ -275,13 +288,17 @@ static int sock_check(int fd)
 	bool ok = false;
 
 	if (family == AF_INET || family == AF_INET6) {
-		if (type == SOCK_STREAM && proto == IPPROTO_TCP)
+		t->tcp = type == SOCK_STREAM && proto == IPPROTO_TCP;
+		if (t->tcp)
 			ok = tcp_state_allowed(fd);
 		else if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
 			ok = udp_bound(fd);
 	} else if (family == AF_UNIX) {
 		ok = type == SOCK_DGRAM || (type == SOCK_STREAM && unix_connected(fd));
 	}
+	/* a listening socket is the one stream socket not connected; others must be */
+	t->redirect_ok = ok &&
+			 (t->tcp ? !sock_opt(fd, SOL_SOCKET, SO_ACCEPTCONN) : unix_connected(fd));
 	return ok ? 0 : -EOPNOTSUPP;
 }
 
@@ -289,16 +306,16 @@ static int sock_check(int fd)
 static int entry_from_value(const struct bpf_map *map, const void *value, struct sock_entry *e)
 {
 	u64 ufd = 0;
-	socklen_t len = sizeof(e->cookie);
+	socklen_t len = sizeof(e->t.cookie);
 
 	memcpy(&ufd, value, map->value_size); /* 4 or 8 bytes, little-endian */
 	if (ufd > INT32_MAX)
 		return -EINVAL;
-	int err = sock_check((int)ufd);
+	memset(e, 0, sizeof(*e));
+	int err = sock_check((int)ufd, &e->t);
 	if (err)
 		return err;
-	e->cookie = 0;
-	getsockopt((int)ufd, SOL_SOCKET, SO_COOKIE, &e->cookie, &len);
+	getsockopt((int)ufd, SOL_SOCKET, SO_COOKIE, &e->t.cookie, &len);
 	e->fd = sys_fcntl((int)ufd, F_DUPFD_CLOEXEC, 0);
 	return e->fd < 0 ? -EMFILE : 0;
 }
@@ -390,15 +407,15 @@ static int sock_update_user(struct bpf_map *map, const void *key, const void *va
 /* The socket's cookie; only with 8-byte values (ENOSPC), as sock_map_lookup_sys. */
 static int sock_lookup_user(struct bpf_map *map, const void *key, void *value, u64 flags)
 {
-	u64 cookie;
+	struct sock_target t;
 
 	if (flags)
 		return -EINVAL;
 	if (map->value_size != sizeof(u64))
 		return -ENOSPC;
-	if (!sock_map_target(map, key, &cookie))
+	if (!sock_map_target(map, key, &t))
 		return -ENOENT;
-	memcpy(value, &cookie, sizeof(cookie));
+	memcpy(value, &t.cookie, sizeof(t.cookie));
 	return 0;
 }
 

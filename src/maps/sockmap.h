@@ -25,13 +25,21 @@ int sock_map_prog_update(struct bpf_map *map, struct bpf_prog *prog, struct bpf_
  * map is not a socket map or attach_type is not one of its. */
 int sock_map_prog_id(struct bpf_map *map, u32 attach_type, u32 *prog_id);
 
-/* What a redirect helper finds at key: the socket's cookie, or false (no entry). */
-bool sock_map_target(struct bpf_map *map, const void *key, u64 *cookie);
+/* What a redirect helper finds at key: false when there is no entry. */
+struct sock_target {
+	u64 cookie;
+	bool redirect_ok; /* sock_map_redirect_allowed: TCP or unix stream not listening,
+			   * another socket connected */
+	bool tcp;         /* egress redirects of messages need TCP */
+};
+bool sock_map_target(struct bpf_map *map, const void *key, struct sock_target *t);
 
 /* For bpfrun_fire("sk_skb/..."): the map's verdict program (stream or skb verdict) with a
  * reference for the caller, or NULL; and a new descriptor of the socket at key (the
  * caller closes it), or -ENOENT. */
 struct bpf_prog *sock_map_verdict(struct bpf_map *map);
+/* The map's msg verdict program, referenced, or NULL. */
+struct bpf_prog *sock_map_msg_verdict(struct bpf_map *map);
 int sock_map_dup_fd(struct bpf_map *map, const void *key);
 
 #endif

@@ -13,7 +13,7 @@
  * reallocated to hold up to BPF_SKB_MAX_LEN bytes (helpers/skb.c). */
 #define TEST_PAGE_SIZE 4096u
 
-enum pkt_kind { PKT_SKB = 1, PKT_XDP };
+enum pkt_kind { PKT_SKB = 1, PKT_XDP, PKT_MSG };
 
 /* The shared part: a buffer with headroom, the packet between data and data_end. */
 struct pkt_buf {
@@ -69,9 +69,19 @@ struct xdp_state {
 	struct pkt_frags frags;
 };
 
-/* x->type_data is a struct skb_state or xdp_state: both start with their pkt_buf. */
+/* An sk_msg verdict's message (a socket map's socket sending data): the data, the
+ * context, and what bpf_msg_apply_bytes / cork_bytes asked for. */
+struct msg_state {
+	struct pkt_buf pkt;
+	struct sk_msg_md md;
+	u32 apply_bytes, cork_bytes;
+};
+
+/* x->type_data is a struct skb_state, xdp_state or msg_state: each starts with its
+ * pkt_buf. */
 _Static_assert(offsetof(struct skb_state, pkt) == 0, "skb_state must start with its pkt_buf");
 _Static_assert(offsetof(struct xdp_state, pkt) == 0, "xdp_state must start with its pkt_buf");
+_Static_assert(offsetof(struct msg_state, pkt) == 0, "msg_state must start with its pkt_buf");
 
 /* The run's skb_state (PKT_SKB) or xdp_state (PKT_XDP), or NULL when it has none. */
 static inline void *pkt_state(const struct exec_ctx *x, enum pkt_kind kind)

@@ -78,6 +78,8 @@ int attach_run_packet(struct bpf_prog *prog, const void *data, u32 size, u32 *re
  * its addresses fill the context), as a fresh run of this thread (prog_skb.c): 0 with the
  * verdict in *retval, or -errno. */
 int sk_skb_run(struct bpf_prog *prog, int sock, const void *data, u32 size, u32 *retval);
+/* The same for an SK_MSG verdict on size bytes the socket sends (prog_sockmap.c). */
+int sk_msg_run(struct bpf_prog *prog, int sock, const void *data, u32 size, u32 *retval);
 
 /* How many programs are attached at (kind, name); only those that are prog when prog is
  * not NULL. */

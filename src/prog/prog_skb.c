@@ -350,64 +350,18 @@ out:
 
 /* ---- sk_skb: data arriving at a socket of a socket map ---- */
 
-/* The socket's addresses as the kernel's __sk_buff shows them: local_port in host
- * order, remote_port in network order (low 16 bits). */
-static void skb_sock_fields(struct skb_state *st, int sock)
-{
-	struct sockaddr_storage a;
-	socklen_t len = sizeof(a);
-
-	memset(&a, 0, sizeof(a));
-	if (!getsockname(sock, (struct sockaddr *)&a, &len)) {
-		st->md.family = a.ss_family;
-		if (a.ss_family == AF_INET) {
-			const struct sockaddr_in *in = (const struct sockaddr_in *)&a;
-			st->md.local_ip4 = in->sin_addr.s_addr;
-			st->md.local_port = ntohs(in->sin_port);
-		} else if (a.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a;
-			memcpy(st->md.local_ip6, &in6->sin6_addr, 16);
-			st->md.local_port = ntohs(in6->sin6_port);
-		}
-	}
-	len = sizeof(a);
-	memset(&a, 0, sizeof(a));
-	if (!getpeername(sock, (struct sockaddr *)&a, &len)) {
-		if (a.ss_family == AF_INET) {
-			const struct sockaddr_in *in = (const struct sockaddr_in *)&a;
-			st->md.remote_ip4 = in->sin_addr.s_addr;
-			st->md.remote_port = in->sin_port;
-		} else if (a.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a;
-			memcpy(st->md.remote_ip6, &in6->sin6_addr, 16);
-			st->md.remote_port = in6->sin6_port;
-		}
-	}
-}
-
 int sk_skb_run(struct bpf_prog *prog, int sock, const void *data, u32 len, u32 *retval)
 {
-	union bpf_attr attr = { 0 };
 	struct skb_state st = { 0 };
+	union bpf_attr attr = { .test.repeat = 1 };
+	struct sock_addrs addrs;
 	u32 duration = 0;
 
-	if (len > TEST_PAGE_SIZE - SKB_HEADROOM - SKB_TAILROOM)
-		return -EINVAL;
-	static const u8 none[1];
-
-	attr.test.data_in = (u64)(uintptr_t)(data ? data : none); /* no data: an empty skb */
-	attr.test.data_size_in = len;
-	attr.test.repeat = 1;
-	int err = pkt_alloc(&st.pkt, PKT_SKB, &attr, SKB_TAILROOM);
-	u8 *payload = st.pkt.head + SKB_HEADROOM;
-	if (!err && copy_from_user(payload, data, len))
-		err = -EFAULT;
+	int err = pkt_alloc_payload(&st.pkt, PKT_SKB, data, len, SKB_HEADROOM, SKB_TAILROOM);
 	if (!err) {
-		/* the stream's data, no headers: every header pointer is data */
-		st.pkt.mac = st.pkt.net = st.pkt.data = st.pkt.meta = payload;
-		st.pkt.data_end = payload + len;
 		st.md.len = len;
-		skb_sock_fields(&st, sock);
+		sock_addrs_of(sock, &addrs);
+		SOCK_ADDRS_TO(&st.md, &addrs);
 		err = pkt_test_run(prog, &attr, &st.md, sizeof(st.md), &st.pkt, retval, &duration);
 	}
 	free(st.pkt.head);

@@ -32,6 +32,29 @@ struct exec_ctx *test_exec_ctx(const struct bpf_prog *prog, void *ctx, u32 ctx_s
 int pkt_alloc(struct pkt_buf *pkt, enum pkt_kind kind, const union bpf_attr *attr, u32 tailroom);
 /* True when the host has a network device with this index. */
 bool netdev_exists(u32 ifindex);
+
+/* ---- data arriving at or leaving a socket of a socket map (sk_skb, sk_msg) ---- */
+/* The socket's addresses as __sk_buff and sk_msg_md show them: local_port in host
+ * order, remote_port in network order (low 16 bits). */
+struct sock_addrs {
+	u32 family, remote_ip4, local_ip4, remote_ip6[4], local_ip6[4], remote_port, local_port;
+};
+void sock_addrs_of(int sock, struct sock_addrs *a);
+#define SOCK_ADDRS_TO(md, a)                                                         \
+	do {                                                                         \
+		(md)->family = (a)->family;                                          \
+		(md)->remote_ip4 = (a)->remote_ip4;                                  \
+		(md)->local_ip4 = (a)->local_ip4;                                    \
+		memcpy((md)->remote_ip6, (a)->remote_ip6, sizeof((md)->remote_ip6)); \
+		memcpy((md)->local_ip6, (a)->local_ip6, sizeof((md)->local_ip6));    \
+		(md)->remote_port = (a)->remote_port;                                \
+		(md)->local_port = (a)->local_port;                                  \
+	} while (0)
+/* A page for kind holding len bytes of the caller's data (no headers: every header
+ * pointer is data), headroom bytes before: 0, -EINVAL (more than the page), -EFAULT or
+ * -ENOMEM.  A NULL data with len 0 is an empty packet. */
+int pkt_alloc_payload(struct pkt_buf *pkt, enum pkt_kind kind, const void *data, u32 len,
+		      u32 headroom, u32 tailroom);
 /* Runs prog on context image md over the packet state that starts with pkt (test_run_repeat
  * on the thread's execution context): 0, -EBUSY or -EFAULT. */
 int pkt_test_run(struct bpf_prog *prog, const union bpf_attr *attr, void *md, u32 md_size,

@@ -1,5 +1,6 @@
 /* An sk_skb stream verdict for tests/linked/sockmap_fire.c: data whose first byte is 'r'
- * goes to the socket at key 1 (BPF_F_INGRESS), 'x' to the empty key 3, anything else
+ * goes to the socket at key 1 (BPF_F_INGRESS), 'x' to the empty key 3, 'l' to the
+ * listening socket at key 2, anything else
  * passes; the verdict also records what the context shows in `seen`. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -36,5 +37,36 @@ int verdict(struct __sk_buff *skb)
 		return bpf_sk_redirect_map(skb, &socks, 1, BPF_F_INGRESS);
 	if (*c == 'x')
 		return bpf_sk_redirect_map(skb, &socks, 3, 0);
+	if (*c == 'l')
+		return bpf_sk_redirect_map(skb, &socks, 2, 0);
+	return SK_PASS;
+}
+
+struct msg_seen {
+	__u32 size, family, local_port, apply, cork;
+};
+struct msg_seen msg_seen;
+
+/* A msg verdict: 'r' goes to key 1 ingress, 'e' to key 1 egress (TCP: allowed), 'u' to
+ * key 3 egress (a UDP socket: dropped), anything else passes. */
+SEC("sk_msg")
+int msg_verdict(struct sk_msg_md *msg)
+{
+	void *data = msg->data, *end = msg->data_end;
+	char *c = data;
+
+	msg_seen.size = msg->size;
+	msg_seen.family = msg->family;
+	msg_seen.local_port = msg->local_port;
+	msg_seen.apply = bpf_msg_apply_bytes(msg, 100);
+	msg_seen.cork = bpf_msg_cork_bytes(msg, 0);
+	if (data + 1 > end)
+		return SK_DROP;
+	if (*c == 'r')
+		return bpf_msg_redirect_map(msg, &socks, 1, BPF_F_INGRESS);
+	if (*c == 'e')
+		return bpf_msg_redirect_map(msg, &socks, 1, 0);
+	if (*c == 'u')
+		return bpf_msg_redirect_map(msg, &socks, 3, 0);
 	return SK_PASS;
 }

@@ -1,8 +1,9 @@
 /* bpfrun_fire("sk_skb/MAP/KEY"): data arriving at a socket of a SOCKMAP runs through the
  * map's stream verdict (tests/bpf/sockmap_fire.bpf.c), whose context shows the socket's
  * addresses; a redirect moves nothing but bpfrun_last_redirect names the target socket
- * by cookie, map and key.  The kernel cannot run sk_skb programs on demand (its test run
- * is ENOTSUPP): this is bpfrun's own way in. */
+ * by cookie, map and key.  bpfrun_fire("sk_msg/MAP/KEY") does the same for data the
+ * socket sends, through the map's msg verdict.  The kernel cannot run these programs on
+ * demand (their test runs are ENOTSUPP): this is bpfrun's own way in. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -58,7 +59,9 @@ int main(void)
 	CHECK(bpfrun_last_redirect(&r) == -ENOENT, "no redirect");
 	int data_fd = map_fd(obj, ".bss");
 	struct seen seen = { 0 };
-	bpf_map_lookup_elem(data_fd, &(unsigned){ 0 }, &seen);
+	char bss[64] = { 0 }; /* .bss: seen, then msg_seen */
+	bpf_map_lookup_elem(data_fd, &(unsigned){ 0 }, bss);
+	memcpy(&seen, bss, sizeof(seen));
 	CHECK(seen.len == 4 && seen.family == AF_INET && seen.local_port == ntohs(a.sin_port) &&
 		      seen.local_ip4 == htonl(INADDR_LOOPBACK) &&
 		      seen.remote_ip4 == htonl(INADDR_LOOPBACK) && seen.remote_port != 0,
@@ -81,6 +84,11 @@ int main(void)
 	      "no context at all: SK_DROP");
 	CHECK(bpfrun_fire("sk_skb/socks/2", "pass", 4, &ret) == -1 && errno == ENOENT,
 	      "no socket at key 2: ENOENT");
+	unsigned k2 = 2;
+	unsigned long long v2 = (unsigned)lst;
+	CHECK(!bpf_map_update_elem(map, &k2, &v2, 0), "the listening socket at key 2");
+	CHECK(bpfrun_fire("sk_skb/socks/0", "l", 1, &ret) == 0 && ret == SK_DROP,
+	      "no redirect to a listening socket: SK_DROP (%llu)", (unsigned long long)ret);
 	CHECK(bpfrun_fire("sk_skb/nosuchmap/0", "pass", 4, &ret) == -1 && errno == ENOENT,
 	      "no such map: ENOENT");
 	CHECK(bpfrun_fire("sk_skb/socks", "pass", 4, &ret) == -1 && errno == EINVAL,
@@ -91,6 +99,41 @@ int main(void)
 	char hook[64];
 	snprintf(hook, sizeof(hook), "sk_skb/%u/1", info.id);
 	CHECK(bpfrun_fire(hook, "pass", 4, &ret) == 0 && ret == SK_PASS, "the map by id");
+
+	/* sk_msg: the same socket sending */
+	CHECK(bpfrun_fire("sk_msg/socks/0", "pass", 4, &ret) == -1 && errno == ENOENT,
+	      "no msg verdict attached: ENOENT");
+	CHECK(!bpf_prog_attach(prog_fd(obj, "msg_verdict"), map, BPF_SK_MSG_VERDICT, 0),
+	      "attach the msg verdict");
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in ua = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	unsigned k3 = 3;
+	unsigned long long v3 = (unsigned)udp;
+	CHECK(!bind(udp, (void *)&ua, sizeof(ua)) && !bpf_map_update_elem(map, &k3, &v3, 0),
+	      "a bound UDP socket at key 3");
+	CHECK(bpfrun_fire("sk_msg/socks/0", "hello", 5, &ret) == 0 && ret == SK_PASS,
+	      "a message passes (%llu)", (unsigned long long)ret);
+	struct {
+		__u32 size, family, local_port, apply, cork;
+	} ms = { 0 };
+	bpf_map_lookup_elem(data_fd, &(unsigned){ 0 }, bss);
+	memcpy(&ms, bss + sizeof(struct seen), sizeof(ms));
+	CHECK(ms.size == 5 && ms.family == AF_INET && ms.local_port == ntohs(a.sin_port) &&
+		      ms.apply == 0 && ms.cork == 0,
+	      "the message's context: size %u family %u port %u", ms.size, ms.family,
+	      ms.local_port);
+	CHECK(bpfrun_last_redirect(&r) == -ENOENT, "no redirect");
+	CHECK(bpfrun_fire("sk_msg/socks/0", "redirect", 8, &ret) == 0 && ret == SK_PASS &&
+		      bpfrun_last_redirect(&r) == 0 && r.cookie == cookie_of(cli) &&
+		      r.flags == BPF_F_INGRESS,
+	      "a message redirected to the client socket, ingress");
+	CHECK(bpfrun_fire("sk_msg/socks/0", "egress", 6, &ret) == 0 && ret == SK_PASS &&
+		      bpfrun_last_redirect(&r) == 0 && r.flags == 0,
+	      "egress to a TCP socket");
+	CHECK(bpfrun_fire("sk_msg/socks/0", "udp", 3, &ret) == 0 && ret == SK_DROP,
+	      "egress to a UDP socket: SK_DROP (%llu)", (unsigned long long)ret);
+	close(udp);
 	close(srv);
 	close(cli);
 	close(lst);
