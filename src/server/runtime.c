@@ -186,6 +186,35 @@ static int mmap_checks(struct bpf_map *map, const __u64 *args)
 	return 0;
 }
 
+/* mmap(2) of a BPF_OUTPUT perf event's descriptor: the kernel's checks, which set up the
+ * ring (link/perf_event.h); 0 when the kernel may map the caller's file, an open of the
+ * ring's memfd, else -errno.  The mapping is never seen to go (no munmap here), so the
+ * ring stays attached while the event lives, and a mapping of another size than the first
+ * is refused even after that one is gone. */
+static int perf_mmap_checks(struct perf_event *ev, const __u64 *args)
+{
+	int memfd = -1;
+	int err = perf_event_mmap_check(ev, (size_t)args[1], (int)args[2], (int)args[3], args[5],
+					&memfd);
+
+	if (!err && memfd != ev->obj.memfd) { /* the pages moved to a file the caller lacks */
+		perf_event_unmapped(ev);
+		err = -EINVAL;
+	}
+	return err;
+}
+
+/* The checks of an mmap of object o's descriptor: a map's, a perf event's; the others
+ * have no mmap. */
+static int obj_mmap_checks(struct obj *o, const __u64 *args)
+{
+	if (o->type == OBJ_MAP)
+		return mmap_checks(map_of(o), args);
+	if (o->type == OBJ_PERF_EVENT)
+		return perf_mmap_checks(container_of(o, struct perf_event, obj), args);
+	return -ENODEV;
+}
+
 static void serve_mmap(int listener, const struct seccomp_notif *req,
 		       struct seccomp_notif_resp *resp)
 {
@@ -193,8 +222,8 @@ static void serve_mmap(int listener, const struct seccomp_notif *req,
 
 	handout_begin(listener, req->id, req->pid);
 	struct obj *o = obj_from_fd((int)req->data.args[4], 0, NULL);
-	if (!IS_ERR(o)) { /* programs and BTF have no mmap */
-		ret = o->type == OBJ_MAP ? mmap_checks(map_of(o), req->data.args) : -ENODEV;
+	if (!IS_ERR(o)) {
+		ret = obj_mmap_checks(o, req->data.args);
 		obj_put(o);
 	}
 	handout_end();

@@ -3,8 +3,9 @@
 # (tests/loaders/perfbuf_consumer.c) receives every record a program writes with
 # bpf_perf_event_output on each CPU, unmodified, while it polls, and the lost counts of
 # rings that fill up are the outputs that failed (the kernel prints the same lines).
-# --in-process: the per-user runtime of plain `bpfrun exec` does not route perf_event_open,
-# its ioctls and epoll (docs/ARCHITECTURE.md).
+# --in-process: the per-user runtime of plain `bpfrun exec` serves the events and the
+# mapping of their rings (tests/diff/link_perf_ring.c) but does not route epoll
+# (docs/ARCHITECTURE.md).
 source "$(dirname "$0")/lib.sh"
 objdir=${BPFRUN_TEST_OBJDIR:?}
 consumer=$build/tests/loaders/perfbuf_consumer

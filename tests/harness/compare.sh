@@ -20,9 +20,9 @@ trap '"$build/bpfrun" runtime stop >/dev/null; rm -rf "$work"' EXIT
 # with the preloaded bridge instead:
 # - it does not see munmap, so it cannot count writable mappings (BPF_MAP_FREEZE's EBUSY):
 #   core_libbpf_object, maps_array;
-# - it does not route epoll, and takes other descriptors than its own (cgroups, sockets)
-#   as the runtime's, not the caller's: maps_cgroup, maps_redirect, maps_ringbuf,
-#   maps_perfbuf, maps_sockmap;
+# - it does not route epoll (nor see a perf ring's munmap), and takes other descriptors
+#   than its own (cgroups, sockets) as the runtime's, not the caller's: maps_cgroup,
+#   maps_redirect, maps_ringbuf, maps_perfbuf, maps_sockmap;
 # - it serves bpf() from its own network namespace, not the caller's: pkt_fib;
 # - the task helpers beyond pid, uid and comm see the runtime's task: helpers_task.
 case $(basename "$bin") in
