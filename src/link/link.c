@@ -109,6 +109,20 @@ static int link_publish_att(struct bpf_link *link, struct attachment *att)
 	return link_publish(link);
 }
 
+/* Attaches the link's program as req (limits checked with the add) and publishes the
+ * link, or tears it down and returns attach_add_req's error. */
+static int link_publish_req(struct bpf_link *link, struct attach_req *req)
+{
+	struct attachment *att = NULL;
+	int err = attach_add_req(req, &att);
+
+	if (err) {
+		obj_put(&link->obj);
+		return err;
+	}
+	return link_publish_att(link, att);
+}
+
 /* A trampoline link (fentry, fexit, fmod_ret, LSM) at the function the program was
  * loaded for: the kernel's bpf_tracing_prog_attach.  One program may be attached to a
  * function once (EBUSY), at most BPF_MAX_TRAMP_LINKS programs to one function (E2BIG). */
@@ -120,16 +134,18 @@ static int tracing_attach(struct bpf_prog *prog, u32 target_fd, u32 btf_id, u64 
 		return -EINVAL; /* only freplace (EXT) programs attach to another program */
 	if (btf_id && btf_id != prog->attach_btf_id)
 		return -EINVAL;
-	if (attach_count(HOOK_TRAMP, prog->attach_func, prog))
-		return -EBUSY;
-	if (attach_count(HOOK_TRAMP, prog->attach_func, NULL) >= BPF_MAX_TRAMP_LINKS)
-		return -E2BIG;
+	struct attach_req req = { .kind = HOOK_TRAMP,
+				  .name = prog->attach_func,
+				  .role = prog->expected_attach_type,
+				  .prog = prog,
+				  .cookie = cookie,
+				  .max = BPF_MAX_TRAMP_LINKS,
+				  .once = true };
 	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_TRACING, prog->expected_attach_type, prog);
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	link->target_btf_id = prog->attach_btf_id;
-	return link_publish_att(link, attach_add(HOOK_TRAMP, prog->attach_func,
-						 prog->expected_attach_type, false, prog, cookie));
+	return link_publish_req(link, &req);
 }
 
 /* Raw tracepoint names found in the kernel's BTF, so that attaching again does not
@@ -292,13 +308,14 @@ static int xdp_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
 	if (!ifindex || !netdev_exists(ifindex))
 		return -EINVAL;
 	snprintf(name, sizeof(name), "%u", ifindex);
-	if (attach_count(HOOK_XDP, name, NULL))
-		return -EBUSY;
+	struct attach_req req = {
+		.kind = HOOK_XDP, .name = name, .role = BPF_XDP, .prog = prog, .exclusive = true
+	};
 	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_XDP, BPF_XDP, prog);
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	link->ifindex = ifindex;
-	return link_publish_att(link, attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0));
+	return link_publish_req(link, &req);
 }
 
 static bool is_trampoline_type(u32 attach_type)

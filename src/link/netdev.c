@@ -359,9 +359,14 @@ static int xdp_request(const struct ifinfomsg *ifi, const struct rtattr *xdp)
 	} else if (xdp_rtnl[slot]) {
 		attach_set_prog(xdp_rtnl[slot], prog);
 	} else {
-		xdp_rtnl[slot] = attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0);
+		/* exclusive: an XDP link made since the count above wins (EBUSY) */
+		struct attach_req req = { .kind = HOOK_XDP,
+					  .name = name,
+					  .role = BPF_XDP,
+					  .prog = prog,
+					  .exclusive = true };
+		err = attach_add_req(&req, &xdp_rtnl[slot]);
 		xdp_rtnl_dev[slot] = ifindex;
-		err = xdp_rtnl[slot] ? 0 : -ENOMEM;
 	}
 	prog_put(prog);
 	return err;
