@@ -3,7 +3,8 @@
  *
  * ksym_addr: kernel symbol addresses from /proc/kallsyms, as libbpf reads them for
  * untyped __ksym externs, so that bpf_get_func_ip answers the address the program's ksym
- * holds.  No state; each call reads the file (callers cache what they need). */
+ * holds.  No state; each call reads the file (callers cache what they need, or ask for
+ * many symbols at once). */
 #ifndef BPFRUN_LIB_KSYMS_H
 #define BPFRUN_LIB_KSYMS_H
 
@@ -22,7 +23,13 @@ int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *ar
  * unreadable, hides addresses, or has no such symbol. */
 u64 ksym_addr(const char *name);
 
-/* The name of the kernel symbol at addr, in name (len bytes): 0, or -ENOENT. */
-int ksym_name(u64 addr, char *name, size_t len);
+/* Many symbols in one read of /proc/kallsyms (kprobe.multi links name up to 2^20
+ * functions): names[i] (malloc'd, the first symbol listed at addrs[i]) for each address,
+ * NULL where none is.  0, or -ENOMEM, or open(2)'s -errno. */
+int ksym_names(const u64 *addrs, u32 n, char **names);
+
+/* addrs[i]: the address of names[i] (the first one listed), 0 where there is none.
+ * 0, or -ENOMEM, or open(2)'s -errno. */
+int ksym_addrs(const char *const *names, u32 n, u64 *addrs);
 
 #endif

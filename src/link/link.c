@@ -224,45 +224,90 @@ static int perf_link_attach(struct bpf_prog *prog, int event_fd, u64 cookie)
 #define MAX_KPROBE_MULTI_CNT (1u << 20)
 #define KSYM_NAME_LEN 512
 
-/* The i-th function name of a kprobe.multi link: syms is a user array of string
- * pointers, or addrs one of kernel addresses (named through kallsyms). */
-static int multi_sym(u64 syms, u64 addrs, u32 i, char *name)
+/* The function names of a kprobe.multi link, and their addresses when they are known
+ * (by address) or wanted (bpf_get_func_ip): kallsyms is read once for all of them. */
+struct multi_syms {
+	char **names;
+	u64 *addrs;
+	u32 cnt;
+};
+
+static void multi_syms_free(struct multi_syms *ms)
 {
+	for (u32 i = 0; ms->names && i < ms->cnt; i++)
+		free(ms->names[i]);
+	free(ms->names);
+	free(ms->addrs);
+}
+
+/* syms: a user array of string pointers; each name is copied. */
+static int multi_names_from_user(struct multi_syms *ms, u64 syms)
+{
+	char name[KSYM_NAME_LEN];
 	u64 uptr;
 
-	if (copy_from_user(&uptr, u64_to_ptr((syms ? syms : addrs) + (u64)i * sizeof(u64)),
-			   sizeof(uptr)))
+	for (u32 i = 0; i < ms->cnt; i++) {
+		if (copy_from_user(&uptr, u64_to_ptr(syms + (u64)i * sizeof(u64)), sizeof(uptr)))
+			return -EFAULT;
+		long n = strncpy_from_user(name, u64_to_ptr(uptr), KSYM_NAME_LEN);
+		if (n < 0)
+			return -EFAULT;
+		if (n == KSYM_NAME_LEN)
+			return -E2BIG;
+		if (!(ms->names[i] = strdup(name)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* By name (syms) or by kernel address (addrs, named through kallsyms: EINVAL where no
+ * symbol is). */
+static int multi_syms_get(struct multi_syms *ms, u64 syms, u64 addrs, bool want_ip)
+{
+	ms->names = calloc(ms->cnt, sizeof(*ms->names));
+	ms->addrs = calloc(ms->cnt, sizeof(*ms->addrs));
+	if (!ms->names || !ms->addrs)
+		return -ENOMEM;
+	if (syms) {
+		int err = multi_names_from_user(ms, syms);
+		if (err || !want_ip)
+			return err;
+		return ksym_addrs((const char *const *)ms->names, ms->cnt, ms->addrs);
+	}
+	if (copy_from_user(ms->addrs, u64_to_ptr(addrs), ms->cnt * sizeof(u64)))
 		return -EFAULT;
-	if (!syms)
-		return ksym_name(uptr, name, KSYM_NAME_LEN) ? -EINVAL : 0;
-	long n = strncpy_from_user(name, u64_to_ptr(uptr), KSYM_NAME_LEN);
-	if (n < 0)
-		return -EFAULT;
-	return n == KSYM_NAME_LEN ? -E2BIG : 0;
+	int err = ksym_names(ms->addrs, ms->cnt, ms->names);
+	for (u32 i = 0; !err && i < ms->cnt; i++)
+		if (!ms->names[i])
+			err = -EINVAL;
+	return err;
 }
 
 /* One attachment per function, with its cookie (cookies: user array of u64, optional). */
 static int multi_attach_all(struct bpf_link *link, const union bpf_attr *attr, bool ret)
 {
-	u64 syms = attr->link_create.kprobe_multi.syms,
-	    addrs = attr->link_create.kprobe_multi.addrs;
+	struct multi_syms ms = { .cnt = link->nr_multi };
 	u64 cookies = attr->link_create.kprobe_multi.cookies;
-	char name[KSYM_NAME_LEN];
+	int err = multi_syms_get(&ms, attr->link_create.kprobe_multi.syms,
+				 attr->link_create.kprobe_multi.addrs,
+				 attach_wants_func_ip(link->prog));
 
-	for (u32 i = 0; i < link->nr_multi; i++) {
-		u64 cookie = 0;
-		int err = multi_sym(syms, addrs, i, name);
-		if (!err && cookies &&
-		    copy_from_user(&cookie, u64_to_ptr(cookies + (u64)i * 8), sizeof(cookie)))
+	for (u32 i = 0; !err && i < link->nr_multi; i++) {
+		struct attach_req req = { .kind = HOOK_KPROBE,
+					  .name = ms.names[i],
+					  .role = BPF_TRACE_KPROBE_MULTI,
+					  .retprobe = ret,
+					  .prog = link->prog,
+					  .func_ip = ms.addrs[i],
+					  .ip_known = true };
+		if (cookies &&
+		    copy_from_user(&req.cookie, u64_to_ptr(cookies + (u64)i * 8), sizeof(u64)))
 			err = -EFAULT;
-		if (err)
-			return err;
-		link->multi[i] = attach_add(HOOK_KPROBE, name, BPF_TRACE_KPROBE_MULTI, ret,
-					    link->prog, cookie);
-		if (!link->multi[i])
-			return -ENOMEM;
+		else
+			err = attach_add_req(&req, &link->multi[i]);
 	}
-	return 0;
+	multi_syms_free(&ms);
+	return err;
 }
 
 /* bpf_kprobe_multi_link_attach: functions by name or by kallsyms address. */
