@@ -61,6 +61,13 @@ out:
 	return ret;
 }
 
+const char *kallsyms_path(void)
+{
+	const char *path = getenv("BPFRUN_KALLSYMS");
+
+	return path && *path ? path : "/proc/kallsyms";
+}
+
 struct ksym_query {
 	const char *name;
 	u64 addr;
@@ -79,12 +86,21 @@ static bool kallsyms_line(const char *line, void *arg)
 	return true;
 }
 
-u64 ksym_addr(const char *name)
+int ksym_lookup(const char *name, u64 *addr)
 {
 	struct ksym_query q = { name, 0 };
+	int err = text_file_lines(kallsyms_path(), kallsyms_line, &q);
 
-	text_file_lines("/proc/kallsyms", kallsyms_line, &q);
-	return q.addr;
+	*addr = q.addr;
+	return err;
+}
+
+u64 ksym_addr(const char *name)
+{
+	u64 addr;
+
+	ksym_lookup(name, &addr);
+	return addr;
 }
 
 /* A batch lookup: order[] holds the request indices sorted by key (address or name), so
@@ -165,7 +181,7 @@ static int batch_run(struct ksym_batch *b, int (*cmp)(const void *, const void *
 	for (u32 i = 0; i < b->n; i++)
 		b->order[i] = i;
 	qsort_r(b->order, b->n, sizeof(*b->order), cmp, b);
-	int err = text_file_lines("/proc/kallsyms", batch_line, b);
+	int err = text_file_lines(kallsyms_path(), batch_line, b);
 	free(b->order);
 	if (b->nomem)
 		return -ENOMEM;

@@ -19,9 +19,18 @@ long read_text_file(const char *path, char *buf, size_t len);
  * 64 KiB are skipped. */
 int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *arg), void *arg);
 
+/* The kernel's symbol list: /proc/kallsyms, or the file the BPFRUN_KALLSYMS environment
+ * variable names (kernels built without CONFIG_KALLSYMS_ALL list no variables; a test
+ * may name a list that has them). */
+const char *kallsyms_path(void);
+
 /* The address of kernel symbol name (the first one listed), or 0 when the file is
  * unreadable, hides addresses, or has no such symbol. */
 u64 ksym_addr(const char *name);
+
+/* Whether kernel symbol name is listed: 0 and its address in *addr (0 where kallsyms
+ * hides addresses), or -ENOENT (*addr 0), or open(2)'s -errno. */
+int ksym_lookup(const char *name, u64 *addr);
 
 /* Many symbols in one read of /proc/kallsyms (kprobe.multi links name up to 2^20
  * functions): names[i] (malloc'd, the first symbol listed at addrs[i]) for each address,

@@ -414,6 +414,8 @@ void *vm_region_check(struct exec_ctx *x, u64 addr, u64 size, bool write, bool a
 		if (range_in(addr, size, g->start, g->end) && (!write || g->writable))
 			return (void *)(uintptr_t)addr;
 	}
+	if (!write && vm_kmem_readable(addr, size))
+		return (void *)(uintptr_t)addr;
 	return NULL;
 }
 
