@@ -1,4 +1,4 @@
-/* The link layer's bpf() commands (link.c), for the command table (syscall/syscall.c). */
+/* The link layer's bpf() commands (link.c, tcx.c), for the command table (syscall/syscall.c). */
 #ifndef BPFRUN_LINK_COMMANDS_H
 #define BPFRUN_LINK_COMMANDS_H
 
@@ -10,6 +10,10 @@ int link_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int raw_tracepoint_open(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+/* BPF_PROG_ATTACH, BPF_PROG_DETACH and BPF_PROG_QUERY: TCX only (tcx.c). */
+int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 /* The link part of BPF_OBJ_GET_INFO_BY_FD. */
 int link_get_info(struct bpf_link *link, struct bpf_link_info *info);
 

@@ -16,7 +16,9 @@
 #include "commands.h"
 #include "link.h"
 #include "perf_event.h"
+#include "tcx.h"
 #include "../btf/kernel_btf.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/ksyms.h"
 #include "../lib/uaccess.h"
 #include "../prog/attach.h"
@@ -25,19 +27,20 @@
 #define BPF_MAX_TRAMP_LINKS 38 /* the kernel's limit of programs per trampoline */
 #define RAW_TP_NAME_MAX 128
 
-/* Ends the link's attachment (detach, or its last user reference going away). */
+/* Ends the link's attachment (detach, or its last user reference going away).  The link
+ * keeps its program until it is freed, as the kernel's (link info still names it). */
 static void link_detach_now(struct bpf_link *link)
 {
+	if (link->type == BPFRUN_LINK_TYPE_TCX)
+		tcx_link_release(link);
 	pthread_mutex_lock(&link->lock);
 	struct attachment *att = link->att, **multi = link->multi;
 	struct perf_event *ev = link->perf_event;
-	struct bpf_prog *prog = link->prog;
 	u32 nr_multi = link->nr_multi;
 	link->att = NULL;
 	link->multi = NULL;
 	link->nr_multi = 0;
 	link->perf_event = NULL;
-	link->prog = NULL;
 	pthread_mutex_unlock(&link->lock);
 	attach_del(att);
 	for (u32 i = 0; i < nr_multi; i++)
@@ -47,8 +50,6 @@ static void link_detach_now(struct bpf_link *link)
 		perf_event_clear_prog(ev);
 		perf_event_put(ev);
 	}
-	if (prog)
-		prog_put(prog);
 }
 
 static void link_release_user(struct obj *o)
@@ -61,6 +62,8 @@ static void link_free(struct obj *o)
 	struct bpf_link *link = link_of(o);
 
 	link_detach_now(link);
+	if (link->prog)
+		prog_put(link->prog);
 	pthread_mutex_destroy(&link->lock);
 	free(link->tp_name);
 	free(link);
@@ -68,8 +71,7 @@ static void link_free(struct obj *o)
 
 static const struct obj_ops link_obj_ops = { .free = link_free, .release_user = link_release_user };
 
-/* A new link of type around prog (referenced here for the link). */
-static struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog)
+struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog)
 {
 	struct bpf_link *link = calloc(1, sizeof(*link));
 
@@ -88,8 +90,7 @@ static struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *p
 	return link;
 }
 
-/* The link's descriptor; on failure the link is torn down (detach included). */
-static int link_publish(struct bpf_link *link)
+int link_publish(struct bpf_link *link)
 {
 	int fd = obj_fd_new(&link->obj, O_CLOEXEC);
 
@@ -398,6 +399,10 @@ static int link_create_for(struct bpf_prog *prog, const union bpf_attr *attr)
 					attr->link_create.perf_event.bpf_cookie);
 	case BPF_PROG_TYPE_XDP:
 		return type == BPF_XDP ? xdp_link_attach(prog, attr) : -EINVAL;
+	case BPF_PROG_TYPE_SCHED_CLS:
+		if (type == BPFRUN_TCX_INGRESS || type == BPFRUN_TCX_EGRESS)
+			return tcx_link_attach(prog, attr);
+		return -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -484,6 +489,25 @@ static int xdp_link_update(struct bpf_link *link, struct bpf_prog *prog, const u
 	return err;
 }
 
+/* bpf_link_update of a TCX link: the old program named with BPF_F_REPLACE is looked up
+ * first (its errors), tcx_link_update checks the rest. */
+static int tcx_update(struct bpf_link *link, struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	struct bpf_prog *old = NULL;
+
+	if (attr->link_update.flags & BPF_F_REPLACE) {
+		old = prog_from_fd((int)attr->link_update.old_prog_fd);
+		if (IS_ERR(old))
+			return (int)PTR_ERR(old);
+	}
+	pthread_mutex_lock(&link->lock);
+	int err = tcx_link_update(link, prog, old);
+	pthread_mutex_unlock(&link->lock);
+	if (old)
+		prog_put(old);
+	return err;
+}
+
 /* Only XDP links change program; the kernel's tracing, raw tracepoint and perf links
  * have no update_prog: EINVAL after the argument checks. */
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
@@ -499,14 +523,16 @@ int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	int err = IS_ERR(prog) ? (int)PTR_ERR(prog) : -EINVAL;
 	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_XDP)
 		err = xdp_link_update(link, prog, attr);
+	if (!IS_ERR(prog) && link->type == BPFRUN_LINK_TYPE_TCX)
+		err = tcx_update(link, prog, attr);
 	if (!IS_ERR(prog))
 		prog_put(prog);
 	obj_put(&link->obj);
 	return err;
 }
 
-/* The kernel's link_detach: only link types with a detach operation (tracing and XDP
- * links; not raw tracepoint or perf links: EOPNOTSUPP). */
+/* The kernel's link_detach: only link types with a detach operation (tracing, XDP and
+ * TCX links; not raw tracepoint or perf links: EOPNOTSUPP). */
 int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct bpf_link *link = link_from_fd((int)attr->link_detach.link_fd);
@@ -514,7 +540,8 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	int err = -EOPNOTSUPP;
-	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP) {
+	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP ||
+	    link->type == BPFRUN_LINK_TYPE_TCX) {
 		link_detach_now(link);
 		err = 0;
 	}
@@ -560,6 +587,11 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	case BPF_LINK_TYPE_XDP:
 		info->xdp.ifindex = attached ? link->ifindex : 0;
 		return 0;
+	case BPFRUN_LINK_TYPE_TCX: {
+		struct bpf_link_info_tcx tcx = { tcx_link_ifindex(link), link->attach_type };
+		memcpy(&info->raw_tracepoint, &tcx, sizeof(tcx)); /* the union's start */
+		return 0;
+	}
 	case BPF_LINK_TYPE_TRACING:
 		info->tracing.attach_type = link->attach_type;
 		info->tracing.target_obj_id = 0; /* the kernel's vmlinux BTF has no id here */

@@ -26,12 +26,18 @@ struct bpf_link {
 	struct perf_event *perf_event; /* perf links: referenced, the event holds the prog */
 	char *tp_name;                 /* raw tracepoint links */
 	u32 target_btf_id;             /* tracing links */
-	u32 ifindex;                   /* XDP links */
+	u32 ifindex;                   /* XDP and TCX links */
+	bool tcx_on;                   /* TCX links: in their chain (under tcx.c's lock) */
 };
 
 static inline struct bpf_link *link_of(struct obj *o)
 {
 	return container_of(o, struct bpf_link, obj);
 }
+
+/* A new link of type around prog (referenced for the link), or ERR_PTR. */
+struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog);
+/* The link's descriptor; on failure the link is torn down (detach included). */
+int link_publish(struct bpf_link *link);
 
 #endif

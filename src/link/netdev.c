@@ -19,6 +19,8 @@
 #include <linux/rtnetlink.h>
 
 #include "netdev.h"
+#include "tcx.h"
+#include "../lib/bpf_newer.h"
 #include "../prog/attach.h"
 #include "../prog/test_run.h"
 
@@ -428,7 +430,8 @@ bool netdev_rtnl_request(const void *msg, size_t len, u32 nl_pid, void **reply, 
 
 /* ---- packets through tc ---- */
 
-int netdev_tc_run(const char *hook, const void *pkt, u32 size, u32 *retval)
+/* The classic filters of the hook, in priority order (direct action). */
+static int filters_run(const char *hook, const void *pkt, u32 size, u32 *retval)
 {
 	struct bpf_prog *progs[MAX_FILTERS];
 	u32 prios[MAX_FILTERS], n = 0;
@@ -456,6 +459,28 @@ int netdev_tc_run(const char *hook, const void *pkt, u32 size, u32 *retval)
 		if (!err && *retval == (u32)TC_ACT_UNSPEC) /* direct action: the first verdict */
 			err = attach_run_packet(progs[i], pkt, size, retval);
 		prog_put(progs[i]);
+	}
+	return err;
+}
+
+/* As sch_handle_ingress/egress: the TCX chain first, whose verdict other than TCX_NEXT is
+ * final; then the classic filters. */
+int netdev_tc_run(const char *hook, const void *pkt, u32 size, u32 *retval)
+{
+	char *dir;
+	u32 ifindex = (u32)strtoul(hook, &dir, 10);
+	int verdict, tcx = tcx_run(ifindex, !strcmp(dir, "/ingress"), pkt, size, &verdict);
+
+	if (tcx && tcx != -ENOENT)
+		return tcx;
+	if (!tcx && verdict != BPFRUN_TCX_NEXT) {
+		*retval = (u32)verdict;
+		return 0;
+	}
+	int err = filters_run(hook, pkt, size, retval);
+	if (err == -ENOENT && !tcx) {
+		*retval = (u32)BPFRUN_TCX_NEXT; /* the chain said next, no filter is there */
+		return 0;
 	}
 	return err;
 }

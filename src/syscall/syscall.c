@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bpfrun.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/common.h"
 #include "../obj/object.h"
 #include "../btf/btf.h"
@@ -190,6 +191,8 @@ out:
 }
 
 #define CMD(c, f, last) [c] = { f, ATTR_END(last) }
+/* Commands whose last field the installed header does not name (lib/bpf_newer.h). */
+#define CMD_AT(c, f, end) [c] = { f, end }
 static const struct cmd_desc commands[] = {
 	CMD(BPF_MAP_CREATE, map_create, map_extra),
 	CMD(BPF_MAP_LOOKUP_ELEM, map_lookup_elem, flags),
@@ -221,6 +224,9 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_LINK_GET_NEXT_ID, link_get_next_id, next_id),
 	CMD(BPF_LINK_GET_FD_BY_ID, link_get_fd_by_id, link_id),
 	CMD(BPF_PROG_BIND_MAP, prog_bind_map, prog_bind_map.flags),
+	CMD_AT(BPF_PROG_ATTACH, prog_attach, BPF_PROG_ATTACH_END),
+	CMD_AT(BPF_PROG_DETACH, prog_detach, BPF_PROG_ATTACH_END),
+	CMD_AT(BPF_PROG_QUERY, prog_query, BPF_PROG_QUERY_END),
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the

@@ -29,6 +29,11 @@ diff_core_libbpf_object | diff_maps_array | diff_link_tracing | diff_maps_cgroup
 	diff_maps_redirect | diff_maps_ringbuf | diff_helpers_task)
 	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
+# - it answers in its own network namespace, not the test's: link_tcx (a veth pair in a
+#   namespace the test makes), and fires no hook for the caller.
+case $(basename "$bin") in
+diff_link_tcx) BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
+esac
 
 run_bpfrun() {
 	BPFRUN_TRACE="$work/trace" "$build/bpfrun" exec ${BPFRUN_EXEC_OPTS:-} -- "$bin" "$@" \
