@@ -69,6 +69,35 @@ struct bpf_link_info_tcx { /* bpf_link_info.tcx, in the union after prog_id */
 	__u32 attach_type;
 };
 
+/* ---- perf-event link info (6.6): bpf_link_info.perf_event ---- */
+#define BPFRUN_PERF_EVENT_UPROBE 1 /* enum bpf_perf_event_type */
+#define BPFRUN_PERF_EVENT_URETPROBE 2
+#define BPFRUN_PERF_EVENT_KPROBE 3
+#define BPFRUN_PERF_EVENT_KRETPROBE 4
+#define BPFRUN_PERF_EVENT_TRACEPOINT 5
+
+struct bpf_link_info_perf_event { /* in the union after prog_id */
+	__u32 type;
+	__u32 pad;
+	__u64 name; /* uprobe.file_name, kprobe.func_name, tracepoint.tp_name */
+	__u32 name_len;
+	__u32 offset; /* uprobes and kprobes */
+	union {
+		struct {
+			__u64 cookie, ref_ctr_offset;
+		} uprobe;
+		struct {
+			__u64 addr, missed, cookie;
+		} kprobe;
+		struct {
+			__u64 cookie;
+		} tracepoint;
+	};
+};
+
+/* The kernel's struct bpf_link_info is 64 bytes (6.1's: 48). */
+#define BPFRUN_LINK_INFO_SIZE 64
+
 /* Where the commands' last fields end (CHECK_ATTR). */
 #define BPF_PROG_ATTACH_END sizeof(struct bpf_attr_prog_attach)
 #define BPF_PROG_QUERY_END sizeof(struct bpf_attr_prog_query)

@@ -573,6 +573,59 @@ static int info_tp_name(struct bpf_link_info *info, const char *name)
 	return err ? err : -ENOSPC;
 }
 
+/* A perf link's name buffer (bpf_perf_link_fill_common): a buffer and its length go
+ * together (EINVAL); name_len becomes the name's size; a short buffer gets what fits,
+ * NUL-ended, and ENOSPC. */
+static int perf_info_name(struct bpf_link_info_perf_event *pi, const char *name)
+{
+	u32 len = (u32)strlen(name), ulen = pi->name_len;
+	char *ubuf = u64_to_ptr(pi->name), nul = 0;
+
+	if (!ulen != !ubuf)
+		return -EINVAL;
+	pi->name_len = len + 1;
+	if (!ubuf)
+		return 0;
+	if (ulen > len)
+		return copy_to_user(ubuf, name, len + 1);
+	return copy_to_user(ubuf, name, ulen - 1)             ?:
+		       copy_to_user(ubuf + ulen - 1, &nul, 1) ?:
+								-ENOSPC;
+}
+
+/* bpf_perf_link_fill_link_info: the event's kind, name, offset and cookie. */
+static int perf_link_info(struct bpf_link *link, struct bpf_link_info *info)
+{
+	struct bpf_link_info_perf_event pi;
+	struct perf_event_desc *d = malloc(sizeof(*d));
+
+	memcpy(&pi, &info->raw_tracepoint, sizeof(pi)); /* the union's start: the inputs */
+	pthread_mutex_lock(&link->lock);
+	struct perf_event *ev = link->perf_event;
+	if (ev)
+		obj_get(&ev->obj);
+	pthread_mutex_unlock(&link->lock);
+	int err = !d ? -ENOMEM : ev ? perf_event_describe(ev, d) : -EINVAL;
+	if (!err)
+		err = perf_info_name(&pi, d->name);
+	if (!err) {
+		pi.type = d->type;
+		pi.offset = (u32)d->offset;
+		if (d->type == BPFRUN_PERF_EVENT_KPROBE || d->type == BPFRUN_PERF_EVENT_KRETPROBE)
+			pi = (struct bpf_link_info_perf_event){
+				pi.type,     0,         pi.name,
+				pi.name_len, pi.offset, .kprobe = { d->addr, 0, d->cookie }
+			};
+		else /* the uprobe and tracepoint cookies are at the same place */
+			pi.uprobe = (typeof(pi.uprobe)){ d->cookie, 0 };
+		memcpy(&info->raw_tracepoint, &pi, sizeof(pi));
+	}
+	if (ev)
+		perf_event_put(ev);
+	free(d);
+	return err;
+}
+
 int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 {
 	pthread_mutex_lock(&link->lock);
@@ -587,6 +640,8 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	case BPF_LINK_TYPE_XDP:
 		info->xdp.ifindex = attached ? link->ifindex : 0;
 		return 0;
+	case BPF_LINK_TYPE_PERF_EVENT:
+		return perf_link_info(link, info);
 	case BPFRUN_LINK_TYPE_TCX: {
 		struct bpf_link_info_tcx tcx = { tcx_link_ifindex(link), link->attach_type };
 		memcpy(&info->raw_tracepoint, &tcx, sizeof(tcx)); /* the union's start */

@@ -73,6 +73,17 @@ bool perf_probe_sysfs_file(const char *path, char *buf, size_t len);
 struct perf_event *perf_event_from_fd(int fd);
 void perf_event_put(struct perf_event *ev);
 
+/* What link info tells of a probe event (the kernel's bpf_get_perf_event_info): its
+ * BPF_PERF_EVENT_* type, name (function, file, tracepoint; "" for a kprobe by address),
+ * offset and address (kprobes: the kallsyms address of the function, plus the offset),
+ * and the cookie of its program. */
+struct perf_event_desc {
+	u32 type;
+	char name[4096];
+	u64 offset, addr, cookie;
+};
+int perf_event_describe(const struct perf_event *ev, struct perf_event_desc *d);
+
 /* Sets the event's program (SET_BPF, perf links): takes a reference.  -EEXIST when it
  * has one, or the kind's refusal. */
 int perf_event_set_prog(struct perf_event *ev, struct bpf_prog *prog, u64 cookie);

@@ -30,9 +30,10 @@ diff_core_libbpf_object | diff_maps_array | diff_link_tracing | diff_maps_cgroup
 	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
 # - it answers in its own network namespace, not the test's: link_tcx (a veth pair in a
-#   namespace the test makes), and fires no hook for the caller.
+#   namespace the test makes), and fires no hook for the caller; perf events again:
+#   link_perf_info.
 case $(basename "$bin") in
-diff_link_tcx) BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
+diff_link_tcx | diff_link_perf_info) BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
 
 run_bpfrun() {
