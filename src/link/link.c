@@ -649,7 +649,7 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	}
 	case BPF_LINK_TYPE_TRACING:
 		info->tracing.attach_type = link->attach_type;
-		info->tracing.target_obj_id = 0; /* the kernel's vmlinux BTF has no id here */
+		info->tracing.target_obj_id = BTF_VMLINUX_ID;
 		info->tracing.target_btf_id = link->target_btf_id;
 		return 0;
 	default:
