@@ -48,8 +48,8 @@ static void *load_ctx(const struct run_opts *o, size_t *size)
 	return buf;
 }
 
-static int attach_all(struct bpf_object *obj, const char *path, FILE *out, struct bpf_link ***links,
-		      unsigned int *n)
+int attach_all(struct bpf_object *obj, const char *path, FILE *out, struct bpf_link ***links,
+	       unsigned int *n)
 {
 	struct bpf_program *p;
 	unsigned int cap = 0;
@@ -93,9 +93,14 @@ int fire_session(struct bpf_object *obj, const char *path, const struct run_opts
 		fprintf(out, "fired %s: return value %" PRIu64 "\n", o->fire_hook, rv);
 	}
 out:
+	links_destroy(links, n);
+	free(ctx);
+	return ret;
+}
+
+void links_destroy(struct bpf_link **links, unsigned int n)
+{
 	for (unsigned int i = 0; i < n; i++)
 		bpf_link__destroy(links[i]);
 	free(links);
-	free(ctx);
-	return ret;
 }
