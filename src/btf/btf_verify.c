@@ -620,34 +620,6 @@ static bool is_void(const struct btf_type *t)
 {
 	return t == &void_type;
 }
-static bool is_ptr(const struct btf_type *t)
-{
-	return is_kind(t, BTF_KIND_PTR);
-}
-static bool is_array(const struct btf_type *t)
-{
-	return is_kind(t, BTF_KIND_ARRAY);
-}
-static bool is_int(const struct btf_type *t)
-{
-	return is_kind(t, BTF_KIND_INT);
-}
-static bool is_fwd(const struct btf_type *t)
-{
-	return is_kind(t, BTF_KIND_FWD);
-}
-static bool is_func(const struct btf_type *t)
-{
-	return is_kind(t, BTF_KIND_FUNC);
-}
-static bool is_func_proto(const struct btf_type *t)
-{
-	return is_kind(t, BTF_KIND_FUNC_PROTO);
-}
-static bool is_var(const struct btf_type *t)
-{
-	return is_kind(t, BTF_KIND_VAR);
-}
 
 static bool is_struct(const struct btf_type *t)
 {
@@ -656,24 +628,28 @@ static bool is_struct(const struct btf_type *t)
 
 static bool is_modifier(const struct btf_type *t)
 {
-	return !is_void(t) && !is_ptr(t) && is_ref_kind(kind_of(t));
+	return !is_void(t) && !is_kind(t, BTF_KIND_PTR) && is_ref_kind(kind_of(t));
 }
 
 static bool needs_resolve(const struct btf_type *t)
 {
-	return is_modifier(t) || is_ptr(t) || is_struct(t) || is_array(t) || is_var(t) ||
-	       is_func(t) || is_kind(t, BTF_KIND_DECL_TAG) || is_kind(t, BTF_KIND_DATASEC);
+	return is_modifier(t) || is_kind(t, BTF_KIND_PTR) || is_struct(t) ||
+	       is_kind(t, BTF_KIND_ARRAY) || is_kind(t, BTF_KIND_VAR) ||
+	       is_kind(t, BTF_KIND_FUNC) || is_kind(t, BTF_KIND_DECL_TAG) ||
+	       is_kind(t, BTF_KIND_DATASEC);
 }
 
 /* Kinds that may only start a reference, never be its target. */
 static bool source_only(const struct btf_type *t)
 {
-	return is_var(t) || is_kind(t, BTF_KIND_DECL_TAG) || is_kind(t, BTF_KIND_DATASEC);
+	return is_kind(t, BTF_KIND_VAR) || is_kind(t, BTF_KIND_DECL_TAG) ||
+	       is_kind(t, BTF_KIND_DATASEC);
 }
 
 static bool no_size(const struct btf_type *t)
 {
-	return !t || is_void(t) || is_fwd(t) || is_func(t) || is_func_proto(t);
+	return !t || is_void(t) || is_kind(t, BTF_KIND_FWD) || is_kind(t, BTF_KIND_FUNC) ||
+	       is_kind(t, BTF_KIND_FUNC_PROTO);
 }
 
 static bool has_own_size(const struct btf_type *t)
@@ -703,9 +679,9 @@ static bool is_sink(const struct bv *v, const struct btf_type *next)
 {
 	switch (v->mode) {
 	case RESOLVE_PTR:
-		return !is_modifier(next) && !is_ptr(next);
+		return !is_modifier(next) && !is_kind(next, BTF_KIND_PTR);
 	case RESOLVE_STRUCT_OR_ARRAY:
-		return !is_modifier(next) && !is_array(next) && !is_struct(next);
+		return !is_modifier(next) && !is_kind(next, BTF_KIND_ARRAY) && !is_struct(next);
 	default:
 		return !needs_resolve(next);
 	}
@@ -719,11 +695,13 @@ static bool id_size(const struct bv *v, u32 id, u32 *rid, u32 *size)
 
 	if (!t || is_void(t))
 		return false;
-	if (has_own_size(t) || is_ptr(t) || is_array(t)) {
+	if (has_own_size(t) || is_kind(t, BTF_KIND_PTR) || is_kind(t, BTF_KIND_ARRAY)) {
 		/* an array not resolved yet (behind a pointer) counts as size 0, as in the
 		 * kernel */
 		*rid = id;
-		*size = is_ptr(t) ? 8 : is_array(t) ? v->res[id].size : t->size;
+		*size = is_kind(t, BTF_KIND_PTR)   ? 8 :
+			is_kind(t, BTF_KIND_ARRAY) ? v->res[id].size :
+						     t->size;
 		return true;
 	}
 	if (!is_modifier(t) || !is_resolved(v, id) || !v->res[id].sized)
@@ -752,9 +730,9 @@ static int resolve_first(struct bv *v, u32 next)
 	if (v->res[next].state != NOT_VISITED)
 		return -EEXIST;
 	v->res[next].state = VISITED;
-	if (v->mode == RESOLVE_TBD && is_ptr(t))
+	if (v->mode == RESOLVE_TBD && is_kind(t, BTF_KIND_PTR))
 		v->mode = RESOLVE_PTR;
-	else if (v->mode == RESOLVE_TBD && (is_struct(t) || is_array(t)))
+	else if (v->mode == RESOLVE_TBD && (is_struct(t) || is_kind(t, BTF_KIND_ARRAY)))
 		v->mode = RESOLVE_STRUCT_OR_ARRAY;
 	v->depth++;
 	int err = resolve(v, next);
@@ -775,8 +753,8 @@ static int resolve_ref(struct bv *v, u32 id)
 	int err = resolve_first(v, next);
 	if (err)
 		return err;
-	if (is_ptr(t) && is_modifier(nt) && is_resolved(v, next) &&
-	    is_ptr(type_at(v, v->res[next].id))) {
+	if (is_kind(t, BTF_KIND_PTR) && is_modifier(nt) && is_resolved(v, next) &&
+	    is_kind(type_at(v, v->res[next].id), BTF_KIND_PTR)) {
 		/* A modifier resolved inside a struct stops at a pointer: continue from there
 		 * so that the pointer cannot lead back to this one. */
 		err = resolve_first(v, v->res[next].id);
@@ -784,14 +762,15 @@ static int resolve_ref(struct bv *v, u32 id)
 			return err;
 	}
 	if (id_size(v, next, &rid, &size)) {
-		set_resolved(v, id, is_ptr(t) ? id : rid, is_ptr(t) ? 8 : size, true);
+		set_resolved(v, id, is_kind(t, BTF_KIND_PTR) ? id : rid,
+			     is_kind(t, BTF_KIND_PTR) ? 8 : size, true);
 		return 0;
 	}
 	rid = is_modifier(nt) && is_resolved(v, next) ? v->res[next].id : next;
 	nt = type_at(v, rid);
-	if (!is_void(nt) && !is_fwd(nt) && !is_func_proto(nt))
+	if (!is_void(nt) && !is_kind(nt, BTF_KIND_FWD) && !is_kind(nt, BTF_KIND_FUNC_PROTO))
 		return log_type(v, id, "Invalid type_id");
-	set_resolved(v, id, is_ptr(t) ? id : rid, 8, is_ptr(t));
+	set_resolved(v, id, is_kind(t, BTF_KIND_PTR) ? id : rid, 8, is_kind(t, BTF_KIND_PTR));
 	return 0;
 }
 
@@ -816,12 +795,12 @@ static int resolve_array(struct bv *v, u32 id)
 
 	if (err)
 		return err;
-	if (!is_int(v->types[rid]) || !int_is_regular(v->types[rid]))
+	if (!is_kind(v->types[rid], BTF_KIND_INT) || !int_is_regular(v->types[rid]))
 		return log_type(v, id, "Invalid index");
 	err = resolve_part(v, id, a->type, "Invalid elem", &rid, &size);
 	if (err)
 		return err;
-	if (is_int(v->types[rid]) && !int_is_regular(v->types[rid]))
+	if (is_kind(v->types[rid], BTF_KIND_INT) && !int_is_regular(v->types[rid]))
 		return log_type(v, id, "Invalid array of int");
 	if (a->nelems && size > UINT32_MAX / a->nelems)
 		return log_type(v, id, "Array size overflows U32_MAX");
@@ -987,7 +966,7 @@ static int resolve_datasec(struct bv *v, u32 id)
 	for (u32 i = 0; i < vlen_of(t); i++) {
 		const struct btf_type *var = type_at(v, s[i].type);
 		u32 rid, size;
-		if (!var || !is_var(var))
+		if (!var || !is_kind(var, BTF_KIND_VAR))
 			return log_vsi(v, id, i, "Not a VAR kind member");
 		int err = resolve_first(v, s[i].type);
 		if (err)
@@ -1006,7 +985,7 @@ static int resolve_func(struct bv *v, u32 id)
 {
 	const struct btf_type *proto = type_at(v, v->types[id]->type);
 
-	if (!proto || !is_func_proto(proto))
+	if (!proto || !is_kind(proto, BTF_KIND_FUNC_PROTO))
 		return log_type(v, id, "Invalid type_id");
 	const struct btf_param *p = extra(proto);
 	for (u32 i = 0; i < vlen_of(proto); i++)
@@ -1021,7 +1000,8 @@ static int resolve_func(struct bv *v, u32 id)
 
 static bool decl_tag_target(const struct btf_type *t)
 {
-	return is_func(t) || is_struct(t) || is_var(t) || is_kind(t, BTF_KIND_TYPEDEF);
+	return is_kind(t, BTF_KIND_FUNC) || is_struct(t) || is_kind(t, BTF_KIND_VAR) ||
+	       is_kind(t, BTF_KIND_TYPEDEF);
 }
 
 static int resolve_decl_tag(struct bv *v, u32 id)
@@ -1036,8 +1016,10 @@ static int resolve_decl_tag(struct bv *v, u32 id)
 	if (err)
 		return err;
 	if (idx != -1) {
-		const struct btf_type *owner = is_func(nt) ? type_at(v, nt->type) : nt;
-		bool has_parts = is_struct(nt) || (is_func(nt) && owner && is_func_proto(owner));
+		const struct btf_type *owner = is_kind(nt, BTF_KIND_FUNC) ? type_at(v, nt->type) :
+									    nt;
+		bool has_parts = is_struct(nt) || (is_kind(nt, BTF_KIND_FUNC) && owner &&
+						   is_kind(owner, BTF_KIND_FUNC_PROTO));
 		if (!has_parts || (u32)idx >= vlen_of(owner))
 			return log_type(v, id, "Invalid component_idx");
 	}
@@ -1049,15 +1031,15 @@ static int resolve(struct bv *v, u32 id)
 {
 	const struct btf_type *t = v->types[id];
 
-	if (is_modifier(t) || is_ptr(t))
+	if (is_modifier(t) || is_kind(t, BTF_KIND_PTR))
 		return resolve_ref(v, id);
-	if (is_array(t))
+	if (is_kind(t, BTF_KIND_ARRAY))
 		return resolve_array(v, id);
 	if (is_struct(t))
 		return resolve_struct(v, id);
-	if (is_var(t))
+	if (is_kind(t, BTF_KIND_VAR))
 		return resolve_var(v, id);
-	if (is_func(t))
+	if (is_kind(t, BTF_KIND_FUNC))
 		return resolve_func(v, id);
 	if (is_kind(t, BTF_KIND_DECL_TAG))
 		return resolve_decl_tag(v, id);
@@ -1136,7 +1118,7 @@ static int check_all_types(struct bv *v)
 		int err = 0;
 		if (needs_resolve(t) && !is_resolved(v, id))
 			err = resolve_top(v, id);
-		if (!err && is_func_proto(t))
+		if (!err && is_kind(t, BTF_KIND_FUNC_PROTO))
 			err = check_proto(v, id);
 		if (err)
 			return err;
