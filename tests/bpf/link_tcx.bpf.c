@@ -19,7 +19,7 @@ static int step(struct __sk_buff *skb, int who)
 {
 	if (skb->protocol != bpf_htons(TEST_PROTO))
 		return -1; /* TCX_NEXT: not the test's packet */
-	int i = st.n; /* one packet at a time */
+	int i = st.n;      /* one packet at a time */
 
 	st.n = i + 1;
 
