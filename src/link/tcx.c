@@ -343,8 +343,6 @@ static void req_put(struct mprog_req *r)
 
 static int attach_locked(u32 ifindex, bool ingress, struct mprog_req *r)
 {
-	if (!netdev_exists(ifindex))
-		return -ENODEV;
 	if (IS_ERR(r->old))
 		return (int)PTR_ERR(r->old);
 	struct tcx_chain *c = chain_get(ifindex, ingress);
@@ -361,17 +359,19 @@ static int attach_locked(u32 ifindex, bool ingress, struct mprog_req *r)
 /* Attaches r->prog (and r->link) to a chain: tcx_prog_attach / tcx_link_prog_attach. */
 static int chain_attach(u32 ifindex, bool ingress, struct mprog_req *r)
 {
-	pthread_mutex_lock(&tcx_lock);
-	int err = attach_locked(ifindex, ingress, r);
-	pthread_mutex_unlock(&tcx_lock);
+	int err = -ENODEV;
+
+	if (netdev_exists(ifindex)) { /* a system call: outside the lock */
+		pthread_mutex_lock(&tcx_lock);
+		err = attach_locked(ifindex, ingress, r);
+		pthread_mutex_unlock(&tcx_lock);
+	}
 	req_put(r);
 	return err;
 }
 
 static int detach_locked(u32 ifindex, bool ingress, struct mprog_req *r, struct bpf_prog **gone)
 {
-	if (!netdev_exists(ifindex))
-		return -ENODEV;
 	struct tcx_chain *c = chain_find(ifindex, ingress);
 	if (!c)
 		return -ENOENT;
@@ -384,10 +384,13 @@ static int detach_locked(u32 ifindex, bool ingress, struct mprog_req *r, struct 
 static int chain_detach(u32 ifindex, bool ingress, struct mprog_req *r)
 {
 	struct bpf_prog *gone = NULL;
+	int err = -ENODEV;
 
-	pthread_mutex_lock(&tcx_lock);
-	int err = detach_locked(ifindex, ingress, r, &gone);
-	pthread_mutex_unlock(&tcx_lock);
+	if (netdev_exists(ifindex)) {
+		pthread_mutex_lock(&tcx_lock);
+		err = detach_locked(ifindex, ingress, r, &gone);
+		pthread_mutex_unlock(&tcx_lock);
+	}
 	if (gone)
 		prog_put(gone);
 	req_put(r);
@@ -451,12 +454,10 @@ struct chain_ids {
 
 static int chain_ids(u32 ifindex, bool ingress, struct chain_ids *ids)
 {
-	int err = 0;
-
+	if (!netdev_exists(ifindex))
+		return -ENODEV;
 	pthread_mutex_lock(&tcx_lock);
 	const struct tcx_chain *c = chain_find(ifindex, ingress);
-	if (!netdev_exists(ifindex))
-		err = -ENODEV;
 	ids->revision = c ? c->revision : 1; /* no chain: an empty one, as 6.18 answers */
 	ids->n = c ? c->n : 0;
 	for (u32 i = 0; i < ids->n; i++) {
@@ -464,7 +465,7 @@ static int chain_ids(u32 ifindex, bool ingress, struct chain_ids *ids)
 		ids->link[i] = c->items[i].link ? c->items[i].link->obj.id : 0;
 	}
 	pthread_mutex_unlock(&tcx_lock);
-	return err;
+	return 0;
 }
 
 /* The user's array (NULL: not asked for) gets the first n ids. */
