@@ -191,9 +191,11 @@ HELPER(per_cpu_ptr)
 			 (unsigned long long)r1);
 		return 0;
 	}
-	if (r2 >= (u64)num_possible_cpus())
+	u32 cpu = (u32)r2; /* the helper's argument is a u32 */
+
+	if (cpu >= (u32)num_possible_cpus())
 		return 0;
-	return (u64)(uintptr_t)(v->mem + r2 * v->stride);
+	return (u64)(uintptr_t)(v->mem + (u64)cpu * v->stride);
 }
 
 /* bpf_this_cpu_ptr(percpu_ptr): the area of the CPU the run is on. */
