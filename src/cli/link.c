@@ -57,7 +57,54 @@ struct link_desc {
 		uint8_t raw[48];
 	};
 	char name[4096];
+	uint64_t *addrs;   /* kprobe.multi: the functions' addresses, ascending */
+	char (*funcs)[64]; /* and their names from kallsyms ("" where none) */
 };
+
+/* The names of the sorted addresses, from one read of kallsyms (as bpftool's). */
+static void kallsyms_names(const uint64_t *addrs, uint32_t n, char (*funcs)[64])
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512], sym[64], type;
+	unsigned long long a;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %63s", &a, &type, sym) != 3)
+			continue;
+		for (uint32_t i = 0; i < n && addrs[i] <= a; i++) /* few functions: a scan */
+			if (addrs[i] == a && !funcs[i][0])
+				snprintf(funcs[i], sizeof(funcs[i]), "%s", sym);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* A kprobe.multi link's addresses (a second query with an array) and their names. */
+static int multi_describe(int fd, struct link_desc *d)
+{
+	uint32_t n = d->kprobe_multi.count, len = offsetof(struct link_desc, name);
+
+	if (!n)
+		return 0;
+	d->addrs = calloc(n, sizeof(*d->addrs));
+	d->funcs = calloc(n, sizeof(*d->funcs));
+	if (!d->addrs || !d->funcs)
+		return -ENOMEM;
+	d->kprobe_multi.addrs = (uint64_t)(uintptr_t)d->addrs;
+	if (bpf_obj_get_info_by_fd(fd, d, &len))
+		return -errno;
+	kallsyms_names(d->addrs, n, d->funcs);
+	return 0;
+}
+
+static void link_desc_free(struct link_desc *d)
+{
+	if (d) {
+		free(d->addrs);
+		free(d->funcs);
+	}
+	free(d);
+}
 
 static int link_describe(int fd, struct link_desc *d)
 {
@@ -66,6 +113,8 @@ static int link_describe(int fd, struct link_desc *d)
 	memset(d, 0, sizeof(*d));
 	if (bpf_obj_get_info_by_fd(fd, d, &len))
 		return -errno;
+	if (d->type == BPF_LINK_TYPE_KPROBE_MULTI)
+		return multi_describe(fd, d);
 	if (d->type == BPF_LINK_TYPE_RAW_TRACEPOINT) {
 		d->raw_tracepoint.tp_name = (uint64_t)(uintptr_t)d->name;
 		d->raw_tracepoint.tp_name_len = sizeof(d->name);
@@ -171,6 +220,22 @@ static void perf_plain(const struct link_desc *d)
 	}
 }
 
+static void multi_plain(const struct link_desc *d)
+{
+	uint32_t n = d->kprobe_multi.count;
+
+	if (!n)
+		return;
+	printf("\n\t%s  func_cnt %u  ",
+	       d->kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN ? "kretprobe.multi" :
+								   "kprobe.multi",
+	       n);
+	printf("\n\t%-16s %s", "addr", "func [module]");
+	for (uint32_t i = 0; i < n; i++)
+		if (d->funcs[i][0])
+			printf("\n\t%016" PRIx64 " %s  ", d->addrs[i], d->funcs[i]);
+}
+
 static void link_print_plain(const struct link_desc *d)
 {
 	const char *type = link_type_name(d->type);
@@ -201,12 +266,7 @@ static void link_print_plain(const struct link_desc *d)
 			print_attach_type(d->dev.attach_type);
 		break;
 	case BPF_LINK_TYPE_KPROBE_MULTI:
-		if (d->kprobe_multi.count)
-			printf("\n\t%s  func_cnt %u  ",
-			       d->kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN ?
-				       "kretprobe.multi" :
-				       "kprobe.multi",
-			       d->kprobe_multi.count);
+		multi_plain(d);
 		break;
 	case BPF_LINK_TYPE_PERF_EVENT:
 		perf_plain(d);
@@ -253,6 +313,26 @@ static void perf_json(struct json *j, const struct link_desc *d)
 	}
 }
 
+static void multi_json(struct json *j, const struct link_desc *d)
+{
+	json_key(j, "retprobe");
+	json_bool(j, d->kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN);
+	json_uint_field(j, "func_cnt", d->kprobe_multi.count);
+	json_key(j, "funcs");
+	json_begin_array(j);
+	for (uint32_t i = 0; i < d->kprobe_multi.count; i++) {
+		if (!d->funcs[i][0])
+			continue;
+		json_begin_object(j);
+		json_uint_field(j, "addr", d->addrs[i]);
+		json_string_field(j, "func", d->funcs[i]);
+		json_key(j, "module");
+		json_raw(j, "null"); /* vmlinux */
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 static void link_print_json(struct json *j, const struct link_desc *d)
 {
 	const char *type = link_type_name(d->type);
@@ -284,9 +364,7 @@ static void link_print_json(struct json *j, const struct link_desc *d)
 			json_attach_type(j, d->dev.attach_type);
 		break;
 	case BPF_LINK_TYPE_KPROBE_MULTI:
-		json_key(j, "retprobe");
-		json_bool(j, d->kprobe_multi.flags & BPF_F_KPROBE_MULTI_RETURN);
-		json_uint_field(j, "func_cnt", d->kprobe_multi.count);
+		multi_json(j, d);
 		break;
 	case BPF_LINK_TYPE_PERF_EVENT:
 		perf_json(j, d);
@@ -306,7 +384,7 @@ static void link_print(struct json *j, int fd)
 		link_print_json(j, d);
 	else
 		link_print_plain(d);
-	free(d);
+	link_desc_free(d);
 }
 
 static void link_list(struct json *j)

@@ -95,6 +95,14 @@ struct bpf_link_info_perf_event { /* in the union after prog_id */
 	};
 };
 
+struct bpf_link_info_kprobe_multi { /* 6.1 has the first three fields */
+	__u64 addrs;
+	__u32 count;
+	__u32 flags;
+	__u64 missed;
+	__u64 cookies;
+};
+
 /* The kernel's struct bpf_link_info is 64 bytes (6.1's: 48). */
 #define BPFRUN_LINK_INFO_SIZE 64
 

@@ -64,6 +64,8 @@ static void link_free(struct obj *o)
 	link_detach_now(link);
 	if (link->prog)
 		prog_put(link->prog);
+	free(link->multi_addrs);
+	free(link->multi_cookies);
 	pthread_mutex_destroy(&link->lock);
 	free(link->tp_name);
 	free(link);
@@ -284,14 +286,46 @@ static int multi_syms_get(struct multi_syms *ms, u64 syms, u64 addrs, bool want_
 	return err;
 }
 
+static int addr_order(const void *a, const void *b, void *arg)
+{
+	const u64 *addrs = arg;
+	u64 x = addrs[*(const u32 *)a], y = addrs[*(const u32 *)b];
+
+	return (x > y) - (x < y);
+}
+
+/* Keeps the addresses and cookies for link info, in the kernel's ascending order. */
+static int multi_keep_info(struct bpf_link *link, const u64 *addrs, const u64 *cookies)
+{
+	u32 n = link->nr_multi, *order = malloc(n * sizeof(*order));
+
+	link->multi_addrs = malloc(n * sizeof(u64));
+	link->multi_cookies = malloc(n * sizeof(u64));
+	if (!order || !link->multi_addrs || !link->multi_cookies) {
+		free(order);
+		return -ENOMEM;
+	}
+	for (u32 i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), addr_order, (void *)addrs);
+	for (u32 i = 0; i < n; i++) {
+		link->multi_addrs[i] = addrs[order[i]];
+		link->multi_cookies[i] = cookies[order[i]];
+	}
+	link->multi_cnt = n;
+	free(order);
+	return 0;
+}
+
 /* One attachment per function, with its cookie (cookies: user array of u64, optional). */
 static int multi_attach_all(struct bpf_link *link, const union bpf_attr *attr, bool ret)
 {
 	struct multi_syms ms = { .cnt = link->nr_multi };
-	u64 cookies = attr->link_create.kprobe_multi.cookies;
-	int err = multi_syms_get(&ms, attr->link_create.kprobe_multi.syms,
-				 attr->link_create.kprobe_multi.addrs,
-				 attach_wants_func_ip(link->prog));
+	u64 ucookies = attr->link_create.kprobe_multi.cookies;
+	u64 *cookies = calloc(link->nr_multi, sizeof(u64));
+	int err = cookies ? multi_syms_get(&ms, attr->link_create.kprobe_multi.syms,
+					   attr->link_create.kprobe_multi.addrs, true) :
+			    -ENOMEM;
 
 	for (u32 i = 0; !err && i < link->nr_multi; i++) {
 		struct attach_req req = { .kind = HOOK_KPROBE,
@@ -301,13 +335,18 @@ static int multi_attach_all(struct bpf_link *link, const union bpf_attr *attr, b
 					  .prog = link->prog,
 					  .func_ip = ms.addrs[i],
 					  .ip_known = true };
-		if (cookies &&
-		    copy_from_user(&req.cookie, u64_to_ptr(cookies + (u64)i * 8), sizeof(u64)))
+		if (ucookies &&
+		    copy_from_user(&req.cookie, u64_to_ptr(ucookies + (u64)i * 8), sizeof(u64)))
 			err = -EFAULT;
 		else
 			err = attach_add_req(&req, &link->multi[i]);
+		if (!err)
+			cookies[i] = req.cookie;
 	}
+	if (!err)
+		err = multi_keep_info(link, ms.addrs, cookies);
 	multi_syms_free(&ms);
+	free(cookies);
 	return err;
 }
 
@@ -330,6 +369,7 @@ static int kprobe_multi_attach(struct bpf_prog *prog, const union bpf_attr *attr
 		return (int)PTR_ERR(link);
 	link->multi = calloc(cnt, sizeof(*link->multi));
 	link->nr_multi = cnt;
+	link->multi_flags = flags;
 	int err = link->multi ? multi_attach_all(link, attr, flags & BPF_F_KPROBE_MULTI_RETURN) :
 				-ENOMEM;
 	if (err) {
@@ -593,6 +633,34 @@ static int perf_info_name(struct bpf_link_info_perf_event *pi, const char *name)
 								-ENOSPC;
 }
 
+/* bpf_kprobe_multi_link_fill_link_info: count and flags; with an array (and its
+ * length: EINVAL without), the addresses and the cookies, ENOSPC when it is short. */
+static int kprobe_multi_info(struct bpf_link *link, struct bpf_link_info *info)
+{
+	struct bpf_link_info_kprobe_multi km;
+
+	memcpy(&km, &info->raw_tracepoint, sizeof(km)); /* the union's start: the inputs */
+	if (!km.addrs != !km.count || (km.cookies && !km.count))
+		return -EINVAL;
+	u32 n = km.count;
+	km.count = link->multi_cnt;
+	km.flags = link->multi_flags;
+	km.missed = 0;
+	int err = 0;
+	if (km.addrs) {
+		if (n < link->multi_cnt)
+			err = -ENOSPC;
+		else
+			n = link->multi_cnt;
+		if ((km.cookies &&
+		     copy_to_user(u64_to_ptr(km.cookies), link->multi_cookies, n * sizeof(u64))) ||
+		    copy_to_user(u64_to_ptr(km.addrs), link->multi_addrs, n * sizeof(u64)))
+			return -EFAULT;
+	}
+	memcpy(&info->raw_tracepoint, &km, sizeof(km));
+	return err;
+}
+
 /* bpf_perf_link_fill_link_info: the event's kind, name, offset and cookie. */
 static int perf_link_info(struct bpf_link *link, struct bpf_link_info *info)
 {
@@ -642,6 +710,8 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 		return 0;
 	case BPF_LINK_TYPE_PERF_EVENT:
 		return perf_link_info(link, info);
+	case BPF_LINK_TYPE_KPROBE_MULTI:
+		return kprobe_multi_info(link, info);
 	case BPFRUN_LINK_TYPE_TCX: {
 		struct bpf_link_info_tcx tcx = { tcx_link_ifindex(link), link->attach_type };
 		memcpy(&info->raw_tracepoint, &tcx, sizeof(tcx)); /* the union's start */

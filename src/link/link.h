@@ -23,6 +23,10 @@ struct bpf_link {
 	struct attachment *att;    /* NULL once detached, or for perf links */
 	struct attachment **multi; /* kprobe.multi links: one per function */
 	u32 nr_multi;
+	/* kprobe.multi links, for link info: the functions' addresses in ascending order with
+	 * their cookies (as the kernel sorts them at attach), the count and flags */
+	u64 *multi_addrs, *multi_cookies;
+	u32 multi_cnt, multi_flags;
 	struct perf_event *perf_event; /* perf links: referenced, the event holds the prog */
 	char *tp_name;                 /* raw tracepoint links */
 	u32 target_btf_id;             /* tracing links */

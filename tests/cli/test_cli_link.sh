@@ -12,6 +12,8 @@ expect_out link-kretprobe "^	kretprobe [0-9a-f]* do_nanosleep  $"
 expect_out link-tracepoint "^	tracepoint sched_switch  $"
 expect_out link-raw-tp "^	tp 'sched_switch'  $"
 expect_out link-kprobe-multi "^[0-9]*: kprobe_multi  prog [0-9]*  $"
+expect_out link-kprobe-multi-cnt "^	kprobe.multi  func_cnt 1  $"
+expect_out link-kprobe-multi-func "^	[0-9a-f]{16} bpf_fentry_test1  $"
 
 expect_ok link-list-json "$bpfrun" link list "$probes" --json
 cp "$work/out" "$work/links.json"
@@ -21,7 +23,9 @@ k=[x for x in l if x.get("func")=="do_nanosleep"]
 assert {"perf_event","raw_tracepoint","kprobe_multi"} <= t, t
 assert [x["retprobe"] for x in k] == [False, True], k
 assert any(x.get("tracepoint")=="sched_switch" for x in l)
-assert any(x.get("tp_name")=="sched_switch" for x in l)' "$work/links.json"
+assert any(x.get("tp_name")=="sched_switch" for x in l)
+m=[x for x in l if x["type"]=="kprobe_multi"][0]
+assert m["func_cnt"]==1 and m["funcs"][0]["func"]=="bpf_fentry_test1", m' "$work/links.json"
 [ "$rc" -eq 0 ] && pass || fail "link-list-json: bpftool's keys"
 
 expect_ok link-show "$bpfrun" link show "$probes" id 3
