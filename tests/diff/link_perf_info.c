@@ -31,7 +31,8 @@ static void show(const char *what, struct bpf_link *l, __u32 len, bool buf)
 	char name[256];
 
 	memset(&info, 0, sizeof(info));
-	memset(name, 'x', sizeof(name));
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
 	p->name = buf ? (__u64)(unsigned long)name : 0;
 	p->name_len = len;
 	int err = bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &ilen) ? -errno : 0;
