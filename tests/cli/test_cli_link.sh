@@ -37,6 +37,12 @@ expect_ok link-tracing "$bpfrun" link list "$objdir/tramp_funcs.bpf.o"
 expect_out link-tracing-target "^	target_obj_id 1  target_btf_id [0-9]*  $"
 expect_out link-tracing-type "^	prog_type tracing  attach_type trace_fentry  $"
 
+# TCX programs (libbpf 1.3's sections) link to the fired tc hook's device, in order
+expect_ok fire-tcx "$bpfrun" run "$objdir/link_tcx_sec.bpf.o" --type sched_cls \
+	--fire tc/ingress/lo
+expect_out fire-tcx-count "link_tcx_sec.bpf.o: 3 programs attached"
+expect_out fire-tcx-drop "^fired tc/ingress/lo: return value 2$"
+
 tracing=$objdir/link_tracing.bpf.o # every program attaches: no notes on stderr
 expect_error link-show-missing "no link with id 999" "$bpfrun" link show "$tracing" id 999
 expect_error link-show-usage "expected id ID or pinned PATH" "$bpfrun" link show "$tracing" name x
