@@ -20,6 +20,9 @@
 #define KSYM_VAR_MAX_SIZE (1u << 20) /* the whole .data..percpu is about 200 KiB */
 #define KSYM_NAME_MAX 128
 #define KSYM_MADE_UP (1ull << 62) /* tokens of per-CPU variables whose address is hidden */
+/* All variables' memory together: a BTF of the loader's own may name any kallsyms
+ * symbol as a variable of up to KSYM_VAR_MAX_SIZE bytes (ENOMEM past this). */
+#define KSYM_MEM_MAX (64ull << 20)
 
 struct ksym_var {
 	char name[KSYM_NAME_MAX];
@@ -31,7 +34,8 @@ struct ksym_var {
 
 static pthread_mutex_t ksym_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ksym_var vars[KSYM_VARS_MAX];
-static u32 nr_vars; /* atomic: entries below it are published */
+static u32 nr_vars;   /* atomic: entries below it are published */
+static u64 mem_total; /* under ksym_lock */
 
 /* The published variable named name, or NULL. */
 static const struct ksym_var *var_by_name(const char *name)
@@ -62,7 +66,8 @@ static const struct ksym_var *var_make(const char *name, bool percpu, u64 addr, 
 	u32 n = nr_vars, ncpus = percpu ? (u32)num_possible_cpus() : 1;
 	u64 stride = (MAX(size, 1) + 63) & ~63ull; /* areas on their own cache lines */
 
-	if (n == KSYM_VARS_MAX || strlen(name) >= KSYM_NAME_MAX)
+	if (n == KSYM_VARS_MAX || strlen(name) >= KSYM_NAME_MAX ||
+	    mem_total + stride * ncpus > KSYM_MEM_MAX)
 		return NULL;
 	struct ksym_var *v = &vars[n];
 	if (!(v->mem = aligned_alloc(64, stride * ncpus)))
@@ -77,6 +82,7 @@ static const struct ksym_var *var_make(const char *name, bool percpu, u64 addr, 
 	v->percpu = percpu;
 	v->stride = stride;
 	v->token = !percpu ? (u64)(uintptr_t)v->mem : addr ? addr : KSYM_MADE_UP | (u64)n << 16;
+	mem_total += stride * ncpus;
 	__atomic_store_n(&nr_vars, n + 1, __ATOMIC_RELEASE);
 	return v;
 }
@@ -120,6 +126,16 @@ static int ksym_value(const struct btf *btf, u32 id, const struct btf_type *t, u
 	if (btf_is_func(t)) {
 		*value = addr;
 		return 0;
+	}
+	/* The variable is the kernel's: its own BTF says its size and section, whichever
+	 * BTF the program named it by. */
+	const struct btf *vmlinux = kernel_btf(NULL);
+	s32 kid = vmlinux && vmlinux != btf ? btf__find_by_name_kind(vmlinux, name, BTF_KIND_VAR) :
+					      -1;
+	if (kid > 0) {
+		btf = vmlinux;
+		id = (u32)kid;
+		t = btf__type_by_id(btf, id);
 	}
 	s64 size = btf__resolve_size(btf, t->type);
 	if (size < 0 || size > KSYM_VAR_MAX_SIZE) {

@@ -8,7 +8,10 @@
  * are all of vmlinux's), made when a program first names it and kept for the life of the
  * process.  Programs may read it and never write it (the kernel's verifier lets them
  * read a ksym through PTR_TO_BTF_ID or read-only PTR_TO_MEM, and write neither), and
- * nothing else writes it: it reads as zeroes.  Like the kernel, a variable must be listed
+ * nothing else writes it: it reads as zeroes.  A variable is one per symbol name, its
+ * size and section are the kernel BTF's whichever BTF a program names it by, and all of
+ * them together get at most 64 MiB (ENOMEM past that: a loader's own BTF may call any
+ * kallsyms symbol a variable of any size).  Like the kernel, a variable must be listed
  * in kallsyms (/proc/kallsyms, or the file BPFRUN_KALLSYMS names): kernels built without
  * CONFIG_KALLSYMS_ALL list no variables, and refuse every typed variable ksym.
  *

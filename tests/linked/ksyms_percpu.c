@@ -8,7 +8,11 @@
  *   be the CPU);
  * - what the kernel's verifier refuses at load (test_ksyms_btf_write_check.c: a write
  *   through the pointer; a load through the per-CPU address itself) faults at run time
- *   here, where bpfrun's verifier does not model typed ksyms. */
+ *   here, where bpfrun's verifier does not model typed ksyms;
+ * - a BTF of the loader's own names the kernel's variable (its size and section are
+ *   vmlinux's), and cannot make bpfrun allocate without bound: the variables' memory
+ *   stops at 64 MiB (ENOMEM). */
+#include <bpf/btf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,8 @@ struct results {
 	int this_rq_cpu, this_active, same_as_cpu_ptr, past_last_null, first_ok, nr_cpus_in;
 };
 
+#define BIG_VARS 80
+
 static char kallsyms[] = "/tmp/bpfrun-ksyms-XXXXXX";
 
 static void write_kallsyms(void)
@@ -34,6 +40,8 @@ static void write_kallsyms(void)
 
 	CHECK(f != NULL, "kallsyms list: %s", strerror(errno));
 	fprintf(f, "%016llx D runqueues\n%016llx D bpf_prog_active\n", RQ_ADDR, ACTIVE_ADDR);
+	for (int i = 0; i < BIG_VARS; i++)
+		fprintf(f, "%016llx D big%d\n", 0x100000ull + (unsigned long long)i * 0x1000, i);
 	fclose(f);
 	setenv("BPFRUN_KALLSYMS", kallsyms, 1);
 }
@@ -80,12 +88,78 @@ static void refused(const char *name, bool write)
 	bpf_object__close(obj);
 }
 
+/* "r0 = ksym(id of btf_fd); exit" as a raw tracepoint program: r0, or -errno. */
+static long long ksym_load(__u32 id, int btf_fd)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .src_reg = BPF_PSEUDO_BTF_ID, .imm = (int)id },
+		{ .imm = btf_fd },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "ksym", "GPL", insns, 3, NULL);
+	if (fd < 0)
+		return fd;
+	LIBBPF_OPTS(bpf_test_run_opts, t);
+	__u64 args[2] = { 0 };
+	t.ctx_in = args;
+	t.ctx_size_in = sizeof(args);
+	bpf_prog_test_run_opts(fd, &t);
+	close(fd);
+	return t.retval;
+}
+
+/* Before any program names runqueues: the loader's BTF calls it an int. */
+static void own_runqueues(void)
+{
+	struct btf *b = btf__new_empty();
+	int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int rq = btf__add_var(b, "runqueues", BTF_VAR_GLOBAL_ALLOCATED, i32);
+	__u32 size;
+	const void *raw = btf__raw_data(b, &size);
+	int fd = bpf_btf_load(raw, size, NULL);
+
+	CHECK((__u32)ksym_load((__u32)rq, fd) == (__u32)RQ_ADDR,
+	      "runqueues by the loader's BTF is the kernel's per-CPU variable");
+	close(fd);
+	btf__free(b);
+}
+
+static void own_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	int ch = btf__add_int(b, "char", 1, 0), i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int arr = btf__add_array(b, i32, ch, 1 << 20);
+	int first = 0;
+	char name[16];
+
+	for (int i = 0; i < BIG_VARS; i++) {
+		snprintf(name, sizeof(name), "big%d", i);
+		int id = btf__add_var(b, name, BTF_VAR_GLOBAL_ALLOCATED, arr);
+		first = i ? first : id;
+	}
+	__u32 size;
+	const void *raw = btf__raw_data(b, &size);
+	int fd = bpf_btf_load(raw, size, NULL);
+	CHECK(fd >= 0, "the loader's BTF: %s", strerror(errno));
+	int made = 0;
+	long long err = 0;
+	while (made < BIG_VARS && (err = ksym_load((__u32)(first + made), fd)) >= 0)
+		made++;
+	/* the per-CPU variables above took their share of the 64 MiB */
+	CHECK(made >= 56 && made <= 64 && err == -ENOMEM,
+	      "1 MiB variables up to 64 MiB: %d, then %lld", made, err);
+	close(fd);
+	btf__free(b);
+}
+
 int main(void)
 {
 	write_kallsyms();
+	own_runqueues();
 	percpu();
 	refused("write_through", true);
 	refused("load_percpu_addr", false);
+	own_btf();
 	unlink(kallsyms);
 	return finish();
 }
