@@ -685,7 +685,7 @@ static int perf_link_info(struct bpf_link *link, struct bpf_link_info *info)
 				pi.name_len, pi.offset, .kprobe = { d->addr, 0, d->cookie }
 			};
 		else /* the uprobe and tracepoint cookies are at the same place */
-			pi.uprobe = (typeof(pi.uprobe)){ d->cookie, 0 };
+			pi.uprobe = (typeof(pi.uprobe)){ d->cookie, d->ref_ctr_offset };
 		memcpy(&info->raw_tracepoint, &pi, sizeof(pi));
 	}
 	if (ev)

@@ -81,6 +81,7 @@ struct perf_event_desc {
 	u32 type;
 	char name[4096];
 	u64 offset, addr, cookie;
+	u64 ref_ctr_offset; /* uprobes: the semaphore's offset (config's high half) */
 };
 int perf_event_describe(const struct perf_event *ev, struct perf_event_desc *d);
 

@@ -238,6 +238,7 @@ int perf_event_describe(const struct perf_event *ev, struct perf_event_desc *d)
 		snprintf(d->name, sizeof(d->name), "%.*s", (int)(colon ? colon - ev->hook_name : 0),
 			 ev->hook_name);
 		d->offset = ev->offset;
+		d->ref_ctr_offset = ev->attr.config >> 32; /* PERF_UPROBE_REF_CTR_OFFSET_SHIFT */
 		return 0;
 	case HOOK_KPROBE: /* by name, or "0xADDR" for a kprobe by address */
 		d->type = ev->retprobe ? BPFRUN_PERF_EVENT_KRETPROBE : BPFRUN_PERF_EVENT_KPROBE;

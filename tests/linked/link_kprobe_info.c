@@ -2,7 +2,9 @@
  * tests/diff/link_perf_info.c compares the other kinds): after the kernel's
  * bpf_perf_link_fill_kprobe (kernel/bpf/syscall.c) and bpftool's reading of it: the
  * type (BPF_PERF_EVENT_KPROBE 3, KRETPROBE 4), the function's name, the offset, the
- * address (kallsyms of the function plus the offset) and the cookie. */
+ * address (kallsyms of the function plus the offset) and the cookie; and a uprobe's
+ * reference counter offset (USDT semaphores), which libbpf passes in config's high half
+ * (bpf_perf_link_fill_uprobe). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,32 @@ static void check(const char *what, struct bpf_link *l, __u32 type, __u64 cookie
 	      (unsigned long long)info.cookie);
 }
 
+struct uprobe_info { /* bpf_link_info with its perf_event.uprobe member (6.6) */
+	__u32 link_type, id, prog_id, pad0;
+	__u32 type, pad;
+	__u64 file_name;
+	__u32 name_len, offset;
+	__u64 cookie, ref_ctr_offset;
+};
+
+static void check_ref_ctr(struct bpf_object *obj)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .ref_ctr_offset = 0x40, .bpf_cookie = 3);
+	struct bpf_link *up = bpf_program__attach_uprobe_opts(find_prog(obj, "up"), -1,
+							      "/proc/self/exe", 0x1234, &uo);
+	struct uprobe_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	int err = up ? bpf_obj_get_info_by_fd(bpf_link__fd(up), &info, &len) : -1;
+	CHECK(!err && info.type == 1 && info.offset == 0x1234 && info.cookie == 3 &&
+		      info.ref_ctr_offset == 0x40,
+	      "uprobe: err %d type %u offset %#x cookie %llu ref_ctr_offset %#llx", err, info.type,
+	      info.offset, (unsigned long long)info.cookie,
+	      (unsigned long long)info.ref_ctr_offset);
+	bpf_link__destroy(up);
+}
+
 int main(void)
 {
 	struct bpf_object *obj = load_obj("link_probes");
@@ -63,6 +91,7 @@ int main(void)
 
 	check("kprobe", kp, 3, 99);
 	check("kretprobe", krp, 4, 5);
+	check_ref_ctr(obj);
 	bpf_link__destroy(krp);
 	bpf_link__destroy(kp);
 	bpf_object__close(obj);
