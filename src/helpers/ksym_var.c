@@ -27,9 +27,9 @@
 struct ksym_var {
 	char name[KSYM_NAME_MAX];
 	bool percpu;
-	u64 token; /* what ld_imm64 loads */
-	u8 *mem;   /* zeroed; per-CPU: one area of `stride` bytes per possible CPU */
-	u64 stride;
+	u64 token;        /* what ld_imm64 loads */
+	u8 *mem;          /* zeroed; per-CPU: one area of `stride` bytes per possible CPU */
+	u64 stride, size; /* size: all of mem */
 };
 
 static pthread_mutex_t ksym_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -73,11 +73,7 @@ static const struct ksym_var *var_make(const char *name, bool percpu, u64 addr, 
 	if (!(v->mem = aligned_alloc(64, stride * ncpus)))
 		return NULL;
 	memset(v->mem, 0, stride * ncpus);
-	if (!vm_kmem_add(v->mem, stride * ncpus)) {
-		free(v->mem);
-		v->mem = NULL;
-		return NULL;
-	}
+	v->size = stride * ncpus;
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	v->percpu = percpu;
 	v->stride = stride;
@@ -100,6 +96,24 @@ static const struct ksym_var *var_get(const char *name, bool percpu, u64 addr, u
 		v = var_make(name, percpu, addr, size);
 	pthread_mutex_unlock(&ksym_lock);
 	return v;
+}
+
+/* The vm's region hook: runs may read the variables' memory, never write it. */
+static bool kmem_region(struct exec_ctx *x, u64 addr, u64 size, bool write)
+{
+	u32 n = __atomic_load_n(&nr_vars, __ATOMIC_ACQUIRE);
+
+	for (u32 i = 0; i < n && !write; i++) {
+		u64 lo = (u64)(uintptr_t)vars[i].mem, hi = lo + vars[i].size;
+		if (addr >= lo && addr <= hi && hi - addr >= size)
+			return true;
+	}
+	return false;
+}
+
+__attribute__((constructor)) static void ksym_var_init(void)
+{
+	vm_on_region_check(kmem_region);
 }
 
 /* Whether VAR type id is in the BTF's .data..percpu section. */

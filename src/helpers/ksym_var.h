@@ -20,8 +20,9 @@
  * programs cannot dereference and hand to bpf_this_cpu_ptr/bpf_per_cpu_ptr; for another
  * variable, the address of its memory; for a function, its kallsyms address.
  *
- * Locking: the table of variables only grows, under ksym_lock; the helpers read it
- * without a lock (each entry is written before the count that publishes it). */
+ * Locking: the table of variables only grows, under ksym_lock; the helpers and the vm's
+ * region hook (reads of the memory) read it without a lock: each entry is written before
+ * the count that publishes it. */
 #ifndef BPFRUN_HELPERS_KSYM_VAR_H
 #define BPFRUN_HELPERS_KSYM_VAR_H
 

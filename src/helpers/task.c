@@ -104,6 +104,11 @@ HELPER(get_current_task_btf)
 	return (u64)(uintptr_t)img;
 }
 
+bool task_is_current(u64 addr)
+{
+	return addr && task_image_at(addr, layout.size) == u64_to_ptr(addr);
+}
+
 const void *task_image_at(u64 addr, u64 size)
 {
 	const u8 *img = __atomic_load_n(&layout_ready, __ATOMIC_ACQUIRE) ?

@@ -11,6 +11,7 @@
 #define BPF_NEWER_FUNC_MAPPER(FN) FN(cgrp_storage_get, 210) FN(cgrp_storage_delete, 211)
 #define BPF_FUNC_cgrp_storage_get 210
 #define BPF_FUNC_cgrp_storage_delete 211
+#define BPF_MAP_TYPE_CGRP_STORAGE 32 /* the map type those helpers take */
 #else
 #define BPF_NEWER_FUNC_MAPPER(FN)
 #endif
@@ -105,9 +106,5 @@ struct bpf_link_info_kprobe_multi { /* 6.1 has the first three fields */
 
 /* The kernel's struct bpf_link_info is 64 bytes (6.1's: 48). */
 #define BPFRUN_LINK_INFO_SIZE 64
-
-/* Where the commands' last fields end (CHECK_ATTR). */
-#define BPF_PROG_ATTACH_END sizeof(struct bpf_attr_prog_attach)
-#define BPF_PROG_QUERY_END sizeof(struct bpf_attr_prog_query)
 
 #endif

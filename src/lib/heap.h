@@ -80,6 +80,16 @@ static inline void heap_insert(struct heap *h, void *elem, heap_less_fn *less,
 	heap_sift_up(h, h->nr++, less, set_index);
 }
 
+/* Restores the order of a whole array of h->nr elements in O(n) (after the owner removed
+ * many elements at once, rather than one heap_remove each). */
+static inline void heap_heapify(struct heap *h, heap_less_fn *less, heap_index_fn *set_index)
+{
+	for (uint32_t i = 0; i < h->nr; i++)
+		set_index(h->a[i], i);
+	for (uint32_t i = h->nr / 2; i-- > 0;)
+		heap_sift_down(h, i, less, set_index);
+}
+
 /* Removes the element at index i (its index becomes HEAP_NO_INDEX). */
 static inline void heap_remove(struct heap *h, uint32_t i, heap_less_fn *less,
 			       heap_index_fn *set_index)

@@ -1,4 +1,5 @@
-/* The link layer's bpf() commands (link.c, tcx.c), for the command table (syscall/syscall.c). */
+/* The link layer's bpf() commands (link.c, sockmap_attach.c, tcx.c), for the command table
+ * (syscall/syscall.c). */
 #ifndef BPFRUN_LINK_COMMANDS_H
 #define BPFRUN_LINK_COMMANDS_H
 
@@ -10,7 +11,9 @@ int link_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int raw_tracepoint_open(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
-/* BPF_PROG_ATTACH, BPF_PROG_DETACH and BPF_PROG_QUERY: TCX only (tcx.c). */
+/* BPFRUN_BPF_FIRE, bpfrun's own command (bpfrun.h): size is the caller's attr size. */
+int link_fire_command(const void *uattr, u32 size);
+/* BPF_PROG_ATTACH / DETACH / QUERY (sockmap_attach.c): socket maps' attach types only. */
 int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size);

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "link.h"
 #include "perf_event.h"
+#include "sockmap_attach.h"
 #include "tcx.h"
 #include "../btf/kernel_btf.h"
 #include "../lib/bpf_newer.h"
@@ -36,7 +37,10 @@ static void link_detach_now(struct bpf_link *link)
 	pthread_mutex_lock(&link->lock);
 	struct attachment *att = link->att, **multi = link->multi;
 	struct perf_event *ev = link->perf_event;
+	struct bpf_prog *prog = link->prog; /* kept: link_free drops it */
+	struct bpf_map *map = link->map;
 	u32 nr_multi = link->nr_multi;
+	link->map = NULL;
 	link->att = NULL;
 	link->multi = NULL;
 	link->nr_multi = 0;
@@ -50,6 +54,8 @@ static void link_detach_now(struct bpf_link *link)
 		perf_event_clear_prog(ev);
 		perf_event_put(ev);
 	}
+	if (map)
+		sockmap_link_release(link, map, prog);
 }
 
 static void link_release_user(struct obj *o)
@@ -404,6 +410,27 @@ static int xdp_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
 	return link_publish_req(link, &req);
 }
 
+/* sock_map_link_create, after bpf_prog_attach_check_attach_type: the attach type is
+ * one of the program type's (EINVAL). */
+static int sockmap_link_create(struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	u32 type = attr->link_create.attach_type;
+	bool skb = type == BPF_SK_SKB_STREAM_PARSER || type == BPF_SK_SKB_STREAM_VERDICT ||
+		   type == BPF_SK_SKB_VERDICT;
+
+	if (prog->type == BPF_PROG_TYPE_SK_SKB ? !skb : type != BPF_SK_MSG_VERDICT)
+		return -EINVAL;
+	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_SOCKMAP, type, prog);
+	if (IS_ERR(link))
+		return (int)PTR_ERR(link);
+	int err = sockmap_link_attach(link, attr);
+	if (err) {
+		obj_put(&link->obj);
+		return err;
+	}
+	return link_publish(link);
+}
+
 static bool is_trampoline_type(u32 attach_type)
 {
 	return attach_type == BPF_TRACE_FENTRY || attach_type == BPF_TRACE_FEXIT ||
@@ -443,6 +470,9 @@ static int link_create_for(struct bpf_prog *prog, const union bpf_attr *attr)
 		if (type == BPFRUN_TCX_INGRESS || type == BPFRUN_TCX_EGRESS)
 			return tcx_link_attach(prog, attr);
 		return -EINVAL;
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_SK_MSG:
+		return sockmap_link_create(prog, attr);
 	default:
 		return -EINVAL;
 	}
@@ -529,9 +559,11 @@ static int xdp_link_update(struct bpf_link *link, struct bpf_prog *prog, const u
 	return err;
 }
 
-/* bpf_link_update of a TCX link: the old program named with BPF_F_REPLACE is looked up
- * first (its errors), tcx_link_update checks the rest. */
-static int tcx_update(struct bpf_link *link, struct bpf_prog *prog, const union bpf_attr *attr)
+/* BPF_LINK_UPDATE of a link type with an update_prog (update): the old program named
+ * with BPF_F_REPLACE is looked up first (its errors), update checks the rest. */
+static int link_update_with(struct bpf_link *link, struct bpf_prog *prog,
+			    const union bpf_attr *attr,
+			    int (*update)(struct bpf_link *, struct bpf_prog *, struct bpf_prog *))
 {
 	struct bpf_prog *old = NULL;
 
@@ -540,16 +572,23 @@ static int tcx_update(struct bpf_link *link, struct bpf_prog *prog, const union 
 		if (IS_ERR(old))
 			return (int)PTR_ERR(old);
 	}
-	pthread_mutex_lock(&link->lock);
-	int err = tcx_link_update(link, prog, old);
-	pthread_mutex_unlock(&link->lock);
+	int err = update(link, prog, old);
 	if (old)
 		prog_put(old);
 	return err;
 }
 
-/* Only XDP links change program; the kernel's tracing, raw tracepoint and perf links
- * have no update_prog: EINVAL after the argument checks. */
+/* tcx_link_update under the link's lock. */
+static int tcx_update(struct bpf_link *link, struct bpf_prog *prog, struct bpf_prog *old)
+{
+	pthread_mutex_lock(&link->lock);
+	int err = tcx_link_update(link, prog, old);
+	pthread_mutex_unlock(&link->lock);
+	return err;
+}
+
+/* Only XDP, TCX and sockmap links change program; the kernel's tracing, raw tracepoint
+ * and perf links have no update_prog: EINVAL after the argument checks. */
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	if (attr->link_update.flags & ~(u32)BPF_F_REPLACE)
@@ -564,15 +603,17 @@ int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_XDP)
 		err = xdp_link_update(link, prog, attr);
 	if (!IS_ERR(prog) && link->type == BPFRUN_LINK_TYPE_TCX)
-		err = tcx_update(link, prog, attr);
+		err = link_update_with(link, prog, attr, tcx_update);
+	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_SOCKMAP)
+		err = link_update_with(link, prog, attr, sockmap_link_update);
 	if (!IS_ERR(prog))
 		prog_put(prog);
 	obj_put(&link->obj);
 	return err;
 }
 
-/* The kernel's link_detach: only link types with a detach operation (tracing, XDP and
- * TCX links; not raw tracepoint or perf links: EOPNOTSUPP). */
+/* The kernel's link_detach: only link types with a detach operation (tracing, XDP, TCX
+ * and sockmap links; not raw tracepoint or perf links: EOPNOTSUPP). */
 int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct bpf_link *link = link_from_fd((int)attr->link_detach.link_fd);
@@ -581,7 +622,7 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		return (int)PTR_ERR(link);
 	int err = -EOPNOTSUPP;
 	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP ||
-	    link->type == BPFRUN_LINK_TYPE_TCX) {
+	    link->type == BPFRUN_LINK_TYPE_TCX || link->type == BPF_LINK_TYPE_SOCKMAP) {
 		link_detach_now(link);
 		err = 0;
 	}
@@ -721,6 +762,9 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 		info->tracing.attach_type = link->attach_type;
 		info->tracing.target_obj_id = BTF_VMLINUX_ID;
 		info->tracing.target_btf_id = link->target_btf_id;
+		return 0;
+	case BPF_LINK_TYPE_SOCKMAP:
+		sockmap_link_info(link, info);
 		return 0;
 	default:
 		return 0;

@@ -12,6 +12,7 @@
 #include "../obj/prog.h"
 
 struct attachment;
+struct bpf_map;
 struct perf_event;
 
 struct bpf_link {
@@ -32,6 +33,7 @@ struct bpf_link {
 	u32 target_btf_id;             /* tracing links */
 	u32 ifindex;                   /* XDP and TCX links */
 	bool tcx_on;                   /* TCX links: in their chain (under tcx.c's lock) */
+	struct bpf_map *map;           /* sockmap links: user-referenced; NULL once detached */
 };
 
 static inline struct bpf_link *link_of(struct obj *o)

@@ -317,7 +317,7 @@ static int mprog_detach(struct tcx_chain *c, struct mprog_req *r, struct bpf_pro
 
 /* ---- BPF_PROG_ATTACH, BPF_PROG_DETACH, BPF_PROG_QUERY ---- */
 
-static bool is_tcx(u32 attach_type)
+bool tcx_attach_type(u32 attach_type)
 {
 	return attach_type == BPFRUN_TCX_INGRESS || attach_type == BPFRUN_TCX_EGRESS;
 }
@@ -402,11 +402,11 @@ static const struct bpf_attr_prog_attach *attach_attr(const union bpf_attr *attr
 	return (const struct bpf_attr_prog_attach *)attr;
 }
 
-int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+int tcx_prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct bpf_attr_prog_attach *a = attach_attr(attr);
 
-	if (!is_tcx(a->attach_type) || a->attach_flags & ~(u32)MPROG_FLAGS)
+	if (!tcx_attach_type(a->attach_type) || a->attach_flags & ~(u32)MPROG_FLAGS)
 		return -EINVAL; /* bpfrun attaches nothing else this way */
 	struct bpf_prog *prog = sched_cls_from_fd(a->attach_bpf_fd);
 	if (IS_ERR(prog))
@@ -425,12 +425,12 @@ int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	return err;
 }
 
-int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+int tcx_prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct bpf_attr_prog_attach *a = attach_attr(attr);
 	struct bpf_prog *prog = NULL;
 
-	if (!is_tcx(a->attach_type) || a->attach_flags & ~(u32)MPROG_FLAGS)
+	if (!tcx_attach_type(a->attach_type) || a->attach_flags & ~(u32)MPROG_FLAGS)
 		return -EINVAL;
 	if (a->attach_bpf_fd && IS_ERR(prog = sched_cls_from_fd(a->attach_bpf_fd)))
 		return (int)PTR_ERR(prog);
@@ -475,14 +475,14 @@ static int put_ids(u64 uptr, const u32 *ids, u32 n)
 }
 
 /* bpf_mprog_query: revision and count always; ids when asked, ENOSPC when cut short. */
-int prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+int tcx_prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	const struct bpf_attr_prog_query *q = (const struct bpf_attr_prog_query *)attr;
 	struct bpf_attr_prog_query *out = (struct bpf_attr_prog_query *)uattr;
 	static const u32 zeroes[TCX_MAX];
 	struct chain_ids ids;
 
-	if (q->query_flags & ~(u32)BPF_F_QUERY_EFFECTIVE || !is_tcx(q->attach_type))
+	if (q->query_flags & ~(u32)BPF_F_QUERY_EFFECTIVE || !tcx_attach_type(q->attach_type))
 		return -EINVAL;
 	int err = chain_ids(q->target_ifindex, q->attach_type == BPFRUN_TCX_INGRESS, &ids);
 	if (err)

@@ -18,6 +18,14 @@
 struct bpf_link;
 struct bpf_prog;
 
+/* BPF_TCX_INGRESS or BPF_TCX_EGRESS. */
+bool tcx_attach_type(u32 attach_type);
+/* BPF_PROG_ATTACH, BPF_PROG_DETACH and BPF_PROG_QUERY of the TCX attach types (the
+ * commands' entries, sockmap_attach.c, hand these over). */
+int tcx_prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int tcx_prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+int tcx_prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
+
 /* BPF_LINK_CREATE with BPF_TCX_INGRESS/EGRESS: the link's descriptor or -errno. */
 int tcx_link_attach(struct bpf_prog *prog, const union bpf_attr *attr);
 /* Takes the link's program out of its chain (link detach, or its last user gone). */

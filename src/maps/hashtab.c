@@ -66,8 +66,13 @@ struct htab_elem {
 	char key[] __attribute__((aligned(8)));
 };
 
+/* tags: a one-word Bloom filter of the chain's hashes (bit tag_bit(hash) set for each
+ * element linked since the chain was last empty), so that looking for an absent key -
+ * every new key's update - mostly skips the walk, whose elements lie anywhere in the pool
+ * and cost a cache miss each in a big map.  Under the bucket lock. */
 struct bucket {
 	u32 lock;
+	u32 tags;
 	struct htab_elem *head;
 };
 
@@ -345,17 +350,34 @@ static inline __attribute__((always_inline)) u64 key_word(const u8 *p, u32 n)
 	return key_word_slow(p, n);
 }
 
+/* The seeded hash of a key, with one twist for locality: the key's first word without
+ * its 3 low bits picks a group of 8 neighbouring buckets (as a seeded hash of everything
+ * else would), and those 3 bits, scrambled by the group's hash, pick the bucket in it.
+ * So keys that count up (the usual array-like use: 0, 1, 2...) fill the buckets of one
+ * cache line after another instead of one random line each - a miss per update in a
+ * map bigger than the cache - while any key is still as likely in any bucket as with a
+ * plain seeded hash (an attacker who does not know the seed cannot collide more than the
+ * 8 keys of a group, which never collide with each other). */
 static u32 hash_key(const struct bpf_htab *h, const void *key)
 {
 	const u8 *p = key;
-	u32 n = h->map.key_size;
-	u64 acc = h->seed ^ ((u64)n * 0x9e3779b97f4a7c15ULL);
+	u32 n = h->map.key_size, first = MIN(n, 8u);
+	u64 w0 = key_word(p, first);
+	u64 acc = mix64(h->seed ^ ((u64)n * 0x9e3779b97f4a7c15ULL) ^ (w0 >> 3));
 
-	for (; n >= 8; n -= 8, p += 8)
+	for (p += first, n -= first; n >= 8; n -= 8, p += 8)
 		acc = mix64(acc ^ key_word(p, 8));
 	if (n)
 		acc = mix64(acc ^ key_word(p, n) ^ 0x5bd1e995);
-	return (u32)(acc ^ (acc >> 32));
+	u32 group = (u32)(acc ^ (acc >> 32));
+	return (group & ~7u) | ((group ^ (u32)w0) & 7u);
+}
+
+/* The bit of a bucket's tags for a hash: bits the bucket index of maps up to 2^27
+ * buckets does not use (bigger maps still work, with weaker filters). */
+static u32 tag_bit(u32 hash)
+{
+	return 1u << (hash >> 27);
 }
 
 static struct bucket *bucket_of(const struct bpf_htab *h, u32 hash)
@@ -388,6 +410,8 @@ bucket_find(const struct bpf_htab *h, struct bucket *b, const void *key, u32 has
 {
 	struct htab_elem **link = &b->head;
 
+	if (!(b->tags & tag_bit(hash)))
+		return NULL;
 	for (struct htab_elem *e = *link; e; link = &e->next, e = *link) {
 		if (e->hash == hash && key_equal(h, e, key)) {
 			if (prevp)
@@ -405,10 +429,20 @@ static void set_link(struct htab_elem **link, struct htab_elem *e)
 	__atomic_store_n(link, e, __ATOMIC_RELAXED);
 }
 
-static void bucket_unlink(struct htab_elem **link, struct htab_elem *e)
+static void bucket_link(struct bucket *b, struct htab_elem *e)
+{
+	e->next = b->head;
+	b->tags |= tag_bit(e->hash);
+	set_link(&b->head, e);
+}
+
+/* An empty chain starts its filter afresh; a shorter one keeps its stale bits. */
+static void bucket_unlink(struct bucket *b, struct htab_elem **link, struct htab_elem *e)
 {
 	set_link(link, e->next);
 	set_state(e, ELEM_FREE);
+	if (!b->head)
+		b->tags = 0;
 }
 
 /* ---- LRU eviction ---- */
@@ -422,7 +456,7 @@ static bool evict_elem(struct bpf_htab *h, struct htab_elem *e)
 	spin_lock_word(&b->lock);
 	for (struct htab_elem **link = &b->head; *link; link = &(*link)->next) {
 		if (*link == e) {
-			bucket_unlink(link, e);
+			bucket_unlink(b, link, e);
 			found = true;
 			break;
 		}
@@ -597,10 +631,9 @@ again:
 	}
 	fill_elem(h, e, key, hash, src);
 	if (old)
-		bucket_unlink(link, old);
+		bucket_unlink(b, link, old);
 	set_state(e, ELEM_LIVE);
-	e->next = b->head;
-	set_link(&b->head, e);
+	bucket_link(b, e);
 	counted = false;
 	spin_unlock_word(&b->lock);
 	if (old)
@@ -672,7 +705,7 @@ static struct htab_elem *unlink_key(struct bpf_htab *h, const void *key, void *c
 	if (e) {
 		if (copy_to)
 			copy_out(h, e, copy_to, flags);
-		bucket_unlink(link, e);
+		bucket_unlink(b, link, e);
 		count_release(h);
 	}
 	spin_unlock_word(&b->lock);
@@ -846,7 +879,7 @@ static int batch_bucket(struct bpf_htab *h, struct bucket *b, struct batch_io *i
 	if (gone) {
 		while (b->head) {
 			struct htab_elem *e = b->head;
-			bucket_unlink(&b->head, e);
+			bucket_unlink(b, &b->head, e);
 			count_release(h);
 			e->next = *gone;
 			*gone = e;
@@ -966,13 +999,16 @@ static int htab_lookup_and_delete_batch(struct bpf_map *map, union bpf_attr *att
 const struct map_ops htab_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
-	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ),
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ) |
+		       FIELD_BIT(FIELD_TASK_WORK) | FIELD_BIT(FIELD_KPTR) |
+		       FIELD_BIT(FIELD_LIST_HEAD) | FIELD_BIT(FIELD_RB_ROOT),
 };
 
 const struct map_ops htab_lru_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
-	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_WQ),
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_WQ) | FIELD_BIT(FIELD_TASK_WORK) |
+		       FIELD_BIT(FIELD_KPTR),
 };
 
 const struct map_ops htab_percpu_map_ops = {

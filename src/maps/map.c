@@ -18,8 +18,10 @@
 
 #include "map.h"
 #include "redirect.h"
+#include "sockmap.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/uaccess.h"
 #include "../btf/btf.h"
 
@@ -44,6 +46,14 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_BLOOM_FILTER] = &bloom_map_ops,
 	[BPF_MAP_TYPE_LPM_TRIE] = &lpm_trie_map_ops,
 	[BPF_MAP_TYPE_CGROUP_ARRAY] = &cgroup_array_map_ops,
+	[BPF_MAP_TYPE_PERF_EVENT_ARRAY] = &perf_event_array_map_ops,
+	[BPF_MAP_TYPE_TASK_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_SK_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_INODE_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_CGRP_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_STACK_TRACE] = &stack_trace_map_ops,
+	[BPF_MAP_TYPE_SOCKMAP] = &sockmap_ops,
+	[BPF_MAP_TYPE_SOCKHASH] = &sockhash_ops,
 };
 
 const struct map_ops *map_ops_for_type(u32 map_type)
@@ -137,10 +147,15 @@ int map_check_kernel_bytes(u64 bytes)
 
 void *map_reserve(size_t len)
 {
+	int prefault = len <= MAP_PREFAULT_MAX ? MAP_POPULATE : 0;
 	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | prefault, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	if (!prefault)
+		madvise(p, len, MADV_HUGEPAGE);
+	return p;
 }
 
 u64 map_random_seed(void)
@@ -179,8 +194,11 @@ static void map_obj_free(struct obj *o)
 {
 	struct bpf_map *map = map_of(o);
 	struct btf_obj *btf = map->btf;
+	u32 kinds = map->fields.kinds; /* map->fields goes with the map */
 
+	field_kinds_batch(kinds, true);
 	map->ops->free(map);
+	field_kinds_batch(kinds, false);
 	btf_obj_put(btf);
 }
 
@@ -197,8 +215,11 @@ static void map_obj_release_user(struct obj *o)
 
 	if (map->ops->release_user)
 		map->ops->release_user(map);
-	if (map_has_field_dtors(map) && map->ops->for_each_value)
+	if (map_has_field_dtors(map) && map->ops->for_each_value) {
+		field_kinds_batch(map->fields.kinds, true);
 		map->ops->for_each_value(map, free_fields_cb, NULL);
+		field_kinds_batch(map->fields.kinds, false);
+	}
 }
 
 static const struct obj_ops map_obj_ops = {
@@ -297,6 +318,7 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
 	int memfd = map->obj.memfd; /* set by alloc for mmapable maps; obj_init resets it */
+	map->region.stride_inv = map_region_inverse(map->region.stride);
 	map->ops = ops;
 	map->map_type = attr->map_type;
 	map->key_size = attr->key_size;

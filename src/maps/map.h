@@ -5,7 +5,9 @@
  * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
  * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH), ringbuf.c (RINGBUF,
  * USER_RINGBUF), map_in_map.c (ARRAY_OF_MAPS, HASH_OF_MAPS), queue_stack.c (QUEUE,
- * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY).
+ * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY),
+ * perf_event_array.c (PERF_EVENT_ARRAY), local_storage.c (TASK_STORAGE, SK_STORAGE,
+ * INODE_STORAGE, CGRP_STORAGE), stackmap.c (STACK_TRACE), sockmap.c (SOCKMAP, SOCKHASH).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
@@ -30,14 +32,33 @@ struct btf_obj;
 struct exec_ctx;
 
 /* Where a map's values are: slot i is base + i*stride, its value bytes start at
- * value_off and are value_len long.  count slots. */
+ * value_off and are value_len long.  count slots.  stride_inv: ceil(2^64 / stride) when
+ * stride is below 2^32, else 0; map_create() sets it (see map_region_slot). */
 struct map_region {
 	char *base;
 	u64 stride;
 	u32 value_off;
 	u32 value_len;
 	u64 count;
+	u64 stride_inv;
 };
+
+/* rel / r->stride.  A multiplication by the inverse rather than a division (a division
+ * was a third of a timer helper's argument check): exact for rel and stride below 2^32,
+ * as the error of the rounded-up inverse, below rel / 2^64 < 2^-32, never reaches the
+ * next integer (the fraction of rel / stride is at most 1 - 1/stride). */
+static inline u64 map_region_slot(const struct map_region *r, u64 rel)
+{
+	if (likely(r->stride_inv && rel <= UINT32_MAX))
+		return (u64)(((unsigned __int128)rel * r->stride_inv) >> 64);
+	return rel / r->stride;
+}
+
+/* The inverse map_region_slot uses, for a region's stride. */
+static inline u64 map_region_inverse(u64 stride)
+{
+	return stride > 1 && stride <= UINT32_MAX ? UINT64_MAX / stride + 1 : 0;
+}
 
 /* for_each callback: returns 0 to continue, 1 to stop.  A walk that examines slots
  * without elements (hash buckets) also calls it with key and value NULL every
@@ -192,10 +213,17 @@ static inline bool map_has_field_dtors(const struct bpf_map *map)
 int map_check_kernel_bytes(u64 bytes);
 /* len bytes of zeroed memory that cost nothing until touched (MAP_NORESERVE, so that a
  * large map is cheap until used, whatever the allocator underneath, sanitizers' included);
- * NULL when the address space is short.  Released with sys_munmap. */
+ * NULL when the address space is short.  Released with sys_munmap.  Up to
+ * MAP_PREFAULT_MAX bytes are touched at once, as the kernel allocates a map's memory at
+ * its creation: a program's first updates then take no page faults (a fault costs about
+ * as much as a timer's whole arming). */
+#define MAP_PREFAULT_MAX (4u << 20)
 void *map_reserve(size_t len);
 /* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
 u64 map_random_seed(void);
+/* The kernel's jhash2 over len / 4 u32 words (len a multiple of 4), else its jhash over
+ * len bytes (bloom.c). */
+u32 map_jhash(const void *key, u32 len, u32 initval);
 /* The least power of two >= n, at most 2^31 (callers refuse larger n first). */
 static inline u32 map_roundup_pow2(u32 n)
 {
@@ -217,7 +245,7 @@ static inline bool map_value_at(const struct bpf_map *map, u64 addr, u64 *value,
 	/* the range test first: callers try each map in turn, and most miss (no division) */
 	if (addr < base || !r->stride || addr - base >= r->stride * r->count)
 		return false;
-	u64 slot = (addr - base) / r->stride;
+	u64 slot = map_region_slot(r, addr - base);
 	u64 in_slot = addr - base - slot * r->stride;
 	if (slot >= r->count || in_slot < r->value_off || in_slot - r->value_off >= r->value_len)
 		return false;
@@ -306,6 +334,12 @@ extern const struct map_ops ringbuf_map_ops;     /* RINGBUF and USER_RINGBUF */
 extern const struct map_ops map_in_map_ops;      /* ARRAY_OF_MAPS and HASH_OF_MAPS */
 extern const struct map_ops queue_stack_map_ops; /* QUEUE and STACK */
 extern const struct map_ops bloom_map_ops, lpm_trie_map_ops, cgroup_array_map_ops;
+extern const struct map_ops perf_event_array_map_ops;
+/* Create checks of the arrays whose values are descriptors (PROG_ARRAY,
+ * PERF_EVENT_ARRAY): arraymap.c. */
+int array_fd_alloc_check(const union bpf_attr *attr);
+extern const struct map_ops local_storage_map_ops; /* TASK, SK, INODE and CGRP_STORAGE */
+extern const struct map_ops stack_trace_map_ops;   /* STACK_TRACE */
 
 /* The kernel's bpf_map_flags_access_ok: -EINVAL for BPF_F_RDONLY_PROG with
  * BPF_F_WRONLY_PROG, else 0. */

@@ -33,9 +33,10 @@ struct bpfrun_timer {
 	u32 start_flags;
 
 	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
-	 * be read under either.  prog holds a reference while set. */
-	struct bpf_prog *prog;
+	 * be read under either.  prog holds a reference while set.  (Fields are ordered
+	 * so that the struct has no holes: a million armed timers are 100 MB of them.) */
 	u32 start; /* first instruction of the callback function */
+	struct bpf_prog *prog;
 
 	/* Engine state, under the lock of engine `cpu`. */
 	u32 cpu;        /* engine owning the timer (atomic: read to find the lock) */
@@ -49,9 +50,12 @@ struct bpfrun_timer {
 	void *hold_owner;
 	s64 owner_until;
 
-	int refcnt;     /* atomic: 1 while attached + 1 per callback running */
-	int cancelling; /* atomic: callbacks now cancelling this timer */
+	int refcnt;      /* atomic: 1 while attached + 1 per callback running */
+	int cancelling;  /* atomic: callbacks now cancelling this timer */
+	bool dropped;    /* under the engine lock: cancelled, left queued until engine_reap() */
+	bool armed_once; /* written under the timer and engine locks: ever queued */
 };
+_Static_assert(sizeof(struct bpfrun_timer) <= 104, "no holes in struct bpfrun_timer");
 
 /* The struct bpf_timer or bpf_wq (kind) a program passed in R1: it must point exactly at
  * that field of a value of a map the program uses (of `only` when not NULL), as the
@@ -85,6 +89,12 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
  * 1 if t was queued, 0 if not, -EINPROGRESS if its callback is running now (the caller
  * may wait for it with engine_cancel_sync once it has let go of the timer lock). */
 int engine_drop(struct bpfrun_timer *t, struct bpf_prog **old);
+/* engine_drop(t, old) for a map freeing many timers (field batch): a queued timer stays
+ * in its queue, marked dropped (it never fires), until engine_reap(), which removes them
+ * all in one pass when they are many.  The caller keeps a reference on t until then. */
+int engine_drop_deferred(struct bpfrun_timer *t, struct bpf_prog **old);
+/* Removes the dropped timers among ts[n] from their queues. */
+void engine_reap(struct bpfrun_timer **ts, u32 n);
 /* hrtimer_cancel: removes t from its queue and waits until no callback of t runs on
  * another thread.  Returns 1 if it was queued, else 0.  No lock held by the caller. */
 int engine_cancel_sync(struct bpfrun_timer *t);

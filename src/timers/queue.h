@@ -46,6 +46,7 @@ struct engine {
 	bool stop;
 	pthread_t thread;
 	u64 armed, fired, cancelled;
+	u32 dropped; /* timers in q marked dropped (engine_drop_deferred) */
 };
 
 /* queue.c */
@@ -55,6 +56,7 @@ extern u32 nr_engines;
 struct engine *engine_at(u32 cpu);
 /* Locks the engine that owns t (works without t's timer lock held). */
 struct engine *lock_owner(struct bpfrun_timer *t);
+/* Removes t from e's queue (a dropped timer too). */
 void queue_remove(struct engine *e, struct bpfrun_timer *t);
 /* Pops the head of e (due) and runs its callback in x.  Called and returns with e->lock
  * held; drops it around the callback. */

@@ -16,7 +16,7 @@ void bpfrun_timer_stats(struct bpfrun_timer_stats *out)
 		out->armed += e->armed;
 		out->fired += e->fired;
 		out->cancelled += e->cancelled;
-		out->pending += e->q.nr;
+		out->pending += e->q.nr - e->dropped;
 		pthread_mutex_unlock(&e->lock);
 	}
 }

@@ -17,10 +17,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "clock.h"
 #include "engine.h"
+#include "task_work.h"
 #include "timer.h"
 #include "wq.h"
 #include "../lib/spinlock.h"
@@ -47,7 +49,8 @@ _Static_assert(sizeof(struct timer_kern) == sizeof(struct bpf_timer), "bpf_timer
 
 /* ---- hidden state pool ---- */
 
-#define POOL_CHUNK 4096
+#define POOL_CHUNK_BYTES (2u << 20)
+#define POOL_CHUNK ((POOL_CHUNK_BYTES - 64) / sizeof(struct bpfrun_timer))
 
 struct pool_chunk {
 	struct pool_chunk *next;
@@ -58,7 +61,7 @@ struct free_state {
 	struct free_state *next;
 };
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static u32 pool_lock;                  /* a spinlock word: held for a few instructions */
 static struct pool_chunk *pool_chunks; /* newest first */
 static u32 pool_chunk_used;            /* states handed out from pool_chunks */
 static struct free_state *pool_free;
@@ -90,10 +93,11 @@ static struct bpfrun_timer *pool_take_locked(void)
 		return t;
 	}
 	if (!pool_chunks || pool_chunk_used == POOL_CHUNK) {
-		struct pool_chunk *c = malloc(sizeof(*c));
+		struct pool_chunk *c = NULL;
 
-		if (!c)
+		if (posix_memalign((void **)&c, POOL_CHUNK_BYTES, sizeof(*c)))
 			return NULL;
+		madvise(c, POOL_CHUNK_BYTES, MADV_HUGEPAGE);
 		c->next = pool_chunks;
 		pool_chunks = c;
 		pool_chunk_used = 0;
@@ -103,9 +107,9 @@ static struct bpfrun_timer *pool_take_locked(void)
 
 struct bpfrun_timer *timer_state_alloc(void)
 {
-	pthread_mutex_lock(&pool_lock);
+	spin_lock_word(&pool_lock);
 	struct bpfrun_timer *t = pool_take_locked();
-	pthread_mutex_unlock(&pool_lock);
+	spin_unlock_word(&pool_lock);
 
 	if (t)
 		memset(t, 0, sizeof(*t));
@@ -116,11 +120,11 @@ static void timer_state_free(struct bpfrun_timer *t)
 {
 	struct free_state *f = (struct free_state *)t;
 
-	pthread_mutex_lock(&pool_lock);
+	spin_lock_word(&pool_lock);
 	f->next = pool_free;
 	pool_free = f;
 	poison_state(t, true);
-	pthread_mutex_unlock(&pool_lock);
+	spin_unlock_word(&pool_lock);
 }
 
 void timer_get(struct bpfrun_timer *t)
@@ -377,6 +381,45 @@ u64 kfunc_bpf_timer_cancel_async(struct exec_ctx *x, u64 timer, u64 r2, u64 r3, 
 	return err_ret(ret == -EINPROGRESS ? -1 : ret);
 }
 
+/* A map freeing many timers at once (field batch, thread-local): the queued ones are
+ * only marked dropped as each is freed, and leave their queues together at the batch's
+ * end (engine_reap), each holding its reference until then. */
+static __thread struct {
+	u32 depth, n, cap;
+	struct bpfrun_timer **ts;
+} reap;
+
+/* Room for one more timer to reap, when in a batch. */
+static bool reap_room(void)
+{
+	if (!reap.depth)
+		return false;
+	if (reap.n < reap.cap)
+		return true;
+	u32 cap = reap.cap ? reap.cap * 2 : 256;
+	struct bpfrun_timer **ts = realloc(reap.ts, cap * sizeof(*ts));
+
+	if (!ts)
+		return false;
+	reap.ts = ts;
+	reap.cap = cap;
+	return true;
+}
+
+static void timer_batch(bool begin)
+{
+	if (begin || --reap.depth) {
+		reap.depth += begin;
+		return;
+	}
+	engine_reap(reap.ts, reap.n);
+	for (u32 i = 0; i < reap.n; i++)
+		timer_put(reap.ts[i]);
+	free(reap.ts);
+	reap.ts = NULL;
+	reap.n = reap.cap = 0;
+}
+
 /* Cancels and frees the timer stored at `timer` (inside a value of map): stops it without
  * waiting on oneself, forgets the callback, resets the bytes to uninitialized. */
 static void timer_cancel_and_free(void *map, void *timer)
@@ -384,19 +427,27 @@ static void timer_cancel_and_free(void *map, void *timer)
 	struct timer_kern *tk = timer;
 	struct bpfrun_timer *t;
 	struct bpf_prog *old;
+	bool defer;
 	int ret;
 
 	if (!__atomic_load_n(&tk->t, __ATOMIC_SEQ_CST))
 		return;
+	defer = reap_room();
 	timer_lock(tk);
 	t = attached(tk);
 	if (!t) {
 		timer_unlock(tk);
 		return;
 	}
-	ret = engine_drop(t, &old);
+	ret = defer ? engine_drop_deferred(t, &old) : engine_drop(t, &old);
 	__atomic_store_n(&tk->t, NULL, __ATOMIC_RELEASE);
 	timer_unlock(tk);
+	if (defer && ret == 1) { /* left in its queue: reaped, then put, at the batch's end */
+		reap.ts[reap.n++] = t;
+		if (old)
+			prog_put(old);
+		return;
+	}
 
 	/* Detached: nothing can arm it again.  A callback of t still running elsewhere
 	 * keeps the state alive until it returns; wait for it, except from inside a
@@ -412,7 +463,8 @@ static void timer_cancel_and_free(void *map, void *timer)
  * this registration without knowing about timers. */
 __attribute__((constructor)) static void timer_register_field(void)
 {
-	static const struct field_kind_ops ops = { .destroy = timer_cancel_and_free };
+	static const struct field_kind_ops ops = { .destroy = timer_cancel_and_free,
+						   .batch = timer_batch };
 
 	field_kind_register(FIELD_TIMER, &ops);
 }
@@ -421,6 +473,9 @@ static void timers_run_end(void)
 {
 	timer_run_end();
 	wq_run_end();
+	/* a timer callback's thread runs its task works once the callback has ended */
+	if (!timer_running_here())
+		task_work_run_pending();
 }
 
 /* The timers' work in the vm below: letting the timers a run armed fire when it ends. */

@@ -94,6 +94,8 @@ static int snap_engine(struct engine *e, struct snap **out)
 	for (u32 k = 0; k < e->q.nr; k++) {
 		struct bpfrun_timer *t = e->q.a[k];
 
+		if (t->dropped) /* cancelled: leaves the queue at its batch's end */
+			continue;
 		snap_timer(&s[n++], e, t,
 			   t->hold_until > now ? BPFRUN_TIMER_HELD : BPFRUN_TIMER_ARMED, now);
 	}

@@ -9,9 +9,8 @@
  * Memory safety without a verifier: every load, store and atomic the program performs,
  * and every pointer a helper is given, is checked against the regions the run may touch:
  * its stack, its context (accesses go through the program type's ctx_load/ctx_store),
- * packet data, the values of the maps the program uses (map_region_contains),
- * temporary regions helpers grant (e.g. a callback's key) and, for reads, kernel
- * memory (vm_kmem_add).  An access outside ends the
+ * packet data, the values of the maps the program uses (map_region_contains) and
+ * temporary regions helpers grant (e.g. a callback's key).  An access outside ends the
  * run with a fault: vm_run returns and x->fault is set, with a message in x->fault_msg.
  * Program memory is read and written with relaxed atomics: BPF programs may race on map
  * values as they do in the kernel, and that must not be undefined behaviour in the host.
@@ -134,6 +133,14 @@ bool vm_native_enabled(void);
 #define VM_MAX_RUN_END 4
 void vm_on_run_end(void (*fn)(void));
 
+/* Memory a layer above lends programs beyond the regions the vm knows (the objects of
+ * bpf_obj_new: helpers/objheap.c; the kernel-context images of bpf_cast_to_kern_ctx),
+ * registered once from a constructor: fn says whether the run may access
+ * [addr, addr + size) (write: to store; atomics too), and may refresh what it holds.
+ * Asked last, on the slow path only.  At most VM_MAX_REGION_HOOKS. */
+#define VM_MAX_REGION_HOOKS 4
+void vm_on_region_check(bool (*fn)(struct exec_ctx *x, u64 addr, u64 size, bool write));
+
 /* Clears per-run state before a new run (fault, grants, packet, ctx). */
 void vm_reset_run(struct exec_ctx *x);
 
@@ -186,12 +193,6 @@ struct bpf_map *vm_map_nth(const struct exec_ctx *x, u32 i);
 s64 vm_func_arg(struct exec_ctx *x, u64 reg);
 /* The value ld_imm64 BPF_PSEUDO_FUNC loads for function `start` of prog. */
 u64 vm_func_value(const struct bpf_prog *prog, u32 start);
-/* Kernel memory (kmem.c): regions standing for kernel variables (typed ksyms), which
- * every run may read and none may write, as the kernel's verifier lets programs read
- * them through PTR_TO_BTF_ID and read-only PTR_TO_MEM.  Added for the life of the
- * process: false when the table (512 regions) is full. */
-bool vm_kmem_add(const void *p, u64 size);
-bool vm_kmem_readable(u64 addr, u64 size);
 /* Grants access to a temporary buffer for the duration of a callback. */
 bool vm_grant(struct exec_ctx *x, const void *p, u64 size, bool writable);
 void vm_ungrant(struct exec_ctx *x, const void *p);

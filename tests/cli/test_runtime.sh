@@ -5,6 +5,7 @@
 # map and exits; the timers keep firing while a later command reads the map through the
 # pin, and stop when the pin is removed.  Each side's transcript must be the same, none
 # of bpfrun's objects may reach the kernel, and the runtime must go once nothing is left.
+# Meanwhile `bpfrun timer list --runtime` lists the timer the runtime keeps armed.
 . "$(dirname "$0")/lib.sh"
 
 obj=$build/tests/procs/solo.bpf.o
@@ -41,6 +42,13 @@ timers() {
 	sleep 0.3
 	c2=$(count "$s" "$dir/solo_count")
 	echo "keeps firing after the loader exited: $([ "${c1:-0}" -gt 0 ] && [ "${c2:-0}" -gt "$c1" ] && echo yes)" >>"$work/$s.txt"
+	# the first time: `bpfrun timer list --runtime` shows the runtime's timer
+	if [ "$s" = bpfrun ] && [ -z "${listed_runtime:-}" ]; then
+		listed_runtime=1
+		run "$bpfrun" timer list --runtime --json
+		expect_json "timer list --runtime lists the runtime's armed timer" \
+			"any(t['map']['name'] == 'solo_tmap' and t['state'] in ('armed', 'running') for t in j)"
+	fi
 	side "$s" rm "$dir/solo_tmap"
 	sleep 0.3 # a callback running at the removal may still count once
 	c3=$(count "$s" "$dir/solo_count")
