@@ -23,6 +23,7 @@ int cmd_version(int argc, char **argv);
 int cmd_timer(int argc, char **argv);   /* timer.c: bpfrun timer list */
 int cmd_test(int argc, char **argv);    /* test.c: bpfrun test OBJ.o [options] */
 int cmd_runtime(int argc, char **argv); /* runtime.c: bpfrun runtime status|stop */
+int cmd_link(int argc, char **argv);    /* link.c: bpfrun link list|show */
 
 /* One-line error on stderr: "bpfrun: <message>". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -166,6 +167,14 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
  * would, then fires HOOK --repeat times with the context --ctx or --data gives (else
  * zeros), and prints what ran.  0, or 1 after reporting an error. */
 int fire_session(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out);
+struct bpf_link;
+/* Attaches every program of obj as its loader would (bpf_program__attach); the ones
+ * libbpf cannot attach by their section alone are reported on out and left out.  The
+ * links in a malloc'd *links (*n of them): 0, or -1 when out of memory. */
+int attach_all(struct bpf_object *obj, const char *path, FILE *out, struct bpf_link ***links,
+	       unsigned int *n);
+/* Destroys n links and frees the array. */
+void links_destroy(struct bpf_link **links, unsigned int n);
 /* Closes the object and stops the runtime. */
 void session_close(struct bpf_object *obj);
 

@@ -2,13 +2,17 @@
  * would: bpf_program__attach, by section name), fires HOOK through bpfrun_fire() with
  * the bytes of --ctx (or --data) as the context (else a zeroed context of the hook's usual size),
  * --repeat times, and prints each firing's return value.  Programs libbpf cannot attach
- * by their section alone are reported and left out.  No locking (one thread). */
+ * by their section alone are reported and left out, but for TCX programs (tcx/ingress,
+ * tcx/egress), which attach to the fired tc hook's device.  No locking (one thread). */
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpfrun.h"
@@ -48,8 +52,8 @@ static void *load_ctx(const struct run_opts *o, size_t *size)
 	return buf;
 }
 
-static int attach_all(struct bpf_object *obj, const char *path, FILE *out, struct bpf_link ***links,
-		      unsigned int *n)
+int attach_all(struct bpf_object *obj, const char *path, FILE *out, struct bpf_link ***links,
+	       unsigned int *n)
 {
 	struct bpf_program *p;
 	unsigned int cap = 0;
@@ -61,6 +65,8 @@ static int attach_all(struct bpf_object *obj, const char *path, FILE *out, struc
 		return -1;
 	bpf_object__for_each_program(p, obj)
 	{
+		if (!strncmp(bpf_program__section_name(p), "tcx/", 4))
+			continue; /* attach_tcx's, on a fired tc hook's device */
 		struct bpf_link *l = bpf_program__attach(p);
 		if (l)
 			(*links)[(*n)++] = l;
@@ -71,17 +77,54 @@ static int attach_all(struct bpf_object *obj, const char *path, FILE *out, struc
 	return 0;
 }
 
+#define TCX_INGRESS 46 /* enum bpf_attach_type of 6.6, which libbpf 1.1 lacks */
+#define TCX_EGRESS 47
+#define MAX_TCX 64
+
+/* Programs of libbpf 1.3's sections "tcx/ingress" and "tcx/egress" (which libbpf 1.1
+ * cannot attach: they load with --type sched_cls) get a TCX link, in the object's order,
+ * on the device of a fired "tc/ingress/DEV" or "tc/egress/DEV" hook, on its side: their
+ * descriptors in fds, *n of them. */
+static void attach_tcx(struct bpf_object *obj, const char *hook, int *fds, unsigned int *n)
+{
+	bool ingress = !strncmp(hook, "tc/ingress/", 11);
+	const char *dev = strchr(hook + 3, '/');
+	char *end;
+	unsigned long ifindex = dev ? strtoul(dev + 1, &end, 10) : 0;
+	struct bpf_program *p;
+
+	*n = 0;
+	if (strncmp(hook, "tc/", 3) || !dev)
+		return;
+	if (!ifindex || *end)
+		ifindex = if_nametoindex(dev + 1);
+	bpf_object__for_each_program(p, obj)
+	{
+		const char *sec = bpf_program__section_name(p);
+		if (*n == MAX_TCX || strcmp(sec, ingress ? "tcx/ingress" : "tcx/egress"))
+			continue;
+		int fd = bpf_link_create(bpf_program__fd(p), (int)ifindex,
+					 ingress ? TCX_INGRESS : TCX_EGRESS, NULL);
+		if (fd >= 0)
+			fds[(*n)++] = fd;
+	}
+}
+
 int fire_session(struct bpf_object *obj, const char *path, const struct run_opts *o, FILE *out)
 {
 	struct bpf_link **links = NULL;
-	unsigned int n = 0;
+	unsigned int n = 0, ntcx = 0;
+	int tcx[MAX_TCX];
 	size_t size;
 	int ret = 1;
 	uint8_t *ctx = load_ctx(o, &size);
 
 	if (!ctx || attach_all(obj, path, out, &links, &n))
 		goto out;
+	attach_tcx(obj, o->fire_hook, tcx, &ntcx);
+	n += ntcx;
 	fprintf(out, "%s: %u program%s attached\n", path, n, n == 1 ? "" : "s");
+	n -= ntcx;
 	ret = 0;
 	for (uint64_t r = 0; r < o->repeat; r++) {
 		uint64_t rv = 0;
@@ -93,9 +136,16 @@ int fire_session(struct bpf_object *obj, const char *path, const struct run_opts
 		fprintf(out, "fired %s: return value %" PRIu64 "\n", o->fire_hook, rv);
 	}
 out:
+	links_destroy(links, n);
+	for (unsigned int i = 0; i < ntcx; i++)
+		close(tcx[i]);
+	free(ctx);
+	return ret;
+}
+
+void links_destroy(struct bpf_link **links, unsigned int n)
+{
 	for (unsigned int i = 0; i < n; i++)
 		bpf_link__destroy(links[i]);
 	free(links);
-	free(ctx);
-	return ret;
 }

@@ -15,6 +15,7 @@ static const char usage[] =
 	"  prog list|show OBJ.o ...       the programs of an object (after an optional run)\n"
 	"  map list|dump|lookup|update|delete OBJ.o ...\n"
 	"                                 the maps of an object (after an optional run)\n"
+	"  link list|show OBJ.o ...       the links of an object's programs, attached\n"
 	"  exec -- CMD [ARGS...]          run an unmodified libbpf program on bpfrun\n"
 	"  test OBJ.o [OPTIONS]           run the object's SEC(\"test/NAME\") programs, print TAP\n"
 	"  runtime status|stop            the per-user runtime that `exec` commands share\n"
@@ -68,7 +69,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run },     { "prog", cmd_prog },       { "map", cmd_map },
 	{ "exec", cmd_exec },   { "version", cmd_version }, { "test", cmd_test },
-	{ "timer", cmd_timer }, { "runtime", cmd_runtime },
+	{ "timer", cmd_timer }, { "runtime", cmd_runtime }, { "link", cmd_link },
 };
 
 int main(int argc, char **argv)

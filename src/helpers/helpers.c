@@ -156,6 +156,8 @@ static const struct helper_impl impls[] = {
 	IMPL(override_return, true),
 	IMPL(send_signal, false),
 	IMPL(send_signal_thread, false),
+	IMPL(per_cpu_ptr, false),
+	IMPL(this_cpu_ptr, false),
 	IMPL(get_current_task, false),
 	IMPL(get_current_task_btf, true),
 	IMPL(map_push_elem, false),

@@ -20,6 +20,10 @@ HELPER(map_push_elem);
 HELPER(map_pop_elem);
 HELPER(map_peek_elem);
 
+/* ksym_var.c: per-CPU kernel variables */
+HELPER(per_cpu_ptr);
+HELPER(this_cpu_ptr);
+
 /* kfunc_obj.c: kptrs */
 HELPER(kptr_xchg);
 

@@ -1,4 +1,5 @@
-/* Kernel text files without stdio (ksyms.h).  No state, no locking. */
+/* Kernel text files without stdio (ksyms.h).  No state, no locking; a batch lookup's
+ * state lives on its caller's stack. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,13 @@ out:
 	return ret;
 }
 
+const char *kallsyms_path(void)
+{
+	const char *path = getenv("BPFRUN_KALLSYMS");
+
+	return path && *path ? path : "/proc/kallsyms";
+}
+
 struct ksym_query {
 	const char *name;
 	u64 addr;
@@ -78,37 +86,120 @@ static bool kallsyms_line(const char *line, void *arg)
 	return true;
 }
 
-u64 ksym_addr(const char *name)
+int ksym_lookup(const char *name, u64 *addr)
 {
 	struct ksym_query q = { name, 0 };
+	int err = text_file_lines(kallsyms_path(), kallsyms_line, &q);
 
-	text_file_lines("/proc/kallsyms", kallsyms_line, &q);
-	return q.addr;
+	*addr = q.addr;
+	return err;
 }
 
-struct ksym_rquery {
+u64 ksym_addr(const char *name)
+{
 	u64 addr;
-	char *name;
-	size_t len;
+
+	ksym_lookup(name, &addr);
+	return addr;
+}
+
+/* A batch lookup: order[] holds the request indices sorted by key (address or name), so
+ * that each kallsyms line is one binary search. */
+struct ksym_batch {
+	const u64 *addrs;        /* by address: the keys */
+	char **names;            /* by address: the answers */
+	const char *const *keys; /* by name: the keys */
+	u64 *found;              /* by name: the answers */
+	u32 *order, n;
+	bool nomem;
 };
 
-static bool kallsyms_rline(const char *line, void *arg)
+static int by_addr_cmp(const void *a, const void *b, void *arg)
 {
-	struct ksym_rquery *q = arg;
+	const struct ksym_batch *kb = arg;
+	u64 x = kb->addrs[*(const u32 *)a], y = kb->addrs[*(const u32 *)b];
+
+	return (x > y) - (x < y);
+}
+
+static int by_name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct ksym_batch *kb = arg;
+
+	return strcmp(kb->keys[*(const u32 *)a], kb->keys[*(const u32 *)b]);
+}
+
+/* The first position in order whose key is not below the line's (addr or sym). */
+static u32 batch_lower(const struct ksym_batch *b, u64 addr, const char *sym)
+{
+	u32 lo = 0, hi = b->n;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2, i = b->order[mid];
+		bool below = b->keys ? strcmp(b->keys[i], sym) < 0 : b->addrs[i] < addr;
+		if (below)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One kallsyms line: answers every request whose key it matches and that has no
+ * answer yet (the first symbol listed wins, as in the single lookups). */
+static bool batch_line(const char *line, void *arg)
+{
+	struct ksym_batch *b = arg;
 	char sym[256], type;
 	unsigned long long a;
 
-	if (sscanf(line, "%llx %c %255s", &a, &type, sym) != 3 || a != q->addr)
-		return false;
-	snprintf(q->name, q->len, "%s", sym);
-	return true;
+	if (sscanf(line, "%llx %c %255s", &a, &type, sym) != 3 || (!b->keys && !a))
+		return false; /* address 0: kallsyms hiding addresses, never a match */
+	for (u32 k = batch_lower(b, a, sym); k < b->n; k++) {
+		u32 i = b->order[k];
+		if (b->keys) {
+			if (strcmp(b->keys[i], sym))
+				break;
+			if (!b->found[i])
+				b->found[i] = a;
+		} else {
+			if (b->addrs[i] != a)
+				break;
+			if (!b->names[i] && !(b->names[i] = strdup(sym)))
+				return b->nomem = true;
+		}
+	}
+	return false;
 }
 
-int ksym_name(u64 addr, char *name, size_t len)
+static int batch_run(struct ksym_batch *b, int (*cmp)(const void *, const void *, void *))
 {
-	struct ksym_rquery q = { addr, name, len };
+	if (!b->n)
+		return 0;
+	if (!(b->order = malloc(b->n * sizeof(*b->order))))
+		return -ENOMEM;
+	for (u32 i = 0; i < b->n; i++)
+		b->order[i] = i;
+	qsort_r(b->order, b->n, sizeof(*b->order), cmp, b);
+	int err = text_file_lines(kallsyms_path(), batch_line, b);
+	free(b->order);
+	if (b->nomem)
+		return -ENOMEM;
+	return err == -ENOENT ? 0 : err;
+}
 
-	if (!addr || !len)
-		return -ENOENT;
-	return text_file_lines("/proc/kallsyms", kallsyms_rline, &q);
+int ksym_names(const u64 *addrs, u32 n, char **names)
+{
+	struct ksym_batch b = { .addrs = addrs, .names = names, .n = n };
+
+	memset(names, 0, n * sizeof(*names));
+	return batch_run(&b, by_addr_cmp);
+}
+
+int ksym_addrs(const char *const *names, u32 n, u64 *addrs)
+{
+	struct ksym_batch b = { .keys = names, .found = addrs, .n = n };
+
+	memset(addrs, 0, n * sizeof(*addrs));
+	return batch_run(&b, by_name_cmp);
 }

@@ -1,4 +1,5 @@
-/* The link layer's bpf() commands (link.c), for the command table (syscall/syscall.c). */
+/* The link layer's bpf() commands (link.c, sockmap_attach.c, tcx.c), for the command table
+ * (syscall/syscall.c). */
 #ifndef BPFRUN_LINK_COMMANDS_H
 #define BPFRUN_LINK_COMMANDS_H
 

@@ -17,7 +17,9 @@
 #include "link.h"
 #include "perf_event.h"
 #include "sockmap_attach.h"
+#include "tcx.h"
 #include "../btf/kernel_btf.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/ksyms.h"
 #include "../lib/uaccess.h"
 #include "../prog/attach.h"
@@ -26,13 +28,16 @@
 #define BPF_MAX_TRAMP_LINKS 38 /* the kernel's limit of programs per trampoline */
 #define RAW_TP_NAME_MAX 128
 
-/* Ends the link's attachment (detach, or its last user reference going away). */
+/* Ends the link's attachment (detach, or its last user reference going away).  The link
+ * keeps its program until it is freed, as the kernel's (link info still names it). */
 static void link_detach_now(struct bpf_link *link)
 {
+	if (link->type == BPFRUN_LINK_TYPE_TCX)
+		tcx_link_release(link);
 	pthread_mutex_lock(&link->lock);
 	struct attachment *att = link->att, **multi = link->multi;
 	struct perf_event *ev = link->perf_event;
-	struct bpf_prog *prog = link->prog;
+	struct bpf_prog *prog = link->prog; /* kept: link_free drops it */
 	struct bpf_map *map = link->map;
 	u32 nr_multi = link->nr_multi;
 	link->map = NULL;
@@ -40,7 +45,6 @@ static void link_detach_now(struct bpf_link *link)
 	link->multi = NULL;
 	link->nr_multi = 0;
 	link->perf_event = NULL;
-	link->prog = NULL;
 	pthread_mutex_unlock(&link->lock);
 	attach_del(att);
 	for (u32 i = 0; i < nr_multi; i++)
@@ -52,8 +56,6 @@ static void link_detach_now(struct bpf_link *link)
 	}
 	if (map)
 		sockmap_link_release(link, map, prog);
-	if (prog)
-		prog_put(prog);
 }
 
 static void link_release_user(struct obj *o)
@@ -66,6 +68,10 @@ static void link_free(struct obj *o)
 	struct bpf_link *link = link_of(o);
 
 	link_detach_now(link);
+	if (link->prog)
+		prog_put(link->prog);
+	free(link->multi_addrs);
+	free(link->multi_cookies);
 	pthread_mutex_destroy(&link->lock);
 	free(link->tp_name);
 	free(link);
@@ -73,8 +79,7 @@ static void link_free(struct obj *o)
 
 static const struct obj_ops link_obj_ops = { .free = link_free, .release_user = link_release_user };
 
-/* A new link of type around prog (referenced here for the link). */
-static struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog)
+struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog)
 {
 	struct bpf_link *link = calloc(1, sizeof(*link));
 
@@ -93,8 +98,7 @@ static struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *p
 	return link;
 }
 
-/* The link's descriptor; on failure the link is torn down (detach included). */
-static int link_publish(struct bpf_link *link)
+int link_publish(struct bpf_link *link)
 {
 	int fd = obj_fd_new(&link->obj, O_CLOEXEC);
 
@@ -114,6 +118,20 @@ static int link_publish_att(struct bpf_link *link, struct attachment *att)
 	return link_publish(link);
 }
 
+/* Attaches the link's program as req (limits checked with the add) and publishes the
+ * link, or tears it down and returns attach_add_req's error. */
+static int link_publish_req(struct bpf_link *link, struct attach_req *req)
+{
+	struct attachment *att = NULL;
+	int err = attach_add_req(req, &att);
+
+	if (err) {
+		obj_put(&link->obj);
+		return err;
+	}
+	return link_publish_att(link, att);
+}
+
 /* A trampoline link (fentry, fexit, fmod_ret, LSM) at the function the program was
  * loaded for: the kernel's bpf_tracing_prog_attach.  One program may be attached to a
  * function once (EBUSY), at most BPF_MAX_TRAMP_LINKS programs to one function (E2BIG). */
@@ -125,16 +143,18 @@ static int tracing_attach(struct bpf_prog *prog, u32 target_fd, u32 btf_id, u64 
 		return -EINVAL; /* only freplace (EXT) programs attach to another program */
 	if (btf_id && btf_id != prog->attach_btf_id)
 		return -EINVAL;
-	if (attach_count(HOOK_TRAMP, prog->attach_func, prog))
-		return -EBUSY;
-	if (attach_count(HOOK_TRAMP, prog->attach_func, NULL) >= BPF_MAX_TRAMP_LINKS)
-		return -E2BIG;
+	struct attach_req req = { .kind = HOOK_TRAMP,
+				  .name = prog->attach_func,
+				  .role = prog->expected_attach_type,
+				  .prog = prog,
+				  .cookie = cookie,
+				  .max = BPF_MAX_TRAMP_LINKS,
+				  .once = true };
 	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_TRACING, prog->expected_attach_type, prog);
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	link->target_btf_id = prog->attach_btf_id;
-	return link_publish_att(link, attach_add(HOOK_TRAMP, prog->attach_func,
-						 prog->expected_attach_type, false, prog, cookie));
+	return link_publish_req(link, &req);
 }
 
 /* Raw tracepoint names found in the kernel's BTF, so that attaching again does not
@@ -213,45 +233,127 @@ static int perf_link_attach(struct bpf_prog *prog, int event_fd, u64 cookie)
 #define MAX_KPROBE_MULTI_CNT (1u << 20)
 #define KSYM_NAME_LEN 512
 
-/* The i-th function name of a kprobe.multi link: syms is a user array of string
- * pointers, or addrs one of kernel addresses (named through kallsyms). */
-static int multi_sym(u64 syms, u64 addrs, u32 i, char *name)
+/* The function names of a kprobe.multi link, and their addresses when they are known
+ * (by address) or wanted (bpf_get_func_ip): kallsyms is read once for all of them. */
+struct multi_syms {
+	char **names;
+	u64 *addrs;
+	u32 cnt;
+};
+
+static void multi_syms_free(struct multi_syms *ms)
 {
+	for (u32 i = 0; ms->names && i < ms->cnt; i++)
+		free(ms->names[i]);
+	free(ms->names);
+	free(ms->addrs);
+}
+
+/* syms: a user array of string pointers; each name is copied. */
+static int multi_names_from_user(struct multi_syms *ms, u64 syms)
+{
+	char name[KSYM_NAME_LEN];
 	u64 uptr;
 
-	if (copy_from_user(&uptr, u64_to_ptr((syms ? syms : addrs) + (u64)i * sizeof(u64)),
-			   sizeof(uptr)))
+	for (u32 i = 0; i < ms->cnt; i++) {
+		if (copy_from_user(&uptr, u64_to_ptr(syms + (u64)i * sizeof(u64)), sizeof(uptr)))
+			return -EFAULT;
+		long n = strncpy_from_user(name, u64_to_ptr(uptr), KSYM_NAME_LEN);
+		if (n < 0)
+			return -EFAULT;
+		if (n == KSYM_NAME_LEN)
+			return -E2BIG;
+		if (!(ms->names[i] = strdup(name)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* By name (syms) or by kernel address (addrs, named through kallsyms: EINVAL where no
+ * symbol is). */
+static int multi_syms_get(struct multi_syms *ms, u64 syms, u64 addrs, bool want_ip)
+{
+	ms->names = calloc(ms->cnt, sizeof(*ms->names));
+	ms->addrs = calloc(ms->cnt, sizeof(*ms->addrs));
+	if (!ms->names || !ms->addrs)
+		return -ENOMEM;
+	if (syms) {
+		int err = multi_names_from_user(ms, syms);
+		if (err || !want_ip)
+			return err;
+		return ksym_addrs((const char *const *)ms->names, ms->cnt, ms->addrs);
+	}
+	if (copy_from_user(ms->addrs, u64_to_ptr(addrs), ms->cnt * sizeof(u64)))
 		return -EFAULT;
-	if (!syms)
-		return ksym_name(uptr, name, KSYM_NAME_LEN) ? -EINVAL : 0;
-	long n = strncpy_from_user(name, u64_to_ptr(uptr), KSYM_NAME_LEN);
-	if (n < 0)
-		return -EFAULT;
-	return n == KSYM_NAME_LEN ? -E2BIG : 0;
+	int err = ksym_names(ms->addrs, ms->cnt, ms->names);
+	for (u32 i = 0; !err && i < ms->cnt; i++)
+		if (!ms->names[i])
+			err = -EINVAL;
+	return err;
+}
+
+static int addr_order(const void *a, const void *b, void *arg)
+{
+	const u64 *addrs = arg;
+	u64 x = addrs[*(const u32 *)a], y = addrs[*(const u32 *)b];
+
+	return (x > y) - (x < y);
+}
+
+/* Keeps the addresses and cookies for link info, in the kernel's ascending order. */
+static int multi_keep_info(struct bpf_link *link, const u64 *addrs, const u64 *cookies)
+{
+	u32 n = link->nr_multi, *order = malloc(n * sizeof(*order));
+
+	link->multi_addrs = malloc(n * sizeof(u64));
+	link->multi_cookies = malloc(n * sizeof(u64));
+	if (!order || !link->multi_addrs || !link->multi_cookies) {
+		free(order);
+		return -ENOMEM;
+	}
+	for (u32 i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), addr_order, (void *)addrs);
+	for (u32 i = 0; i < n; i++) {
+		link->multi_addrs[i] = addrs[order[i]];
+		link->multi_cookies[i] = cookies[order[i]];
+	}
+	link->multi_cnt = n;
+	free(order);
+	return 0;
 }
 
 /* One attachment per function, with its cookie (cookies: user array of u64, optional). */
 static int multi_attach_all(struct bpf_link *link, const union bpf_attr *attr, bool ret)
 {
-	u64 syms = attr->link_create.kprobe_multi.syms,
-	    addrs = attr->link_create.kprobe_multi.addrs;
-	u64 cookies = attr->link_create.kprobe_multi.cookies;
-	char name[KSYM_NAME_LEN];
+	struct multi_syms ms = { .cnt = link->nr_multi };
+	u64 ucookies = attr->link_create.kprobe_multi.cookies;
+	u64 *cookies = calloc(link->nr_multi, sizeof(u64));
+	int err = cookies ? multi_syms_get(&ms, attr->link_create.kprobe_multi.syms,
+					   attr->link_create.kprobe_multi.addrs, true) :
+			    -ENOMEM;
 
-	for (u32 i = 0; i < link->nr_multi; i++) {
-		u64 cookie = 0;
-		int err = multi_sym(syms, addrs, i, name);
-		if (!err && cookies &&
-		    copy_from_user(&cookie, u64_to_ptr(cookies + (u64)i * 8), sizeof(cookie)))
+	for (u32 i = 0; !err && i < link->nr_multi; i++) {
+		struct attach_req req = { .kind = HOOK_KPROBE,
+					  .name = ms.names[i],
+					  .role = BPF_TRACE_KPROBE_MULTI,
+					  .retprobe = ret,
+					  .prog = link->prog,
+					  .func_ip = ms.addrs[i],
+					  .ip_known = true };
+		if (ucookies &&
+		    copy_from_user(&req.cookie, u64_to_ptr(ucookies + (u64)i * 8), sizeof(u64)))
 			err = -EFAULT;
-		if (err)
-			return err;
-		link->multi[i] = attach_add(HOOK_KPROBE, name, BPF_TRACE_KPROBE_MULTI, ret,
-					    link->prog, cookie);
-		if (!link->multi[i])
-			return -ENOMEM;
+		else
+			err = attach_add_req(&req, &link->multi[i]);
+		if (!err)
+			cookies[i] = req.cookie;
 	}
-	return 0;
+	if (!err)
+		err = multi_keep_info(link, ms.addrs, cookies);
+	multi_syms_free(&ms);
+	free(cookies);
+	return err;
 }
 
 /* bpf_kprobe_multi_link_attach: functions by name or by kallsyms address. */
@@ -273,6 +375,7 @@ static int kprobe_multi_attach(struct bpf_prog *prog, const union bpf_attr *attr
 		return (int)PTR_ERR(link);
 	link->multi = calloc(cnt, sizeof(*link->multi));
 	link->nr_multi = cnt;
+	link->multi_flags = flags;
 	int err = link->multi ? multi_attach_all(link, attr, flags & BPF_F_KPROBE_MULTI_RETURN) :
 				-ENOMEM;
 	if (err) {
@@ -297,13 +400,14 @@ static int xdp_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
 	if (!ifindex || !netdev_exists(ifindex))
 		return -EINVAL;
 	snprintf(name, sizeof(name), "%u", ifindex);
-	if (attach_count(HOOK_XDP, name, NULL))
-		return -EBUSY;
+	struct attach_req req = {
+		.kind = HOOK_XDP, .name = name, .role = BPF_XDP, .prog = prog, .exclusive = true
+	};
 	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_XDP, BPF_XDP, prog);
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	link->ifindex = ifindex;
-	return link_publish_att(link, attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0));
+	return link_publish_req(link, &req);
 }
 
 /* sock_map_link_create, after bpf_prog_attach_check_attach_type: the attach type is
@@ -362,6 +466,10 @@ static int link_create_for(struct bpf_prog *prog, const union bpf_attr *attr)
 					attr->link_create.perf_event.bpf_cookie);
 	case BPF_PROG_TYPE_XDP:
 		return type == BPF_XDP ? xdp_link_attach(prog, attr) : -EINVAL;
+	case BPF_PROG_TYPE_SCHED_CLS:
+		if (type == BPFRUN_TCX_INGRESS || type == BPFRUN_TCX_EGRESS)
+			return tcx_link_attach(prog, attr);
+		return -EINVAL;
 	case BPF_PROG_TYPE_SK_SKB:
 	case BPF_PROG_TYPE_SK_MSG:
 		return sockmap_link_create(prog, attr);
@@ -451,9 +559,11 @@ static int xdp_link_update(struct bpf_link *link, struct bpf_prog *prog, const u
 	return err;
 }
 
-/* BPF_LINK_UPDATE of a sockmap link, with BPF_F_REPLACE's old program if any. */
-static int sockmap_link_update_replace(struct bpf_link *link, struct bpf_prog *prog,
-				       const union bpf_attr *attr)
+/* BPF_LINK_UPDATE of a link type with an update_prog (update): the old program named
+ * with BPF_F_REPLACE is looked up first (its errors), update checks the rest. */
+static int link_update_with(struct bpf_link *link, struct bpf_prog *prog,
+			    const union bpf_attr *attr,
+			    int (*update)(struct bpf_link *, struct bpf_prog *, struct bpf_prog *))
 {
 	struct bpf_prog *old = NULL;
 
@@ -462,14 +572,23 @@ static int sockmap_link_update_replace(struct bpf_link *link, struct bpf_prog *p
 		if (IS_ERR(old))
 			return (int)PTR_ERR(old);
 	}
-	int err = sockmap_link_update(link, prog, old);
+	int err = update(link, prog, old);
 	if (old)
 		prog_put(old);
 	return err;
 }
 
-/* Only XDP and sockmap links change program; the kernel's tracing, raw tracepoint and perf links
- * have no update_prog: EINVAL after the argument checks. */
+/* tcx_link_update under the link's lock. */
+static int tcx_update(struct bpf_link *link, struct bpf_prog *prog, struct bpf_prog *old)
+{
+	pthread_mutex_lock(&link->lock);
+	int err = tcx_link_update(link, prog, old);
+	pthread_mutex_unlock(&link->lock);
+	return err;
+}
+
+/* Only XDP, TCX and sockmap links change program; the kernel's tracing, raw tracepoint
+ * and perf links have no update_prog: EINVAL after the argument checks. */
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	if (attr->link_update.flags & ~(u32)BPF_F_REPLACE)
@@ -483,16 +602,18 @@ int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	int err = IS_ERR(prog) ? (int)PTR_ERR(prog) : -EINVAL;
 	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_XDP)
 		err = xdp_link_update(link, prog, attr);
+	if (!IS_ERR(prog) && link->type == BPFRUN_LINK_TYPE_TCX)
+		err = link_update_with(link, prog, attr, tcx_update);
 	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_SOCKMAP)
-		err = sockmap_link_update_replace(link, prog, attr);
+		err = link_update_with(link, prog, attr, sockmap_link_update);
 	if (!IS_ERR(prog))
 		prog_put(prog);
 	obj_put(&link->obj);
 	return err;
 }
 
-/* The kernel's link_detach: only link types with a detach operation (tracing and XDP
- * links; not raw tracepoint or perf links: EOPNOTSUPP). */
+/* The kernel's link_detach: only link types with a detach operation (tracing, XDP, TCX
+ * and sockmap links; not raw tracepoint or perf links: EOPNOTSUPP). */
 int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
 	struct bpf_link *link = link_from_fd((int)attr->link_detach.link_fd);
@@ -501,7 +622,7 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		return (int)PTR_ERR(link);
 	int err = -EOPNOTSUPP;
 	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP ||
-	    link->type == BPF_LINK_TYPE_SOCKMAP) {
+	    link->type == BPFRUN_LINK_TYPE_TCX || link->type == BPF_LINK_TYPE_SOCKMAP) {
 		link_detach_now(link);
 		err = 0;
 	}
@@ -533,6 +654,87 @@ static int info_tp_name(struct bpf_link_info *info, const char *name)
 	return err ? err : -ENOSPC;
 }
 
+/* A perf link's name buffer (bpf_perf_link_fill_common): a buffer and its length go
+ * together (EINVAL); name_len becomes the name's size; a short buffer gets what fits,
+ * NUL-ended, and ENOSPC. */
+static int perf_info_name(struct bpf_link_info_perf_event *pi, const char *name)
+{
+	u32 len = (u32)strlen(name), ulen = pi->name_len;
+	char *ubuf = u64_to_ptr(pi->name), nul = 0;
+
+	if (!ulen != !ubuf)
+		return -EINVAL;
+	pi->name_len = len + 1;
+	if (!ubuf)
+		return 0;
+	if (ulen > len)
+		return copy_to_user(ubuf, name, len + 1);
+	return copy_to_user(ubuf, name, ulen - 1)             ?:
+		       copy_to_user(ubuf + ulen - 1, &nul, 1) ?:
+								-ENOSPC;
+}
+
+/* bpf_kprobe_multi_link_fill_link_info: count and flags; with an array (and its
+ * length: EINVAL without), the addresses and the cookies, ENOSPC when it is short. */
+static int kprobe_multi_info(struct bpf_link *link, struct bpf_link_info *info)
+{
+	struct bpf_link_info_kprobe_multi km;
+
+	memcpy(&km, &info->raw_tracepoint, sizeof(km)); /* the union's start: the inputs */
+	if (!km.addrs != !km.count || (km.cookies && !km.count))
+		return -EINVAL;
+	u32 n = km.count;
+	km.count = link->multi_cnt;
+	km.flags = link->multi_flags;
+	km.missed = 0;
+	int err = 0;
+	if (km.addrs) {
+		if (n < link->multi_cnt)
+			err = -ENOSPC;
+		else
+			n = link->multi_cnt;
+		if ((km.cookies &&
+		     copy_to_user(u64_to_ptr(km.cookies), link->multi_cookies, n * sizeof(u64))) ||
+		    copy_to_user(u64_to_ptr(km.addrs), link->multi_addrs, n * sizeof(u64)))
+			return -EFAULT;
+	}
+	memcpy(&info->raw_tracepoint, &km, sizeof(km));
+	return err;
+}
+
+/* bpf_perf_link_fill_link_info: the event's kind, name, offset and cookie. */
+static int perf_link_info(struct bpf_link *link, struct bpf_link_info *info)
+{
+	struct bpf_link_info_perf_event pi;
+	struct perf_event_desc *d = malloc(sizeof(*d));
+
+	memcpy(&pi, &info->raw_tracepoint, sizeof(pi)); /* the union's start: the inputs */
+	pthread_mutex_lock(&link->lock);
+	struct perf_event *ev = link->perf_event;
+	if (ev)
+		obj_get(&ev->obj);
+	pthread_mutex_unlock(&link->lock);
+	int err = !d ? -ENOMEM : ev ? perf_event_describe(ev, d) : -EINVAL;
+	if (!err)
+		err = perf_info_name(&pi, d->name);
+	if (!err) {
+		pi.type = d->type;
+		pi.offset = (u32)d->offset;
+		if (d->type == BPFRUN_PERF_EVENT_KPROBE || d->type == BPFRUN_PERF_EVENT_KRETPROBE)
+			pi = (struct bpf_link_info_perf_event){
+				pi.type,     0,         pi.name,
+				pi.name_len, pi.offset, .kprobe = { d->addr, 0, d->cookie }
+			};
+		else /* the uprobe and tracepoint cookies are at the same place */
+			pi.uprobe = (typeof(pi.uprobe)){ d->cookie, d->ref_ctr_offset };
+		memcpy(&info->raw_tracepoint, &pi, sizeof(pi));
+	}
+	if (ev)
+		perf_event_put(ev);
+	free(d);
+	return err;
+}
+
 int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 {
 	pthread_mutex_lock(&link->lock);
@@ -547,9 +749,18 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 	case BPF_LINK_TYPE_XDP:
 		info->xdp.ifindex = attached ? link->ifindex : 0;
 		return 0;
+	case BPF_LINK_TYPE_PERF_EVENT:
+		return perf_link_info(link, info);
+	case BPF_LINK_TYPE_KPROBE_MULTI:
+		return kprobe_multi_info(link, info);
+	case BPFRUN_LINK_TYPE_TCX: {
+		struct bpf_link_info_tcx tcx = { tcx_link_ifindex(link), link->attach_type };
+		memcpy(&info->raw_tracepoint, &tcx, sizeof(tcx)); /* the union's start */
+		return 0;
+	}
 	case BPF_LINK_TYPE_TRACING:
 		info->tracing.attach_type = link->attach_type;
-		info->tracing.target_obj_id = 0; /* the kernel's vmlinux BTF has no id here */
+		info->tracing.target_obj_id = BTF_VMLINUX_ID;
 		info->tracing.target_btf_id = link->target_btf_id;
 		return 0;
 	case BPF_LINK_TYPE_SOCKMAP:

@@ -24,10 +24,15 @@ struct bpf_link {
 	struct attachment *att;    /* NULL once detached, or for perf links */
 	struct attachment **multi; /* kprobe.multi links: one per function */
 	u32 nr_multi;
+	/* kprobe.multi links, for link info: the functions' addresses in ascending order with
+	 * their cookies (as the kernel sorts them at attach), the count and flags */
+	u64 *multi_addrs, *multi_cookies;
+	u32 multi_cnt, multi_flags;
 	struct perf_event *perf_event; /* perf links: referenced, the event holds the prog */
 	char *tp_name;                 /* raw tracepoint links */
 	u32 target_btf_id;             /* tracing links */
-	u32 ifindex;                   /* XDP links */
+	u32 ifindex;                   /* XDP and TCX links */
+	bool tcx_on;                   /* TCX links: in their chain (under tcx.c's lock) */
 	struct bpf_map *map;           /* sockmap links: user-referenced; NULL once detached */
 };
 
@@ -35,5 +40,10 @@ static inline struct bpf_link *link_of(struct obj *o)
 {
 	return container_of(o, struct bpf_link, obj);
 }
+
+/* A new link of type around prog (referenced for the link), or ERR_PTR. */
+struct bpf_link *link_alloc(u32 type, u32 attach_type, struct bpf_prog *prog);
+/* The link's descriptor; on failure the link is torn down (detach included). */
+int link_publish(struct bpf_link *link);
 
 #endif

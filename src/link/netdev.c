@@ -20,6 +20,8 @@
 #include <linux/rtnetlink.h>
 
 #include "netdev.h"
+#include "tcx.h"
+#include "../lib/bpf_newer.h"
 #include "../prog/attach.h"
 #include "../prog/test_run.h"
 
@@ -365,10 +367,15 @@ static int xdp_request(const struct ifinfomsg *ifi, const struct rtattr *xdp)
 	} else if (xdp_rtnl[slot]) {
 		attach_set_prog(xdp_rtnl[slot], prog);
 	} else {
-		xdp_rtnl[slot] = attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0);
+		/* exclusive: an XDP link made since the count above wins (EBUSY) */
+		struct attach_req req = { .kind = HOOK_XDP,
+					  .name = name,
+					  .role = BPF_XDP,
+					  .prog = prog,
+					  .exclusive = true };
+		err = attach_add_req(&req, &xdp_rtnl[slot]);
 		xdp_rtnl_dev[slot] = ifindex;
 		xdp_rtnl_flags[slot] = flags & XDP_FLAGS_MODES;
-		err = xdp_rtnl[slot] ? 0 : -ENOMEM;
 	}
 	prog_put(prog);
 	return err;
@@ -516,7 +523,8 @@ int netdev_rtnl_answer(const void *msg, size_t len, u32 nl_pid, netdev_deliver_f
 
 /* ---- packets through tc ---- */
 
-int netdev_tc_run(const char *hook, const void *pkt, u32 size, u32 *retval)
+/* The classic filters of the hook, in priority order (direct action). */
+static int filters_run(const char *hook, const void *pkt, u32 size, u32 *retval)
 {
 	struct bpf_prog *progs[MAX_FILTERS];
 	u32 prios[MAX_FILTERS], n = 0;
@@ -544,6 +552,28 @@ int netdev_tc_run(const char *hook, const void *pkt, u32 size, u32 *retval)
 		if (!err && *retval == (u32)TC_ACT_UNSPEC) /* direct action: the first verdict */
 			err = attach_run_packet(progs[i], pkt, size, retval);
 		prog_put(progs[i]);
+	}
+	return err;
+}
+
+/* As sch_handle_ingress/egress: the TCX chain first, whose verdict other than TCX_NEXT is
+ * final; then the classic filters. */
+int netdev_tc_run(const char *hook, const void *pkt, u32 size, u32 *retval)
+{
+	char *dir;
+	u32 ifindex = (u32)strtoul(hook, &dir, 10);
+	int verdict, tcx = tcx_run(ifindex, !strcmp(dir, "/ingress"), pkt, size, &verdict);
+
+	if (tcx && tcx != -ENOENT)
+		return tcx;
+	if (!tcx && verdict != BPFRUN_TCX_NEXT) {
+		*retval = (u32)verdict;
+		return 0;
+	}
+	int err = filters_run(hook, pkt, size, retval);
+	if (err == -ENOENT && !tcx) {
+		*retval = (u32)BPFRUN_TCX_NEXT; /* the chain said next, no filter is there */
+		return 0;
 	}
 	return err;
 }

@@ -24,9 +24,10 @@ typedef int (*netdev_deliver_fn)(const void *msg, size_t len, void *arg);
 int netdev_rtnl_answer(const void *msg, size_t len, u32 nl_pid, netdev_deliver_fn deliver,
 		       void *arg);
 
-/* Runs a packet through the tc filters of hook "IFINDEX/ingress" or "IFINDEX/egress" in
+/* Runs a packet through hook "IFINDEX/ingress" or "IFINDEX/egress": its TCX chain
+ * (tcx.h), then, unless the chain gave a verdict other than TCX_NEXT, the tc filters in
  * priority order until one gives a verdict other than TC_ACT_UNSPEC: 0 and the verdict in
- * *retval, -ENOENT when none is attached, or the test run's -errno. */
+ * *retval, -ENOENT when nothing is attached, or the test run's -errno. */
 int netdev_tc_run(const char *hook, const void *pkt, u32 size, u32 *retval);
 
 #endif

@@ -89,6 +89,17 @@ void perf_event_unmapped(struct perf_event *ev);
 /* The eventfd standing for a BPF_OUTPUT event in epoll_ctl(epfd, ..., data)
  * (maps/perf_ring.h), or -1. */
 int perf_event_poll_fd(struct perf_event *ev, int epfd, u64 data);
+/* What link info tells of a probe event (the kernel's bpf_get_perf_event_info): its
+ * BPF_PERF_EVENT_* type, name (function, file, tracepoint; "" for a kprobe by address),
+ * offset and address (kprobes: the kallsyms address of the function, plus the offset),
+ * and the cookie of its program. */
+struct perf_event_desc {
+	u32 type;
+	char name[4096];
+	u64 offset, addr, cookie;
+	u64 ref_ctr_offset; /* uprobes: the semaphore's offset (config's high half) */
+};
+int perf_event_describe(const struct perf_event *ev, struct perf_event_desc *d);
 
 /* Sets the event's program (SET_BPF, perf links): takes a reference.  -EEXIST when it
  * has one, or the kind's refusal. */

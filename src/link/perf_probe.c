@@ -12,6 +12,7 @@
  * (perf_probe_sysfs_file), so that kprobe loaders attach under bpfrun anyway.
  *
  * Locking: the PMU numbers are read once (pthread_once). */
+#include <dirent.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "perf_event.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/ksyms.h"
 #include "../lib/uaccess.h"
 
@@ -182,4 +184,74 @@ __attribute__((constructor)) static void perf_probe_register(void)
 	perf_event_kind_register(&kprobe_kind);
 	perf_event_kind_register(&uprobe_kind);
 	perf_event_kind_register(&tracepoint_kind);
+}
+
+/* ---- what link info tells (perf_event_describe) ---- */
+
+/* The name of the tracepoint whose tracefs id is id ("sched_switch"), found by reading
+ * the ids of tracefs's events: "" when none has it. */
+static void tracepoint_name(u64 id, char *name, size_t len)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events",
+					     "/sys/kernel/debug/tracing/events" };
+	char path[1024], text[32];
+
+	*name = 0;
+	for (size_t r = 0; r < ARRAY_SIZE(roots) && !*name; r++) {
+		DIR *cats = opendir(roots[r]);
+		struct dirent *c, *e;
+		while (cats && !*name && (c = readdir(cats))) {
+			snprintf(path, sizeof(path), "%s/%s", roots[r], c->d_name);
+			DIR *evs = c->d_name[0] != '.' ? opendir(path) : NULL;
+			while (evs && !*name && (e = readdir(evs))) {
+				snprintf(path, sizeof(path), "%s/%s/%s/id", roots[r], c->d_name,
+					 e->d_name);
+				if (e->d_name[0] != '.' &&
+				    read_text_file(path, text, sizeof(text)) > 0 &&
+				    strtoull(text, NULL, 10) == id)
+					snprintf(name, len, "%s", e->d_name);
+			}
+			if (evs)
+				closedir(evs);
+		}
+		if (cats)
+			closedir(cats);
+	}
+}
+
+int perf_event_describe(const struct perf_event *ev, struct perf_event_desc *d)
+{
+	const char *colon;
+
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_lock((pthread_mutex_t *)&ev->lock);
+	d->cookie = ev->cookie;
+	pthread_mutex_unlock((pthread_mutex_t *)&ev->lock);
+	switch (ev->hook) {
+	case HOOK_TRACEPOINT:
+		d->type = BPFRUN_PERF_EVENT_TRACEPOINT;
+		tracepoint_name(ev->attr.config, d->name, sizeof(d->name));
+		return 0;
+	case HOOK_UPROBE: /* hook_name: "PATH:0xOFFSET" */
+		d->type = ev->retprobe ? BPFRUN_PERF_EVENT_URETPROBE : BPFRUN_PERF_EVENT_UPROBE;
+		colon = strrchr(ev->hook_name, ':');
+		snprintf(d->name, sizeof(d->name), "%.*s", (int)(colon ? colon - ev->hook_name : 0),
+			 ev->hook_name);
+		d->offset = ev->offset;
+		d->ref_ctr_offset = ev->attr.config >> 32; /* PERF_UPROBE_REF_CTR_OFFSET_SHIFT */
+		return 0;
+	case HOOK_KPROBE: /* by name, or "0xADDR" for a kprobe by address */
+		d->type = ev->retprobe ? BPFRUN_PERF_EVENT_KRETPROBE : BPFRUN_PERF_EVENT_KPROBE;
+		if (ev->attr.config1) {
+			snprintf(d->name, sizeof(d->name), "%s", ev->hook_name);
+			d->offset = ev->offset;
+			u64 base = ksym_addr(ev->hook_name);
+			d->addr = base ? base + ev->offset : 0;
+		} else {
+			d->addr = ev->attr.config2;
+		}
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

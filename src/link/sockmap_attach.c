@@ -1,9 +1,9 @@
 /* Programs attached to socket maps (maps/sockmap.h): BPF_PROG_ATTACH, BPF_PROG_DETACH and
  * BPF_PROG_QUERY with a SOCKMAP or SOCKHASH as target, and the sockmap links of
  * BPF_LINK_CREATE (Linux 6.10), with the kernel's checks and errnos
- * (kernel/bpf/syscall.c, net/core/sock_map.c; tests/diff/maps_sockmap.c).  The other
- * attach types of these commands (cgroups, flow dissector, lirc, tcx ...) are not
- * implemented: EINVAL, as an unknown attach type.
+ * (kernel/bpf/syscall.c, net/core/sock_map.c; tests/diff/maps_sockmap.c).  The TCX
+ * attach types go to tcx.c; the others of these commands (cgroups, flow dissector,
+ * lirc ...) are not implemented: EINVAL, as an unknown attach type.
  *
  * Locking: the map locks its program slots; a link's lock (link.h) guards its map and
  * program. */
@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "link.h"
 #include "sockmap_attach.h"
+#include "tcx.h"
 #include "../lib/uaccess.h"
 #include "../maps/sockmap.h"
 
@@ -57,6 +58,8 @@ static u64 expected_revision(const union bpf_attr *attr)
 
 int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
+	if (tcx_attach_type(attr->attach_type))
+		return tcx_prog_attach(attr, uattr, size);
 	u32 ptype = sock_prog_type(attr->attach_type);
 
 	if (!ptype || (attr->attach_flags & ~(u32)ATTACH_MASK_BASE) || expected_revision(attr))
@@ -78,6 +81,8 @@ int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 
 int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
+	if (tcx_attach_type(attr->attach_type))
+		return tcx_prog_detach(attr, uattr, size);
 	u32 ptype = sock_prog_type(attr->attach_type);
 
 	if (!ptype || attr->attach_flags || attr->replace_bpf_fd || expected_revision(attr))
@@ -97,6 +102,8 @@ int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 /* sock_map_bpf_prog_query: at most one program; no attach flags. */
 int prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
+	if (tcx_attach_type(attr->query.attach_type))
+		return tcx_prog_query(attr, uattr, size);
 	u32 id = 0, cnt;
 
 	if (!sock_prog_type(attr->query.attach_type))

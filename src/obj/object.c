@@ -66,7 +66,7 @@ struct id_space {
 static struct id_space id_spaces[OBJ_TYPE_MAX + 1] = {
 	[OBJ_MAP] = { .lock = PTHREAD_MUTEX_INITIALIZER },
 	[OBJ_PROG] = { .lock = PTHREAD_MUTEX_INITIALIZER },
-	[OBJ_BTF] = { .lock = PTHREAD_MUTEX_INITIALIZER },
+	[OBJ_BTF] = { .lock = PTHREAD_MUTEX_INITIALIZER, .last = BTF_VMLINUX_ID },
 	[OBJ_LINK] = { .lock = PTHREAD_MUTEX_INITIALIZER },
 	/* perf events have no id the user sees; the space only keeps obj_init uniform */
 	[OBJ_PERF_EVENT] = { .lock = PTHREAD_MUTEX_INITIALIZER },
@@ -108,7 +108,7 @@ static int id_alloc(struct id_space *s, struct obj *o)
 	u32 id = s->last;
 	do
 		id = id >= ID_MAX ? 1 : id + 1;
-	while (id_is_live(s, id));
+	while (id_is_live(s, id) || (s == &id_spaces[OBJ_BTF] && id == BTF_VMLINUX_ID));
 	size_t i = id_lower_bound(s, id);
 	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
 	s->v[i] = (struct id_entry){ .id = id, .obj = o };

@@ -18,6 +18,9 @@
 
 enum obj_type { OBJ_MAP = 1, OBJ_PROG, OBJ_BTF, OBJ_LINK, OBJ_PERF_EVENT };
 #define OBJ_TYPE_MAX OBJ_PERF_EVENT
+/* The kernel's own BTF (vmlinux) has BTF id 1, as in the kernel: loaded BTF objects get
+ * the ids after it, and attach_btf_obj_id names it. */
+#define BTF_VMLINUX_ID 1u
 
 struct obj;
 struct obj_ops {

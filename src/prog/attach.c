@@ -30,8 +30,7 @@ struct attachment {
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct attachment *attachments, **attachments_tail = &attachments;
 
-/* True when the program calls bpf_get_func_ip (then its attachment needs the address). */
-static bool prog_wants_func_ip(const struct bpf_prog *prog)
+bool attach_wants_func_ip(const struct bpf_prog *prog)
 {
 	for (u32 i = 0; i < prog->len; i++)
 		if (prog->insns[i].code == (BPF_JMP | BPF_CALL) && !prog->insns[i].src_reg &&
@@ -40,28 +39,85 @@ static bool prog_wants_func_ip(const struct bpf_prog *prog)
 	return false;
 }
 
-struct attachment *attach_add(enum hook_kind kind, const char *name, u32 role, bool retprobe,
-			      struct bpf_prog *prog, u64 cookie)
+static bool hook_matches(const struct attachment *a, enum hook_kind kind, const char *name)
+{
+	return a->kind == kind && !strcmp(a->name, name);
+}
+
+/* How many attachments at the request's hook, and how many of them are its program.
+ * Caller holds attach_lock. */
+static void hook_counts(const struct attach_req *req, u32 *all, u32 *same)
+{
+	*all = *same = 0;
+	for (struct attachment *a = attachments; a; a = a->next)
+		if (hook_matches(a, req->kind, req->name)) {
+			(*all)++;
+			*same += a->prog == req->prog;
+		}
+}
+
+/* The kernel's order (bpf_trampoline_link_prog): the hook's limit, then the program
+ * attached twice.  Caller holds attach_lock. */
+static int hook_limits(const struct attach_req *req)
+{
+	u32 all, same;
+
+	if (!req->max && !req->once && !req->exclusive)
+		return 0;
+	hook_counts(req, &all, &same);
+	if (req->max && all >= req->max)
+		return -E2BIG;
+	if ((req->once && same) || (req->exclusive && all))
+		return -EBUSY;
+	return 0;
+}
+
+int attach_add_req(const struct attach_req *req, struct attachment **out)
 {
 	struct attachment *a = calloc(1, sizeof(*a));
 
-	if (!a || !(a->name = strdup(name))) {
+	if (!a || !(a->name = strdup(req->name))) {
 		free(a);
-		return NULL;
+		return -ENOMEM;
 	}
-	a->kind = kind;
-	a->role = role;
-	a->retprobe = retprobe;
-	a->cookie = cookie;
-	if ((kind == HOOK_KPROBE || kind == HOOK_TRAMP) && prog_wants_func_ip(prog))
-		a->func_ip = ksym_addr(name);
-	prog_get(prog);
-	a->prog = prog;
+	a->kind = req->kind;
+	a->role = req->role;
+	a->retprobe = req->retprobe;
+	a->cookie = req->cookie;
+	a->func_ip = req->func_ip;
+	if (!req->ip_known && (a->kind == HOOK_KPROBE || a->kind == HOOK_TRAMP) &&
+	    attach_wants_func_ip(req->prog))
+		a->func_ip = ksym_addr(req->name); /* before the lock: it reads a file */
+	a->prog = req->prog;
 	pthread_mutex_lock(&attach_lock);
-	*attachments_tail = a;
-	attachments_tail = &a->next;
+	int err = hook_limits(req);
+	if (!err) {
+		prog_get(a->prog);
+		*attachments_tail = a;
+		attachments_tail = &a->next;
+	}
 	pthread_mutex_unlock(&attach_lock);
-	return a;
+	if (err) {
+		free(a->name);
+		free(a);
+		return err;
+	}
+	*out = a;
+	return 0;
+}
+
+struct attachment *attach_add(enum hook_kind kind, const char *name, u32 role, bool retprobe,
+			      struct bpf_prog *prog, u64 cookie)
+{
+	struct attach_req req = { .kind = kind,
+				  .name = name,
+				  .role = role,
+				  .retprobe = retprobe,
+				  .prog = prog,
+				  .cookie = cookie };
+	struct attachment *a = NULL;
+
+	return attach_add_req(&req, &a) ? NULL : a;
 }
 
 void attach_del(struct attachment *a)
@@ -104,11 +160,6 @@ struct snapshot {
 	struct fire_entry *v;
 	u32 n;
 };
-
-static bool hook_matches(const struct attachment *a, enum hook_kind kind, const char *name)
-{
-	return a->kind == kind && !strcmp(a->name, name);
-}
 
 /* The programs attached at (kind, name) with the return flag, in attach order. */
 static int snapshot_take(struct snapshot *s, enum hook_kind kind, const char *name, bool retprobe)

@@ -43,6 +43,28 @@ struct attachment;
  * BPF_TRACE_KPROBE_MULTI ...), retprobe: fires on return (kretprobe, uretprobe). */
 struct attachment *attach_add(enum hook_kind kind, const char *name, u32 role, bool retprobe,
 			      struct bpf_prog *prog, u64 cookie);
+
+/* An attachment with the kernel's per-hook limits, checked and added in one step under
+ * the attach lock, so that concurrent attaches cannot all pass a limit. */
+struct attach_req {
+	enum hook_kind kind;
+	const char *name;
+	u32 role;
+	bool retprobe;
+	struct bpf_prog *prog;
+	u64 cookie;
+	u64 func_ip;    /* the kallsyms address, looked up unless ip_known */
+	bool ip_known;  /* the caller resolved func_ip (0: no such symbol) */
+	u32 max;        /* -E2BIG when max programs are attached at the hook; 0: no limit */
+	bool once;      /* -EBUSY when prog is attached at the hook already */
+	bool exclusive; /* -EBUSY when anything is attached at the hook */
+};
+
+/* True when prog calls bpf_get_func_ip: its attachments need the function's address. */
+bool attach_wants_func_ip(const struct bpf_prog *prog);
+
+/* attach_add() under the request's limits: 0 and *out, or -E2BIG, -EBUSY, -ENOMEM. */
+int attach_add_req(const struct attach_req *req, struct attachment **out);
 /* Detaches and frees (drops the program reference).  NULL is ignored. */
 void attach_del(struct attachment *a);
 /* Replaces the attached program (BPF_LINK_UPDATE): takes a reference on prog, drops the

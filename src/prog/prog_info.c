@@ -145,8 +145,9 @@ int prog_get_info(struct bpf_prog *prog, struct bpf_prog_info *info)
 	info->recursion_misses = 0;
 	info->verified_insns = prog->len;
 	info->btf_id = prog->btf ? prog->btf->obj.id : 0;
-	/* The target in the kernel's BTF; that BTF has no id in bpfrun (attach_btf_obj_id 0). */
+	/* The target in the kernel's BTF, whose id is 1 as in the kernel. */
 	info->attach_btf_id = prog->attach_btf_id;
+	info->attach_btf_obj_id = prog->attach_btf_id ? BTF_VMLINUX_ID : 0;
 	err = put_xlated(prog, info);
 	if (err)
 		return err;

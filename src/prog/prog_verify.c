@@ -17,6 +17,7 @@
 #include "../vm/vm.h"
 #include "../jit/jit.h"
 #include "../helpers/helpers.h"
+#include "../helpers/ksym_var.h"
 #include "../verifier/verifier.h"
 
 #define MAX_SUBPROGS 256
@@ -386,6 +387,34 @@ static int relocate_map_load(struct load_env *env, u32 i)
 	return 0;
 }
 
+/* A typed ksym (helpers/ksym_var.h): the instruction loads its value.  The xlated
+ * copy keeps BPF_PSEUDO_BTF_ID until the verifier has seen it (xlate_ksyms). */
+static int relocate_ksym(struct load_env *env, struct bpf_insn *insn)
+{
+	u64 value;
+	int err = ksym_resolve((u32)insn[0].imm, insn[1].imm, &value, &env->log);
+
+	if (err)
+		return err;
+	insn[0].src_reg = 0;
+	insn[0].imm = (s32)(u32)value;
+	insn[1].imm = (s32)(u32)(value >> 32);
+	return 0;
+}
+
+/* The kernel shows a typed ksym's ld_imm64 as the plain load of its value. */
+static void xlate_ksyms(struct bpf_prog *prog)
+{
+	for (u32 i = 0; i + 1 < prog->len; i++) {
+		struct bpf_insn *xl = &prog->xlated[i];
+		if (!is_ld_imm64(xl))
+			continue;
+		if (xl->src_reg == BPF_PSEUDO_BTF_ID)
+			memcpy(xl, &prog->insns[i], 2 * sizeof(*xl));
+		i++;
+	}
+}
+
 static int relocate_ld_imm64(struct load_env *env)
 {
 	struct bpf_prog *prog = env->prog;
@@ -408,10 +437,8 @@ static int relocate_ld_imm64(struct load_env *env)
 			 * reachable entry points): leave the relative form. */
 			break;
 		case BPF_PSEUDO_BTF_ID:
-			vlog_printf(
-				&env->log,
-				"bpfrun: ld_imm64 of a kernel BTF id (ksym) is not supported\n");
-			return -EINVAL;
+			err = relocate_ksym(env, insn);
+			break;
 		case BPF_PSEUDO_MAP_FD:
 		case BPF_PSEUDO_MAP_VALUE:
 		case BPF_PSEUDO_MAP_IDX:
@@ -761,10 +788,12 @@ static int verify_steps(struct load_env *env)
 	}
 	if (!err)
 		err = check_btf_info(env);
-	if (!err)
-		err = check_sleepable(env);
+	/* ld_imm64 before the sleepable check, as the kernel (measured: a typed ksym
+	 * missing from kallsyms is ENOENT in a non-sleepable syscall program) */
 	if (!err)
 		err = relocate_ld_imm64(env);
+	if (!err)
+		err = check_sleepable(env);
 	for (u32 s = 0; s < prog->nr_subprogs && !err; s++)
 		err = check_subprog_body(env, &prog->subprogs[s]);
 	if (!err)
@@ -779,6 +808,8 @@ static int verify_steps(struct load_env *env)
 	 * which so compiles only the programs that load. */
 	if (!err && verifier_enabled())
 		err = verifier_run(prog, env->insn_map, env->caps, &env->log, &env->vstats);
+	if (!err)
+		xlate_ksyms(prog);
 	if (!err && vm_native_enabled())
 		jit_compile(prog); /* or the interpreter runs it */
 	return err;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bpfrun.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/common.h"
 #include "../obj/object.h"
 #include "../btf/btf.h"
@@ -152,6 +153,7 @@ static int obj_get_info_by_fd(union bpf_attr *a, union bpf_attr *u, u32 size)
 		struct bpf_prog_info prog;
 		struct bpf_btf_info btf;
 		struct bpf_link_info link;
+		u8 link_newer[BPFRUN_LINK_INFO_SIZE]; /* the kernel's link info is longer */
 	} info;
 	void *uinfo = u64_to_ptr(a->info.info);
 	u32 ulen = a->info.info_len;
@@ -164,7 +166,7 @@ static int obj_get_info_by_fd(union bpf_attr *a, union bpf_attr *u, u32 size)
 	}
 	size_t ksize = o->type == OBJ_MAP  ? sizeof(info.map) :
 		       o->type == OBJ_PROG ? sizeof(info.prog) :
-		       o->type == OBJ_LINK ? sizeof(info.link) :
+		       o->type == OBJ_LINK ? sizeof(info.link_newer) :
 					     sizeof(info.btf);
 	u32 len = (u32)MIN((size_t)ulen, ksize);
 	memset(&info, 0, sizeof(info));

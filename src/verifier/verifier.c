@@ -627,6 +627,8 @@ static int check_ld(struct venv *env, const struct bpf_insn *insn)
 	const struct bpf_map *map = env->insn_map[env->insn];
 	if (insn->dst_reg == BPF_REG_10)
 		return vfail(env, NULL, -EACCES, "frame pointer is read only");
+	if (xl->src_reg == BPF_PSEUDO_BTF_ID)
+		return vgiveup(env, "typed ksym"); /* PTR_TO_BTF_ID and per-CPU pointers */
 	if (xl->src_reg == BPF_PSEUDO_FUNC) {
 		*dst = (struct vreg){ .type = PTR_FUNC,
 				      .var_off = tnum_const(0),

@@ -30,6 +30,12 @@ diff_core_libbpf_object | diff_maps_array | diff_maps_cgroup | diff_maps_redirec
 	diff_maps_ringbuf | diff_helpers_task | diff_maps_perfbuf | diff_maps_sockmap | diff_pkt_fib)
 	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
+# - it answers in its own network namespace, not the test's: link_tcx (a veth pair in a
+#   namespace the test makes), and fires no hook for the caller; perf events again:
+#   link_perf_info.
+case $(basename "$bin") in
+diff_link_tcx | diff_link_perf_info) BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
+esac
 
 run_bpfrun() {
 	BPFRUN_TRACE="$work/trace" "$build/bpfrun" exec ${BPFRUN_EXEC_OPTS:-} -- "$bin" "$@" \
