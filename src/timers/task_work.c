@@ -55,8 +55,10 @@ struct tw_kern {
 };
 _Static_assert(sizeof(struct tw_kern) == 8, "bpf_task_work layout");
 
-/* This thread's scheduled works, in scheduling order. */
+/* This thread's scheduled works, in scheduling order; and how many are pending in all
+ * threads (atomic), so that a run's end looks at no thread-local variable when none is. */
 static __thread struct bpfrun_task_work *pending_head, *pending_tail;
+static u32 pending_total;
 static __thread bool draining;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
@@ -135,17 +137,27 @@ static void tw_cancel_and_free(void *map, void *field)
 	tw_put(w);
 }
 
+/* Takes the head of this thread's list. */
+static struct bpfrun_task_work *pop_pending(void)
+{
+	struct bpfrun_task_work *w = pending_head;
+
+	pending_head = w->next;
+	if (!pending_head)
+		pending_tail = NULL;
+	__atomic_sub_fetch(&pending_total, 1, __ATOMIC_RELAXED);
+	return w;
+}
+
 static void drop_pending(void *unused)
 {
 	(void)unused;
 	while (pending_head) {
-		struct bpfrun_task_work *w = pending_head;
+		struct bpfrun_task_work *w = pop_pending();
 
-		pending_head = w->next;
 		tw_move(w, TW_PENDING, TW_RUNNING); /* never run: as if it had */
 		tw_finish(w);
 	}
-	pending_tail = NULL;
 }
 
 static void exit_key_init(void)
@@ -160,6 +172,7 @@ static void push_pending(struct bpfrun_task_work *w)
 		pthread_setspecific(exit_key, &pending_head); /* a thread's exit drops them */
 	}
 	w->next = NULL;
+	__atomic_add_fetch(&pending_total, 1, __ATOMIC_RELAXED);
 	if (pending_tail)
 		pending_tail->next = w;
 	else
@@ -219,6 +232,11 @@ static void run_work(struct exec_ctx *x, struct bpfrun_task_work *w)
 	vm_reset_run(x);
 }
 
+bool task_work_any_pending(void)
+{
+	return __atomic_load_n(&pending_total, __ATOMIC_RELAXED);
+}
+
 void task_work_run_pending(void)
 {
 	if (draining || !pending_head)
@@ -227,11 +245,8 @@ void task_work_run_pending(void)
 	struct exec_ctx *x = exec_ctx_softirq();
 
 	for (u32 n = 0; pending_head && n < TW_PER_RETURN; n++) {
-		struct bpfrun_task_work *w = pending_head;
+		struct bpfrun_task_work *w = pop_pending();
 
-		pending_head = w->next;
-		if (!pending_head)
-			pending_tail = NULL;
 		if (tw_move(w, TW_PENDING, TW_RUNNING)) /* else freed: never runs */
 			run_work(x, w);
 		tw_finish(w);

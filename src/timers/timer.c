@@ -474,7 +474,7 @@ static void timers_run_end(void)
 	timer_run_end();
 	wq_run_end();
 	/* a timer callback's thread runs its task works once the callback has ended */
-	if (!timer_running_here())
+	if (unlikely(task_work_any_pending()) && !timer_running_here())
 		task_work_run_pending();
 }
 
