@@ -1,145 +1,36 @@
-/* Ring buffer output and consumption: a program outputs records (bpf_ringbuf_output)
- * while a thread consumes them with libbpf's ring_buffer__poll.
- *   ringbuf_output_ns: producer wall time per record output (1000 per run, 16 bytes),
- *                      consumer running alongside;
- *   ringbuf_drain_ns: wall time per record from the first output until the consumer has
- *                      received every record sent;
- *   ringbuf_latency_us: median time from bpf_ktime_get_ns() in the program to the
- *                      consumer's callback, one record at a time, the consumer blocked in
- *                      epoll (the wake-up path). */
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
-#define RUNS 200
-#define LATENCY_SAMPLES 201
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
-
-static __u64 received, lat[LATENCY_SAMPLES], nr_lat;
-static int stop;
+/* Ring buffer output and consumption (bench/ring_bench.h): bpf_ringbuf_output into a
+ * RINGBUF, consumed with libbpf's ring_buffer. */
+#include "ring_bench.h"
 
 static int on_record(void *ctx, void *data, size_t size)
 {
-	const __u64 *v = data;
-
-	if (ctx && v[0] && nr_lat < LATENCY_SAMPLES)
-		lat[nr_lat++] = now_ns() - v[0];
-	__atomic_add_fetch(&received, 1, __ATOMIC_RELEASE);
+	ring_record(ctx, *(const __u64 *)data);
 	return 0;
 }
 
-static void *consume(void *arg)
+static void *rb_open(int map, void *ctx)
 {
-	struct ring_buffer *r = arg;
-
-	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
-		ring_buffer__poll(r, 10);
-	ring_buffer__consume(r);
-	return NULL;
+	return ring_buffer__new(map, on_record, ctx, NULL);
 }
 
-static int cmp_u64(const void *a, const void *b)
+static int rb_poll(void *r, int timeout_ms)
 {
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
+	return ring_buffer__poll(r, timeout_ms);
 }
 
-static void test_run(int fd)
+static int rb_consume(void *r)
 {
-	char pkt[64] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt));
-
-	if (bpf_prog_test_run_opts(fd, &o)) {
-		perror("bpf_prog_test_run_opts");
-		exit(1);
-	}
+	return ring_buffer__consume(r);
 }
 
-static __u64 stat(int fd, __u32 k)
+static void rb_close(void *r)
 {
-	__u64 v = 0;
-
-	bpf_map_lookup_elem(fd, &k, &v);
-	return v;
-}
-
-static struct ring_buffer *start(int map, void *ctx, pthread_t *t)
-{
-	struct ring_buffer *r = ring_buffer__new(map, on_record, ctx, NULL);
-
-	if (!r) {
-		fprintf(stderr, "ring_buffer__new failed\n");
-		exit(1);
-	}
-	stop = 0;
-	pthread_create(t, NULL, consume, r);
-	return r;
-}
-
-static void finish(struct ring_buffer *r, pthread_t t)
-{
-	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	pthread_join(t, NULL);
 	ring_buffer__free(r);
 }
 
 int main(void)
 {
-	const char *dir = getenv("BPFRUN_BENCH_OBJDIR");
-	char path[4096];
-	pthread_t t;
+	static const struct ring_consumer c = { rb_open, rb_poll, rb_consume, rb_close };
 
-	snprintf(path, sizeof(path), "%s/ringbuf_bench.bpf.o", dir ? dir : "build/bench/bpf");
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	if (!obj || bpf_object__load(obj)) {
-		fprintf(stderr, "cannot load %s\n", path);
-		return 1;
-	}
-	int map = bpf_map__fd(bpf_object__find_map_by_name(obj, "rb"));
-	int stats = bpf_map__fd(bpf_object__find_map_by_name(obj, "stats"));
-	int burst = bpf_program__fd(bpf_object__find_program_by_name(obj, "burst"));
-	int stamp = bpf_program__fd(bpf_object__find_program_by_name(obj, "stamp"));
-
-	struct ring_buffer *r = start(map, NULL, &t);
-	__u64 t0 = now_ns();
-	for (int i = 0; i < RUNS; i++)
-		test_run(burst);
-	__u64 t1 = now_ns(), sent = stat(stats, 0);
-	while (__atomic_load_n(&received, __ATOMIC_ACQUIRE) < sent && now_ns() - t1 < 5000000000ull)
-		usleep(100);
-	__u64 t2 = now_ns();
-	finish(r, t);
-	printf("METRIC ringbuf_output_ns %.1f ns/record\n", (double)(t1 - t0) / (RUNS * 1000.0));
-	printf("METRIC ringbuf_drain_ns %.1f ns/record\n", (double)(t2 - t0) / (double)sent);
-	printf("INFO ringbuf: %llu sent, %llu dropped (ring full), %llu received\n",
-	       (unsigned long long)sent, (unsigned long long)stat(stats, 1),
-	       (unsigned long long)received);
-
-	r = start(map, (void *)1, &t);
-	for (int i = 0; i < LATENCY_SAMPLES; i++) {
-		__u64 want = __atomic_load_n(&received, __ATOMIC_ACQUIRE) + 1;
-		usleep(200); /* the consumer is back in epoll_wait */
-		test_run(stamp);
-		__u64 sent_at = now_ns();
-		while (__atomic_load_n(&received, __ATOMIC_ACQUIRE) < want &&
-		       now_ns() - sent_at < 1000000000ull)
-			;
-	}
-	finish(r, t);
-	qsort(lat, nr_lat, sizeof(lat[0]), cmp_u64);
-	printf("METRIC ringbuf_latency_us %.1f us\n", nr_lat ? lat[nr_lat / 2] / 1000.0 : -1.0);
-	bpf_object__close(obj);
-	return 0;
+	return ring_bench("ringbuf", "rb", &c);
 }

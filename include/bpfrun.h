@@ -206,11 +206,30 @@ long bpfrun_prog_coverage(int prog_fd, uint64_t *hits, uint64_t *taken, uint32_t
  *   "xdp/DEV" (a name or an ifindex)     ctx: a packet, run through the device's XDP
  *                                         program as BPF_PROG_TEST_RUN runs it; *ret:
  *                                         its action (ENOENT: nothing attached)
+ *   "sk_skb/MAP/KEY" (a socket map's name or id, a u32 key)
+ *                                         ctx: data arriving at the socket at KEY, run
+ *                                         through the map's stream (or skb) verdict
+ *                                         program; *ret: SK_PASS or SK_DROP; a redirect
+ *                                         is in bpfrun_last_redirect (ENOENT: no such
+ *                                         map, socket or verdict program)
  * Returns 0, or -1 with errno (EINVAL: a hook spelled otherwise or a ctx too large,
  * ENOENT: an unknown tracepoint, EFAULT: a program faulted, after the others ran).
  * *ret (may be NULL): the last program's R0 (kprobes: the value a bpf_override_return
  * set; the fentry family: the function's return value as the programs left it). */
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret);
+/* The trigger API as a bpf(2) command, for a process the per-user runtime serves
+ * (`bpfrun exec`) with no libbpfrun.so in it, a static binary say:
+ * syscall(__NR_bpf, BPFRUN_BPF_FIRE, &attr, sizeof(attr)) fires the runtime's hook as
+ * bpfrun_fire() does, with its errors (the kernel refuses the command: EINVAL).  `bpfrun
+ * exec` preloads libbpfrun-client.so, whose bpfrun_fire() is this call.  In process
+ * (libbpfrun.so, bpfrun_bpf) the command fires the process's own hooks. */
+#define BPFRUN_BPF_FIRE 0x62720001
+struct bpfrun_fire_attr {
+	uint64_t hook; /* const char *: the hook, spelled as for bpfrun_fire */
+	uint64_t ctx;  /* const void *: the context, ctx_size bytes (at most 4096) */
+	uint64_t ctx_size;
+	uint64_t ret; /* uint64_t * or 0: read as *ret is, then the result */
+};
 /* ---- What bpfrun runs ----------------------------------------------------------
  * bpfrun implements part of the kernel's program and map types.  A type it does not
  * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also
@@ -222,10 +241,12 @@ int bpfrun_map_type_supported(uint32_t map_type);
 /* ---- Redirects -------------------------------------------------------------------
  * A test run returns what the program returns, as the kernel's does, and moves no
  * packet; where the packet would have gone is recorded per thread.  After an XDP or tc
- * BPF_PROG_TEST_RUN whose program returned XDP_REDIRECT / TC_ACT_REDIRECT, the target the
- * redirect helpers set (the last call wins, as in the kernel) is: */
+ * BPF_PROG_TEST_RUN whose program returned XDP_REDIRECT / TC_ACT_REDIRECT, or an sk_skb
+ * verdict fired with bpfrun_fire("sk_skb/...") that returned SK_PASS after
+ * bpf_sk_redirect_map / _hash, the target the redirect helpers set (the last call wins,
+ * as in the kernel) is: */
 struct bpfrun_redirect {
-	uint32_t action;   /* the program's return value: XDP_REDIRECT or TC_ACT_REDIRECT */
+	uint32_t action;   /* the program's return value: XDP_REDIRECT, TC_ACT_REDIRECT, SK_PASS */
 	uint32_t ifindex;  /* the device (bpf_redirect*, or a devmap entry's), else 0 */
 	int32_t cpu;       /* a CPUMAP target (its key), else -1 */
 	int32_t xsk;       /* an XSKMAP target (its key), else -1 */
@@ -234,15 +255,33 @@ struct bpfrun_redirect {
 	uint32_t key;      /* and the key */
 	uint32_t how;      /* BPFRUN_REDIRECT_* */
 	uint64_t flags;    /* the helper's flags (BPF_F_INGRESS, BPF_F_BROADCAST ...) */
+	uint64_t cookie;   /* a socket map's target: the socket's SO_COOKIE, else 0 */
 };
 #define BPFRUN_REDIRECT_EGRESS 0    /* bpf_redirect, bpf_redirect_map */
 #define BPFRUN_REDIRECT_INGRESS 1   /* bpf_redirect with BPF_F_INGRESS */
 #define BPFRUN_REDIRECT_PEER 2      /* bpf_redirect_peer */
 #define BPFRUN_REDIRECT_NEIGH 3     /* bpf_redirect_neigh */
 #define BPFRUN_REDIRECT_BROADCAST 4 /* bpf_redirect_map with BPF_F_BROADCAST */
+#define BPFRUN_REDIRECT_SOCKET 5    /* bpf_sk_redirect_map / _hash (sk_skb, SK_PASS) */
 /* Fills *out for the calling thread's last test run: 0, or -ENOENT when it did not
  * redirect (no test run yet, another verdict, or no redirect helper call). */
 int bpfrun_last_redirect(struct bpfrun_redirect *out);
+
+/* ---- Routing tables for bpf_fib_lookup --------------------------------------------
+ * Without tables, bpf_fib_lookup answers as a kernel with empty tables and forwarding
+ * off (BPF_FIB_LKUP_RET_FWD_DISABLED for every existing device).  This gives it routes
+ * and neighbours as text, one per line, in the shapes `ip route show table all`,
+ * `ip -6 route show table all` and `ip neigh show` print them, e.g.
+ *   default via 10.0.1.2 dev eth0
+ *   10.5.0.0/16 via 10.0.2.2 dev eth1 metric 5 mtu lock 1400
+ *   blackhole 10.7.0.0/16
+ *   local 10.0.1.1 dev eth0 table local proto kernel scope host src 10.0.1.1
+ *   10.0.1.2 dev eth0 lladdr 02:00:00:00:00:02 PERMANENT
+ * Devices are named as the host has them, and the host's devices answer for forwarding
+ * (net.ipv4/ipv6.conf.DEV.forwarding), MTU, MAC address and IFF_UP; "local" routes are
+ * the device addresses source selection uses.  Replaces the previous tables; NULL drops
+ * them.  Returns 0, the number (from 1) of the first line it cannot read, or -ENOMEM. */
+int bpfrun_set_routes(const char *text);
 /* The load-time verifier (on by default): BPF_PROG_LOAD refuses what the kernel's verifier
  * refuses, with its errno and log line.  Off (0), programs are only checked structurally
  * and every access is checked at run time, which is what tests of the run-time checks

@@ -7,6 +7,7 @@
 #define BPFRUN_RUNTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,6 +23,11 @@ int bpfrun_runtime_exec(char *const argv[]);
 /* Sends "status" or "stop" to the running runtime; its answer (text) goes into buf.
  * Returns the answer's length; ESRCH when no runtime runs. */
 int bpfrun_runtime_request(const char *what, char *buf, size_t len);
+
+/* Fires a hook of the running runtime (the programs its clients attached) as
+ * bpfrun_fire() does in process (bpfrun.h): ctx (size bytes, at most 4096) is the
+ * context, *ret (may be NULL) the result.  0, or -1 and errno (ESRCH: no runtime runs). */
+int bpfrun_runtime_fire(const char *hook, const void *ctx, size_t size, uint64_t *ret);
 
 /* Runs the runtime in this process (returns when it stops: its exit status). */
 int bpfrun_runtime_serve(void);

@@ -1,17 +1,19 @@
-/* epoll on ring buffer descriptors.  libbpf's ring_buffer and user_ring_buffer add the
- * map's descriptor to an epoll instance and wait on it; a map descriptor here is a memfd,
- * which epoll refuses.  So epoll_ctl on a ring buffer's descriptor acts on the eventfd
- * that stands for the ring (maps/ringbuf.h), with the caller's event data, and every
- * epoll_wait first clears the eventfds of the rings that are not ready: the instance then
- * reports a ring when the kernel's would (level-triggered, after a producer's or a
- * drainer's wake-up).  USER_RINGBUF's EPOLLOUT (room to write) is asked as EPOLLIN of its
+/* epoll on ring buffer and perf event descriptors.  libbpf's ring_buffer,
+ * user_ring_buffer and perf_buffer add the map's or event's descriptor to an epoll
+ * instance and wait on it; such a descriptor here is a memfd, which epoll refuses.  So
+ * epoll_ctl on one acts on the eventfd that stands for its ring (lib/pollsrc.h; the rings
+ * are maps/ringbuf.h's and maps/perf_ring.h's), with the caller's event data, and every
+ * epoll_wait first clears the eventfds of the rings that are not ready, and after it
+ * returns consumes the perf events' wake-ups it reported: the instance then reports a
+ * ring when the kernel's would (ring buffers: level-triggered, after a producer's or a
+ * drainer's wake-up; perf events: once per wake-up).  USER_RINGBUF's EPOLLOUT (room to write) is asked as EPOLLIN of its
  * eventfd, so such an event is reported with EPOLLIN: libbpf's user_ring_buffer only
  * waits for an event, whatever its bits.  Other descriptors pass through untouched.
  *
  * poll(2) and select(2) on a ring descriptor are not redirected (a memfd is always
  * readable): libbpf uses neither.
  *
- * Locking: none here (maps/ringbuf.c locks its list of polled rings).
+ * Locking: none here (lib/pollsrc.c locks its list of polled sources).
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,17 +24,31 @@
 
 #include "bridge.h"
 #include "../obj/object.h"
+#include "../lib/pollsrc.h"
 #include "../maps/ringbuf.h"
+#include "../link/perf_event.h"
 
-/* The eventfd standing for fd when fd is a ring buffer's descriptor, else fd. */
-static int poll_target(int fd, struct epoll_event *ev)
+/* The eventfd standing for fd in epoll instance epfd when fd is a ring buffer's or a
+ * BPF_OUTPUT perf event's descriptor, else fd. */
+static int poll_target(int epfd, int fd, struct epoll_event *ev)
 {
+	u64 data = ev ? ev->data.u64 : 0;
+
 	if (!obj_fd_is_object(fd))
 		return fd;
-	struct obj *o = obj_from_fd(fd, OBJ_MAP, NULL);
+	struct obj *o = obj_from_fd(fd, 0, NULL);
 	if (IS_ERR(o))
 		return fd;
-	int efd = ringbuf_poll_fd(map_of(o));
+	if (o->type == OBJ_PERF_EVENT) {
+		int efd = perf_event_poll_fd(container_of(o, struct perf_event, obj), epfd, data);
+		obj_put(o);
+		return efd >= 0 ? efd : fd;
+	}
+	if (o->type != OBJ_MAP) {
+		obj_put(o);
+		return fd;
+	}
+	int efd = ringbuf_poll_fd(map_of(o), epfd, data);
 	if (efd >= 0 && ev && (ev->events & EPOLLOUT))
 		ev->events = (ev->events & ~(u32)EPOLLOUT) | EPOLLIN;
 	obj_put(o);
@@ -49,7 +65,7 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		ev = *event;
 		evp = &ev;
 	}
-	fd = poll_target(fd, evp);
+	fd = poll_target(epfd, fd, evp);
 	return next ? next(epfd, op, fd, evp) : (int)syscall(SYS_epoll_ctl, epfd, op, fd, evp);
 }
 
@@ -58,9 +74,11 @@ EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout
 	int (*next)(int, struct epoll_event *, int,
 		    int) = NEXT(epoll_wait, int (*)(int, struct epoll_event *, int, int));
 
-	ringbuf_poll_rearm();
-	return next ? next(epfd, events, max, timeout) :
-		      (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, NULL, 8);
+	pollsrc_rearm();
+	int n = next ? next(epfd, events, max, timeout) :
+		       (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, NULL, 8);
+	pollsrc_reported(epfd, events, n);
+	return n;
 }
 
 EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout,
@@ -69,9 +87,11 @@ EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeou
 	int (*next)(int, struct epoll_event *, int, int, const sigset_t *) = NEXT(
 		epoll_pwait, int (*)(int, struct epoll_event *, int, int, const sigset_t *));
 
-	ringbuf_poll_rearm();
-	return next ? next(epfd, events, max, timeout, sigmask) :
-		      (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, sigmask, 8);
+	pollsrc_rearm();
+	int n = next ? next(epfd, events, max, timeout, sigmask) :
+		       (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, sigmask, 8);
+	pollsrc_reported(epfd, events, n);
+	return n;
 }
 
 EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
@@ -82,7 +102,9 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
 					     int (*)(int, struct epoll_event *, int,
 						     const struct timespec *, const sigset_t *));
 
-	ringbuf_poll_rearm();
-	return next ? next(epfd, events, max, timeout, sigmask) :
-		      (int)syscall(SYS_epoll_pwait2, epfd, events, max, timeout, sigmask, 8);
+	pollsrc_rearm();
+	int n = next ? next(epfd, events, max, timeout, sigmask) :
+		       (int)syscall(SYS_epoll_pwait2, epfd, events, max, timeout, sigmask, 8);
+	pollsrc_reported(epfd, events, n);
+	return n;
 }

@@ -4,7 +4,11 @@
  * (ring buffers: data pages twice) map themselves (map_ops.mmap).  munmap(2) keeps the count of
  * writable mappings that BPF_MAP_FREEZE looks at.
  *
- * Locking: map_lock protects the list of writable shared mappings of maps.
+ * mmap(2) of a BPF_OUTPUT perf event's descriptor maps its ring (link/perf_event.h), and
+ * munmap(2) of the last such mapping lets the ring go, as the kernel frees the buffer.
+ *
+ * Locking: map_lock protects the list of writable shared mappings of maps and of the
+ * mappings of perf events.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,12 +21,15 @@
 #include "bridge.h"
 #include "../obj/object.h"
 #include "../maps/map.h"
+#include "../lib/sys.h"
+#include "../link/perf_event.h"
 
 struct map_mapping {
 	void *addr;
 	size_t len;
 	int prot, flags;
-	struct bpf_map *map; /* referenced, as the kernel's mapping holds the map's file */
+	struct bpf_map *map;     /* referenced, as the kernel's mapping holds the map's file */
+	struct perf_event *perf; /* or a perf event's ring, the event referenced likewise */
 };
 
 static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,7 +44,7 @@ static void *mmap_error(int err)
 	return MAP_FAILED;
 }
 
-static bool remember_mapping(void *addr, size_t len, int prot, int flags, struct bpf_map *map)
+static bool remember(struct map_mapping m)
 {
 	bool ok = true;
 
@@ -52,9 +59,37 @@ static bool remember_mapping(void *addr, size_t len, int prot, int flags, struct
 		ok = v != NULL;
 	}
 	if (ok)
-		mappings[nr_mappings++] = (struct map_mapping){ addr, len, prot, flags, map };
+		mappings[nr_mappings++] = m;
 	pthread_mutex_unlock(&map_lock);
 	return ok;
+}
+
+static bool remember_mapping(void *addr, size_t len, int prot, int flags, struct bpf_map *map)
+{
+	return remember((struct map_mapping){ addr, len, prot, flags, map, NULL });
+}
+
+/* A perf event's ring: the kernel's checks, then a shared mapping of the ring's pages. */
+static void *mmap_perf(struct obj *o, void *addr, size_t len, int prot, int flags, off_t off)
+{
+	struct perf_event *ev = container_of(o, struct perf_event, obj);
+	int memfd = -1;
+	int err = off < 0 ? -EINVAL : perf_event_mmap_check(ev, len, prot, flags, (u64)off, &memfd);
+
+	if (err) {
+		perf_event_put(ev);
+		return mmap_error(-err);
+	}
+	void *p = sys_mmap(addr, len, prot, flags, memfd, 0);
+	if (p == MAP_FAILED || !remember((struct map_mapping){ p, len, prot, flags, NULL, ev })) {
+		int saved = errno;
+		perf_event_unmapped(ev);
+		perf_event_put(ev);
+		if (p != MAP_FAILED)
+			sys_munmap(p, len);
+		return mmap_error(p == MAP_FAILED ? saved : ENOMEM);
+	}
+	return p;
 }
 
 /* Types with their own layout (ring buffers); a writable mapping counts as below. */
@@ -82,7 +117,9 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 
 	if (IS_ERR(o))
 		return mmap_error((int)-PTR_ERR(o));
-	if (o->type != OBJ_MAP) { /* programs, BTF and perf events have no mmap here */
+	if (o->type == OBJ_PERF_EVENT)
+		return mmap_perf(o, addr, len, prot, flags, off);
+	if (o->type != OBJ_MAP) { /* programs, BTF and links have no mmap */
 		obj_put(o);
 		return mmap_error(ENODEV);
 	}
@@ -132,7 +169,8 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t o
 	return mmap_common(NEXT(mmap64, mmap_fn), addr, len, prot, flags, fd, off);
 }
 
-/* A writable mapping of a map stops counting once all of it is unmapped. */
+/* A writable mapping of a map stops counting once all of it is unmapped; so does a
+ * mapping of a perf event's ring. */
 static void forget_mappings(char *lo, char *hi)
 {
 	struct map_mapping gone[16];
@@ -150,6 +188,11 @@ static void forget_mappings(char *lo, char *hi)
 	}
 	pthread_mutex_unlock(&map_lock);
 	for (size_t i = 0; i < n; i++) {
+		if (gone[i].perf) {
+			perf_event_unmapped(gone[i].perf);
+			perf_event_put(gone[i].perf);
+			continue;
+		}
 		map_mmap_unmapped(gone[i].map, gone[i].prot, gone[i].flags);
 		map_put(gone[i].map);
 	}

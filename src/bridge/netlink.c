@@ -4,11 +4,13 @@
  * the socket goes to the kernel as before.
  *
  *   socket(AF_NETLINK, ..., NETLINK_ROUTE)   remembers the descriptor
- *   send, sendto, sendmsg                    a request of ours is answered by bpfrun: the
- *                                            reply is queued as one datagram
- *   recv, recvfrom, recvmsg                  a queued reply first (MSG_PEEK and MSG_TRUNC
- *                                            as netlink sockets honour them), else the
- *                                            kernel's
+ *   send, sendto, sendmsg                    a request of ours is answered by bpfrun: each
+ *                                            reply message is queued as one datagram
+ *   recv, recvfrom, recvmsg                  a pending error first (a reply that could not
+ *                                            be queued: ENOBUFS, as the kernel reports a
+ *                                            reply it could not allocate), then a queued
+ *                                            reply (MSG_PEEK and MSG_TRUNC as netlink
+ *                                            sockets honour them), else the kernel's
  *   close (bridge.c)                         forgets the descriptor and its replies
  *
  * Locking: nl_lock guards the table of descriptors and their queues; never held across a
@@ -38,6 +40,7 @@ struct datagram {
 static pthread_mutex_t nl_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	bool rtnl;
+	int err; /* the socket's pending error (sk_err), reported by the next receive */
 	struct datagram *head, **tail;
 } socks[NL_MAX_FD];
 
@@ -55,6 +58,7 @@ void bridge_netlink_forget(int fd)
 	pthread_mutex_lock(&nl_lock);
 	d = socks[fd].head;
 	socks[fd].head = NULL;
+	socks[fd].err = 0;
 	socks[fd].tail = &socks[fd].head;
 	__atomic_store_n(&socks[fd].rtnl, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&nl_lock);
@@ -79,6 +83,7 @@ EXPORT int socket(int domain, int type, int protocol)
 		pthread_mutex_lock(&nl_lock);
 		socks[fd].head = NULL;
 		socks[fd].tail = &socks[fd].head;
+		socks[fd].err = 0;
 		__atomic_store_n(&socks[fd].rtnl, true, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&nl_lock);
 	}
@@ -96,14 +101,15 @@ static u32 port_id(int fd)
 	return sa.nl_pid;
 }
 
-/* Queues one datagram of n bytes copied from p. */
-static void queue_datagram(int fd, const void *p, size_t n)
+/* Queues one datagram of n bytes copied from p on the socket *arg: 0 or -ENOBUFS. */
+static int queue_datagram(const void *p, size_t n, void *arg)
 {
+	int fd = *(int *)arg;
 	struct datagram *d = calloc(1, sizeof(*d));
 
 	if (!d || !(d->buf = malloc(n))) {
 		free(d);
-		return;
+		return -ENOBUFS;
 	}
 	memcpy(d->buf, p, n);
 	d->len = n;
@@ -111,27 +117,23 @@ static void queue_datagram(int fd, const void *p, size_t n)
 	*socks[fd].tail = d;
 	socks[fd].tail = &d->next;
 	pthread_mutex_unlock(&nl_lock);
+	return 0;
 }
 
-/* A request of ours: answered, the reply queued one message per datagram, as the kernel
- * sends an echo and its acknowledgement (libbpf's bpf_tc_attach reads them apart); false
- * to send the request to the kernel. */
+/* A request of ours: answered, the reply queued (link/netdev.h); false to send the
+ * request to the kernel.  A reply that could not be queued leaves ENOBUFS pending on the
+ * socket, where the kernel's netlink_ack leaves it when it cannot allocate one: the send
+ * succeeds and the next receive fails, rather than waiting for a reply that never comes. */
 static bool handle_request(int fd, const void *buf, size_t len)
 {
-	void *reply = NULL;
-	size_t reply_len = 0;
+	int ret = is_rtnl(fd) ? netdev_rtnl_answer(buf, len, port_id(fd), queue_datagram, &fd) : 0;
 
-	if (!is_rtnl(fd) || !netdev_rtnl_request(buf, len, port_id(fd), &reply, &reply_len))
-		return false;
-	for (size_t off = 0; off + NLMSG_HDRLEN <= reply_len;) {
-		const struct nlmsghdr *nh = (const void *)((u8 *)reply + off);
-		if (nh->nlmsg_len < NLMSG_HDRLEN || nh->nlmsg_len > reply_len - off)
-			break;
-		queue_datagram(fd, nh, nh->nlmsg_len);
-		off += NLMSG_ALIGN(nh->nlmsg_len);
+	if (ret < 0) {
+		pthread_mutex_lock(&nl_lock);
+		socks[fd].err = -ret;
+		pthread_mutex_unlock(&nl_lock);
 	}
-	free(reply);
-	return true;
+	return ret != 0;
 }
 
 typedef ssize_t (*sendto_fn)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
@@ -162,12 +164,19 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /* Serves the first queued datagram into iov: its full length (MSG_TRUNC asks for that
- * when the buffer is short), or -1 when none is queued. */
+ * when the buffer is short), -2 with errno for a pending error, or -1 when none is
+ * queued. */
 static ssize_t serve(int fd, const struct iovec *iov, size_t iovlen, int flags, int *out_flags)
 {
 	if (!is_rtnl(fd))
 		return -1;
 	pthread_mutex_lock(&nl_lock);
+	if (socks[fd].err) {
+		errno = socks[fd].err;
+		socks[fd].err = 0;
+		pthread_mutex_unlock(&nl_lock);
+		return -2;
+	}
 	struct datagram *d = socks[fd].head;
 	if (!d) {
 		pthread_mutex_unlock(&nl_lock);
@@ -216,6 +225,8 @@ EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	int out_flags = 0;
 	ssize_t n = msg ? serve(fd, msg->msg_iov, msg->msg_iovlen, flags, &out_flags) : -1;
 
+	if (n == -2)
+		return -1;
 	if (n >= 0) {
 		msg->msg_flags = out_flags;
 		msg->msg_controllen = 0;
@@ -232,6 +243,8 @@ EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockadd
 	struct iovec iov = { buf, len };
 	ssize_t n = serve(fd, &iov, 1, flags, NULL);
 
+	if (n == -2)
+		return -1;
 	if (n >= 0) {
 		kernel_addr(from, fromlen);
 		return n;

@@ -307,13 +307,56 @@ static int find_field(const struct btf_obj *b, u32 type_id, const char *struct_n
 	return s.found;
 }
 
+/* A referenced kptr: a pointer (under modifiers) to the type tag "kptr". */
+static bool is_kptr(const struct btf *btf, u32 id)
+{
+	const struct btf_type *t = skip_mods(btf, &id);
+	const struct btf_type *tag = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	const char *name = tag && btf_is_type_tag(tag) ? btf__name_by_offset(btf, tag->name_off) :
+							 NULL;
+
+	return name && !strcmp(name, "kptr");
+}
+
+/* Adds the kptrs of struct t (at base in the value), nested structs' included; an
+ * unaligned one is no field (its bytes stay plain, as an unusable field's). */
+static int find_kptrs(const struct btf *btf, const struct btf_type *t, u32 base, u32 value_size,
+		      struct field_table *out, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (u16 i = 0; i < btf_vlen(t) && depth <= 32; i++) {
+		u32 id = m[i].type, bits = btf_member_bit_offset(t, i);
+		const struct btf_type *mt = skip_mods(btf, &id);
+		int err = 0;
+		if (!mt || (bits % 64 && is_kptr(btf, m[i].type)))
+			continue;
+		if (is_kptr(btf, m[i].type))
+			err = field_table_add(out, FIELD_KPTR, base + bits / 8, value_size);
+		else if (btf_is_composite(mt))
+			err = find_kptrs(btf, mt, base + bits / 8, value_size, out, depth + 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int btf_find_fields(const struct btf_obj *b, u32 type_id, u32 value_size, struct field_table *out)
 {
 	field_table_init(out);
 	if (!b || !type_id || type_id >= btf__type_cnt(b->btf))
 		return 0;
+	u32 id = type_id;
+	const struct btf_type *t = skip_mods(b->btf, &id);
+	if (t && btf_is_composite(t)) {
+		int err = find_kptrs(b->btf, t, 0, value_size, out, 0);
+		if (err)
+			return err;
+	}
 	for (int k = 0; k < FIELD_KINDS; k++) {
 		const struct field_kind_info *info = &field_kinds[k];
+		if (!info->btf_name)
+			continue;
 		int off = find_field(b, type_id, info->btf_name, info->size, info->align);
 		/* An unusable field is no field for the map: its bytes are ordinary value
 		 * bytes; programs using it fail at load. */

@@ -9,6 +9,11 @@ const struct field_kind_info field_kinds[FIELD_KINDS] = {
 	[FIELD_TIMER] = { .btf_name = "bpf_timer", .size = 16, .align = 8 },
 	[FIELD_WQ] = { .btf_name = "bpf_wq", .size = 16, .align = 8 },
 	[FIELD_TASK_WORK] = { .btf_name = "bpf_task_work", .size = 8, .align = 8 },
+	[FIELD_KPTR] = { .btf_name = NULL, .size = 8, .align = 8 },
+	[FIELD_LIST_HEAD] = { .btf_name = "bpf_list_head", .size = 16, .align = 8 },
+	[FIELD_LIST_NODE] = { .btf_name = "bpf_list_node", .size = 24, .align = 8 },
+	[FIELD_RB_ROOT] = { .btf_name = "bpf_rb_root", .size = 16, .align = 8 },
+	[FIELD_RB_NODE] = { .btf_name = "bpf_rb_node", .size = 32, .align = 8 },
 };
 
 static struct field_kind_ops kind_ops[FIELD_KINDS];
@@ -34,7 +39,7 @@ int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 va
 
 	if (off > value_size || value_size - off < size)
 		return -EINVAL;
-	if (t->cnt == FIELDS_MAX || (t->kinds & FIELD_BIT(kind)))
+	if (t->cnt == FIELDS_MAX || ((t->kinds & FIELD_BIT(kind)) && kind != FIELD_KPTR))
 		return -E2BIG;
 	for (i = 0; i < t->cnt && t->f[i].off < off; i++)
 		;
@@ -44,8 +49,9 @@ int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 va
 	memmove(&t->f[i + 1], &t->f[i], (t->cnt - i) * sizeof(t->f[0]));
 	t->f[i] = (struct field){ .off = off, .size = size, .kind = kind };
 	t->cnt++;
+	if (!(t->kinds & FIELD_BIT(kind)) || (s32)off < t->off[kind])
+		t->off[kind] = (s32)off;
 	t->kinds |= FIELD_BIT(kind);
-	t->off[kind] = (s32)off;
 	return 0;
 }
 

@@ -7,9 +7,9 @@
  * zeros), the memory-safety checks (programs may not load or store a field), helpers
  * that take a field's address, and the release of a value (each kind's destructor).
  * A kind that owns state registers its destructor from the layer that
- * implements it (timers/timer.c for bpf_timer, timers/wq.c for bpf_wq), so maps never
- * include that layer.  Kptrs, list and rbtree nodes and refcounts are each one more row
- * of field_kinds[] in fields.c and one registration.
+ * implements it (timers/timer.c for bpf_timer, timers/wq.c for bpf_wq, helpers/objheap.c
+ * for kptrs), so maps never include that layer.  List and rbtree nodes and refcounts
+ * would each be one more row of field_kinds[] in fields.c and one registration.
  *
  * Locking: a map's table is immutable after create.  Registrations happen in
  * constructors, before any map exists, and are read-only afterwards.
@@ -19,15 +19,28 @@
 
 #include "../lib/common.h"
 
-enum field_kind { FIELD_SPIN_LOCK, FIELD_TIMER, FIELD_WQ, FIELD_TASK_WORK, FIELD_KINDS };
+/* FIELD_KPTR: a referenced kptr (`struct T __kptr *`: a pointer to BTF type tag "kptr"),
+ * the only kind a value may hold more than once. */
+enum field_kind {
+	FIELD_SPIN_LOCK,
+	FIELD_TIMER,
+	FIELD_WQ,
+	FIELD_TASK_WORK,
+	FIELD_KPTR,
+	FIELD_LIST_HEAD, /* struct bpf_list_head: a list of objects (map values) */
+	FIELD_LIST_NODE, /* struct bpf_list_node: where an object is linked (objects) */
+	FIELD_RB_ROOT,   /* struct bpf_rb_root: a tree of objects (map values) */
+	FIELD_RB_NODE,   /* struct bpf_rb_node: where an object is in a tree (objects) */
+	FIELD_KINDS
+};
 
 #define FIELD_BIT(kind) (1u << (kind))
-#define FIELD_NONE (-1)        /* field_table.off[] of a kind the value lacks */
-#define FIELDS_MAX FIELD_KINDS /* each kind at most once, as the kernel allows today */
+#define FIELD_NONE (-1) /* field_table.off[] of a kind the value lacks */
+#define FIELDS_MAX 11   /* the kernel's BTF_FIELDS_MAX; each kind but kptrs at most once */
 
 /* What BTF names a kind and how it is laid out. */
 struct field_kind_info {
-	const char *btf_name;
+	const char *btf_name; /* the struct that is the field (NULL: kptrs, found by tag) */
 	u32 size, align;
 };
 extern const struct field_kind_info field_kinds[FIELD_KINDS];
@@ -55,19 +68,19 @@ struct field {
 struct field_table {
 	u32 cnt;
 	u32 kinds;                  /* FIELD_BIT()s of the kinds present */
-	s32 off[FIELD_KINDS];       /* each kind's offset, when in kinds */
+	s32 off[FIELD_KINDS];       /* each kind's (first) offset, when in kinds */
 	struct field f[FIELDS_MAX]; /* by offset */
 };
 
 /* An empty table (all zeros is one too). */
 void field_table_init(struct field_table *t);
-/* The offset of kind's field, or FIELD_NONE. */
+/* The offset of kind's (first) field, or FIELD_NONE. */
 static inline s32 field_off(const struct field_table *t, enum field_kind kind)
 {
 	return (t->kinds & FIELD_BIT(kind)) ? t->off[kind] : FIELD_NONE;
 }
 /* Adds kind at off: -EINVAL when it does not lie inside value_size bytes or overlaps
- * another field, -E2BIG when the table is full. */
+ * another field, -E2BIG when the table is full or has the kind already (kptrs aside). */
 int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 value_size);
 
 /* True when some field of the table has a destructor to run. */

@@ -4,6 +4,9 @@
  * (include/bpfrun_runtime.h, src/server/): every bpf() call, whatever issues it, and the
  * objects, pins and timers are shared by every `bpfrun exec` and outlive CMD.
  *
+ * It runs with libbpfrun-client.so preloaded (the trigger API, bpfrun_fire, as a call to
+ * the runtime), unless it is static.
+ *
  * With --in-process, CMD runs with libbpfrun.so preloaded instead: its objects live in its
  * own process, and only calls through libc's syscall() are served.  The library is the one
  * next to the bpfrun binary; it goes first in LD_PRELOAD (an existing LD_PRELOAD is kept
@@ -25,15 +28,17 @@ static const char exec_usage[] =
 	"Runs CMD so that every bpf() system call of it and its descendants (libc's, a static\n"
 	"binary's, the Go runtime's) is served by the user's bpfrun runtime, started if\n"
 	"needed: objects, pins and timers are shared by every `bpfrun exec` and outlive CMD\n"
-	"(`bpfrun runtime status|stop`).\n"
+	"(`bpfrun runtime status|stop`).  Loaders attach there too (perf events, tc and XDP\n"
+	"through netlink), and bpfrun_fire() (libbpfrun-client.so, preloaded) fires hooks.\n"
 	"  --in-process   preload libbpfrun.so instead: objects live in CMD's own process,\n"
 	"                 and only calls through libc's syscall() are served\n"
 	"BPFRUN_CLOCK=virtual selects the virtual clock, BPFRUN_TRACE=FILE the bpf_printk\n"
 	"output (for the runtime: when it starts; else they go to its directory's log);\n"
-	"BPFRUN_RUNTIME_DIR the runtime directory.\n";
+	"BPFRUN_RUNTIME_DIR the runtime directory.  BPFRUN_JIT, BPFRUN_RUN_BUDGET and\n"
+	"BPFRUN_VERIFIER hold for CMD's own calls.\n";
 
-/* libbpfrun.so in the directory of /proc/self/exe. */
-static int library_path(char *out, size_t len)
+/* A library (libbpfrun.so, libbpfrun-client.so) in the directory of /proc/self/exe. */
+static int library_path(const char *name, char *out, size_t len)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -45,8 +50,8 @@ static int library_path(char *out, size_t len)
 	exe[n] = 0;
 	char *slash = strrchr(exe, '/');
 	*slash = 0;
-	if ((size_t)snprintf(out, len, "%s/libbpfrun.so", exe) >= len || access(out, R_OK)) {
-		cli_error("exec: cannot find libbpfrun.so next to %s/bpfrun", exe);
+	if ((size_t)snprintf(out, len, "%s/%s", exe, name) >= len || access(out, R_OK)) {
+		cli_error("exec: cannot find %s next to %s/bpfrun", name, exe);
 		return -1;
 	}
 	return 0;
@@ -105,11 +110,14 @@ int cmd_exec(int argc, char **argv)
 	setenv("BPFRUN_TIMER_SOCKET", "1", 0);
 	fflush(NULL);
 	if (!in_process) {
+		/* the trigger API's client (server/preload/client_lib.c) */
+		if (library_path("libbpfrun-client.so", lib, sizeof(lib)) || set_preload(lib))
+			return 2;
 		if (bpfrun_runtime_exec(argv + first) == -2) {
 			cli_error("exec: the runtime: %s", strerror(errno));
 			return 2;
 		}
-	} else if (library_path(lib, sizeof(lib)) || set_preload(lib)) {
+	} else if (library_path("libbpfrun.so", lib, sizeof(lib)) || set_preload(lib)) {
 		return 2;
 	} else {
 		execvp(argv[first], argv + first);

@@ -150,6 +150,29 @@ static int parse_repeat(struct run_opts *o, const char *name, char **v)
 	return parse_u64(name, v[0], 1, UINT32_MAX, &o->repeat);
 }
 
+/* --routes FILE: bpf_fib_lookup's routing tables and neighbours (bpfrun_set_routes), given
+ * to the runtime here, before anything loads. */
+static int parse_routes(struct run_opts *o, const char *name, char **v)
+{
+	uint32_t len = 0;
+	uint8_t *raw = cli_read_file(v[0], &len);
+	char *text = raw ? realloc(raw, (size_t)len + 1) : NULL;
+
+	(void)o;
+	if (!text) {
+		free(raw);
+		return -1;
+	}
+	text[len] = 0;
+	int r = bpfrun_set_routes(text);
+	free(text);
+	if (r > 0)
+		cli_error("%s: %s line %d is neither a route nor a neighbour", name, v[0], r);
+	else if (r < 0)
+		cli_error("%s: %s: %s", name, v[0], strerror(-r));
+	return r ? -1 : 0;
+}
+
 static int parse_seed(struct run_opts *o, const char *name, char **v)
 {
 	o->has_seed = true;
@@ -266,6 +289,10 @@ static const struct run_opt table[] = {
 	  parse_fail, false },
 	{ "--seed", NULL, "N", 1, "seed bpf_get_prandom_u32 (the same numbers every time)",
 	  parse_seed, false },
+	{ "--routes", NULL, "FILE", 1,
+	  "bpf_fib_lookup's routes and neighbours, lines as `ip route show\n"
+	  "table all` and `ip neigh show` print them (devices: the host's)",
+	  parse_routes, false },
 	{ "--cpu", NULL, "N", 1, "run as CPU N (bpf_get_smp_processor_id, per-CPU maps)", parse_cpu,
 	  false },
 	{ "--btf", NULL, "FILE", 1,

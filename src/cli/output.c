@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpfrun.h"
@@ -127,23 +128,79 @@ static void hex_out(FILE *out, const char *what, const uint8_t *p, uint32_t len)
 	fputs(len > HEX_OUT_MAX ? " ...\n" : "\n", out);
 }
 
-/* The fault rules (--fail): name, calls and failures of each, for the summary. */
+/* ---- redirects: where a redirected packet went ---- */
+
+/* What a redirect target is, for both outputs: its kind (the text's words, the JSON's
+ * "to"), the device's name when it names one. */
+struct redirect_words {
+	const char *text, *json;
+	char dev[IF_NAMESIZE];
+	char map[BPF_OBJ_NAME_LEN]; /* the map's name, "" when it has none or is gone */
+};
+
+static void redirect_words(const struct bpfrun_redirect *r, struct redirect_words *w)
+{
+	static const char *const text[] = { "device", "device ingress", "peer of device",
+					    "neighbour via device", "broadcast over map" };
+	static const char *const json[] = { "device", "device_ingress", "peer", "neighbour",
+					    "broadcast" };
+	uint32_t how = r->how <= BPFRUN_REDIRECT_BROADCAST ? r->how : 0;
+
+	w->text = r->cpu >= 0 ? "CPU" : r->xsk >= 0 ? "AF_XDP socket slot" : text[how];
+	w->json = r->cpu >= 0 ? "cpu" : r->xsk >= 0 ? "xsk" : json[how];
+	if (!if_indextoname(r->ifindex, w->dev))
+		snprintf(w->dev, sizeof(w->dev), "%s", "no such device");
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	int fd = r->map_id ? bpf_map_get_fd_by_id(r->map_id) : -1;
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.name[0] = 0;
+	snprintf(w->map, sizeof(w->map), "%s", info.name);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void print_redirect(FILE *out, const struct bpfrun_redirect *r, uint64_t count)
 {
-	static const char *const how[] = { "device", "device ingress", "peer of device",
-					   "neighbour via device", "broadcast over map" };
-	char name[IF_NAMESIZE] = "?";
+	struct redirect_words w;
 
-	if (r->cpu >= 0)
-		fprintf(out, " CPU %d", r->cpu);
-	else if (r->xsk >= 0)
-		fprintf(out, " AF_XDP socket slot %d", r->xsk);
+	redirect_words(r, &w);
+	if (r->cpu >= 0 || r->xsk >= 0)
+		fprintf(out, " %s %d", w.text, r->cpu >= 0 ? r->cpu : r->xsk);
 	else if (r->how == BPFRUN_REDIRECT_BROADCAST)
-		fprintf(out, " %s %u", how[r->how], r->map_id);
+		fprintf(out, " %s %u (%s)", w.text, r->map_id, w.map);
 	else
-		fprintf(out, " %s %u (%s)", how[r->how < 4 ? r->how : 0], r->ifindex,
-			if_indextoname(r->ifindex, name) ? name : "no such device");
+		fprintf(out, " %s %u (%s)", w.text, r->ifindex, w.dev);
+	if (r->map_id && r->how != BPFRUN_REDIRECT_BROADCAST)
+		fprintf(out, " via map %u (%s) key %u", r->map_id, w.map, r->key);
 	fprintf(out, " x%" PRIu64, count);
+}
+
+/* One "redirects" element: {"to", the target's fields, the map entry, "count"}. */
+static void json_redirect(struct json *j, const struct bpfrun_redirect *r, uint64_t count)
+{
+	struct redirect_words w;
+
+	redirect_words(r, &w);
+	json_begin_object(j);
+	json_string_field(j, "to", w.json);
+	if (r->cpu >= 0 || r->xsk >= 0) {
+		json_uint_field(j, r->cpu >= 0 ? "cpu" : "xsk_slot",
+				(uint64_t)(r->cpu >= 0 ? r->cpu : r->xsk));
+	} else if (r->how != BPFRUN_REDIRECT_BROADCAST) {
+		json_uint_field(j, "ifindex", r->ifindex);
+		json_string_field(j, "device", w.dev);
+	}
+	if (r->map_id) {
+		json_uint_field(j, "map_id", r->map_id);
+		json_string_field(j, "map_name", w.map);
+		json_uint_field(j, "map_type", r->map_type);
+		json_uint_field(j, "key", r->key);
+	}
+	json_uint_field(j, "flags", r->flags);
+	json_uint_field(j, "action", r->action);
+	json_uint_field(j, "count", count);
+	json_end_object(j);
 }
 
 static void text_prog(FILE *out, const struct prog_stats *ps)
@@ -216,6 +273,13 @@ static void json_prog(struct json *j, const struct prog_stats *ps)
 	json_uint_field(j, "errors", ps->errors);
 	if (ps->errors) {
 		json_string_field(j, "error", strerror(ps->first_error));
+	}
+	if (ps->nr_redirects) {
+		json_key(j, "redirects");
+		json_begin_array(j);
+		for (unsigned int v = 0; v < ps->nr_redirects; v++)
+			json_redirect(j, &ps->redirects[v].to, ps->redirects[v].count);
+		json_end_array(j);
 	}
 	if (ps->runs == 1 && !ps->errors && ps->data_out_len) {
 		json_key(j, "data_out");

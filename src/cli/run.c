@@ -172,6 +172,14 @@ static void count_retval(struct prog_stats *ps, uint32_t v)
 	ps->retvals[ps->nr_retvals++].count = 1;
 }
 
+/* Two redirects went to the same place: the same helper form, target and map entry. */
+static bool same_target(const struct bpfrun_redirect *a, const struct bpfrun_redirect *b)
+{
+	return a->how == b->how && a->ifindex == b->ifindex && a->cpu == b->cpu &&
+	       a->xsk == b->xsk && a->map_id == b->map_id && a->key == b->key &&
+	       a->flags == b->flags;
+}
+
 /* Counts the run's redirect target, if it redirected (targets beyond MAX_RETVALS are
  * counted with the last one). */
 static void count_redirect(struct prog_stats *ps)
@@ -181,8 +189,7 @@ static void count_redirect(struct prog_stats *ps)
 	if (bpfrun_last_redirect(&r))
 		return;
 	for (unsigned int k = 0; k < ps->nr_redirects; k++)
-		if (ps->redirects[k].to.how == r.how && ps->redirects[k].to.ifindex == r.ifindex &&
-		    ps->redirects[k].to.cpu == r.cpu && ps->redirects[k].to.xsk == r.xsk) {
+		if (same_target(&ps->redirects[k].to, &r)) {
 			ps->redirects[k].count++;
 			return;
 		}

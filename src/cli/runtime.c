@@ -1,7 +1,10 @@
 /* bpfrun runtime status|stop: the per-user runtime that `bpfrun exec` commands share
  * (include/bpfrun_runtime.h): what it holds, and stopping it (its objects, pins and
- * timers go with it).  `serve` runs it in the foreground (exec starts it by itself). */
+ * timers go with it).  `serve` runs it in the foreground (exec starts it by itself).
+ * `fire HOOK [--ctx FILE]` fires a hook of the runtime's, as `bpfrun run --fire` does in
+ * process. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,16 +13,50 @@
 
 static const char runtime_usage[] =
 	"Usage: bpfrun runtime status|stop|serve\n"
+	"       bpfrun runtime fire HOOK [--ctx FILE]\n"
 	"The per-user runtime that serves `bpfrun exec` commands (in $BPFRUN_RUNTIME_DIR, else\n"
 	"$XDG_RUNTIME_DIR/bpfrun, else /tmp/bpfrun-UID):\n"
 	"  status   its process, supervised commands, objects, pins and timers\n"
 	"  stop     stops it: its objects, pins and timers go\n"
-	"  serve    runs it in the foreground (`exec` starts it when needed)\n";
+	"  serve    runs it in the foreground (`exec` starts it when needed)\n"
+	"  fire     runs what its clients attached to HOOK (spelled as for `bpfrun run\n"
+	"           --fire`) on the bytes of FILE (else a zeroed context of 168 bytes)\n";
+
+/* `runtime fire HOOK [--ctx FILE]`. */
+static int runtime_fire(int argc, char **argv)
+{
+	unsigned char ctx[4096] = { 0 };
+	size_t size = 168; /* struct pt_regs */
+	uint64_t ret = 0;
+
+	if (argc != 3 && (argc != 5 || strcmp(argv[3], "--ctx"))) {
+		fputs(runtime_usage, stderr);
+		return 2;
+	}
+	if (argc == 5) {
+		FILE *f = fopen(argv[4], "rb");
+		if (!f) {
+			cli_error("%s: %s", argv[4], strerror(errno));
+			return 1;
+		}
+		size = fread(ctx, 1, sizeof(ctx), f);
+		fclose(f);
+	}
+	if (bpfrun_runtime_fire(argv[2], ctx, size, &ret)) {
+		cli_error("runtime fire %s: %s", argv[2],
+			  errno == ESRCH ? "no runtime running" : strerror(errno));
+		return 1;
+	}
+	printf("fired %s: return value %" PRIu64 "\n", argv[2], ret);
+	return 0;
+}
 
 int cmd_runtime(int argc, char **argv)
 {
 	char buf[65536];
 
+	if (argc >= 3 && !strcmp(argv[1], "fire"))
+		return runtime_fire(argc, argv);
 	if (argc != 2 || cli_is_help(argv[1])) {
 		fputs(runtime_usage, argc == 2 ? stdout : stderr);
 		return argc == 2 ? 0 : 2;

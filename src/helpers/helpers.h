@@ -30,6 +30,12 @@ u64 helper_xdp_adjust_tail(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u
 u64 helper_xdp_adjust_meta(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_cookie(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 u64 helper_get_socket_uid(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_skb_pull_data(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_skb_load_bytes_relative(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_csum_update(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_xdp_get_buff_len(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_xdp_load_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+u64 helper_xdp_store_bytes(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 /* bpf_sys_bpf's BPF_PROG_TEST_RUN (sysbpf.c), served by the program layer: attr's
  * pointers are checked; the function returns 0 or -errno and fills attr's outputs. */
 void helper_sys_bpf_register(int (*test_run)(union bpf_attr *attr));

@@ -20,6 +20,13 @@ HELPER(map_push_elem);
 HELPER(map_pop_elem);
 HELPER(map_peek_elem);
 
+/* kfunc_obj.c: kptrs */
+HELPER(kptr_xchg);
+
+/* kfunc_graph.c: true while a bpf_rbtree_add callback runs on this thread (it holds the
+ * tree's lock, which it may not release) */
+bool graph_callback_running(void);
+
 /* misc.c: time, identity, random numbers, strings, bpf_loop */
 HELPER(ktime_get_ns);
 HELPER(ktime_get_boot_ns);
@@ -60,6 +67,17 @@ HELPER(redirect);
 HELPER(redirect_map);
 HELPER(redirect_peer);
 HELPER(redirect_neigh);
+HELPER(sk_redirect_map);
+HELPER(sk_redirect_hash);
+HELPER(msg_redirect_map);
+HELPER(msg_redirect_hash);
+HELPER(sock_map_update);
+HELPER(sock_hash_update);
+
+/* perf_output.c: bpf_perf_event_output (and its skb and xdp forms), perf_event_read(_value) */
+HELPER(perf_event_output);
+HELPER(perf_event_read);
+HELPER(perf_event_read_value);
 
 /* dynptr.c: dynptrs */
 HELPER(dynptr_from_mem);
@@ -98,6 +116,26 @@ HELPER(get_current_task_btf);
 const void *task_image_at(u64 addr, u64 size);
 /* True when addr is the calling thread's task (what bpf_get_current_task_btf returned). */
 bool task_is_current(u64 addr);
+
+/* storage.c: local storage (maps/local_storage.h) */
+HELPER(task_storage_get);
+HELPER(task_storage_delete);
+HELPER(sk_storage_get);
+HELPER(sk_storage_delete);
+HELPER(inode_storage_get);
+HELPER(inode_storage_delete);
+HELPER(cgrp_storage_get);
+HELPER(cgrp_storage_delete);
+
+/* buildid.c: the kernel's build id + offset entries of nr stack addresses into ids; a
+ * user stack's addresses in ELF files with a build id are resolved (those of the process
+ * whose stack it is), others keep BPF_STACK_BUILD_ID_IP. */
+void stack_build_ids(struct bpf_stack_build_id *ids, const u64 *ips, u32 nr, bool user);
+
+/* stack.c: stacks (maps/stackmap.h) */
+HELPER(get_stackid);
+HELPER(get_stack);
+HELPER(get_task_stack);
 
 /* ringbuf.c: ring buffers (maps/ringbuf.h) */
 HELPER(ringbuf_output);

@@ -26,6 +26,13 @@
 	 T(SK_SKB) | T(CGROUP_DEVICE) | T(LWT_SEG6LOCAL) | T(CGROUP_SYSCTL))
 /* bpf_kfunc_set_xdp (bpf_dynptr_from_xdp): measured. */
 #define SET_XDP T(XDP)
+/* generic_kfunc_set (bpf_obj_new_impl, bpf_obj_drop_impl): measured for the types a
+ * bare load reaches the kfunc check in; TRACING, STRUCT_OPS and SYSCALL from the kernel's
+ * registrations (kernel/bpf/helpers.c). */
+#define SET_GENERIC                                                                               \
+	(T(SCHED_CLS) | T(TRACEPOINT) | T(XDP) | T(PERF_EVENT) | T(CGROUP_SKB) | T(CGROUP_SOCK) | \
+	 T(SOCK_OPS) | T(CGROUP_DEVICE) | T(CGROUP_SOCK_ADDR) | T(CGROUP_SYSCTL) |                \
+	 T(CGROUP_SOCKOPT) | T(TRACING) | T(STRUCT_OPS) | T(SYSCALL))
 
 #define KFUNC(name, flags, set) u64 kfunc_##name(struct exec_ctx *, u64, u64, u64, u64, u64);
 #include "kfunc_list.h"

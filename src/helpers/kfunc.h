@@ -26,6 +26,9 @@
 #define KF_ITER_DESTROY (1u << 10)
 #define KF_RCU_PROTECTED (1u << 11) /* only inside bpf_rcu_read_lock() */
 #define KF_FASTCALL (1u << 12)
+/* bpfrun's: callable while the run holds a bpf_spin_lock (the graph kfuncs, which the
+ * kernel's verifier allows there) */
+#define KF_SPIN_OK (1u << 31)
 
 struct kfunc_desc {
 	struct helper_desc h; /* name, function; gpl_only is unused (every kfunc is GPL) */

@@ -9,6 +9,7 @@
  */
 
 #include "internal.h"
+#include "objheap.h"
 #include "../lib/spinlock.h"
 #include "../maps/map.h"
 #include "../obj/prog.h"
@@ -205,7 +206,7 @@ static bool is_lock_of(const struct bpf_map *m, u64 addr)
 /* The lock word a program named: it must be the bpf_spin_lock field of a value of
  * one of the maps the run may use (the kernel's verifier proves the same): the
  * program's own (looked at directly: this is every bpf_spin_lock's path), then the
- * inner maps the run reached. */
+ * inner maps the run reached; or that of a live object of bpf_obj_new. */
 static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
 {
 	const struct bpf_prog *p = x->prog;
@@ -217,6 +218,8 @@ static u32 *spin_lock_arg(struct exec_ctx *x, u64 addr)
 	for (u32 i = own, n = vm_nr_maps(x); i < n; i++)
 		if (is_lock_of(vm_map_nth(x, i), addr))
 			return (u32 *)(uintptr_t)addr;
+	if (objheap_field_at(addr, FIELD_SPIN_LOCK, NULL)) /* an object of bpf_obj_new's */
+		return (u32 *)(uintptr_t)addr;
 	vm_fault(x, "arg#0 expected pointer to a bpf_spin_lock in a map value");
 	return NULL;
 }
@@ -242,6 +245,10 @@ HELPER(spin_unlock)
 
 	if (!lock)
 		return 0;
+	if (graph_callback_running()) {
+		vm_fault(x, "bpf_spin_unlock inside a bpf_rbtree_add callback");
+		return 0;
+	}
 	if (x->held_lock != lock) {
 		vm_fault(x, "bpf_spin_unlock of a lock that is not held");
 		return 0;

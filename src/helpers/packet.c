@@ -1,6 +1,8 @@
 /* Packet helpers, on the packet state of a test run (src/pkt/pkt.h):
  * bpf_skb_load_bytes, bpf_skb_store_bytes, bpf_l3/l4_csum_replace, bpf_csum_diff,
- * bpf_xdp_adjust_head/tail/meta, bpf_get_socket_cookie and bpf_get_socket_uid, with the
+ * bpf_skb_pull_data, bpf_skb_load_bytes_relative, bpf_csum_update,
+ * bpf_xdp_adjust_head/tail/meta, bpf_xdp_get_buff_len, bpf_xdp_load/store_bytes (across
+ * a multi-buffer frame's fragments), bpf_get_socket_cookie and bpf_get_socket_uid, with the
  * kernel's argument checks and return values (net/core/filter.c).
  *
  * Checksums are ones' complement sums computed here.  A test-run skb is CHECKSUM_NONE
@@ -184,6 +186,55 @@ u64 helper_skb_store_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 from, u6
 	if (flags & BPF_F_INVALIDATE_HASH)
 		st->md.hash = 0;
 	return 0;
+}
+
+/* bpf_skb_pull_data: a test-run skb is linear, so only a length past its end fails
+ * (pskb_may_pull); 0 means its head length. */
+u64 helper_skb_pull_data(struct exec_ctx *x, u64 ctx, u64 len, u64 r3, u64 r4, u64 r5)
+{
+	struct skb_state *st = skb_arg(x, ctx);
+
+	if (!st)
+		return 0;
+	return pkt_writable(&st->pkt, (u32)len) ? 0 : (u64)-ENOMEM;
+}
+
+#define HDR_START_MAC 0 /* BPF_HDR_START_MAC */
+#define HDR_START_NET 1 /* BPF_HDR_START_NET */
+
+/* bpf_skb_load_bytes_relative: from the link-layer or network header, up to the tail;
+ * to is zeroed on failure. */
+u64 helper_skb_load_bytes_relative(struct exec_ctx *x, u64 ctx, u64 offset, u64 to, u64 len,
+				   u64 start_header)
+{
+	struct skb_state *st = skb_arg(x, ctx);
+	u32 n = (u32)len;
+	u8 *dst = vm_mem(x, to, n, true);
+
+	if (!st || !dst)
+		return 0;
+	const u8 *start = start_header == HDR_START_MAC ? st->pkt.mac :
+			  start_header == HDR_START_NET ? st->pkt.net :
+							  NULL;
+	if (!start || (u32)offset > 0xffff || start + (u32)offset + n > st->pkt.data_end) {
+		memset(dst, 0, n);
+		return (u64)-EFAULT;
+	}
+	memcpy(dst, start + (u32)offset, n);
+	return 0;
+}
+
+/* bpf_csum_update: folds csum into a CHECKSUM_COMPLETE skb's csum and returns it. */
+u64 helper_csum_update(struct exec_ctx *x, u64 ctx, u64 csum, u64 r3, u64 r4, u64 r5)
+{
+	struct skb_state *st = skb_arg(x, ctx);
+
+	if (!st)
+		return 0;
+	if (!st->csum_complete)
+		return (u64)-ENOTSUPP;
+	st->csum = csum_add(st->csum, (u32)csum);
+	return st->csum;
 }
 
 /* Common checks of l3/l4_csum_replace; returns the checksum field or NULL with *err. */
@@ -371,6 +422,71 @@ u64 helper_xdp_adjust_tail(struct exec_ctx *x, u64 ctx, u64 offset, u64 r3, u64 
 	st->pkt.data_end = end;
 	xdp_sync(x, st);
 	return 0;
+}
+
+/* ---- multi-buffer frames: the linear part, then the fragments ---- */
+
+static u32 xdp_linear_len(const struct xdp_state *st)
+{
+	return (u32)(st->pkt.data_end - st->pkt.data);
+}
+
+u64 helper_xdp_get_buff_len(struct exec_ctx *x, u64 ctx, u64 r2, u64 r3, u64 r4, u64 r5)
+{
+	struct xdp_state *st = xdp_arg(x, ctx);
+
+	return st ? xdp_linear_len(st) + st->frags.total : 0;
+}
+
+/* Copies len bytes at offset of the frame to or from buf (bpf_xdp_copy_buf); the caller
+ * checked that they lie in it. */
+static void xdp_copy(struct xdp_state *st, u32 offset, u8 *buf, u32 len, bool to_frame)
+{
+	u32 lin = xdp_linear_len(st);
+
+	for (u32 i = 0; len && i <= st->frags.nr; i++) {
+		u8 *area = i ? st->frags.page[i - 1] : st->pkt.data;
+		u32 size = i ? st->frags.len[i - 1] : lin;
+		if (offset >= size) {
+			offset -= size;
+			continue;
+		}
+		u32 n = MIN(len, size - offset);
+		if (to_frame)
+			memcpy(area + offset, buf, n);
+		else
+			memcpy(buf, area + offset, n);
+		buf += n;
+		len -= n;
+		offset = 0;
+	}
+}
+
+/* bpf_xdp_load_bytes / store_bytes: EFAULT past 64 KiB, EINVAL past the frame. */
+static u64 xdp_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 buf, u64 len, bool store)
+{
+	struct xdp_state *st = xdp_arg(x, ctx);
+	u32 off = (u32)offset, n = (u32)len;
+	u8 *mem = vm_mem(x, buf, n, !store);
+
+	if (!st || !mem)
+		return 0;
+	if (off > 0xffff || n > 0xffff)
+		return (u64)-EFAULT;
+	if ((u64)off + n > xdp_linear_len(st) + st->frags.total)
+		return (u64)-EINVAL;
+	xdp_copy(st, off, mem, n, store);
+	return 0;
+}
+
+u64 helper_xdp_load_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 buf, u64 len, u64 r5)
+{
+	return xdp_bytes(x, ctx, offset, buf, len, false);
+}
+
+u64 helper_xdp_store_bytes(struct exec_ctx *x, u64 ctx, u64 offset, u64 buf, u64 len, u64 r5)
+{
+	return xdp_bytes(x, ctx, offset, buf, len, true);
 }
 
 u64 helper_xdp_adjust_meta(struct exec_ctx *x, u64 ctx, u64 offset, u64 r3, u64 r4, u64 r5)

@@ -3,7 +3,8 @@
  * kernel's flag checks and verdicts (net/core/filter.c).  As the kernel's per-CPU
  * bpf_redirect_info, each thread keeps the target of its run's last redirect call; a
  * test run moves no packet but publishes that target when the program's verdict is a
- * redirect (bpfrun_last_redirect, include/bpfrun.h).
+ * redirect (bpfrun_last_redirect, include/bpfrun.h): XDP_REDIRECT, TC_ACT_REDIRECT, or
+ * SK_PASS after a socket-map redirect (helpers/sockmap.c, bpfrun_fire("sk_skb/...")).
  * State: thread-local only, no locking.
  */
 #include <linux/pkt_cls.h>
@@ -40,9 +41,22 @@ void redirect_run_begin(void)
 
 void redirect_run_end(u32 retval, bool xdp)
 {
-	last_set = pending_set && retval == (xdp ? XDP_REDIRECT : TC_ACT_REDIRECT);
+	u32 redirected = pending.how == BPFRUN_REDIRECT_SOCKET ? SK_PASS :
+			 xdp                                   ? XDP_REDIRECT :
+								 TC_ACT_REDIRECT;
+
+	last_set = pending_set && retval == redirected;
 	last = pending;
 	last.action = retval;
+}
+
+void redirect_set_socket(const struct bpf_map *map, u32 key, u64 cookie, u64 flags)
+{
+	set_target(0, BPFRUN_REDIRECT_SOCKET, flags);
+	pending.map_id = map->obj.id;
+	pending.map_type = map->map_type;
+	pending.key = key;
+	pending.cookie = cookie;
 }
 
 int bpfrun_last_redirect(struct bpfrun_redirect *out)

@@ -1,15 +1,16 @@
 /* Helpers that reshape a tc program's skb or change its metadata, with the kernel's
  * checks, errors and header bookkeeping (net/core/filter.c, skbuff.c): skb_adjust_room,
  * skb_change_tail/head/proto/type, skb_vlan_push/pop, get_hash_recalc, set_hash,
- * set_hash_invalid, csum_level, skb_ecn_set_ce, check_mtu (skb and XDP), fib_lookup
- * (skb and XDP) and skb_set/get_tunnel_key/opt (the run's tunnel metadata).
+ * set_hash_invalid, csum_level, skb_ecn_set_ce, check_mtu (skb and XDP) and
+ * skb_set/get_tunnel_key/opt (the run's tunnel metadata); fib_lookup is fib.c's.
  *
- * The packet lives in one page (pkt/pkt.h); in tc programs data is the link-layer
+ * The packet starts in one page (pkt/pkt.h); in tc programs data is the link-layer
  * header, as in the kernel's tc path.  Growing moves the packet further into the page
- * when the headroom is short, where the kernel would reallocate the head; growing past
- * the page fails with -ENOMEM (the kernel allows up to 16064 bytes).  fib_lookup answers
- * as a kernel whose routing tables are empty and whose devices have forwarding off (a
- * fresh network namespace).  Device MTUs are the host's (SIOCGIFMTU).
+ * when the headroom is short; growing past the page reallocates the head once, to hold
+ * the largest skb (BPF_SKB_MAX_LEN, 16064 bytes), as the kernel's pskb_expand_head would.
+ * An encapsulating skb_adjust_room sets skb->encapsulation, which stays for the test run
+ * (its repetitions included): a second encapsulation is -EALREADY and change_tail
+ * -ENOTSUPP, as in the kernel.  Device MTUs are the host's (SIOCGIFMTU).
  * No locking: the packet belongs to the running thread.  The one state shared by all
  * threads, dev_mtu()'s ioctl socket, is created on first use and published with a
  * compare-and-swap (a thread that loses the race closes its own).
@@ -18,6 +19,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -51,9 +53,6 @@
 	(ADJ_ENCAP_L3 | ADJ_ENCAP_L4_GRE | ADJ_ENCAP_L4_UDP | ADJ_ENCAP_L2_ETH | 0xffull << 56)
 #define ADJ_MASK (ADJ_FIXED_GSO | ADJ_ENCAP_MASK | ADJ_DECAP_L3 | ADJ_NO_CSUM_RESET)
 
-#define FIB_LOOKUP_MASK 0x3fu /* DIRECT, OUTPUT, SKIP_NEIGH, TBID, SRC, MARK */
-#define FIB_RET_NOT_FWDED 4
-#define FIB_RET_FWD_DISABLED 5
 #ifndef BPF_F_MTU_CHK_SEGS
 #define BPF_F_MTU_CHK_SEGS 1u
 #endif
@@ -88,8 +87,35 @@ static void skb_changed(struct exec_ctx *x, struct skb_state *st)
 	pkt_sync(x, &st->pkt);
 }
 
+/* The skb's head reallocated to hold the largest skb (pskb_expand_head), the packet at
+ * the same offsets; -ENOMEM when it already does.  Pointers into the old head are
+ * rebased; the run's pointers follow with skb_changed. */
+static int skb_expand(struct skb_state *st)
+{
+	struct pkt_buf *p = &st->pkt;
+	size_t tailroom = (size_t)(p->head + p->size - p->hard_end);
+	u32 size = TEST_PAGE_SIZE + SKB_MAX_LEN;
+
+	if (p->size >= size)
+		return -ENOMEM;
+	u8 *head = calloc(1, size);
+	if (!head)
+		return -ENOMEM;
+	memcpy(head, p->head, p->size);
+	p->meta = head + (p->meta - p->head);
+	p->data = head + (p->data - p->head);
+	p->data_end = head + (p->data_end - p->head);
+	p->mac = head + (p->mac - p->head);
+	p->net = head + (p->net - p->head);
+	free(p->head);
+	p->head = head;
+	p->size = size;
+	p->hard_end = head + size - tailroom;
+	return 0;
+}
+
 /* skb_cow_head: room for len more bytes before data, moving the packet (and its headers)
- * further into the page when the headroom is short. */
+ * further into the buffer when the headroom is short. */
 static int make_headroom(struct skb_state *st, u32 len)
 {
 	struct pkt_buf *p = &st->pkt;
@@ -98,8 +124,11 @@ static int make_headroom(struct skb_state *st, u32 len)
 	if ((u64)(start - p->head) >= len)
 		return 0;
 	size_t shift = ROUND_UP(len - (size_t)(start - p->head), 16);
-	if ((size_t)(p->hard_end - p->data_end) < shift)
-		return -ENOMEM;
+	if ((size_t)(p->hard_end - p->data_end) < shift) {
+		if (skb_expand(st))
+			return -ENOMEM;
+		start = MIN(p->mac, p->data);
+	}
 	memmove(start + shift, start, (size_t)(p->data_end - start));
 	memset(start, 0, shift);
 	p->mac += shift;
@@ -168,12 +197,16 @@ static long net_grow(struct skb_state *st, u32 off, u32 len, u64 flags)
 		    ((flags & ADJ_ENCAP_L2_ETH) && inner_mac_len != ETH_HLEN) ||
 		    inner_mac_len > len)
 			return -EINVAL;
+		if (st->encapsulation)
+			return -EALREADY;
 	}
 	int err = insert_room(st, off, len);
 	if (err)
 		return err;
 	st->pkt.mac -= len;
 	st->pkt.net -= len;
+	if (flags & ADJ_ENCAP_MASK)
+		st->encapsulation = true;
 	if ((flags & ADJ_ENCAP_L3_IPV6) && proto_is(st, ETH_P_IP))
 		st->md.protocol = htons(ETH_P_IPV6);
 	else if ((flags & ADJ_ENCAP_L3_IPV4) && proto_is(st, ETH_P_IPV6))
@@ -247,9 +280,11 @@ HELPER(skb_change_tail)
 	/* the minimum is the network header's offset (no transport header in a test run) */
 	if (r3 || new_len > SKB_MAX_LEN || new_len < (u32)(st->pkt.net - st->pkt.data))
 		return (u64)-EINVAL;
+	if (st->encapsulation)
+		return (u64)-ENOTSUPP;
 	u32 len = skb_len(st);
 	if (new_len > len) {
-		if ((u64)(st->pkt.hard_end - st->pkt.data) < new_len)
+		if ((u64)(st->pkt.hard_end - st->pkt.data) < new_len && skb_expand(st))
 			return (u64)-ENOMEM;
 		memset(st->pkt.data_end, 0, new_len - len);
 	}
@@ -521,7 +556,7 @@ HELPER(skb_ecn_set_ce)
 	return 0;
 }
 
-/* ---- check_mtu, fib_lookup ---- */
+/* ---- check_mtu ---- */
 
 /* MTU of device ifindex in the caller's network namespace, or -ENODEV. */
 static int dev_mtu(u32 ifindex)
@@ -583,38 +618,6 @@ HELPER(check_mtu)
 				      BPF_F_MTU_CHK_SEGS);
 	return (u64)check_mtu(x, xs->md.ingress_ifindex ? xs->md.ingress_ifindex : 1, (u32)r2, r3,
 			      (s32)r4, r5, (u32)(xs->pkt.data_end - xs->pkt.data), 0);
-}
-
-/* IPv6 addresses the kernel never forwards (rt6_need_strict): multicast, link-local,
- * loopback. */
-static bool ipv6_strict(const u32 *a)
-{
-	const u8 *b = (const u8 *)a;
-	static const u8 loopback[16] = { [15] = 1 };
-
-	return b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || !memcmp(b, loopback, 16);
-}
-
-HELPER(fib_lookup)
-{
-	struct bpf_fib_lookup p;
-	const void *params = vm_mem(x, r2, sizeof(p), true);
-	char name[IF_NAMESIZE];
-
-	if ((s32)r3 < (s32)sizeof(p))
-		return (u64)-EINVAL;
-	if (!params)
-		return 0;
-	if (r4 & ~(u64)FIB_LOOKUP_MASK)
-		return (u64)-EINVAL;
-	memcpy(&p, params, sizeof(p));
-	if (p.family == AF_INET6 && (ipv6_strict(p.ipv6_dst) || ipv6_strict(p.ipv6_src)))
-		return FIB_RET_NOT_FWDED;
-	if (p.family != AF_INET && p.family != AF_INET6)
-		return (u64)-EAFNOSUPPORT;
-	if (!if_indextoname(p.ifindex, name))
-		return (u64)-ENODEV;
-	return FIB_RET_FWD_DISABLED;
 }
 
 /* ---- tunnel metadata: set_tunnel_key/opt then get_tunnel_key/opt, as a tc program on a

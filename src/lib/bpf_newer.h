@@ -11,6 +11,7 @@
 #define BPF_NEWER_FUNC_MAPPER(FN) FN(cgrp_storage_get, 210) FN(cgrp_storage_delete, 211)
 #define BPF_FUNC_cgrp_storage_get 210
 #define BPF_FUNC_cgrp_storage_delete 211
+#define BPF_MAP_TYPE_CGRP_STORAGE 32 /* the map type those helpers take */
 #else
 #define BPF_NEWER_FUNC_MAPPER(FN)
 #endif

@@ -1,7 +1,31 @@
-/* The caller's identity for the "current" helpers (task.h).  No locking: thread-local. */
+/* The caller's identity for the "current" helpers, and where the thread entered the
+ * runtime (task.h).  No locking: thread-local. */
+#include <pthread.h>
+#include <unistd.h>
+
 #include "task.h"
 
 static __thread const struct task_ident *remote_task;
+static __thread struct task_entry entry;
+static __thread u32 own_tid;
+
+/* A fork's child is a new thread: its cached id is its parent's. */
+static void forget_tid(void)
+{
+	own_tid = 0;
+}
+
+__attribute__((constructor)) static void task_init(void)
+{
+	pthread_atfork(NULL, NULL, forget_tid);
+}
+
+u32 task_tid(void)
+{
+	if (!own_tid)
+		own_tid = (u32)gettid();
+	return own_tid;
+}
 
 void task_set_remote(const struct task_ident *t)
 {
@@ -11,4 +35,17 @@ void task_set_remote(const struct task_ident *t)
 const struct task_ident *task_remote(void)
 {
 	return remote_task;
+}
+
+struct task_entry task_set_entry(struct task_entry e)
+{
+	struct task_entry old = entry;
+
+	entry = e;
+	return old;
+}
+
+const struct task_entry *task_entry(void)
+{
+	return &entry;
 }

@@ -16,4 +16,18 @@ struct task_ident {
 void task_set_remote(const struct task_ident *t); /* this thread; NULL: itself again */
 const struct task_ident *task_remote(void);       /* NULL: the calling thread is current */
 
+/* The calling thread's own id (gettid(), cached per thread; a fork's child reads it anew). */
+u32 task_tid(void);
+
+/* Where the thread entered the runtime (the kernel's syscall entry, for the stack
+ * helpers): the entry function, the address it returns to in its caller and its frame
+ * pointer (whose saved value is the caller's).  All 0 outside such a call. */
+struct task_entry {
+	u64 fn, ret, fp;
+};
+/* Sets the thread's entry (bpfrun_bpf at its start) and returns the previous one, which
+ * the entry restores when it returns. */
+struct task_entry task_set_entry(struct task_entry e);
+const struct task_entry *task_entry(void);
+
 #endif

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "link.h"
 #include "perf_event.h"
+#include "sockmap_attach.h"
 #include "../btf/kernel_btf.h"
 #include "../lib/ksyms.h"
 #include "../lib/uaccess.h"
@@ -32,7 +33,9 @@ static void link_detach_now(struct bpf_link *link)
 	struct attachment *att = link->att, **multi = link->multi;
 	struct perf_event *ev = link->perf_event;
 	struct bpf_prog *prog = link->prog;
+	struct bpf_map *map = link->map;
 	u32 nr_multi = link->nr_multi;
+	link->map = NULL;
 	link->att = NULL;
 	link->multi = NULL;
 	link->nr_multi = 0;
@@ -47,6 +50,8 @@ static void link_detach_now(struct bpf_link *link)
 		perf_event_clear_prog(ev);
 		perf_event_put(ev);
 	}
+	if (map)
+		sockmap_link_release(link, map, prog);
 	if (prog)
 		prog_put(prog);
 }
@@ -301,6 +306,27 @@ static int xdp_link_attach(struct bpf_prog *prog, const union bpf_attr *attr)
 	return link_publish_att(link, attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0));
 }
 
+/* sock_map_link_create, after bpf_prog_attach_check_attach_type: the attach type is
+ * one of the program type's (EINVAL). */
+static int sockmap_link_create(struct bpf_prog *prog, const union bpf_attr *attr)
+{
+	u32 type = attr->link_create.attach_type;
+	bool skb = type == BPF_SK_SKB_STREAM_PARSER || type == BPF_SK_SKB_STREAM_VERDICT ||
+		   type == BPF_SK_SKB_VERDICT;
+
+	if (prog->type == BPF_PROG_TYPE_SK_SKB ? !skb : type != BPF_SK_MSG_VERDICT)
+		return -EINVAL;
+	struct bpf_link *link = link_alloc(BPF_LINK_TYPE_SOCKMAP, type, prog);
+	if (IS_ERR(link))
+		return (int)PTR_ERR(link);
+	int err = sockmap_link_attach(link, attr);
+	if (err) {
+		obj_put(&link->obj);
+		return err;
+	}
+	return link_publish(link);
+}
+
 static bool is_trampoline_type(u32 attach_type)
 {
 	return attach_type == BPF_TRACE_FENTRY || attach_type == BPF_TRACE_FEXIT ||
@@ -336,6 +362,9 @@ static int link_create_for(struct bpf_prog *prog, const union bpf_attr *attr)
 					attr->link_create.perf_event.bpf_cookie);
 	case BPF_PROG_TYPE_XDP:
 		return type == BPF_XDP ? xdp_link_attach(prog, attr) : -EINVAL;
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_SK_MSG:
+		return sockmap_link_create(prog, attr);
 	default:
 		return -EINVAL;
 	}
@@ -422,7 +451,24 @@ static int xdp_link_update(struct bpf_link *link, struct bpf_prog *prog, const u
 	return err;
 }
 
-/* Only XDP links change program; the kernel's tracing, raw tracepoint and perf links
+/* BPF_LINK_UPDATE of a sockmap link, with BPF_F_REPLACE's old program if any. */
+static int sockmap_link_update_replace(struct bpf_link *link, struct bpf_prog *prog,
+				       const union bpf_attr *attr)
+{
+	struct bpf_prog *old = NULL;
+
+	if (attr->link_update.flags & BPF_F_REPLACE) {
+		old = prog_from_fd((int)attr->link_update.old_prog_fd);
+		if (IS_ERR(old))
+			return (int)PTR_ERR(old);
+	}
+	int err = sockmap_link_update(link, prog, old);
+	if (old)
+		prog_put(old);
+	return err;
+}
+
+/* Only XDP and sockmap links change program; the kernel's tracing, raw tracepoint and perf links
  * have no update_prog: EINVAL after the argument checks. */
 int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 {
@@ -437,6 +483,8 @@ int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	int err = IS_ERR(prog) ? (int)PTR_ERR(prog) : -EINVAL;
 	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_XDP)
 		err = xdp_link_update(link, prog, attr);
+	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_SOCKMAP)
+		err = sockmap_link_update_replace(link, prog, attr);
 	if (!IS_ERR(prog))
 		prog_put(prog);
 	obj_put(&link->obj);
@@ -452,7 +500,8 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (IS_ERR(link))
 		return (int)PTR_ERR(link);
 	int err = -EOPNOTSUPP;
-	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP) {
+	if (link->type == BPF_LINK_TYPE_TRACING || link->type == BPF_LINK_TYPE_XDP ||
+	    link->type == BPF_LINK_TYPE_SOCKMAP) {
 		link_detach_now(link);
 		err = 0;
 	}
@@ -502,6 +551,9 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 		info->tracing.attach_type = link->attach_type;
 		info->tracing.target_obj_id = 0; /* the kernel's vmlinux BTF has no id here */
 		info->tracing.target_btf_id = link->target_btf_id;
+		return 0;
+	case BPF_LINK_TYPE_SOCKMAP:
+		sockmap_link_info(link, info);
 		return 0;
 	default:
 		return 0;

@@ -12,6 +12,7 @@
 #include "../obj/prog.h"
 
 struct attachment;
+struct bpf_map;
 struct perf_event;
 
 struct bpf_link {
@@ -27,6 +28,7 @@ struct bpf_link {
 	char *tp_name;                 /* raw tracepoint links */
 	u32 target_btf_id;             /* tracing links */
 	u32 ifindex;                   /* XDP links */
+	struct bpf_map *map;           /* sockmap links: user-referenced; NULL once detached */
 };
 
 static inline struct bpf_link *link_of(struct obj *o)

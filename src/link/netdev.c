@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -42,6 +43,7 @@ static u32 nr_filters;
 struct reply {
 	u8 *buf;
 	size_t len, cap;
+	bool failed; /* a message could not be allocated: the kernel's ENOBUFS */
 };
 
 static void *reply_put(struct reply *r, size_t n)
@@ -51,8 +53,10 @@ static void *reply_put(struct reply *r, size_t n)
 	if (need > r->cap) {
 		size_t cap = need * 2;
 		u8 *b = realloc(r->buf, cap);
-		if (!b)
+		if (!b) {
+			r->failed = true;
 			return NULL;
+		}
 		memset(b + r->cap, 0, cap - r->cap);
 		r->buf = b;
 		r->cap = cap;
@@ -79,13 +83,15 @@ static void reply_ack(struct reply *r, const struct nlmsghdr *req, u32 nl_pid, i
 	e->msg = *req;
 }
 
-static struct rtattr *rta_put(struct reply *r, struct nlmsghdr *nh, u16 type, const void *data,
-			      u16 len)
+/* An attribute at the end of the message that starts at offset at (reply_put may move
+ * the buffer, so the message is found again after it). */
+static struct rtattr *rta_put(struct reply *r, size_t at, u16 type, const void *data, u16 len)
 {
 	struct rtattr *a = reply_put(r, RTA_LENGTH(len));
 
 	if (!a)
 		return NULL;
+	struct nlmsghdr *nh = (struct nlmsghdr *)(r->buf + at);
 	a->rta_type = type;
 	a->rta_len = RTA_LENGTH(len);
 	if (data)
@@ -114,11 +120,11 @@ static void reply_filter(struct reply *r, const struct nlmsghdr *req, u32 nl_pid
 	t->tcm_handle = f->handle;
 	t->tcm_parent = f->parent;
 	t->tcm_info = TC_H_MAKE(f->prio << 16, htons(ETH_P_ALL));
-	rta_put(r, (struct nlmsghdr *)(r->buf + at), TCA_KIND, "bpf", 4);
+	rta_put(r, at, TCA_KIND, "bpf", 4);
 	size_t opt = r->len;
-	struct rtattr *o = rta_put(r, (struct nlmsghdr *)(r->buf + at), TCA_OPTIONS, NULL, 0);
+	struct rtattr *o = rta_put(r, at, TCA_OPTIONS, NULL, 0);
 	u32 id = f->prog->obj.id;
-	if (o && rta_put(r, (struct nlmsghdr *)(r->buf + at), TCA_BPF_ID, &id, sizeof(id)))
+	if (o && rta_put(r, at, TCA_BPF_ID, &id, sizeof(id)))
 		((struct rtattr *)(r->buf + opt))->rta_len += RTA_SPACE(sizeof(id));
 }
 
@@ -309,8 +315,8 @@ static int filter_request(const struct nlmsghdr *nh, const struct tcmsg *t,
 
 /* ---- XDP through RTM_SETLINK ---- */
 
-static struct attachment *xdp_rtnl[MAX_DEVS]; /* by slot; xdp_rtnl_dev: its device */
-static u32 xdp_rtnl_dev[MAX_DEVS];
+static struct attachment *xdp_rtnl[MAX_DEVS];                /* by slot; xdp_rtnl_dev: its device */
+static u32 xdp_rtnl_dev[MAX_DEVS], xdp_rtnl_flags[MAX_DEVS]; /* flags: XDP_FLAGS_*_MODE */
 
 static int xdp_slot(u32 ifindex)
 {
@@ -361,10 +367,83 @@ static int xdp_request(const struct ifinfomsg *ifi, const struct rtattr *xdp)
 	} else {
 		xdp_rtnl[slot] = attach_add(HOOK_XDP, name, BPF_XDP, false, prog, 0);
 		xdp_rtnl_dev[slot] = ifindex;
+		xdp_rtnl_flags[slot] = flags & XDP_FLAGS_MODES;
 		err = xdp_rtnl[slot] ? 0 : -ENOMEM;
 	}
 	prog_put(prog);
 	return err;
+}
+
+/* ---- XDP state through RTM_GETLINK ---- */
+
+/* The mode an XDP program on the device runs in, as IFLA_XDP_ATTACHED says it: the mode
+ * its netlink attach asked for, else generic (bpfrun knows no driver's native XDP). */
+static u8 xdp_mode(u32 ifindex)
+{
+	int slot = xdp_slot(ifindex);
+	u32 flags = slot >= 0 && xdp_rtnl[slot] ? xdp_rtnl_flags[slot] : 0;
+
+	return flags & XDP_FLAGS_HW_MODE  ? XDP_ATTACHED_HW :
+	       flags & XDP_FLAGS_DRV_MODE ? XDP_ATTACHED_DRV :
+					    XDP_ATTACHED_SKB;
+}
+
+/* One device of a link dump: its index, name and XDP state (IFLA_XDP: the mode, and the
+ * program's id in IFLA_XDP_PROG_ID and the mode's own attribute). */
+static void reply_link(struct reply *r, const struct nlmsghdr *req, u32 nl_pid, u32 ifindex,
+		       const char *ifname)
+{
+	static const u16 mode_attr[] = { [XDP_ATTACHED_DRV] = IFLA_XDP_DRV_PROG_ID,
+					 [XDP_ATTACHED_SKB] = IFLA_XDP_SKB_PROG_ID,
+					 [XDP_ATTACHED_HW] = IFLA_XDP_HW_PROG_ID };
+	char name[16];
+	size_t at = r->len;
+	struct nlmsghdr *nh = reply_put(r, NLMSG_HDRLEN + sizeof(struct ifinfomsg));
+
+	if (!nh)
+		return;
+	*nh = (struct nlmsghdr){ NLMSG_HDRLEN + sizeof(struct ifinfomsg), RTM_NEWLINK, NLM_F_MULTI,
+				 req->nlmsg_seq, nl_pid };
+	((struct ifinfomsg *)NLMSG_DATA(nh))->ifi_index = (int)ifindex;
+	rta_put(r, at, IFLA_IFNAME, ifname, (u16)(strlen(ifname) + 1));
+	snprintf(name, sizeof(name), "%u", ifindex);
+	struct bpf_prog *prog = attach_first_prog(HOOK_XDP, name);
+	u8 mode = prog ? xdp_mode(ifindex) : XDP_ATTACHED_NONE;
+	size_t nest = r->len;
+	if (!rta_put(r, at, IFLA_XDP | NLA_F_NESTED, NULL, 0))
+		goto out;
+	size_t before = r->len;
+	rta_put(r, at, IFLA_XDP_ATTACHED, &mode, sizeof(mode));
+	if (prog) {
+		u32 id = prog->obj.id;
+		rta_put(r, at, IFLA_XDP_PROG_ID, &id, sizeof(id));
+		rta_put(r, at, mode_attr[mode], &id, sizeof(id));
+	}
+	((struct rtattr *)(r->buf + nest))->rta_len += (u16)(r->len - before);
+out:
+	if (prog)
+		prog_put(prog);
+}
+
+/* libbpf's bpf_xdp_query: a dump of every device of the caller's network namespace with
+ * its XDP state, then NLMSG_DONE. */
+static int links_dump(const struct nlmsghdr *req, struct reply *r, u32 nl_pid)
+{
+	struct if_nameindex *devs = if_nameindex();
+
+	if (!devs)
+		return -ENOBUFS;
+	for (struct if_nameindex *d = devs; d->if_index; d++)
+		reply_link(r, req, nl_pid, d->if_index, d->if_name);
+	if_freenameindex(devs);
+	size_t at = r->len;
+	struct nlmsghdr *done = reply_put(r, NLMSG_LENGTH(sizeof(int)));
+	if (done) {
+		*done = (struct nlmsghdr){ NLMSG_LENGTH(sizeof(int)), NLMSG_DONE, NLM_F_MULTI,
+					   req->nlmsg_seq, nl_pid };
+		memset(r->buf + at + NLMSG_HDRLEN, 0, sizeof(int));
+	}
+	return 0;
 }
 
 /* ---- requests ---- */
@@ -395,30 +474,44 @@ static int rtnl_dispatch(const struct nlmsghdr *nh, struct reply *r, u32 nl_pid)
 			return 1;
 		rta_parse(nh, sizeof(struct ifinfomsg), lb, IFLA_MAX);
 		return lb[IFLA_XDP] ? xdp_request(NLMSG_DATA(nh), lb[IFLA_XDP]) : 1;
+	case RTM_GETLINK: /* a dump with no attribute is libbpf's bpf_xdp_query; iproute2's
+			   * dumps carry IFLA_EXT_MASK and are the kernel's */
+		if ((nh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP ||
+		    nh->nlmsg_len != NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+			return 1;
+		return links_dump(nh, r, nl_pid);
 	default:
 		return 1;
 	}
 }
 
-bool netdev_rtnl_request(const void *msg, size_t len, u32 nl_pid, void **reply, size_t *reply_len)
+int netdev_rtnl_answer(const void *msg, size_t len, u32 nl_pid, netdev_deliver_fn deliver,
+		       void *arg)
 {
 	const struct nlmsghdr *nh = msg;
 	struct reply r = { 0 };
 
 	if (len < NLMSG_HDRLEN || nh->nlmsg_len > len || nh->nlmsg_len < NLMSG_HDRLEN)
-		return false;
+		return 0;
 	pthread_mutex_lock(&netdev_lock);
 	int err = rtnl_dispatch(nh, &r, nl_pid);
 	if (err <= 0 && (err || nh->nlmsg_flags & NLM_F_ACK))
 		reply_ack(&r, nh, nl_pid, err);
 	pthread_mutex_unlock(&netdev_lock);
-	if (err > 0) {
-		free(r.buf);
-		return false;
+	int ret = err > 0 ? 0 : r.failed ? -ENOBUFS : 1;
+	/* one message per datagram, as the kernel sends an echo and its acknowledgement
+	 * (libbpf's bpf_tc_attach reads them apart) */
+	for (size_t off = 0; ret > 0 && off + NLMSG_HDRLEN <= r.len;) {
+		const struct nlmsghdr *m = (const void *)(r.buf + off);
+		if (m->nlmsg_len < NLMSG_HDRLEN || m->nlmsg_len > r.len - off)
+			break;
+		int derr = deliver(m, m->nlmsg_len, arg);
+		if (derr)
+			ret = derr;
+		off += NLMSG_ALIGN(m->nlmsg_len);
 	}
-	*reply = r.buf;
-	*reply_len = r.len;
-	return true;
+	free(r.buf);
+	return ret;
 }
 
 /* ---- packets through tc ---- */

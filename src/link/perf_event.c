@@ -2,6 +2,7 @@
  * perf_event.h).  Locking: kinds are written only by constructors; each event's lock
  * guards its program state (perf_event.h). */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -10,6 +11,7 @@
 #include "../lib/uaccess.h"
 
 #define MAX_KINDS 8
+#define PERF_QUERY_MAX_PROGS 64 /* the kernel's BPF_TRACE_MAX_PROGS */
 
 static const struct perf_event_kind *kinds[MAX_KINDS];
 static u32 nr_kinds;
@@ -40,6 +42,8 @@ static void perf_event_free(struct obj *o)
 	struct perf_event *ev = container_of(o, struct perf_event, obj);
 
 	perf_event_clear_prog(ev);
+	if (ev->ring)
+		perf_ring_free(ev->ring);
 	pthread_mutex_destroy(&ev->lock);
 	free(ev->hook_name);
 	free(ev);
@@ -65,6 +69,11 @@ int perf_event_set_prog(struct perf_event *ev, struct bpf_prog *prog, u64 cookie
 {
 	int err = ev->kind->check_prog ? ev->kind->check_prog(ev, prog) : -EINVAL;
 
+	/* The events of one tracepoint share its program array, which holds a program once
+	 * (the kernel's bpf_prog_array_copy: EEXIST); a kprobe or uprobe event has its own. */
+	if (!err && ev->attr.type == PERF_TYPE_TRACEPOINT &&
+	    attach_count(ev->hook, ev->hook_name, prog))
+		err = -EEXIST;
 	if (err)
 		return err;
 	pthread_mutex_lock(&ev->lock);
@@ -106,7 +115,8 @@ static int copy_attr(const struct perf_event_attr *uattr, struct perf_event_attr
 	u32 size;
 
 	memset(attr, 0, sizeof(*attr));
-	if (copy_from_user(&size, &uattr->size, sizeof(size)))
+	if (copy_from_user(&size, (const u8 *)uattr + offsetof(struct perf_event_attr, size),
+			   sizeof(size)))
 		return -EFAULT;
 	if (!size)
 		size = PERF_ATTR_SIZE_VER0;
@@ -132,7 +142,7 @@ bool perf_event_open_ours(const struct perf_event_attr *uattr, int pid, int cpu,
 		return false;
 	if (flags & ~(unsigned long)(PERF_FLAG_FD_NO_GROUP | PERF_FLAG_FD_OUTPUT |
 				     PERF_FLAG_PID_CGROUP | PERF_FLAG_FD_CLOEXEC) ||
-	    (pid == -1 && cpu == -1)) {
+	    (pid == -1 && cpu == -1) || cpu < -1 || cpu >= num_possible_cpus()) {
 		*ret = -EINVAL;
 		return true;
 	}
@@ -164,7 +174,30 @@ static void set_enabled(struct perf_event *ev, bool on)
 	pthread_mutex_lock(&ev->lock);
 	ev->enabled = on;
 	perf_event_sync(ev);
+	if (ev->ring)
+		perf_ring_set_enabled(ev->ring, on);
 	pthread_mutex_unlock(&ev->lock);
+}
+
+int perf_event_mmap_check(struct perf_event *ev, size_t len, int prot, int flags, u64 off,
+			  int *memfd)
+{
+	if (!ev->ring)
+		return -ENODEV;
+	int err = perf_ring_mmap_check(ev->ring, len, prot, flags, off);
+	*memfd = perf_ring_pages_fd(ev->ring);
+	return err;
+}
+
+void perf_event_unmapped(struct perf_event *ev)
+{
+	if (ev->ring)
+		perf_ring_unmapped(ev->ring);
+}
+
+int perf_event_poll_fd(struct perf_event *ev, int epfd, u64 data)
+{
+	return ev->ring ? perf_ring_poll_fd(ev->ring, epfd, data) : -1;
 }
 
 /* PERF_EVENT_IOC_SET_BPF: the program behind descriptor arg. */
@@ -179,6 +212,75 @@ static int ioctl_set_bpf(struct perf_event *ev, unsigned long arg)
 	return err;
 }
 
+/* A sampling event counts a period or a frequency (the kernel's is_sampling_event). */
+static bool sampling(const struct perf_event *ev)
+{
+	return ev->attr.sample_period != 0;
+}
+
+/* PERF_EVENT_IOC_PERIOD: the kernel's perf_event_period checks, on a u64 at arg. */
+static int ioctl_period(struct perf_event *ev, unsigned long arg)
+{
+	u64 value;
+
+	if (copy_from_user(&value, (const void *)arg, sizeof(value)))
+		return -EFAULT;
+	if (!sampling(ev) || !value || (!ev->attr.freq && (s64)value < 0))
+		return -EINVAL;
+	pthread_mutex_lock(&ev->lock);
+	ev->attr.sample_period = value;
+	pthread_mutex_unlock(&ev->lock);
+	return 0;
+}
+
+/* PERF_EVENT_IOC_QUERY_BPF: the programs of every event on the same tracepoint, as the
+ * kernel's perf_event_query_prog_array lists its trace event's program array. */
+static int ioctl_query_bpf(struct perf_event *ev, unsigned long arg)
+{
+	struct perf_event_query_bpf *uq = (void *)arg, q;
+	u32 ids[PERF_QUERY_MAX_PROGS];
+
+	if (ev->attr.type != PERF_TYPE_TRACEPOINT)
+		return -EINVAL;
+	if (copy_from_user(&q, uq, sizeof(q)))
+		return -EFAULT;
+	if (q.ids_len > PERF_QUERY_MAX_PROGS)
+		return -E2BIG;
+	u32 cnt = attach_prog_ids(ev->hook, ev->hook_name, BPF_PERF_EVENT, ids, q.ids_len);
+	int err = q.ids_len && cnt > q.ids_len ? -ENOSPC : 0;
+	if (copy_to_user(&uq->prog_cnt, &cnt, sizeof(cnt)) ||
+	    copy_to_user(uq->ids, ids, MIN(cnt, q.ids_len) * sizeof(u32)))
+		err = -EFAULT;
+	return err;
+}
+
+/* PERF_EVENT_IOC_SET_OUTPUT: none of these events has a ring buffer; -1 (all 64 bits: no
+ * output) and another event of ours are accepted, any other file is refused. */
+static int ioctl_set_output(unsigned long arg)
+{
+	if (arg == ~0UL)
+		return 0;
+	if (arg > INT_MAX) /* the kernel reads a descriptor number of 32 bits */
+		return -EBADF;
+	struct perf_event *out = perf_event_from_fd((int)arg);
+	if (IS_ERR(out))
+		return (int)PTR_ERR(out);
+	perf_event_put(out);
+	return 0;
+}
+
+/* PERF_EVENT_IOC_SET_FILTER: the string read as the kernel's strndup_user reads it (a
+ * page at most: EINVAL past it), and not applied: these events filter nothing. */
+static int ioctl_set_filter(unsigned long arg)
+{
+	char filter[4096];
+	long n = strncpy_from_user(filter, (const char *)arg, sizeof(filter));
+
+	return n < 0 ? -EFAULT : (size_t)n == sizeof(filter) ? -EINVAL : 0;
+}
+
+/* The kernel's answers (_perf_ioctl) for an event that only runs BPF programs: it counts
+ * nothing and has no ring buffer. */
 static int perf_event_ioctl(struct perf_event *ev, unsigned long req, unsigned long arg)
 {
 	u64 id;
@@ -192,9 +294,26 @@ static int perf_event_ioctl(struct perf_event *ev, unsigned long req, unsigned l
 		return ioctl_set_bpf(ev, arg);
 	case PERF_EVENT_IOC_RESET:
 		return 0;
+	case PERF_EVENT_IOC_REFRESH: /* only a sampling event may be refreshed */
+		if (!sampling(ev) || ev->attr.inherit)
+			return -EINVAL;
+		set_enabled(ev, true);
+		return 0;
+	case PERF_EVENT_IOC_PERIOD:
+		return ioctl_period(ev, arg);
 	case PERF_EVENT_IOC_ID:
 		id = ev->obj.id;
 		return copy_to_user((void *)arg, &id, sizeof(id));
+	case PERF_EVENT_IOC_SET_OUTPUT:
+		return ioctl_set_output(arg);
+	case PERF_EVENT_IOC_SET_FILTER:
+		return ioctl_set_filter(arg);
+	case PERF_EVENT_IOC_PAUSE_OUTPUT: /* no ring buffer to pause */
+		return -EINVAL;
+	case PERF_EVENT_IOC_QUERY_BPF:
+		return ioctl_query_bpf(ev, arg);
+	case PERF_EVENT_IOC_MODIFY_ATTRIBUTES: /* only breakpoints may be modified */
+		return copy_attr((const void *)arg, &(struct perf_event_attr){ 0 }) ?: -EOPNOTSUPP;
 	default:
 		return -ENOTTY;
 	}
@@ -202,7 +321,8 @@ static int perf_event_ioctl(struct perf_event *ev, unsigned long req, unsigned l
 
 bool perf_event_ioctl_ours(int fd, unsigned long req, unsigned long arg, long *ret)
 {
-	if (!obj_fd_is_object(fd))
+	/* in process: a descriptor of no object is the kernel's, without a lock */
+	if (!obj_fd_remote_active() && !obj_fd_is_object(fd))
 		return false;
 	struct obj *o = obj_from_fd(fd, OBJ_PERF_EVENT, NULL);
 	if (IS_ERR(o))

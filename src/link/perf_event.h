@@ -6,8 +6,10 @@
  * Each kind of event is a small ops table (struct perf_event_kind).  The kinds are
  * registered from constructors (perf_event_kind_register) and never change afterwards;
  * perf_event_open asks each kind in turn whether it serves an attr.  The probe kinds
- * live in perf_probe.c.  No kind has a ring buffer: mmap(2) of an event's descriptor is
- * ENODEV (bridge/mmap.c), other ioctls than the ones perf_event.c serves ENOTTY.
+ * live in perf_probe.c, the BPF_OUTPUT kind (bpf_perf_event_output's events) in
+ * perf_output.c.  Only BPF_OUTPUT events have a ring (maps/perf_ring.h): mmap(2) of
+ * another event's descriptor is ENODEV (bridge/mmap.c).  Other ioctls than the ones
+ * perf_event.c serves are ENOTTY.
  *
  * An event is an object (obj/object.h, OBJ_PERF_EVENT) with a descriptor, so close(2)
  * and dup(2) keep working through the bridge.  Its program (PERF_EVENT_IOC_SET_BPF or a
@@ -24,6 +26,7 @@
 
 #include "../obj/prog.h"
 #include "../prog/attach.h"
+#include "../maps/perf_ring.h"
 
 struct perf_event;
 
@@ -55,6 +58,8 @@ struct perf_event {
 	struct bpf_prog *prog; /* referenced */
 	u64 cookie;
 	struct attachment *att; /* while prog is set and the event enabled */
+
+	struct perf_ring *ring; /* BPF_OUTPUT events: where bpf_perf_event_output writes */
 };
 
 /* Registers a kind (from a constructor, before main()).  At most 8. */
@@ -72,6 +77,18 @@ bool perf_probe_sysfs_file(const char *path, char *buf, size_t len);
 /* The event behind fd, referenced, or ERR_PTR(-EBADF) when fd is none of ours. */
 struct perf_event *perf_event_from_fd(int fd);
 void perf_event_put(struct perf_event *ev);
+
+/* mmap(2) of a BPF_OUTPUT event's descriptor: the kernel's checks and, at the first
+ * mapping, the ring's pages (perf_ring_mmap_check): 0, after which mapping *memfd at
+ * [0, len) gives the ring (the file every descriptor of the event opens, unless an
+ * earlier ring of another size was unmapped); or -errno (-ENODEV for events without a ring).  Every success must be paired with
+ * perf_event_unmapped() when that mapping goes, if the caller sees it go. */
+int perf_event_mmap_check(struct perf_event *ev, size_t len, int prot, int flags, u64 off,
+			  int *memfd);
+void perf_event_unmapped(struct perf_event *ev);
+/* The eventfd standing for a BPF_OUTPUT event in epoll_ctl(epfd, ..., data)
+ * (maps/perf_ring.h), or -1. */
+int perf_event_poll_fd(struct perf_event *ev, int epfd, u64 data);
 
 /* Sets the event's program (SET_BPF, perf links): takes a reference.  -EEXIST when it
  * has one, or the kind's refusal. */

@@ -1,7 +1,8 @@
 /* bpfrun_fire(): the trigger API (bpfrun.h).  It names a hook as libbpf's section names
  * do, resolves it to an attach point (prog/attach.h) and fires it.  Tracepoints attach
  * by the id tracefs gives them (that is what perf_event_open carries), so the name is
- * looked up there.  No state, no locking. */
+ * looked up there.  "sk_skb/MAP/KEY" names a socket map's socket instead: its verdict
+ * program runs on the data (maps/sockmap.h).  No state, no locking. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,15 @@
 
 #include "bpfrun.h"
 #include "../lib/ksyms.h"
+#include "../lib/uaccess.h"
+#include "commands.h"
 #include "netdev.h"
+#include "../lib/sys.h"
+#include "../maps/sockmap.h"
 #include "../prog/attach.h"
 
 #define MAX_CTX_SIZE 4096u
+#define SK_SKB_PREFIX "sk_skb/"
 
 enum fire_how { FIRE_PROBE, FIRE_RETPROBE, FIRE_TRAMP, FIRE_LSM, FIRE_PACKET, FIRE_TC };
 
@@ -117,6 +123,61 @@ static int tc_name(const char *spec, char *out, size_t len)
 	return err;
 }
 
+/* The socket map a hook names, by id or by name (the first with that name), with a
+ * reference; NULL when there is none. */
+static struct bpf_map *sock_map_named(const char *spec, size_t len)
+{
+	char name[BPF_OBJ_NAME_LEN] = "";
+	char *end;
+	unsigned long id = strtoul(spec, &end, 10);
+
+	if (end != spec + len || !len) {
+		id = 0;
+		if (len >= sizeof(name))
+			return NULL;
+		memcpy(name, spec, len);
+	}
+	for (u32 next = obj_next_id(OBJ_MAP, 0); next; next = obj_next_id(OBJ_MAP, next)) {
+		if (id && next != id)
+			continue;
+		struct obj *o = obj_by_id(OBJ_MAP, next);
+		struct bpf_map *map = o ? map_of(o) : NULL;
+		if (map && is_sock_map(map) && (id || !strcmp(map->name, name)))
+			return map;
+		if (o)
+			obj_put(o);
+	}
+	return NULL;
+}
+
+/* "MAP/KEY": data arriving at the socket at KEY (a u32) of socket map MAP runs through
+ * the map's verdict program; its verdict in *ret. */
+static int fire_sk_skb(const char *spec, void *data, size_t size, u64 *ret)
+{
+	const char *slash = strrchr(spec, '/');
+	char *end;
+
+	if (!slash)
+		return -EINVAL;
+	unsigned long key = strtoul(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || key > UINT32_MAX)
+		return -EINVAL;
+	struct bpf_map *map = sock_map_named(spec, (size_t)(slash - spec));
+	if (!map)
+		return -ENOENT;
+	u32 k = (u32)key, verdict = 0;
+	struct bpf_prog *prog = map->key_size == sizeof(k) ? sock_map_verdict(map) : NULL;
+	int sock = prog ? sock_map_dup_fd(map, &k) : -ENOENT;
+	int err = sock < 0 ? sock : sk_skb_run(prog, sock, data, (u32)size, &verdict);
+	if (sock >= 0)
+		sys_close(sock);
+	if (prog)
+		prog_put(prog);
+	map_put(map);
+	*ret = verdict;
+	return err;
+}
+
 static int hook_name(enum fire_how how, enum hook_kind kind, const char *spec, char *out,
 		     size_t len)
 {
@@ -143,6 +204,12 @@ static int fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 
 	if (!hook || ctx_size > MAX_CTX_SIZE || (ctx_size && !ctx))
 		return -EINVAL;
+	if (!strncmp(hook, SK_SKB_PREFIX, strlen(SK_SKB_PREFIX))) { /* not an attach point */
+		int err = fire_sk_skb(hook + strlen(SK_SKB_PREFIX), ctx, ctx_size, &r);
+		if (ret)
+			*ret = r;
+		return err;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
 		size_t n = strlen(prefixes[i].prefix);
 		if (strncmp(hook, prefixes[i].prefix, n))
@@ -186,4 +253,36 @@ int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 		return -1;
 	}
 	return 0;
+}
+
+/* BPFRUN_BPF_FIRE (bpfrun.h): the attr, the hook and the context are the caller's memory
+ * (another process's when the runtime serves the call), copied in first. */
+int link_fire_command(const void *uattr, u32 size)
+{
+	struct bpfrun_fire_attr a = { 0 };
+	char hook[4300];
+	u8 ctx[MAX_CTX_SIZE];
+	u64 r = 0;
+
+	int err = check_uarg_tail_zero(uattr, sizeof(a), size);
+	if (err)
+		return err;
+	if (copy_from_user(&a, uattr, MIN((size_t)size, sizeof(a))))
+		return -EFAULT;
+	long n = strncpy_from_user(hook, u64_to_ptr(a.hook), sizeof(hook));
+	if (n < 0)
+		return -EFAULT;
+	if ((size_t)n == sizeof(hook) || a.ctx_size > MAX_CTX_SIZE)
+		return -EINVAL;
+	if (copy_from_user(ctx, u64_to_ptr(a.ctx), a.ctx_size) ||
+	    (a.ret && copy_from_user(&r, u64_to_ptr(a.ret), sizeof(r))))
+		return -EFAULT;
+	/* the programs run on our copies: a packet's test run reads them as "user" memory */
+	pid_t caller = uaccess_remote_pid();
+	uaccess_set_remote(0);
+	err = fire(hook, ctx, a.ctx_size, &r);
+	uaccess_set_remote(caller);
+	if (a.ret && copy_to_user(u64_to_ptr(a.ret), &r, sizeof(r)))
+		return -EFAULT;
+	return err;
 }

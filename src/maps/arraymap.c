@@ -89,7 +89,8 @@ static int array_alloc_check(const union bpf_attr *attr)
 	if (attr->map_type != BPF_MAP_TYPE_ARRAY &&
 	    (attr->map_flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP)))
 		return -EINVAL;
-	if (attr->map_flags & BPF_F_PRESERVE_ELEMS)
+	if (attr->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+	    (attr->map_flags & BPF_F_PRESERVE_ELEMS))
 		return -EINVAL;
 	if (attr->value_size > INT32_MAX)
 		return -E2BIG;
@@ -98,7 +99,7 @@ static int array_alloc_check(const union bpf_attr *attr)
 	return 0;
 }
 
-static int prog_array_alloc_check(const union bpf_attr *attr)
+int array_fd_alloc_check(const union bpf_attr *attr)
 {
 	if (attr->value_size != sizeof(u32))
 		return -EINVAL;
@@ -537,7 +538,8 @@ const struct map_ops array_map_ops = {
 	.lookup_batch = map_generic_lookup_batch,
 	.update_batch = map_generic_update_batch,
 	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ) |
-		       FIELD_BIT(FIELD_TASK_WORK),
+		       FIELD_BIT(FIELD_TASK_WORK) | FIELD_BIT(FIELD_KPTR) |
+		       FIELD_BIT(FIELD_LIST_HEAD) | FIELD_BIT(FIELD_RB_ROOT),
 	.can_mmap = true,
 };
 
@@ -561,7 +563,7 @@ const struct map_ops percpu_array_map_ops = {
 };
 
 const struct map_ops prog_array_map_ops = {
-	.alloc_check = prog_array_alloc_check,
+	.alloc_check = array_fd_alloc_check,
 	.alloc = array_alloc,
 	.free = array_free,
 	.delete_user = prog_array_delete, /* programs reach it only by tail calls */

@@ -72,8 +72,9 @@ static u32 word_le(const u8 *p, u32 n)
 
 /* jhash2 over len / 4 words when len is a multiple of 4, else jhash over len bytes: both
  * read the same little-endian words; they differ in the initial value and the tail. */
-static u32 jhash_value(const u8 *k, u32 len, u32 initval)
+u32 map_jhash(const void *key, u32 len, u32 initval)
 {
+	const u8 *k = key;
 	u32 a, b, c;
 
 	a = b = c = 0xdeadbeef + len + initval; /* jhash2's (len / 4) << 2 is len too */
@@ -154,7 +155,7 @@ static struct bpf_map *bloom_alloc(const union bpf_attr *attr)
 
 static u32 bit_of(struct bloom *b, const void *value, u32 i)
 {
-	return jhash_value(value, b->map.value_size, b->seed + i) & b->mask;
+	return map_jhash(value, b->map.value_size, b->seed + i) & b->mask;
 }
 
 static long bloom_push(struct bpf_map *map, const void *value, u64 flags)

@@ -1001,13 +1001,15 @@ const struct map_ops htab_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
 	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_SPIN_LOCK) | FIELD_BIT(FIELD_WQ) |
-		       FIELD_BIT(FIELD_TASK_WORK),
+		       FIELD_BIT(FIELD_TASK_WORK) | FIELD_BIT(FIELD_KPTR) |
+		       FIELD_BIT(FIELD_LIST_HEAD) | FIELD_BIT(FIELD_RB_ROOT),
 };
 
 const struct map_ops htab_lru_map_ops = {
 	HTAB_COMMON_OPS,
 	.key_of_value = htab_key_of_value,
-	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_WQ) | FIELD_BIT(FIELD_TASK_WORK),
+	.field_kinds = FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_WQ) | FIELD_BIT(FIELD_TASK_WORK) |
+		       FIELD_BIT(FIELD_KPTR),
 };
 
 const struct map_ops htab_percpu_map_ops = {

@@ -18,8 +18,10 @@
 
 #include "map.h"
 #include "redirect.h"
+#include "sockmap.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/uaccess.h"
 #include "../btf/btf.h"
 
@@ -44,6 +46,14 @@ static const struct map_ops *const map_types[] = {
 	[BPF_MAP_TYPE_BLOOM_FILTER] = &bloom_map_ops,
 	[BPF_MAP_TYPE_LPM_TRIE] = &lpm_trie_map_ops,
 	[BPF_MAP_TYPE_CGROUP_ARRAY] = &cgroup_array_map_ops,
+	[BPF_MAP_TYPE_PERF_EVENT_ARRAY] = &perf_event_array_map_ops,
+	[BPF_MAP_TYPE_TASK_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_SK_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_INODE_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_CGRP_STORAGE] = &local_storage_map_ops,
+	[BPF_MAP_TYPE_STACK_TRACE] = &stack_trace_map_ops,
+	[BPF_MAP_TYPE_SOCKMAP] = &sockmap_ops,
+	[BPF_MAP_TYPE_SOCKHASH] = &sockhash_ops,
 };
 
 const struct map_ops *map_ops_for_type(u32 map_type)

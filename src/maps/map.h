@@ -5,7 +5,9 @@
  * the type's ops.  One file per type: arraymap.c (ARRAY, PERCPU_ARRAY, PROG_ARRAY),
  * hashtab.c (HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH), ringbuf.c (RINGBUF,
  * USER_RINGBUF), map_in_map.c (ARRAY_OF_MAPS, HASH_OF_MAPS), queue_stack.c (QUEUE,
- * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY).
+ * STACK), bloom.c (BLOOM_FILTER), lpm_trie.c (LPM_TRIE), cgroup_array.c (CGROUP_ARRAY),
+ * perf_event_array.c (PERF_EVENT_ARRAY), local_storage.c (TASK_STORAGE, SK_STORAGE,
+ * INODE_STORAGE, CGRP_STORAGE), stackmap.c (STACK_TRACE), sockmap.c (SOCKMAP, SOCKHASH).
  *
  * Memory: every value a program may touch lives in the map's value region (one
  * contiguous reservation: base + i * stride + value_off, value_len bytes), and that memory
@@ -219,6 +221,9 @@ int map_check_kernel_bytes(u64 bytes);
 void *map_reserve(size_t len);
 /* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
 u64 map_random_seed(void);
+/* The kernel's jhash2 over len / 4 u32 words (len a multiple of 4), else its jhash over
+ * len bytes (bloom.c). */
+u32 map_jhash(const void *key, u32 len, u32 initval);
 /* The least power of two >= n, at most 2^31 (callers refuse larger n first). */
 static inline u32 map_roundup_pow2(u32 n)
 {
@@ -329,6 +334,12 @@ extern const struct map_ops ringbuf_map_ops;     /* RINGBUF and USER_RINGBUF */
 extern const struct map_ops map_in_map_ops;      /* ARRAY_OF_MAPS and HASH_OF_MAPS */
 extern const struct map_ops queue_stack_map_ops; /* QUEUE and STACK */
 extern const struct map_ops bloom_map_ops, lpm_trie_map_ops, cgroup_array_map_ops;
+extern const struct map_ops perf_event_array_map_ops;
+/* Create checks of the arrays whose values are descriptors (PROG_ARRAY,
+ * PERF_EVENT_ARRAY): arraymap.c. */
+int array_fd_alloc_check(const union bpf_attr *attr);
+extern const struct map_ops local_storage_map_ops; /* TASK, SK, INODE and CGRP_STORAGE */
+extern const struct map_ops stack_trace_map_ops;   /* STACK_TRACE */
 
 /* The kernel's bpf_map_flags_access_ok: -EINVAL for BPF_F_RDONLY_PROG with
  * BPF_F_WRONLY_PROG, else 0. */

@@ -29,6 +29,7 @@
 #include "map.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
+#include "../lib/uaccess.h"
 
 #define MIM_CREATE_FLAG_MASK                                                                   \
 	(BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED | \
@@ -428,6 +429,118 @@ static int mim_get_next_key(struct bpf_map *map, const void *key, void *next_key
 	return mm->hash ? hash_next_key(mm, key, next_key) : map_index_next_key(map, key, next_key);
 }
 
+/* ---- batches ----
+ * Arrays take the generic lookup and update batches (the kernel's generic_map_*_batch);
+ * hashes also delete, and look up by whole buckets as the kernel's htab batches do.
+ * Values are map ids out and descriptors in, as in the single-element commands. */
+
+/* Copies the keys and inner map ids of bucket b (its n elements) to user space at
+ * position at, deleting them when del; the deleted maps go to puts[] (put unlocked). */
+static int bucket_take(struct mim *mm, u32 b, bool del, char *keys, u32 *ids, struct bpf_map **puts)
+{
+	u32 n = 0, ks = mm->map.key_size;
+
+	for (u32 *link = &mm->buckets[b]; *link; n++) {
+		u32 i = *link;
+		struct mim_elem *e = elem_at(mm, i);
+		memcpy(keys + (u64)n * ks, e->key, ks);
+		ids[n] = e->inner->obj.id;
+		if (!del) {
+			link = &e->next;
+			continue;
+		}
+		puts[n] = e->inner;
+		*link = e->next;
+		e->inner = NULL;
+		e->next = mm->free_head;
+		mm->free_head = i;
+		mm->count--;
+	}
+	return (int)n;
+}
+
+static u32 bucket_len(struct mim *mm, u32 b)
+{
+	u32 n = 0;
+
+	for (u32 i = mm->buckets[b]; i; i = elem_at(mm, i)->next)
+		n++;
+	return n;
+}
+
+/* The kernel's __htab_map_lookup_and_delete_batch: buckets from the in_batch index while
+ * whole ones fit in count (ENOSPC when the first does not); ENOENT past the last bucket.
+ * out_batch gets the next bucket's index, count the elements copied. */
+static int hash_batch(struct mim *mm, union bpf_attr *attr, bool del)
+{
+	u32 max = attr->batch.count, total = 0, b = 0, ks = mm->map.key_size;
+	u32 room = MIN(max, mm->map.max_entries); /* no bucket holds more */
+	int err = map_check_elem_flags(&mm->map, attr->batch.elem_flags);
+
+	if (err || attr->batch.flags)
+		return err ? err : -EINVAL;
+	if (!max)
+		return 0;
+	if (attr->batch.in_batch && copy_from_user(&b, u64_to_ptr(attr->batch.in_batch), sizeof(b)))
+		return -EFAULT;
+	if (b >= mm->nbuckets) { /* measured: count 0, as after the last bucket */
+		attr->batch.count = 0;
+		return -ENOENT;
+	}
+	char *keys = malloc((size_t)room * (ks + sizeof(u32) + sizeof(void *)));
+	if (!keys)
+		return -ENOMEM;
+	u32 *ids = (u32 *)(keys + (size_t)room * ks);
+	struct bpf_map **puts = (struct bpf_map **)(ids + room);
+	for (; b < mm->nbuckets; b++) {
+		spin_lock_word(&mm->lock);
+		u32 n = bucket_len(mm, b);
+		if (n > max - total) {
+			spin_unlock_word(&mm->lock);
+			err = total ? 0 : -ENOSPC;
+			break;
+		}
+		bucket_take(mm, b, del, keys, ids, puts);
+		spin_unlock_word(&mm->lock);
+		for (u32 i = 0; del && i < n; i++)
+			map_put(puts[i]);
+		if (copy_to_user(u64_to_ptr(attr->batch.keys + (u64)total * ks), keys,
+				 (size_t)n * ks) ||
+		    copy_to_user(u64_to_ptr(attr->batch.values + (u64)total * sizeof(u32)), ids,
+				 (size_t)n * sizeof(u32))) {
+			free(keys);
+			return -EFAULT;
+		}
+		total += n;
+	}
+	free(keys);
+	if (b == mm->nbuckets)
+		err = -ENOENT;
+	attr->batch.count = total;
+	if (copy_to_user(u64_to_ptr(attr->batch.out_batch), &b, sizeof(b)))
+		err = -EFAULT;
+	return err;
+}
+
+static int mim_lookup_batch(struct bpf_map *map, union bpf_attr *attr)
+{
+	struct mim *mm = mim_of(map);
+
+	return mm->hash ? hash_batch(mm, attr, false) : map_generic_lookup_batch(map, attr);
+}
+
+static int mim_lookup_and_delete_batch(struct bpf_map *map, union bpf_attr *attr)
+{
+	struct mim *mm = mim_of(map);
+
+	return mm->hash ? hash_batch(mm, attr, true) : -ENOTSUPP;
+}
+
+static int mim_delete_batch(struct bpf_map *map, union bpf_attr *attr)
+{
+	return mim_of(map)->hash ? map_generic_delete_batch(map, attr) : -ENOTSUPP;
+}
+
 const struct map_ops map_in_map_ops = {
 	.alloc_check = mim_alloc_check,
 	.alloc = mim_alloc,
@@ -437,4 +550,8 @@ const struct map_ops map_in_map_ops = {
 	.update_user = mim_update_user,
 	.delete_user = mim_delete_user,
 	.get_next_key = mim_get_next_key,
+	.lookup_batch = mim_lookup_batch,
+	.lookup_and_delete_batch = mim_lookup_and_delete_batch,
+	.update_batch = map_generic_update_batch,
+	.delete_batch = mim_delete_batch,
 };

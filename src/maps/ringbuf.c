@@ -17,18 +17,18 @@
  *
  * Locking: lock (a spinlock word, leaf) serialises RINGBUF producers, as the kernel's
  * rb->spinlock; busy (an atomic flag) makes a USER_RINGBUF's drainers exclusive, and a
- * second one gets -EBUSY.  poll_lock (a mutex) guards the list of rings handed to epoll;
- * it is taken by ringbuf_poll_fd, ringbuf_poll_rearm and the free of a polled ring only.
+ * second one gets -EBUSY.  Readiness for epoll is a poll source (lib/pollsrc.h), which
+ * locks itself.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "ringbuf.h"
+#include "../lib/pollsrc.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
 
@@ -38,19 +38,16 @@
 
 struct ringbuf {
 	struct bpf_map map;
-	char *area;    /* consumer page, producer page, data twice */
-	size_t len;    /* bytes mapped at area */
-	char *data;    /* area + 2 pages */
-	u64 mask;      /* max_entries - 1 */
-	u32 pg_shift;  /* log2 of the page size: records' pg_off, off the sysconf path */
-	u64 prod_pos;  /* RINGBUF: the true producer position, under lock */
-	u64 pend_pos;  /* RINGBUF: oldest record that may still be BUSY, under lock */
-	u32 lock;      /* RINGBUF producers */
-	u32 busy;      /* USER_RINGBUF drainer */
-	int eventfd;   /* readiness for epoll (ringbuf.h), or -1 */
-	u32 signalled; /* atomic: eventfd written since the last rearm cleared it */
-	bool polled;   /* in poll_list (under poll_lock) */
-	struct ringbuf *poll_next;
+	char *area;          /* consumer page, producer page, data twice */
+	size_t len;          /* bytes mapped at area */
+	char *data;          /* area + 2 pages */
+	u64 mask;            /* max_entries - 1 */
+	u32 pg_shift;        /* log2 of the page size: records' pg_off, off the sysconf path */
+	u64 prod_pos;        /* RINGBUF: the true producer position, under lock */
+	u64 pend_pos;        /* RINGBUF: oldest record that may still be BUSY, under lock */
+	u32 lock;            /* RINGBUF producers */
+	u32 busy;            /* USER_RINGBUF drainer */
+	struct pollsrc poll; /* readiness for epoll (ringbuf.h) */
 };
 
 static size_t page_size(void)
@@ -145,6 +142,7 @@ static char *reserve_va(void *addr, size_t len, int flags)
 }
 
 static void ringbuf_free(struct bpf_map *map);
+static bool ring_ready(struct pollsrc *src);
 
 static struct bpf_map *ringbuf_alloc(const union bpf_attr *attr)
 {
@@ -158,11 +156,12 @@ static struct bpf_map *ringbuf_alloc(const union bpf_attr *attr)
 	if (!rb)
 		return ERR_PTR(-ENOMEM);
 	rb->map.obj.memfd = memfd_create("bpf-ringbuf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	rb->eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	rb->mask = size - 1;
 	rb->pg_shift = (u32)__builtin_ctzl(page);
 	rb->len = file_len + size;
-	err = rb->map.obj.memfd < 0 || rb->eventfd < 0 ? -ENOMEM : 0;
+	err = pollsrc_init(&rb->poll, ring_ready);
+	if (rb->map.obj.memfd < 0)
+		err = -ENOMEM;
 	if (!err && (ftruncate(rb->map.obj.memfd, (off_t)file_len) ||
 		     sys_fcntl(rb->map.obj.memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)))
 		err = -ENOMEM;
@@ -179,30 +178,15 @@ static struct bpf_map *ringbuf_alloc(const union bpf_attr *attr)
 	return &rb->map; /* region stays empty: programs reach records only by reservation */
 }
 
-static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ringbuf *poll_list;
-static u32 nr_polled; /* atomic: rearm's fast path */
-
 static void ringbuf_free(struct bpf_map *map)
 {
 	struct ringbuf *rb = rb_of(map);
 
-	if (__atomic_load_n(&rb->polled, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_lock(&poll_lock);
-		for (struct ringbuf **p = &poll_list; *p; p = &(*p)->poll_next)
-			if (*p == rb) {
-				*p = rb->poll_next;
-				__atomic_fetch_sub(&nr_polled, 1, __ATOMIC_RELAXED);
-				break;
-			}
-		pthread_mutex_unlock(&poll_lock);
-	}
+	pollsrc_destroy(&rb->poll);
 	if (rb->area)
 		sys_munmap(rb->area, rb->len);
 	if (map->obj.memfd >= 0)
 		sys_close(map->obj.memfd);
-	if (rb->eventfd >= 0)
-		sys_close(rb->eventfd);
 	free(rb);
 }
 
@@ -299,19 +283,6 @@ void *ringbuf_reserve(struct bpf_map *map, u64 size)
 	return hdr + 2;
 }
 
-/* Signals the eventfd, once until ringbuf_poll_rearm clears it: like the kernel's
- * irq_work, a burst of wake-ups costs one (here: one system call). */
-static void wake(struct ringbuf *rb)
-{
-	u64 one = 1;
-
-	if (__atomic_exchange_n(&rb->signalled, 1, __ATOMIC_SEQ_CST))
-		return;
-	if (write(rb->eventfd, &one, sizeof(one)) < 0) {
-		/* the counter is full: the ring is signalled already */
-	}
-}
-
 void ringbuf_commit(struct bpf_map *map, void *sample, u64 flags, bool discard)
 {
 	struct ringbuf *rb = rb_of(map);
@@ -324,7 +295,7 @@ void ringbuf_commit(struct bpf_map *map, void *sample, u64 flags, bool discard)
 	u64 rec_pos = (u64)((char *)hdr - rb->data);
 	u64 cons = load_acquire(consumer_pos(rb)) & rb->mask;
 	if ((flags & BPF_RB_FORCE_WAKEUP) || (cons == rec_pos && !(flags & BPF_RB_NO_WAKEUP)))
-		wake(rb);
+		pollsrc_wake(&rb->poll);
 }
 
 u64 ringbuf_query(struct bpf_map *map, u64 flags)
@@ -398,54 +369,25 @@ void user_ringbuf_end(struct bpf_map *map, bool do_wake)
 
 	__atomic_store_n(&rb->busy, 0, __ATOMIC_RELEASE);
 	if (do_wake)
-		wake(rb);
+		pollsrc_wake(&rb->poll);
 }
 
 /* ---- readiness ---- */
 
 /* The kernel's ringbuf_map_poll_kern / _user answers. */
-static bool ring_ready(struct ringbuf *rb)
+static bool ring_ready(struct pollsrc *src)
 {
+	struct ringbuf *rb = container_of(src, struct ringbuf, poll);
 	u64 avail = avail_data(rb);
 
 	return map_is_ringbuf(&rb->map) ? avail > 0 : avail < total_size(rb);
 }
 
-int ringbuf_poll_fd(struct bpf_map *map)
+int ringbuf_poll_fd(struct bpf_map *map, int epfd, u64 data)
 {
 	if (!map_is_ringbuf(map) && !map_is_user_ringbuf(map))
 		return -1;
-	struct ringbuf *rb = rb_of(map);
-	pthread_mutex_lock(&poll_lock);
-	if (!rb->polled) {
-		rb->poll_next = poll_list;
-		poll_list = rb;
-		__atomic_store_n(&rb->polled, true, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&nr_polled, 1, __ATOMIC_RELAXED);
-	}
-	if (ring_ready(rb))
-		wake(rb);
-	pthread_mutex_unlock(&poll_lock);
-	return rb->eventfd;
-}
-
-void ringbuf_poll_rearm(void)
-{
-	u64 count;
-
-	if (!__atomic_load_n(&nr_polled, __ATOMIC_RELAXED))
-		return;
-	pthread_mutex_lock(&poll_lock);
-	for (struct ringbuf *rb = poll_list; rb; rb = rb->poll_next) {
-		/* clear the eventfd, then the flag, then look: a wake-up before the flag is
-		 * cleared is caught by the look, one after it writes the eventfd again */
-		if (read(rb->eventfd, &count, sizeof(count)) == sizeof(count)) {
-			__atomic_store_n(&rb->signalled, 0, __ATOMIC_SEQ_CST);
-			if (ring_ready(rb))
-				wake(rb);
-		}
-	}
-	pthread_mutex_unlock(&poll_lock);
+	return pollsrc_fd(&rb_of(map)->poll, epfd, data);
 }
 
 /* RINGBUF and USER_RINGBUF: the differences are the helpers' and ring_ready's. */

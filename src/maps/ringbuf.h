@@ -49,16 +49,12 @@ void user_ringbuf_release(struct bpf_map *map, u32 size);
 void user_ringbuf_end(struct bpf_map *map, bool wake);
 
 /* ---- readiness (epoll), for the bridge ----
- * A ring buffer's descriptor is a memfd, which epoll refuses; each ring has an eventfd
- * instead that stands for it.  The kernel's poll answer is level-triggered and its
- * wake-ups come from the producer (RINGBUF) or the drainer (USER_RINGBUF); the eventfd is
- * written at those wake-ups, and ringbuf_poll_rearm() clears it again while the ring is
- * not ready (no data to read; no room to write), so that an epoll_wait reports the ring
- * exactly when the kernel's would. */
-/* The eventfd standing for map in epoll_ctl (signalled now if the ring is ready, as the
- * kernel polls at EPOLL_CTL_ADD), or -1 for maps that are not rings. */
-int ringbuf_poll_fd(struct bpf_map *map);
-/* Called before every epoll_wait: clears the eventfds of the rings that are not ready. */
-void ringbuf_poll_rearm(void);
+ * A ring buffer's descriptor is a memfd, which epoll refuses; each ring is a poll source
+ * (lib/pollsrc.h) whose wake-ups come from the producer (RINGBUF) or the drainer
+ * (USER_RINGBUF), ready while there is data to read (RINGBUF) or room to write
+ * (USER_RINGBUF). */
+/* The eventfd standing for map in epoll_ctl(epfd, ..., data) (signalled now if the ring is
+ * ready, as the kernel polls at EPOLL_CTL_ADD), or -1 for maps that are not rings. */
+int ringbuf_poll_fd(struct bpf_map *map, int epfd, u64 data);
 
 #endif

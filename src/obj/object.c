@@ -342,6 +342,11 @@ void obj_fd_set_remote(const struct obj_fd_remote *r)
 	fd_remote = r;
 }
 
+bool obj_fd_remote_active(void)
+{
+	return fd_remote != NULL;
+}
+
 int obj_fd_open_file(struct obj *o, u32 fd_flags)
 {
 	return fd_open_real(o, fd_flags);

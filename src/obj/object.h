@@ -77,6 +77,8 @@ struct obj_fd_remote {
 	struct obj *(*lookup)(int fd, u32 *fd_flags);
 };
 void obj_fd_set_remote(const struct obj_fd_remote *r); /* this thread; NULL: local */
+/* True while this thread works on another process's descriptors. */
+bool obj_fd_remote_active(void);
 /* A real descriptor of this process for o, opened as obj_fd_new's are, with no reference
  * and no table entry (for obj_fd_remote.install).  -1 and errno on failure. */
 int obj_fd_open_file(struct obj *o, u32 fd_flags);

@@ -37,6 +37,7 @@ struct kfunc_bind {
 	s16 off;
 	const char *name; /* in the kernel's BTF, which lives as long as the process */
 	const struct helper_desc *desc;
+	bool under_lock; /* may run while the run holds a bpf_spin_lock (the graph kfuncs) */
 	/* what the calls run (vm.h's helper_fn): desc's function, or a fault rule's wrapper */
 	u64 (*fn)(struct exec_ctx *x, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 };

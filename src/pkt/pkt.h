@@ -9,7 +9,8 @@
 #include "../lib/common.h"
 #include "../vm/vm.h"
 
-/* A packet lives in one page, as the kernel's test runs give it. */
+/* A packet starts in one page, as the kernel's test runs give it; an skb's head may be
+ * reallocated to hold up to BPF_SKB_MAX_LEN bytes (helpers/skb.c). */
 #define TEST_PAGE_SIZE 4096u
 
 enum pkt_kind { PKT_SKB = 1, PKT_XDP };
@@ -18,6 +19,7 @@ enum pkt_kind { PKT_SKB = 1, PKT_XDP };
 struct pkt_buf {
 	enum pkt_kind kind;
 	u8 *head;     /* start of the allocation */
+	u32 size;     /* its bytes: a page, or an skb's head once grown past it */
 	u8 *hard_end; /* end of the room the packet may grow into */
 	u8 *meta;     /* XDP data_meta (== data when none) */
 	u8 *data;
@@ -47,6 +49,7 @@ struct skb_state {
 	bool sw_hash;          /* md.hash was set by bpf_set_hash (not computed) */
 	bool csum_unnecessary; /* CHECKSUM_UNNECESSARY (bpf_csum_level), with csum_level */
 	u8 csum_level;
+	bool encapsulation; /* skb->encapsulation: set by an encapsulating adjust_room */
 	struct skb_tunnel tunnel;
 };
 

@@ -182,6 +182,22 @@ u32 attach_count(enum hook_kind kind, const char *name, const struct bpf_prog *p
 	return n;
 }
 
+u32 attach_prog_ids(enum hook_kind kind, const char *name, u32 role, u32 *ids, u32 cap)
+{
+	u32 n = 0;
+
+	pthread_mutex_lock(&attach_lock);
+	for (struct attachment *a = attachments; a; a = a->next) {
+		if (!hook_matches(a, kind, name) || a->role != role)
+			continue;
+		if (n < cap)
+			ids[n] = a->prog->obj.id;
+		n++;
+	}
+	pthread_mutex_unlock(&attach_lock);
+	return n;
+}
+
 /* Runs one program on ctx as a fresh run of this thread: 0 or -EFAULT (reported), or
  * -EBUSY when the thread is inside a run already. */
 static int run_one(const struct fire_entry *e, void *ctx, u32 ctx_size, struct trace_info *ti,

@@ -74,9 +74,17 @@ struct bpf_prog *attach_first_prog(enum hook_kind kind, const char *name);
 /* Runs prog's test run on a packet (data, size bytes; XDP, tc): 0 and *retval, or
  * -errno. */
 int attach_run_packet(struct bpf_prog *prog, const void *data, u32 size, u32 *retval);
+/* An SK_SKB verdict program on size bytes of data arriving at socket sock (a descriptor;
+ * its addresses fill the context), as a fresh run of this thread (prog_skb.c): 0 with the
+ * verdict in *retval, or -errno. */
+int sk_skb_run(struct bpf_prog *prog, int sock, const void *data, u32 size, u32 *retval);
 
 /* How many programs are attached at (kind, name); only those that are prog when prog is
  * not NULL. */
 u32 attach_count(enum hook_kind kind, const char *name, const struct bpf_prog *prog);
+
+/* The ids of the programs attached at (kind, name) with role, in attach order: up to
+ * cap of them into ids; returns how many there are. */
+u32 attach_prog_ids(enum hook_kind kind, const char *name, u32 role, u32 *ids, u32 cap);
 
 #endif

@@ -113,6 +113,7 @@ int prog_kfunc_add(struct load_env *env, u32 i)
 		.off = insn->off,
 		.name = name,
 		.desc = k ? &k->h : NULL,
+		.under_lock = k && (k->flags & KF_SPIN_OK),
 		.fn = k ? fault_kfunc_fn(name, k->h.fn) : NULL
 	};
 	return 0;

@@ -16,6 +16,7 @@ int pkt_alloc(struct pkt_buf *pkt, enum pkt_kind kind, const union bpf_attr *att
 	pkt->head = calloc(1, TEST_PAGE_SIZE);
 	if (!pkt->head)
 		return -ENOMEM;
+	pkt->size = TEST_PAGE_SIZE;
 	pkt->hard_end = pkt->head + TEST_PAGE_SIZE - tailroom;
 	return 0;
 }

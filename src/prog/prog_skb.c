@@ -1,10 +1,12 @@
-/* Programs on socket buffers: SOCKET_FILTER, SCHED_CLS, SCHED_ACT and CGROUP_SKB.
+/* Programs on socket buffers: SOCKET_FILTER, SCHED_CLS, SCHED_ACT, CGROUP_SKB and SK_SKB.
  *
  * The context is struct __sk_buff.  A test run builds the packet as the kernel's
  * bpf_prog_test_run_skb does: the frame arrives on the loopback device (ifindex 1), the
  * Ethernet header gives protocol and pkt_type and is pulled, so data starts at the network
  * header, except for tc programs, which see it from the L2 header.  Afterwards the header
- * is pushed back (zeroed for the L3 types) and the whole frame is data_out.  Which fields a
+ * is pushed back (zeroed for the L3 types) and the whole frame is data_out.  SK_SKB has no
+ * test run; sk_skb_run gives it a socket's data, headers pulled, and its addresses.  Which
+ * fields a
  * type may read or write follows the kernel's *_is_valid_access; an access it refuses
  * ends the run with a fault.  No locking: a run's state belongs to its thread.
  */
@@ -28,7 +30,7 @@
 #define GSO_LEGACY_MAX_SIZE 65536u
 #define NO_QUEUE_MAPPING 0xffffu
 
-enum skb_flavor { SKB_FILTER, SKB_TC, SKB_CGROUP };
+enum skb_flavor { SKB_FILTER, SKB_TC, SKB_CGROUP, SKB_SK_SKB };
 
 #define SKB_OFF(f) offsetof(struct __sk_buff, f)
 #define SKB_END(f) (offsetof(struct __sk_buff, f) + sizeof(((struct __sk_buff *)0)->f))
@@ -87,6 +89,15 @@ static bool cgroup_access_ok(u32 off, bool write)
 	       IN_RANGE(off, cb[0], cb[4]) || IN_FIELD(off, tstamp);
 }
 
+/* sk_skb_is_valid_access: the socket's fields, tc_index and priority written, no mark. */
+static bool sk_skb_access_ok(u32 off, bool write)
+{
+	if (IN_FIELD(off, tc_classid) || IN_FIELD(off, data_meta) || IN_FIELD(off, tstamp) ||
+	    IN_FIELD(off, wire_len) || IN_FIELD(off, hwtstamp) || IN_FIELD(off, mark))
+		return false;
+	return !write || IN_FIELD(off, tc_index) || IN_FIELD(off, priority);
+}
+
 static enum skb_flavor skb_flavor(const struct bpf_prog *prog)
 {
 	switch (prog->type) {
@@ -94,6 +105,8 @@ static enum skb_flavor skb_flavor(const struct bpf_prog *prog)
 		return SKB_FILTER;
 	case BPF_PROG_TYPE_CGROUP_SKB:
 		return SKB_CGROUP;
+	case BPF_PROG_TYPE_SK_SKB:
+		return SKB_SK_SKB;
 	default:
 		return SKB_TC; /* SCHED_CLS, SCHED_ACT */
 	}
@@ -104,6 +117,7 @@ static bool skb_access_ok(const struct bpf_prog *prog, u32 off, u32 size, bool w
 	enum skb_flavor f = skb_flavor(prog);
 	bool ok = f == SKB_FILTER ? filter_access_ok(off, write) :
 		  f == SKB_TC     ? tc_access_ok(off, write) :
+		  f == SKB_SK_SKB ? sk_skb_access_ok(off, write) :
 				    cgroup_access_ok(off, write);
 	return ok && skb_common_access_ok(off, size, write);
 }
@@ -334,6 +348,72 @@ out:
 	return err;
 }
 
+/* ---- sk_skb: data arriving at a socket of a socket map ---- */
+
+/* The socket's addresses as the kernel's __sk_buff shows them: local_port in host
+ * order, remote_port in network order (low 16 bits). */
+static void skb_sock_fields(struct skb_state *st, int sock)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0, sizeof(a));
+	if (!getsockname(sock, (struct sockaddr *)&a, &len)) {
+		st->md.family = a.ss_family;
+		if (a.ss_family == AF_INET) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)&a;
+			st->md.local_ip4 = in->sin_addr.s_addr;
+			st->md.local_port = ntohs(in->sin_port);
+		} else if (a.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a;
+			memcpy(st->md.local_ip6, &in6->sin6_addr, 16);
+			st->md.local_port = ntohs(in6->sin6_port);
+		}
+	}
+	len = sizeof(a);
+	memset(&a, 0, sizeof(a));
+	if (!getpeername(sock, (struct sockaddr *)&a, &len)) {
+		if (a.ss_family == AF_INET) {
+			const struct sockaddr_in *in = (const struct sockaddr_in *)&a;
+			st->md.remote_ip4 = in->sin_addr.s_addr;
+			st->md.remote_port = in->sin_port;
+		} else if (a.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a;
+			memcpy(st->md.remote_ip6, &in6->sin6_addr, 16);
+			st->md.remote_port = in6->sin6_port;
+		}
+	}
+}
+
+int sk_skb_run(struct bpf_prog *prog, int sock, const void *data, u32 len, u32 *retval)
+{
+	union bpf_attr attr = { 0 };
+	struct skb_state st = { 0 };
+	u32 duration = 0;
+
+	if (len > TEST_PAGE_SIZE - SKB_HEADROOM - SKB_TAILROOM)
+		return -EINVAL;
+	static const u8 none[1];
+
+	attr.test.data_in = (u64)(uintptr_t)(data ? data : none); /* no data: an empty skb */
+	attr.test.data_size_in = len;
+	attr.test.repeat = 1;
+	int err = pkt_alloc(&st.pkt, PKT_SKB, &attr, SKB_TAILROOM);
+	u8 *payload = st.pkt.head + SKB_HEADROOM;
+	if (!err && copy_from_user(payload, data, len))
+		err = -EFAULT;
+	if (!err) {
+		/* the stream's data, no headers: every header pointer is data */
+		st.pkt.mac = st.pkt.net = st.pkt.data = st.pkt.meta = payload;
+		st.pkt.data_end = payload + len;
+		st.md.len = len;
+		skb_sock_fields(&st, sock);
+		err = pkt_test_run(prog, &attr, &st.md, sizeof(st.md), &st.pkt, retval, &duration);
+	}
+	free(st.pkt.head);
+	return err;
+}
+
 static int cgroup_skb_check_attach(u32 *type)
 {
 	return *type == BPF_CGROUP_INET_INGRESS || *type == BPF_CGROUP_INET_EGRESS ? 0 : -EINVAL;
@@ -344,6 +424,16 @@ static int cgroup_skb_check_attach(u32 *type)
 	.name = type_name, .ctx_size = sizeof(struct __sk_buff), .helpers = set,        \
 	.ctx_load = skb_ctx_load, .ctx_store = skb_ctx_store, .test_run = skb_test_run, \
 	.ctx_access = skb_ctx_access
+
+/* No test run (the kernel has none: ENOTSUPP); bpfrun_fire("sk_skb/...") runs it. */
+const struct prog_type_ops sk_skb_ops = {
+	.name = "sk_skb",
+	.ctx_size = sizeof(struct __sk_buff),
+	.helpers = &sk_skb_helpers,
+	.ctx_load = skb_ctx_load,
+	.ctx_store = skb_ctx_store,
+	.ctx_access = skb_ctx_access,
+};
 
 const struct prog_type_ops socket_filter_ops = { SKB_TYPE("socket_filter", &sk_filter_helpers),
 						 .ld_abs = true };

@@ -1,6 +1,6 @@
 /* The registry of program types and what they share: helper-set lookup and byte-wise
  * access to context images.  Each family lives in its own file (prog_skb.c, prog_xdp.c,
- * prog_tracing.c, prog_syscall.c, prog_sock.c).  No state, no locking. */
+ * prog_tracing.c, prog_syscall.c, prog_sock.c, prog_sockmap.c).  No state, no locking. */
 #include "types.h"
 
 const struct prog_type_ops *prog_type_ops_for(u32 prog_type)
@@ -20,6 +20,9 @@ const struct prog_type_ops *prog_type_ops_for(u32 prog_type)
 		[BPF_PROG_TYPE_TRACING] = &tracing_ops,
 		[BPF_PROG_TYPE_LSM] = &lsm_ops,
 		[BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE] = &raw_tracepoint_writable_ops,
+		[BPF_PROG_TYPE_SOCK_OPS] = &sock_ops_ops,
+		[BPF_PROG_TYPE_SK_SKB] = &sk_skb_ops,
+		[BPF_PROG_TYPE_SK_MSG] = &sk_msg_ops,
 	};
 	return prog_type < ARRAY_SIZE(types) ? types[prog_type] : NULL;
 }

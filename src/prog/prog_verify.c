@@ -264,6 +264,21 @@ static int check_btf_info(struct load_env *env)
 
 /* ---- ld_imm64 relocation ---- */
 
+/* The kernel's check_map_prog_compatibility on special fields: the field a map's values
+ * hold that prog's type may not use ("bpf_spin_lock" in tracing programs and socket
+ * filters, "bpf_timer" in tracing programs), checked in the kernel's order, or NULL. */
+static const char *map_refused_field(const struct bpf_prog *prog, const struct bpf_map *map)
+{
+	bool tracing = prog->tops->tracing;
+
+	if (map_field_off(map, FIELD_SPIN_LOCK) != FIELD_NONE &&
+	    (tracing || prog->type == BPF_PROG_TYPE_SOCKET_FILTER))
+		return "bpf_spin_lock";
+	if (tracing && map_field_off(map, FIELD_TIMER) != FIELD_NONE)
+		return "bpf_timer";
+	return NULL;
+}
+
 static int add_used_map(struct load_env *env, struct bpf_map *map)
 {
 	struct bpf_prog *prog = env->prog;
@@ -274,8 +289,10 @@ static int add_used_map(struct load_env *env, struct bpf_map *map)
 			return 0;
 		}
 	}
-	if (prog->tops->tracing && map_field_off(map, FIELD_TIMER) != FIELD_NONE) {
-		vlog_printf(&env->log, "tracing progs cannot use bpf_timer yet\n");
+	const char *refused = map_refused_field(prog, map);
+	if (refused) {
+		vlog_printf(&env->log, "%s progs cannot use %s yet\n",
+			    prog->tops->tracing ? "tracing" : "socket filter", refused);
 		map_put(map);
 		return -EINVAL;
 	}

@@ -14,11 +14,14 @@
  *
  * Locking: none (called once per command, before it runs).
  */
+#include <dirent.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,11 +31,13 @@
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 
 #include "bpfrun_runtime.h"
 #include "server.h"
 #include "../lib/sys.h"
+#include "../link/perf_event.h"
 
 #define I386_NR_BPF 357
 #define X32_NR_BPF (0x40000000 | __NR_bpf)
@@ -138,14 +143,15 @@ static int runtime_connect(const char *dir, bool start)
 	return sock;
 }
 
-/* Sends word (with fd, unless -1) and reads the answer into buf: its length or -errno. */
-static ssize_t request(int sock, const char *word, int fd, char *buf, size_t len)
+/* Sends a request of mlen bytes (with fd, unless -1) and reads the answer into buf: its
+ * length or -errno. */
+static ssize_t request_msg(int sock, const char *req, size_t mlen, int fd, char *buf, size_t len)
 {
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl = { 0 };
-	struct iovec iov = { (void *)word, strlen(word) + 1 };
+	struct iovec iov = { (void *)req, mlen };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (fd >= 0) {
@@ -163,28 +169,48 @@ static ssize_t request(int sock, const char *word, int fd, char *buf, size_t len
 	return n < 0 ? -errno : n;
 }
 
-/* The system calls the runtime sees (mmap only of a file: see the filter). */
-static const u32 trapped[] = { __NR_bpf,       __NR_mkdir,     __NR_mkdirat, __NR_rmdir,
-			       __NR_unlink,    __NR_unlinkat,  __NR_statfs,  __NR_access,
-			       __NR_faccessat, __NR_faccessat2 };
+/* A request that is one word. */
+static ssize_t request(int sock, const char *word, char *buf, size_t len)
+{
+	return request_msg(sock, word, strlen(word) + 1, -1, buf, len);
+}
+
+/* The system calls the runtime sees (mmap only of a file, ioctl only with a perf request,
+ * socket only of rtnetlink, sendto and sendmsg only on rtnetlink's numbers: see the
+ * filter). */
+static const u32 trapped[] = { __NR_bpf,       __NR_mkdir,      __NR_mkdirat,        __NR_rmdir,
+			       __NR_unlink,    __NR_unlinkat,   __NR_statfs,         __NR_access,
+			       __NR_faccessat, __NR_faccessat2, __NR_perf_event_open };
 
 #define NR_TRAPPED ARRAY_SIZE(trapped)
+#define PERF_IOC_TYPE ('$' << 8) /* the type byte of every PERF_EVENT_IOC_* request */
 #define LD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
 #define RET(what) BPF_STMT(BPF_RET | BPF_K, what)
+#define AND(k) BPF_STMT(BPF_ALU | BPF_AND | BPF_K, k)
 /* Jumps to absolute instruction indexes, from instruction `at`. */
 #define JEQ(at, k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, (t) - (at)-1, (f) - (at)-1)
+#define JGE(at, k, t, f) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k, (t) - (at)-1, (f) - (at)-1)
 #define JSET(at, k, t, f) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, k, (t) - (at)-1, (f) - (at)-1)
 
 static int install_filter(void)
 {
-	/* layout: arch check, the trapped numbers, mmap, x32's bpf, then the verdicts */
+	/* layout: arch check, the trapped numbers, the calls trapped by their arguments, x32's
+	 * bpf, then the verdicts; an untrapped call of x86-64 runs at most NR_TRAPPED + 10
+	 * instructions */
 	enum {
 		NRS = 3,
 		MMAP = NRS + NR_TRAPPED,
-		X32 = MMAP + 1,
+		IOCTL = MMAP + 1,
+		SOCKET = IOCTL + 1,
+		SENDTO = SOCKET + 1,
+		SENDMSG = SENDTO + 1,
+		X32 = SENDMSG + 1,
 		NOTIFY = X32 + 1,
-		MMAP_FD = NOTIFY + 1, /* mmap of a file (fd != -1, not anonymous): notify */
-		I386 = MMAP_FD + 5,
+		MMAP_FD = NOTIFY + 1,        /* mmap of a file (fd != -1, not anonymous): notify */
+		IOCTL_REQ = MMAP_FD + 5,     /* ioctl with a perf request: notify */
+		SOCKET_ARGS = IOCTL_REQ + 4, /* socket(AF_NETLINK, *, NETLINK_ROUTE): notify */
+		SEND_FD = SOCKET_ARGS + 5,   /* a send on an rtnetlink socket's number: notify */
+		I386 = SEND_FD + 4,
 		ENOSYS_ = I386 + 2,
 		ALLOW = ENOSYS_ + 1,
 		LEN = ALLOW + 1
@@ -196,7 +222,11 @@ static int install_filter(void)
 	};
 	for (u32 i = 0; i < NR_TRAPPED; i++)
 		f[NRS + i] = (struct sock_filter)JEQ(NRS + i, trapped[i], NOTIFY, NRS + i + 1);
-	f[MMAP] = (struct sock_filter)JEQ(MMAP, __NR_mmap, MMAP_FD, X32);
+	f[MMAP] = (struct sock_filter)JEQ(MMAP, __NR_mmap, MMAP_FD, IOCTL);
+	f[IOCTL] = (struct sock_filter)JEQ(IOCTL, __NR_ioctl, IOCTL_REQ, SOCKET);
+	f[SOCKET] = (struct sock_filter)JEQ(SOCKET, __NR_socket, SOCKET_ARGS, SENDTO);
+	f[SENDTO] = (struct sock_filter)JEQ(SENDTO, __NR_sendto, SEND_FD, SENDMSG);
+	f[SENDMSG] = (struct sock_filter)JEQ(SENDMSG, __NR_sendmsg, SEND_FD, X32);
 	f[X32] = (struct sock_filter)JEQ(X32, X32_NR_BPF, ENOSYS_, ALLOW);
 	f[NOTIFY] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
 	f[MMAP_FD] = (struct sock_filter)LD(args[4]); /* the low half: fd */
@@ -204,6 +234,23 @@ static int install_filter(void)
 	f[MMAP_FD + 2] = (struct sock_filter)LD(args[3]);
 	f[MMAP_FD + 3] = (struct sock_filter)JSET(MMAP_FD + 3, MAP_ANONYMOUS, ALLOW, MMAP_FD + 4);
 	f[MMAP_FD + 4] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
+	f[IOCTL_REQ] = (struct sock_filter)LD(args[1]); /* the low half: the request */
+	f[IOCTL_REQ + 1] = (struct sock_filter)AND(0xff00);
+	f[IOCTL_REQ + 2] = (struct sock_filter)JEQ(IOCTL_REQ + 2, PERF_IOC_TYPE, IOCTL_REQ + 3,
+						   ALLOW);
+	f[IOCTL_REQ + 3] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
+	f[SOCKET_ARGS] = (struct sock_filter)LD(args[0]);
+	f[SOCKET_ARGS + 1] = (struct sock_filter)JEQ(SOCKET_ARGS + 1, AF_NETLINK, SOCKET_ARGS + 2,
+						     ALLOW);
+	f[SOCKET_ARGS + 2] = (struct sock_filter)LD(args[2]);
+	f[SOCKET_ARGS + 3] = (struct sock_filter)JEQ(SOCKET_ARGS + 3, NETLINK_ROUTE,
+						     SOCKET_ARGS + 4, ALLOW);
+	f[SOCKET_ARGS + 4] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
+	f[SEND_FD] = (struct sock_filter)LD(args[0]);
+	f[SEND_FD + 1] = (struct sock_filter)JGE(SEND_FD + 1, RT_NL_FD_FIRST, SEND_FD + 2, ALLOW);
+	f[SEND_FD + 2] = (struct sock_filter)JGE(SEND_FD + 2, RT_NL_FD_FIRST + RT_NL_FD_COUNT,
+						 ALLOW, SEND_FD + 3);
+	f[SEND_FD + 3] = (struct sock_filter)RET(SECCOMP_RET_USER_NOTIF);
 	f[I386] = (struct sock_filter)LD(nr); /* another architecture: i386's bpf */
 	f[I386 + 1] = (struct sock_filter)JEQ(I386 + 1, I386_NR_BPF, ENOSYS_, ALLOW);
 	f[ENOSYS_] = (struct sock_filter)RET(SECCOMP_RET_ERRNO | ENOSYS);
@@ -234,6 +281,72 @@ static int fail_setup(int err)
 	return -2;
 }
 
+#define PMU_DIR "/sys/bus/event_source/devices/"
+
+/* Writes text into a new file at path: 0 or -1. */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (fd >= 0)
+		sys_close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Fills the tmpfs at PMU_DIR: the host's entries (links into /sys/devices, as sysfs has
+ * them, saved in names/targets) and the modelled kprobe PMU's directory. */
+static void fill_pmu_dir(char names[][64], char targets[][256], int n, const char *type,
+			 const char *retprobe)
+{
+	char path[512];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), PMU_DIR "%.63s", names[i]);
+		if (symlink(targets[i], path))
+			bpfrun_warn("exec: %s: %m", path);
+	}
+	if (sys_raw(SYS_mkdir, (long)PMU_DIR "kprobe", 0755, 0, 0, 0, 0) ||
+	    sys_raw(SYS_mkdir, (long)PMU_DIR "kprobe/format", 0755, 0, 0, 0, 0) ||
+	    write_file(PMU_DIR "kprobe/type", type) ||
+	    write_file(PMU_DIR "kprobe/format/retprobe", retprobe))
+		bpfrun_warn("exec: the modelled kprobe PMU: %m");
+}
+
+/* A kernel built without kprobes has no kprobe PMU, which libbpf looks for in sysfs before
+ * it attaches a kprobe; the runtime models one (link/perf_probe.c).  The command sees it
+ * in a mount namespace of its own, where PMU_DIR is a tmpfs with the host's entries and
+ * the model's kprobe directory.  /sys is made a slave first, so that nothing mounted
+ * below it propagates back to the host; other mounts keep their propagation.  Without
+ * the privilege for a mount namespace nothing changes (kprobes then fail to attach, as
+ * on the kernel). */
+static void model_kprobe_pmu(void)
+{
+	static char names[64][64], targets[64][256];
+	char type[64], retprobe[64];
+	int n = 0;
+
+	if (!perf_probe_sysfs_file(PMU_DIR "kprobe/type", type, sizeof(type)) ||
+	    !perf_probe_sysfs_file(PMU_DIR "kprobe/format/retprobe", retprobe, sizeof(retprobe)))
+		return; /* the kernel has kprobes */
+	DIR *d = opendir(PMU_DIR);
+	for (struct dirent *e; d && n < 64 && (e = readdir(d));) {
+		char path[512];
+		snprintf(path, sizeof(path), PMU_DIR "%s", e->d_name);
+		ssize_t len = readlink(path, targets[n], sizeof(targets[n]) - 1);
+		if (e->d_name[0] == '.' || len <= 0 || strlen(e->d_name) >= sizeof(names[n]))
+			continue;
+		targets[n][len] = 0;
+		snprintf(names[n++], sizeof(names[0]), "%.63s", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/sys", NULL, MS_SLAVE | MS_REC, NULL) ||
+	    mount("bpfrun-pmu", PMU_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755"))
+		return;
+	fill_pmu_dir(names, targets, n, type, retprobe);
+}
+
 int bpfrun_runtime_exec(char *const argv[])
 {
 	char dir[4096], answer[16] = "";
@@ -252,14 +365,17 @@ int bpfrun_runtime_exec(char *const argv[])
 		sock = runtime_connect(dir, true);
 		if (sock < 0)
 			return fail_setup(sock);
-		n = request(sock, "hello", -1, answer, sizeof(answer));
+		n = request(sock, "hello", answer, sizeof(answer));
 	}
+	model_kprobe_pmu(); /* before the filter: its mkdirs are not the runtime's business */
 	int listener = n == 2 && !memcmp(answer, "ok", 2) ? install_filter() : -ECONNREFUSED;
 	if (listener < 0) {
 		sys_close(sock);
 		return fail_setup(listener);
 	}
-	n = request(sock, "join", listener, answer, sizeof(answer));
+	char join[RT_REQUEST_MAX] = "join"; /* and this tree's settings (settings.c) */
+	size_t jlen = 5 + settings_message(join + 5, sizeof(join) - 5);
+	n = request_msg(sock, join, jlen, listener, answer, sizeof(answer));
 	sys_close(listener);
 	sys_close(sock);
 	if (n != 2 || memcmp(answer, "ok", 2))
@@ -280,7 +396,7 @@ int bpfrun_runtime_request(const char *what, char *buf, size_t len)
 	int sock = runtime_connect(dir, false);
 	if (sock < 0)
 		return fail(sock == -ENOENT || sock == -ECONNREFUSED ? -ESRCH : sock);
-	ssize_t n = request(sock, what, -1, buf, len - 1);
+	ssize_t n = request(sock, what, buf, len - 1);
 	sys_close(sock);
 	if (n == -ECONNRESET || n == -EPIPE || n == 0) /* it went (idle) as we asked */
 		return fail(-ESRCH);
@@ -288,6 +404,39 @@ int bpfrun_runtime_request(const char *what, char *buf, size_t len)
 		return fail((int)n);
 	buf[n] = 0;
 	return (int)n;
+}
+
+int bpfrun_runtime_fire(const char *hook, const void *ctx, size_t size, uint64_t *ret)
+{
+	char dir[4096], req[RT_REQUEST_MAX], answer[64];
+	size_t hlen = hook ? strlen(hook) + 1 : 0;
+	int err = runtime_dir(dir, sizeof(dir), false);
+
+	if (!hook || (size && !ctx) || 5 + hlen + size > sizeof(req))
+		return fail(-EINVAL);
+	if (err)
+		return fail(err == -ENOENT ? -ESRCH : err);
+	memcpy(req, "fire", 5);
+	memcpy(req + 5, hook, hlen);
+	if (size)
+		memcpy(req + 5 + hlen, ctx, size);
+	int sock = runtime_connect(dir, false);
+	if (sock < 0)
+		return fail(sock == -ENOENT || sock == -ECONNREFUSED ? -ESRCH : sock);
+	ssize_t n = request_msg(sock, req, 5 + hlen + size, -1, answer, sizeof(answer) - 1);
+	sys_close(sock);
+	unsigned long long r;
+	int e;
+	answer[n > 0 ? n : 0] = 0;
+	if (n <= 0)
+		return fail(n < 0 && n != -ECONNRESET ? (int)n : -ESRCH);
+	if (sscanf(answer, "error %d", &e) == 1)
+		return fail(-e);
+	if (sscanf(answer, "ok %llu", &r) != 1)
+		return fail(-EPROTO);
+	if (ret)
+		*ret = r;
+	return 0;
 }
 
 int bpfrun_runtime_serve(void)

@@ -18,10 +18,14 @@
  * a map's descriptor gets the kernel's checks, then the kernel maps the file itself; of
  * any other file it is handed back at once.
  *
+ * Attaching: perf_event_open(2) makes the runtime's probe events (kprobe, uprobe,
+ * tracepoint; link/perf_event.h), ioctl(2) with a perf request (type '$') is served on
+ * them, and both are handed back for the kernel's own events.  rtnetlink sockets and
+ * their sends: rtnl.c.  bpfrun's own bpf() command BPFRUN_BPF_FIRE fires a hook.
+ *
  * Not seen (the kernel's own rules apply, as they are the same): close, dup*, fcntl,
  * fork, SCM_RIGHTS, exit and munmap (handout.c learns when a descriptor's last file goes);
- * ioctl, perf_event_open, epoll and netlink (no object of the runtime is attachable
- * there yet: these reach the kernel, which refuses the runtime's descriptors).
+ * epoll (ring buffers are not served yet).
  *
  * Who: the socket lives in a directory only the user can enter (client.c checks it), and
  * every connection's peer credentials (SO_PEERCRED) must be the runtime's own user.
@@ -60,6 +64,7 @@
 #include "../lib/task.h"
 #include "../lib/uaccess.h"
 #include "../maps/map.h"
+#include "../link/perf_event.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux 6.6 */
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -130,7 +135,7 @@ static void read_task(pid_t pid, struct task_ident *t)
 }
 
 static void serve_bpf(int listener, const struct seccomp_notif *req,
-		      struct seccomp_notif_resp *resp)
+		      struct seccomp_notif_resp *resp, const struct tree_settings *set)
 {
 	int cmd = (int)req->data.args[0];
 	bool paths = cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET;
@@ -139,15 +144,17 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 	/* descriptors closed before this call (a child reaped, say) count as closed in it */
 	handout_drain();
 	handout_begin(listener, req->id, req->pid);
-	if (cmd == BPF_PROG_TEST_RUN) {
+	if (cmd == BPF_PROG_TEST_RUN || cmd == BPFRUN_BPF_FIRE) {
 		read_task(req->pid, &task);
 		task_set_remote(&task);
 	}
 	if (paths && !enter_cwd(req->pid)) {
 		resp->error = -ESRCH;
 	} else {
+		settings_apply(set); /* the caller's BPFRUN_JIT and the like, for this call */
 		long ret = bpfrun_bpf(cmd, (union bpf_attr *)(uintptr_t)req->data.args[1],
 				      (unsigned int)req->data.args[2]);
+		settings_apply(NULL);
 		if (ret < 0)
 			resp->error = -errno;
 		else
@@ -195,6 +202,66 @@ static void serve_mmap(int listener, const struct seccomp_notif *req,
 		resp->error = ret;
 	else
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+}
+
+/* The answer to a call that bpfrun may serve: handed back to the kernel when it is not
+ * ours (ours false), else its result or -errno. */
+static void answer(struct seccomp_notif_resp *resp, bool ours, long ret)
+{
+	if (!ours)
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else if (ret < 0)
+		resp->error = (s32)ret;
+	else
+		resp->val = ret;
+}
+
+/* perf_event_open(2): bpfrun's probe events (kprobe, uprobe, tracepoint) are the
+ * runtime's objects, their descriptors handed out as a map's are; any other event is the
+ * kernel's. */
+static void serve_perf_open(int listener, const struct seccomp_notif *req,
+			    struct seccomp_notif_resp *resp)
+{
+	const __u64 *a = req->data.args;
+	long ret = 0;
+
+	handout_drain();
+	handout_begin(listener, req->id, req->pid);
+	bool ours = perf_event_open_ours((const void *)(uintptr_t)a[0], (int)a[1], (int)a[2],
+					 (int)a[3], (unsigned long)a[4], &ret);
+	handout_end();
+	answer(resp, ours, ret);
+}
+
+/* ioctl(2) with a perf request (the filter traps type '$' only): on one of the
+ * runtime's events it is served, on any other file (a kernel perf event) the kernel's. */
+static void serve_ioctl(int listener, const struct seccomp_notif *req,
+			struct seccomp_notif_resp *resp)
+{
+	const __u64 *a = req->data.args;
+	long ret = 0;
+
+	handout_drain(); /* events closed before this call are gone in it */
+	handout_begin(listener, req->id, req->pid);
+	bool ours = perf_event_ioctl_ours((int)a[0], (unsigned long)a[1], (unsigned long)a[2],
+					  &ret);
+	handout_end();
+	answer(resp, ours, ret);
+}
+
+/* rtnetlink (rtnl.c): socket(AF_NETLINK, ..., NETLINK_ROUTE), and sends on the sockets
+ * it made. */
+static void serve_rtnl(int listener, const struct seccomp_notif *req,
+		       struct seccomp_notif_resp *resp)
+{
+	long ret = 0;
+
+	handout_drain();
+	handout_begin(listener, req->id, req->pid);
+	bool ours = req->data.nr == __NR_socket ? rtnl_serve_socket(listener, req, &ret) :
+						  rtnl_serve_send(req, &ret);
+	handout_end();
+	answer(resp, ours, ret);
 }
 
 /* statfs of a pin or a pin directory: a BPF filesystem (libbpf checks the parent of
@@ -261,8 +328,8 @@ static void serve_path(int listener, const struct seccomp_notif *req,
 		resp->error = ret;
 }
 
-/* One trapped call of a supervised process. */
-static void serve_notification(int listener)
+/* One trapped call of a supervised process (of the command tree with settings set). */
+static void serve_notification(int listener, const struct tree_settings *set)
 {
 	union {
 		struct seccomp_notif req;
@@ -279,9 +346,16 @@ static void serve_notification(int listener)
 	if (sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &in.req.id))
 		return; /* the caller is gone: its pid may already be another process's */
 	if (in.req.data.nr == __NR_bpf)
-		serve_bpf(listener, &in.req, &out.resp);
+		serve_bpf(listener, &in.req, &out.resp, set);
 	else if (in.req.data.nr == __NR_mmap)
 		serve_mmap(listener, &in.req, &out.resp);
+	else if (in.req.data.nr == __NR_perf_event_open)
+		serve_perf_open(listener, &in.req, &out.resp);
+	else if (in.req.data.nr == __NR_ioctl)
+		serve_ioctl(listener, &in.req, &out.resp);
+	else if (in.req.data.nr == __NR_socket || in.req.data.nr == __NR_sendto ||
+		 in.req.data.nr == __NR_sendmsg)
+		serve_rtnl(listener, &in.req, &out.resp);
 	else
 		serve_path(listener, &in.req, &out.resp);
 	sys_ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &out.resp);
@@ -330,8 +404,8 @@ static size_t status_text(char *buf, size_t len, const char *dir)
 	fprintf(f, "runtime: pid %d, directory %s\n", getpid(), dir);
 	fprintf(f, "supervised: %zu command trees; descriptors handed out: %zu\n", nr_listeners,
 		handout_count());
-	fprintf(f, "objects: %u maps, %u programs, %u BTF\n", count_ids(OBJ_MAP),
-		count_ids(OBJ_PROG), count_ids(OBJ_BTF));
+	fprintf(f, "objects: %u maps, %u programs, %u BTF, %u links\n", count_ids(OBJ_MAP),
+		count_ids(OBJ_PROG), count_ids(OBJ_BTF), count_ids(OBJ_LINK));
 	fprintf(f, "pins: %zu\n", nr_pins());
 	pin_list(print_pin, f);
 	fprintf(f, "timers: armed %llu, fired %llu, cancelled %llu, pending %llu\n",
@@ -373,16 +447,22 @@ static int received_fd(struct msghdr *msg)
  * the caller's CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6), which is what keeps a
  * round trip short on a busy machine.  When no process uses the filter any more the
  * listener hangs up and the thread ends. */
+struct tree {
+	int listener;
+	struct tree_settings set;
+};
+
 static void *listener_main(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	struct tree *tree = arg;
+	int fd = tree->listener;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	u64 one = 1;
 
 	while (poll(&p, 1, -1) >= 0 || errno == EINTR) {
 		if (p.revents & POLLIN) {
 			pthread_mutex_lock(&serve_lock);
-			serve_notification(fd);
+			serve_notification(fd, &tree->set);
 			pthread_mutex_unlock(&serve_lock);
 		} else if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			break;
@@ -392,27 +472,54 @@ static void *listener_main(void *arg)
 	sys_close(fd);
 	nr_listeners--;
 	pthread_mutex_unlock(&serve_lock);
+	free(tree);
 	if (write(wake_fd, &one, sizeof(one)) < 0) /* the main loop checks whether it is idle */
 		bpfrun_warn("runtime: wake: %m");
 	return NULL;
 }
 
-static int start_listener(int fd)
+/* A thread for the filter whose listener is fd; its tree's settings are the join
+ * message's tail (len bytes). */
+static int start_listener(int fd, const char *settings, size_t len)
 {
 	pthread_t t;
 	pthread_attr_t attr;
+	struct tree *tree = malloc(sizeof(*tree));
 
+	if (!tree)
+		return ENOMEM;
+	tree->listener = fd;
+	settings_parse(&tree->set, settings, len);
 	sys_ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (void *)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int err = pthread_create(&t, &attr, listener_main, (void *)(intptr_t)fd);
+	int err = pthread_create(&t, &attr, listener_main, tree);
 	pthread_attr_destroy(&attr);
+	if (err)
+		free(tree);
 	return err;
+}
+
+/* "fire": a hook of ours, fired on this thread with the context the request carries
+ * (msg: after the word, len bytes). */
+static void serve_fire(int sock, const char *msg, size_t len)
+{
+	size_t hlen = strnlen(msg, len);
+	u64 ret = 0, ctx[512]; /* aligned, as a program's context is */
+	char answer[64];
+
+	if (hlen < len && len - hlen - 1 <= sizeof(ctx))
+		memcpy(ctx, msg + hlen + 1, len - hlen - 1);
+	if (hlen == len || bpfrun_fire(msg, ctx, len - hlen - 1, &ret))
+		snprintf(answer, sizeof(answer), "error %d", hlen == len ? EINVAL : errno);
+	else
+		snprintf(answer, sizeof(answer), "ok %llu", (unsigned long long)ret);
+	reply(sock, answer, strlen(answer));
 }
 
 static void serve_client(int sock, const char *dir)
 {
-	char word[16] = "", status[RT_MSG_MAX];
+	char word[RT_REQUEST_MAX + 1] = "", status[RT_MSG_MAX];
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
@@ -430,14 +537,18 @@ static void serve_client(int sock, const char *dir)
 		nr_clients--;
 		return;
 	}
-	if (!strcmp(word, "join") && fd >= 0 && !start_listener(fd)) {
+	size_t wlen = strlen(word) + 1; /* "join" is followed by the tree's settings */
+	if (!strcmp(word, "join") && fd >= 0 &&
+	    !start_listener(fd, word + wlen, (size_t)n > wlen ? (size_t)n - wlen : 0)) {
 		nr_listeners++;
 		reply(sock, "ok", 2);
 		return;
 	}
 	if (fd >= 0)
 		sys_close(fd);
-	if (!strcmp(word, "hello")) {
+	if (!strcmp(word, "fire")) {
+		serve_fire(sock, word + wlen, (size_t)n > wlen ? (size_t)n - wlen : 0);
+	} else if (!strcmp(word, "hello")) {
 		reply(sock, "ok", 2);
 	} else if (!strcmp(word, "status")) {
 		reply(sock, status, status_text(status, sizeof(status), dir));
@@ -555,6 +666,7 @@ int runtime_serve(const char *dir)
 		return 1;
 	}
 	bpfrun_timer_socket_start(); /* `bpfrun timer list --runtime` lists its timers */
+	settings_apply(NULL); /* a tree's settings are its own, not those of the first exec */
 	/* Idle, the runtime waits a little for the client that started it, then goes.  Until
 	 * it has held something, only that wait ends it: a `runtime status` that comes and
 	 * goes before the starting client's filter arrives must not. */

@@ -23,6 +23,31 @@ void handout_stop(void); /* drops every entry */
 void handout_begin(int listener, u64 id, pid_t pid);
 void handout_end(void);
 
+/* ---- rtnl.c ---- */
+/* The numbers a process's rtnetlink sockets get (the filter traps sends on them). */
+#define RT_NL_FD_FIRST 1000
+#define RT_NL_FD_COUNT 8
+struct seccomp_notif;
+/* socket(AF_NETLINK, ..., NETLINK_ROUTE) of a supervised process, and sendto/sendmsg on
+ * one of its rtnetlink sockets: true when served (the result or -errno in *ret), false to
+ * hand the call back to the kernel. */
+bool rtnl_serve_socket(int listener, const struct seccomp_notif *req, long *ret);
+bool rtnl_serve_send(const struct seccomp_notif *req, long *ret);
+
+/* ---- settings.c ---- */
+/* What a command tree's environment sets for its own calls (settings.c says which). */
+struct tree_settings {
+	bool jit, verifier;
+	u64 budget; /* 0: the default */
+};
+/* This process's settings as a join message's tail: NAME=VALUE strings, each ended by a
+ * NUL; returns the bytes written. */
+size_t settings_message(char *buf, size_t len);
+/* A join message's tail (len bytes) into s; what it leaves out is the default. */
+void settings_parse(struct tree_settings *s, const char *msg, size_t len);
+/* Makes s the settings of the calls served from now on (NULL: the defaults). */
+void settings_apply(const struct tree_settings *s);
+
 /* ---- runtime.c ---- */
 int runtime_serve(const char *dir); /* the runtime's main loop; returns its exit status */
 
@@ -33,10 +58,15 @@ int runtime_serve(const char *dir); /* the runtime's main loop; returns its exit
 int runtime_dir(char *out, size_t len, bool create);
 
 /* The socket's messages: a request is one of these words (SOCK_SEQPACKET); "join" carries
- * the filter's listener (SCM_RIGHTS). */
+ * the filter's listener (SCM_RIGHTS) and, after the word's NUL, the tree's settings
+ * (settings.c); "fire" a hook (NUL-terminated) and its context, answered "ok RET" or
+ * "error ERRNO". */
 #define RT_SOCK "sock"
 #define RT_LOCK "lock"
 #define RT_LOG "log"
 #define RT_MSG_MAX 65536
+/* A request: its word and, for "join", the settings; for "fire", the hook and the
+ * context (at most 4096 bytes) after it. */
+#define RT_REQUEST_MAX 9216
 
 #endif

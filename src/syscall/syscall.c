@@ -15,6 +15,7 @@
 #include "../obj/object.h"
 #include "../btf/btf.h"
 #include "../lib/uaccess.h"
+#include "../lib/task.h"
 #include "../maps/map.h"
 #include "../obj/prog.h"
 #include "../prog/commands.h"
@@ -221,6 +222,11 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_LINK_GET_NEXT_ID, link_get_next_id, next_id),
 	CMD(BPF_LINK_GET_FD_BY_ID, link_get_fd_by_id, link_id),
 	CMD(BPF_PROG_BIND_MAP, prog_bind_map, prog_bind_map.flags),
+	/* up to expected_revision (Linux 6.6: the u64 after replace_bpf_fd) */
+	[BPF_PROG_ATTACH] = { prog_attach, ATTR_END(replace_bpf_fd) + 12 },
+	[BPF_PROG_DETACH] = { prog_detach, ATTR_END(replace_bpf_fd) + 12 },
+	/* up to revision (Linux 6.6: the u64 after link_attach_flags) */
+	[BPF_PROG_QUERY] = { prog_query, ATTR_END(query.prog_attach_flags) + 24 },
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the
@@ -243,6 +249,8 @@ static int write_back(union bpf_attr *uattr, const union bpf_attr *before,
 static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 {
 	union bpf_attr attr, out, before;
+	if (cmd == BPFRUN_BPF_FIRE) /* bpfrun's own command (bpfrun.h), not in the table */
+		return link_fire_command(uattr, size);
 	int err = check_uarg_tail_zero(uattr, sizeof(attr), size);
 
 	if (err)
@@ -264,8 +272,19 @@ static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 
 long bpfrun_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 {
+	/* the user/kernel boundary of the stack helpers (lib/task.h), for the command that
+	 * runs programs (the others stay free of it) */
+	bool runs = cmd == BPF_PROG_TEST_RUN;
+	struct task_entry outer,
+		here = { (u64)(uintptr_t)bpfrun_bpf, (u64)(uintptr_t)__builtin_return_address(0),
+			 (u64)(uintptr_t)__builtin_frame_address(0) };
+
+	if (runs)
+		outer = task_set_entry(here);
 	long ret = do_bpf(cmd, uattr, size);
 
+	if (runs)
+		task_set_entry(outer);
 	if (ret < 0) {
 		errno = (int)-ret;
 		return -1;

@@ -9,6 +9,7 @@
 
 #include "env.h"
 #include "protos.h"
+#include "../lib/bpf_newer.h"
 #include "../btf/btf.h"
 #include "../helpers/helpers.h"
 #include "../maps/map.h"
@@ -236,6 +237,10 @@ static bool lookup_gives_value(const struct bpf_map *map)
 	case BPF_MAP_TYPE_PERCPU_HASH:
 	case BPF_MAP_TYPE_LRU_HASH:
 	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_TASK_STORAGE: /* the *_storage_get helpers */
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_CGRP_STORAGE:
 		return true;
 	default:
 		return false;
@@ -286,8 +291,10 @@ int check_helper_call(struct venv *env, const struct bpf_insn *insn)
 	} else {
 		r0->fuzzy = false;
 		reg_mark_unknown(r0);
-		/* The kernel bounds some results (the CPU id by nr_cpu_ids). */
-		r0->fuzzy = insn->imm == BPF_FUNC_get_smp_processor_id;
+		/* The kernel bounds some results (the CPU id by nr_cpu_ids, a stack's bytes by
+		 * the buffer's size). */
+		r0->fuzzy = insn->imm == BPF_FUNC_get_smp_processor_id ||
+			    insn->imm == BPF_FUNC_get_stack || insn->imm == BPF_FUNC_get_task_stack;
 	}
 	return 0;
 }

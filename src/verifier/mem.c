@@ -247,7 +247,13 @@ static int check_special_fields(struct venv *env, const struct vreg *r, s32 off,
 {
 	static const u32 field_size[FIELD_KINDS] = { [FIELD_SPIN_LOCK] = 4, [FIELD_TIMER] = 16 };
 	s64 lo = (s64)r->off + off + r->smin, hi = (s64)r->off + off + (s64)r->umax + size;
+	const struct field_table *t = &r->map->fields;
 
+	/* a kptr's load is a pointer to an object, which the verifier does not model */
+	for (u32 i = 0; i < t->cnt; i++)
+		if (t->f[i].kind == FIELD_KPTR && lo < t->f[i].off + (s64)t->f[i].size &&
+		    hi > t->f[i].off)
+			return vgiveup(env, "access to a kptr field");
 	for (u32 k = 0; k < FIELD_KINDS; k++) {
 		s32 f = map_field_off(r->map, k);
 		if (f != FIELD_NONE && lo < f + (s64)field_size[k] && hi > f)

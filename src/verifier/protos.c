@@ -2,6 +2,7 @@
  * verifier prove programs that call a new helper, add its line; without one, such
  * programs are left to the run-time checks.  Read-only, no locking. */
 #include "protos.h"
+#include "../lib/bpf_newer.h"
 
 #define P(name, rt, ...)                                                  \
 	{                                                                 \
@@ -40,6 +41,9 @@ static const struct helper_proto protos[] = {
 	P(timer_start, RET_INT, ARG_TIMER, ARG_ANY, ARG_ANY),
 	P(timer_cancel, RET_INT, ARG_TIMER),
 	P(skb_load_bytes, RET_INT, ARG_CTX, ARG_ANY, ARG_MEM_UNINIT, ARG_SIZE),
+	P(perf_event_output, RET_INT, ARG_CTX, ARG_MAP, ARG_ANY, ARG_MEM, ARG_SIZE_OR_ZERO),
+	P(perf_event_read, RET_INT, ARG_MAP, ARG_ANY),
+	P(perf_event_read_value, RET_INT, ARG_MAP, ARG_ANY, ARG_MEM_UNINIT, ARG_SIZE_OR_ZERO),
 	PX(skb_store_bytes, RET_INT, CB_NONE, true, ARG_CTX, ARG_ANY, ARG_MEM, ARG_SIZE, ARG_ANY),
 	PX(l3_csum_replace, RET_INT, CB_NONE, true, ARG_CTX, ARG_ANY, ARG_ANY, ARG_ANY, ARG_ANY),
 	PX(l4_csum_replace, RET_INT, CB_NONE, true, ARG_CTX, ARG_ANY, ARG_ANY, ARG_ANY, ARG_ANY),
@@ -50,6 +54,20 @@ static const struct helper_proto protos[] = {
 	PX(xdp_adjust_meta, RET_INT, CB_NONE, true, ARG_CTX, ARG_ANY),
 	P(get_socket_cookie, RET_INT, ARG_CTX),
 	P(get_socket_uid, RET_INT, ARG_CTX),
+	/* local storage: the owner (a BTF pointer) and the initial value (a map value or
+	 * NULL) are left to the run-time checks */
+	P(task_storage_get, RET_MAP_VALUE_OR_NULL, ARG_MAP, ARG_ANY, ARG_ANY, ARG_ANY),
+	P(task_storage_delete, RET_INT, ARG_MAP, ARG_ANY),
+	P(sk_storage_get, RET_MAP_VALUE_OR_NULL, ARG_MAP, ARG_ANY, ARG_ANY, ARG_ANY),
+	P(sk_storage_delete, RET_INT, ARG_MAP, ARG_ANY),
+	P(inode_storage_get, RET_MAP_VALUE_OR_NULL, ARG_MAP, ARG_ANY, ARG_ANY, ARG_ANY),
+	P(inode_storage_delete, RET_INT, ARG_MAP, ARG_ANY),
+	P(cgrp_storage_get, RET_MAP_VALUE_OR_NULL, ARG_MAP, ARG_ANY, ARG_ANY, ARG_ANY),
+	P(cgrp_storage_delete, RET_INT, ARG_MAP, ARG_ANY),
+	/* stacks: the kernel bounds get_stack's result by the size (calls.c: fuzzy) */
+	P(get_stackid, RET_INT, ARG_CTX, ARG_MAP, ARG_ANY),
+	P(get_stack, RET_INT, ARG_CTX, ARG_MEM_UNINIT, ARG_SIZE_OR_ZERO, ARG_ANY),
+	P(get_task_stack, RET_INT, ARG_ANY, ARG_MEM_UNINIT, ARG_SIZE_OR_ZERO, ARG_ANY),
 };
 
 const struct helper_proto *helper_proto(u32 id)

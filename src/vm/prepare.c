@@ -472,9 +472,12 @@ static void decode_call(const struct bpf_prog *prog, const struct bpf_insn *in, 
 		return;
 	}
 	if (in->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-		/* check_jmp made sure it is bound: called as a helper is */
+		/* check_jmp made sure it is bound: called as a helper is; one allowed under a
+		 * bpf_spin_lock gets bpf_spin_unlock's exemption (off: the helper id) */
+		const struct kfunc_bind *b = prog_kfunc(prog, in->imm, in->off);
 		out->op = VM_CALL_HELPER;
-		out->imm = (u64)(uintptr_t)kfunc_fn(prog, in);
+		out->imm = (u64)(uintptr_t)b->fn;
+		out->off = b->under_lock ? BPF_FUNC_spin_unlock : 0;
 		return;
 	}
 	out->off = in->imm;

@@ -4,7 +4,8 @@
  * Locking: an exec_ctx belongs to its thread (thread-local, freed at thread exit).
  *   The run budget is an atomic read when a run starts; a run's budget counters belong
  *   to its thread; x->stop is an atomic other threads set (vm_stop_run).  The run-end
- *   hooks are registered by constructors, before any run, and only read afterwards.
+ *   hooks and the region hook are registered by constructors, before any run, and only
+ *   read afterwards.
  *   The JIT switch (native_on) is an atomic any thread may flip (bpfrun_set_jit); the
  *   prog layer reads it at load and exec_frame at each frame's entry.
  * Programs and their maps are immutable while they run; a program entered by a tail call
@@ -399,6 +400,18 @@ static void *check_maps(struct exec_ctx *x, u64 addr, u64 size, bool write)
 	return NULL;
 }
 
+static bool (*region_hook[VM_MAX_REGION_HOOKS])(struct exec_ctx *x, u64 addr, u64 size, bool write);
+static u32 nr_region_hooks; /* written only by constructors, before any run */
+
+void vm_on_region_check(bool (*fn)(struct exec_ctx *x, u64 addr, u64 size, bool write))
+{
+	if (nr_region_hooks == VM_MAX_REGION_HOOKS) {
+		bpfrun_warn("too many region hooks");
+		abort();
+	}
+	region_hook[nr_region_hooks++] = fn;
+}
+
 void *vm_region_check(struct exec_ctx *x, u64 addr, u64 size, bool write, bool atomic)
 {
 	void *p = x->prog ? check_maps(x, addr, size, write) : NULL;
@@ -414,6 +427,9 @@ void *vm_region_check(struct exec_ctx *x, u64 addr, u64 size, bool write, bool a
 		if (range_in(addr, size, g->start, g->end) && (!write || g->writable))
 			return (void *)(uintptr_t)addr;
 	}
+	for (u32 i = 0; i < nr_region_hooks; i++)
+		if (region_hook[i](x, addr, size, write))
+			return (void *)(uintptr_t)addr;
 	return NULL;
 }
 

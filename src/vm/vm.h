@@ -133,6 +133,14 @@ bool vm_native_enabled(void);
 #define VM_MAX_RUN_END 4
 void vm_on_run_end(void (*fn)(void));
 
+/* Memory a layer above lends programs beyond the regions the vm knows (the objects of
+ * bpf_obj_new: helpers/objheap.c; the kernel-context images of bpf_cast_to_kern_ctx),
+ * registered once from a constructor: fn says whether the run may access
+ * [addr, addr + size) (write: to store; atomics too), and may refresh what it holds.
+ * Asked last, on the slow path only.  At most VM_MAX_REGION_HOOKS. */
+#define VM_MAX_REGION_HOOKS 4
+void vm_on_region_check(bool (*fn)(struct exec_ctx *x, u64 addr, u64 size, bool write));
+
 /* Clears per-run state before a new run (fault, grants, packet, ctx). */
 void vm_reset_run(struct exec_ctx *x);
 

@@ -1,4 +1,4 @@
-/* The programs of libbpf-bootstrap's example loaders (minimal, kprobe, fentry, uprobe),
+/* The programs of libbpf-bootstrap's example loaders (minimal, kprobe, fentry, uprobe, tc),
  * written anew for tests/loaders/bootstrap_style.c: each counts its events in `counts`
  * and keeps the last argument it saw. */
 #include <linux/bpf.h>
@@ -8,14 +8,14 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 8);
+	__uint(max_entries, 16);
 	__type(key, __u32);
 	__type(value, __u64);
 } counts SEC(".maps");
 
 static void count(__u32 slot, __u64 arg)
 {
-	__u32 last = slot + 4;
+	__u32 last = slot + 8;
 	__u64 *c = bpf_map_lookup_elem(&counts, &slot), *l = bpf_map_lookup_elem(&counts, &last);
 
 	if (c)
@@ -52,6 +52,14 @@ int BPF_KPROBE(uprobed_add, int a, int b)
 {
 	count(3, a + b);
 	return 0;
+}
+
+/* tc: every packet on the ingress of the device it is attached to */
+SEC("tc")
+int tc_ingress(struct __sk_buff *skb)
+{
+	count(4, skb->len);
+	return 0; /* TC_ACT_OK */
 }
 
 char _license[] SEC("license") = "GPL";

@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
 # libbpf-bootstrap-style loaders (tests/loaders/), ordinary libbpf programs, run unmodified
-# under `bpfrun exec --in-process`: each loads and attaches its program (tracepoint,
-# kprobe, fentry, uprobe) and the event reaches it through bpfrun's trigger API, which
-# lives in the process (the shared runtime of plain `bpfrun exec` does not route
-# perf_event_open and its ioctls yet).
+# under plain `bpfrun exec` (the per-user runtime: perf_event_open, the perf ioctls, the
+# modelled kprobe PMU and rtnetlink are served by it, bpfrun_fire comes from the
+# preloaded libbpfrun-client.so) and under `bpfrun exec --in-process` (the preloaded
+# bridge): each loads and attaches its program (tracepoint, kprobe, fentry, uprobe, tc on
+# lo through bpf_tc_hook_create and bpf_tc_attach), the event reaches it through the
+# trigger API, and both ways print the same.  The host's lo never gets a clsact qdisc.
 source "$(dirname "$0")/lib.sh"
 objdir=${BPFRUN_TEST_OBJDIR:?}
 loader=$build/tests/loaders/bootstrap_style
 
-# --in-process: attaching goes through the preloaded bridge's perf_event_open and ioctl
-# interposers, which the per-user runtime does not route (docs/ARCHITECTURE.md).
-expect_ok minimal "$bpfrun" exec --in-process -- "$loader" minimal "$objdir/bootstrap_style.bpf.o"
-expect_out minimal-count "^minimal: 1 event\(s\), last argument 1$"
-expect_ok kprobe "$bpfrun" exec --in-process -- "$loader" kprobe "$objdir/bootstrap_style.bpf.o"
-expect_out kprobe-count "^kprobe: 1 event\(s\), last argument -100$"
-expect_ok fentry "$bpfrun" exec --in-process -- "$loader" fentry "$objdir/bootstrap_style.bpf.o"
-expect_out fentry-count "^fentry: 1 event\(s\), last argument -100$"
-expect_ok uprobe "$bpfrun" exec --in-process -- "$loader" uprobe "$objdir/bootstrap_style.bpf.o"
-expect_out uprobe-count "^uprobe: 1 event\(s\), last argument 42$"
+declare -A want=(
+	[minimal]="^minimal: 1 event\(s\), last argument 1$"
+	[kprobe]="^kprobe: 1 event\(s\), last argument -100$"
+	[fentry]="^fentry: 1 event\(s\), last argument -100$"
+	[uprobe]="^uprobe: 1 event\(s\), last argument 42$"
+	[tc]="^tc: 1 event\(s\), last argument 64$"
+)
+for mode in minimal kprobe fentry uprobe tc; do
+	expect_ok "$mode in process" "$bpfrun" exec --in-process -- "$loader" $mode \
+		"$objdir/bootstrap_style.bpf.o"
+	expect_out "$mode in process: count" "${want[$mode]}"
+	cp "$work/out" "$work/in-process.out"
+	expect_ok "$mode under the runtime" "$bpfrun" exec -- "$loader" $mode \
+		"$objdir/bootstrap_style.bpf.o"
+	expect_out "$mode under the runtime: count" "${want[$mode]}"
+	cmp -s "$work/out" "$work/in-process.out" && pass ||
+		fail "$mode: the runtime's output differs from the in-process one"
+done
+
+if command -v tc >/dev/null; then
+	run tc qdisc show dev lo
+	expect_no_out "the host's lo is untouched" "clsact"
+fi
 finish

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A link pinned in the runtime: `bpfrun runtime status` names it a link.  A process under
 # bpfrun exec (Python, raw bpf() calls through ctypes) loads a raw tracepoint program,
-# opens a raw tracepoint link and pins it, then exits; the pin keeps the link alive.
+# opens a raw tracepoint link and pins it, then exits; the pin keeps the link alive, and
+# `bpfrun runtime fire` runs its program (which returns 7) from another command.
 . "$(dirname "$0")/lib.sh"
 
 pin=/sys/fs/bpf/bpfrun-test-link-$$
@@ -17,7 +18,7 @@ def bpf(cmd, attr):
         sys.exit("bpf(%d): errno %d" % (cmd, ctypes.get_errno()))
     return ret
 addr = lambda b: ctypes.cast(b, ctypes.c_void_p).value
-insns = ctypes.create_string_buffer(bytes.fromhex("b700000000000000" "9500000000000000"))
+insns = ctypes.create_string_buffer(bytes.fromhex("b700000007000000" "9500000000000000"))
 lic = ctypes.create_string_buffer(b"GPL")
 prog = bpf(5, struct.pack("=IIQQ", 17, 2, addr(insns), addr(lic)))  # PROG_LOAD raw_tp
 tp = ctypes.create_string_buffer(b"sched_switch")
@@ -29,6 +30,14 @@ print("pinned")
 expect_out "a process under bpfrun exec pins a raw tracepoint link" "^pinned"
 run "$bpfrun" runtime status
 expect_out "runtime status names the pinned link" "^  $pin  link id [0-9]"
+expect_out "runtime status counts the link among its objects" "^objects: .*, 1 links$"
+run "$bpfrun" runtime fire raw_tp/sched_switch
+expect_out "runtime fire runs the pinned link's program" \
+	"^fired raw_tp/sched_switch: return value 7$"
+expect_error "runtime fire of a hook spelled otherwise" "Invalid argument" \
+	"$bpfrun" runtime fire nohook/x
 run "$bpfrun" runtime stop
 expect_out "the runtime stops" "stopped"
+expect_error "runtime fire without a runtime" "no runtime running" \
+	"$bpfrun" runtime fire raw_tp/sched_switch
 finish

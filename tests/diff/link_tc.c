@@ -2,7 +2,8 @@
  * in a network namespace of the test's own (unshare(CLONE_NEWNET); it goes away with the
  * process): clsact twice (EEXIST), a filter without clsact (EINVAL), attach and the reply
  * (program id, handle, priority), a duplicate (EEXIST), query, detach twice (ENOENT), a
- * missing device (ENODEV), XDP through netlink with XDP_FLAGS_UPDATE_IF_NOEXIST. */
+ * missing device (ENODEV), XDP through netlink with XDP_FLAGS_UPDATE_IF_NOEXIST, and
+ * bpf_xdp_query's view of it (program ids per mode, attach mode) before and after. */
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
@@ -15,6 +16,23 @@
 static const char *res(int err)
 {
 	return err ? strerror(-err) : "ok";
+}
+
+/* bpf_xdp_query: which of its ids name the program behind fd, and the attach mode. */
+static void xdp_query(int ifindex, int fd)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info), id = 0;
+
+	memset(&info, 0, sizeof(info));
+	bpf_obj_get_info_by_fd(fd, &info, &len);
+	int err = bpf_xdp_query(ifindex, 0, &q);
+	out("xdp query: %s, prog %d skb %d drv %d hw %d, mode %u", res(err), q.prog_id == info.id,
+	    q.skb_prog_id == info.id, q.drv_prog_id == info.id, q.hw_prog_id == info.id,
+	    q.attach_mode);
+	err = bpf_xdp_query_id(ifindex, XDP_FLAGS_SKB_MODE, &id);
+	out("xdp query id, skb mode: %s, ours %d, none %d", res(err), id == info.id, id == 0);
 }
 
 int main(void)
@@ -58,7 +76,9 @@ int main(void)
 	out("xdp over it, UPDATE_IF_NOEXIST: %s",
 	    res(bpf_xdp_attach(ifindex, xdp, XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
 			       NULL)));
+	xdp_query(ifindex, xdp);
 	out("xdp detach: %s", res(bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL)));
+	xdp_query(ifindex, xdp);
 	bpf_object__close(obj);
 	return finish();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 
@@ -125,6 +126,119 @@ static void perf_events(int tp_fd, int raw_fd, int kp_fd)
 	close(ev);
 }
 
+/* The kernel's answers to the other perf ioctls on a tracepoint event that runs a
+ * program (counting nothing, no ring buffer), and PERF_EVENT_IOC_QUERY_BPF's list. */
+static void perf_ioctls(int tp_fd)
+{
+	int ev = tp_event("sched/sched_switch"), ev2 = tp_event("sched/sched_switch");
+	__u64 v = 0, period = 5;
+	__u32 qbuf[2 + 65]; /* struct perf_event_query_bpf and 65 ids */
+	struct perf_event_query_bpf *q = (void *)qbuf;
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	bpf_obj_get_info_by_fd(tp_fd, &info, &len);
+	out("SET_BPF on two events: %s %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, tp_fd)),
+	    res(ioctl(ev2, PERF_EVENT_IOC_SET_BPF, tp_fd)));
+	out("RESET: %s", res(ioctl(ev, PERF_EVENT_IOC_RESET, 0)));
+	out("REFRESH (not sampling): %s", res(ioctl(ev, PERF_EVENT_IOC_REFRESH, 1)));
+	out("PERIOD (not sampling): %s", res(ioctl(ev, PERF_EVENT_IOC_PERIOD, &period)));
+	out("PERIOD, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_PERIOD, NULL)));
+	out("ID: %s", res(ioctl(ev, PERF_EVENT_IOC_ID, &v)));
+	out("ID, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_ID, NULL)));
+	out("SET_OUTPUT -1: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, -1L)));
+	out("SET_OUTPUT (int)-1: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, -1)));
+	out("SET_OUTPUT closed fd: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_OUTPUT, 999)));
+	out("SET_FILTER, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_FILTER, NULL)));
+	static char long_filter[5000];
+	memset(long_filter, 'a', sizeof(long_filter) - 1);
+	out("SET_FILTER longer than a page: %s",
+	    res(ioctl(ev, PERF_EVENT_IOC_SET_FILTER, long_filter)));
+	out("PAUSE_OUTPUT: %s", res(ioctl(ev, PERF_EVENT_IOC_PAUSE_OUTPUT, 1)));
+	out("MODIFY_ATTRIBUTES, bad pointer: %s",
+	    res(ioctl(ev, PERF_EVENT_IOC_MODIFY_ATTRIBUTES, NULL)));
+	out("an unknown perf ioctl: %s", res(ioctl(ev, _IO('$', 99), 0)));
+	out("QUERY_BPF, bad pointer: %s", res(ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, NULL)));
+	static const __u32 lens[] = { 0, 1, 2, 64, 65 };
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(qbuf, 0, sizeof(qbuf));
+		q->ids_len = lens[i];
+		int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, q);
+		out("QUERY_BPF ids_len %u: %s, %u programs, first ours %d", lens[i], res(e),
+		    q->prog_cnt, q->ids[0] == info.id);
+	}
+	close(ev2);
+	memset(qbuf, 0, sizeof(qbuf));
+	q->ids_len = 4;
+	int e = ioctl(ev, PERF_EVENT_IOC_QUERY_BPF, q);
+	out("QUERY_BPF after one event closed: %s, %u programs", res(e), q->prog_cnt);
+	close(ev);
+}
+
+/* How many programs the tracepoint's events run, asked through event fd. */
+static unsigned int tp_progs(int fd)
+{
+	__u32 qbuf[2 + 4] = { 4 }; /* struct perf_event_query_bpf: ids_len 4 */
+	struct perf_event_query_bpf *q = (void *)qbuf;
+
+	return ioctl(fd, PERF_EVENT_IOC_QUERY_BPF, q) ? ~0u : q->prog_cnt;
+}
+
+/* An event's program stays attached while any descriptor of it is open anywhere (a dup,
+ * a child's copy), and goes with the last one, as the kernel's perf file does. */
+static void perf_event_files(int tp_fd)
+{
+	int ev = tp_event("sched/sched_switch");
+
+	out("SET_BPF: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, tp_fd)));
+	int d = dup(ev);
+	close(ev);
+	out("a dup after the first descriptor closed: %u programs", tp_progs(d));
+	pid_t child = fork();
+	if (child == 0) {
+		close(d);
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+	out("after a child closed its copy and exited: %u programs", tp_progs(d));
+	int other = tp_event("sched/sched_switch");
+	close(d);
+	out("after the last descriptor closed: %u programs", tp_progs(other));
+	close(other);
+}
+
+/* An event of the kernel's own (a software counter): opened, enabled and read as usual
+ * (under the runtime its perf_event_open and ioctls are handed back to the kernel). */
+static void kernel_event(void)
+{
+	struct perf_event_attr attr = { .type = PERF_TYPE_SOFTWARE,
+					.size = sizeof(attr),
+					.config = PERF_COUNT_SW_TASK_CLOCK,
+					.disabled = 1 };
+	int ev = (int)syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	__u64 count = 0, id = 0;
+
+	out("software event: %s", res(ev));
+	out("  ENABLE: %s", res(ioctl(ev, PERF_EVENT_IOC_ENABLE, 0)));
+	out("  ID: %s", res(ioctl(ev, PERF_EVENT_IOC_ID, &id)));
+	out("  DISABLE: %s", res(ioctl(ev, PERF_EVENT_IOC_DISABLE, 0)));
+	out("  read: %zd bytes, counted %d", read(ev, &count, sizeof(count)), count > 0);
+	out("  SET_BPF of a tracepoint program: %s", res(ioctl(ev, PERF_EVENT_IOC_SET_BPF, -1)));
+	close(ev);
+}
+
+/* libbpf's own tracepoint attach: the event, the perf link (or SET_BPF), enable. */
+static void libbpf_attach(struct bpf_object *obj)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, "on_switch_tp");
+	struct bpf_link *l = bpf_program__attach(p);
+
+	out("libbpf attach of a tracepoint program: %s", l ? "ok" : strerror(errno));
+	if (l)
+		out("libbpf detach: %s", res(bpf_link__destroy(l)));
+}
+
 int main(void)
 {
 	struct bpf_object *obj = load_obj("link_tracing");
@@ -140,6 +254,10 @@ int main(void)
 	out("tp_btf info: type %u attach_btf_id set %d", info.type, info.attach_btf_id > 0);
 	raw_tp_links(btf_fd, raw_fd);
 	perf_events(prog_fd(obj, "on_switch_tp"), raw_fd, prog_fd(obj, "on_sleep"));
+	perf_ioctls(prog_fd(obj, "on_switch_tp"));
+	perf_event_files(prog_fd(obj, "on_switch_tp"));
+	kernel_event();
+	libbpf_attach(obj);
 	bpf_object__close(obj);
 	return finish();
 }

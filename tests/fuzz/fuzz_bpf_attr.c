@@ -84,6 +84,12 @@ static const struct field fields[] = {
 	F(BPF_BTF_GET_FD_BY_ID, btf_id, SMALL),
 	F(BPF_BTF_LOAD, btf, PTR),
 	F(BPF_BTF_LOAD, btf_log_buf, PTR),
+	F(BPF_PROG_ATTACH, target_fd, FD),
+	F(BPF_PROG_ATTACH, attach_bpf_fd, FD),
+	F(BPF_PROG_DETACH, target_fd, FD),
+	F(BPF_PROG_DETACH, attach_bpf_fd, FD),
+	F(BPF_PROG_QUERY, query.target_fd, FD),
+	F(BPF_PROG_QUERY, query.prog_ids, PTR),
 };
 #undef F
 #undef BATCH

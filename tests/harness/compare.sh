@@ -20,13 +20,14 @@ trap '"$build/bpfrun" runtime stop >/dev/null; rm -rf "$work"' EXIT
 # with the preloaded bridge instead:
 # - it does not see munmap, so it cannot count writable mappings (BPF_MAP_FREEZE's EBUSY):
 #   core_libbpf_object, maps_array;
-# - it does not route perf_event_open, ioctl or epoll, and takes other descriptors than its
-#   own (cgroups, sockets) as the runtime's, not the caller's: link_tracing, maps_cgroup,
-#   maps_redirect, maps_ringbuf;
+# - it does not route epoll, and takes other descriptors than its own (cgroups, sockets)
+#   as the runtime's, not the caller's: maps_cgroup, maps_redirect, maps_ringbuf,
+#   maps_perfbuf, maps_sockmap;
+# - it serves bpf() from its own network namespace, not the caller's: pkt_fib;
 # - the task helpers beyond pid, uid and comm see the runtime's task: helpers_task.
 case $(basename "$bin") in
-diff_core_libbpf_object | diff_maps_array | diff_link_tracing | diff_maps_cgroup | \
-	diff_maps_redirect | diff_maps_ringbuf | diff_helpers_task)
+diff_core_libbpf_object | diff_maps_array | diff_maps_cgroup | diff_maps_redirect | \
+	diff_maps_ringbuf | diff_helpers_task | diff_maps_perfbuf | diff_maps_sockmap | diff_pkt_fib)
 	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
 

@@ -1,10 +1,15 @@
-/* A libbpf-bootstrap-style loader (minimal, kprobe, fentry, uprobe; argv[1] picks one),
+/* A libbpf-bootstrap-style loader (minimal, kprobe, fentry, uprobe, tc; argv[1] picks one),
  * an ordinary libbpf program: it opens and loads its object, attaches its program with
  * libbpf's own attach calls, makes the event happen, and prints what the program
  * counted.  Under `bpfrun exec` the event comes from bpfrun's trigger API, looked up at
  * run time (bpfrun_fire, exported by the preloaded libbpfrun.so); elsewhere the loader
- * makes the real event (a write, an unlink, a call of its own function). */
+ * makes the real event (a write, an unlink, a call of its own function, a packet to lo).
+ * The tc mode attaches to lo's ingress through bpf_tc_hook_create and bpf_tc_attach, as
+ * libbpf-bootstrap's tc example does: run it under bpfrun only (the host's lo is never
+ * touched there). */
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,7 +35,10 @@ static const struct mode {
 	{ "kprobe", "unlink_entry", "kprobe/do_unlinkat", 1 },
 	{ "fentry", "unlink_fentry", "fentry/do_unlinkat", 2 },
 	{ "uprobe", "uprobed_add", NULL, 3 },
+	{ "tc", "tc_ingress", "tc/ingress/lo", 4 },
 };
+
+#define TC_PACKET_LEN 64
 
 /* The file offset of a function of this executable, from /proc/self/maps (what the
  * older libbpf-bootstrap uprobe example computed before libbpf resolved names). */
@@ -56,7 +64,18 @@ static void make_event(const struct mode *m, const char *self)
 	fire_fn fire = (fire_fn)dlsym(RTLD_DEFAULT, "bpfrun_fire");
 	uint64_t ret = 0;
 
-	if (m->slot == 0) {
+	if (m->slot == 4) {
+		unsigned char pkt[TC_PACKET_LEN] = { 0 };
+		struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(9) };
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (fire)
+			fire(m->hook, pkt, sizeof(pkt), &ret);
+		else if (s >= 0)
+			sendto(s, pkt, TC_PACKET_LEN - 42, 0, (struct sockaddr *)&lo, sizeof(lo));
+		if (s >= 0)
+			close(s);
+	} else if (m->slot == 0) {
 		uint64_t rec[6] = { 0, 1, 1, 0, 42 };
 		if (fire)
 			fire(m->hook, rec, sizeof(rec), &ret);
@@ -84,6 +103,30 @@ static void make_event(const struct mode *m, const char *self)
 	}
 }
 
+/* tc: a clsact qdisc on lo (one that exists is used, as libbpf-bootstrap's tc does), the
+ * program on its ingress; detached and removed again by tc_detach. */
+static struct bpf_tc_hook tc_hook = {
+	.sz = sizeof(tc_hook),
+	.ifindex = 1,
+	.attach_point = BPF_TC_INGRESS,
+};
+
+static int tc_attach(struct bpf_program *p)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .prog_fd = bpf_program__fd(p));
+	int err = bpf_tc_hook_create(&tc_hook);
+
+	return err && err != -EEXIST ? err : bpf_tc_attach(&tc_hook, &opts);
+}
+
+static void tc_detach(void)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+
+	bpf_tc_detach(&tc_hook, &opts);
+	bpf_tc_hook_destroy(&tc_hook);
+}
+
 static struct bpf_link *attach(struct bpf_program *p, const struct mode *m, const char *self)
 {
 	if (m->slot != 3)
@@ -102,7 +145,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], modes[i].name))
 			m = &modes[i];
 	if (!m || n <= 0) {
-		fprintf(stderr, "usage: bootstrap_style minimal|kprobe|fentry|uprobe OBJ.o\n");
+		fprintf(stderr, "usage: bootstrap_style minimal|kprobe|fentry|uprobe|tc OBJ.o\n");
 		return 2;
 	}
 	self[n] = 0;
@@ -117,20 +160,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	p = bpf_object__find_program_by_name(obj, m->prog);
-	struct bpf_link *link = attach(p, m, self);
-	if (!link) {
+	struct bpf_link *link = m->slot == 4 ? NULL : attach(p, m, self);
+	if (m->slot == 4 ? tc_attach(p) != 0 : !link) {
 		fprintf(stderr, "%s: attach failed\n", m->name);
 		return 1;
 	}
 	printf("%s: attached\n", m->name);
 	make_event(m, self);
-	__u32 slot = m->slot, last = m->slot + 4;
+	__u32 slot = m->slot, last = m->slot + 8;
 	__u64 count = 0, arg = 0;
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "counts"));
 	bpf_map_lookup_elem(fd, &slot, &count);
 	bpf_map_lookup_elem(fd, &last, &arg);
 	printf("%s: %llu event(s), last argument %lld\n", m->name, (unsigned long long)count,
 	       (long long)arg);
+	if (m->slot == 4)
+		tc_detach();
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
 	return count ? 0 : 1;

@@ -49,6 +49,9 @@ static const struct type types[] = {
 	{ "CGROUP_SKB", BPF_PROG_TYPE_CGROUP_SKB, 0, "cg_skb_helpers" },
 	{ "CGROUP_SOCK", BPF_PROG_TYPE_CGROUP_SOCK, 0, "cg_sock_helpers" },
 	{ "RAW_TRACEPOINT", BPF_PROG_TYPE_RAW_TRACEPOINT, 0, "tracing_helpers" },
+	{ "SOCK_OPS", BPF_PROG_TYPE_SOCK_OPS, 0, "sock_ops_helpers" },
+	{ "SK_SKB", BPF_PROG_TYPE_SK_SKB, 0, "sk_skb_helpers" },
+	{ "SK_MSG", BPF_PROG_TYPE_SK_MSG, 0, "sk_msg_helpers" },
 	{ "SYSCALL", BPF_PROG_TYPE_SYSCALL, BPF_F_SLEEPABLE, "syscall_helpers" },
 };
 
