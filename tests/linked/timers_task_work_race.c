@@ -23,7 +23,7 @@ struct globals {
 };
 
 static struct bpf_object *obj;
-static volatile int done;
+static int done; /* atomic */
 
 static void *freer(void *unused)
 {
@@ -31,7 +31,7 @@ static void *freer(void *unused)
 	__u32 key = 1;
 
 	(void)unused;
-	while (!done)
+	while (!__atomic_load_n(&done, __ATOMIC_RELAXED))
 		bpf_map_update_elem(map_fd(obj, "tw_arr"), &key, &zero, BPF_ANY);
 	return NULL;
 }
@@ -54,7 +54,7 @@ int main(void)
 		ok += g.ret[0] == 0;
 		bad += ret != 0 || (g.ret[0] != 0 && g.ret[0] != -16);
 	}
-	done = 1;
+	__atomic_store_n(&done, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	bpf_map_lookup_elem(bss, &zero, &g);
 	CHECK(!bad, "%u runs returned something else than 0 or -EBUSY", bad);
