@@ -202,7 +202,7 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 	h->buckets_len = (size_t)h->n_buckets * sizeof(struct bucket);
 	h->pool_len = h->capacity * h->elem_size;
 	h->buckets = map_reserve(h->buckets_len);
-	h->pool = map_reserve(h->pool_len);
+	h->pool = map_reserve_dense(h->pool_len);
 	if (!h->buckets || !h->pool)
 		goto fail;
 	if (h->percpu) {
