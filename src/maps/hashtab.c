@@ -90,7 +90,7 @@ struct bpf_htab {
 	size_t pcpu_len;
 	u64 pcpu_stride;
 	u32 ncpus;
-	u64 seed;
+	u64 seed; /* mixed with the key size (hash_key) */
 
 	u32 free_lock;
 	struct htab_elem *free_head; /* under free_lock */
@@ -184,6 +184,7 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 	h->map.key_size = attr->key_size;
 	h->map.value_size = attr->value_size;
 	h->seed = attr->map_flags & BPF_F_ZERO_SEED ? 0 : map_random_seed();
+	h->seed ^= (u64)attr->key_size * 0x9e3779b97f4a7c15ULL;
 
 	int err = -E2BIG;
 	if (h->map.max_entries > 1u << 31)
@@ -201,7 +202,7 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 	h->buckets_len = (size_t)h->n_buckets * sizeof(struct bucket);
 	h->pool_len = h->capacity * h->elem_size;
 	h->buckets = map_reserve(h->buckets_len);
-	h->pool = map_reserve(h->pool_len);
+	h->pool = map_reserve_dense(h->pool_len);
 	if (!h->buckets || !h->pool)
 		goto fail;
 	if (h->percpu) {
@@ -363,7 +364,7 @@ static u32 hash_key(const struct bpf_htab *h, const void *key)
 	const u8 *p = key;
 	u32 n = h->map.key_size, first = MIN(n, 8u);
 	u64 w0 = key_word(p, first);
-	u64 acc = mix64(h->seed ^ ((u64)n * 0x9e3779b97f4a7c15ULL) ^ (w0 >> 3));
+	u64 acc = mix64(h->seed ^ (w0 >> 3));
 
 	for (p += first, n -= first; n >= 8; n -= 8, p += 8)
 		acc = mix64(acc ^ key_word(p, 8));

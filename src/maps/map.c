@@ -145,7 +145,7 @@ int map_check_kernel_bytes(u64 bytes)
 	return bytes > phys ? -ENOMEM : 0;
 }
 
-void *map_reserve(size_t len)
+static void *reserve(size_t len, bool dense)
 {
 	int prefault = len <= MAP_PREFAULT_MAX ? MAP_POPULATE : 0;
 	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -153,9 +153,19 @@ void *map_reserve(size_t len)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	if (!prefault)
+	if (dense && !prefault)
 		madvise(p, len, MADV_HUGEPAGE);
 	return p;
+}
+
+void *map_reserve(size_t len)
+{
+	return reserve(len, false);
+}
+
+void *map_reserve_dense(size_t len)
+{
+	return reserve(len, true);
 }
 
 u64 map_random_seed(void)

@@ -219,6 +219,10 @@ int map_check_kernel_bytes(u64 bytes);
  * as much as a timer's whole arming). */
 #define MAP_PREFAULT_MAX (4u << 20)
 void *map_reserve(size_t len);
+/* map_reserve for memory that fills from its start (a hash map's element pool): asks for
+ * transparent huge pages, a fault per 2 MiB instead of per page.  Not for memory used
+ * sparsely (buckets, array slots): each page touched would cost 2 MiB. */
+void *map_reserve_dense(size_t len);
 /* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
 u64 map_random_seed(void);
 /* The least power of two >= n, at most 2^31 (callers refuse larger n first). */

@@ -356,6 +356,7 @@ void fire_head_locked(struct engine *e, struct exec_ctx *x)
 	pthread_mutex_unlock(&e->lock);
 	prog_put(prog);
 	timer_put(t);
-	task_work_run_pending(); /* what the callback scheduled for this thread */
+	if (unlikely(task_work_any_pending()))
+		task_work_run_pending(); /* what the callback scheduled for this thread */
 	pthread_mutex_lock(&e->lock);
 }

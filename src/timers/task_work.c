@@ -17,10 +17,11 @@
  * deleted or overwritten, map released) detaches it and marks it FREED: a pending work
  * then never runs, a running one finishes.
  *
- * Locking: none beyond atomics.  A state's `state` and `refcnt` are atomic; its callback
- * fields are written by the thread that won STANDBY -> PENDING and read by the same
- * thread when it runs the work (the pending list is thread-local).  The value's pointer
- * is set once with a compare-and-swap and taken with an exchange by cancel-and-free.
+ * Locking: tw_lock (a spinlock word, a leaf) covers attaching a state to a value and
+ * detaching it, so that a schedule takes its reference before a concurrent free can put
+ * the last one.  Otherwise atomics: a state's `state` and `refcnt`; its callback fields
+ * are written by the thread that won STANDBY -> PENDING and read by the same thread when
+ * it runs the work (the pending list is thread-local).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "bpfrun.h"
 #include "engine.h"
 #include "task_work.h"
+#include "../lib/spinlock.h"
 #include "../maps/map.h"
 #include "../obj/prog.h"
 #include "../vm/vm.h"
@@ -55,9 +57,12 @@ struct tw_kern {
 };
 _Static_assert(sizeof(struct tw_kern) == 8, "bpf_task_work layout");
 
-/* This thread's scheduled works, in scheduling order. */
+/* This thread's scheduled works, in scheduling order; and how many are pending in all
+ * threads (atomic), so that a run's end looks at no thread-local variable when none is. */
 static __thread struct bpfrun_task_work *pending_head, *pending_tail;
+static u32 pending_total;
 static __thread bool draining;
+static u32 tw_lock; /* a spinlock word: attaching and detaching values' states */
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
@@ -104,29 +109,47 @@ static void tw_finish(struct bpfrun_task_work *w)
 	tw_put(w);
 }
 
-/* The value's state, allocated on first use; NULL when out of memory. */
-static struct bpfrun_task_work *fetch(struct tw_kern *k)
+/* The value's state with a reference for the caller, attached on first use: NULL with
+ * *err -ENOMEM, or -EBUSY when it is being freed.  Under tw_lock, a state read from the
+ * value cannot be freed before the reference is taken (the kernel relies on RCU). */
+static struct bpfrun_task_work *acquire(struct tw_kern *k, int *err)
 {
-	struct bpfrun_task_work *w = __atomic_load_n(&k->w, __ATOMIC_ACQUIRE), *none = NULL;
+	struct bpfrun_task_work *fresh = NULL, *w;
+	bool got;
 
-	if (w)
-		return w;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return NULL;
-	w->refcnt = 1; /* the value's */
-	if (__atomic_compare_exchange_n(&k->w, &none, w, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return w;
-	free(w); /* another run attached one first: use it */
-	return none;
+	if (!__atomic_load_n(&k->w, __ATOMIC_ACQUIRE)) {
+		fresh = calloc(1, sizeof(*fresh));
+		if (!fresh) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		fresh->refcnt = 1; /* the value's */
+	}
+	spin_lock_word(&tw_lock);
+	w = k->w;
+	if (!w && fresh) {
+		__atomic_store_n(&k->w, fresh, __ATOMIC_RELEASE);
+		w = fresh;
+		fresh = NULL;
+	}
+	got = w && tw_tryget(w);
+	spin_unlock_word(&tw_lock);
+	free(fresh); /* another run attached one first */
+	*err = -EBUSY;
+	return got ? w : NULL;
 }
 
 static void tw_cancel_and_free(void *map, void *field)
 {
 	struct tw_kern *k = field;
-	struct bpfrun_task_work *w = __atomic_exchange_n(&k->w, NULL, __ATOMIC_ACQ_REL);
+	struct bpfrun_task_work *w;
 
 	(void)map;
+	if (!__atomic_load_n(&k->w, __ATOMIC_ACQUIRE))
+		return; /* most freed values never had one */
+	spin_lock_word(&tw_lock);
+	w = __atomic_exchange_n(&k->w, NULL, __ATOMIC_ACQ_REL);
+	spin_unlock_word(&tw_lock);
 	if (!w)
 		return;
 	/* A pending work stays on its thread's list, which sees FREED and drops it; a
@@ -135,17 +158,27 @@ static void tw_cancel_and_free(void *map, void *field)
 	tw_put(w);
 }
 
+/* Takes the head of this thread's list. */
+static struct bpfrun_task_work *pop_pending(void)
+{
+	struct bpfrun_task_work *w = pending_head;
+
+	pending_head = w->next;
+	if (!pending_head)
+		pending_tail = NULL;
+	__atomic_sub_fetch(&pending_total, 1, __ATOMIC_RELAXED);
+	return w;
+}
+
 static void drop_pending(void *unused)
 {
 	(void)unused;
 	while (pending_head) {
-		struct bpfrun_task_work *w = pending_head;
+		struct bpfrun_task_work *w = pop_pending();
 
-		pending_head = w->next;
 		tw_move(w, TW_PENDING, TW_RUNNING); /* never run: as if it had */
 		tw_finish(w);
 	}
-	pending_tail = NULL;
 }
 
 static void exit_key_init(void)
@@ -160,6 +193,7 @@ static void push_pending(struct bpfrun_task_work *w)
 		pthread_setspecific(exit_key, &pending_head); /* a thread's exit drops them */
 	}
 	w->next = NULL;
+	__atomic_add_fetch(&pending_total, 1, __ATOMIC_RELAXED);
 	if (pending_tail)
 		pending_tail->next = w;
 	else
@@ -173,16 +207,15 @@ u64 task_work_schedule(struct exec_ctx *x, u64 tw, u64 map_reg, u64 fn)
 	struct tw_kern *k = map ? async_field_arg(x, tw, map, FIELD_TASK_WORK) : NULL;
 	s64 start = k ? vm_func_arg(x, fn) : -1;
 	struct bpfrun_task_work *w;
+	int err;
 
 	if (start < 0)
 		return err_ret(-EFAULT);
 	if (!map_has_user_refs(map))
 		return err_ret(-EBUSY);
-	w = fetch(k);
+	w = acquire(k, &err);
 	if (!w)
-		return err_ret(-ENOMEM);
-	if (!tw_tryget(w))
-		return err_ret(-EBUSY);
+		return err_ret(err);
 	if (!tw_move(w, TW_STANDBY, TW_PENDING)) { /* pending, running, or freed */
 		tw_put(w);
 		return err_ret(-EBUSY);
@@ -219,6 +252,11 @@ static void run_work(struct exec_ctx *x, struct bpfrun_task_work *w)
 	vm_reset_run(x);
 }
 
+bool task_work_any_pending(void)
+{
+	return __atomic_load_n(&pending_total, __ATOMIC_RELAXED);
+}
+
 void task_work_run_pending(void)
 {
 	if (draining || !pending_head)
@@ -227,11 +265,8 @@ void task_work_run_pending(void)
 	struct exec_ctx *x = exec_ctx_softirq();
 
 	for (u32 n = 0; pending_head && n < TW_PER_RETURN; n++) {
-		struct bpfrun_task_work *w = pending_head;
+		struct bpfrun_task_work *w = pop_pending();
 
-		pending_head = w->next;
-		if (!pending_head)
-			pending_tail = NULL;
 		if (tw_move(w, TW_PENDING, TW_RUNNING)) /* else freed: never runs */
 			run_work(x, w);
 		tw_finish(w);

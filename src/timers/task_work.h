@@ -15,5 +15,7 @@ u64 task_work_schedule(struct exec_ctx *x, u64 tw, u64 map, u64 callback);
 /* The calling thread returns to user space (a run, or a timer callback, ended): runs
  * the works scheduled for it, in order, those they schedule too (up to a bound). */
 void task_work_run_pending(void);
+/* Some thread has works pending (cheap: no thread-local access). */
+bool task_work_any_pending(void);
 
 #endif

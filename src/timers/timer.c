@@ -163,37 +163,46 @@ static u64 err_ret(int err)
 	return (u64)(s64)err;
 }
 
+/* addr against map m: 0 when it is not in m's values, 1 when it points at m's field of
+ * that kind (and m is `only`, if given), -1 after faulting the run. */
+static int field_in_map(struct exec_ctx *x, const struct bpf_map *m, u64 addr,
+			const struct bpf_map *only, enum field_kind kind)
+{
+	const char *type = field_kinds[kind].btf_name;
+	u64 value, off;
+
+	if (!map_value_at(m, addr, &value, &off))
+		return 0;
+	s32 field_off = map_field_off(m, kind);
+	if (field_off == FIELD_NONE) {
+		vm_fault(x, "map '%s' has no valid %s", m->name, type);
+		return -1;
+	}
+	if (off != (u64)field_off) {
+		vm_fault(x, "off %llu doesn't point to 'struct %s' that is at %d",
+			 (unsigned long long)off, type, field_off);
+		return -1;
+	}
+	if (only && m != only) {
+		vm_fault(x, "%s pointer in R1 map '%s' doesn't match map pointer in R2 map '%s'",
+			 type + 4 /* without "bpf_" */, m->name, only->name);
+		return -1;
+	}
+	return 1;
+}
+
 void *async_field_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only,
 		      enum field_kind kind)
 {
-	const char *type = field_kinds[kind].btf_name;
+	/* The map argument first: where the field almost always is. */
+	int found = only ? field_in_map(x, only, addr, only, kind) : 0;
 
-	for (u32 i = 0, n = vm_nr_maps(x); i < n; i++) {
-		const struct bpf_map *m = vm_map_nth(x, i);
-		u64 value, off;
-
-		if (!map_value_at(m, addr, &value, &off))
-			continue;
-		s32 field_off = map_field_off(m, kind);
-		if (field_off == FIELD_NONE) {
-			vm_fault(x, "map '%s' has no valid %s", m->name, type);
-			return NULL;
-		}
-		if (off != (u64)field_off) {
-			vm_fault(x, "off %llu doesn't point to 'struct %s' that is at %d",
-				 (unsigned long long)off, type, field_off);
-			return NULL;
-		}
-		if (only && m != only) {
-			vm_fault(
-				x, "%s pointer in R1 map '%s' doesn't match map pointer in R2 map '%s'",
-				kind == FIELD_TIMER ? "timer" : "wq", m->name, only->name);
-			return NULL;
-		}
-		return u64_to_ptr(addr);
-	}
-	vm_fault(x, "R1 is not a pointer to a struct %s in a map value", type);
-	return NULL;
+	for (u32 i = 0, n = vm_nr_maps(x); !found && i < n; i++)
+		found = field_in_map(x, vm_map_nth(x, i), addr, only, kind);
+	if (!found)
+		vm_fault(x, "R1 is not a pointer to a struct %s in a map value",
+			 field_kinds[kind].btf_name);
+	return found > 0 ? u64_to_ptr(addr) : NULL;
 }
 
 static struct timer_kern *timer_arg(struct exec_ctx *x, u64 addr, const struct bpf_map *only)
@@ -474,7 +483,7 @@ static void timers_run_end(void)
 	timer_run_end();
 	wq_run_end();
 	/* a timer callback's thread runs its task works once the callback has ended */
-	if (!timer_running_here())
+	if (unlikely(task_work_any_pending()) && !timer_running_here())
 		task_work_run_pending();
 }
 
