@@ -40,7 +40,9 @@ if len(sys.argv) > 1:
 run env BPFRUN_RUN_BUDGET=1000 BPFRUN_JIT=0 "$bpfrun" exec -- bash -c "$(declare -f loop_run); loop_run $pin"
 expect_out "the first exec's budget and JIT setting hold for its own calls" \
 	"^run: errno 14 interpreted$"
-run "$bpfrun" exec -- bash -c "$(declare -f loop_run); loop_run"
+# (the suite also runs with BPFRUN_JIT=0 set: this exec must be without it)
+run env -u BPFRUN_JIT -u BPFRUN_RUN_BUDGET "$bpfrun" exec -- bash -c \
+	"$(declare -f loop_run); loop_run"
 expect_out "a later exec without them runs with the defaults" "^run: retval 10000 jited$"
 run env BPFRUN_RUN_BUDGET=1000 BPFRUN_JIT=0 "$bpfrun" exec -- bash -c \
 	"$(declare -f loop_run); loop_run"
