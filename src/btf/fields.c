@@ -70,11 +70,16 @@ bool field_table_needs_destroy(const struct field_table *t)
 	return false;
 }
 
-void field_table_destroy(const struct field_table *t, void *owner, void *value)
+void field_table_destroy_kinds(const struct field_table *t, u32 kinds, void *owner, void *value)
 {
 	for (u32 i = 0; i < t->cnt; i++) {
 		void (*destroy)(void *, void *) = kind_ops[t->f[i].kind].destroy;
-		if (destroy)
+		if (destroy && (kinds & FIELD_BIT(t->f[i].kind)))
 			destroy(owner, (char *)value + t->f[i].off);
 	}
+}
+
+void field_table_destroy(const struct field_table *t, void *owner, void *value)
+{
+	field_table_destroy_kinds(t, ~0u, owner, value);
 }

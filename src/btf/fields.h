@@ -87,5 +87,13 @@ int field_table_add(struct field_table *t, enum field_kind kind, u32 off, u32 va
 bool field_table_needs_destroy(const struct field_table *t);
 /* Runs the destructors of the fields of value. */
 void field_table_destroy(const struct field_table *t, void *owner, void *value);
+/* The same for the fields of kinds (FIELD_BIT()s) only. */
+void field_table_destroy_kinds(const struct field_table *t, u32 kinds, void *owner, void *value);
+/* What goes when a map's last user reference goes (the kernel's map_release_uref): the
+ * async kinds, whose callbacks would otherwise run for a map no one can reach from user
+ * space.  Objects (kptrs, list and tree roots) stay until the map itself is freed: a
+ * program holding the map may still take them. */
+#define FIELD_ASYNC_KINDS \
+	(FIELD_BIT(FIELD_TIMER) | FIELD_BIT(FIELD_WQ) | FIELD_BIT(FIELD_TASK_WORK))
 
 #endif

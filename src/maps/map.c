@@ -212,23 +212,25 @@ static void map_obj_free(struct obj *o)
 	btf_obj_put(btf);
 }
 
-static void free_fields_cb(struct bpf_map *map, void *value, void *arg)
+static void free_async_fields_cb(struct bpf_map *map, void *value, void *arg)
 {
 	(void)arg;
-	map_free_value_fields(map, value);
+	field_table_destroy_kinds(&map->fields, FIELD_ASYNC_KINDS, map, value);
 }
 
-/* Last descriptor and pin gone: the kernel's map_release_uref. */
+/* Last descriptor and pin gone: the kernel's map_release_uref, which stops the values'
+ * timers and work items (FIELD_ASYNC_KINDS); what else they hold goes with the map. */
 static void map_obj_release_user(struct obj *o)
 {
 	struct bpf_map *map = map_of(o);
+	u32 async = map->fields.kinds & FIELD_ASYNC_KINDS;
 
 	if (map->ops->release_user)
 		map->ops->release_user(map);
-	if (map_has_field_dtors(map) && map->ops->for_each_value) {
-		field_kinds_batch(map->fields.kinds, true);
-		map->ops->for_each_value(map, free_fields_cb, NULL);
-		field_kinds_batch(map->fields.kinds, false);
+	if (async && map->ops->for_each_value) {
+		field_kinds_batch(async, true);
+		map->ops->for_each_value(map, free_async_fields_cb, NULL);
+		field_kinds_batch(async, false);
 	}
 }
 

@@ -3,7 +3,9 @@
  * bpf_kptr_xchg by raw programs.  Each run prints what it took out of the field (the
  * object's key, set from the packet length when stashed); user-space updates and deletes
  * free what the value held, user-space reads see zeros in the field, and programs may read
- * the field and through it. */
+ * the field and through it.  An object stays in its field when the map's last descriptor
+ * closes while programs still hold the map: the kernel frees kptrs with the map, not with
+ * its last user reference (only timers and work items go then). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -209,11 +211,16 @@ static void scenario(int btf, enum bpf_map_type type)
 			run("stash 80", stash, 80);
 		}
 	}
+	/* the last descriptor goes while the programs hold the map: the object stays */
+	close(map);
+	if (stash >= 0 && take >= 0) {
+		run("take after the map's fd closed", take, 64);
+		run("stash 60", stash, 60);
+	}
 	/* the map goes with an object in its field: freed with it */
 	close(stash);
 	close(take);
 	close(peek);
-	close(map);
 }
 
 int main(void)
