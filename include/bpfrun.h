@@ -232,6 +232,33 @@ struct bpfrun_fire_attr {
 	uint64_t ctx_size;
 	uint64_t ret; /* uint64_t * or 0: read as *ret is, then the result */
 };
+/* epoll on ring descriptors, for a process the per-user runtime serves.  A ring buffer's
+ * or a BPF_OUTPUT perf event's descriptor is a memfd there, which epoll_ctl refuses
+ * (EPERM); an eventfd stands for it instead.  libbpfrun-client.so, which `bpfrun exec`
+ * preloads, makes these calls inside its epoll_ctl and epoll_wait, so that libbpf's
+ * ring_buffer, user_ring_buffer and perf_buffer work unchanged:
+ *   BPFRUN_POLL_STANDIN   a new descriptor of the caller's for the eventfd standing for
+ *                         ring descriptor fd in epoll instance epfd, with the event data
+ *                         `data`; `events` is rewritten as the eventfd must be asked.
+ *                         EINVAL when fd is no ring's.
+ *   BPFRUN_POLL_REARM     before each epoll_wait: clears the eventfds of rings that are
+ *                         not ready, so that a wait reports a ring when the kernel's would
+ *   BPFRUN_POLL_REPORTED  after an epoll_wait on epfd returned the n events at evs: the
+ *                         perf events among them have had their wake-up reported
+ * syscall(__NR_bpf, BPFRUN_BPF_POLL, &attr, sizeof(attr)): 0 or the new descriptor, or -1
+ * with errno.  A process with libbpfrun.so needs none of it: its epoll calls do the same. */
+#define BPFRUN_BPF_POLL 0x62720002
+enum { BPFRUN_POLL_STANDIN = 1, BPFRUN_POLL_REARM, BPFRUN_POLL_REPORTED };
+struct bpfrun_poll_attr {
+	uint32_t op;
+	int32_t fd;      /* STANDIN: the ring's descriptor */
+	int32_t epfd;    /* STANDIN, REPORTED: the epoll instance */
+	uint32_t events; /* STANDIN: EPOLL* asked; on return, as the eventfd must be asked */
+	uint64_t data;   /* STANDIN: the event's data */
+	uint64_t evs;    /* REPORTED: struct epoll_event *, n of them */
+	uint32_t n;
+	uint32_t reserved; /* 0 */
+};
 /* ---- What bpfrun runs ----------------------------------------------------------
  * bpfrun implements part of the kernel's program and map types.  A type it does not
  * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also

@@ -25,33 +25,19 @@
 #include "bridge.h"
 #include "../obj/object.h"
 #include "../lib/pollsrc.h"
-#include "../maps/ringbuf.h"
-#include "../link/perf_event.h"
+#include "../link/poll.h"
 
 /* The eventfd standing for fd in epoll instance epfd when fd is a ring buffer's or a
- * BPF_OUTPUT perf event's descriptor, else fd. */
+ * BPF_OUTPUT perf event's descriptor (*ev's events rewritten as it must be asked), else
+ * fd. */
 static int poll_target(int epfd, int fd, struct epoll_event *ev)
 {
-	u64 data = ev ? ev->data.u64 : 0;
-
 	if (!obj_fd_is_object(fd))
 		return fd;
-	struct obj *o = obj_from_fd(fd, 0, NULL);
-	if (IS_ERR(o))
-		return fd;
-	if (o->type == OBJ_PERF_EVENT) {
-		int efd = perf_event_poll_fd(container_of(o, struct perf_event, obj), epfd, data);
-		obj_put(o);
-		return efd >= 0 ? efd : fd;
-	}
-	if (o->type != OBJ_MAP) {
-		obj_put(o);
-		return fd;
-	}
-	int efd = ringbuf_poll_fd(map_of(o), epfd, data);
-	if (efd >= 0 && ev && (ev->events & EPOLLOUT))
-		ev->events = (ev->events & ~(u32)EPOLLOUT) | EPOLLIN;
-	obj_put(o);
+	u32 events = ev ? ev->events : 0; /* a packed member: no pointer to it */
+	int efd = poll_standin(fd, epfd, ev ? ev->data.u64 : 0, &events);
+	if (efd >= 0 && ev)
+		ev->events = events;
 	return efd >= 0 ? efd : fd;
 }
 

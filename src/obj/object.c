@@ -352,6 +352,14 @@ int obj_fd_open_file(struct obj *o, u32 fd_flags)
 	return fd_open_real(o, fd_flags);
 }
 
+int obj_fd_give(int fd)
+{
+	if (fd_remote)
+		return fd_remote->give(fd);
+	int copy = sys_fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return copy < 0 ? -errno : copy;
+}
+
 int obj_fd_new(struct obj *o, u32 fd_flags)
 {
 	if (unlikely(fd_remote)) {

@@ -78,6 +78,9 @@ struct obj_fd_remote {
 	/* The object behind the caller's descriptor fd (+1 refcnt), or ERR_PTR(-EBADF /
 	 * -EINVAL) as obj_from_fd. */
 	struct obj *(*lookup)(int fd, u32 *fd_flags);
+	/* Gives the caller a copy of our descriptor fd, a file that is no object's (the
+	 * eventfd standing for a ring in epoll): its number there, or -errno. */
+	int (*give)(int fd);
 };
 void obj_fd_set_remote(const struct obj_fd_remote *r); /* this thread; NULL: local */
 /* True while this thread works on another process's descriptors. */
@@ -85,6 +88,10 @@ bool obj_fd_remote_active(void);
 /* A real descriptor of this process for o, opened as obj_fd_new's are, with no reference
  * and no table entry (for obj_fd_remote.install).  -1 and errno on failure. */
 int obj_fd_open_file(struct obj *o, u32 fd_flags);
+/* A new descriptor of the caller's (the remote process's while one is set, else ours,
+ * close-on-exec) for the same file as our descriptor fd, which stays ours: its number, or
+ * -errno.  For files that are no object's: the caller owns what it gets. */
+int obj_fd_give(int fd);
 
 /* ---- ids ---- */
 struct obj *obj_by_id(enum obj_type type, u32 id); /* +1 refcnt or NULL */

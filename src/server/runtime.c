@@ -21,11 +21,13 @@
  * Attaching: perf_event_open(2) makes the runtime's probe events (kprobe, uprobe,
  * tracepoint; link/perf_event.h), ioctl(2) with a perf request (type '$') is served on
  * them, and both are handed back for the kernel's own events.  rtnetlink sockets and
- * their sends: rtnl.c.  bpfrun's own bpf() command BPFRUN_BPF_FIRE fires a hook.
+ * their sends: rtnl.c.  bpfrun's own bpf() commands: BPFRUN_BPF_FIRE fires a hook,
+ * BPFRUN_BPF_POLL gives the caller the eventfd standing for a ring in epoll (its
+ * libbpfrun-client.so asks inside epoll_ctl and epoll_wait; link/poll.c).
  *
  * Not seen (the kernel's own rules apply, as they are the same): close, dup*, fcntl,
  * fork, SCM_RIGHTS, exit and munmap (handout.c learns when a descriptor's last file goes);
- * epoll (ring buffers are not served yet).
+ * epoll itself.
  *
  * Who: the socket lives in a directory only the user can enter (client.c checks it), and
  * every connection's peer credentials (SO_PEERCRED) must be the runtime's own user.

@@ -251,8 +251,11 @@ static int write_back(union bpf_attr *uattr, const union bpf_attr *before,
 static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 {
 	union bpf_attr attr, out, before;
-	if (cmd == BPFRUN_BPF_FIRE) /* bpfrun's own command (bpfrun.h), not in the table */
+	/* bpfrun's own commands (bpfrun.h), not in the table */
+	if (cmd == BPFRUN_BPF_FIRE)
 		return link_fire_command(uattr, size);
+	if (cmd == BPFRUN_BPF_POLL)
+		return link_poll_command(uattr, size);
 	int err = check_uarg_tail_zero(uattr, sizeof(attr), size);
 
 	if (err)

@@ -1,16 +1,44 @@
 /* libbpfrun-client.so: what `bpfrun exec` preloads into a command the per-user runtime
- * serves.  It holds no runtime: only the API calls that must reach the runtime's objects
- * and that no kernel system call expresses, made as bpfrun's own bpf(2) commands, which
- * the seccomp filter hands to the runtime like any bpf() call (bpfrun.h):
+ * serves.  It holds no runtime: only the calls that must reach the runtime's objects and
+ * that no kernel system call expresses, made as bpfrun's own bpf(2) commands, which the
+ * seccomp filter hands to the runtime like any bpf() call (bpfrun.h):
  *   bpfrun_fire()   BPFRUN_BPF_FIRE: fires the hooks the command's loaders attached
- * A loader looks them up as it would in libbpfrun.so (dlsym, or a weak reference).
- * Without the runtime the kernel refuses the command (EINVAL).  No state, no locking. */
+ *   epoll_ctl() and the epoll_wait family, interposed: BPFRUN_BPF_POLL, for the ring
+ *                   buffers and perf event rings of the runtime (below)
+ * A loader looks bpfrun_fire up as it would in libbpfrun.so (dlsym, or a weak reference).
+ * Without the runtime the kernel refuses the commands (EINVAL).
+ *
+ * epoll: a ring's descriptor is a memfd, which epoll_ctl refuses with EPERM.  Only then
+ * is the runtime asked for the eventfd that stands for the ring (BPFRUN_POLL_STANDIN),
+ * and that is added instead, with the caller's event data: libbpf's ring_buffer,
+ * user_ring_buffer and perf_buffer see the ring's events.  Once a stand-in exists, each
+ * wait is bracketed by two more calls (BPFRUN_POLL_REARM, _REPORTED: readiness as the
+ * kernel's), a round trip each; a process that never polls a ring pays nothing.  A
+ * descriptor's stand-in is kept for its MOD and DEL; a new ADD of the same number
+ * replaces it (the number was closed and reused, or is added to a second instance, which
+ * then holds the only stand-in: a ring polled by two epoll instances at once is not
+ * served).
+ *
+ * Ring buffers (RINGBUF, USER_RINGBUF) are not served yet: their data pages are mapped
+ * twice, which an mmap of the ring's file in the caller cannot do (libbpf's ring_buffer
+ * fails at its mmap).  The calls go to the kernel as system calls (glibc's wrappers
+ * would be cancellation points too).
+ *
+ * Locking: the stand-in table is an array of atomics; the calls need no other state. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bpfrun.h"
+
+#define API __attribute__((visibility("default")))
+#define MAX_STANDINS 4096 /* ring descriptors above this number are not served */
+
+static int standin[MAX_STANDINS]; /* atomic: the eventfd standing for descriptor i, + 1 */
+static int standins;              /* atomic: stand-ins made so far */
 
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 {
@@ -22,4 +50,115 @@ int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 	};
 
 	return syscall(__NR_bpf, BPFRUN_BPF_FIRE, &attr, sizeof(attr)) < 0 ? -1 : 0;
+}
+
+static long poll_call(struct bpfrun_poll_attr *a)
+{
+	return syscall(__NR_bpf, BPFRUN_BPF_POLL, a, sizeof(*a));
+}
+
+/* The eventfd to use for ring descriptor fd in epoll_ctl(epfd, op, ...), *ev rewritten
+ * as it must be asked; -1 when fd is no ring of the runtime's. */
+static int standin_for(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	if (fd < 0 || fd >= MAX_STANDINS)
+		return -1;
+	int known = __atomic_load_n(&standin[fd], __ATOMIC_ACQUIRE) - 1;
+	if (op == EPOLL_CTL_DEL)
+		return known;
+	struct bpfrun_poll_attr a = {
+		.op = BPFRUN_POLL_STANDIN,
+		.fd = fd,
+		.epfd = epfd,
+		.events = ev ? ev->events : 0,
+		.data = ev ? ev->data.u64 : 0,
+	};
+	int efd = (int)poll_call(&a);
+	if (efd < 0)
+		return -1;
+	if (ev)
+		ev->events = a.events;
+	if (op == EPOLL_CTL_MOD && known >= 0) { /* the instance holds the known one */
+		close(efd);
+		return known;
+	}
+	int old = __atomic_exchange_n(&standin[fd], efd + 1, __ATOMIC_ACQ_REL) - 1;
+	if (old >= 0)
+		close(old);
+	__atomic_fetch_add(&standins, 1, __ATOMIC_RELEASE);
+	return efd;
+}
+
+static int next_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	return (int)syscall(SYS_epoll_ctl, epfd, op, fd, event);
+}
+
+API int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	int ret = next_epoll_ctl(epfd, op, fd, event);
+	if (ret == 0 || errno != EPERM)
+		return ret;
+	/* a file epoll refuses: a ring of the runtime's? */
+	struct epoll_event ev = event ? *event : (struct epoll_event){ 0 };
+	int efd = standin_for(epfd, op, fd, event ? &ev : NULL);
+	if (efd < 0) {
+		errno = EPERM;
+		return -1;
+	}
+	ret = next_epoll_ctl(epfd, op, efd, event ? &ev : NULL);
+	if (op == EPOLL_CTL_DEL && ret == 0 &&
+	    __atomic_compare_exchange_n(&standin[fd], &(int){ efd + 1 }, 0, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		close(efd);
+	return ret;
+}
+
+/* Around every wait once a stand-in exists: the rings that are not ready are cleared
+ * before it, the perf events' wake-ups it returned are reported after it. */
+static void before_wait(void)
+{
+	struct bpfrun_poll_attr a = { .op = BPFRUN_POLL_REARM };
+
+	if (__atomic_load_n(&standins, __ATOMIC_ACQUIRE))
+		poll_call(&a);
+}
+
+static int after_wait(int epfd, struct epoll_event *events, int n)
+{
+	int saved = errno;
+	struct bpfrun_poll_attr a = {
+		.op = BPFRUN_POLL_REPORTED,
+		.epfd = epfd,
+		.evs = (uintptr_t)events,
+		.n = (uint32_t)n,
+	};
+
+	if (n > 0 && __atomic_load_n(&standins, __ATOMIC_ACQUIRE))
+		poll_call(&a);
+	errno = saved;
+	return n;
+}
+
+API int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
+{
+	before_wait();
+	return after_wait(epfd, events,
+			  (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, NULL, 8));
+}
+
+API int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout,
+		    const sigset_t *sigmask)
+{
+	before_wait();
+	return after_wait(epfd, events,
+			  (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, sigmask, 8));
+}
+
+API int epoll_pwait2(int epfd, struct epoll_event *events, int max, const struct timespec *timeout,
+		     const sigset_t *sigmask)
+{
+	before_wait();
+	return after_wait(epfd, events,
+			  (int)syscall(SYS_epoll_pwait2, epfd, events, max, timeout, sigmask, 8));
 }
