@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/ksyms.h"
 #include "internal.h"
 #include "../lib/sys.h"
 #include "../lib/task.h"
@@ -21,30 +22,6 @@
 #define MAPS_MAX (4u << 20) /* the most of a maps file read */
 #define NOTES_MAX 4096u     /* the most of a note segment read */
 #define BUILD_ID_SIZE 20u   /* BUILD_ID_SIZE_MAX */
-
-/* The whole of a small file (malloc'd, NUL-terminated), or NULL. */
-static char *slurp(const char *path, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 65536, len = 0;
-	char *buf = fd >= 0 ? malloc(cap) : NULL;
-	ssize_t n;
-
-	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap && cap < max) {
-			char *more = realloc(buf, cap *= 2);
-			if (!more)
-				break;
-			buf = more;
-		}
-	}
-	if (fd >= 0)
-		sys_close(fd);
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
 
 /* The GNU build id in the notes [p, p + len): true when found (copied to id). */
 static bool note_build_id(const u8 *p, size_t len, u8 *id)
@@ -136,7 +113,7 @@ void stack_build_ids(struct bpf_stack_build_id *ids, const u64 *ips, u32 nr, boo
 		snprintf(maps_path, sizeof(maps_path), "/proc/%u/maps", remote->tgid);
 	else
 		snprintf(maps_path, sizeof(maps_path), "/proc/self/maps");
-	char *maps = slurp(maps_path, MAPS_MAX), last[4096] = "";
+	char *maps = read_whole_file(maps_path, MAPS_MAX), last[4096] = "";
 	u8 id[BUILD_ID_SIZE];
 	bool last_found = false;
 	for (u32 i = 0; maps && i < nr; i++) {

@@ -27,6 +27,29 @@ long read_text_file(const char *path, char *buf, size_t len)
 	return (long)n;
 }
 
+char *read_whole_file(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 65536, len = 0;
+	char *buf = fd >= 0 ? malloc(cap) : NULL;
+	ssize_t n;
+
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap && cap < max) {
+			char *more = realloc(buf, cap *= 2);
+			if (!more)
+				break;
+			buf = more;
+		}
+	}
+	if (fd >= 0)
+		sys_close(fd);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
 int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *arg), void *arg)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

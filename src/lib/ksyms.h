@@ -14,6 +14,10 @@
  * -errno. */
 long read_text_file(const char *path, char *buf, size_t len);
 
+/* The whole of a text file (malloc'd, NUL-terminated; past about max bytes, its start),
+ * or NULL. */
+char *read_whole_file(const char *path, size_t max);
+
 /* Calls line_fn on each line of a text file (without its newline) until it returns
  * true: 0 when one did, -ENOENT when none did, or open(2)'s -errno.  Lines longer than
  * 64 KiB are skipped. */

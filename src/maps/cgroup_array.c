@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "../lib/ksyms.h"
 #include "cgroup_array.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
@@ -71,36 +72,11 @@ static struct bpf_map *cg_alloc(const union bpf_attr *attr)
 	return &a->map;
 }
 
-/* The whole of a small file (malloc'd, NUL-terminated), or NULL.  open/read: fopen is
- * interposed by the bridge. */
-static char *read_file(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 16384, len = 0;
-	char *buf = fd >= 0 ? malloc(cap) : NULL;
-	ssize_t n = 0;
-
-	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap && cap < (1u << 22)) {
-			char *more = realloc(buf, cap *= 2);
-			if (!more)
-				break;
-			buf = more;
-		}
-	}
-	if (fd >= 0)
-		sys_close(fd);
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
-
 /* The mount of a cgroup2 file system (device dev) whose mount point holds path: its
  * root in the hierarchy and its mount point, from /proc/self/mountinfo. */
 static bool cgroup2_mount_of(dev_t dev, const char *path, char *root, char *point)
 {
-	char *info = read_file("/proc/self/mountinfo"), *save = NULL;
+	char *info = read_whole_file("/proc/self/mountinfo", 4u << 20), *save = NULL;
 	bool found = false;
 
 	for (char *line = info ? strtok_r(info, "\n", &save) : NULL; line && !found;
