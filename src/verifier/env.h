@@ -44,6 +44,7 @@ struct venv {
 	u32 nopen, open_cap;
 	u32 id_gen;
 	u32 total_kept;
+	u32 compares; /* state comparisons made (COMPARE_LIMIT) */
 	/* The kernel keeps a state only after 2 jumps and 8 instructions since the last
 	 * one (or at every prune point with BPF_F_TEST_STATE_FREQ). */
 	u32 jmps, prev_jmps, prev_insns;

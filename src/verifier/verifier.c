@@ -20,6 +20,12 @@
 #define COMPLEXITY_LIMIT 1000000u
 #define MAX_KEPT_TOTAL 20000u
 #define MAX_KEPT_PER_INSN 64u
+/* Comparisons of the current state with kept ones.  Each costs up to a whole state (every
+ * frame's registers and stack), and the two limits above allow 64 per instruction over
+ * 1M instructions: a hostile program could hold a load for minutes.  Past this many the
+ * verifier gives up, and the run-time checks guard the program, as for what it does not
+ * model. */
+#define COMPARE_LIMIT 2000000u
 
 /* ---- the switch ---- */
 
@@ -299,6 +305,8 @@ static int keep_state(struct venv *env)
 static int visit_state(struct venv *env)
 {
 	for (struct kept *k = env->kept[env->insn]; k; k = k->next) {
+		if (++env->compares > COMPARE_LIMIT)
+			return vgiveup(env, "complexity");
 		if (k->done && state_covers(&k->st, &env->cur, false))
 			return 1;
 		if (!k->done && state_covers(&k->st, &env->cur, true))
