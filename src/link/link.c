@@ -770,3 +770,26 @@ int link_get_info(struct bpf_link *link, struct bpf_link_info *info)
 		return 0;
 	}
 }
+
+/* ---- BPF_PROG_ATTACH, BPF_PROG_DETACH, BPF_PROG_QUERY: by attach type ---- */
+
+int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+{
+	if (tcx_attach_type(attr->attach_type))
+		return tcx_prog_attach(attr, uattr, size);
+	return sockmap_prog_attach(attr);
+}
+
+int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+{
+	if (tcx_attach_type(attr->attach_type))
+		return tcx_prog_detach(attr, uattr, size);
+	return sockmap_prog_detach(attr);
+}
+
+int prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+{
+	if (tcx_attach_type(attr->query.attach_type))
+		return tcx_prog_query(attr, uattr, size);
+	return sockmap_prog_query(attr, uattr);
+}

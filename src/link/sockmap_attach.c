@@ -1,19 +1,17 @@
 /* Programs attached to socket maps (maps/sockmap.h): BPF_PROG_ATTACH, BPF_PROG_DETACH and
  * BPF_PROG_QUERY with a SOCKMAP or SOCKHASH as target, and the sockmap links of
  * BPF_LINK_CREATE (Linux 6.10), with the kernel's checks and errnos
- * (kernel/bpf/syscall.c, net/core/sock_map.c; tests/diff/maps_sockmap.c).  The TCX
- * attach types go to tcx.c; the others of these commands (cgroups, flow dissector,
- * lirc ...) are not implemented: EINVAL, as an unknown attach type.
+ * (kernel/bpf/syscall.c, net/core/sock_map.c; tests/diff/maps_sockmap.c).  link.c
+ * sends these commands here for every attach type but TCX's; the others (cgroups, flow
+ * dissector, lirc ...) are not implemented: EINVAL, as an unknown attach type.
  *
  * Locking: the map locks its program slots; a link's lock (link.h) guards its map and
  * program. */
-#include <stddef.h>
-#include <string.h>
 
 #include "commands.h"
 #include "link.h"
 #include "sockmap_attach.h"
-#include "tcx.h"
+#include "../lib/bpf_newer.h"
 #include "../lib/uaccess.h"
 #include "../maps/sockmap.h"
 
@@ -46,20 +44,15 @@ static struct bpf_prog *prog_of_type(int fd, u32 ptype)
 	return prog;
 }
 
-/* expected_revision (Linux 6.6), the u64 after replace_bpf_fd that <linux/bpf.h> 6.1
- * does not name: only multi-program hooks (tcx, netkit) take one. */
+/* expected_revision (Linux 6.6), which <linux/bpf.h> 6.1 does not name: only
+ * multi-program hooks (tcx, netkit) take one. */
 static u64 expected_revision(const union bpf_attr *attr)
 {
-	u64 v;
-
-	memcpy(&v, (const u8 *)attr + offsetof(union bpf_attr, replace_bpf_fd) + 8, sizeof(v));
-	return v;
+	return ((const struct bpf_attr_prog_attach *)attr)->expected_revision;
 }
 
-int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+int sockmap_prog_attach(const union bpf_attr *attr)
 {
-	if (tcx_attach_type(attr->attach_type))
-		return tcx_prog_attach(attr, uattr, size);
 	u32 ptype = sock_prog_type(attr->attach_type);
 
 	if (!ptype || (attr->attach_flags & ~(u32)ATTACH_MASK_BASE) || expected_revision(attr))
@@ -79,10 +72,8 @@ int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	return err;
 }
 
-int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+int sockmap_prog_detach(const union bpf_attr *attr)
 {
-	if (tcx_attach_type(attr->attach_type))
-		return tcx_prog_detach(attr, uattr, size);
 	u32 ptype = sock_prog_type(attr->attach_type);
 
 	if (!ptype || attr->attach_flags || attr->replace_bpf_fd || expected_revision(attr))
@@ -100,10 +91,8 @@ int prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 }
 
 /* sock_map_bpf_prog_query: at most one program; no attach flags. */
-int prog_query(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
+int sockmap_prog_query(const union bpf_attr *attr, union bpf_attr *uattr)
 {
-	if (tcx_attach_type(attr->query.attach_type))
-		return tcx_prog_query(attr, uattr, size);
 	u32 id = 0, cnt;
 
 	if (!sock_prog_type(attr->query.attach_type))

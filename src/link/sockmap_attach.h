@@ -17,6 +17,11 @@ int sockmap_link_attach(struct bpf_link *link, const union bpf_attr *attr);
 void sockmap_link_release(struct bpf_link *link, struct bpf_map *map, struct bpf_prog *prog);
 /* BPF_LINK_UPDATE of a sockmap link; old: BPF_F_REPLACE's program or NULL. */
 int sockmap_link_update(struct bpf_link *link, struct bpf_prog *prog, struct bpf_prog *old);
+/* BPF_PROG_ATTACH, BPF_PROG_DETACH and BPF_PROG_QUERY of every attach type but TCX's
+ * (link.c dispatches): socket maps' types; EINVAL for the others. */
+int sockmap_prog_attach(const union bpf_attr *attr);
+int sockmap_prog_detach(const union bpf_attr *attr);
+int sockmap_prog_query(const union bpf_attr *attr, union bpf_attr *uattr);
 /* The sockmap part of the link's info (map id, attach type). */
 void sockmap_link_info(struct bpf_link *link, struct bpf_link_info *info);
 

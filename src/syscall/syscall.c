@@ -224,11 +224,10 @@ static const struct cmd_desc commands[] = {
 	CMD(BPF_LINK_GET_NEXT_ID, link_get_next_id, next_id),
 	CMD(BPF_LINK_GET_FD_BY_ID, link_get_fd_by_id, link_id),
 	CMD(BPF_PROG_BIND_MAP, prog_bind_map, prog_bind_map.flags),
-	/* up to expected_revision (Linux 6.6: the u64 after replace_bpf_fd) */
-	[BPF_PROG_ATTACH] = { prog_attach, ATTR_END(replace_bpf_fd) + 12 },
-	[BPF_PROG_DETACH] = { prog_detach, ATTR_END(replace_bpf_fd) + 12 },
-	/* up to revision (Linux 6.6: the u64 after link_attach_flags) */
-	[BPF_PROG_QUERY] = { prog_query, ATTR_END(query.prog_attach_flags) + 24 },
+	/* the Linux 6.6 layouts, up to expected_revision and revision (lib/bpf_newer.h) */
+	[BPF_PROG_ATTACH] = { prog_attach, sizeof(struct bpf_attr_prog_attach) },
+	[BPF_PROG_DETACH] = { prog_detach, sizeof(struct bpf_attr_prog_attach) },
+	[BPF_PROG_QUERY] = { prog_query, sizeof(struct bpf_attr_prog_query) },
 };
 
 /* Copies the bytes of the caller's union that the command changed back into it (the
