@@ -1,5 +1,9 @@
 /* Bob Jenkins' lookup3 hash, as the kernel's jhash and jhash2 (bloom.c, stackmap.c):
- * inline, for the hot paths that hash.  No state. */
+ * inline, for the hot paths that hash.  No state.
+ *
+ * Locking: none; a key may be bytes of a map value that a program writes meanwhile, so
+ * they are read with relaxed atomic loads (word_le): a racing hash is only a wrong
+ * hash, as in the kernel, never a data race. */
 #ifndef BPFRUN_JHASH_H
 #define BPFRUN_JHASH_H
 
