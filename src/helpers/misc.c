@@ -2,7 +2,6 @@
  * bpf_strncmp and bpf_loop.  No shared state except the per-thread PRNG. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -151,10 +150,7 @@ HELPER(get_current_comm)
 	char *buf = vm_mem(x, r1, size, true);
 	if (!buf)
 		return 0;
-	if (task_remote())
-		memcpy(comm, task_remote()->comm, sizeof(task_remote()->comm));
-	else
-		prctl(PR_GET_NAME, comm);
+	task_comm(comm);
 	size_t n = MIN(strnlen(comm, 16), (size_t)size - 1);
 	memcpy(buf, comm, n);
 	memset(buf + n, 0, size - n);

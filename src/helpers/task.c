@@ -12,7 +12,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 
@@ -78,11 +77,8 @@ static u8 *current_task(void)
 	if (layout.tgid >= 0)
 		memcpy(img + layout.tgid, &tgid, sizeof(tgid));
 	if (layout.comm >= 0 && (u32)layout.comm + TASK_COMM_LEN <= layout.size) {
-		char comm[TASK_COMM_LEN + 1] = "";
-		if (remote)
-			memcpy(comm, remote->comm, TASK_COMM_LEN);
-		else
-			prctl(PR_GET_NAME, comm);
+		char comm[TASK_COMM_LEN];
+		task_comm(comm);
 		memcpy(img + layout.comm, comm, TASK_COMM_LEN);
 	}
 	return img;

@@ -1,6 +1,8 @@
 /* The caller's identity for the "current" helpers, and where the thread entered the
  * runtime (task.h).  No locking: thread-local. */
 #include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "task.h"
@@ -48,4 +50,15 @@ struct task_entry task_set_entry(struct task_entry e)
 const struct task_entry *task_entry(void)
 {
 	return &entry;
+}
+
+void task_comm(char comm[16])
+{
+	char name[17] = ""; /* PR_GET_NAME writes up to 16 bytes and a NUL */
+
+	if (task_remote())
+		memcpy(name, task_remote()->comm, 16);
+	else
+		prctl(PR_GET_NAME, name);
+	memcpy(comm, name, 16);
 }

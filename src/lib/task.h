@@ -16,6 +16,10 @@ struct task_ident {
 void task_set_remote(const struct task_ident *t); /* this thread; NULL: itself again */
 const struct task_ident *task_remote(void);       /* NULL: the calling thread is current */
 
+/* The current task's comm (up to 16 bytes, NUL-padded when shorter): the remote caller's,
+ * or the calling thread's name, asked anew each time (a thread may rename itself). */
+void task_comm(char comm[16]);
+
 /* The calling thread's own id (gettid(), cached per thread; a fork's child reads it anew). */
 u32 task_tid(void);
 
