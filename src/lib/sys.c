@@ -40,3 +40,7 @@ long sys_raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 	}
 	return ret;
 }
+
+#ifdef SYS_TSAN
+char sys_mm_order; /* sys.h: the sync object of mmap after munmap */
+#endif

@@ -34,14 +34,36 @@ static inline int sys_ioctl(int fd, unsigned long req, void *arg)
 	return (int)sys_raw(SYS_ioctl, fd, (long)req, (long)arg, 0, 0, 0);
 }
 /* MAP_FAILED and errno on failure, as mmap(2). */
+/* ThreadSanitizer sees neither call (raw system calls), so it would take the first
+ * accesses to an address mmap hands out again for races with the last ones before its
+ * munmap.  The kernel orders the two (mmap_lock): in TSan builds a release at every munmap
+ * and an acquire at every mmap, on one sync object, say so. */
+#if defined(__SANITIZE_THREAD__)
+#define SYS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SYS_TSAN 1
+#endif
+#endif
+#ifdef SYS_TSAN
+#include <sanitizer/tsan_interface.h>
+extern char sys_mm_order; /* sys.c */
+#define SYS_MM_RELEASE() __tsan_release(&sys_mm_order)
+#define SYS_MM_ACQUIRE() __tsan_acquire(&sys_mm_order)
+#else
+#define SYS_MM_RELEASE() ((void)0)
+#define SYS_MM_ACQUIRE() ((void)0)
+#endif
 static inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	long ret = sys_raw(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
 
+	SYS_MM_ACQUIRE();
 	return ret == -1 ? (void *)-1 : (void *)ret;
 }
 static inline int sys_munmap(void *addr, size_t len)
 {
+	SYS_MM_RELEASE();
 	return (int)sys_raw(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0);
 }
 static inline int sys_access(const char *path, int mode)
