@@ -1,7 +1,8 @@
 /* HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH.
  *
- * Elements live in one pool reserved at creation (mmap with MAP_NORESERVE: pages cost
- * nothing until touched) of max_entries + POOL_SPARE elements; the spare ones let an
+ * Elements live in one pool reserved at creation of max_entries + POOL_SPARE elements
+ * (faulted in then when preallocated, as the kernel allocates it; else mmap with
+ * MAP_NORESERVE: pages cost nothing until touched); the spare ones let an
  * update replace an element of a full map.  A removed element goes back to a free list
  * and may be reused, but the pool stays mapped until the map is freed, so a program
  * still holding a pointer into a removed element never touches unmapped memory (the
@@ -201,14 +202,17 @@ static struct bpf_map *htab_alloc(const union bpf_attr *attr)
 	h->capacity = (u64)h->map.max_entries + POOL_SPARE;
 	h->buckets_len = (size_t)h->n_buckets * sizeof(struct bucket);
 	h->pool_len = h->capacity * h->elem_size;
-	h->buckets = map_reserve(h->buckets_len);
-	h->pool = map_reserve_dense(h->pool_len);
+	/* The kernel allocates the buckets, and the elements unless BPF_F_NO_PREALLOC, at
+	 * creation; without prealloc, the pool fills as elements are added. */
+	bool prealloc = !(attr->map_flags & BPF_F_NO_PREALLOC);
+	h->buckets = map_reserve_prealloc(h->buckets_len);
+	h->pool = prealloc ? map_reserve_prealloc(h->pool_len) : map_reserve_dense(h->pool_len);
 	if (!h->buckets || !h->pool)
 		goto fail;
 	if (h->percpu) {
 		h->pcpu_stride = ROUND_UP((u64)attr->value_size, 8);
 		h->pcpu_len = h->capacity * h->ncpus * h->pcpu_stride;
-		h->pcpu = map_reserve(h->pcpu_len);
+		h->pcpu = prealloc ? map_reserve_prealloc(h->pcpu_len) : map_reserve(h->pcpu_len);
 		if (!h->pcpu)
 			goto fail;
 		h->map.region = (struct map_region){ .base = h->pcpu,

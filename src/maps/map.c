@@ -168,6 +168,20 @@ void *map_reserve_dense(size_t len)
 	return reserve(len, true);
 }
 
+void *map_reserve_prealloc(size_t len)
+{
+	if (len <= MAP_PREFAULT_MAX || len > MAP_PREALLOC_MAX)
+		return reserve(len, false);
+	void *p = reserve(len, true);
+
+	/* Huge pages first, then the faults: every page is used, so 2 MiB ones cost no
+	 * memory and fault 512 times less.  A kernel without MADV_POPULATE_WRITE (5.14)
+	 * leaves the memory to fault lazily. */
+	if (p)
+		madvise(p, len, MADV_POPULATE_WRITE);
+	return p;
+}
+
 u64 map_random_seed(void)
 {
 	u64 seed = 0;
@@ -353,6 +367,10 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		ops->free(map);
 		return err;
 	}
+	/* The kernel allocates every value at creation unless BPF_F_NO_PREALLOC (arrays,
+	 * preallocated hash and LRU maps): so may their fields' owners. */
+	if (!(map->map_flags & BPF_F_NO_PREALLOC))
+		field_kinds_reserve(map->fields.kinds, map->max_entries);
 	int fd = obj_fd_new(&map->obj, attr->map_flags & (BPF_F_RDONLY | BPF_F_WRONLY));
 	map_put(map); /* the descriptor holds it now, or it goes */
 	return fd;

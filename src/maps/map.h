@@ -223,6 +223,13 @@ void *map_reserve(size_t len);
  * transparent huge pages, a fault per 2 MiB instead of per page.  Not for memory used
  * sparsely (buckets, array slots): each page touched would cost 2 MiB. */
 void *map_reserve_dense(size_t len);
+/* map_reserve for memory the kernel allocates and zeroes at the map's creation (a
+ * preallocated hash map's elements, its buckets): faulted in now, in huge pages, so that
+ * programs pay no page faults for it, as in the kernel; creation then costs what the
+ * kernel's does.  Above MAP_PREALLOC_MAX bytes it stays lazy (map_reserve): the machine's
+ * memory, not the kernel's accounting, bounds what is touched at once. */
+#define MAP_PREALLOC_MAX (256u << 20)
+void *map_reserve_prealloc(size_t len);
 /* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */
 u64 map_random_seed(void);
 /* The least power of two >= n, at most 2^31 (callers refuse larger n first). */
