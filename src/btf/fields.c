@@ -62,6 +62,13 @@ void field_kinds_batch(u32 kinds, bool begin)
 			kind_ops[k].batch(begin);
 }
 
+void field_kinds_reserve(u32 kinds, u64 values)
+{
+	for (u32 k = 0; k < FIELD_KINDS; k++)
+		if ((kinds & FIELD_BIT(k)) && kind_ops[k].reserve)
+			kind_ops[k].reserve(values);
+}
+
 bool field_table_needs_destroy(const struct field_table *t)
 {
 	for (u32 i = 0; i < t->cnt; i++)

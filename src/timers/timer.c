@@ -47,10 +47,19 @@ struct timer_kern {
 };
 _Static_assert(sizeof(struct timer_kern) == sizeof(struct bpf_timer), "bpf_timer layout");
 
-/* ---- hidden state pool ---- */
+/* ---- hidden state pool ----
+ * States come from 2 MiB chunks (huge pages), handed out in order from the newest chunk,
+ * and go back to a free list: chunks are never freed, so the states of one map's timers
+ * serve the next map's, warm.  A preallocated map's creation (timer_pool_reserve) faults
+ * in, ahead of time, chunks for as many states as the map has values: programs then arm
+ * its timers without touching fresh memory, as the kernel's programs find the map's
+ * elements allocated at creation (fresh memory is half the cost of arming a million
+ * timers in one run when it must be faulted in then). */
 
 #define POOL_CHUNK_BYTES (2u << 20)
 #define POOL_CHUNK ((POOL_CHUNK_BYTES - 64) / sizeof(struct bpfrun_timer))
+/* At most this many chunks faulted in ahead (256 MiB: 2.5 million states). */
+#define POOL_SPARE_MAX 128u
 
 struct pool_chunk {
 	struct pool_chunk *next;
@@ -62,9 +71,12 @@ struct free_state {
 };
 
 static u32 pool_lock;                  /* a spinlock word: held for a few instructions */
-static struct pool_chunk *pool_chunks; /* newest first */
+static struct pool_chunk *pool_chunks; /* handing out states: newest first */
 static u32 pool_chunk_used;            /* states handed out from pool_chunks */
+static struct pool_chunk *pool_spare;  /* faulted in ahead, no state handed out yet */
+static u32 pool_nspare;
 static struct free_state *pool_free;
+static u64 pool_nfree;
 
 static void poison_state(struct bpfrun_timer *t, bool poison)
 {
@@ -83,26 +95,71 @@ static void poison_state(struct bpfrun_timer *t, bool poison)
 #endif
 }
 
+/* A new chunk, faulted in now with `populate` (else as its states are handed out). */
+static struct pool_chunk *chunk_new(bool populate)
+{
+	struct pool_chunk *c = NULL;
+
+	if (posix_memalign((void **)&c, POOL_CHUNK_BYTES, sizeof(*c)))
+		return NULL;
+	madvise(c, POOL_CHUNK_BYTES, MADV_HUGEPAGE);
+	if (populate)
+		madvise(c, sizeof(*c), MADV_POPULATE_WRITE);
+	return c;
+}
+
 static struct bpfrun_timer *pool_take_locked(void)
 {
 	if (pool_free) {
 		struct bpfrun_timer *t = (struct bpfrun_timer *)pool_free;
 
 		pool_free = pool_free->next;
+		pool_nfree--;
 		poison_state(t, false);
 		return t;
 	}
 	if (!pool_chunks || pool_chunk_used == POOL_CHUNK) {
-		struct pool_chunk *c = NULL;
+		struct pool_chunk *c = pool_spare;
 
-		if (posix_memalign((void **)&c, POOL_CHUNK_BYTES, sizeof(*c)))
+		if (c) {
+			pool_spare = c->next;
+			pool_nspare--;
+		} else if (!(c = chunk_new(false))) {
 			return NULL;
-		madvise(c, POOL_CHUNK_BYTES, MADV_HUGEPAGE);
+		}
 		c->next = pool_chunks;
 		pool_chunks = c;
 		pool_chunk_used = 0;
 	}
 	return &pool_chunks->states[pool_chunk_used++];
+}
+
+/* States ready to hand out without a page fault. */
+static u64 pool_ready_locked(void)
+{
+	u64 left = pool_chunks ? POOL_CHUNK - pool_chunk_used : 0;
+
+	return pool_nfree + left + (u64)pool_nspare * POOL_CHUNK;
+}
+
+/* Faults in chunks until `n` states are ready (up to POOL_SPARE_MAX chunks ahead).  The
+ * faults happen without the lock: timers of other maps keep arming meanwhile. */
+static void timer_pool_reserve(u64 n)
+{
+	for (;;) {
+		spin_lock_word(&pool_lock);
+		bool more = pool_ready_locked() < n && pool_nspare < POOL_SPARE_MAX;
+		spin_unlock_word(&pool_lock);
+		struct pool_chunk *c = more ? chunk_new(true) : NULL;
+
+		if (!c)
+			return;
+		spin_lock_word(&pool_lock);
+		c->next = pool_spare;
+		pool_spare = c;
+		pool_nspare++;
+		spin_unlock_word(&pool_lock);
+	}
 }
 
 struct bpfrun_timer *timer_state_alloc(void)
@@ -123,6 +180,7 @@ static void timer_state_free(struct bpfrun_timer *t)
 	spin_lock_word(&pool_lock);
 	f->next = pool_free;
 	pool_free = f;
+	pool_nfree++;
 	poison_state(t, true);
 	spin_unlock_word(&pool_lock);
 }
@@ -473,7 +531,8 @@ static void timer_cancel_and_free(void *map, void *timer)
 __attribute__((constructor)) static void timer_register_field(void)
 {
 	static const struct field_kind_ops ops = { .destroy = timer_cancel_and_free,
-						   .batch = timer_batch };
+						   .batch = timer_batch,
+						   .reserve = timer_pool_reserve };
 
 	field_kind_register(FIELD_TIMER, &ops);
 }
