@@ -39,23 +39,21 @@ struct bpfrun_timer {
 	struct bpf_prog *prog;
 
 	/* Engine state, under the lock of engine `cpu`. */
-	u32 cpu;        /* engine owning the timer (atomic: read to find the lock) */
-	u32 heap_idx;   /* index in that engine's heap, or TIMER_NOT_QUEUED */
-	s64 expires;    /* CLOCK_MONOTONIC ns (virtual or real) */
-	u64 seq;        /* arming order: breaks expiry ties deterministically */
-	s64 hold_until; /* not before: the arming run's end, at the latest this */
-
-	/* Hold bookkeeping (hold.c): the thread whose run holds this timer (atomic; set
-	 * and cleared by that thread), and the end of that hold (that thread's only). */
-	void *hold_owner;
-	s64 owner_until;
+	u32 cpu;      /* engine owning the timer (atomic: read to find the lock) */
+	u32 heap_idx; /* index in that engine's heap, or TIMER_NOT_QUEUED */
+	s64 expires;  /* CLOCK_MONOTONIC ns (virtual or real) */
+	u64 seq;      /* arming order: breaks expiry ties deterministically */
+	/* Not before the end of the run that armed it (hold.c): that run's thread, or
+	 * NULL, and the run, which has ended once hold->epoch has moved past it. */
+	struct hold_run *hold;
+	u64 hold_epoch;
 
 	int refcnt;      /* atomic: 1 while attached + 1 per callback running */
 	int cancelling;  /* atomic: callbacks now cancelling this timer */
 	bool dropped;    /* under the engine lock: cancelled, left queued until engine_reap() */
 	bool armed_once; /* written under the timer and engine locks: ever queued */
 };
-_Static_assert(sizeof(struct bpfrun_timer) <= 104, "no holes in struct bpfrun_timer");
+_Static_assert(sizeof(struct bpfrun_timer) <= 96, "no holes in struct bpfrun_timer");
 
 /* The struct bpf_timer or bpf_wq (kind) a program passed in R1: it must point exactly at
  * that field of a value of a map the program uses (of `only` when not NULL), as the

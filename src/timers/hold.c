@@ -1,69 +1,58 @@
 /* Timers held by the run that armed them, and the timers a run's end fires.
  *
- * Timers armed by the program run in progress on this thread (a reference each) do not
- * fire before the run ends, as the kernel's softirq cannot run on the CPU while a program
- * does (so the documentation example's cancel right after start always wins).
- * timer_run_end() releases them; a hold also lapses after HOLD_MAX_NS, so a run that
- * never reports its end delays its timers only that long.  Then the due timers of the
- * thread's CPU fire on that thread, as the kernel's softirq runs when the program lets
- * go of the CPU.  A run holds each timer once however often it re-arms it: the timer
- * remembers the thread that holds it (hold_owner), so re-arming costs no new entry.
+ * Timers armed by the program run in progress on this thread do not fire before the run
+ * ends, as the kernel's softirq cannot run on the CPU while a program does (so the
+ * documentation example's cancel right after start always wins).  The hold costs O(1)
+ * per timer and nothing per timer at the run's end: each thread that arms has a struct
+ * hold_run whose epoch counts its runs' ends; a timer armed by a run records that run
+ * (hold, hold_epoch) and is held while the epoch has not moved on.  A run's end bumps
+ * the epoch, releasing all its timers at once, and wakes the engines whose earliest
+ * timer it held.  A hold also lapses at hold_run.until, HOLD_MAX_NS after the run's
+ * latest arming, so a run that never reports its end delays its timers only that long.
+ * Then the due timers of the thread's CPU fire on that thread, as the kernel's softirq
+ * runs when the program lets go of the CPU.  A timer re-armed by another run is held by
+ * that run.
  *
- * Locking: the held list is thread-local; releasing a hold takes the owner's engine lock
- * (queue.h).
+ * Locking: a timer's hold and hold_epoch are written under its engine's lock; a
+ * hold_run's epoch and until are atomics, written by their thread only.  hold_runs are
+ * never freed (timers keep pointing at them): a thread's exit ends its run and leaves
+ * its hold_run to the next thread that arms (free_runs, under runs_lock).
  */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "clock.h"
 #include "queue.h"
+#include "../lib/spinlock.h"
 #include "../vm/vm.h"
 
-struct held_timer {
-	struct bpfrun_timer *t;
-	s64 until;
-};
-static __thread struct held_timer *held;
-static __thread u32 held_first, held_cap;
-__thread u32 timers_held_by_thread; /* entries in held[] from held_first */
-static __thread char hold_me;       /* its address names this thread in t->hold_owner */
+static __thread struct hold_run *my_run;
+/* Engines this thread's current run holds timers on: bit (cpu % 64). */
+static __thread u64 my_engines;
+__thread u32 timers_held_by_thread; /* nonzero: the current run holds timers */
 
-/* Releases t's hold.  *locked: the engine this thread holds locked, or NULL; a run's
- * timers mostly share one engine, whose lock is then taken once for all of them (t
- * cannot change engine while its engine's lock is held). */
-static void release_hold(struct bpfrun_timer *t, struct engine **locked)
+static u32 runs_lock; /* a spinlock word */
+static struct hold_run *free_runs;
+
+/* Ends this thread's run: its timers may fire from now on.  Wakes each engine whose
+ * earliest timer the run held (a later timer never decides when the engine wakes). */
+static void end_run(void)
 {
-	void *me = &hold_me;
-	struct engine *e = *locked;
+	struct hold_run *h = my_run;
+	u64 epoch = __atomic_fetch_add(&h->epoch, 1, __ATOMIC_SEQ_CST);
 
-	/* Only the owner clears its mark: an entry added while another thread owned t
-	 * leaves that thread's mark alone. */
-	__atomic_compare_exchange_n(&t->hold_owner, &me, NULL, false, __ATOMIC_RELEASE,
-				    __ATOMIC_RELAXED);
-	if (!e || e->cpu != __atomic_load_n(&t->cpu, __ATOMIC_RELAXED)) {
-		if (e)
-			pthread_mutex_unlock(&e->lock);
-		e = *locked = lock_owner(t);
+	for (u32 i = 0; i < nr_engines && my_engines; i++) {
+		struct engine *e = &engines[i];
+
+		if (!(my_engines & (1ULL << (i % 64))))
+			continue;
+		pthread_mutex_lock(&e->lock);
+		if (e->q.nr && queue_head(e)->hold == h && queue_head(e)->hold_epoch == epoch)
+			engine_kick_locked(e);
+		pthread_mutex_unlock(&e->lock);
 	}
-	t->hold_until = 0;
-	if (t->heap_idx == 0)
-		engine_kick_locked(e);
-	timer_put(t); /* the pool's lock is a leaf: fine under the engine's */
-}
-
-/* Releases this thread's holds whose time has come (all of them with `all`). */
-static void release_holds(bool all, s64 now)
-{
-	u32 end = held_first + timers_held_by_thread;
-	struct engine *locked = NULL;
-
-	while (held_first < end && (all || held[held_first].until <= now))
-		release_hold(held[held_first++].t, &locked);
-	if (locked)
-		pthread_mutex_unlock(&locked->lock);
-	timers_held_by_thread = end - held_first;
-	if (!timers_held_by_thread)
-		held_first = 0;
+	my_engines = 0;
+	timers_held_by_thread = 0;
 }
 
 /* The kernel runs due softirq timers on the CPU as soon as the program lets go of it,
@@ -105,64 +94,65 @@ static void fire_due_here(void)
 
 void timer_release_held(void)
 {
-	release_holds(true, 0);
+	end_run();
 	fire_due_here();
 }
 
 static pthread_key_t hold_key;
 static pthread_once_t hold_key_once = PTHREAD_ONCE_INIT;
 
-/* A thread that exits mid-run (or without the hook) lets go too. */
-static void release_holds_at_exit(void *unused)
+/* A thread that exits mid-run (or without the hook) lets go too, and leaves its
+ * hold_run to the next thread. */
+static void run_at_exit(void *run)
 {
-	release_holds(true, 0);
-	free(held);
-	held = NULL;
-	held_cap = 0;
+	struct hold_run *h = run;
+
+	if (timers_held_by_thread)
+		end_run();
+	my_run = NULL;
+	spin_lock_word(&runs_lock);
+	h->next_free = free_runs;
+	free_runs = h;
+	spin_unlock_word(&runs_lock);
 }
 
 static void hold_key_init(void)
 {
-	pthread_key_create(&hold_key, release_holds_at_exit);
+	pthread_key_create(&hold_key, run_at_exit);
 }
 
-static bool add_hold(struct bpfrun_timer *t, s64 until)
+/* This thread's hold_run: a freed one (its epoch goes on counting, so that no timer it
+ * held before is held again), or a new one. */
+static struct hold_run *run_get(void)
 {
-	u32 n;
+	struct hold_run *h;
 
-	if (!held) {
-		pthread_once(&hold_key_once, hold_key_init);
-		pthread_setspecific(hold_key, &held);
-	}
+	pthread_once(&hold_key_once, hold_key_init);
+	spin_lock_word(&runs_lock);
+	h = free_runs;
+	if (h)
+		free_runs = h->next_free;
+	spin_unlock_word(&runs_lock);
+	if (!h && !(h = calloc(1, sizeof(*h))))
+		return NULL;
+	pthread_setspecific(hold_key, h);
+	return my_run = h;
+}
 
-	release_holds(false, until - HOLD_MAX_NS);
-	n = held_first + timers_held_by_thread;
-	if (n == held_cap) {
-		u32 cap = held_cap ? held_cap * 2 : 64;
-		struct held_timer *h = realloc(held, cap * sizeof(*h));
+bool hold_timer(struct bpfrun_timer *t, const struct engine *e, s64 now)
+{
+	struct hold_run *h = my_run ? my_run : run_get();
 
-		if (!h)
-			return false;
-		held = h;
-		held_cap = cap;
-	}
-	timer_get(t);
-	held[n] = (struct held_timer){ t, until };
-	timers_held_by_thread++;
+	if (!h)
+		return false;
+	/* The lapse moves with the run's latest arming; written only when it has aged a
+	 * little, so that the engines reading it share its cache line undisturbed. */
+	if (!timers_held_by_thread ||
+	    now + HOLD_MAX_NS - __atomic_load_n(&h->until, __ATOMIC_RELAXED) > HOLD_MAX_NS / 8)
+		__atomic_store_n(&h->until, now + HOLD_MAX_NS, __ATOMIC_RELAXED);
+	t->hold = h;
+	t->hold_epoch = __atomic_load_n(&h->epoch, __ATOMIC_RELAXED);
+	my_engines |= 1ULL << (e->cpu % 64);
+	timers_held_by_thread = 1;
 	return true;
-}
-
-s64 hold_timer(struct bpfrun_timer *t, s64 now)
-{
-	void *none = NULL;
-	s64 until = now + HOLD_MAX_NS;
-
-	if (__atomic_load_n(&t->hold_owner, __ATOMIC_RELAXED) == &hold_me)
-		return t->owner_until; /* this run holds it already */
-	if (!add_hold(t, until))
-		return 0;
-	if (__atomic_compare_exchange_n(&t->hold_owner, &none, &hold_me, false, __ATOMIC_RELAXED,
-					__ATOMIC_RELAXED))
-		t->owner_until = until;
-	return until;
 }

@@ -170,7 +170,6 @@ static struct engine *move_to(struct engine *from, struct bpfrun_timer *t, u32 c
 int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
 {
 	struct engine *e = engine_at(timer_cpu(t));
-	s64 until = hold && !clock_is_virtual() ? hold_timer(t, now) : 0;
 	int err;
 
 	pthread_mutex_lock(&e->lock);
@@ -181,15 +180,16 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
 	err = heap_reserve(&e->q);
 	if (!err) {
 		t->expires = expires;
-		t->hold_until = until;
+		t->hold = NULL;
+		hold = hold && !clock_is_virtual() && hold_timer(t, e, now);
 		t->seq = __atomic_fetch_add(&arm_seq, 1, __ATOMIC_RELAXED);
 		t->armed_once = true;
 		heap_insert(&e->q, t, timer_less, timer_set_index);
 		e->armed++;
-		/* A held timer cannot fire before its run ends: release_hold() wakes the
-		 * thread then, if the timer is still queued (a start+cancel in one run, as
+		/* A held timer cannot fire before its run ends: the run's end wakes the
+		 * thread then, if the timer is still first (a start+cancel in one run, as
 		 * in the documentation's example, never wakes it). */
-		if (t->heap_idx == 0 && !until)
+		if (t->heap_idx == 0 && !hold)
 			engine_kick_locked(e);
 		start_thread_locked(e);
 		if (!__atomic_load_n(&ever_armed, __ATOMIC_RELAXED))

@@ -73,10 +73,27 @@ static inline struct bpfrun_timer *queue_head(const struct engine *e)
 	return e->q.a[0];
 }
 
+/* A thread's runs, which hold the timers they arm until they end (hold.c). */
+struct hold_run {
+	u64 epoch; /* atomic: bumped at each run's end */
+	s64 until; /* atomic: when the hold lapses if the run never ends (CLOCK_MONOTONIC) */
+	struct hold_run *next_free;
+};
+
+/* Until when t is held (0: not held). */
+static inline s64 timer_hold_until(const struct bpfrun_timer *t)
+{
+	const struct hold_run *h = t->hold;
+
+	if (!h || __atomic_load_n(&h->epoch, __ATOMIC_SEQ_CST) != t->hold_epoch)
+		return 0;
+	return __atomic_load_n(&h->until, __ATOMIC_RELAXED);
+}
+
 /* When the head may fire: its expiry, unless a run still holds it. */
 static inline s64 head_due(const struct engine *e)
 {
-	return MAX(queue_head(e)->expires, queue_head(e)->hold_until);
+	return MAX(queue_head(e)->expires, timer_hold_until(queue_head(e)));
 }
 
 /* Tells e's thread that the head changed or it must stop: it may be asleep on e->wake or
@@ -99,13 +116,13 @@ void timer_info_locked(struct bpfrun_timer_info *i, const struct engine *e,
 /* softirq.c: starts e's thread if the real clock needs one.  Under e->lock. */
 void start_thread_locked(struct engine *e);
 
-/* hold.c: holds t until this thread's run ends, at the latest HOLD_MAX_NS after `now`
- * (a timer the run already holds keeps its hold).  Returns the hold's end, or 0 when
- * out of memory (no hold).  The bound is wall-clock time, so it must exceed what a run
- * may be descheduled on a loaded machine (10 ms did not, under TSan with the CPUs busy:
- * a start+cancel run then saw its callback fire); a run reports its end in every case
- * but a thread's death, so the bound rarely acts. */
+/* hold.c: holds t, which is being queued on e (under e->lock), until this thread's run
+ * ends, at the latest HOLD_MAX_NS after the run's latest arming (`now`).  False when out
+ * of memory (no hold).  The bound is wall-clock time, so it must exceed what a run may
+ * be descheduled on a loaded machine (10 ms did not, under TSan with the CPUs busy: a
+ * start+cancel run then saw its callback fire); a run reports its end in every case but
+ * a thread's death, so the bound rarely acts. */
 #define HOLD_MAX_NS 200000000LL
-s64 hold_timer(struct bpfrun_timer *t, s64 now);
+bool hold_timer(struct bpfrun_timer *t, const struct engine *e, s64 now);
 
 #endif

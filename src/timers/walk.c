@@ -97,7 +97,7 @@ static int snap_engine(struct engine *e, struct snap **out)
 		if (t->dropped) /* cancelled: leaves the queue at its batch's end */
 			continue;
 		snap_timer(&s[n++], e, t,
-			   t->hold_until > now ? BPFRUN_TIMER_HELD : BPFRUN_TIMER_ARMED, now);
+			   timer_hold_until(t) > now ? BPFRUN_TIMER_HELD : BPFRUN_TIMER_ARMED, now);
 	}
 	pthread_mutex_unlock(&e->lock);
 	*out = s;
