@@ -1,0 +1,63 @@
+/* The kernel allocates a preallocated hash map's elements and buckets at its creation;
+ * so does bpfrun (the pages are faulted in then, not during the first run that fills the
+ * map), and it sets aside the hidden states of a preallocated map's timers then too.  A
+ * BPF_F_NO_PREALLOC map's elements stay lazy.  Measured as the growth of the process's
+ * resident memory at creation. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "difftest.h"
+
+#define ENTRIES 100000
+#define VALUE 64
+#define POOL_BYTES (ENTRIES * (16 + 8 + VALUE)) /* elements: header, key, value */
+
+static long rss_bytes(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * 4096;
+}
+
+/* Resident bytes a new hash map of ENTRIES elements added, with flags. */
+static long hash_growth(__u32 flags)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
+	long before = rss_bytes();
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "h", 8, VALUE, ENTRIES, &opts);
+	long grown = rss_bytes() - before;
+
+	CHECK(fd >= 0, "create flags %u", flags);
+	close(fd);
+	return grown;
+}
+
+int main(void)
+{
+	long prealloc = hash_growth(0), lazy = hash_growth(BPF_F_NO_PREALLOC);
+
+	CHECK(prealloc >= POOL_BYTES, "preallocated: %ld bytes resident at creation", prealloc);
+	CHECK(lazy < POOL_BYTES / 2, "BPF_F_NO_PREALLOC: %ld bytes resident at creation", lazy);
+	out("preallocated pool resident: %d", prealloc >= POOL_BYTES);
+
+	/* timers_many: a hash of { struct bpf_timer; u64 } values, ENTRIES of them: the
+	 * elements (48 bytes) and as many timer states (96 bytes) are resident */
+	struct bpf_object *obj = bpf_object__open_file(obj_path("timers_many"), NULL);
+	long before = rss_bytes();
+
+	CHECK(obj != NULL, "open timers_many");
+	if (!obj)
+		return finish();
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "many"), ENTRIES);
+	CHECK(!bpf_object__load(obj), "load");
+	long timers = rss_bytes() - before;
+	CHECK(timers >= ENTRIES * (48L + 96), "map with timers: %ld bytes resident", timers);
+	bpf_object__close(obj);
+	return finish();
+}
