@@ -26,9 +26,13 @@
 #include "../lib/spinlock.h"
 #include "../vm/vm.h"
 
-static __thread struct hold_run *my_run;
-/* Engines this thread's current run holds timers on: bit (cpu % 64). */
-static __thread u64 my_engines;
+/* This thread's hold record, and the engines its current run holds timers on: bit
+ * (cpu % 64), nonzero exactly when the run holds timers.  One thread-local object: each
+ * costs a look-up in libbpfrun.so. */
+static __thread struct {
+	struct hold_run *run;
+	u64 engines;
+} me;
 __thread u32 timers_held_by_thread; /* nonzero: the current run holds timers */
 
 static u32 runs_lock; /* a spinlock word */
@@ -38,20 +42,20 @@ static struct hold_run *free_runs;
  * earliest timer the run held (a later timer never decides when the engine wakes). */
 static void end_run(void)
 {
-	struct hold_run *h = my_run;
+	struct hold_run *h = me.run;
 	u64 epoch = __atomic_fetch_add(&h->epoch, 1, __ATOMIC_SEQ_CST);
 
-	for (u32 i = 0; i < nr_engines && my_engines; i++) {
+	for (u32 i = 0; i < nr_engines && me.engines; i++) {
 		struct engine *e = &engines[i];
 
-		if (!(my_engines & (1ULL << (i % 64))))
+		if (!(me.engines & (1ULL << (i % 64))))
 			continue;
 		pthread_mutex_lock(&e->lock);
 		if (e->q.nr && queue_head(e)->hold == h && queue_head(e)->hold_epoch == epoch)
 			engine_kick_locked(e);
 		pthread_mutex_unlock(&e->lock);
 	}
-	my_engines = 0;
+	me.engines = 0;
 	timers_held_by_thread = 0;
 }
 
@@ -107,9 +111,9 @@ static void run_at_exit(void *run)
 {
 	struct hold_run *h = run;
 
-	if (timers_held_by_thread)
+	if (me.engines)
 		end_run();
-	my_run = NULL;
+	me.run = NULL;
 	spin_lock_word(&runs_lock);
 	h->next_free = free_runs;
 	free_runs = h;
@@ -136,23 +140,28 @@ static struct hold_run *run_get(void)
 	if (!h && !(h = calloc(1, sizeof(*h))))
 		return NULL;
 	pthread_setspecific(hold_key, h);
-	return my_run = h;
+	return me.run = h;
 }
 
 bool hold_timer(struct bpfrun_timer *t, const struct engine *e, s64 now)
 {
-	struct hold_run *h = my_run ? my_run : run_get();
+	struct hold_run *h = me.run ? me.run : run_get();
+	bool first = !me.engines; /* the run's first hold */
 
 	if (!h)
 		return false;
+	u64 epoch = __atomic_load_n(&h->epoch, __ATOMIC_RELAXED);
 	/* The lapse moves with the run's latest arming; written only when it has aged a
 	 * little, so that the engines reading it share its cache line undisturbed. */
-	if (!timers_held_by_thread ||
+	if (first ||
 	    now + HOLD_MAX_NS - __atomic_load_n(&h->until, __ATOMIC_RELAXED) > HOLD_MAX_NS / 8)
 		__atomic_store_n(&h->until, now + HOLD_MAX_NS, __ATOMIC_RELAXED);
-	t->hold = h;
-	t->hold_epoch = __atomic_load_n(&h->epoch, __ATOMIC_RELAXED);
-	my_engines |= 1ULL << (e->cpu % 64);
-	timers_held_by_thread = 1;
+	if (t->hold != h || t->hold_epoch != epoch) { /* else re-armed by this run */
+		t->hold = h;
+		t->hold_epoch = epoch;
+	}
+	if (first)
+		timers_held_by_thread = 1;
+	me.engines |= 1ULL << (e->cpu % 64);
 	return true;
 }

@@ -180,8 +180,9 @@ int engine_arm(struct bpfrun_timer *t, s64 expires, u32 cpu, bool hold, s64 now)
 	err = heap_reserve(&e->q);
 	if (!err) {
 		t->expires = expires;
-		t->hold = NULL;
 		hold = hold && !clock_is_virtual() && hold_timer(t, e, now);
+		if (!hold)
+			t->hold = NULL;
 		t->seq = __atomic_fetch_add(&arm_seq, 1, __ATOMIC_RELAXED);
 		t->armed_once = true;
 		heap_insert(&e->q, t, timer_less, timer_set_index);
