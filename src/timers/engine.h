@@ -24,36 +24,36 @@ struct bpf_prog;
 struct bpfrun_timer {
 	/* Constant after init. */
 	struct bpf_map *map;
-	void *value;      /* the map value holding the timer */
-	int clockid;      /* base clock: CLOCK_MONOTONIC or CLOCK_BOOTTIME */
-	int user_clockid; /* as bpf_timer_init was given it (for the listing) */
-
-	/* bpf_timer_start's flags, for the listing (atomic: written under the timer lock,
-	 * read under the engine lock). */
-	u32 start_flags;
+	void *value; /* the map value holding the timer */
 
 	/* Callback: written under the timer lock AND the lock of engine `cpu`, so it may
 	 * be read under either.  prog holds a reference while set.  (Fields are ordered
-	 * so that the struct has no holes: a million armed timers are 100 MB of them.) */
-	u32 start; /* first instruction of the callback function */
+	 * and sized so that the struct has no holes: a preallocated map of a million
+	 * values sets aside 80 MB of them at its creation.) */
 	struct bpf_prog *prog;
+	u32 start; /* first instruction of the callback function */
 
 	/* Engine state, under the lock of engine `cpu`. */
-	u32 cpu;      /* engine owning the timer (atomic: read to find the lock) */
-	u32 heap_idx; /* index in that engine's heap, or TIMER_NOT_QUEUED */
-	s64 expires;  /* CLOCK_MONOTONIC ns (virtual or real) */
-	u64 seq;      /* arming order: breaks expiry ties deterministically */
+	u32 cpu;     /* engine owning the timer (atomic: read to find the lock) */
+	s64 expires; /* CLOCK_MONOTONIC ns (virtual or real) */
+	u64 seq;     /* arming order: breaks expiry ties deterministically */
 	/* Not before the end of the run that armed it (hold.c): that run's thread, or
 	 * NULL, and the run, which has ended once hold->epoch has moved past it. */
 	struct hold_run *hold;
 	u64 hold_epoch;
+	u32 heap_idx; /* index in that engine's heap, or TIMER_NOT_QUEUED */
 
 	int refcnt;      /* atomic: 1 while attached + 1 per callback running */
-	int cancelling;  /* atomic: callbacks now cancelling this timer */
+	u16 cancelling;  /* atomic: callbacks (one per engine at most) now cancelling it */
+	u8 clockid;      /* constant: base clock, CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	u8 user_clockid; /* constant: as bpf_timer_init was given it (for the listing) */
+	/* bpf_timer_start's flags, for the listing (atomic: written under the timer lock,
+	 * read under the engine lock). */
+	u8 start_flags;
 	bool dropped;    /* under the engine lock: cancelled, left queued until engine_reap() */
 	bool armed_once; /* written under the timer and engine locks: ever queued */
 };
-_Static_assert(sizeof(struct bpfrun_timer) <= 96, "no holes in struct bpfrun_timer");
+_Static_assert(sizeof(struct bpfrun_timer) <= 80, "no holes in struct bpfrun_timer");
 
 /* The struct bpf_timer or bpf_wq (kind) a program passed in R1: it must point exactly at
  * that field of a value of a map the program uses (of `only` when not NULL), as the

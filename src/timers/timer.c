@@ -298,7 +298,7 @@ u64 helper_timer_init(struct exec_ctx *x, u64 timer, u64 map_reg, u64 flags, u64
 	/* hrtimer turns a relative-mode CLOCK_REALTIME timer into a CLOCK_MONOTONIC one
 	 * (measured: absolute times of REALTIME timers are monotonic instants). */
 	t->clockid = clockid == CLOCK_BOOTTIME ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
-	t->user_clockid = clockid;
+	t->user_clockid = (u8)clockid;
 	t->cpu = x->cpu;
 	t->heap_idx = TIMER_NOT_QUEUED;
 	t->refcnt = 1;
@@ -377,7 +377,7 @@ u64 helper_timer_start(struct exec_ctx *x, u64 timer, u64 nsecs, u64 flags, u64 
 	if (!t || !t->prog)
 		err = -EINVAL;
 	else {
-		__atomic_store_n(&t->start_flags, (u32)flags, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->start_flags, (u8)flags, __ATOMIC_RELAXED);
 		err = engine_arm(t, expiry_of(t, nsecs, flags, now), x->cpu, !x->running_timer,
 				 now);
 	}

@@ -57,7 +57,7 @@ int main(void)
 	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "many"), ENTRIES);
 	CHECK(!bpf_object__load(obj), "load");
 	long timers = rss_bytes() - before;
-	CHECK(timers >= ENTRIES * (48L + 96), "map with timers: %ld bytes resident", timers);
+	CHECK(timers >= ENTRIES * (48L + 80), "map with timers: %ld bytes resident", timers);
 	bpf_object__close(obj);
 	return finish();
 }
