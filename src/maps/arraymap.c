@@ -1,6 +1,8 @@
 /* ARRAY, PERCPU_ARRAY and PROG_ARRAY.
  *
- * Values sit in one mapping made at creation: element i at values + i * elem_size
+ * Values sit in one mapping made at creation, and faulted in then, as the kernel
+ * allocates them (map_reserve_prealloc; a BPF_F_MMAPABLE array's as they are touched):
+ * element i at values + i * elem_size
  * (elem_size = value_size rounded up to 8); per-CPU arrays hold num_possible_cpus()
  * copies of each element side by side (element i, CPU c at slot i * ncpus + c); user
  * space reads and writes each copy with its padding to 8 bytes, as the kernel.  A
@@ -131,10 +133,9 @@ static int array_map_values(struct bpf_array *a, bool mmapable)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	a->values_len = ROUND_UP((size_t)a->map.max_entries * a->ncpus * a->elem_size, page);
-	if (!mmapable) {
-		a->values = sys_mmap(NULL, a->values_len, PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		return a->values == MAP_FAILED ? -ENOMEM : 0;
+	if (!mmapable) { /* allocated at creation, as the kernel's */
+		a->values = map_reserve_prealloc(a->values_len);
+		return a->values ? 0 : -ENOMEM;
 	}
 	a->map.obj.memfd = memfd_create("bpf-map", MFD_CLOEXEC);
 	if (a->map.obj.memfd < 0)

@@ -1,8 +1,8 @@
-/* The kernel allocates a preallocated hash map's elements and buckets at its creation;
- * so does bpfrun (the pages are faulted in then, not during the first run that fills the
- * map), and it sets aside the hidden states of a preallocated map's timers then too.  A
- * BPF_F_NO_PREALLOC map's elements stay lazy.  Measured as the growth of the process's
- * resident memory at creation. */
+/* The kernel allocates a preallocated hash map's elements and buckets, and an array's
+ * values, at the map's creation; so does bpfrun (the pages are faulted in then, not
+ * during the first run that fills the map), and it sets aside the hidden states of a
+ * preallocated map's timers then too.  A BPF_F_NO_PREALLOC map's elements stay lazy.
+ * Measured as the growth of the process's resident memory at creation. */
 #include <stdio.h>
 #include <unistd.h>
 
@@ -25,25 +25,28 @@ static long rss_bytes(void)
 	return rss * 4096;
 }
 
-/* Resident bytes a new hash map of ENTRIES elements added, with flags. */
-static long hash_growth(__u32 flags)
+/* Resident bytes a new map of ENTRIES elements added. */
+static long growth(enum bpf_map_type type, __u32 key_size, __u32 flags)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
 	long before = rss_bytes();
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "h", 8, VALUE, ENTRIES, &opts);
+	int fd = bpf_map_create(type, "m", key_size, VALUE, ENTRIES, &opts);
 	long grown = rss_bytes() - before;
 
-	CHECK(fd >= 0, "create flags %u", flags);
+	CHECK(fd >= 0, "create type %d flags %u", type, flags);
 	close(fd);
 	return grown;
 }
 
 int main(void)
 {
-	long prealloc = hash_growth(0), lazy = hash_growth(BPF_F_NO_PREALLOC);
+	long prealloc = growth(BPF_MAP_TYPE_HASH, 8, 0);
+	long lazy = growth(BPF_MAP_TYPE_HASH, 8, BPF_F_NO_PREALLOC);
+	long array = growth(BPF_MAP_TYPE_ARRAY, 4, 0);
 
 	CHECK(prealloc >= POOL_BYTES, "preallocated: %ld bytes resident at creation", prealloc);
 	CHECK(lazy < POOL_BYTES / 2, "BPF_F_NO_PREALLOC: %ld bytes resident at creation", lazy);
+	CHECK(array >= ENTRIES * VALUE, "array: %ld bytes resident at creation", array);
 	out("preallocated pool resident: %d", prealloc >= POOL_BYTES);
 
 	/* timers_many: a hash of { struct bpf_timer; u64 } values, ENTRIES of them: the
