@@ -2,10 +2,10 @@
  *
  * Values sit in one mapping made at creation, and faulted in then, as the kernel
  * allocates them (map_reserve_prealloc; a BPF_F_MMAPABLE array's as they are touched):
- * element i at values + i * elem_size
- * (elem_size = value_size rounded up to 8); per-CPU arrays hold num_possible_cpus()
- * copies of each element side by side (element i, CPU c at slot i * ncpus + c); user
- * space reads and writes each copy with its padding to 8 bytes, as the kernel.  A
+ * element i at values + i * elem_size (elem_size = value_size rounded up to 8); per-CPU
+ * arrays hold num_possible_cpus() copies of each element side by side (element i, CPU c
+ * at slot i * ncpus + c); user space reads and writes each copy with its padding to 8
+ * bytes, as the kernel.  A
  * BPF_F_MMAPABLE array's values are a shared mapping of a memfd (obj.memfd) at offset 0,
  * so mmap(2) of any of its descriptors sees the memory programs use, in the kernel's
  * layout.  Prog arrays hold referenced program pointers instead of values; their slots are
