@@ -5,12 +5,11 @@
  * element i at values + i * elem_size (elem_size = value_size rounded up to 8); per-CPU
  * arrays hold num_possible_cpus() copies of each element side by side (element i, CPU c
  * at slot i * ncpus + c); user space reads and writes each copy with its padding to 8
- * bytes, as the kernel.  A
- * BPF_F_MMAPABLE array's values are a shared mapping of a memfd (obj.memfd) at offset 0,
- * so mmap(2) of any of its descriptors sees the memory programs use, in the kernel's
- * layout.  Prog arrays hold referenced program pointers instead of values; their slots are
- * zero pages until used, and a bitmap of the pages that ever held a program lets the
- * release of the array cost what it held, not its max_entries.
+ * bytes, as the kernel.  A BPF_F_MMAPABLE array's values are a shared mapping of a memfd
+ * (obj.memfd) at offset 0, so mmap(2) of any of its descriptors sees the memory programs
+ * use, in the kernel's layout.  Prog arrays hold referenced program pointers instead of
+ * values; their slots are zero pages until used, and a bitmap of the pages that ever held
+ * a program lets the release of the array cost what it held, not its max_entries.
  *
  * Locking: none for values: they are copied with relaxed atomics (programs and user space
  * race on them as in the kernel); BPF_F_LOCK copies take the value's bpf_spin_lock
