@@ -17,21 +17,23 @@ struct margs {
 
 static struct bpf_object *obj;
 
-static void arm(__u32 first, __u32 count, __u64 nsecs)
+/* Arms count timers from key first in one run; how many were armed (the difftest
+ * counters are the main thread's: no CHECK here). */
+static __u64 arm(__u32 first, __u32 count, __u64 nsecs)
 {
 	struct margs a = { .count = count, .first = first, .nsecs = nsecs };
 	__u32 zero = 0, ret = 1;
 
-	CHECK(!bpf_map_update_elem(map_fd(obj, "margs"), &zero, &a, BPF_ANY), "args");
-	CHECK(!run_prog(prog_fd(obj, "arm_many"), NULL, 0, &ret) && !ret, "run");
-	CHECK(!bpf_map_lookup_elem(map_fd(obj, "margs"), &zero, &a) && a.ok == count,
-	      "armed %llu of %u", (unsigned long long)a.ok, count);
+	if (bpf_map_update_elem(map_fd(obj, "margs"), &zero, &a, BPF_ANY) ||
+	    run_prog(prog_fd(obj, "arm_many"), NULL, 0, &ret) || ret ||
+	    bpf_map_lookup_elem(map_fd(obj, "margs"), &zero, &a))
+		return 0;
+	return a.ok;
 }
 
 static void *arm_thread(void *round)
 {
-	arm(100 * (__u32)(long)round, 3, 3600ULL * 1000000000ULL);
-	return NULL;
+	return (void *)(long)arm(100 * (__u32)(long)round, 3, 3600ULL * 1000000000ULL);
 }
 
 static int count_state(const struct bpfrun_timer_info *t, void *arg)
@@ -65,9 +67,11 @@ int main(void)
 	for (long round = 1; round <= 6; round++) {
 		pthread_t th;
 		__u32 n[3] = { 0 };
+		void *armed = NULL;
 
 		CHECK(!pthread_create(&th, NULL, arm_thread, (void *)round), "thread");
-		pthread_join(th, NULL);
+		pthread_join(th, &armed);
+		CHECK((long)armed == 3, "round %ld: the thread armed %ld", round, (long)armed);
 		CHECK(!bpfrun_timer_walk(count_state, n), "walk");
 		CHECK(n[BPFRUN_TIMER_ARMED] == 3 * round && !n[BPFRUN_TIMER_HELD],
 		      "round %ld: %u armed, %u held", round, n[BPFRUN_TIMER_ARMED],
@@ -76,7 +80,7 @@ int main(void)
 	for (__u32 i = 0; i < 5; i++) {
 		__u64 before = fired(), t0 = now_ms();
 
-		arm(1000 + i, 1, 2000000);
+		CHECK(arm(1000 + i, 1, 2000000) == 1, "arm 2 ms timer %u", i);
 		while (fired() == before && now_ms() - t0 < 1000)
 			usleep(1000);
 		CHECK(fired() == before + 1 && now_ms() - t0 < 150,
