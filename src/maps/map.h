@@ -224,10 +224,10 @@ void *map_reserve(size_t len);
  * sparsely (buckets, array slots): each page touched would cost 2 MiB. */
 void *map_reserve_dense(size_t len);
 /* map_reserve for memory the kernel allocates and zeroes at the map's creation (a
- * preallocated hash map's elements, its buckets): faulted in now, in huge pages, so that
- * programs pay no page faults for it, as in the kernel; creation then costs what the
- * kernel's does.  Above MAP_PREALLOC_MAX bytes it stays lazy (map_reserve): the machine's
- * memory, not the kernel's accounting, bounds what is touched at once. */
+ * preallocated hash map's elements, its buckets, an array's values): faulted in now, so
+ * that programs pay no page faults for it, as in the kernel, whose creation pays for it
+ * too.  Above MAP_PREALLOC_MAX bytes it stays lazy (map_reserve): the machine's memory,
+ * not the kernel's accounting, bounds what is touched at once. */
 #define MAP_PREALLOC_MAX (256u << 20)
 void *map_reserve_prealloc(size_t len);
 /* A hash seed for a map created without BPF_F_ZERO_SEED (random, as the kernel's). */

@@ -48,7 +48,7 @@ struct timer_kern {
 _Static_assert(sizeof(struct timer_kern) == sizeof(struct bpf_timer), "bpf_timer layout");
 
 /* ---- hidden state pool ----
- * States come from 2 MiB chunks (huge pages), handed out in order from the newest chunk,
+ * States come from 2 MiB chunks, handed out in order from the newest chunk,
  * and go back to a free list: chunks are never freed, so the states of one map's timers
  * serve the next map's, warm.  A preallocated map's creation (timer_pool_reserve) faults
  * in, ahead of time, chunks for as many states as the map has values: programs then arm
@@ -95,16 +95,18 @@ static void poison_state(struct bpfrun_timer *t, bool poison)
 #endif
 }
 
-/* A new chunk, faulted in now with `populate` (else as its states are handed out). */
+/* A new chunk, faulted in now with `populate` (in small pages: see
+ * map_reserve_prealloc), else in a huge page as its states are handed out. */
 static struct pool_chunk *chunk_new(bool populate)
 {
 	struct pool_chunk *c = NULL;
 
 	if (posix_memalign((void **)&c, POOL_CHUNK_BYTES, sizeof(*c)))
 		return NULL;
-	madvise(c, POOL_CHUNK_BYTES, MADV_HUGEPAGE);
 	if (populate)
 		madvise(c, sizeof(*c), MADV_POPULATE_WRITE);
+	else
+		madvise(c, POOL_CHUNK_BYTES, MADV_HUGEPAGE);
 	return c;
 }
 
