@@ -143,14 +143,11 @@ static struct hold_run *run_get(void)
 	return me.run = h;
 }
 
-bool hold_timer(struct bpfrun_timer *t, const struct engine *e, s64 now)
+/* Holds t for run h (the calling thread's, in progress). */
+static void hold_in(struct bpfrun_timer *t, struct hold_run *h, s64 now, bool first)
 {
-	struct hold_run *h = me.run ? me.run : run_get();
-	bool first = !me.engines; /* the run's first hold */
-
-	if (!h)
-		return false;
 	u64 epoch = __atomic_load_n(&h->epoch, __ATOMIC_RELAXED);
+
 	/* The lapse moves with the run's latest arming; written only when it has aged a
 	 * little, so that the engines reading it share its cache line undisturbed. */
 	if (first ||
@@ -160,8 +157,28 @@ bool hold_timer(struct bpfrun_timer *t, const struct engine *e, s64 now)
 		t->hold = h;
 		t->hold_epoch = epoch;
 	}
-	if (first)
-		timers_held_by_thread = 1;
-	me.engines |= 1ULL << (e->cpu % 64);
+}
+
+/* hold_timer for the first timer of a run on engine e (or of the thread). */
+static __attribute__((noinline)) bool hold_first(struct bpfrun_timer *t, u64 engine_bit, s64 now)
+{
+	struct hold_run *h = me.run ? me.run : run_get();
+
+	if (!h)
+		return false;
+	hold_in(t, h, now, !me.engines);
+	me.engines |= engine_bit;
+	timers_held_by_thread = 1;
+	return true;
+}
+
+bool hold_timer(struct bpfrun_timer *t, const struct engine *e, s64 now)
+{
+	typeof(me) *m = &me; /* one look-up (the compiler repeats it after any call) */
+	u64 bit = 1ULL << (e->cpu % 64);
+
+	if (unlikely(!(m->engines & bit)))
+		return hold_first(t, bit, now);
+	hold_in(t, m->run, now, false);
 	return true;
 }
