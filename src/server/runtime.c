@@ -15,15 +15,17 @@
  * or a pin directory remove it, statfs of one answers BPF_FS_MAGIC, access of one 0;
  * anything else is handed back to the kernel (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  A
  * relative path is the caller's: the runtime enters /proc/PID/cwd for the call.  mmap of
- * a map's descriptor gets the kernel's checks, then the kernel maps the file itself; of
- * any other file it is handed back at once.
+ * a map's descriptor gets the kernel's checks, then the kernel maps the file itself (a
+ * ring buffer's mapping in pieces: BPFRUN_BPF_MMAP); of any other file it is handed
+ * back at once.
  *
  * Attaching: perf_event_open(2) makes the runtime's probe events (kprobe, uprobe,
  * tracepoint; link/perf_event.h), ioctl(2) with a perf request (type '$') is served on
  * them, and both are handed back for the kernel's own events.  rtnetlink sockets and
  * their sends: rtnl.c.  bpfrun's own bpf() commands: BPFRUN_BPF_FIRE fires a hook,
  * BPFRUN_BPF_POLL gives the caller the eventfd standing for a ring in epoll (its
- * libbpfrun-client.so asks inside epoll_ctl and epoll_wait; link/poll.c).
+ * libbpfrun-client.so asks inside epoll_ctl and epoll_wait; link/poll.c), BPFRUN_BPF_MMAP
+ * the pieces of a ring buffer's mapping (its mmap asks; maps/map_mmap.c).
  *
  * Not seen (the kernel's own rules apply, as they are the same): close, dup*, fcntl,
  * fork, SCM_RIGHTS, exit and munmap (handout.c learns when a descriptor's last file goes);
@@ -168,13 +170,14 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 	handout_end();
 }
 
-/* mmap(2) of a map descriptor: the kernel's checks (map_mmap_check, the map's size); 0
- * when the kernel may map the file, else -errno. */
+/* mmap(2) of a map descriptor: the kernel's checks (map_mmap_check, map_mmap_layout); 0
+ * when the kernel may map the file.  A mapping that shows the file otherwise (a ring
+ * buffer's data twice) is refused with EINVAL: the caller maps its pieces itself, told
+ * them by BPFRUN_BPF_MMAP (libbpfrun-client.so does), each piece an mmap checked here. */
 static int mmap_checks(struct bpf_map *map, const __u64 *args)
 {
 	int prot = (int)args[2], flags = (int)args[3];
-	u64 len = args[1], off = args[5], page = (u64)sysconf(_SC_PAGESIZE);
-	struct stat st;
+	struct map_mmap_piece pieces[MAP_MMAP_PIECES];
 
 	int err = map_mmap_check(map, prot, flags);
 	if (err)
@@ -182,10 +185,8 @@ static int mmap_checks(struct bpf_map *map, const __u64 *args)
 	/* The runtime does not see munmap (nor the copies fork makes), so it cannot count
 	 * writable mappings: BPF_MAP_FREEZE of a map mapped writable succeeds here. */
 	map_mmap_unmapped(map, prot, flags);
-	if (map->obj.memfd < 0 || fstat(map->obj.memfd, &st) || off + ROUND_UP(len, page) < off ||
-	    off + ROUND_UP(len, page) > (u64)st.st_size)
-		return -EINVAL;
-	return 0;
+	int n = map_mmap_layout(map, args[5], args[1], prot, pieces);
+	return n > 0 ? -EINVAL : n;
 }
 
 /* mmap(2) of a BPF_OUTPUT perf event's descriptor: the kernel's checks, which set up the

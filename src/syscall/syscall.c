@@ -255,6 +255,8 @@ static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 		return link_fire_command(uattr, size);
 	if (cmd == BPFRUN_BPF_POLL)
 		return link_poll_command(uattr, size);
+	if (cmd == BPFRUN_BPF_MMAP)
+		return map_mmap_command(uattr, size);
 	int err = check_uarg_tail_zero(uattr, sizeof(attr), size);
 
 	if (err)
