@@ -105,37 +105,24 @@ static void unwatch(int fd)
 
 /* ---- trapped calls ---- */
 
-/* Enters the caller's working directory, for its relative paths. */
-static bool enter_cwd(pid_t pid)
+/* The commands that name network interfaces (by index, or a hook by a device's name):
+ * served in the caller's network namespace, as the kernel serves them.  Finding the
+ * caller's costs two stats of nsfs files (11 us here), so only these, all rare next to
+ * map and run commands, pay it; a test run whose context names a device, and a link's
+ * info (a TCX link's device), are looked up in the runtime's namespace. */
+static bool names_interfaces(int cmd)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
-	return chdir(path) == 0;
-}
-
-/* One line of /proc/PID/status into t (never stops the read). */
-static bool status_line(const char *line, void *arg)
-{
-	struct task_ident *t = arg;
-
-	if (!strncmp(line, "Name:\t", 6))
-		snprintf(t->comm, sizeof(t->comm), "%s", line + 6);
-	sscanf(line, "Tgid: %u", &t->tgid);
-	sscanf(line, "Uid: %u", &t->uid);
-	sscanf(line, "Gid: %u", &t->gid);
-	return false;
-}
-
-/* The caller's identity from /proc/PID/status, for the "current" helpers of a test run
- * (the kernel runs it in the caller's context). */
-static void read_task(pid_t pid, struct task_ident *t)
-{
-	char path[64];
-
-	*t = (struct task_ident){ .pid = (u32)pid, .tgid = (u32)pid };
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	text_file_lines(path, status_line, t); /* no stdio: the bridge has fopen */
+	switch (cmd) {
+	case BPF_LINK_CREATE:
+	case BPF_LINK_DETACH:
+	case BPF_PROG_ATTACH:
+	case BPF_PROG_DETACH:
+	case BPF_PROG_QUERY:
+	case BPFRUN_BPF_FIRE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void serve_bpf(int listener, const struct seccomp_notif *req,
@@ -143,16 +130,17 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 {
 	int cmd = (int)req->data.args[0];
 	bool paths = cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET;
+	int netns = names_interfaces(cmd) ? caller_netns_enter(req->pid) : -1;
 	struct task_ident task;
 
 	/* descriptors closed before this call (a child reaped, say) count as closed in it */
 	handout_drain();
 	handout_begin(listener, req->id, req->pid);
 	if (cmd == BPF_PROG_TEST_RUN || cmd == BPFRUN_BPF_FIRE) {
-		read_task(req->pid, &task);
+		caller_read_task(req->pid, &task);
 		task_set_remote(&task);
 	}
-	if (paths && !enter_cwd(req->pid)) {
+	if (paths && !caller_enter_cwd(req->pid)) {
 		resp->error = -ESRCH;
 	} else {
 		settings_apply(set); /* the caller's BPFRUN_JIT and the like, for this call */
@@ -166,6 +154,7 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 	}
 	if (paths && chdir("/"))
 		bpfrun_warn("runtime: chdir /: %m");
+	caller_netns_leave(netns);
 	task_set_remote(NULL);
 	handout_end();
 }
@@ -348,7 +337,7 @@ static void serve_path(int listener, const struct seccomp_notif *req,
 	long n = strncpy_from_user(path, (const char *)(uintptr_t)upath, sizeof(path));
 	/* a bad or overlong path, or one relative to a directory descriptor: the kernel's */
 	if (n >= 0 && (size_t)n < sizeof(path) && (path[0] == '/' || dirfd == AT_FDCWD) &&
-	    (path[0] == '/' || enter_cwd(req->pid))) {
+	    (path[0] == '/' || caller_enter_cwd(req->pid))) {
 		ret = path_call(nr, path, req->data.args);
 		if (path[0] != '/' && chdir("/"))
 			bpfrun_warn("runtime: chdir /: %m");
