@@ -39,6 +39,9 @@ struct obj {
 
 /* Initializes counts to refcnt=1, usercnt=0 and allocates an id. */
 int obj_init(struct obj *o, enum obj_type type, const struct obj_ops *ops);
+/* The same for an object the kernel has from its start (the vmlinux BTF): the id it
+ * reserves for it, and visible by id at once, with no descriptor.  -EEXIST if taken. */
+int obj_init_kernel(struct obj *o, enum obj_type type, const struct obj_ops *ops, u32 id);
 void obj_get(struct obj *o);
 void obj_put(struct obj *o);
 void obj_get_user(struct obj *o); /* +1 usercnt, +1 refcnt */
