@@ -259,6 +259,28 @@ struct bpfrun_poll_attr {
 	uint32_t n;
 	uint32_t reserved; /* 0 */
 };
+/* mmap(2) of a ring buffer, for a process the per-user runtime serves.  A ring buffer's
+ * data pages appear twice in a mapping, one view right after the other, as the kernel
+ * maps them; the caller's own mmap of the map's descriptor (a memfd there) can show each
+ * file page once only, so the runtime refuses such a mapping (EINVAL).
+ * libbpfrun-client.so, which `bpfrun exec` preloads, then asks with this command what
+ * the mapping shows: the kernel's checks of fd, off, len, prot and flags, then up to two
+ * pieces, each len bytes at offset `at` of the mapping from file offset file_off of fd.
+ * It reserves the address range and maps each piece itself (an mmap the runtime checks
+ * again), so that libbpf's ring_buffer and user_ring_buffer work unchanged.
+ * nr_pieces 0: the mapping is the file's bytes, and the mmap was refused for another
+ * reason.  syscall(__NR_bpf, BPFRUN_BPF_MMAP, &attr, sizeof(attr)): 0, or -1 with errno
+ * as the kernel's mmap would give it.  A process with libbpfrun.so needs none of it. */
+#define BPFRUN_BPF_MMAP 0x62720003
+struct bpfrun_mmap_attr {
+	int32_t fd;
+	uint32_t prot, flags;
+	uint32_t nr_pieces; /* out */
+	uint64_t off, len;
+	struct {
+		uint64_t at, file_off, len;
+	} pieces[2]; /* out */
+};
 /* ---- What bpfrun runs ----------------------------------------------------------
  * bpfrun implements part of the kernel's program and map types.  A type it does not
  * implement is refused as the kernel refuses an unknown one (EINVAL); program loads also

@@ -1,8 +1,8 @@
 /* mmap(2) of a map descriptor: the kernel's checks (map_mmap_check and the map's size),
  * then a real shared mapping of the descriptor, which is an open of the map's backing
  * memfd: the application shares the memory programs use.  Types with their own layout
- * (ring buffers: data pages twice) map themselves (map_ops.mmap).  munmap(2) keeps the count of
- * writable mappings that BPF_MAP_FREEZE looks at.
+ * (ring buffers: data pages twice) are mapped in pieces (maps/map_mmap.c).  munmap(2) keeps
+ * the count of writable mappings that BPF_MAP_FREEZE looks at.
  *
  * mmap(2) of a BPF_OUTPUT perf event's descriptor maps its ring (link/perf_event.h), and
  * munmap(2) of the last such mapping lets the ring go, as the kernel frees the buffer.
@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -42,6 +41,12 @@ static void *mmap_error(int err)
 {
 	errno = err;
 	return MAP_FAILED;
+}
+
+/* mmap's answer for map_mmap_pieces' */
+static void *pieces_or_error(void *p)
+{
+	return IS_ERR(p) ? mmap_error((int)-PTR_ERR(p)) : p;
 }
 
 static bool remember(struct map_mapping m)
@@ -92,28 +97,12 @@ static void *mmap_perf(struct obj *o, void *addr, size_t len, int prot, int flag
 	return p;
 }
 
-/* Types with their own layout (ring buffers); a writable mapping counts as below. */
-static void *mmap_typed(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
-			off_t off)
-{
-	void *p = off < 0 ? ERR_PTR(-EINVAL) : map->ops->mmap(map, addr, len, prot, flags, fd, off);
-
-	if (IS_ERR(p)) {
-		map_mmap_unmapped(map, prot, flags);
-		map_put(map);
-		return mmap_error((int)-PTR_ERR(p));
-	}
-	if (!(prot & PROT_WRITE) || !remember_mapping(p, len, prot, flags, map)) {
-		map_mmap_unmapped(map, prot, flags);
-		map_put(map);
-	}
-	return p;
-}
-
+/* A map: the kernel's checks, then the file itself or, for types whose mapping shows it
+ * otherwise (ring buffers), its pieces (map_mmap.c).  A writable shared mapping stays
+ * remembered, holding the map, until munmap. */
 static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct obj *o = obj_from_fd(fd, 0, NULL);
-	struct stat st;
 
 	if (IS_ERR(o))
 		return mmap_error((int)-PTR_ERR(o));
@@ -124,22 +113,17 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 		return mmap_error(ENODEV);
 	}
 	struct bpf_map *map = map_of(o);
-	int err = map_mmap_check(map, prot, flags);
-	if (err) {
+	struct map_mmap_piece pieces[MAP_MMAP_PIECES];
+	int n = map_mmap_check(map, prot, flags);
+	if (n) {
 		map_put(map);
-		return mmap_error(-err);
+		return mmap_error(-n);
 	}
-	if (map->ops->mmap)
-		return mmap_typed(map, addr, len, prot, flags, fd, off);
-	long page = sysconf(_SC_PAGESIZE);
-	if (off < 0 || fstat(fd, &st) || (u64)off + ROUND_UP(len, (u64)page) > (u64)st.st_size) {
-		void *p = mmap_error(EINVAL);
-		map_mmap_unmapped(map, prot, flags);
-		map_put(map);
-		return p;
-	}
-	void *p = next ? next(addr, len, prot, flags, fd, off) :
-			 (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	n = off < 0 ? -EINVAL : map_mmap_layout(map, (u64)off, len, prot, pieces);
+	void *p = n < 0 ? mmap_error(-n) :
+		  n > 0 ? pieces_or_error(map_mmap_pieces(addr, len, prot, flags, fd, pieces, n)) :
+		  next  ? next(addr, len, prot, flags, fd, off) :
+			  (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED || !(prot & PROT_WRITE) || !(flags & MAP_SHARED) ||
 	    !remember_mapping(p, len, prot, flags, map)) {
 		int saved = errno;

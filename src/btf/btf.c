@@ -23,6 +23,7 @@
 
 #include "btf.h"
 #include "btf_verify.h"
+#include "kernel_btf.h"
 #include "../lib/uaccess.h"
 #include "../lib/vlog.h"
 
@@ -136,6 +137,31 @@ static int btf_obj_create(void *data, u32 size, struct btf *btf)
 	return fd;
 }
 
+struct btf_obj *btf_vmlinux(void)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct btf_obj *vmlinux; /* holds the reference that keeps it */
+	struct btf_obj *b;
+
+	pthread_mutex_lock(&lock);
+	const struct btf *kbtf = vmlinux ? NULL : kernel_btf(NULL);
+	if (kbtf && (b = calloc(1, sizeof(*b)))) {
+		/* the kernel BTF never changes nor goes: its parsed form and raw data serve */
+		b->btf = (struct btf *)kbtf;
+		b->data = (void *)btf__raw_data(kbtf, &b->size);
+		b->kernel = true;
+		if (b->data && !obj_init_kernel(&b->obj, OBJ_BTF, &btf_obj_ops, BTF_VMLINUX_ID))
+			vmlinux = b;
+		else
+			free(b);
+	}
+	b = vmlinux;
+	if (b)
+		obj_get(&b->obj);
+	pthread_mutex_unlock(&lock);
+	return b;
+}
+
 int btf_load(union bpf_attr *attr, union bpf_attr *uattr, u32 attr_size)
 {
 	struct vlog log;
@@ -186,19 +212,26 @@ int btf_get_info(struct btf_obj *b, struct bpf_btf_info *info)
 {
 	void *ubtf = u64_to_ptr(info->btf);
 	char *uname = u64_to_ptr(info->name);
-	u32 copy = MIN(b->size, info->btf_size);
+	u32 copy = MIN(b->size, info->btf_size), uname_len = info->name_len;
+	const char *name = b->kernel ? "vmlinux" : ""; /* loaded BTF has no name */
+	u32 name_len = (u32)strlen(name);
 
 	if (copy_to_user(ubtf, b->data, copy))
 		return -EFAULT;
-	if (!uname != !info->name_len)
+	if (!uname != !uname_len)
 		return -EINVAL;
 	info->btf_size = b->size;
 	info->id = b->obj.id;
-	info->kernel_btf = 0;
-	if (uname && copy_to_user(uname, "", 1)) /* loaded BTF has no name */
+	info->kernel_btf = b->kernel;
+	info->name_len = name_len;
+	if (!uname)
+		return 0;
+	if (uname_len > name_len) /* the name and its NUL */
+		return copy_to_user(uname, name, name_len + 1) ? -EFAULT : 0;
+	/* a short buffer: as much as fits, terminated, and ENOSPC */
+	if (copy_to_user(uname, name, uname_len - 1) || copy_to_user(uname + uname_len - 1, "", 1))
 		return -EFAULT;
-	info->name_len = 0;
-	return 0;
+	return -ENOSPC;
 }
 
 long btf_type_size(const struct btf_obj *b, u32 type_id)

@@ -14,12 +14,16 @@ struct btf_obj {
 	struct btf *btf; /* libbpf's parsed form */
 	void *data;      /* the raw blob as loaded */
 	u32 size;
+	bool kernel; /* the vmlinux BTF (btf_vmlinux) */
 };
 
 /* BPF_BTF_LOAD, a bpf() command handler (syscall/syscall.c). */
 int btf_load(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 /* +1 refcnt or ERR_PTR */
 struct btf_obj *btf_from_fd(int fd);
+/* BTF object 1, the kernel's own BTF (kernel_btf.h) as the kernel lists it, made on first
+ * use and kept for the process's life: +1 refcnt, or NULL without a kernel BTF. */
+struct btf_obj *btf_vmlinux(void);
 static inline void btf_obj_put(struct btf_obj *b)
 {
 	if (b)

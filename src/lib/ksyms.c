@@ -52,15 +52,19 @@ char *read_whole_file(const char *path, size_t max)
 
 int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *arg), void *arg)
 {
+	enum { BUF = 65536 }; /* on the heap: 64 KiB of TLS would cost every thread */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	static __thread char buf[65536];
+	char *buf = fd < 0 ? NULL : malloc(BUF);
 	size_t have = 0;
-	int ret = -ENOENT;
+	int ret = fd < 0 ? -errno : -ENOENT;
 
-	if (fd < 0)
-		return -errno;
+	if (!buf) {
+		if (fd >= 0)
+			sys_close(fd);
+		return fd < 0 ? ret : -ENOMEM;
+	}
 	for (;;) {
-		ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
+		ssize_t r = read(fd, buf + have, BUF - 1 - have);
 		if (r <= 0)
 			break;
 		have += (size_t)r;
@@ -76,10 +80,11 @@ int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *ar
 		}
 		have = strlen(line); /* the partial last line moves to the front */
 		memmove(buf, line, have);
-		if (have == sizeof(buf) - 1)
+		if (have == BUF - 1)
 			have = 0;
 	}
 out:
+	free(buf);
 	sys_close(fd);
 	return ret;
 }

@@ -19,8 +19,8 @@ long read_text_file(const char *path, char *buf, size_t len);
 char *read_whole_file(const char *path, size_t max);
 
 /* Calls line_fn on each line of a text file (without its newline) until it returns
- * true: 0 when one did, -ENOENT when none did, or open(2)'s -errno.  Lines longer than
- * 64 KiB are skipped. */
+ * true: 0 when one did, -ENOENT when none did, open(2)'s -errno, or -ENOMEM.  Lines
+ * longer than 64 KiB are skipped. */
 int text_file_lines(const char *path, bool (*line_fn)(const char *line, void *arg), void *arg);
 
 /* The kernel's symbol list: /proc/kallsyms, or the file the BPFRUN_KALLSYMS environment

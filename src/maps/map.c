@@ -655,7 +655,7 @@ int map_mmap_check(struct bpf_map *map, int prot, int flags)
 		else if (map->map_flags & BPF_F_RDONLY_PROG)
 			err = -EACCES;
 	}
-	if (!err && !map->ops->mmap && !(map->map_flags & BPF_F_MMAPABLE))
+	if (!err && !map->ops->mmap_layout && !(map->map_flags & BPF_F_MMAPABLE))
 		err = -EINVAL;
 	if (!err && writable_shared(prot, flags))
 		map->writable_mmaps++;

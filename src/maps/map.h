@@ -66,6 +66,13 @@ static inline u64 map_region_inverse(u64 stride)
 typedef long (*map_each_fn)(struct bpf_map *map, void *key, void *value, void *arg);
 #define MAP_WALK_TICK 1024
 
+/* A piece of a mapping of a map: len bytes at offset `at` of the mapping show the map's
+ * file from file_off (map_mmap_layout). */
+#define MAP_MMAP_PIECES 2
+struct map_mmap_piece {
+	u64 at, file_off, len;
+};
+
 struct map_ops {
 	/* Type-specific attribute checks at BPF_MAP_CREATE (after the generic ones). */
 	int (*alloc_check)(const union bpf_attr *attr);
@@ -134,11 +141,12 @@ struct map_ops {
 	int (*delete_batch)(struct bpf_map *map, union bpf_attr *attr);
 
 	/* mmap(2) for types whose mapping is not the memfd's bytes at the same offsets (ring
-	 * buffers map their data pages twice): after map_mmap_check, maps [off, off+len) of
-	 * fd (a descriptor of the map) as the kernel's map_mmap would; the address or
-	 * ERR_PTR(-errno).  NULL: the bridge maps the memfd itself. */
-	void *(*mmap)(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
-		      u64 off);
+	 * buffers map their data pages twice): after map_mmap_check, the type's own checks of
+	 * a mapping of [off, off + len) (len rounded up to pages) with prot, as the kernel's
+	 * map_mmap makes them, then the pieces as map_mmap_layout returns them.  NULL: the
+	 * memfd's bytes, within the file. */
+	int (*mmap_layout)(struct bpf_map *map, u64 off, u64 len, int prot,
+			   struct map_mmap_piece *pieces);
 
 	u32 forced_flags; /* map_flags the type always sets (devmaps: BPF_F_RDONLY_PROG) */
 	u32 field_kinds;  /* FIELD_BIT()s of the special fields values may hold */
@@ -311,13 +319,29 @@ static inline u32 map_user_value_size(const struct bpf_map *m)
  * mapping with these prot/flags is allowed, else -errno as the kernel gives it: -EINVAL
  * (an array without BPF_F_MMAPABLE, or not MAP_SHARED), -EPERM (writable mapping of a frozen
  * map), -ENOTSUPP (524: a type without mmap such as HASH, or values holding a bpf_timer /
- * bpf_spin_lock).  The bridge checks the length and
- * offset against the size of the map's memfd (obj.memfd, sized by the map type).  An
+ * bpf_spin_lock).  map_mmap_layout checks the length and offset next.  An
  * allowed PROT_WRITE + MAP_SHARED mapping counts in writable_mmaps (BPF_MAP_FREEZE then
  * fails with EBUSY) until the bridge calls map_mmap_unmapped() with the same prot/flags
  * (munmap of the whole mapping, or the mmap call failing after the check). */
 int map_mmap_check(struct bpf_map *map, int prot, int flags);
 void map_mmap_unmapped(struct bpf_map *map, int prot, int flags);
+/* What an mmap(2) of [off, off + len) of the map with prot shows (map_mmap.c), after
+ * map_mmap_check: 0 when it is the map's file at the same offsets (one mmap of a
+ * descriptor makes it), else the number of pieces written to pieces[MAP_MMAP_PIECES],
+ * which together cover the length rounded up to pages; -errno as the kernel refuses the
+ * mapping (-EINVAL: out of range or unaligned, -EPERM: a page that may not be writable).
+ * Who maps the pieces: map_mmap_pieces in process, the caller itself under the per-user
+ * runtime (BPFRUN_BPF_MMAP, map_mmap_command). */
+int map_mmap_layout(struct bpf_map *map, u64 off, u64 len, int prot,
+		    struct map_mmap_piece pieces[MAP_MMAP_PIECES]);
+/* Maps n pieces of the file behind fd into a fresh reservation of len bytes at addr
+ * (flags' MAP_FIXED or MAP_FIXED_NOREPLACE: exactly there), shared, with prot: the
+ * address, or ERR_PTR(-errno) with nothing left mapped. */
+void *map_mmap_pieces(void *addr, u64 len, int prot, int flags, int fd,
+		      const struct map_mmap_piece *pieces, int n);
+/* BPFRUN_BPF_MMAP, bpfrun's own command (bpfrun.h): the attr is the caller's memory of
+ * size bytes.  0 or -errno. */
+int map_mmap_command(void *uattr, u32 size);
 
 /* bpf() commands on maps (map.c), with the signature of every command handler
  * (syscall/syscall.c): attr already size-checked, outputs written into uattr (the copy

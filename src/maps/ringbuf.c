@@ -3,8 +3,8 @@
  * The pages live in a memfd (obj.memfd): consumer page, producer page, then the data
  * pages once; a descriptor of the map is a fresh open of that memfd, so another process
  * given the descriptor maps the same pages.  The data pages appear twice in every mapping
- * (ringbuf_map_pages: two shared mappings of the same file range side by side), in the
- * runtime's own and in each mmap(2) an application makes through the bridge, exactly as
+ * (ring_pieces: two shared mappings of the same file range side by side), in the
+ * runtime's own and in each mmap(2) an application makes (map_mmap.c), exactly as
  * the kernel's vmap and its remap_vmalloc_range do: offsets past the data map to the data
  * again.  The memfd is sealed against resizing, so no descriptor holder can make the
  * runtime's mapping fault.
@@ -113,32 +113,21 @@ static u64 file_off(const struct ringbuf *rb, u64 v)
 	return v < file_len ? v : v - total_size(rb);
 }
 
-/* Maps [off, off+len) of the ring's pages (len a multiple of the page size, in range) from
- * fd at base, which is reserved: one shared mapping up to the end of the file, one for
- * the second view of the data. */
-static int ringbuf_map_pages(struct ringbuf *rb, char *base, u64 off, u64 len, int prot, int flags,
-			     int fd)
+/* The pieces of [off, off+len) of a mapping of the ring (len a multiple of the page size,
+ * in range): the file up to its end, then the data's second view; their number. */
+static int ring_pieces(const struct ringbuf *rb, u64 off, u64 len,
+		       struct map_mmap_piece pieces[MAP_MMAP_PIECES])
 {
 	u64 file_len = RINGBUF_POS_PAGES * page_size() + total_size(rb);
 	u64 end = off + len, split = MAX(off, MIN(end, file_len));
+	int n = 0;
 
-	flags = (flags & ~(MAP_PRIVATE | MAP_FIXED_NOREPLACE)) | MAP_SHARED | MAP_FIXED;
-	if (split > off && sys_mmap(base, split - off, prot, flags, fd, (off_t)off) == MAP_FAILED)
-		return -ENOMEM;
-	if (end > split && sys_mmap(base + (split - off), end - split, prot, flags, fd,
-				    (off_t)file_off(rb, split)) == MAP_FAILED)
-		return -ENOMEM;
-	return 0;
-}
-
-/* A reservation of len bytes of address space at addr (MAP_FIXED: exactly there). */
-static char *reserve_va(void *addr, size_t len, int flags)
-{
-	int fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-	void *p = sys_mmap(addr, len, PROT_NONE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
+	if (split > off)
+		pieces[n++] = (struct map_mmap_piece){ 0, off, split - off };
+	if (end > split)
+		pieces[n++] = (struct map_mmap_piece){ split - off, file_off(rb, split),
+						       end - split };
+	return n;
 }
 
 static void ringbuf_free(struct bpf_map *map);
@@ -165,11 +154,16 @@ static struct bpf_map *ringbuf_alloc(const union bpf_attr *attr)
 	if (!err && (ftruncate(rb->map.obj.memfd, (off_t)file_len) ||
 		     sys_fcntl(rb->map.obj.memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)))
 		err = -ENOMEM;
-	if (!err && !(rb->area = reserve_va(NULL, rb->len, 0)))
-		err = -ENOMEM;
-	if (!err)
-		err = ringbuf_map_pages(rb, rb->area, 0, rb->len, PROT_READ | PROT_WRITE, 0,
-					rb->map.obj.memfd);
+	if (!err) {
+		struct map_mmap_piece pieces[MAP_MMAP_PIECES];
+		int n = ring_pieces(rb, 0, rb->len, pieces);
+		void *area = map_mmap_pieces(NULL, rb->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+					     rb->map.obj.memfd, pieces, n);
+		if (IS_ERR(area))
+			err = -ENOMEM;
+		else
+			rb->area = area;
+	}
 	if (err) {
 		ringbuf_free(&rb->map);
 		return ERR_PTR(err);
@@ -191,33 +185,25 @@ static void ringbuf_free(struct bpf_map *map)
 }
 
 /* The kernel's ringbuf_map_mmap_kern/_user after the generic checks (map.c): which pages
- * may be writable, and remap_vmalloc_range's bounds. */
-static void *ringbuf_mmap(struct bpf_map *map, void *addr, size_t len, int prot, int flags, int fd,
-			  u64 off)
+ * may be writable, and remap_vmalloc_range's bounds; then the pieces, or 0 when the
+ * mapping stays within the file (one mmap of it shows the same). */
+static int ringbuf_mmap_layout(struct bpf_map *map, u64 off, u64 len, int prot,
+			       struct map_mmap_piece *pieces)
 {
 	struct ringbuf *rb = rb_of(map);
 	size_t page = page_size();
-	u64 rlen = ROUND_UP((u64)len, page);
+	u64 rlen = ROUND_UP(len, page); /* not wrapped: map_mmap_layout checked */
 
 	if (prot & PROT_WRITE) {
 		if (map_is_ringbuf(map) && (off || rlen != page))
-			return ERR_PTR(-EPERM);
+			return -EPERM;
 		if (map_is_user_ringbuf(map) && !off)
-			return ERR_PTR(-EPERM);
+			return -EPERM;
 	}
-	if (rlen < len) /* rounding up wrapped: mmap's own answer */
-		return ERR_PTR(-ENOMEM);
 	if (!len || off % page || off > rb->len || rlen > rb->len - off)
-		return ERR_PTR(-EINVAL);
-	char *base = reserve_va(addr, rlen, flags);
-	if (!base)
-		return ERR_PTR(-ENOMEM);
-	int err = ringbuf_map_pages(rb, base, off, rlen, prot, flags, fd);
-	if (err) {
-		sys_munmap(base, rlen);
-		return ERR_PTR(err);
-	}
-	return base;
+		return -EINVAL;
+	int n = ring_pieces(rb, off, rlen, pieces);
+	return n == 1 && pieces[0].file_off == off ? 0 : n;
 }
 
 static int ringbuf_no_elem(struct bpf_map *map, const void *key)
@@ -396,6 +382,6 @@ const struct map_ops ringbuf_map_ops = {
 	.alloc = ringbuf_alloc,
 	.free = ringbuf_free,
 	.delete_user = ringbuf_no_elem,
-	.mmap = ringbuf_mmap,
+	.mmap_layout = ringbuf_mmap_layout,
 	.can_mmap = true,
 };

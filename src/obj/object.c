@@ -93,7 +93,9 @@ static bool id_is_live(const struct id_space *s, u32 id)
 	return i < s->n && s->v[i].id == id;
 }
 
-static int id_alloc(struct id_space *s, struct obj *o)
+/* Gives o an id: want (a reserved one, BTF_VMLINUX_ID) or, with want 0, the next free
+ * one after the last, cyclically. */
+static int id_alloc(struct id_space *s, struct obj *o, u32 want)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
@@ -105,15 +107,20 @@ static int id_alloc(struct id_space *s, struct obj *o)
 	}
 	if (s->n >= ID_MAX)
 		return -ENOSPC;
-	u32 id = s->last;
-	do
-		id = id >= ID_MAX ? 1 : id + 1;
-	while (id_is_live(s, id) || (s == &id_spaces[OBJ_BTF] && id == BTF_VMLINUX_ID));
+	u32 id = want;
+	if (want && id_is_live(s, want))
+		return -EEXIST;
+	if (!want) {
+		id = s->last;
+		do
+			id = id >= ID_MAX ? 1 : id + 1;
+		while (id_is_live(s, id) || (s == &id_spaces[OBJ_BTF] && id == BTF_VMLINUX_ID));
+		s->last = id;
+	}
 	size_t i = id_lower_bound(s, id);
 	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
 	s->v[i] = (struct id_entry){ .id = id, .obj = o };
 	s->n++;
-	s->last = id;
 	o->id = id;
 	return 0;
 }
@@ -182,7 +189,7 @@ u32 obj_next_id(enum obj_type type, u32 start)
 
 /* ---- references ---- */
 
-int obj_init(struct obj *o, enum obj_type type, const struct obj_ops *ops)
+static int obj_init_id(struct obj *o, enum obj_type type, const struct obj_ops *ops, u32 want)
 {
 	if (!type_valid(type))
 		return -EINVAL;
@@ -193,8 +200,22 @@ int obj_init(struct obj *o, enum obj_type type, const struct obj_ops *ops)
 	o->memfd = -1;
 	struct id_space *s = &id_spaces[type];
 	pthread_mutex_lock(&s->lock);
-	int err = id_alloc(s, o);
+	int err = id_alloc(s, o, want);
 	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+int obj_init(struct obj *o, enum obj_type type, const struct obj_ops *ops)
+{
+	return obj_init_id(o, type, ops, 0);
+}
+
+int obj_init_kernel(struct obj *o, enum obj_type type, const struct obj_ops *ops, u32 id)
+{
+	int err = obj_init_id(o, type, ops, id);
+
+	if (!err)
+		id_publish(o);
 	return err;
 }
 

@@ -39,6 +39,9 @@ struct obj {
 
 /* Initializes counts to refcnt=1, usercnt=0 and allocates an id. */
 int obj_init(struct obj *o, enum obj_type type, const struct obj_ops *ops);
+/* The same for an object the kernel has from its start (the vmlinux BTF): the id it
+ * reserves for it, and visible by id at once, with no descriptor.  -EEXIST if taken. */
+int obj_init_kernel(struct obj *o, enum obj_type type, const struct obj_ops *ops, u32 id);
 void obj_get(struct obj *o);
 void obj_put(struct obj *o);
 void obj_get_user(struct obj *o); /* +1 usercnt, +1 refcnt */
@@ -55,7 +58,7 @@ int obj_name_copy(char *dst, const char *src, size_t len);
  * BPF_F_RDONLY/BPF_F_WRONLY (kept with the descriptor). Returns fd or -errno. */
 int obj_fd_new(struct obj *o, u32 fd_flags);
 /* Looks up a descriptor; returns the object with +1 refcnt, or ERR_PTR(-EBADF) when fd
- * is not a bpfrun object and ERR_PTR(-EINVAL) when it is one of another type.
+ * is not open and ERR_PTR(-EINVAL) when it is another file or an object of another type.
  * *fd_flags (may be NULL) receives the descriptor's BPF_F_RDONLY/WRONLY flags. */
 struct obj *obj_from_fd(int fd, enum obj_type type, u32 *fd_flags);
 /* Closes fd (any descriptor); drops its references if it was an object's. */

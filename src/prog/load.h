@@ -31,6 +31,12 @@ int prog_verify(struct load_env *env);
 int prog_kfunc_add(struct load_env *env, u32 i);
 int prog_kfunc_check_call(struct load_env *env, u32 i);
 
+/* What attach_prog_fd (attach_btf_obj_fd: the same field) names, sorted as the kernel's
+ * bpf_prog_load sorts it (prog_load.c): ATTACH_FD_NONE (0), a program, or the kernel's
+ * BTF (btf_vmlinux); -EINVAL for any other descriptor, -ENOTSUPP for a loader's BTF. */
+enum { ATTACH_FD_NONE, ATTACH_FD_PROG, ATTACH_FD_VMLINUX };
+int prog_attach_fd_kind(const union bpf_attr *attr);
+
 /* Subprogram that starts at insn index, or NULL (prog_info.c). */
 const struct subprog *prog_subprog_at(const struct bpf_prog *prog, u32 insn);
 

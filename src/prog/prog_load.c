@@ -116,6 +116,23 @@ static int check_prog(struct load_env *env)
 	return log_err ? log_err : err; /* a truncated log wins, as in the kernel */
 }
 
+int prog_attach_fd_kind(const union bpf_attr *attr)
+{
+	if (!attr->attach_prog_fd)
+		return ATTACH_FD_NONE;
+	struct bpf_prog *dst = prog_from_fd((int)attr->attach_prog_fd);
+	if (!IS_ERR(dst)) {
+		prog_put(dst);
+		return ATTACH_FD_PROG;
+	}
+	struct btf_obj *btf = btf_from_fd((int)attr->attach_btf_obj_fd);
+	if (IS_ERR(btf))
+		return -EINVAL;
+	bool kernel = btf->kernel;
+	btf_obj_put(btf);
+	return kernel ? ATTACH_FD_VMLINUX : -ENOTSUPP;
+}
+
 /* attach_prog_fd / attach_btf_id: only types with a load_target (TRACING, LSM) take
  * them, and check them there; for every other type the kernel answers EINVAL, or
  * ENOTSUPP for a program's own BTF given as attach_btf_obj_fd. */
@@ -125,19 +142,10 @@ static int check_attach_target(const union bpf_attr *attr)
 
 	if (ops && ops->load_target)
 		return 0;
-	if (attr->attach_prog_fd) {
-		struct bpf_prog *dst = prog_from_fd((int)attr->attach_prog_fd);
-		if (!IS_ERR(dst)) {
-			prog_put(dst);
-			return -EINVAL;
-		}
-		struct btf_obj *btf = btf_from_fd((int)attr->attach_btf_obj_fd);
-		if (IS_ERR(btf))
-			return -EINVAL;
-		btf_obj_put(btf);
-		return -ENOTSUPP;
-	}
-	return attr->attach_btf_id ? -EINVAL : 0;
+	int kind = prog_attach_fd_kind(attr);
+	if (kind < 0)
+		return kind;
+	return kind != ATTACH_FD_NONE || attr->attach_btf_id ? -EINVAL : 0;
 }
 
 static bool is_net_admin_type(u32 type)

@@ -150,7 +150,10 @@ static int trampoline_load_target(struct load_env *env)
 	u32 id = attr->attach_btf_id;
 	int err;
 
-	if (attr->attach_prog_fd)
+	int kind = prog_attach_fd_kind(attr); /* vmlinux's BTF by descriptor: as by default */
+	if (kind < 0)
+		return kind;
+	if (kind == ATTACH_FD_PROG)
 		return -EINVAL; /* freplace and attaching to programs: not modelled */
 	if (!id) {
 		vlog_printf(&env->log, "Tracing programs must provide btf_id\n");

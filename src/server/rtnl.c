@@ -23,7 +23,6 @@
  *
  * Locking: none; runtime.c calls these under its serve_lock, with the caller's memory and
  * descriptors set (handout_begin: a filter's program descriptor is the caller's). */
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,37 +41,6 @@
 
 #define MAX_REQUEST (256 << 10) /* above the kernel's default socket send buffer */
 #define MAX_IOV 1024            /* the kernel's UIO_MAXIOV */
-
-/* Enters process pid's network namespace on this thread: a descriptor of ours to return
- * with, -1 when it is ours already, or -2 when it cannot be entered. */
-static int netns_enter(pid_t pid)
-{
-	char path[64];
-	struct stat theirs, ours;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	if (stat(path, &theirs) || stat("/proc/thread-self/ns/net", &ours))
-		return -2;
-	if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
-		return -1;
-	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	int target = open(path, O_RDONLY | O_CLOEXEC);
-	int err = self < 0 || target < 0 || setns(target, CLONE_NEWNET);
-	if (target >= 0)
-		sys_close(target);
-	if (err && self >= 0)
-		sys_close(self);
-	return err ? -2 : self;
-}
-
-static void netns_leave(int self)
-{
-	if (self < 0)
-		return;
-	if (setns(self, CLONE_NEWNET))
-		bpfrun_warn("runtime: cannot return to its network namespace: %m");
-	sys_close(self);
-}
 
 /* Sends one message to port from socket sock (an rtnetlink socket of ours): 0 or -errno. */
 static int unicast(int sock, u32 port, const void *msg, size_t len)
@@ -115,14 +83,14 @@ static int free_number(pid_t pid)
 bool rtnl_serve_socket(int listener, const struct seccomp_notif *req, long *ret)
 {
 	int type = (int)req->data.args[1];
-	int self = netns_enter(req->pid);
+	int self = caller_netns_enter(req->pid);
 
 	if (self == -2)
 		return false;
 	int sock = sys_socket(AF_NETLINK, type, NETLINK_ROUTE);
 	int probe = sys_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	bool ours = sock >= 0 && probe >= 0 && may_unicast(probe);
-	netns_leave(self);
+	caller_netns_leave(self);
 	if (probe >= 0)
 		sys_close(probe);
 	if (!ours) { /* the kernel's socket, or its error for a bad type */
@@ -256,7 +224,7 @@ bool rtnl_serve_send(const struct seccomp_notif *req, long *ret)
 		*ret = len;
 		return true;
 	}
-	int self = len > 0 ? netns_enter(req->pid) : -2;
+	int self = len > 0 ? caller_netns_enter(req->pid) : -2;
 	if (self == -2)
 		return false;
 	d.pid = req->pid;
@@ -266,7 +234,7 @@ bool rtnl_serve_send(const struct seccomp_notif *req, long *ret)
 	int answered = netdev_rtnl_answer(buf, (size_t)len, 0, deliver, &d);
 	if (d.sock >= 0)
 		sys_close(d.sock);
-	netns_leave(self);
+	caller_netns_leave(self);
 	*ret = answered < 0 ? answered : len;
 	return answered != 0;
 }

@@ -15,15 +15,17 @@
  * or a pin directory remove it, statfs of one answers BPF_FS_MAGIC, access of one 0;
  * anything else is handed back to the kernel (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  A
  * relative path is the caller's: the runtime enters /proc/PID/cwd for the call.  mmap of
- * a map's descriptor gets the kernel's checks, then the kernel maps the file itself; of
- * any other file it is handed back at once.
+ * a map's descriptor gets the kernel's checks, then the kernel maps the file itself (a
+ * ring buffer's mapping in pieces: BPFRUN_BPF_MMAP); of any other file it is handed
+ * back at once.
  *
  * Attaching: perf_event_open(2) makes the runtime's probe events (kprobe, uprobe,
  * tracepoint; link/perf_event.h), ioctl(2) with a perf request (type '$') is served on
  * them, and both are handed back for the kernel's own events.  rtnetlink sockets and
  * their sends: rtnl.c.  bpfrun's own bpf() commands: BPFRUN_BPF_FIRE fires a hook,
  * BPFRUN_BPF_POLL gives the caller the eventfd standing for a ring in epoll (its
- * libbpfrun-client.so asks inside epoll_ctl and epoll_wait; link/poll.c).
+ * libbpfrun-client.so asks inside epoll_ctl and epoll_wait; link/poll.c), BPFRUN_BPF_MMAP
+ * the pieces of a ring buffer's mapping (its mmap asks; maps/map_mmap.c).
  *
  * Not seen (the kernel's own rules apply, as they are the same): close, dup*, fcntl,
  * fork, SCM_RIGHTS, exit and munmap (handout.c learns when a descriptor's last file goes);
@@ -103,37 +105,24 @@ static void unwatch(int fd)
 
 /* ---- trapped calls ---- */
 
-/* Enters the caller's working directory, for its relative paths. */
-static bool enter_cwd(pid_t pid)
+/* The commands that name network interfaces (by index, or a hook by a device's name):
+ * served in the caller's network namespace, as the kernel serves them.  Finding the
+ * caller's costs two stats of nsfs files (11 us here), so only these, all rare next to
+ * map and run commands, pay it; a test run whose context names a device, and a link's
+ * info (a TCX link's device), are looked up in the runtime's namespace. */
+static bool names_interfaces(int cmd)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
-	return chdir(path) == 0;
-}
-
-/* One line of /proc/PID/status into t (never stops the read). */
-static bool status_line(const char *line, void *arg)
-{
-	struct task_ident *t = arg;
-
-	if (!strncmp(line, "Name:\t", 6))
-		snprintf(t->comm, sizeof(t->comm), "%s", line + 6);
-	sscanf(line, "Tgid: %u", &t->tgid);
-	sscanf(line, "Uid: %u", &t->uid);
-	sscanf(line, "Gid: %u", &t->gid);
-	return false;
-}
-
-/* The caller's identity from /proc/PID/status, for the "current" helpers of a test run
- * (the kernel runs it in the caller's context). */
-static void read_task(pid_t pid, struct task_ident *t)
-{
-	char path[64];
-
-	*t = (struct task_ident){ .pid = (u32)pid, .tgid = (u32)pid };
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	text_file_lines(path, status_line, t); /* no stdio: the bridge has fopen */
+	switch (cmd) {
+	case BPF_LINK_CREATE:
+	case BPF_LINK_DETACH:
+	case BPF_PROG_ATTACH:
+	case BPF_PROG_DETACH:
+	case BPF_PROG_QUERY:
+	case BPFRUN_BPF_FIRE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void serve_bpf(int listener, const struct seccomp_notif *req,
@@ -141,16 +130,17 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 {
 	int cmd = (int)req->data.args[0];
 	bool paths = cmd == BPF_OBJ_PIN || cmd == BPF_OBJ_GET;
+	int netns = names_interfaces(cmd) ? caller_netns_enter(req->pid) : -1;
 	struct task_ident task;
 
 	/* descriptors closed before this call (a child reaped, say) count as closed in it */
 	handout_drain();
 	handout_begin(listener, req->id, req->pid);
 	if (cmd == BPF_PROG_TEST_RUN || cmd == BPFRUN_BPF_FIRE) {
-		read_task(req->pid, &task);
+		caller_read_task(req->pid, &task);
 		task_set_remote(&task);
 	}
-	if (paths && !enter_cwd(req->pid)) {
+	if (paths && !caller_enter_cwd(req->pid)) {
 		resp->error = -ESRCH;
 	} else {
 		settings_apply(set); /* the caller's BPFRUN_JIT and the like, for this call */
@@ -164,17 +154,19 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
 	}
 	if (paths && chdir("/"))
 		bpfrun_warn("runtime: chdir /: %m");
+	caller_netns_leave(netns);
 	task_set_remote(NULL);
 	handout_end();
 }
 
-/* mmap(2) of a map descriptor: the kernel's checks (map_mmap_check, the map's size); 0
- * when the kernel may map the file, else -errno. */
+/* mmap(2) of a map descriptor: the kernel's checks (map_mmap_check, map_mmap_layout); 0
+ * when the kernel may map the file.  A mapping that shows the file otherwise (a ring
+ * buffer's data twice) is refused with EINVAL: the caller maps its pieces itself, told
+ * them by BPFRUN_BPF_MMAP (libbpfrun-client.so does), each piece an mmap checked here. */
 static int mmap_checks(struct bpf_map *map, const __u64 *args)
 {
 	int prot = (int)args[2], flags = (int)args[3];
-	u64 len = args[1], off = args[5], page = (u64)sysconf(_SC_PAGESIZE);
-	struct stat st;
+	struct map_mmap_piece pieces[MAP_MMAP_PIECES];
 
 	int err = map_mmap_check(map, prot, flags);
 	if (err)
@@ -182,10 +174,8 @@ static int mmap_checks(struct bpf_map *map, const __u64 *args)
 	/* The runtime does not see munmap (nor the copies fork makes), so it cannot count
 	 * writable mappings: BPF_MAP_FREEZE of a map mapped writable succeeds here. */
 	map_mmap_unmapped(map, prot, flags);
-	if (map->obj.memfd < 0 || fstat(map->obj.memfd, &st) || off + ROUND_UP(len, page) < off ||
-	    off + ROUND_UP(len, page) > (u64)st.st_size)
-		return -EINVAL;
-	return 0;
+	int n = map_mmap_layout(map, args[5], args[1], prot, pieces);
+	return n > 0 ? -EINVAL : n;
 }
 
 /* mmap(2) of a BPF_OUTPUT perf event's descriptor: the kernel's checks, which set up the
@@ -347,7 +337,7 @@ static void serve_path(int listener, const struct seccomp_notif *req,
 	long n = strncpy_from_user(path, (const char *)(uintptr_t)upath, sizeof(path));
 	/* a bad or overlong path, or one relative to a directory descriptor: the kernel's */
 	if (n >= 0 && (size_t)n < sizeof(path) && (path[0] == '/' || dirfd == AT_FDCWD) &&
-	    (path[0] == '/' || enter_cwd(req->pid))) {
+	    (path[0] == '/' || caller_enter_cwd(req->pid))) {
 		ret = path_call(nr, path, req->data.args);
 		if (path[0] != '/' && chdir("/"))
 			bpfrun_warn("runtime: chdir /: %m");

@@ -3,6 +3,9 @@
  *   handout.c  the descriptors it gives those processes, and when their last file goes
  *   runtime.c  the runtime process: its socket, the filters' listeners, each trapped call
  *   client.c   `bpfrun exec`'s side: find or start the runtime, install the filter
+ *   caller.c   the caller's context a call is served in (cwd, identity, network namespace)
+ *   rtnl.c     rtnetlink sockets of supervised processes
+ *   settings.c the settings each command tree's calls get
  * Internal to the folder; the API is include/bpfrun_runtime.h. */
 #ifndef BPFRUN_SERVER_H
 #define BPFRUN_SERVER_H
@@ -22,6 +25,18 @@ void handout_stop(void); /* drops every entry */
  * descriptors and "user" memory are the caller's. */
 void handout_begin(int listener, u64 id, pid_t pid);
 void handout_end(void);
+
+/* ---- caller.c ---- */
+struct task_ident;
+/* Enters process pid's working directory, for its relative paths (chdir("/") after). */
+bool caller_enter_cwd(pid_t pid);
+/* Process pid's identity from /proc/PID/status. */
+void caller_read_task(pid_t pid, struct task_ident *t);
+/* Enters process pid's network namespace on this thread: a descriptor of ours to return
+ * with (caller_netns_leave), -1 when it is ours already, or -2 when it cannot be entered
+ * (the call is then served in the runtime's own). */
+int caller_netns_enter(pid_t pid);
+void caller_netns_leave(int self);
 
 /* ---- rtnl.c ---- */
 /* The numbers a process's rtnetlink sockets get (the filter traps sends on them). */

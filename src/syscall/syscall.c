@@ -92,6 +92,16 @@ static int next_id(union bpf_attr *a, union bpf_attr *u, enum obj_type t)
 	return 0;
 }
 
+/* BTF object 1 is the kernel's (btf_vmlinux), there from the start as in the kernel:
+ * made when a lookup first reaches it. */
+static void btf_vmlinux_exists(void)
+{
+	struct btf_obj *b = btf_vmlinux();
+
+	if (b)
+		btf_obj_put(b);
+}
+
 static int map_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
 	return next_id(a, u, OBJ_MAP);
@@ -104,6 +114,8 @@ static int prog_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 
 static int btf_get_next_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
+	if (a->start_id < BTF_VMLINUX_ID)
+		btf_vmlinux_exists();
 	return next_id(a, u, OBJ_BTF);
 }
 
@@ -137,6 +149,8 @@ static int prog_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 
 static int btf_get_fd_by_id(union bpf_attr *a, union bpf_attr *u, u32 size)
 {
+	if (a->btf_id == BTF_VMLINUX_ID)
+		btf_vmlinux_exists();
 	return fd_by_id(a->btf_id, 0, OBJ_BTF);
 }
 
@@ -183,9 +197,11 @@ static int obj_get_info_by_fd(union bpf_attr *a, union bpf_attr *u, u32 size)
 		err = link_get_info(link_of(o), &info.link);
 	else
 		err = btf_get_info(container_of(o, struct btf_obj, obj), &info.btf);
-	if (!err)
-		err = copy_to_user(uinfo, &info, len);
-	if (!err)
+	/* BTF's ENOSPC (a short name buffer) still gives the info back, as the kernel's */
+	bool give = !err || (err == -ENOSPC && o->type == OBJ_BTF);
+	if (give && copy_to_user(uinfo, &info, len))
+		err = -EFAULT;
+	else if (give)
 		u->info.info_len = len;
 out:
 	obj_put(o);
@@ -255,6 +271,8 @@ static long do_bpf(int cmd, union bpf_attr *uattr, unsigned int size)
 		return link_fire_command(uattr, size);
 	if (cmd == BPFRUN_BPF_POLL)
 		return link_poll_command(uattr, size);
+	if (cmd == BPFRUN_BPF_MMAP)
+		return map_mmap_command(uattr, size);
 	int err = check_uarg_tail_zero(uattr, sizeof(attr), size);
 
 	if (err)

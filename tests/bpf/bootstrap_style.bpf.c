@@ -1,4 +1,5 @@
-/* The programs of libbpf-bootstrap's example loaders (minimal, kprobe, fentry, uprobe, tc),
+/* The programs of libbpf-bootstrap's example loaders (minimal, kprobe, fentry, uprobe, tc,
+ * bootstrap),
  * written anew for tests/loaders/bootstrap_style.c: each counts its events in `counts`
  * and keeps the last argument it saw. */
 #include <linux/bpf.h>
@@ -12,6 +13,26 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counts SEC(".maps");
+
+/* bootstrap: one record per exec, read by the loader through libbpf's ring_buffer */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} rb SEC(".maps");
+
+struct exec_event {
+	int pid;
+	char filename[60];
+};
+
+/* sched_process_exec's record: 8 bytes of common fields, the filename's __data_loc (its
+ * offset in the low 16 bits), pid, old_pid */
+struct exec_record {
+	__u64 common;
+	__u32 filename_loc;
+	int pid;
+	int old_pid;
+};
 
 static void count(__u32 slot, __u64 arg)
 {
@@ -60,6 +81,21 @@ int tc_ingress(struct __sk_buff *skb)
 {
 	count(4, skb->len);
 	return 0; /* TC_ACT_OK */
+}
+
+SEC("tp/sched/sched_process_exec")
+int handle_exec(struct exec_record *ctx)
+{
+	struct exec_event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+
+	if (!e)
+		return 0;
+	e->pid = ctx->pid;
+	bpf_probe_read_str(e->filename, sizeof(e->filename),
+			   (char *)ctx + (ctx->filename_loc & 0xffff));
+	bpf_ringbuf_submit(e, 0);
+	count(5, ctx->pid);
+	return 0;
 }
 
 char _license[] SEC("license") = "GPL";

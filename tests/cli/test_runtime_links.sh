@@ -2,7 +2,8 @@
 # A link pinned in the runtime: `bpfrun runtime status` names it a link.  A process under
 # bpfrun exec (Python, raw bpf() calls through ctypes) loads a raw tracepoint program,
 # opens a raw tracepoint link and pins it, then exits; the pin keeps the link alive, and
-# `bpfrun runtime fire` runs its program (which returns 7) from another command.
+# `bpfrun runtime fire` runs its program (which returns 7) from another command, and
+# bpftool under bpfrun exec lists and shows it.
 . "$(dirname "$0")/lib.sh"
 
 pin=/sys/fs/bpf/bpfrun-test-link-$$
@@ -31,6 +32,14 @@ expect_out "a process under bpfrun exec pins a raw tracepoint link" "^pinned"
 run "$bpfrun" runtime status
 expect_out "runtime status names the pinned link" "^  $pin  link id [0-9]"
 expect_out "runtime status counts the link among its objects" "^objects: .*, 1 links$"
+if command -v bpftool >/dev/null; then
+	run "$bpfrun" exec -- bpftool link list
+	expect_out "bpftool under bpfrun exec lists the runtime's link" \
+		"^[0-9]+: raw_tracepoint  prog [0-9]+"
+	expect_out "with its tracepoint" "tp 'sched_switch'"
+	run "$bpfrun" exec -- bpftool link show pinned "$pin"
+	expect_out "bpftool shows the pinned link" "^[0-9]+: raw_tracepoint  prog [0-9]+"
+fi
 run "$bpfrun" runtime fire raw_tp/sched_switch
 expect_out "runtime fire runs the pinned link's program" \
 	"^fired raw_tp/sched_switch: return value 7$"

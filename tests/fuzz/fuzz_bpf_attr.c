@@ -1,4 +1,5 @@
-/* fuzz_bpf_attr: the bpf() surface, one command after another with attrs the input makes.
+/* fuzz_bpf_attr: the bpf() surface, one command after another with attrs the input makes,
+ * bpfrun's own commands (bpfrun.h: FIRE, POLL, MMAP) among them.
  *
  * An input is a sequence of operations. Each names a command (or one of a few macros that
  * make valid objects quickly: a map, a program, the special-field BTF, bytes written into
@@ -21,7 +22,7 @@
 #define RESERVED (FUZZ_RW_SIZE - 512) /* rw's last 512 bytes: strings for paths, license */
 #define MAX_OPS 64
 
-enum kind { FD, PTR, PATH, INFO, PROG_INSNS, LICENSE, SMALL };
+enum kind { FD, PTR, PATH, INFO, PROG_INSNS, LICENSE, SMALL, HOOK };
 
 struct field {
 	int cmd;
@@ -29,6 +30,10 @@ struct field {
 	unsigned char kind;
 };
 
+#define B(c, type, member, k)                \
+	{                                    \
+		c, offsetof(type, member), k \
+	}
 #define F(c, member, k)                                \
 	{                                              \
 		c, offsetof(union bpf_attr, member), k \
@@ -90,7 +95,17 @@ static const struct field fields[] = {
 	F(BPF_PROG_DETACH, attach_bpf_fd, FD),
 	F(BPF_PROG_QUERY, query.target_fd, FD),
 	F(BPF_PROG_QUERY, query.prog_ids, PTR),
+	B(BPFRUN_BPF_FIRE, struct bpfrun_fire_attr, hook, HOOK),
+	B(BPFRUN_BPF_FIRE, struct bpfrun_fire_attr, ctx, PTR),
+	B(BPFRUN_BPF_FIRE, struct bpfrun_fire_attr, ctx_size, SMALL),
+	B(BPFRUN_BPF_FIRE, struct bpfrun_fire_attr, ret, PTR),
+	B(BPFRUN_BPF_POLL, struct bpfrun_poll_attr, fd, FD),
+	B(BPFRUN_BPF_POLL, struct bpfrun_poll_attr, epfd, FD),
+	B(BPFRUN_BPF_POLL, struct bpfrun_poll_attr, evs, PTR),
+	B(BPFRUN_BPF_POLL, struct bpfrun_poll_attr, n, SMALL),
+	B(BPFRUN_BPF_MMAP, struct bpfrun_mmap_attr, fd, FD),
 };
+#undef B
 #undef F
 #undef BATCH
 
@@ -107,6 +122,25 @@ static const char *const paths[] = {
 	"",
 };
 #define NR_PATHS (sizeof(paths) / sizeof(paths[0]))
+
+/* Hooks for BPFRUN_BPF_FIRE: each kind the trigger API knows, and spellings it refuses. */
+static const char *const hooks[] = {
+	"raw_tp/sched_switch",
+	"tp/syscalls/sys_enter_write",
+	"kprobe/do_unlinkat",
+	"kretprobe/do_unlinkat",
+	"fentry/bpf_fentry_test1",
+	"tc/ingress/lo",
+	"tc/egress/lo",
+	"xdp/lo",
+	"uprobe//bin/true:0",
+	"lsm/file_open",
+	"kprobe/",
+	"tc/ingress/nodev",
+	"nohook/x",
+	"",
+};
+#define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
 /* The pointer fields of struct bpf_prog_info, bpf_map_info (none) and bpf_btf_info. */
 static const unsigned short info_ptrs[] = {
@@ -210,6 +244,12 @@ static void patch(int cmd, uint8_t *attr, struct fuzz_fds *fds, struct fuzz_in *
 		case SMALL:
 			put_u32(at, small(in));
 			break;
+		case HOOK: {
+			uint8_t sel = in_u8(in);
+			put_u64(at, sel < 2 * NR_HOOKS ? (uintptr_t)hooks[sel % NR_HOOKS] :
+							 fuzz_ptr(in));
+			break;
+		}
 		}
 	}
 	if (cmd == BPF_PROG_LOAD)
@@ -226,6 +266,7 @@ static const uint32_t map_types[] = {
 	BPF_MAP_TYPE_PERCPU_ARRAY,
 	BPF_MAP_TYPE_LRU_HASH,
 	BPF_MAP_TYPE_LRU_PERCPU_HASH,
+	BPF_MAP_TYPE_RINGBUF,
 };
 static const uint32_t prog_types[] = {
 	BPF_PROG_TYPE_SOCKET_FILTER,  BPF_PROG_TYPE_KPROBE,     BPF_PROG_TYPE_SCHED_CLS,
@@ -255,6 +296,8 @@ static void macro_map(struct fuzz_fds *fds, struct fuzz_in *in)
 	}
 	if (sel & 0x80)
 		a.map_flags = a.map_type == BPF_MAP_TYPE_ARRAY ? BPF_F_MMAPABLE : BPF_F_NO_PREALLOC;
+	if (a.map_type == BPF_MAP_TYPE_RINGBUF) /* for BPFRUN_BPF_MMAP and _POLL */
+		a = (union bpf_attr){ .map_type = BPF_MAP_TYPE_RINGBUF, .max_entries = 4096 };
 	fds_add(fds, (int)fuzz_bpf(BPF_MAP_CREATE, &a));
 	fds_add(fds, btf);
 }
@@ -313,7 +356,8 @@ static void one_op(struct fuzz_fds *fds, struct fuzz_in *in)
 			return;
 		}
 	}
-	int cmd = c % 40;
+	static const int own_cmds[] = { BPFRUN_BPF_FIRE, BPFRUN_BPF_POLL, BPFRUN_BPF_MMAP };
+	int cmd = c % 43 < 40 ? c % 43 : own_cmds[c % 43 - 40];
 	uint8_t size_sel = in_u8(in);
 	unsigned int size = sizeof(union bpf_attr);
 	memset(attr, 0, sizeof(attr));
@@ -327,9 +371,10 @@ static void one_op(struct fuzz_fds *fds, struct fuzz_in *in)
 	patch(cmd, attr, fds, in);
 	write_reserved();
 	long ret = fuzz_bpf_sized(cmd, (union bpf_attr *)attr, size);
-	if (ret > 0 && (cmd == BPF_MAP_CREATE || cmd == BPF_PROG_LOAD || cmd == BPF_BTF_LOAD ||
-			cmd == BPF_OBJ_GET || cmd == BPF_MAP_GET_FD_BY_ID ||
-			cmd == BPF_PROG_GET_FD_BY_ID || cmd == BPF_BTF_GET_FD_BY_ID))
+	if (ret > 0 &&
+	    (cmd == BPF_MAP_CREATE || cmd == BPF_PROG_LOAD || cmd == BPF_BTF_LOAD ||
+	     cmd == BPF_OBJ_GET || cmd == BPF_MAP_GET_FD_BY_ID || cmd == BPF_PROG_GET_FD_BY_ID ||
+	     cmd == BPF_BTF_GET_FD_BY_ID || cmd == BPFRUN_BPF_POLL))
 		fds_add(fds, (int)ret);
 }
 

@@ -18,23 +18,16 @@ trap '"$build/bpfrun" runtime stop >/dev/null; rm -rf "$work"' EXIT
 
 # What the per-user runtime does not do yet (docs/ARCHITECTURE.md, "Every process"), tested
 # with the preloaded bridge instead:
-# - it does not see munmap, so it cannot count writable mappings (BPF_MAP_FREEZE's EBUSY):
-#   core_libbpf_object, maps_array;
-# - it does not route epoll (nor see a perf ring's munmap), and takes other descriptors
-#   than its own (cgroups, sockets) as the runtime's, not the caller's: maps_cgroup,
-#   maps_redirect, maps_ringbuf, maps_perfbuf, maps_sockmap;
-# - it serves bpf() from its own network namespace, not the caller's: pkt_fib;
-# - the task helpers beyond pid, uid and comm see the runtime's task: helpers_task.
+# - it does not see munmap, so it cannot count writable mappings (BPF_MAP_FREEZE's EBUSY)
+#   nor let a perf event's ring go: core_libbpf_object, maps_array, maps_perfbuf;
+# - it takes other descriptors than its own (cgroups, sockets) as the runtime's, not the
+#   caller's: maps_cgroup, maps_redirect, maps_sockmap;
+# - the routing tables of bpfrun_set_routes() are a libbpfrun.so call, which the runtime
+#   does not serve: pkt_fib.
 case $(basename "$bin") in
-diff_core_libbpf_object | diff_maps_array | diff_maps_cgroup | diff_maps_redirect | \
-	diff_maps_ringbuf | diff_helpers_task | diff_maps_perfbuf | diff_maps_sockmap | diff_pkt_fib)
+diff_core_libbpf_object | diff_maps_array | diff_maps_perfbuf | diff_maps_cgroup | \
+	diff_maps_redirect | diff_maps_sockmap | diff_pkt_fib)
 	BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
-esac
-# - it answers in its own network namespace, not the test's: link_tcx (a veth pair in a
-#   namespace the test makes), and fires no hook for the caller; perf events again:
-#   link_perf_info.
-case $(basename "$bin") in
-diff_link_tcx | diff_link_perf_info) BPFRUN_EXEC_OPTS=${BPFRUN_EXEC_OPTS:---in-process} ;;
 esac
 
 run_bpfrun() {

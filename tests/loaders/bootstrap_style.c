@@ -1,4 +1,5 @@
-/* A libbpf-bootstrap-style loader (minimal, kprobe, fentry, uprobe, tc; argv[1] picks one),
+/* A libbpf-bootstrap-style loader (minimal, kprobe, fentry, uprobe, tc, bootstrap; argv[1]
+ * picks one),
  * an ordinary libbpf program: it opens and loads its object, attaches its program with
  * libbpf's own attach calls, makes the event happen, and prints what the program
  * counted.  Under `bpfrun exec` the event comes from bpfrun's trigger API, looked up at
@@ -6,7 +7,8 @@
  * makes the real event (a write, an unlink, a call of its own function, a packet to lo).
  * The tc mode attaches to lo's ingress through bpf_tc_hook_create and bpf_tc_attach, as
  * libbpf-bootstrap's tc example does: run it under bpfrun only (the host's lo is never
- * touched there). */
+ * touched there).  The bootstrap mode reads its program's records of an exec through
+ * libbpf's ring_buffer, as libbpf-bootstrap's bootstrap example does. */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -36,6 +39,7 @@ static const struct mode {
 	{ "fentry", "unlink_fentry", "fentry/do_unlinkat", 2 },
 	{ "uprobe", "uprobed_add", NULL, 3 },
 	{ "tc", "tc_ingress", "tc/ingress/lo", 4 },
+	{ "bootstrap", "handle_exec", "tp/sched/sched_process_exec", 5 },
 };
 
 #define TC_PACKET_LEN 64
@@ -75,6 +79,22 @@ static void make_event(const struct mode *m, const char *self)
 			sendto(s, pkt, TC_PACKET_LEN - 42, 0, (struct sockaddr *)&lo, sizeof(lo));
 		if (s >= 0)
 			close(s);
+	} else if (m->slot == 5) {
+		/* the exec record: common fields, __data_loc, pid, old_pid, the filename */
+		struct {
+			uint64_t common;
+			uint32_t filename_loc;
+			int32_t pid, old_pid;
+			char filename[12];
+		} rec = { .filename_loc = 10u << 16 | 20, .pid = 4242, .old_pid = 4242 };
+		pid_t child;
+		memcpy(rec.filename, "/bin/true", 10);
+		if (fire)
+			fire(m->hook, &rec, sizeof(rec), &ret);
+		else if ((child = fork()) == 0)
+			_exit(execl("/bin/true", "true", (char *)NULL));
+		else if (child > 0)
+			waitpid(child, NULL, 0);
 	} else if (m->slot == 0) {
 		uint64_t rec[6] = { 0, 1, 1, 0, 42 };
 		if (fire)
@@ -135,6 +155,25 @@ static struct bpf_link *attach(struct bpf_program *p, const struct mode *m, cons
 					  (size_t)uprobe_offset(uprobed_add));
 }
 
+/* bootstrap: the ring buffer's records */
+struct exec_event {
+	int pid;
+	char filename[60];
+};
+static unsigned records;
+static struct exec_event last_record;
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	if (size >= sizeof(last_record)) {
+		memcpy(&last_record, data, sizeof(last_record));
+		last_record.filename[sizeof(last_record.filename) - 1] = 0;
+		records++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct mode *m = NULL;
@@ -145,7 +184,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], modes[i].name))
 			m = &modes[i];
 	if (!m || n <= 0) {
-		fprintf(stderr, "usage: bootstrap_style minimal|kprobe|fentry|uprobe|tc OBJ.o\n");
+		fprintf(stderr,
+			"usage: bootstrap_style minimal|kprobe|fentry|uprobe|tc|bootstrap OBJ.o\n");
 		return 2;
 	}
 	self[n] = 0;
@@ -166,7 +206,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("%s: attached\n", m->name);
+	struct ring_buffer *ring = NULL;
+	if (m->slot == 5) {
+		ring = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "rb")),
+					on_record, NULL, NULL);
+		if (!ring) {
+			fprintf(stderr, "%s: ring_buffer__new: %s\n", m->name, strerror(errno));
+			return 1;
+		}
+	}
 	make_event(m, self);
+	if (ring) {
+		for (int i = 0; i < 50 && !records; i++)
+			ring_buffer__poll(ring, 100);
+		printf("%s: ring buffer: %u record(s), pid %d, filename %s\n", m->name, records,
+		       last_record.pid, last_record.filename);
+		ring_buffer__free(ring);
+	}
 	__u32 slot = m->slot, last = m->slot + 8;
 	__u64 count = 0, arg = 0;
 	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "counts"));

@@ -5,6 +5,7 @@
  *   bpfrun_fire()   BPFRUN_BPF_FIRE: fires the hooks the command's loaders attached
  *   epoll_ctl() and the epoll_wait family, interposed: BPFRUN_BPF_POLL, for the ring
  *                   buffers and perf event rings of the runtime (below)
+ *   mmap(), interposed: BPFRUN_BPF_MMAP, for the ring buffers' mappings (below)
  * A loader looks bpfrun_fire up as it would in libbpfrun.so (dlsym, or a weak reference).
  * Without the runtime the kernel refuses the commands (EINVAL).
  *
@@ -19,16 +20,21 @@
  * then holds the only stand-in: a ring polled by two epoll instances at once is not
  * served).
  *
- * Ring buffers (RINGBUF, USER_RINGBUF) are not served yet: their data pages are mapped
- * twice, which an mmap of the ring's file in the caller cannot do (libbpf's ring_buffer
- * fails at its mmap).  The calls go to the kernel as system calls (glibc's wrappers
- * would be cancellation points too).
+ * mmap: a ring buffer's (RINGBUF, USER_RINGBUF) data pages appear twice in its mapping,
+ * which one mmap of the ring's file cannot show, and the runtime refuses it (EINVAL).
+ * Only then is the runtime asked for the mapping's pieces, and they are mapped side by
+ * side into one reservation, each piece an mmap the runtime checks: libbpf's ring_buffer
+ * and user_ring_buffer map their rings unchanged.  Every other mmap costs nothing more.
+ *
+ * The calls go to the kernel as system calls (glibc's wrappers would be cancellation
+ * points too).
  *
  * Locking: the stand-in table is an array of atomics; the calls need no other state. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -161,4 +167,55 @@ API int epoll_pwait2(int epfd, struct epoll_event *events, int max, const struct
 	before_wait();
 	return after_wait(epfd, events,
 			  (int)syscall(SYS_epoll_pwait2, epfd, events, max, timeout, sigmask, 8));
+}
+
+/* The mapping an mmap of a ring buffer asked for, in the pieces the runtime names; the
+ * first refusal (EINVAL) when it names none (the file is no ring's, or the mapping was
+ * refused for another reason). */
+static void *map_ring(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct bpfrun_mmap_attr a = {
+		.fd = fd,
+		.prot = (uint32_t)prot,
+		.flags = (uint32_t)flags,
+		.off = (uint64_t)off,
+		.len = len,
+	};
+
+	if (syscall(__NR_bpf, BPFRUN_BPF_MMAP, &a, sizeof(a)) < 0 || !a.nr_pieces ||
+	    a.nr_pieces > 2) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	uint64_t rlen = a.pieces[a.nr_pieces - 1].at + a.pieces[a.nr_pieces - 1].len;
+	char *base = (char *)syscall(SYS_mmap, addr, rlen, PROT_NONE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+					     (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)),
+				     -1, 0);
+	if (base == MAP_FAILED)
+		return MAP_FAILED;
+	flags = (flags & ~(MAP_TYPE | MAP_FIXED_NOREPLACE)) | MAP_SHARED | MAP_FIXED;
+	for (uint32_t i = 0; i < a.nr_pieces; i++)
+		if (syscall(SYS_mmap, base + a.pieces[i].at, a.pieces[i].len, prot, flags, fd,
+			    a.pieces[i].file_off) == -1) {
+			int err = errno;
+			syscall(SYS_munmap, base, rlen);
+			errno = err;
+			return MAP_FAILED;
+		}
+	return base;
+}
+
+API void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+
+	if (p != MAP_FAILED || errno != EINVAL || fd < 0 || (flags & MAP_ANONYMOUS))
+		return p;
+	return map_ring(addr, len, prot, flags, fd, off);
+}
+
+API void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
 }
