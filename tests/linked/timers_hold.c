@@ -2,7 +2,8 @@
  * held, whichever thread ran it and whether or not that thread has exited since (a
  * thread's hold record goes to the next thread that arms); and an engine whose earliest
  * timer a run held wakes at the run's end, not when the hold would lapse (HOLD_MAX_NS,
- * 200 ms): a 2 ms timer armed by a run fires long before that. */
+ * 200 ms): a 2 ms timer armed by a run fires long before that.  During a run, the timers
+ * it armed are listed held. */
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,9 +62,50 @@ static __u64 now_ms(void)
 	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
 }
 
+/* A run arming BIG timers, long enough for walks to see it in progress. */
+#define BIG 50000
+static int big_done; /* atomic */
+
+static void *arm_big(void *unused)
+{
+	__u64 armed = arm(10000, BIG, 3600ULL * 1000000000ULL);
+
+	__atomic_store_n(&big_done, 1, __ATOMIC_SEQ_CST);
+	return (void *)(long)armed;
+}
+
+/* While the run is in progress its timers are listed held, the 18 earlier ones armed:
+ * checked on each walk that ended before the run did. */
+static void held_while_running(void)
+{
+	pthread_t th;
+	void *armed = NULL;
+	__u32 during = 0;
+
+	CHECK(!pthread_create(&th, NULL, arm_big, NULL), "thread");
+	while (!__atomic_load_n(&big_done, __ATOMIC_SEQ_CST)) {
+		__u32 n[3] = { 0 };
+
+		CHECK(!bpfrun_timer_walk(count_state, n), "walk");
+		if (__atomic_load_n(&big_done, __ATOMIC_SEQ_CST))
+			break;
+		CHECK(n[BPFRUN_TIMER_ARMED] == 18, "during the run: %u armed",
+		      n[BPFRUN_TIMER_ARMED]);
+		during += n[BPFRUN_TIMER_HELD] > 0;
+	}
+	pthread_join(th, &armed);
+	CHECK((long)armed == BIG, "the big run armed %ld", (long)armed);
+	out("walks saw the run's timers held: %d", during > 0);
+}
+
 int main(void)
 {
-	obj = load_obj("timers_many");
+	obj = bpf_object__open_file(obj_path("timers_many"), NULL);
+	CHECK(obj != NULL, "open");
+	if (!obj)
+		return finish();
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "many"), 2 * BIG);
+	CHECK(!bpf_object__load(obj), "load");
 	for (long round = 1; round <= 6; round++) {
 		pthread_t th;
 		__u32 n[3] = { 0 };
@@ -86,6 +128,7 @@ int main(void)
 		CHECK(fired() == before + 1 && now_ms() - t0 < 150,
 		      "2 ms timer %u fired after %llu ms", i, (unsigned long long)(now_ms() - t0));
 	}
+	held_while_running();
 	bpf_object__close(obj);
 	return finish();
 }
