@@ -62,7 +62,7 @@ void field_kinds_batch(u32 kinds, bool begin)
 			kind_ops[k].batch(begin);
 }
 
-void field_kinds_reserve(u32 kinds, u64 values)
+void field_kinds_reserve(u32 kinds, s64 values)
 {
 	for (u32 k = 0; k < FIELD_KINDS; k++)
 		if ((kinds & FIELD_BIT(k)) && kind_ops[k].reserve)

@@ -56,14 +56,15 @@ struct field_kind_ops {
 	void (*batch)(bool begin);
 	/* A map whose `values` values are all allocated at its creation (the kernel's
 	 * preallocation) was created with this kind in them: the owner may set aside now
-	 * what each field will need, so that a program run touches no fresh memory.  NULL:
-	 * nothing to set aside. */
-	void (*reserve)(u64 values);
+	 * what each field will need, so that a program run touches no fresh memory.  Called
+	 * again with -values when that map is freed.  NULL: nothing to set aside. */
+	void (*reserve)(s64 values);
 };
 /* Brackets many destroys of the fields of kinds (FIELD_BIT()s): see batch above. */
 void field_kinds_batch(u32 kinds, bool begin);
-/* Calls the reserve op of kinds (FIELD_BIT()s) for a map of `values` preallocated values. */
-void field_kinds_reserve(u32 kinds, u64 values);
+/* Calls the reserve op of kinds (FIELD_BIT()s) for a map of `values` preallocated values
+ * (negative: freed). */
+void field_kinds_reserve(u32 kinds, s64 values);
 void field_kind_register(enum field_kind kind, const struct field_kind_ops *ops);
 const struct field_kind_ops *field_kind_ops(enum field_kind kind);
 

@@ -216,12 +216,22 @@ bool map_region_contains(const struct bpf_map *map, u64 addr, u64 size)
 
 /* ---- objects ---- */
 
+/* The kernel allocates every value at creation unless BPF_F_NO_PREALLOC (arrays,
+ * preallocated hash and LRU maps): so may their fields' owners, while the map lives
+ * (sign 1 at its creation, -1 at its free). */
+static void reserve_fields(const struct bpf_map *map, s64 sign)
+{
+	if (!(map->map_flags & BPF_F_NO_PREALLOC))
+		field_kinds_reserve(map->fields.kinds, sign * (s64)map->max_entries);
+}
+
 static void map_obj_free(struct obj *o)
 {
 	struct bpf_map *map = map_of(o);
 	struct btf_obj *btf = map->btf;
 	u32 kinds = map->fields.kinds; /* map->fields goes with the map */
 
+	reserve_fields(map, -1);
 	field_kinds_batch(kinds, true);
 	map->ops->free(map);
 	field_kinds_batch(kinds, false);
@@ -369,10 +379,7 @@ int map_create(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		ops->free(map);
 		return err;
 	}
-	/* The kernel allocates every value at creation unless BPF_F_NO_PREALLOC (arrays,
-	 * preallocated hash and LRU maps): so may their fields' owners. */
-	if (!(map->map_flags & BPF_F_NO_PREALLOC))
-		field_kinds_reserve(map->fields.kinds, map->max_entries);
+	reserve_fields(map, 1); /* undone by map_obj_free, whatever happens next */
 	int fd = obj_fd_new(&map->obj, attr->map_flags & (BPF_F_RDONLY | BPF_F_WRONLY));
 	map_put(map); /* the descriptor holds it now, or it goes */
 	return fd;

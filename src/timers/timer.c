@@ -51,7 +51,8 @@ _Static_assert(sizeof(struct timer_kern) == sizeof(struct bpf_timer), "bpf_timer
  * States come from 2 MiB chunks, handed out in order from the newest chunk,
  * and go back to a free list: chunks are never freed, so the states of one map's timers
  * serve the next map's, warm.  A preallocated map's creation (timer_pool_reserve) faults
- * in, ahead of time, chunks for as many states as the map has values: programs then arm
+ * in, ahead of time, chunks for as many states as the map has values (as many as the
+ * live preallocated maps with timers have, less the states in use): programs then arm
  * its timers without touching fresh memory, as the kernel's programs find the map's
  * elements allocated at creation (fresh memory is half the cost of arming a million
  * timers in one run when it must be faulted in then). */
@@ -77,6 +78,8 @@ static struct pool_chunk *pool_spare;  /* faulted in ahead, no state handed out 
 static u32 pool_nspare;
 static struct free_state *pool_free;
 static u64 pool_nfree;
+static u64 pool_live;     /* states handed out and not freed */
+static s64 pool_reserved; /* values of the live preallocated maps with timers */
 
 static void poison_state(struct bpfrun_timer *t, bool poison)
 {
@@ -144,13 +147,19 @@ static u64 pool_ready_locked(void)
 	return pool_nfree + left + (u64)pool_nspare * POOL_CHUNK;
 }
 
-/* Faults in chunks until `n` states are ready (up to POOL_SPARE_MAX chunks ahead).  The
- * faults happen without the lock: timers of other maps keep arming meanwhile. */
-static void timer_pool_reserve(u64 n)
+/* Counts the values of a preallocated map created (or freed: negative) and faults in
+ * chunks until the live maps' values not yet holding a state are ready (up to
+ * POOL_SPARE_MAX chunks ahead).  The faults happen without the lock: timers of other
+ * maps keep arming meanwhile. */
+static void timer_pool_reserve(s64 values)
 {
-	for (;;) {
+	spin_lock_word(&pool_lock);
+	pool_reserved += values;
+	spin_unlock_word(&pool_lock);
+	while (values > 0) {
 		spin_lock_word(&pool_lock);
-		bool more = pool_ready_locked() < n && pool_nspare < POOL_SPARE_MAX;
+		s64 want = pool_reserved - (s64)pool_live;
+		bool more = want > (s64)pool_ready_locked() && pool_nspare < POOL_SPARE_MAX;
 		spin_unlock_word(&pool_lock);
 		struct pool_chunk *c = more ? chunk_new(true) : NULL;
 
@@ -168,6 +177,7 @@ struct bpfrun_timer *timer_state_alloc(void)
 {
 	spin_lock_word(&pool_lock);
 	struct bpfrun_timer *t = pool_take_locked();
+	pool_live += t != NULL;
 	spin_unlock_word(&pool_lock);
 
 	if (t)
@@ -183,6 +193,7 @@ static void timer_state_free(struct bpfrun_timer *t)
 	f->next = pool_free;
 	pool_free = f;
 	pool_nfree++;
+	pool_live--;
 	poison_state(t, true);
 	spin_unlock_word(&pool_lock);
 }

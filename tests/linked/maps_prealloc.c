@@ -1,9 +1,11 @@
 /* The kernel allocates a preallocated hash map's elements and buckets, and an array's
  * values, at the map's creation; so does bpfrun (the pages are faulted in then, not
  * during the first run that fills the map), and it sets aside the hidden states of a
- * preallocated map's timers then too.  A BPF_F_NO_PREALLOC map's elements stay lazy.
- * Measured as the growth of the process's resident memory at creation. */
+ * preallocated map's timers then too (for every such map alive).  A BPF_F_NO_PREALLOC
+ * map's elements stay lazy.  Measured as the growth of the process's resident memory at
+ * creation. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "difftest.h"
@@ -38,6 +40,22 @@ static long growth(enum bpf_map_type type, __u32 key_size, __u32 flags)
 	return grown;
 }
 
+/* Loads timers_many with ENTRIES values; checks what its creation made resident. */
+static struct bpf_object *load_timers(void)
+{
+	struct bpf_object *obj = bpf_object__open_file(obj_path("timers_many"), NULL);
+	long before = rss_bytes();
+
+	CHECK(obj != NULL, "open timers_many");
+	if (!obj)
+		exit(finish());
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "many"), ENTRIES);
+	CHECK(!bpf_object__load(obj), "load");
+	long grown = rss_bytes() - before;
+	CHECK(grown >= ENTRIES * (48L + 80), "map with timers: %ld bytes resident", grown);
+	return obj;
+}
+
 int main(void)
 {
 	long prealloc = growth(BPF_MAP_TYPE_HASH, 8, 0);
@@ -50,17 +68,11 @@ int main(void)
 	out("preallocated pool resident: %d", prealloc >= POOL_BYTES);
 
 	/* timers_many: a hash of { struct bpf_timer; u64 } values, ENTRIES of them: the
-	 * elements (48 bytes) and as many timer states (96 bytes) are resident */
-	struct bpf_object *obj = bpf_object__open_file(obj_path("timers_many"), NULL);
-	long before = rss_bytes();
+	 * elements (48 bytes) and as many timer states (80 bytes) are resident, for each of
+	 * two such maps alive at once */
+	struct bpf_object *one = load_timers(), *two = load_timers();
 
-	CHECK(obj != NULL, "open timers_many");
-	if (!obj)
-		return finish();
-	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "many"), ENTRIES);
-	CHECK(!bpf_object__load(obj), "load");
-	long timers = rss_bytes() - before;
-	CHECK(timers >= ENTRIES * (48L + 80), "map with timers: %ld bytes resident", timers);
-	bpf_object__close(obj);
+	bpf_object__close(two);
+	bpf_object__close(one);
 	return finish();
 }
