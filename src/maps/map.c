@@ -170,16 +170,14 @@ void *map_reserve_dense(size_t len)
 
 void *map_reserve_prealloc(size_t len)
 {
-	if (len <= MAP_PREFAULT_MAX || len > MAP_PREALLOC_MAX)
-		return reserve(len, false);
-	void *p = reserve(len, false);
+	void *p = reserve(len, false); /* up to MAP_PREFAULT_MAX: faulted in already */
 
 	/* In small pages, as the kernel's vmalloc: free 2 MiB blocks are the ones a virtual
 	 * machine's balloon reports to its host, which reclaims them, so that faulting in
 	 * huge pages costs 2 to 10 times more whenever memory was freed lately (measured:
 	 * 160 MB in 116-316 ms, against 54-64 ms in small pages).  A kernel without
 	 * MADV_POPULATE_WRITE (5.14) leaves the memory to fault lazily. */
-	if (p)
+	if (p && len > MAP_PREFAULT_MAX && len <= MAP_PREALLOC_MAX)
 		madvise(p, len, MADV_POPULATE_WRITE);
 	return p;
 }

@@ -48,14 +48,14 @@ struct timer_kern {
 _Static_assert(sizeof(struct timer_kern) == sizeof(struct bpf_timer), "bpf_timer layout");
 
 /* ---- hidden state pool ----
- * States come from 2 MiB chunks, handed out in order from the newest chunk,
- * and go back to a free list: chunks are never freed, so the states of one map's timers
- * serve the next map's, warm.  A preallocated map's creation (timer_pool_reserve) faults
- * in, ahead of time, chunks for as many states as the map has values (as many as the
- * live preallocated maps with timers have, less the states in use): programs then arm
- * its timers without touching fresh memory, as the kernel's programs find the map's
- * elements allocated at creation (fresh memory is half the cost of arming a million
- * timers in one run when it must be faulted in then). */
+ * States come from 2 MiB chunks, handed out in order from the newest chunk, and go back
+ * to a free list: chunks are never freed, so the states of one map's timers serve the
+ * next map's, warm.  A preallocated map's creation (timer_pool_reserve) faults in, ahead
+ * of time, chunks for as many states as the map has values (as many as the live
+ * preallocated maps with timers have, less the states in use): programs then arm its
+ * timers without touching fresh memory, as the kernel's programs find the map's elements
+ * allocated at creation (fresh memory is half the cost of arming a million timers in one
+ * run when it must be faulted in then). */
 
 #define POOL_CHUNK_BYTES (2u << 20)
 #define POOL_CHUNK ((POOL_CHUNK_BYTES - 64) / sizeof(struct bpfrun_timer))
