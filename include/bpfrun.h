@@ -239,8 +239,10 @@ struct bpfrun_fire_attr {
  * ring_buffer, user_ring_buffer and perf_buffer work unchanged:
  *   BPFRUN_POLL_STANDIN   a new descriptor of the caller's for the eventfd standing for
  *                         ring descriptor fd in epoll instance epfd, with the event data
- *                         `data`; `events` is rewritten as the eventfd must be asked.
- *                         EINVAL when fd is no ring's.
+ *                         `data`; `events` is rewritten as the eventfd must be asked, and
+ *                         `n` set to 1 for a perf event's ring (whose wake-ups need
+ *                         BPFRUN_POLL_REPORTED), 0 for a ring buffer's.  EINVAL when fd is
+ *                         no ring's.
  *   BPFRUN_POLL_REARM     before each epoll_wait: clears the eventfds of rings that are
  *                         not ready, so that a wait reports a ring when the kernel's would
  *   BPFRUN_POLL_REPORTED  after an epoll_wait on epfd returned the n events at evs: the
@@ -251,12 +253,12 @@ struct bpfrun_fire_attr {
 enum { BPFRUN_POLL_STANDIN = 1, BPFRUN_POLL_REARM, BPFRUN_POLL_REPORTED };
 struct bpfrun_poll_attr {
 	uint32_t op;
-	int32_t fd;      /* STANDIN: the ring's descriptor */
-	int32_t epfd;    /* STANDIN, REPORTED: the epoll instance */
-	uint32_t events; /* STANDIN: EPOLL* asked; on return, as the eventfd must be asked */
-	uint64_t data;   /* STANDIN: the event's data */
-	uint64_t evs;    /* REPORTED: struct epoll_event *, n of them */
-	uint32_t n;
+	int32_t fd;        /* STANDIN: the ring's descriptor */
+	int32_t epfd;      /* STANDIN, REPORTED: the epoll instance */
+	uint32_t events;   /* STANDIN: EPOLL* asked; on return, as the eventfd must be asked */
+	uint64_t data;     /* STANDIN: the event's data */
+	uint64_t evs;      /* REPORTED: struct epoll_event *, n of them */
+	uint32_t n;        /* REPORTED: as evs says; STANDIN, on return: 1 for a perf event */
 	uint32_t reserved; /* 0 */
 };
 /* mmap(2) of a ring buffer, for a process the per-user runtime serves.  A ring buffer's

@@ -15,7 +15,7 @@ int link_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);
 int link_fire_command(const void *uattr, u32 size);
 /* BPFRUN_BPF_POLL (bpfrun.h, poll.c): the attr is the caller's memory.  0, a new
  * descriptor of the caller's, or -errno. */
-int link_poll_command(const void *uattr, u32 size);
+int link_poll_command(void *uattr, u32 size);
 /* BPF_PROG_ATTACH / DETACH / QUERY (link.c): TCX's attach types (tcx.c) and socket
  * maps' (sockmap_attach.c). */
 int prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size);

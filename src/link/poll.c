@@ -37,6 +37,16 @@ int poll_standin(int fd, int epfd, u64 data, u32 *events)
 	return efd;
 }
 
+static bool is_perf_event(int fd)
+{
+	struct obj *o = obj_from_fd(fd, OBJ_PERF_EVENT, NULL);
+
+	if (IS_ERR(o))
+		return false;
+	obj_put(o);
+	return true;
+}
+
 /* BPFRUN_POLL_REPORTED: the caller's n events, read in slices. */
 static int reported(int epfd, u64 evs, u32 n)
 {
@@ -55,7 +65,7 @@ static int reported(int epfd, u64 evs, u32 n)
 	return 0;
 }
 
-int link_poll_command(const void *uattr, u32 size)
+int link_poll_command(void *uattr, u32 size)
 {
 	struct bpfrun_poll_attr a = { 0 };
 
@@ -73,8 +83,8 @@ int link_poll_command(const void *uattr, u32 size)
 		if (efd < 0)
 			return -EINVAL; /* not a ring: epoll's answer stands */
 		a.events = events;
-		if (copy_to_user((u8 *)uattr + offsetof(struct bpfrun_poll_attr, events), &a.events,
-				 sizeof(a.events)))
+		a.n = is_perf_event(a.fd); /* its wake-ups are reported after each wait */
+		if (copy_to_user(uattr, &a, MIN((size_t)size, sizeof(a))))
 			return -EFAULT;
 		return obj_fd_give(efd);
 	}

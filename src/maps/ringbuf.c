@@ -67,7 +67,7 @@ static u64 *consumer_pos(struct ringbuf *rb)
 
 static u64 *producer_pos(struct ringbuf *rb)
 {
-	return (u64 *)(rb->area + page_size());
+	return (u64 *)(rb->area + ((size_t)1 << rb->pg_shift)); /* off the sysconf path */
 }
 
 static u64 *pending_pos(struct ringbuf *rb)

@@ -1,13 +1,16 @@
 /* bpfrun's BPFRUN_BPF_POLL command (bpfrun.h), in process: a ring buffer's descriptor
  * gets a stand-in eventfd of the caller's own, which epoll takes (and which reports the
  * records: tests/cli/test_exec_perfbuf.sh, under the runtime); USER_RINGBUF's EPOLLOUT
- * comes back as EPOLLIN; every malformed call is refused
+ * comes back as EPOLLIN; a perf event's stand-in says its wake-ups need reporting (n 1),
+ * a ring buffer's that they do not; every malformed call is refused
  * with the errno the header gives (a descriptor that is no ring's, an unknown op, a
  * reserved field set, a short or unreadable attr, an unreadable event array). */
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
 
 #include "bpfrun.h"
 #include "difftest.h"
@@ -32,6 +35,7 @@ int main(void)
 	};
 	long efd = poll_call(&a, sizeof(a));
 	CHECK(efd >= 0 && efd != rb, "a ring's stand-in is a new descriptor: %ld", efd);
+	CHECK(a.n == 0, "a ring buffer's wake-ups need no report: n %u", a.n);
 	struct epoll_event ev = { .events = a.events, .data.u64 = 7 }, got[2];
 	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, (int)efd, &ev) == 0, "epoll takes the stand-in");
 	CHECK(epoll_wait(ep, got, 2, 0) == 0, "an empty ring is not ready");
@@ -40,6 +44,20 @@ int main(void)
 	long uefd = poll_call(&a, sizeof(a));
 	CHECK(uefd >= 0 && a.events == EPOLLIN, "USER_RINGBUF's EPOLLOUT is asked as EPOLLIN: %x",
 	      a.events);
+
+	struct perf_event_attr pa = {
+		.size = sizeof(pa),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW,
+		.wakeup_events = 1,
+	};
+	int pev = (int)syscall(SYS_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	void *ring = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, pev, 0);
+	CHECK(pev >= 0 && ring != MAP_FAILED, "a BPF_OUTPUT event and its ring");
+	a = (struct bpfrun_poll_attr){ .op = BPFRUN_POLL_STANDIN, .fd = pev, .epfd = ep };
+	long pefd = poll_call(&a, sizeof(a));
+	CHECK(pefd >= 0 && a.n == 1, "a perf event's wake-ups are reported: %ld, n %u", pefd, a.n);
 
 	a = (struct bpfrun_poll_attr){ .op = BPFRUN_POLL_STANDIN, .fd = arr };
 	CHECK(poll_call(&a, sizeof(a)) == -EINVAL, "an array's descriptor has no stand-in");
@@ -62,6 +80,10 @@ int main(void)
 		close((int)efd);
 	if (uefd >= 0)
 		close((int)uefd);
+	if (pefd >= 0)
+		close((int)pefd);
+	munmap(ring, 2 * 4096);
+	close(pev);
 	close(ep);
 	close(rb);
 	close(urb);

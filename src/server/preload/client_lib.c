@@ -13,8 +13,9 @@
  * is the runtime asked for the eventfd that stands for the ring (BPFRUN_POLL_STANDIN),
  * and that is added instead, with the caller's event data: libbpf's ring_buffer,
  * user_ring_buffer and perf_buffer see the ring's events.  Once a stand-in exists, each
- * wait is bracketed by two more calls (BPFRUN_POLL_REARM, _REPORTED: readiness as the
- * kernel's), a round trip each; a process that never polls a ring pays nothing.  A
+ * wait is preceded by one more call (BPFRUN_POLL_REARM: readiness as the kernel's) and,
+ * once a perf event's ring is polled, followed by another (_REPORTED), a round trip each;
+ * a process that never polls a ring pays nothing.  A
  * descriptor's stand-in is kept for its MOD and DEL; a new ADD of the same number
  * replaces it (the number was closed and reused, or is added to a second instance, which
  * then holds the only stand-in: a ring polled by two epoll instances at once is not
@@ -45,6 +46,7 @@
 
 static int standin[MAX_STANDINS]; /* atomic: the eventfd standing for descriptor i, + 1 */
 static int standins;              /* atomic: stand-ins made so far */
+static int perf_standins;         /* atomic: those of perf events' rings */
 
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 {
@@ -91,6 +93,8 @@ static int standin_for(int epfd, int op, int fd, struct epoll_event *ev)
 	int old = __atomic_exchange_n(&standin[fd], efd + 1, __ATOMIC_ACQ_REL) - 1;
 	if (old >= 0)
 		close(old);
+	if (a.n)
+		__atomic_fetch_add(&perf_standins, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&standins, 1, __ATOMIC_RELEASE);
 	return efd;
 }
@@ -140,7 +144,7 @@ static int after_wait(int epfd, struct epoll_event *events, int n)
 		.n = (uint32_t)n,
 	};
 
-	if (n > 0 && __atomic_load_n(&standins, __ATOMIC_ACQUIRE))
+	if (n > 0 && __atomic_load_n(&perf_standins, __ATOMIC_ACQUIRE))
 		poll_call(&a);
 	errno = saved;
 	return n;
