@@ -267,17 +267,28 @@ static void fix_insns(struct bpf_insn *in, uint32_t n, const struct input_maps *
 	}
 }
 
+/* fd_array as the load reads it: the kernel reads fd_array[i] for any index a program
+ * names (a map's, or a kfunc's BTF at insn->off, up to 32767), with no length, so the
+ * array covers every such index: the maps first, then -1. */
+static int fd_array[32768];
+
 static int prog_load(const struct header *h, uint32_t type, struct bpf_insn *insns, uint32_t n,
 		     const struct input_maps *m, char *log)
 {
+	static bool filled;
 	union bpf_attr a;
+
+	if (!filled)
+		memset(fd_array, 0xff, sizeof(fd_array));
+	filled = true;
+	memcpy(fd_array, m->fd, sizeof(m->fd));
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = type;
 	a.insns = (uintptr_t)insns;
 	a.insn_cnt = n;
 	a.license = (uintptr_t)(h->flags & H_PROPRIETARY ? "Proprietary" : "GPL");
-	a.fd_array = (uintptr_t)m->fd;
+	a.fd_array = (uintptr_t)fd_array;
 	a.expected_attach_type = h->expected_attach_type % 8;
 	if (!(h->flags & H_SLEEPABLE) != !(type == BPF_PROG_TYPE_SYSCALL)) /* syscall: sleepable */
 		a.prog_flags = BPF_F_SLEEPABLE;
