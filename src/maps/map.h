@@ -339,6 +339,11 @@ int map_mmap_layout(struct bpf_map *map, u64 off, u64 len, int prot,
  * address, or ERR_PTR(-errno) with nothing left mapped. */
 void *map_mmap_pieces(void *addr, u64 len, int prot, int flags, int fd,
 		      const struct map_mmap_piece *pieces, int n);
+/* map_mmap_check and map_mmap_layout for a mapping nobody will see go (the per-user
+ * runtime sees no munmap, nor the copies fork makes): it is not counted, so
+ * BPF_MAP_FREEZE of a map mapped writable succeeds there.  The layout's answer. */
+int map_mmap_uncounted(struct bpf_map *map, u64 off, u64 len, int prot, int flags,
+		       struct map_mmap_piece pieces[MAP_MMAP_PIECES]);
 /* BPFRUN_BPF_MMAP, bpfrun's own command (bpfrun.h): the attr is the caller's memory of
  * size bytes.  0 or -errno. */
 int map_mmap_command(void *uattr, u32 size);

@@ -58,6 +58,17 @@ void *map_mmap_pieces(void *addr, u64 len, int prot, int flags, int fd,
 	return base;
 }
 
+int map_mmap_uncounted(struct bpf_map *map, u64 off, u64 len, int prot, int flags,
+		       struct map_mmap_piece pieces[MAP_MMAP_PIECES])
+{
+	int err = map_mmap_check(map, prot, flags);
+
+	if (err)
+		return err;
+	map_mmap_unmapped(map, prot, flags);
+	return map_mmap_layout(map, off, len, prot, pieces);
+}
+
 int map_mmap_command(void *uattr, u32 size)
 {
 	struct bpfrun_mmap_attr a = { 0 };
@@ -76,13 +87,7 @@ int map_mmap_command(void *uattr, u32 size)
 		return -ENODEV; /* programs, BTF and links have no mmap */
 	}
 	struct bpf_map *map = map_of(o);
-	int prot = (int)a.prot, flags = (int)a.flags;
-	int n = map_mmap_check(map, prot, flags);
-	if (!n) {
-		/* the runtime sees no munmap: the mapping is not counted (runtime.c) */
-		map_mmap_unmapped(map, prot, flags);
-		n = map_mmap_layout(map, a.off, a.len, prot, pieces);
-	}
+	int n = map_mmap_uncounted(map, a.off, a.len, (int)a.prot, (int)a.flags, pieces);
 	map_put(map);
 	if (n < 0)
 		return n;

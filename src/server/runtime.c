@@ -165,16 +165,9 @@ static void serve_bpf(int listener, const struct seccomp_notif *req,
  * them by BPFRUN_BPF_MMAP (libbpfrun-client.so does), each piece an mmap checked here. */
 static int mmap_checks(struct bpf_map *map, const __u64 *args)
 {
-	int prot = (int)args[2], flags = (int)args[3];
 	struct map_mmap_piece pieces[MAP_MMAP_PIECES];
+	int n = map_mmap_uncounted(map, args[5], args[1], (int)args[2], (int)args[3], pieces);
 
-	int err = map_mmap_check(map, prot, flags);
-	if (err)
-		return err;
-	/* The runtime does not see munmap (nor the copies fork makes), so it cannot count
-	 * writable mappings: BPF_MAP_FREEZE of a map mapped writable succeeds here. */
-	map_mmap_unmapped(map, prot, flags);
-	int n = map_mmap_layout(map, args[5], args[1], prot, pieces);
 	return n > 0 ? -EINVAL : n;
 }
 
