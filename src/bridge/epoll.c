@@ -35,7 +35,7 @@ static int poll_target(int epfd, int fd, struct epoll_event *ev)
 	if (!obj_fd_is_object(fd))
 		return fd;
 	u32 events = ev ? ev->events : 0; /* a packed member: no pointer to it */
-	int efd = poll_standin(fd, epfd, ev ? ev->data.u64 : 0, &events);
+	int efd = poll_standin(fd, epfd, ev ? ev->data.u64 : 0, &events, NULL);
 	if (efd >= 0 && ev)
 		ev->events = events;
 	return efd >= 0 ? efd : fd;

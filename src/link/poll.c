@@ -19,7 +19,7 @@
 #include "../maps/ringbuf.h"
 #include "../obj/object.h"
 
-int poll_standin(int fd, int epfd, u64 data, u32 *events)
+int poll_standin(int fd, int epfd, u64 data, u32 *events, bool *perf)
 {
 	struct obj *o = obj_from_fd(fd, 0, NULL);
 	int efd = -1;
@@ -33,18 +33,10 @@ int poll_standin(int fd, int epfd, u64 data, u32 *events)
 	/* USER_RINGBUF's EPOLLOUT (room to write) is its eventfd's EPOLLIN */
 	if (efd >= 0 && events && o->type == OBJ_MAP && (*events & EPOLLOUT))
 		*events = (*events & ~(u32)EPOLLOUT) | EPOLLIN;
+	if (perf)
+		*perf = o->type == OBJ_PERF_EVENT;
 	obj_put(o);
 	return efd;
-}
-
-static bool is_perf_event(int fd)
-{
-	struct obj *o = obj_from_fd(fd, OBJ_PERF_EVENT, NULL);
-
-	if (IS_ERR(o))
-		return false;
-	obj_put(o);
-	return true;
 }
 
 /* BPFRUN_POLL_REPORTED: the caller's n events, read in slices. */
@@ -79,11 +71,12 @@ int link_poll_command(void *uattr, u32 size)
 	switch (a.op) {
 	case BPFRUN_POLL_STANDIN: {
 		u32 events = a.events;
-		int efd = poll_standin(a.fd, a.epfd, a.data, &events);
+		bool perf = false;
+		int efd = poll_standin(a.fd, a.epfd, a.data, &events, &perf);
 		if (efd < 0)
 			return -EINVAL; /* not a ring: epoll's answer stands */
 		a.events = events;
-		a.n = is_perf_event(a.fd); /* its wake-ups are reported after each wait */
+		a.n = perf; /* its wake-ups are reported after each wait */
 		if (copy_to_user(uattr, &a, MIN((size_t)size, sizeof(a))))
 			return -EFAULT;
 		return obj_fd_give(efd);

@@ -9,8 +9,8 @@
 
 /* The eventfd (ours, owned by the ring) standing for descriptor fd in
  * epoll_ctl(epfd, ..., *events, data), when fd is a ring's; *events (may be NULL) is
- * rewritten as the eventfd must be asked (USER_RINGBUF's EPOLLOUT is its EPOLLIN).  -1
- * when fd is not a ring's. */
-int poll_standin(int fd, int epfd, u64 data, u32 *events);
+ * rewritten as the eventfd must be asked (USER_RINGBUF's EPOLLOUT is its EPOLLIN);
+ * *perf (may be NULL): whether it is a perf event's ring.  -1 when fd is not a ring's. */
+int poll_standin(int fd, int epfd, u64 data, u32 *events, bool *perf);
 
 #endif
