@@ -19,11 +19,6 @@ struct getlink {
 	struct ifinfomsg ifi;
 };
 
-static const char *res(long ret)
-{
-	return ret >= 0 ? "ok" : strerror(errno);
-}
-
 /* The reply to request seq: its type, the device, and whether it is addressed to port. */
 static void reply(int sock, unsigned int seq, unsigned int port)
 {
@@ -49,25 +44,25 @@ int main(void)
 				 1, 0 },
 			       { .ifi_index = 1 } };
 
-	out("socket: %s", res(sock));
-	out("bind: %s", res(bind(sock, (struct sockaddr *)&sa, sizeof(sa))));
-	out("getsockname: %s", res(getsockname(sock, (struct sockaddr *)&sa, &len)));
-	out("RTM_GETLINK lo: %s", res(send(sock, &req, req.nh.nlmsg_len, 0)));
+	out("socket: %s", result_text(sock));
+	out("bind: %s", result_text(bind(sock, (struct sockaddr *)&sa, sizeof(sa))));
+	out("getsockname: %s", result_text(getsockname(sock, (struct sockaddr *)&sa, &len)));
+	out("RTM_GETLINK lo: %s", result_text(send(sock, &req, req.nh.nlmsg_len, 0)));
 	reply(sock, 1, sa.nl_pid);
 	struct iovec two[2] = { { &req.nh, sizeof(req.nh) }, { &req.ifi, sizeof(req.ifi) } };
 	struct msghdr msg = { .msg_iov = two, .msg_iovlen = 2 };
 	req.nh.nlmsg_seq = 2;
-	out("RTM_GETLINK over two iovecs: %s", res(sendmsg(sock, &msg, 0)));
+	out("RTM_GETLINK over two iovecs: %s", result_text(sendmsg(sock, &msg, 0)));
 	reply(sock, 2, sa.nl_pid);
 	user.nl_pid = 0x7ffffff0; /* no such port */
-	out("to a user port: %s",
-	    res(sendto(sock, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&user, sizeof(user))));
-	out("a bad buffer: %s", res(send(sock, (void *)8, sizeof(req), 0)));
+	out("to a user port: %s", result_text(sendto(sock, &req, req.nh.nlmsg_len, 0,
+						     (struct sockaddr *)&user, sizeof(user))));
+	out("a bad buffer: %s", result_text(send(sock, (void *)8, sizeof(req), 0)));
 	msg.msg_iov = (struct iovec *)8;
-	out("a bad iovec array: %s", res(sendmsg(sock, &msg, 0)));
+	out("a bad iovec array: %s", result_text(sendmsg(sock, &msg, 0)));
 	msg.msg_iov = two;
 	msg.msg_iovlen = 1025;
-	out("more than UIO_MAXIOV iovecs: %s", res(sendmsg(sock, &msg, 0)));
-	out("close: %s", res(close(sock)));
+	out("more than UIO_MAXIOV iovecs: %s", result_text(sendmsg(sock, &msg, 0)));
+	out("close: %s", result_text(close(sock)));
 	return finish();
 }

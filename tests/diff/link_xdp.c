@@ -10,11 +10,6 @@
 
 #include "difftest.h"
 
-static const char *res(int ret)
-{
-	return ret >= 0 ? "ok" : strerror(errno);
-}
-
 static unsigned ifindex_of(int link)
 {
 	struct bpf_link_info li;
@@ -37,22 +32,22 @@ int main(void)
 	int tc = prog_fd(obj, "tc_ok");
 
 	int l = bpf_link_create(pass, 1, BPF_XDP, NULL);
-	out("xdp link on lo: %s", res(l));
+	out("xdp link on lo: %s", result_text(l));
 	out("ifindex: %u", ifindex_of(l));
-	out("a second xdp link: %s", res(bpf_link_create(drop, 1, BPF_XDP, NULL)));
-	out("no such device: %s", res(bpf_link_create(pass, 4242, BPF_XDP, NULL)));
-	out("tc program as xdp: %s", res(bpf_link_create(tc, 1, BPF_XDP, NULL)));
-	out("update to a tc program: %s", res(bpf_link_update(l, tc, NULL)));
+	out("a second xdp link: %s", result_text(bpf_link_create(drop, 1, BPF_XDP, NULL)));
+	out("no such device: %s", result_text(bpf_link_create(pass, 4242, BPF_XDP, NULL)));
+	out("tc program as xdp: %s", result_text(bpf_link_create(tc, 1, BPF_XDP, NULL)));
+	out("update to a tc program: %s", result_text(bpf_link_update(l, tc, NULL)));
 	LIBBPF_OPTS(bpf_link_update_opts, wrong, .flags = BPF_F_REPLACE, .old_prog_fd = drop);
-	out("update, wrong old program: %s", res(bpf_link_update(l, drop, &wrong)));
+	out("update, wrong old program: %s", result_text(bpf_link_update(l, drop, &wrong)));
 	LIBBPF_OPTS(bpf_link_update_opts, right, .flags = BPF_F_REPLACE, .old_prog_fd = pass);
-	out("update, right old program: %s", res(bpf_link_update(l, drop, &right)));
-	out("update: %s", res(bpf_link_update(l, pass, NULL)));
-	out("detach: %s", res(bpf_link_detach(l)));
+	out("update, right old program: %s", result_text(bpf_link_update(l, drop, &right)));
+	out("update: %s", result_text(bpf_link_update(l, pass, NULL)));
+	out("detach: %s", result_text(bpf_link_detach(l)));
 	out("ifindex after detach: %u", ifindex_of(l));
-	out("update after detach: %s", res(bpf_link_update(l, pass, NULL)));
+	out("update after detach: %s", result_text(bpf_link_update(l, pass, NULL)));
 	int l2 = bpf_link_create(drop, 1, BPF_XDP, NULL);
-	out("attach after detach: %s", res(l2));
+	out("attach after detach: %s", result_text(l2));
 	close(l2);
 	close(l);
 	bpf_object__close(obj);

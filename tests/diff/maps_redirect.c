@@ -10,11 +10,6 @@
 
 #include "difftest.h"
 
-static const char *err_name(int r)
-{
-	return r < 0 ? strerror(errno) : "ok";
-}
-
 static int create(const char *what, int type, unsigned key, unsigned val, unsigned max,
 		  unsigned flags)
 {
@@ -22,7 +17,7 @@ static int create(const char *what, int type, unsigned key, unsigned val, unsign
 	int fd = bpf_map_create(type, NULL, key, val, max, &o);
 
 	if (what) {
-		out("create %-36s %s", what, err_name(fd));
+		out("create %-36s %s", what, result_text(fd));
 		if (fd >= 0) {
 			struct bpf_map_info info = { 0 };
 			unsigned len = sizeof(info);
@@ -36,7 +31,7 @@ static int create(const char *what, int type, unsigned key, unsigned val, unsign
 
 static void update(int fd, const char *what, unsigned key, const void *val, unsigned long long f)
 {
-	out("update %-36s %s", what, err_name(bpf_map_update_elem(fd, &key, val, f)));
+	out("update %-36s %s", what, result_text(bpf_map_update_elem(fd, &key, val, f)));
 }
 
 static void lookup(int fd, const char *what, unsigned key)
@@ -44,12 +39,12 @@ static void lookup(int fd, const char *what, unsigned key)
 	unsigned v[2] = { 0, 0 };
 	int r = bpf_map_lookup_elem(fd, &key, v);
 
-	out("lookup %-36s %s %u prog %d", what, err_name(r), v[0], v[1] != 0);
+	out("lookup %-36s %s %u prog %d", what, result_text(r), v[0], v[1] != 0);
 }
 
 static void del(int fd, const char *what, unsigned key)
 {
-	out("delete %-36s %s", what, err_name(bpf_map_delete_elem(fd, &key)));
+	out("delete %-36s %s", what, result_text(bpf_map_delete_elem(fd, &key)));
 }
 
 static void next_key(int fd, const char *what, const unsigned *key)
@@ -57,7 +52,7 @@ static void next_key(int fd, const char *what, const unsigned *key)
 	unsigned next = 12345;
 	int r = bpf_map_get_next_key(fd, key, &next);
 
-	out("next   %-36s %s %u", what, err_name(r), r ? 0 : next);
+	out("next   %-36s %s %u", what, result_text(r), r ? 0 : next);
 }
 
 static int xdp_prog(int attach)

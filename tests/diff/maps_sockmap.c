@@ -20,11 +20,6 @@
 #endif
 #define LINK_TYPE_SOCKMAP 14 /* BPF_LINK_TYPE_SOCKMAP (Linux 6.10) */
 
-static const char *res(int r)
-{
-	return r < 0 ? strerror(errno) : "ok";
-}
-
 static int create(const char *what, int type, unsigned key, unsigned val, unsigned max,
 		  unsigned flags)
 {
@@ -32,7 +27,7 @@ static int create(const char *what, int type, unsigned key, unsigned val, unsign
 	int fd = bpf_map_create(type, NULL, key, val, max, &o);
 
 	if (what) {
-		out("create %-40s %s", what, res(fd));
+		out("create %-40s %s", what, result_text(fd));
 		if (fd >= 0)
 			close(fd);
 	}
@@ -155,21 +150,22 @@ static void test_socket_kinds(int type, unsigned vsize)
 	for (unsigned k = 0; k < NSOCK; k++) {
 		unsigned long long v = (unsigned)socks[k], got = 0;
 		int r = bpf_map_update_elem(fd, &k, &v, BPF_ANY);
-		out("update %-28s %s", sock_names[k], res(r));
+		out("update %-28s %s", sock_names[k], result_text(r));
 		if (r)
 			continue;
 		r = bpf_map_lookup_elem(fd, &k, &got);
-		out("  lookup %s%s", res(r),
+		out("  lookup %s%s", result_text(r),
 		    !r && got == cookie_of(socks[k]) ? ", its cookie" : "");
 	}
 	unsigned k = CLOSED;
 	unsigned long long got;
-	out("lookup an empty slot               %s", res(bpf_map_lookup_elem(fd, &k, &got)));
+	out("lookup an empty slot               %s",
+	    result_text(bpf_map_lookup_elem(fd, &k, &got)));
 	k = 0;
 	unsigned long long big = 1ull << 32 | (unsigned)socks[TCP_LISTEN];
 	if (vsize == 8)
 		out("update fd past S32_MAX             %s",
-		    res(bpf_map_update_elem(fd, &k, &big, 0)));
+		    result_text(bpf_map_update_elem(fd, &k, &big, 0)));
 	close(fd);
 }
 
@@ -178,7 +174,7 @@ static void next_key(int fd, const char *what, const unsigned *key)
 	unsigned next = 12345;
 	int r = bpf_map_get_next_key(fd, key, &next);
 
-	out("%-27s %s %u", what, res(r), r ? 0 : next);
+	out("%-27s %s %u", what, result_text(r), r ? 0 : next);
 }
 
 static void test_sockmap_ops(void)
@@ -189,35 +185,42 @@ static void test_sockmap_ops(void)
 
 	out("---- sockmap flags, delete, next key");
 	k = 1;
-	out("update empty, BPF_EXIST     %s", res(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
-	out("update empty, BPF_NOEXIST   %s", res(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
-	out("update full, BPF_NOEXIST    %s", res(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
-	out("update full, BPF_EXIST      %s", res(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
-	out("update flags 4              %s", res(bpf_map_update_elem(fd, &k, &v, 4)));
+	out("update empty, BPF_EXIST     %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
+	out("update empty, BPF_NOEXIST   %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
+	out("update full, BPF_NOEXIST    %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
+	out("update full, BPF_EXIST      %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
+	out("update flags 4              %s", result_text(bpf_map_update_elem(fd, &k, &v, 4)));
 	k = 3;
-	out("update key 3 of 3           %s", res(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
+	out("update key 3 of 3           %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
 	k = 2;
 	v = (unsigned)socks[UNIX_PAIR];
-	out("update same socket twice    %s", res(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
+	out("update same socket twice    %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
 	k = 0;
-	out("lookup empty                %s", res(bpf_map_lookup_elem(fd, &k, &got)));
+	out("lookup empty                %s", result_text(bpf_map_lookup_elem(fd, &k, &got)));
 	k = 7;
-	out("lookup key 7                %s", res(bpf_map_lookup_elem(fd, &k, &got)));
+	out("lookup key 7                %s", result_text(bpf_map_lookup_elem(fd, &k, &got)));
 	out("lookup BPF_F_LOCK           %s",
-	    res(bpf_map_lookup_elem_flags(fd, &k, &got, BPF_F_LOCK)));
+	    result_text(bpf_map_lookup_elem_flags(fd, &k, &got, BPF_F_LOCK)));
 	next_key(fd, "next of NULL", NULL);
 	next_key(fd, "next of 1", &(unsigned){ 1 });
 	next_key(fd, "next of 2", &(unsigned){ 2 });
 	next_key(fd, "next of 9", &(unsigned){ 9 });
 	k = 0;
-	out("delete empty                %s", res(bpf_map_delete_elem(fd, &k)));
+	out("delete empty                %s", result_text(bpf_map_delete_elem(fd, &k)));
 	k = 1;
-	out("delete 1                    %s", res(bpf_map_delete_elem(fd, &k)));
-	out("delete 1 again              %s", res(bpf_map_delete_elem(fd, &k)));
+	out("delete 1                    %s", result_text(bpf_map_delete_elem(fd, &k)));
+	out("delete 1 again              %s", result_text(bpf_map_delete_elem(fd, &k)));
 	k = 3;
-	out("delete key 3 of 3           %s", res(bpf_map_delete_elem(fd, &k)));
+	out("delete key 3 of 3           %s", result_text(bpf_map_delete_elem(fd, &k)));
 	k = 2;
-	out("lookup_and_delete           %s", res(bpf_map_lookup_and_delete_elem(fd, &k, &got)));
+	out("lookup_and_delete           %s",
+	    result_text(bpf_map_lookup_and_delete_elem(fd, &k, &got)));
 	close(fd);
 }
 
@@ -236,24 +239,32 @@ static void test_sockhash_ops(void)
 
 	out("---- sockhash flags, delete, next key");
 	k = 10;
-	out("update new, BPF_EXIST       %s", res(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
-	out("update new, BPF_NOEXIST     %s", res(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
-	out("update old, BPF_NOEXIST     %s", res(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
-	out("update old, BPF_EXIST       %s", res(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
-	out("update flags 4              %s", res(bpf_map_update_elem(fd, &k, &v, 4)));
+	out("update new, BPF_EXIST       %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
+	out("update new, BPF_NOEXIST     %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
+	out("update old, BPF_NOEXIST     %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST)));
+	out("update old, BPF_EXIST       %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_EXIST)));
+	out("update flags 4              %s", result_text(bpf_map_update_elem(fd, &k, &v, 4)));
 	k = 20;
-	out("update 20                   %s", res(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
+	out("update 20                   %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
 	k = 30;
-	out("update 30                   %s", res(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
+	out("update 30                   %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
 	k = 40;
-	out("update 40 (full)            %s", res(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
+	out("update 40 (full)            %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
 	k = 30;
-	out("update 30 again (full)      %s", res(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
+	out("update 30 again (full)      %s",
+	    result_text(bpf_map_update_elem(fd, &k, &v, BPF_ANY)));
 	int r = bpf_map_lookup_elem(fd, &k, &got);
-	out("lookup 30                   %s%s", res(r),
+	out("lookup 30                   %s%s", result_text(r),
 	    !r && got == cookie_of(socks[TCP_CLIENT]) ? ", its cookie" : "");
 	k = 40;
-	out("lookup 40                   %s", res(bpf_map_lookup_elem(fd, &k, &got)));
+	out("lookup 40                   %s", result_text(bpf_map_lookup_elem(fd, &k, &got)));
 	void *prev = NULL;
 	while (n < 8 && !bpf_map_get_next_key(fd, prev, &keys[n]))
 		prev = &keys[n++];
@@ -262,11 +273,11 @@ static void test_sockhash_ops(void)
 	for (unsigned i = 0; i < n; i++)
 		out("  key %llu", keys[i]);
 	k = 99;
-	out("next of absent key          %s", res(bpf_map_get_next_key(fd, &k, &got)));
-	out("delete 99                   %s", res(bpf_map_delete_elem(fd, &k)));
+	out("next of absent key          %s", result_text(bpf_map_get_next_key(fd, &k, &got)));
+	out("delete 99                   %s", result_text(bpf_map_delete_elem(fd, &k)));
 	k = 20;
-	out("delete 20                   %s", res(bpf_map_delete_elem(fd, &k)));
-	out("lookup 20                   %s", res(bpf_map_lookup_elem(fd, &k, &got)));
+	out("delete 20                   %s", result_text(bpf_map_delete_elem(fd, &k)));
+	out("lookup 20                   %s", result_text(bpf_map_lookup_elem(fd, &k, &got)));
 	close(fd);
 }
 
@@ -288,7 +299,7 @@ static void query(const char *what, int map, int type)
 	unsigned ids[4] = { 0 }, cnt = 4, flags = 0;
 	int r = bpf_prog_query(map, type, 0, &flags, ids, &cnt);
 
-	out("query %-30s %s count %u", what, res(r), r ? 0 : cnt);
+	out("query %-30s %s count %u", what, result_text(r), r ? 0 : cnt);
 }
 
 static void test_programs(void)
@@ -301,60 +312,61 @@ static void test_programs(void)
 	unsigned retval = 7;
 
 	out("---- programs");
-	out("test run parser             %s", res(run_prog(parser, NULL, 0, &retval)));
-	out("test run verdict            %s", res(run_prog(verdict, NULL, 0, &retval)));
-	out("test run msg                %s", res(run_prog(msg, NULL, 0, &retval)));
-	out("test run sockops            %s", res(run_prog(ops, NULL, 0, &retval)));
+	out("test run parser             %s", result_text(run_prog(parser, NULL, 0, &retval)));
+	out("test run verdict            %s", result_text(run_prog(verdict, NULL, 0, &retval)));
+	out("test run msg                %s", result_text(run_prog(msg, NULL, 0, &retval)));
+	out("test run sockops            %s", result_text(run_prog(ops, NULL, 0, &retval)));
 	query("stream verdict, none", map, BPF_SK_SKB_STREAM_VERDICT);
 	out("attach verdict              %s",
-	    res(bpf_prog_attach(verdict, map, BPF_SK_SKB_STREAM_VERDICT, 0)));
+	    result_text(bpf_prog_attach(verdict, map, BPF_SK_SKB_STREAM_VERDICT, 0)));
 	query("stream verdict, one", map, BPF_SK_SKB_STREAM_VERDICT);
 	out("attach another verdict      %s",
-	    res(bpf_prog_attach(verdict2, map, BPF_SK_SKB_STREAM_VERDICT, 0)));
+	    result_text(bpf_prog_attach(verdict2, map, BPF_SK_SKB_STREAM_VERDICT, 0)));
 	out("attach skb verdict too      %s",
-	    res(bpf_prog_attach(verdict2, map, BPF_SK_SKB_VERDICT, 0)));
+	    result_text(bpf_prog_attach(verdict2, map, BPF_SK_SKB_VERDICT, 0)));
 	out("attach parser               %s",
-	    res(bpf_prog_attach(parser, map, BPF_SK_SKB_STREAM_PARSER, 0)));
+	    result_text(bpf_prog_attach(parser, map, BPF_SK_SKB_STREAM_PARSER, 0)));
 	out("attach msg                  %s",
-	    res(bpf_prog_attach(msg, hash, BPF_SK_MSG_VERDICT, 0)));
+	    result_text(bpf_prog_attach(msg, hash, BPF_SK_MSG_VERDICT, 0)));
 	out("attach msg as skb verdict   %s",
-	    res(bpf_prog_attach(msg, hash, BPF_SK_SKB_STREAM_VERDICT, 0)));
+	    result_text(bpf_prog_attach(msg, hash, BPF_SK_SKB_STREAM_VERDICT, 0)));
 	out("attach verdict as msg       %s",
-	    res(bpf_prog_attach(verdict, hash, BPF_SK_MSG_VERDICT, 0)));
+	    result_text(bpf_prog_attach(verdict, hash, BPF_SK_MSG_VERDICT, 0)));
 	int arr = create(NULL, BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0);
 	out("attach verdict to an array  %s",
-	    res(bpf_prog_attach(verdict, arr, BPF_SK_SKB_STREAM_VERDICT, 0)));
+	    result_text(bpf_prog_attach(verdict, arr, BPF_SK_SKB_STREAM_VERDICT, 0)));
 	out("detach from an array        %s",
-	    res(bpf_prog_detach2(verdict, arr, BPF_SK_SKB_STREAM_VERDICT)));
+	    result_text(bpf_prog_detach2(verdict, arr, BPF_SK_SKB_STREAM_VERDICT)));
 	close(arr);
 	out("detach other verdict        %s",
-	    res(bpf_prog_detach2(verdict, map, BPF_SK_SKB_STREAM_VERDICT)));
+	    result_text(bpf_prog_detach2(verdict, map, BPF_SK_SKB_STREAM_VERDICT)));
 	out("detach verdict              %s",
-	    res(bpf_prog_detach2(verdict2, map, BPF_SK_SKB_STREAM_VERDICT)));
+	    result_text(bpf_prog_detach2(verdict2, map, BPF_SK_SKB_STREAM_VERDICT)));
 	out("detach verdict again        %s",
-	    res(bpf_prog_detach2(verdict2, map, BPF_SK_SKB_STREAM_VERDICT)));
+	    result_text(bpf_prog_detach2(verdict2, map, BPF_SK_SKB_STREAM_VERDICT)));
 	out("detach parser               %s",
-	    res(bpf_prog_detach2(parser, map, BPF_SK_SKB_STREAM_PARSER)));
-	out("detach msg                  %s", res(bpf_prog_detach2(msg, hash, BPF_SK_MSG_VERDICT)));
+	    result_text(bpf_prog_detach2(parser, map, BPF_SK_SKB_STREAM_PARSER)));
+	out("detach msg                  %s",
+	    result_text(bpf_prog_detach2(msg, hash, BPF_SK_MSG_VERDICT)));
 
 	int l = bpf_link_create(verdict, map, BPF_SK_SKB_STREAM_VERDICT, NULL);
-	out("link verdict                %s", res(l));
+	out("link verdict                %s", result_text(l));
 	struct bpf_map_info mi = { 0 };
 	unsigned mlen = sizeof(mi);
 	bpf_obj_get_info_by_fd(map, &mi, &mlen);
 	out("  link names the map        %s", link_map_id(l) == (int)mi.id ? "yes" : "no");
 	query("stream verdict, link", map, BPF_SK_SKB_STREAM_VERDICT);
 	out("attach over the link        %s",
-	    res(bpf_prog_attach(verdict2, map, BPF_SK_SKB_STREAM_VERDICT, 0)));
+	    result_text(bpf_prog_attach(verdict2, map, BPF_SK_SKB_STREAM_VERDICT, 0)));
 	out("second link                 %s",
-	    res(bpf_link_create(verdict2, map, BPF_SK_SKB_STREAM_VERDICT, NULL)));
+	    result_text(bpf_link_create(verdict2, map, BPF_SK_SKB_STREAM_VERDICT, NULL)));
 	out("link msg to sockhash        %s",
-	    res(bpf_link_create(msg, hash, BPF_SK_MSG_VERDICT, NULL)));
+	    result_text(bpf_link_create(msg, hash, BPF_SK_MSG_VERDICT, NULL)));
 	out("link with a wrong type      %s",
-	    res(bpf_link_create(msg, hash, BPF_SK_SKB_STREAM_PARSER, NULL)));
-	out("link update                 %s", res(bpf_link_update(l, verdict2, NULL)));
-	out("link update, wrong type     %s", res(bpf_link_update(l, msg, NULL)));
-	out("link detach                 %s", res(bpf_link_detach(l)));
+	    result_text(bpf_link_create(msg, hash, BPF_SK_SKB_STREAM_PARSER, NULL)));
+	out("link update                 %s", result_text(bpf_link_update(l, verdict2, NULL)));
+	out("link update, wrong type     %s", result_text(bpf_link_update(l, msg, NULL)));
+	out("link detach                 %s", result_text(bpf_link_detach(l)));
 	query("stream verdict, detached", map, BPF_SK_SKB_STREAM_VERDICT);
 	close(l);
 	bpf_object__close(obj);

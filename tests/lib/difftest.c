@@ -116,6 +116,11 @@ int run_prog(int fd, const void *data, uint32_t size, uint32_t *retval)
 	return err < 0 ? -errno : 0;
 }
 
+const char *result_text(long ret)
+{
+	return ret >= 0 ? "ok" : strerror(errno);
+}
+
 void out(const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,8 @@ int map_fd(struct bpf_object *obj, const char *name);
  * bpf_prog_test_run_opts result (0 or -errno) and the program's return value. */
 int run_prog(int prog_fd, const void *data, uint32_t size, uint32_t *retval);
 
+/* "ok" for a call's result ret >= 0, else the text of errno it set. */
+const char *result_text(long ret);
 /* Deterministic output line (stdout, flushed). */
 void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Assertion: prints "FAIL ..." and counts a failure when !cond. */
