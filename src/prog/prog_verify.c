@@ -806,11 +806,12 @@ static int verify_steps(struct load_env *env)
 	/* After vm_prepare, which checks the instructions' form (registers, opcodes,
 	 * reachability): the verifier judges well-formed programs only.  Before the JIT,
 	 * which so compiles only the programs that load. */
-	if (!err && verifier_enabled())
+	const struct vm_call_settings *call = &exec_ctx_get()->call; /* the loader's */
+	if (!err && verifier_enabled() && !call->no_verifier)
 		err = verifier_run(prog, env->insn_map, env->caps, &env->log, &env->vstats);
 	if (!err)
 		xlate_ksyms(prog);
-	if (!err && vm_native_enabled())
+	if (!err && vm_native_enabled() && !call->no_jit)
 		jit_compile(prog); /* or the interpreter runs it */
 	return err;
 }

@@ -680,7 +680,7 @@ int runtime_serve(const char *dir)
 		return 1;
 	}
 	bpfrun_timer_socket_start(); /* `bpfrun timer list --runtime` lists its timers */
-	settings_apply(NULL); /* a tree's settings are its own, not those of the first exec */
+	settings_defaults(); /* a tree's settings are its own, not those of the first exec */
 	/* Idle, the runtime waits a little for the client that started it, then goes.  Until
 	 * it has held something, only that wait ends it: a `runtime status` that comes and
 	 * goes before the starting client's filter arrives must not. */

@@ -60,8 +60,12 @@ struct tree_settings {
 size_t settings_message(char *buf, size_t len);
 /* A join message's tail (len bytes) into s; what it leaves out is the default. */
 void settings_parse(struct tree_settings *s, const char *msg, size_t len);
-/* Makes s the settings of the calls served from now on (NULL: the defaults). */
+/* Makes s the settings of the calls this thread serves from now on (NULL: the
+ * process's). */
 void settings_apply(const struct tree_settings *s);
+/* The process's own switches back to the defaults: the runtime's environment is only
+ * that of the exec that started it.  Timer callbacks run with these. */
+void settings_defaults(void);
 
 /* ---- runtime.c ---- */
 int runtime_serve(const char *dir); /* the runtime's main loop; returns its exit status */

@@ -10,13 +10,18 @@
  * BPFRUN_TIMER_RT, BPFRUN_KERNEL_BTF.  Timer callbacks run with the defaults (they belong
  * to no call); a program loaded with BPFRUN_JIT=0 stays interpreted in them too.
  *
- * Locking: none; runtime.c applies settings under its serve_lock, one call at a time. */
+ * They are the serving thread's (struct exec_ctx's `call`), not the process's switches,
+ * which timer threads read while a call is served.
+ *
+ * Locking: none; runtime.c applies settings under its serve_lock, one call at a time, on
+ * the thread that serves it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpfrun.h"
 #include "server.h"
+#include "../vm/vm.h"
 
 static const char *const names[] = { "BPFRUN_JIT", "BPFRUN_RUN_BUDGET", "BPFRUN_VERIFIER" };
 
@@ -67,13 +72,17 @@ void settings_parse(struct tree_settings *s, const char *msg, size_t len)
 	}
 }
 
+void settings_defaults(void)
+{
+	bpfrun_set_jit(1);
+	bpfrun_set_verifier(1);
+	bpfrun_set_run_budget(0);
+}
+
 void settings_apply(const struct tree_settings *s)
 {
-	static const struct tree_settings defaults = { .jit = true, .verifier = true };
-
-	if (!s)
-		s = &defaults;
-	bpfrun_set_jit(s->jit);
-	bpfrun_set_verifier(s->verifier);
-	bpfrun_set_run_budget(s->budget);
+	exec_ctx_get()->call = s ? (struct vm_call_settings){ .budget = s->budget,
+							      .no_jit = !s->jit,
+							      .no_verifier = !s->verifier } :
+				   (struct vm_call_settings){ 0 };
 }

@@ -160,9 +160,15 @@ __attribute__((constructor)) static void budget_from_environment(void)
 		bpfrun_set_run_budget(v);
 }
 
+/* The budget of a run on x: its caller's, else the process's. */
+static u64 budget_of(const struct exec_ctx *x)
+{
+	return x->call.budget ? x->call.budget : bpfrun_run_budget();
+}
+
 static void budget_start(struct exec_ctx *x)
 {
-	u64 budget = bpfrun_run_budget();
+	u64 budget = budget_of(x);
 
 	x->budget_slice = (s64)MIN(budget, (u64)VM_BUDGET_SLICE);
 	x->budget_rest = budget - (u64)x->budget_slice;
@@ -193,7 +199,7 @@ bool vm_budget_refill(struct exec_ctx *x, long insn)
 			snprintf(why, sizeof(why),
 				 "infinite loop detected (more than %llu instructions"
 				 " in one run; see bpfrun_set_run_budget)",
-				 (unsigned long long)bpfrun_run_budget());
+				 (unsigned long long)budget_of(x));
 		budget_fault(x, insn, why);
 		return false;
 	}

@@ -91,6 +91,15 @@ struct exec_ctx {
 	u64 budget_rest;  /* left beyond the slice */
 	u32 stop;         /* atomic: vm_stop_run() was called */
 
+	/* The settings of the caller whose calls this thread serves (the per-user runtime
+	 * serves each command tree with its own: server/settings.c): a budget (0: the
+	 * process's, bpfrun_set_run_budget) and loads without the JIT or the verifier.
+	 * Thread-local, so that timer callbacks and other threads keep the process's. */
+	struct vm_call_settings {
+		u64 budget;
+		bool no_jit, no_verifier;
+	} call;
+
 	/* Programs this run entered by tail calls (tail_calls of them), each with a reference
 	 * the run's end drops: a prog array slot replaced meanwhile cannot free them. */
 	struct bpf_prog *tail_refs[VM_MAX_TAIL_REFS];
