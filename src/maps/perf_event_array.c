@@ -23,6 +23,7 @@
 struct pea_entry {
 	struct obj *ev;         /* referenced */
 	struct perf_ring *ring; /* the event's, NULL when not a BPF_OUTPUT event */
+	struct pea_entry *next; /* pea_clear's list of entries swapped out */
 };
 
 struct pea {
@@ -87,18 +88,23 @@ static void retire(struct pea_entry *old)
 	}
 }
 
+/* Every slot emptied, then one wait for the readers that may hold any of them. */
 static void pea_clear(struct bpf_map *map)
 {
 	struct pea *a = pea_of(map);
-	bool any = false;
+	struct pea_entry *gone = NULL, *e;
 
 	for (u32 i = 0; i < map->max_entries; i++) {
-		struct pea_entry *old = swap_slot(a, i, NULL);
-		if (old && !any) {
-			readsec_sync();
-			any = true;
+		if ((e = swap_slot(a, i, NULL))) {
+			e->next = gone;
+			gone = e;
 		}
-		entry_free(old);
+	}
+	if (gone)
+		readsec_sync();
+	while ((e = gone)) {
+		gone = e->next;
+		entry_free(e);
 	}
 }
 
@@ -170,14 +176,13 @@ int perf_event_array_get(struct bpf_map *map, u64 index, struct obj **ev, struct
 		return -E2BIG;
 	readsec_begin();
 	struct pea_entry *e = __atomic_load_n(&a->slots[index], __ATOMIC_ACQUIRE);
-	if (e)
+	if (e) { /* e may go once the section ends: what it holds is read inside */
 		obj_get(e->ev);
+		*ev = e->ev;
+		*ring = e->ring;
+	}
 	readsec_end();
-	if (!e)
-		return -ENOENT;
-	*ev = e->ev;
-	*ring = e->ring;
-	return 0;
+	return e ? 0 : -ENOENT;
 }
 
 const struct map_ops perf_event_array_map_ops = {
