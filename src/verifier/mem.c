@@ -238,27 +238,22 @@ static int check_region(struct venv *env, u32 regno, s32 off, u32 size, const st
 	return 0;
 }
 
-static const char *field_name(enum field_kind k)
-{
-	return k == FIELD_TIMER ? "bpf_timer" : "bpf_spin_lock";
-}
-
+/* Loads and stores that touch a special field of a map value (fields.h): refused, as the
+ * kernel's check_map_access refuses them, but for kptrs, whose loads give pointers to
+ * objects, which the verifier does not model. */
 static int check_special_fields(struct venv *env, const struct vreg *r, s32 off, u32 size)
 {
-	static const u32 field_size[FIELD_KINDS] = { [FIELD_SPIN_LOCK] = 4, [FIELD_TIMER] = 16 };
 	s64 lo = (s64)r->off + off + r->smin, hi = (s64)r->off + off + (s64)r->umax + size;
 	const struct field_table *t = &r->map->fields;
 
-	/* a kptr's load is a pointer to an object, which the verifier does not model */
-	for (u32 i = 0; i < t->cnt; i++)
-		if (t->f[i].kind == FIELD_KPTR && lo < t->f[i].off + (s64)t->f[i].size &&
-		    hi > t->f[i].off)
+	for (u32 i = 0; i < t->cnt; i++) {
+		const struct field *f = &t->f[i];
+		if (lo >= f->off + (s64)f->size || hi <= f->off)
+			continue;
+		if (f->kind == FIELD_KPTR)
 			return vgiveup(env, "access to a kptr field");
-	for (u32 k = 0; k < FIELD_KINDS; k++) {
-		s32 f = map_field_off(r->map, k);
-		if (f != FIELD_NONE && lo < f + (s64)field_size[k] && hi > f)
-			return vfail(env, r, -EACCES,
-				     "%s cannot be accessed directly by load/store", field_name(k));
+		return vfail(env, r, -EACCES, "%s cannot be accessed directly by load/store",
+			     field_kinds[f->kind].btf_name);
 	}
 	return 0;
 }
