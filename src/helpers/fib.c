@@ -33,6 +33,7 @@
 
 #include "bpfrun.h"
 #include "internal.h"
+#include "../lib/ksyms.h"
 #include "../lib/sys.h"
 #include "../pkt/pkt.h"
 
@@ -385,16 +386,10 @@ static int dev_ioctl(int sock, const char *name, unsigned long req, struct ifreq
 /* net.ipv4/ipv6.conf.DEV.forwarding of the caller's network namespace. */
 static bool dev_forwarding(const char *name, const char *family)
 {
-	char path[96], c = '0';
+	char path[96], c[2];
 
 	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/forwarding", family, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (read(fd, &c, 1) != 1)
-		c = '0';
-	sys_close(fd);
-	return c == '1';
+	return read_text_file(path, c, sizeof(c)) == 1 && c[0] == '1';
 }
 
 static void dev_read(int sock, const char *name, struct fib_dev *d)

@@ -32,8 +32,7 @@
 
 u64 kfunc_bpf_obj_new_impl(struct exec_ctx *x, u64 type_id, u64 meta, u64 r3, u64 r4, u64 r5)
 {
-	bool too_big;
-	const struct obj_class *c = objheap_class(x, type_id, &too_big);
+	const struct obj_class *c = objheap_class(x, type_id);
 
 	return c ? (u64)(uintptr_t)objheap_new(x, c) : 0;
 }

@@ -147,12 +147,11 @@ static __thread struct {
 	const struct obj_class *c;
 } class_cache[CLASS_CACHE];
 
-const struct obj_class *objheap_class(struct exec_ctx *x, u64 type_id, bool *too_big)
+const struct obj_class *objheap_class(struct exec_ctx *x, u64 type_id)
 {
 	const struct btf_obj *b = x->prog ? x->prog->btf : NULL;
 	u32 slot = (u32)type_id % CLASS_CACHE;
 
-	*too_big = false;
 	if (!b) {
 		vm_fault(x, "bpf_obj_new/bpf_percpu_obj_new requires prog BTF");
 		return NULL;
@@ -167,10 +166,8 @@ const struct obj_class *objheap_class(struct exec_ctx *x, u64 type_id, bool *too
 		vm_fault(x, "bpf_obj_new/bpf_percpu_obj_new type ID argument must be of a struct");
 		return NULL;
 	}
-	if (!t->size || t->size > OBJHEAP_MAX_SIZE) {
-		*too_big = true;
+	if (!t->size || t->size > OBJHEAP_MAX_SIZE)
 		return NULL;
-	}
 	struct field_table found, fields;
 	field_table_init(&fields);
 	if (!btf_find_fields(b, (u32)type_id, t->size, &found))

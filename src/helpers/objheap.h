@@ -31,10 +31,10 @@
 
 struct obj_class;
 
-/* The class of type_id of the running program's BTF, or NULL with a fault (no BTF, not a
- * struct).  *too_big: the type is larger than OBJHEAP_MAX_SIZE (or empty): the
+/* The class of type_id of the running program's BTF, or NULL: with a fault (no BTF, not a
+ * struct), or without one for a type larger than OBJHEAP_MAX_SIZE (or empty), whose
  * allocation returns NULL. */
-const struct obj_class *objheap_class(struct exec_ctx *x, u64 type_id, bool *too_big);
+const struct obj_class *objheap_class(struct exec_ctx *x, u64 type_id);
 /* An object of class c owned by x's run, or NULL when the arena is full.  Zeroed: the
  * kernel's bytes are whatever its allocator reused (measured), zeros among them. */
 void *objheap_new(struct exec_ctx *x, const struct obj_class *c);

@@ -269,9 +269,9 @@ static int multi_names_from_user(struct multi_syms *ms, u64 syms)
 	return 0;
 }
 
-/* By name (syms) or by kernel address (addrs, named through kallsyms: EINVAL where no
- * symbol is). */
-static int multi_syms_get(struct multi_syms *ms, u64 syms, u64 addrs, bool want_ip)
+/* By name (syms, with their addresses through kallsyms, which link info gives) or by
+ * kernel address (addrs, named through kallsyms: EINVAL where no symbol is). */
+static int multi_syms_get(struct multi_syms *ms, u64 syms, u64 addrs)
 {
 	ms->names = calloc(ms->cnt, sizeof(*ms->names));
 	ms->addrs = calloc(ms->cnt, sizeof(*ms->addrs));
@@ -279,9 +279,7 @@ static int multi_syms_get(struct multi_syms *ms, u64 syms, u64 addrs, bool want_
 		return -ENOMEM;
 	if (syms) {
 		int err = multi_names_from_user(ms, syms);
-		if (err || !want_ip)
-			return err;
-		return ksym_addrs((const char *const *)ms->names, ms->cnt, ms->addrs);
+		return err ? err : ksym_addrs((const char *const *)ms->names, ms->cnt, ms->addrs);
 	}
 	if (copy_from_user(ms->addrs, u64_to_ptr(addrs), ms->cnt * sizeof(u64)))
 		return -EFAULT;
@@ -330,7 +328,7 @@ static int multi_attach_all(struct bpf_link *link, const union bpf_attr *attr, b
 	u64 ucookies = attr->link_create.kprobe_multi.cookies;
 	u64 *cookies = calloc(link->nr_multi, sizeof(u64));
 	int err = cookies ? multi_syms_get(&ms, attr->link_create.kprobe_multi.syms,
-					   attr->link_create.kprobe_multi.addrs, true) :
+					   attr->link_create.kprobe_multi.addrs) :
 			    -ENOMEM;
 
 	for (u32 i = 0; !err && i < link->nr_multi; i++) {

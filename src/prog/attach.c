@@ -30,7 +30,8 @@ struct attachment {
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct attachment *attachments, **attachments_tail = &attachments;
 
-bool attach_wants_func_ip(const struct bpf_prog *prog)
+/* True when prog calls bpf_get_func_ip: its attachments need the function's address. */
+static bool attach_wants_func_ip(const struct bpf_prog *prog)
 {
 	for (u32 i = 0; i < prog->len; i++)
 		if (prog->insns[i].code == (BPF_JMP | BPF_CALL) && !prog->insns[i].src_reg &&

@@ -60,9 +60,6 @@ struct attach_req {
 	bool exclusive; /* -EBUSY when anything is attached at the hook */
 };
 
-/* True when prog calls bpf_get_func_ip: its attachments need the function's address. */
-bool attach_wants_func_ip(const struct bpf_prog *prog);
-
 /* attach_add() under the request's limits: 0 and *out, or -E2BIG, -EBUSY, -ENOMEM. */
 int attach_add_req(const struct attach_req *req, struct attachment **out);
 /* Detaches and frees (drops the program reference).  NULL is ignored. */
