@@ -257,13 +257,10 @@ static int filter_new(const struct nlmsghdr *nh, struct filter *f, const struct 
 	rta_parse_nested(opts, tb, TCA_BPF_MAX);
 	if (!tb[TCA_BPF_FD])
 		return -EINVAL;
-	struct bpf_prog *prog = prog_from_fd((int)rta_u32(tb[TCA_BPF_FD]));
+	struct bpf_prog *prog = prog_from_fd_type((int)rta_u32(tb[TCA_BPF_FD]),
+						  BPF_PROG_TYPE_SCHED_CLS);
 	if (IS_ERR(prog))
 		return (int)PTR_ERR(prog);
-	if (prog->type != BPF_PROG_TYPE_SCHED_CLS) {
-		prog_put(prog);
-		return -EINVAL;
-	}
 	filter_defaults(f);
 	int at = filter_find(f->ifindex, f->parent, f->prio, f->handle);
 	if (at >= 0 && (nh->nlmsg_flags & NLM_F_EXCL || !(nh->nlmsg_flags & NLM_F_REPLACE))) {

@@ -32,18 +32,6 @@ static u32 sock_prog_type(u32 attach_type)
 	}
 }
 
-/* bpf_prog_get_type: the program of fd, of type ptype (EINVAL otherwise). */
-static struct bpf_prog *prog_of_type(int fd, u32 ptype)
-{
-	struct bpf_prog *prog = prog_from_fd(fd);
-
-	if (!IS_ERR(prog) && prog->type != ptype) {
-		prog_put(prog);
-		return ERR_PTR(-EINVAL);
-	}
-	return prog;
-}
-
 /* expected_revision (Linux 6.6), which <linux/bpf.h> 6.1 does not name: only
  * multi-program hooks (tcx, netkit) take one. */
 static u64 expected_revision(const union bpf_attr *attr)
@@ -57,7 +45,7 @@ int sockmap_prog_attach(const union bpf_attr *attr)
 
 	if (!ptype || (attr->attach_flags & ~(u32)ATTACH_MASK_BASE) || expected_revision(attr))
 		return -EINVAL;
-	struct bpf_prog *prog = prog_of_type((int)attr->attach_bpf_fd, ptype);
+	struct bpf_prog *prog = prog_from_fd_type((int)attr->attach_bpf_fd, ptype);
 	if (IS_ERR(prog))
 		return (int)PTR_ERR(prog);
 	int err = -EINVAL; /* sock_map_get_from_fd takes no flags and nothing to replace */
@@ -81,7 +69,7 @@ int sockmap_prog_detach(const union bpf_attr *attr)
 	struct bpf_map *map = map_from_fd((int)attr->target_fd, NULL);
 	if (IS_ERR(map))
 		return (int)PTR_ERR(map);
-	struct bpf_prog *prog = prog_of_type((int)attr->attach_bpf_fd, ptype);
+	struct bpf_prog *prog = prog_from_fd_type((int)attr->attach_bpf_fd, ptype);
 	int err = IS_ERR(prog) ? (int)PTR_ERR(prog) :
 				 sock_map_prog_update(map, NULL, prog, NULL, attr->attach_type);
 	if (!IS_ERR(prog))

@@ -322,18 +322,6 @@ bool tcx_attach_type(u32 attach_type)
 	return attach_type == BPFRUN_TCX_INGRESS || attach_type == BPFRUN_TCX_EGRESS;
 }
 
-/* The SCHED_CLS program of fd: bpf_prog_get_type's errors. */
-static struct bpf_prog *sched_cls_from_fd(u32 fd)
-{
-	struct bpf_prog *p = prog_from_fd((int)fd);
-
-	if (!IS_ERR(p) && p->type != BPF_PROG_TYPE_SCHED_CLS) {
-		prog_put(p);
-		return ERR_PTR(-EINVAL);
-	}
-	return p;
-}
-
 static void req_put(struct mprog_req *r)
 {
 	tuple_put(&r->rel);
@@ -408,7 +396,7 @@ int tcx_prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 
 	if (!tcx_attach_type(a->attach_type) || a->attach_flags & ~(u32)MPROG_FLAGS)
 		return -EINVAL; /* bpfrun attaches nothing else this way */
-	struct bpf_prog *prog = sched_cls_from_fd(a->attach_bpf_fd);
+	struct bpf_prog *prog = prog_from_fd_type((int)a->attach_bpf_fd, BPF_PROG_TYPE_SCHED_CLS);
 	if (IS_ERR(prog))
 		return (int)PTR_ERR(prog);
 	struct mprog_req r = {
@@ -417,8 +405,9 @@ int tcx_prog_attach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 		.revision = a->expected_revision,
 		.rel = tuple_relative(a->relative_fd, a->attach_flags & ~(u32)BPF_F_REPLACE,
 				      prog->type),
-		.old = a->attach_flags & BPF_F_REPLACE ? sched_cls_from_fd(a->replace_bpf_fd) :
-							 NULL,
+		.old = a->attach_flags & BPF_F_REPLACE ?
+			       prog_from_fd_type((int)a->replace_bpf_fd, BPF_PROG_TYPE_SCHED_CLS) :
+			       NULL,
 	};
 	int err = chain_attach(a->target_ifindex, a->attach_type == BPFRUN_TCX_INGRESS, &r);
 	prog_put(prog);
@@ -432,7 +421,8 @@ int tcx_prog_detach(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 
 	if (!tcx_attach_type(a->attach_type) || a->attach_flags & ~(u32)MPROG_FLAGS)
 		return -EINVAL;
-	if (a->attach_bpf_fd && IS_ERR(prog = sched_cls_from_fd(a->attach_bpf_fd)))
+	if (a->attach_bpf_fd &&
+	    IS_ERR(prog = prog_from_fd_type((int)a->attach_bpf_fd, BPF_PROG_TYPE_SCHED_CLS)))
 		return (int)PTR_ERR(prog);
 	struct mprog_req r = {
 		.prog = prog,

@@ -177,4 +177,17 @@ static inline struct bpf_prog *prog_from_fd(int fd)
 	return IS_ERR(o) ? (struct bpf_prog *)o : prog_of(o);
 }
 
+/* The kernel's bpf_prog_get_type: the program of fd if it is of type ptype, else
+ * ERR_PTR(-EINVAL) (or prog_from_fd's error). */
+static inline struct bpf_prog *prog_from_fd_type(int fd, u32 ptype)
+{
+	struct bpf_prog *p = prog_from_fd(fd);
+
+	if (!IS_ERR(p) && p->type != ptype) {
+		prog_put(p);
+		return ERR_PTR(-EINVAL);
+	}
+	return p;
+}
+
 #endif
