@@ -558,7 +558,8 @@ static int xdp_link_update(struct bpf_link *link, struct bpf_prog *prog, const u
 }
 
 /* BPF_LINK_UPDATE of a link type with an update_prog (update): the old program named
- * with BPF_F_REPLACE is looked up first (its errors), update checks the rest. */
+ * with BPF_F_REPLACE is looked up first (its errors), update checks the rest, under the
+ * link's lock. */
 static int link_update_with(struct bpf_link *link, struct bpf_prog *prog,
 			    const union bpf_attr *attr,
 			    int (*update)(struct bpf_link *, struct bpf_prog *, struct bpf_prog *))
@@ -570,18 +571,11 @@ static int link_update_with(struct bpf_link *link, struct bpf_prog *prog,
 		if (IS_ERR(old))
 			return (int)PTR_ERR(old);
 	}
+	pthread_mutex_lock(&link->lock);
 	int err = update(link, prog, old);
+	pthread_mutex_unlock(&link->lock);
 	if (old)
 		prog_put(old);
-	return err;
-}
-
-/* tcx_link_update under the link's lock. */
-static int tcx_update(struct bpf_link *link, struct bpf_prog *prog, struct bpf_prog *old)
-{
-	pthread_mutex_lock(&link->lock);
-	int err = tcx_link_update(link, prog, old);
-	pthread_mutex_unlock(&link->lock);
 	return err;
 }
 
@@ -601,7 +595,7 @@ int link_update(union bpf_attr *attr, union bpf_attr *uattr, u32 size)
 	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_XDP)
 		err = xdp_link_update(link, prog, attr);
 	if (!IS_ERR(prog) && link->type == BPFRUN_LINK_TYPE_TCX)
-		err = link_update_with(link, prog, attr, tcx_update);
+		err = link_update_with(link, prog, attr, tcx_link_update);
 	if (!IS_ERR(prog) && link->type == BPF_LINK_TYPE_SOCKMAP)
 		err = link_update_with(link, prog, attr, sockmap_link_update);
 	if (!IS_ERR(prog))

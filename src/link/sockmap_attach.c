@@ -132,7 +132,6 @@ int sockmap_link_update(struct bpf_link *link, struct bpf_prog *prog, struct bpf
 {
 	int err = 0;
 
-	pthread_mutex_lock(&link->lock);
 	if (old && old != link->prog)
 		err = -EPERM;
 	else if (!link->map)
@@ -147,7 +146,6 @@ int sockmap_link_update(struct bpf_link *link, struct bpf_prog *prog, struct bpf
 		prog_put(link->prog);
 		link->prog = prog;
 	}
-	pthread_mutex_unlock(&link->lock);
 	return err;
 }
 

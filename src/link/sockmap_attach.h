@@ -15,7 +15,8 @@
 int sockmap_link_attach(struct bpf_link *link, const union bpf_attr *attr);
 /* Detaches: the map's program slot is emptied and the link's map reference dropped. */
 void sockmap_link_release(struct bpf_link *link, struct bpf_map *map, struct bpf_prog *prog);
-/* BPF_LINK_UPDATE of a sockmap link; old: BPF_F_REPLACE's program or NULL. */
+/* BPF_LINK_UPDATE of a sockmap link; old: BPF_F_REPLACE's program or NULL.  Caller
+ * holds link->lock. */
 int sockmap_link_update(struct bpf_link *link, struct bpf_prog *prog, struct bpf_prog *old);
 /* BPF_PROG_ATTACH, BPF_PROG_DETACH and BPF_PROG_QUERY of every attach type but TCX's
  * (link.c dispatches): socket maps' types; EINVAL for the others. */
