@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "jhash.h"
 #include "sockmap.h"
 #include "../lib/spinlock.h"
 #include "../lib/sys.h"
@@ -153,14 +154,7 @@ static struct bpf_map *sock_alloc(const union bpf_attr *attr)
 
 static u32 key_bucket(const struct sock_map *m, const u8 *key)
 {
-	u32 h = m->seed ^ 2166136261u; /* FNV-1a, then a final mix of all bits */
-
-	for (u32 i = 0; i < m->map.key_size; i++)
-		h = (h ^ key[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x7feb352du;
-	h ^= h >> 15;
-	return h & (m->nbuckets - 1);
+	return map_jhash(key, m->map.key_size, m->seed) & (m->nbuckets - 1); /* the kernel's */
 }
 
 static u8 *slot_key(const struct sock_map *m, u32 s)
