@@ -168,7 +168,7 @@ static int ksym_value(const struct btf *btf, u32 id, const struct btf_type *t, u
 static int resolve_in(const struct btf *btf, u32 id, u64 *value, struct vlog *log)
 {
 	const struct btf_type *t = id < btf__type_cnt(btf) ? btf__type_by_id(btf, id) : NULL;
-	u64 addr;
+	u64 addr = 0;
 
 	if (!t) {
 		vlog_printf(log, "ldimm64 insn specifies invalid btf_id %d.\n", (s32)id);
@@ -180,7 +180,10 @@ static int resolve_in(const struct btf *btf, u32 id, u64 *value, struct vlog *lo
 		return -EINVAL;
 	}
 	const char *name = btf__name_by_offset(btf, t->name_off);
-	if (!name || ksym_lookup(name, &addr)) {
+	/* a variable made before was found in kallsyms, which does not change: clang emits
+	 * an ld_imm64 per use, and each lookup reads all of kallsyms */
+	bool known = name && btf_is_var(t) && var_by_name(name);
+	if (!name || (!known && ksym_lookup(name, &addr))) {
 		vlog_printf(log, "ldimm64 failed to find the address for kernel symbol '%s'.\n",
 			    name ? name : "");
 		return -ENOENT;
