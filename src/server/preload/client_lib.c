@@ -12,10 +12,10 @@
  * epoll: a ring's descriptor is a memfd, which epoll_ctl refuses with EPERM.  Only then
  * is the runtime asked for the eventfd that stands for the ring (BPFRUN_POLL_STANDIN),
  * and that is added instead, with the caller's event data: libbpf's ring_buffer,
- * user_ring_buffer and perf_buffer see the ring's events.  Once a stand-in exists, each
- * wait is preceded by one more call (BPFRUN_POLL_REARM: readiness as the kernel's) and,
- * once a perf event's ring is polled, followed by another (_REPORTED), a round trip each;
- * a process that never polls a ring pays nothing.  A
+ * user_ring_buffer and perf_buffer see the ring's events.  Each wait on an epoll instance
+ * that holds a stand-in is preceded by one more call (BPFRUN_POLL_REARM: readiness as the
+ * kernel's) and, when one is a perf event's ring, followed by another (_REPORTED), a
+ * round trip each; other instances, and processes that never poll a ring, pay nothing.  A
  * descriptor's stand-in is kept for its MOD and DEL; a new ADD of the same number
  * replaces it (the number was closed and reused, or is added to a second instance, which
  * then holds the only stand-in: a ring polled by two epoll instances at once is not
@@ -30,7 +30,8 @@
  * The calls go to the kernel as system calls (glibc's wrappers would be cancellation
  * points too).
  *
- * Locking: the stand-in table is an array of atomics; the calls need no other state. */
+ * Locking: the stand-in and instance tables are arrays of atomics; the calls need no
+ * other state. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,8 +46,12 @@
 #define MAX_STANDINS 4096 /* ring descriptors above this number are not served */
 
 static int standin[MAX_STANDINS]; /* atomic: the eventfd standing for descriptor i, + 1 */
-static int standins;              /* atomic: stand-ins made so far */
-static int perf_standins;         /* atomic: those of perf events' rings */
+/* atomic: the epoll instances a stand-in was added to, by descriptor number (never
+ * cleared: a reused number only costs its waits the round trips); far: one numbered
+ * MAX_STANDINS or more, whose waits all pay them then. */
+enum { HOLDS_RING = 1, HOLDS_PERF = 2 };
+static unsigned char epfd_holds[MAX_STANDINS];
+static unsigned char far_holds;
 
 int bpfrun_fire(const char *hook, void *ctx, size_t ctx_size, uint64_t *ret)
 {
@@ -93,9 +98,9 @@ static int standin_for(int epfd, int op, int fd, struct epoll_event *ev)
 	int old = __atomic_exchange_n(&standin[fd], efd + 1, __ATOMIC_ACQ_REL) - 1;
 	if (old >= 0)
 		close(old);
-	if (a.n)
-		__atomic_fetch_add(&perf_standins, 1, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&standins, 1, __ATOMIC_RELEASE);
+	unsigned char holds = HOLDS_RING | (a.n ? HOLDS_PERF : 0);
+	__atomic_fetch_or(epfd >= 0 && epfd < MAX_STANDINS ? &epfd_holds[epfd] : &far_holds, holds,
+			  __ATOMIC_RELEASE);
 	return efd;
 }
 
@@ -124,13 +129,24 @@ API int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	return ret;
 }
 
-/* Around every wait once a stand-in exists: the rings that are not ready are cleared
- * before it, the perf events' wake-ups it returned are reported after it. */
-static void before_wait(void)
+/* What waits on epoll instance epfd must do (HOLDS_*), the instances that hold no
+ * stand-in paying nothing. */
+static unsigned char holds_of(int epfd)
+{
+	unsigned char far = __atomic_load_n(&far_holds, __ATOMIC_ACQUIRE);
+
+	if (epfd < 0 || epfd >= MAX_STANDINS)
+		return far;
+	return far | __atomic_load_n(&epfd_holds[epfd], __ATOMIC_ACQUIRE);
+}
+
+/* Around every wait on an instance that holds a stand-in: the rings that are not ready
+ * are cleared before it, the perf events' wake-ups it returned are reported after it. */
+static void before_wait(int epfd)
 {
 	struct bpfrun_poll_attr a = { .op = BPFRUN_POLL_REARM };
 
-	if (__atomic_load_n(&standins, __ATOMIC_ACQUIRE))
+	if (holds_of(epfd))
 		poll_call(&a);
 }
 
@@ -144,7 +160,7 @@ static int after_wait(int epfd, struct epoll_event *events, int n)
 		.n = (uint32_t)n,
 	};
 
-	if (n > 0 && __atomic_load_n(&perf_standins, __ATOMIC_ACQUIRE))
+	if (n > 0 && (holds_of(epfd) & HOLDS_PERF))
 		poll_call(&a);
 	errno = saved;
 	return n;
@@ -152,7 +168,7 @@ static int after_wait(int epfd, struct epoll_event *events, int n)
 
 API int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 {
-	before_wait();
+	before_wait(epfd);
 	return after_wait(epfd, events,
 			  (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, NULL, 8));
 }
@@ -160,7 +176,7 @@ API int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 API int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout,
 		    const sigset_t *sigmask)
 {
-	before_wait();
+	before_wait(epfd);
 	return after_wait(epfd, events,
 			  (int)syscall(SYS_epoll_pwait, epfd, events, max, timeout, sigmask, 8));
 }
@@ -168,7 +184,7 @@ API int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout,
 API int epoll_pwait2(int epfd, struct epoll_event *events, int max, const struct timespec *timeout,
 		     const sigset_t *sigmask)
 {
-	before_wait();
+	before_wait(epfd);
 	return after_wait(epfd, events,
 			  (int)syscall(SYS_epoll_pwait2, epfd, events, max, timeout, sigmask, 8));
 }
