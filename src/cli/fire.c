@@ -32,13 +32,11 @@ static size_t default_ctx_size(const char *hook)
 	return TRAMP_ARGS_SIZE;
 }
 
-static void *load_ctx(const struct run_opts *o, size_t *size)
+void *fire_ctx_load(const char *hook, const char *path, size_t *size)
 {
 	uint8_t *buf = calloc(1, MAX_CTX);
 
-	const char *path = o->ctx_path ? o->ctx_path : o->data_path;
-
-	*size = default_ctx_size(o->fire_hook);
+	*size = default_ctx_size(hook);
 	if (!buf || !path)
 		return buf;
 	FILE *f = fopen(path, "rb");
@@ -117,7 +115,7 @@ int fire_session(struct bpf_object *obj, const char *path, const struct run_opts
 	int tcx[MAX_TCX];
 	size_t size;
 	int ret = 1;
-	uint8_t *ctx = load_ctx(o, &size);
+	uint8_t *ctx = fire_ctx_load(o->fire_hook, o->ctx_path ? o->ctx_path : o->data_path, &size);
 
 	if (!ctx || attach_all(obj, path, out, &links, &n))
 		goto out;

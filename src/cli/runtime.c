@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpfrun_runtime.h"
@@ -20,31 +21,26 @@ static const char runtime_usage[] =
 	"  stop     stops it: its objects, pins and timers go\n"
 	"  serve    runs it in the foreground (`exec` starts it when needed)\n"
 	"  fire     runs what its clients attached to HOOK (spelled as for `bpfrun run\n"
-	"           --fire`) on the bytes of FILE (else a zeroed context of 168 bytes)\n";
+	"           --fire`) on the bytes of FILE (else a zeroed context, as run --fire)\n";
 
 /* `runtime fire HOOK [--ctx FILE]`. */
 static int runtime_fire(int argc, char **argv)
 {
-	unsigned char ctx[4096] = { 0 };
-	size_t size = 168; /* struct pt_regs */
 	uint64_t ret = 0;
+	size_t size;
 
 	if (argc != 3 && (argc != 5 || strcmp(argv[3], "--ctx"))) {
 		fputs(runtime_usage, stderr);
 		return 2;
 	}
-	if (argc == 5) {
-		FILE *f = fopen(argv[4], "rb");
-		if (!f) {
-			cli_error("%s: %s", argv[4], strerror(errno));
-			return 1;
-		}
-		size = fread(ctx, 1, sizeof(ctx), f);
-		fclose(f);
-	}
-	if (bpfrun_runtime_fire(argv[2], ctx, size, &ret)) {
+	void *ctx = fire_ctx_load(argv[2], argc == 5 ? argv[4] : NULL, &size);
+	if (!ctx)
+		return 1;
+	int err = bpfrun_runtime_fire(argv[2], ctx, size, &ret) ? errno : 0;
+	free(ctx);
+	if (err) {
 		cli_error("runtime fire %s: %s", argv[2],
-			  errno == ESRCH ? "no runtime running" : strerror(errno));
+			  err == ESRCH ? "no runtime running" : strerror(err));
 		return 1;
 	}
 	printf("fired %s: return value %" PRIu64 "\n", argv[2], ret);
