@@ -166,6 +166,9 @@ int session_run(struct bpf_object *obj, const char *path, const struct run_opts 
 /* `bpfrun run --fire HOOK` (fire.c): attaches every program of the object as its loader
  * would, then fires HOOK --repeat times with the context --ctx or --data gives (else
  * zeros), and prints what ran.  0, or 1 after reporting an error. */
+/* TCX's attach types (Linux 6.6), which libbpf 1.1's header lacks. */
+#define CLI_TCX_INGRESS 46
+#define CLI_TCX_EGRESS 47
 /* The context to fire hook with: the bytes of the file at path (at most 4096), else a
  * zeroed one of the size the hook's programs read; NULL after reporting. */
 void *fire_ctx_load(const char *hook, const char *path, size_t *size);

@@ -75,8 +75,6 @@ int attach_all(struct bpf_object *obj, const char *path, FILE *out, struct bpf_l
 	return 0;
 }
 
-#define TCX_INGRESS 46 /* enum bpf_attach_type of 6.6, which libbpf 1.1 lacks */
-#define TCX_EGRESS 47
 #define MAX_TCX 64
 
 /* Programs of libbpf 1.3's sections "tcx/ingress" and "tcx/egress" (which libbpf 1.1
@@ -102,7 +100,7 @@ static void attach_tcx(struct bpf_object *obj, const char *hook, int *fds, unsig
 		if (*n == MAX_TCX || strcmp(sec, ingress ? "tcx/ingress" : "tcx/egress"))
 			continue;
 		int fd = bpf_link_create(bpf_program__fd(p), (int)ifindex,
-					 ingress ? TCX_INGRESS : TCX_EGRESS, NULL);
+					 ingress ? CLI_TCX_INGRESS : CLI_TCX_EGRESS, NULL);
 		if (fd >= 0)
 			fds[(*n)++] = fd;
 	}

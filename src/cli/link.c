@@ -140,7 +140,11 @@ static const char *attach_type_name(uint32_t type)
 	static const char *const tcx[] = { "tcx_ingress", "tcx_egress" };
 	const char *s = libbpf_bpf_attach_type_str(type);
 
-	return s ? s : type == 46 || type == 47 ? tcx[type - 46] : NULL;
+	if (s)
+		return s;
+	if (type == CLI_TCX_INGRESS || type == CLI_TCX_EGRESS)
+		return tcx[type - CLI_TCX_INGRESS];
+	return NULL;
 }
 
 static const char *prog_type_of(uint32_t prog_id)
