@@ -114,7 +114,7 @@ static void *mmap_map(mmap_fn next, void *addr, size_t len, int prot, int flags,
 	}
 	struct bpf_map *map = map_of(o);
 	struct map_mmap_piece pieces[MAP_MMAP_PIECES];
-	int n = map_mmap_check(map, prot, flags);
+	int n = map_mmap_check(map, prot, flags, true);
 	if (n) {
 		map_put(map);
 		return mmap_error(-n);

@@ -645,7 +645,7 @@ static bool writable_shared(int prot, int flags)
 	return (prot & PROT_WRITE) && (flags & MAP_SHARED);
 }
 
-int map_mmap_check(struct bpf_map *map, int prot, int flags)
+int map_mmap_check(struct bpf_map *map, int prot, int flags, bool count)
 {
 	int err = 0;
 
@@ -662,7 +662,7 @@ int map_mmap_check(struct bpf_map *map, int prot, int flags)
 	}
 	if (!err && !map->ops->mmap_layout && !(map->map_flags & BPF_F_MMAPABLE))
 		err = -EINVAL;
-	if (!err && writable_shared(prot, flags))
+	if (!err && count && writable_shared(prot, flags))
 		map->writable_mmaps++;
 	freeze_unlock(map);
 	return err;

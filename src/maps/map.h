@@ -319,11 +319,11 @@ static inline u32 map_user_value_size(const struct bpf_map *m)
  * mapping with these prot/flags is allowed, else -errno as the kernel gives it: -EINVAL
  * (an array without BPF_F_MMAPABLE, or not MAP_SHARED), -EPERM (writable mapping of a frozen
  * map), -ENOTSUPP (524: a type without mmap such as HASH, or values holding a bpf_timer /
- * bpf_spin_lock).  map_mmap_layout checks the length and offset next.  An
+ * bpf_spin_lock).  map_mmap_layout checks the length and offset next.  With count, an
  * allowed PROT_WRITE + MAP_SHARED mapping counts in writable_mmaps (BPF_MAP_FREEZE then
  * fails with EBUSY) until the bridge calls map_mmap_unmapped() with the same prot/flags
  * (munmap of the whole mapping, or the mmap call failing after the check). */
-int map_mmap_check(struct bpf_map *map, int prot, int flags);
+int map_mmap_check(struct bpf_map *map, int prot, int flags, bool count);
 void map_mmap_unmapped(struct bpf_map *map, int prot, int flags);
 /* What an mmap(2) of [off, off + len) of the map with prot shows (map_mmap.c), after
  * map_mmap_check: 0 when it is the map's file at the same offsets (one mmap of a
@@ -339,9 +339,9 @@ int map_mmap_layout(struct bpf_map *map, u64 off, u64 len, int prot,
  * address, or ERR_PTR(-errno) with nothing left mapped. */
 void *map_mmap_pieces(void *addr, u64 len, int prot, int flags, int fd,
 		      const struct map_mmap_piece *pieces, int n);
-/* map_mmap_check and map_mmap_layout for a mapping nobody will see go (the per-user
- * runtime sees no munmap, nor the copies fork makes): it is not counted, so
- * BPF_MAP_FREEZE of a map mapped writable succeeds there.  The layout's answer. */
+/* map_mmap_check, without counting, and map_mmap_layout for a mapping nobody will see go
+ * (the per-user runtime sees no munmap, nor the copies fork makes), so BPF_MAP_FREEZE of
+ * a map mapped writable succeeds there.  The layout's answer. */
 int map_mmap_uncounted(struct bpf_map *map, u64 off, u64 len, int prot, int flags,
 		       struct map_mmap_piece pieces[MAP_MMAP_PIECES]);
 /* BPFRUN_BPF_MMAP, bpfrun's own command (bpfrun.h): the attr is the caller's memory of

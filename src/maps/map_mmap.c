@@ -61,12 +61,9 @@ void *map_mmap_pieces(void *addr, u64 len, int prot, int flags, int fd,
 int map_mmap_uncounted(struct bpf_map *map, u64 off, u64 len, int prot, int flags,
 		       struct map_mmap_piece pieces[MAP_MMAP_PIECES])
 {
-	int err = map_mmap_check(map, prot, flags);
+	int err = map_mmap_check(map, prot, flags, false);
 
-	if (err)
-		return err;
-	map_mmap_unmapped(map, prot, flags);
-	return map_mmap_layout(map, off, len, prot, pieces);
+	return err ? err : map_mmap_layout(map, off, len, prot, pieces);
 }
 
 int map_mmap_command(void *uattr, u32 size)
