@@ -89,13 +89,35 @@ static void remember(struct page_cache *c, uintptr_t page)
 	c->page[page & (CACHE_SLOTS - 1)] = page + 1;
 }
 
-/* The pages of [p, p+n), n > 0; false when the range wraps around the address space. */
+/* In AddressSanitizer builds its shadow memory (x86-64: [0x7fff8000, 0x10007fff8000)) is
+ * mapped and readable, but ASan's own string and copy interceptors fault on it: it is no
+ * memory of the application's there (a truncated pointer reaches it: found by fuzzing). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+static bool sanitizer_owned(uintptr_t lo, uintptr_t hi)
+{
+#if defined(ASAN_BUILD) && defined(__x86_64__)
+	return lo < 0x10007fff8000ull && hi >= 0x7fff8000ull;
+#else
+	(void)lo;
+	(void)hi;
+	return false;
+#endif
+}
+
+/* The pages [first, last] of [p, p+n), n > 0; false when the range wraps around the
+ * address space or is not the application's. */
 static bool page_span(const void *p, size_t n, uintptr_t *first, uintptr_t *last)
 {
 	uintptr_t end;
 	unsigned int shift = get_page_shift();
 
-	if (__builtin_add_overflow((uintptr_t)p, n - 1, &end))
+	if (__builtin_add_overflow((uintptr_t)p, n - 1, &end) || sanitizer_owned((uintptr_t)p, end))
 		return false;
 	*first = (uintptr_t)p >> shift;
 	*last = end >> shift;
